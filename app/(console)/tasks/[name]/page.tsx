@@ -1,0 +1,63 @@
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { load } from '@/lib/data/load';
+import { getTaskDto } from '@/lib/data/task-dto';
+import { PageHeader } from '@/components/ui/PageHeader';
+import { Card } from '@/components/ui/Card';
+import { Unavailable } from '@/components/ui/Unavailable';
+import { Notice } from '@/components/ui/Notice';
+import { JsonBlock } from '@/components/ui/JsonBlock';
+import { RunTaskForm } from '@/components/tasks/RunTaskForm';
+import { seg } from '@/components/api';
+
+export const dynamic = 'force-dynamic';
+
+export async function generateMetadata({ params }: { params: Promise<{ name: string }> }) {
+  return { title: `Task ${decodeURIComponent((await params).name)}` };
+}
+
+export default async function TaskPage({ params }: { params: Promise<{ name: string }> }) {
+  const name = decodeURIComponent((await params).name);
+  const res = await load(() => getTaskDto(name));
+  if (!res.ok && res.reason === 'not_found') notFound();
+  if (!res.ok) return <Unavailable />;
+  const task = res.data;
+  return (
+    <>
+      <PageHeader title={`Run ${task.name}`} description={task.description}>
+        <Link href="/tasks" className="text-sm text-indigo-700 hover:underline dark:text-indigo-300">
+          All tasks
+        </Link>
+      </PageHeader>
+      <div className="grid gap-6 lg:grid-cols-[2fr_1fr]">
+        <Card>
+          {task.workers === 0 && (
+            <div className="mb-4">
+              <Notice title="No live worker runs this task">Jobs will wait in queue “{task.queue}” until a worker for it starts.</Notice>
+            </div>
+          )}
+          <RunTaskForm task={task} />
+        </Card>
+        <div className="space-y-4">
+          <Card title="About">
+            <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
+              <dt className="text-slate-500">Queue</dt>
+              <dd>
+                <Link href={`/queues/${seg(task.queue)}`} className="hover:underline">
+                  {task.queue}
+                </Link>
+              </dd>
+              <dt className="text-slate-500">Live workers</dt>
+              <dd>{task.workers}</dd>
+              <dt className="text-slate-500">Default attempts</dt>
+              <dd>{task.defaults.attempts ?? 1}</dd>
+            </dl>
+          </Card>
+          <Card title="Arguments schema">
+            <JsonBlock value={task.argsSchema} label="Arguments JSON Schema" />
+          </Card>
+        </div>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,37 @@
+'use client';
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+import { cn } from '../ui/cn';
+
+const links = [
+  { href: '/', label: 'Dashboard' },
+  { href: '/tasks', label: 'Tasks' },
+  { href: '/schedules', label: 'Schedules' },
+  { href: '/queues', label: 'Queues' },
+  { href: '/workers', label: 'Workers' },
+];
+
+export function NavLinks() {
+  const path = usePathname();
+  return (
+    <ul className="flex flex-wrap gap-1">
+      {links.map((l) => {
+        const current = l.href === '/' ? path === '/' : path === l.href || path.startsWith(l.href + '/');
+        return (
+          <li key={l.href}>
+            <Link
+              href={l.href}
+              aria-current={current ? 'page' : undefined}
+              className={cn(
+                'block rounded-md px-3 py-1.5 text-sm font-medium',
+                current ? 'bg-indigo-600 text-white' : 'text-slate-700 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800',
+              )}
+            >
+              {l.label}
+            </Link>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of `process.env`. Everything configurable lives here, is
+ * validated once and comes out typed. A bad value stops the process with a
+ * message that names the variable, instead of failing later somewhere deep.
+ */
+
+const logLevels = ['debug', 'info', 'warn', 'error'] as const;
+
+const intFrom = (min: number, max: number) =>
+  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min).max(max);
+
+const schema = z.object({
+  REDIS_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .refine((v) => v === undefined || /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://'),
+  PORT: intFrom(1, 65535).default(5555),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  CELERITY_PREFIX: z
+    .string()
+    .trim()
+    .min(1)
+    .regex(/^[^\s{}]+$/, 'must not contain spaces or braces')
+    .default('bull'),
+  CELERITY_CONCURRENCY: intFrom(1, 1000).default(5),
+  CELERITY_QUEUES: z
+    .string()
+    .optional()
+    .transform((v) =>
+      v
+        ? v
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined,
+    ),
+  CELERITY_LOG_LEVEL: z.enum(logLevels).default('info'),
+  CELERITY_DATA_DIR: z.string().trim().min(1).default('.data'),
+  CELERITY_SHUTDOWN_TIMEOUT_MS: intFrom(0, 24 * 3600 * 1000).default(30_000),
+  CELERITY_HEARTBEAT_MS: intFrom(100, 600_000).default(5_000),
+  CELERITY_HOSTNAME: z.string().trim().min(1).optional(),
+  /** Allow listening on a non-loopback address without accounts. Never the default. */
+  CELERITY_INSECURE: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+});
+
+export type Env = z.output<typeof schema>;
+export type LogLevel = (typeof logLevels)[number];
+export const LOG_LEVELS = logLevels;
+
+/** Thrown when the environment holds a bad value; the message names the variable. */
+export class EnvError extends Error {
+  override name = 'EnvError';
+}
+
+const cache = globalThis as unknown as { __celerityEnv?: Env };
+
+/** Parse an environment object. Exposed for tests; code calls {@link env}. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new EnvError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** The validated environment of this process (parsed once). */
+export function env(): Env {
+  cache.__celerityEnv ??= parseEnv(process.env);
+  return cache.__celerityEnv;
+}
+
+/**
+ * The environment for a child process (the worker or console started by
+ * `npm start`): this process's variables with some overridden.
+ */
+export function childEnv(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...process.env };
+  for (const [k, v] of Object.entries(overrides)) {
+    if (v === undefined) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** Whether a variable is set at all (used where "unset" means something, e.g. managed Redis). */
+export function isSet(name: keyof Env): boolean {
+  const v = process.env[name];
+  return v !== undefined && v.trim() !== '';
+}

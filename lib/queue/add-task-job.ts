@@ -1,0 +1,37 @@
+import type { JobsOptions } from 'bullmq';
+import { getQueue } from './queue-registry';
+import { DEFAULT_RETENTION, jobOptionsSchema, type JobOptions, type JobOptionsInput } from './job-options';
+import { parseOrThrow } from '../validation';
+
+export interface EnqueuedJob {
+  queue: string;
+  id: string;
+}
+
+/**
+ * Add one job for a task whose arguments were already validated. The job's
+ * name is the task name and its data is the arguments as they are, so jobs
+ * look the same as any plain BullMQ producer's.
+ */
+export async function addTaskJob(input: {
+  queue: string;
+  task: string;
+  args: unknown;
+  options?: JobOptionsInput;
+  defaults?: JobOptionsInput;
+}): Promise<EnqueuedJob> {
+  const defaults = parseOrThrow(jobOptionsSchema, input.defaults ?? {}, 'defaults');
+  const options = parseOrThrow(jobOptionsSchema, input.options ?? {}, 'options');
+  const job = await getQueue(input.queue).add(input.task, input.args ?? {}, toBullOptions({ ...defaults, ...options }));
+  if (!job.id) throw new Error('BullMQ returned a job without an id');
+  return { queue: input.queue, id: job.id };
+}
+
+function toBullOptions(o: JobOptions): JobsOptions {
+  const opts: JobsOptions = { ...DEFAULT_RETENTION };
+  if (o.delay) opts.delay = o.delay;
+  if (o.attempts) opts.attempts = o.attempts;
+  if (o.priority) opts.priority = o.priority;
+  if (o.backoff) opts.backoff = o.backoff;
+  return opts;
+}

@@ -1,0 +1,72 @@
+import { Queue } from 'bullmq';
+import { env } from '../env';
+import { getRedis } from '../redis';
+import { NotFoundError } from '../errors';
+import { celerityKeys } from '../keys';
+
+/**
+ * BullMQ Queue objects for the console and the enqueue client, one per name,
+ * all sharing the process's command connection. Kept on globalThis so hot
+ * reload reuses them.
+ */
+type Holder = { __celerityQueues?: Map<string, Queue> };
+const holder = globalThis as unknown as Holder;
+
+/** The Queue object for a name (created on first use, never connects by itself before that). */
+export function getQueue(name: string): Queue {
+  holder.__celerityQueues ??= new Map();
+  let q = holder.__celerityQueues.get(name);
+  if (!q) {
+    q = new Queue(name, { connection: getRedis(), prefix: env().CELERITY_PREFIX });
+    q.on('error', () => {}); // surfaced by the failing call and the health monitor
+    holder.__celerityQueues.set(name, q);
+  }
+  return q;
+}
+
+/** Close every cached Queue (process shutdown, tests). The shared connection is closed separately. */
+export async function closeQueues(): Promise<void> {
+  const qs = holder.__celerityQueues;
+  holder.__celerityQueues = undefined;
+  if (qs) await Promise.all([...qs.values()].map((q) => q.close().catch(() => {})));
+}
+
+/**
+ * Every queue under the prefix: the ones BullMQ has written a `meta` hash for
+ * (any producer, Celerity or not) plus the ones Celerity's tasks declare.
+ */
+export async function discoverQueues(): Promise<string[]> {
+  const redis = getRedis();
+  const prefix = env().CELERITY_PREFIX;
+  const found = new Set<string>();
+  let cursor = '0';
+  const head = `${prefix}:`;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}:*:meta`, 'COUNT', 1000);
+    cursor = next;
+    for (const k of keys) {
+      const name = k.slice(head.length, -':meta'.length);
+      // Queue names never contain ':' (BullMQ refuses them); anything else is not a queue's meta.
+      if (name && !name.includes(':') && name !== '__celerity') found.add(name);
+    }
+  } while (cursor !== '0');
+  for (const q of await redis.smembers(celerityKeys(prefix).queues)) found.add(q);
+  return [...found].sort((a, b) => a.localeCompare(b));
+}
+
+/** Throw NotFoundError unless the queue exists (look-ups fail loudly, once, here). */
+export async function requireQueue(name: string): Promise<Queue> {
+  const redis = getRedis();
+  const prefix = env().CELERITY_PREFIX;
+  if (name.includes(':') || !name) throw new NotFoundError(`Queue "${name}" not found`);
+  const [meta, known] = await Promise.all([
+    redis.exists(`${prefix}:${name}:meta`),
+    redis.sismember(celerityKeys(prefix).queues, name),
+  ]);
+  if (!meta && !known) throw new NotFoundError(`Queue "${name}" not found`);
+  return getQueue(name);
+}
+
+function escapeGlob(s: string): string {
+  return s.replace(/[*?[\]\\]/g, '\\$&');
+}

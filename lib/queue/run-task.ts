@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { getRedis } from '../redis';
+import { readCatalogueEntry, type CatalogueEntry } from '../registry/catalogue';
+import { NotFoundError } from '../errors';
+import { parseOrThrow } from '../validation';
+import { jobOptionsSchema } from './job-options';
+import { addTaskJob, type EnqueuedJob } from './add-task-job';
+
+/** Body of `POST /api/v1/tasks/{name}/runs`. */
+export const runRequestSchema = z
+  .object({
+    args: z.record(z.string(), z.unknown()).default({}),
+    options: jobOptionsSchema.default({}),
+  })
+  .strict();
+export type RunRequest = z.input<typeof runRequestSchema>;
+
+const validators = new Map<string, { at: number; schema: z.ZodType }>();
+
+/**
+ * The console's validator for a task's arguments, rebuilt from the JSON Schema
+ * in the catalogue (the console never imports task code). Cached per publication.
+ */
+function argsValidator(entry: CatalogueEntry): z.ZodType {
+  const cached = validators.get(entry.name);
+  if (cached && cached.at === entry.publishedAt) return cached.schema;
+  let schema: z.ZodType;
+  try {
+    schema = z.fromJSONSchema(entry.argsSchema as Parameters<typeof z.fromJSONSchema>[0]);
+  } catch {
+    // A schema zod cannot rebuild: the worker still validates with the real zod schema.
+    schema = z.record(z.string(), z.unknown());
+  }
+  validators.set(entry.name, { at: entry.publishedAt, schema });
+  return schema;
+}
+
+/**
+ * Enqueue a job for a task known from the catalogue, after validating its
+ * arguments and options. Bad input throws InvalidError (field `args.<name>` or
+ * `options.<name>`) and nothing is written.
+ */
+export async function runTask(name: string, body: unknown): Promise<EnqueuedJob> {
+  const entry = await readCatalogueEntry(getRedis(), name);
+  if (!entry) throw new NotFoundError(`Task "${name}" not found`);
+  const req = parseOrThrow(runRequestSchema, body ?? {});
+  parseOrThrow(argsValidator(entry), req.args, 'args');
+  return addTaskJob({ queue: entry.queue, task: entry.name, args: req.args, options: req.options, defaults: entry.defaults });
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { Redis } from 'ioredis';
+import { celerityKeys } from '../keys';
+import type { AnyTask } from './task-registry';
+import { jobOptionsSchema } from '../queue/job-options';
+
+/**
+ * The task catalogue in Redis: what workers can run. Workers publish it, the
+ * console reads it — so a worker on another host shows its tasks in the UI
+ * without the console ever importing task code.
+ */
+export const catalogueEntrySchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  queue: z.string(),
+  /** JSON Schema (draft 2020-12) of the arguments, produced from the task's zod schema. */
+  argsSchema: z.record(z.string(), z.unknown()),
+  defaults: jobOptionsSchema,
+  publishedAt: z.number(),
+  publishedBy: z.string(),
+});
+export type CatalogueEntry = z.infer<typeof catalogueEntrySchema>;
+
+/** JSON Schema for a task's arguments as a form should see them (input side: defaults make fields optional). */
+export function argsJsonSchema(task: AnyTask): Record<string, unknown> {
+  return z.toJSONSchema(task.schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+/** Write these tasks into the catalogue (one HSET). */
+export async function publishCatalogue(redis: Redis, tasks: readonly AnyTask[], workerId: string): Promise<void> {
+  if (tasks.length === 0) return;
+  const now = Date.now();
+  const fields: string[] = [];
+  for (const t of tasks) {
+    const entry: CatalogueEntry = {
+      name: t.name,
+      description: t.description,
+      queue: t.queue,
+      argsSchema: argsJsonSchema(t),
+      defaults: jobOptionsSchema.parse(t.defaults),
+      publishedAt: now,
+      publishedBy: workerId,
+    };
+    fields.push(t.name, JSON.stringify(entry));
+  }
+  const keys = celerityKeys();
+  await redis.multi().hset(keys.tasks, ...fields).sadd(keys.queues, ...new Set(tasks.map((t) => t.queue))).exec();
+}
+
+/** Every catalogue entry, sorted by name. Entries that fail to parse are skipped, not fatal. */
+export async function readCatalogue(redis: Redis): Promise<CatalogueEntry[]> {
+  const raw = await redis.hgetall(celerityKeys().tasks);
+  const out: CatalogueEntry[] = [];
+  for (const json of Object.values(raw)) {
+    try {
+      const parsed = catalogueEntrySchema.safeParse(JSON.parse(json));
+      if (parsed.success) out.push(parsed.data);
+    } catch {
+      // A corrupt entry must not hide the others.
+    }
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** One catalogue entry, or undefined. */
+export async function readCatalogueEntry(redis: Redis, name: string): Promise<CatalogueEntry | undefined> {
+  const json = await redis.hget(celerityKeys().tasks, name);
+  if (!json) return undefined;
+  try {
+    const parsed = catalogueEntrySchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

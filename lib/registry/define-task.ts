@@ -1,0 +1,54 @@
+import type { z } from 'zod';
+import type { JobOptionsInput } from '../queue/job-options';
+
+/** What a running handler can do besides computing its result. */
+export interface TaskContext {
+  /** The BullMQ job id of this execution. */
+  jobId: string;
+  queue: string;
+  /** 1 for the first try, 2 for the first retry… */
+  attempt: number;
+  /** Fires when the job is cancelled or the worker must give up on it; handlers should stop promptly. */
+  signal: AbortSignal;
+  /** Report progress: a number 0–100, or an object. Ignored once the job was cancelled. */
+  progress(value: number | Record<string, unknown>): Promise<void>;
+  /** Append a line to the job's log (shown live in the console). Ignored once the job was cancelled. */
+  log(line: string): Promise<void>;
+}
+
+export interface TaskDefinition<
+  Name extends string = string,
+  Schema extends z.ZodType = z.ZodType,
+  Result = unknown,
+> {
+  name: Name;
+  description: string;
+  /** The queue its jobs go to; `default` unless set. */
+  queue: string;
+  /** zod schema of the arguments: validated by the client before enqueueing and by the worker before running. */
+  schema: Schema;
+  handler: (args: z.output<Schema>, ctx: TaskContext) => Promise<Result> | Result;
+  /** Job options used when the caller gives none (attempts, backoff, priority…). */
+  defaults: JobOptionsInput;
+}
+
+export const DEFAULT_QUEUE = 'default';
+
+/**
+ * Declare a task: its name, what it does, the shape of its arguments and the
+ * code that runs it. The definition is data — the worker runs it, the client
+ * validates against it, and the console shows a form generated from it.
+ */
+export function defineTask<const Name extends string, Schema extends z.ZodType, Result>(def: {
+  name: Name;
+  description: string;
+  queue?: string;
+  schema: Schema;
+  handler: (args: z.output<Schema>, ctx: TaskContext) => Promise<Result> | Result;
+  defaults?: JobOptionsInput;
+}): TaskDefinition<Name, Schema, Result> {
+  if (!def.name.trim() || def.name.length > 200) throw new Error(`Invalid task name "${def.name}": 1–200 characters`);
+  const queue = def.queue ?? DEFAULT_QUEUE;
+  if (!queue.trim() || queue.includes(':')) throw new Error(`Invalid queue "${queue}" for task "${def.name}": not empty, no ':'`);
+  return { ...def, queue, defaults: def.defaults ?? {} };
+}

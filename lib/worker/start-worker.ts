@@ -1,0 +1,216 @@
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Worker, UnrecoverableError, WaitingError, MetricsTime, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { env } from '../env';
+import { createRedis } from '../redis';
+import { bullKey, celerityKeys } from '../keys';
+import type { AnyTask, TaskRegistry } from '../registry/task-registry';
+import type { TaskContext } from '../registry/define-task';
+import { publishCatalogue } from '../registry/catalogue';
+import { writeHeartbeat, clearHeartbeat, type Heartbeat } from './heartbeat';
+import { controlMessageSchema } from './control';
+import type { Logger } from '../logger';
+
+export interface StartWorkerOptions {
+  registry: TaskRegistry;
+  logger: Logger;
+  /** Jobs run at once per queue. */
+  concurrency: number;
+  /** Queues to take jobs from; default: every queue the registry's tasks use. */
+  queues?: string[];
+  hostname?: string;
+  heartbeatMs: number;
+  /** How long a shutdown waits for running jobs before handing them back to the queue. */
+  shutdownTimeoutMs: number;
+  version: string;
+}
+
+export interface RunningWorker {
+  id: string;
+  queues: string[];
+  /** Stop taking jobs, let running ones finish (up to the timeout), clear the heartbeat, close connections. */
+  stop(): Promise<void>;
+}
+
+interface RunningJob {
+  queue: string;
+  jobId: string;
+  task: string;
+  startedAt: number;
+  progress?: unknown;
+  /** Aborted when the worker gives up on the job at shutdown: it goes back to the queue. */
+  requeue: AbortController;
+}
+
+/** Error text for arguments that fail the task's schema at execution. */
+function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => `${i.path.map(String).join('.') || '(args)'}: ${i.message}`).join('; ');
+}
+
+/**
+ * Run the tasks of a registry: one BullMQ Worker per queue, a heartbeat and
+ * catalogue in Redis, and a control channel for cancels. Framework-free, so
+ * tests can run it in-process and `worker/main.ts` in its own process.
+ */
+export async function startWorker(opts: StartWorkerOptions): Promise<RunningWorker> {
+  const { registry, logger } = opts;
+  const host = opts.hostname ?? os.hostname();
+  const id = `${host}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const queues = opts.queues?.length ? [...new Set(opts.queues)] : registry.queues();
+  const tasks = registry.tasks.filter((t) => queues.includes(t.queue));
+  const prefix = env().CELERITY_PREFIX;
+  const command: Redis = createRedis('command');
+  const subscriber: Redis = createRedis('blocking');
+  const running = new Map<string, RunningJob>();
+  const startedAt = Date.now();
+  let processed = 0;
+  let failed = 0;
+  let state: Heartbeat['state'] = 'running';
+
+  const runKey = (queue: string, jobId: string) => `${queue}\u0000${jobId}`;
+
+  const processor = (queue: string) => async (job: Job, token?: string, signal?: AbortSignal) => {
+    const task: AnyTask | undefined = registry.get(job.name);
+    if (!task) throw new UnrecoverableError(`Unknown task "${job.name}": no worker on queue "${queue}" defines it`);
+    const parsed = task.schema.safeParse(job.data ?? {});
+    if (!parsed.success) throw new UnrecoverableError(`Invalid arguments: ${describeIssues(parsed.error.issues)}`);
+
+    const cancel = signal ?? new AbortController().signal;
+    const entry: RunningJob = { queue, jobId: job.id!, task: task.name, startedAt: Date.now(), requeue: new AbortController() };
+    running.set(runKey(queue, job.id!), entry);
+    // A handler that ignores its signal must not keep a cancelled job alive: the race below ends it.
+    const combined = AbortSignal.any([cancel, entry.requeue.signal]);
+    const ctx: TaskContext = {
+      jobId: job.id!,
+      queue,
+      attempt: job.attemptsMade + 1,
+      signal: combined,
+      async progress(value) {
+        if (combined.aborted) return;
+        entry.progress = value;
+        await job.updateProgress(value);
+      },
+      async log(line) {
+        if (combined.aborted) return;
+        await job.log(String(line));
+        // BullMQ has no event for log lines; one in the queue's own stream lets the console show them live.
+        await command.xadd(bullKey(queue, 'events'), 'MAXLEN', '~', '10000', '*', 'event', 'log', 'jobId', job.id!);
+      },
+    };
+    try {
+      const aborted = new Promise<never>((_, reject) => {
+        const onAbort = () => reject(combined.reason ?? new Error('aborted'));
+        if (combined.aborted) onAbort();
+        else combined.addEventListener('abort', onAbort, { once: true });
+      });
+      aborted.catch(() => {}); // handled below when it wins the race
+      const result = await Promise.race([Promise.resolve(task.handler(parsed.data, ctx)), aborted]);
+      processed++;
+      return result === undefined ? null : result;
+    } catch (err) {
+      if (entry.requeue.signal.aborted) {
+        // Shutdown ran out of time: hand the job back instead of failing it.
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      failed++;
+      if (cancel.aborted) throw new UnrecoverableError(typeof cancel.reason === 'string' ? cancel.reason : 'cancelled');
+      throw err;
+    } finally {
+      running.delete(runKey(queue, job.id!));
+    }
+  };
+
+  const workers = queues.map((queue) => {
+    // BullMQ does not close a connection it was given; we keep it to close it ourselves.
+    const connection = createRedis('blocking');
+    const w = new Worker(queue, processor(queue), {
+      connection,
+      prefix,
+      concurrency: opts.concurrency,
+      // Per-minute completed/failed counts for the dashboard's history.
+      metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+      autorun: false,
+    });
+    w.on('error', (err) => logger.warn('worker error', { queue, error: err.message }));
+    w.on('failed', (job, err) => {
+      if (job) logger.info('job failed', { queue, task: job.name, jobId: job.id, error: err.message });
+    });
+    w.on('completed', (job) => logger.debug('job completed', { queue, task: job.name, jobId: job.id }));
+    return { queue, worker: w, connection };
+  });
+
+  const heartbeat = (): Heartbeat => ({
+    id,
+    host,
+    pid: process.pid,
+    queues,
+    tasks: tasks.map((t) => t.name),
+    concurrency: opts.concurrency,
+    running: [...running.values()].map(({ queue, jobId, task, startedAt: s, progress }) => ({ queue, jobId, task, startedAt: s, progress })),
+    processed,
+    failed,
+    startedAt,
+    lastSeen: Date.now(),
+    version: opts.version,
+    state,
+    ttlMs: opts.heartbeatMs * 3,
+  });
+  const beat = () =>
+    writeHeartbeat(command, heartbeat()).catch((err: Error) => logger.warn('heartbeat failed', { error: err.message }));
+
+  // Control channel: cancel a job this process holds.
+  await subscriber.subscribe(celerityKeys().control);
+  subscriber.on('message', (_channel, message) => {
+    let parsed;
+    try {
+      parsed = controlMessageSchema.safeParse(JSON.parse(message));
+    } catch {
+      return;
+    }
+    if (!parsed.success) return;
+    const msg = parsed.data;
+    if (msg.type === 'cancel') {
+      const w = workers.find((x) => x.queue === msg.queue);
+      if (w?.worker.cancelJob(msg.jobId, msg.reason)) logger.info('job cancelled', { queue: msg.queue, jobId: msg.jobId });
+    }
+  });
+
+  await publishCatalogue(command, tasks, id);
+  await beat();
+  const timer = setInterval(beat, opts.heartbeatMs);
+  timer.unref();
+  for (const { worker } of workers) {
+    void worker.run().catch((err: Error) => logger.error('worker stopped', { error: err.message }));
+  }
+  await Promise.all(workers.map(({ worker }) => worker.waitUntilReady()));
+  logger.info('worker ready', { id, queues, tasks: tasks.map((t) => t.name), concurrency: opts.concurrency });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    id,
+    queues,
+    stop() {
+      stopping ??= (async () => {
+        state = 'stopping';
+        await beat();
+        logger.info('stopping: no new jobs; waiting for running ones', { running: running.size, timeoutMs: opts.shutdownTimeoutMs });
+        const giveUp = setTimeout(() => {
+          logger.warn('shutdown timeout: handing running jobs back to their queues', { running: running.size });
+          for (const r of running.values()) r.requeue.abort('shutdown');
+        }, opts.shutdownTimeoutMs);
+        // close() stops fetching and resolves once active jobs have finished (or were handed back).
+        await Promise.all(workers.map(({ worker }) => worker.close()));
+        clearTimeout(giveUp);
+        await Promise.all(workers.map(({ connection }) => connection.quit().catch(() => connection.disconnect())));
+        clearInterval(timer);
+        await clearHeartbeat(command, id).catch(() => {});
+        await subscriber.quit().catch(() => subscriber.disconnect());
+        await command.quit().catch(() => command.disconnect());
+        logger.info('worker stopped', { id, processed, failed });
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * `npm start` (production) and `npm run dev` (`--dev`): one command that gets
+ * Redis (REDIS_URL or the managed one), builds the console when needed, runs
+ * the console and one worker with prefixed output, and stops both on Ctrl-C.
+ *
+ * Run from the project root (npm does that): paths are relative to the cwd.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { childEnv, env, isSet } from '../lib/env';
+import { ensureManagedRedis, managedRedisDir } from '../lib/managed-redis';
+
+const dev = process.argv.includes('--dev');
+const root = process.cwd();
+const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
+const say = (line: string) => console.log(`[start] ${line}`);
+
+/** The console prints this one line on stdout once it listens; we turn it into our own banner. */
+const READY = /^CELERITY_READY (\S+)\s*$/;
+
+/** Hide a password in a Redis URL before printing it. */
+function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
+/** Newest mtime under p (files and directories: a directory's mtime changes when a file is deleted). */
+function newestMtime(p: string): number {
+  let st;
+  try {
+    st = statSync(p);
+  } catch {
+    return 0;
+  }
+  let newest = st.mtimeMs;
+  if (st.isDirectory()) {
+    for (const name of readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, name)));
+  }
+  return newest;
+}
+
+/** The production build is missing or older than any source it was built from. */
+function buildIsStale(): boolean {
+  const buildId = path.join(root, '.next', 'BUILD_ID');
+  if (!existsSync(buildId)) return true;
+  const built = statSync(buildId).mtimeMs;
+  const inputs = ['app', 'components', 'lib', 'next.config.ts', 'postcss.config.mjs', 'package.json', 'tsconfig.json'];
+  return inputs.some((p) => newestMtime(path.join(root, p)) > built);
+}
+
+function nextBuild(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // NODE_ENV removed: next build sets it itself and warns about a non-standard value.
+    const child = spawn(bin('next'), ['build'], {
+      cwd: root,
+      stdio: 'inherit',
+      env: childEnv({ NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: undefined }),
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`next build failed (${signal ?? `exit code ${code}`})`)),
+    );
+  });
+}
+
+/** Forward a stream line by line with a prefix; `onLine` may swallow a line by returning false. */
+function pipeLines(stream: NodeJS.ReadableStream, out: NodeJS.WriteStream, prefix: string, onLine?: (l: string) => boolean) {
+  readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+    if (!onLine || onLine(line)) out.write(`${prefix} ${line}\n`);
+  });
+}
+
+interface Child {
+  name: string;
+  proc: ChildProcess;
+  exited: Promise<void>;
+  done: boolean;
+}
+
+/**
+ * Spawn a child in its own process group. Then Ctrl-C reaches only us and each
+ * child gets exactly one SIGTERM (from us, relayed by tsx) instead of a SIGINT
+ * from the terminal plus ours, and a force kill can take the whole group
+ * (tsx and the node process under it).
+ */
+function startChild(name: string, args: string[], childEnvVars: NodeJS.ProcessEnv, onLine?: (l: string) => boolean): Child {
+  const proc = spawn(bin('tsx'), args, { cwd: root, env: childEnvVars, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child: Child = { name, proc, done: false, exited: Promise.resolve() };
+  child.exited = new Promise((resolve) => {
+    proc.once('exit', () => {
+      child.done = true;
+      // 'close' comes once its output is fully read, so its last lines are printed before we exit;
+      // the timeout covers a grandchild that inherited the pipe and keeps it open.
+      const t = setTimeout(resolve, 500);
+      proc.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    proc.once('error', (err) => {
+      console.error(`[start] could not start the ${name}: ${err.message}`);
+      child.done = true;
+      resolve();
+    });
+  });
+  pipeLines(proc.stdout!, process.stdout, `[${name}]`, onLine);
+  pipeLines(proc.stderr!, process.stderr, `[${name}]`);
+  return child;
+}
+
+function killGroup(c: Child, signal: NodeJS.Signals) {
+  if (c.done || c.proc.pid === undefined) return;
+  try {
+    process.kill(-c.proc.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+async function main(): Promise<void> {
+  // (a) Redis
+  let redisUrl: string;
+  if (isSet('REDIS_URL')) {
+    redisUrl = env().REDIS_URL!;
+  } else {
+    const { url, reused } = await ensureManagedRedis((l) => say(l));
+    redisUrl = url;
+    say(`${reused ? 'Reusing' : 'Started'} managed Redis at ${url} (data in ${path.relative(root, managedRedisDir())}; \`npm run redis:stop\` stops it)`);
+  }
+
+  // (b) Build (production only; dev compiles on demand)
+  if (!dev && buildIsStale()) {
+    say('Building the console (first start or sources changed)…');
+    await nextBuild();
+  }
+
+  // (c) Console and one worker
+  const vars = childEnv({
+    REDIS_URL: redisUrl,
+    NODE_ENV: dev ? 'development' : 'production',
+    NEXT_TELEMETRY_DISABLED: '1',
+  });
+  let shuttingDown = false;
+  const consoleChild = startChild('console', ['server.ts'], vars, (line) => {
+    const m = READY.exec(line);
+    if (!m) return true;
+    // (d) One clear line once the console listens.
+    console.log(`Celerity is running: ${m[1]}  (Redis: ${displayUrl(redisUrl)}, worker: 1)  — Ctrl-C to stop`);
+    return false;
+  });
+  const workerChild = startChild('worker', dev ? ['watch', 'worker/main.ts'] : ['worker/main.ts'], vars);
+  const children = [consoleChild, workerChild];
+
+  // (e) Shutdown: SIGTERM both, wait (they drain active jobs / close sockets), force after a grace period.
+  const graceMs = env().CELERITY_SHUTDOWN_TIMEOUT_MS + 5_000; // children get their own timeout first
+  const stopAll = async (exitCode: number) => {
+    shuttingDown = true;
+    for (const c of children) killGroup(c, 'SIGTERM');
+    const force = setTimeout(() => {
+      say(`Still running after ${Math.round(graceMs / 1000)} s: killing.`);
+      for (const c of children) killGroup(c, 'SIGKILL');
+    }, graceMs);
+    await Promise.all(children.map((c) => c.exited));
+    clearTimeout(force);
+    process.exit(exitCode);
+  };
+
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (shuttingDown) {
+        // A second Ctrl-C means "now".
+        say('Killing console and worker.');
+        for (const c of children) killGroup(c, 'SIGKILL');
+        return;
+      }
+      say('Stopping console and worker (Ctrl-C again to force)…');
+      void stopAll(0);
+    });
+  }
+
+  for (const c of children) {
+    void c.exited.then(() => {
+      if (shuttingDown) return;
+      const { exitCode, signalCode } = c.proc;
+      const other = children.find((o) => o !== c)!;
+      console.error(
+        `[start] The ${c.name} exited unexpectedly (${signalCode ?? `exit code ${exitCode}`}); stopping the ${other.name}.`,
+      );
+      void stopAll(1);
+    });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`[start] ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

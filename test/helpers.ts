@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+/** A name no other test uses (queues, tasks). */
+export function uniqueName(base: string): string {
+  return `${base}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Resolve once `predicate` holds, polling every 20 ms; fail with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, read: () => Promise<T> | T, predicate: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (predicate(last)) return last;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolve when a line of output matches. */
+  waitForOutput(re: RegExp, timeoutMs?: number): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+/** Run a TypeScript file with tsx in a child process, with extra environment. */
+export function runTs(file: string, args: string[], env: Record<string, string>): Proc {
+  const child = spawn(TSX, [file, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const waiters: { re: RegExp; resolve: (s: string) => void }[] = [];
+  const onData = (d: Buffer) => {
+    out += d.toString();
+    for (const w of [...waiters]) {
+      const m = w.re.exec(out);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m[0]);
+      }
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => out,
+    exited,
+    waitForOutput(re, timeoutMs = 20_000) {
+      const m = re.exec(out);
+      if (m) return Promise.resolve(m[0]);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`Timed out waiting for ${re} in output:\n${out}`)), timeoutMs);
+        waiters.push({ re, resolve: (s) => (clearTimeout(t), resolve(s)) });
+        void exited.then((code) => reject(new Error(`Process exited (${code}) before ${re}:\n${out}`)));
+      });
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { env, LOG_LEVELS } from '@/lib/env';
+import { createLogger } from '@/lib/logger';
+import { startWorker } from '@/lib/worker/start-worker';
+import { registry } from './tasks';
+
+/**
+ * The worker process (`npm run worker`), like `celery worker`:
+ *   npm run worker -- --concurrency 10 --queues default,reports --log-level debug
+ * Flags override the CELERITY_* variables.
+ */
+const usage = `Usage: npm run worker -- [--concurrency N] [--queues a,b] [--log-level debug|info|warn|error] [--hostname NAME]`;
+
+const flagsSchema = z.object({
+  concurrency: z.coerce.number().int().min(1).max(1000).optional(),
+  queues: z
+    .string()
+    .optional()
+    .transform((v) => v?.split(',').map((s) => s.trim()).filter(Boolean)),
+  'log-level': z.enum(LOG_LEVELS).optional(),
+  hostname: z.string().min(1).optional(),
+});
+
+async function main(): Promise<void> {
+  let raw;
+  try {
+    raw = parseArgs({
+      options: {
+        concurrency: { type: 'string', short: 'c' },
+        queues: { type: 'string', short: 'Q' },
+        'log-level': { type: 'string', short: 'l' },
+        hostname: { type: 'string', short: 'n' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+  if (raw.help) {
+    console.log(usage);
+    return;
+  }
+  const flags = flagsSchema.safeParse(raw);
+  if (!flags.success) {
+    console.error(`Invalid flag: ${flags.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}\n${usage}`);
+    process.exit(2);
+  }
+  const e = env();
+  const logger = createLogger('worker', flags.data['log-level'] ?? e.CELERITY_LOG_LEVEL);
+  const known = new Set(registry.queues());
+  const queues = flags.data.queues ?? e.CELERITY_QUEUES;
+  for (const q of queues ?? []) if (!known.has(q)) logger.warn('no task uses this queue', { queue: q });
+
+  const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const worker = await startWorker({
+    registry,
+    logger,
+    concurrency: flags.data.concurrency ?? e.CELERITY_CONCURRENCY,
+    queues,
+    hostname: flags.data.hostname ?? e.CELERITY_HOSTNAME,
+    heartbeatMs: e.CELERITY_HEARTBEAT_MS,
+    shutdownTimeoutMs: e.CELERITY_SHUTDOWN_TIMEOUT_MS,
+    version,
+  });
+
+  let signals = 0;
+  const shutdown = (sig: string) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn('second signal: exiting now', { signal: sig });
+      process.exit(1);
+    }
+    logger.info('shutting down', { signal: sig });
+    worker.stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        logger.error('shutdown failed', { error: err.message });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: Error) => {
+  console.error(`Worker failed to start: ${err.message}`);
+  process.exit(1);
+});
