@@ -6,11 +6,11 @@
  * Run from the project root (npm does that): paths are relative to the cwd.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { childEnv, env, isSet } from '../lib/env';
 import { ensureManagedRedis, managedRedisDir } from '../lib/managed-redis';
+import { buildIfStale, isBuildStale } from './build-if-stale';
 
 const dev = process.argv.includes('--dev');
 const root = process.cwd();
@@ -31,45 +31,6 @@ function displayUrl(url: string): string {
   }
 }
 
-/** Newest mtime under p (files and directories: a directory's mtime changes when a file is deleted). */
-function newestMtime(p: string): number {
-  let st;
-  try {
-    st = statSync(p);
-  } catch {
-    return 0;
-  }
-  let newest = st.mtimeMs;
-  if (st.isDirectory()) {
-    for (const name of readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, name)));
-  }
-  return newest;
-}
-
-/** The production build is missing or older than any source it was built from. */
-function buildIsStale(): boolean {
-  const buildId = path.join(root, '.next', 'BUILD_ID');
-  if (!existsSync(buildId)) return true;
-  const built = statSync(buildId).mtimeMs;
-  const inputs = ['app', 'components', 'lib', 'next.config.ts', 'postcss.config.mjs', 'package.json', 'tsconfig.json'];
-  return inputs.some((p) => newestMtime(path.join(root, p)) > built);
-}
-
-function nextBuild(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // NODE_ENV removed: next build sets it itself and warns about a non-standard value.
-    const child = spawn(bin('next'), ['build'], {
-      cwd: root,
-      stdio: 'inherit',
-      env: childEnv({ NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: undefined }),
-    });
-    child.once('error', reject);
-    child.once('exit', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`next build failed (${signal ?? `exit code ${code}`})`)),
-    );
-  });
-}
-
 /** Forward a stream line by line with a prefix; `onLine` may swallow a line by returning false. */
 function pipeLines(stream: NodeJS.ReadableStream, out: NodeJS.WriteStream, prefix: string, onLine?: (l: string) => boolean) {
   readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
@@ -86,12 +47,12 @@ interface Child {
 
 /**
  * Spawn a child in its own process group. Then Ctrl-C reaches only us and each
- * child gets exactly one SIGTERM (from us, relayed by tsx) instead of a SIGINT
- * from the terminal plus ours, and a force kill can take the whole group
- * (tsx and the node process under it).
+ * child gets exactly one SIGTERM (from us) instead of a SIGINT from the
+ * terminal plus ours, and a force kill can take the whole group (e.g. tsx's
+ * esbuild helper, or tsx watch and the worker under it).
  */
-function startChild(name: string, args: string[], childEnvVars: NodeJS.ProcessEnv, onLine?: (l: string) => boolean): Child {
-  const proc = spawn(bin('tsx'), args, { cwd: root, env: childEnvVars, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+function startChild(name: string, cmd: string, args: string[], childEnvVars: NodeJS.ProcessEnv, onLine?: (l: string) => boolean): Child {
+  const proc = spawn(cmd, args, { cwd: root, env: childEnvVars, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const child: Child = { name, proc, done: false, exited: Promise.resolve() };
   child.exited = new Promise((resolve) => {
     proc.once('exit', () => {
@@ -115,10 +76,14 @@ function startChild(name: string, args: string[], childEnvVars: NodeJS.ProcessEn
   return child;
 }
 
-function killGroup(c: Child, signal: NodeJS.Signals) {
+/**
+ * SIGTERM goes to the child's main process only (a group-wide one would also stop
+ * helpers it still needs while draining); SIGKILL goes to the whole group.
+ */
+function signal(c: Child, sig: 'SIGTERM' | 'SIGKILL') {
   if (c.done || c.proc.pid === undefined) return;
   try {
-    process.kill(-c.proc.pid, signal);
+    process.kill(sig === 'SIGKILL' ? -c.proc.pid : c.proc.pid, sig);
   } catch {
     // Already gone.
   }
@@ -136,9 +101,9 @@ async function main(): Promise<void> {
   }
 
   // (b) Build (production only; dev compiles on demand)
-  if (!dev && buildIsStale()) {
+  if (!dev && isBuildStale(root)) {
     say('Building the console (first start or sources changed)…');
-    await nextBuild();
+    await buildIfStale(root);
   }
 
   // (c) Console and one worker
@@ -148,24 +113,32 @@ async function main(): Promise<void> {
     NEXT_TELEMETRY_DISABLED: '1',
   });
   let shuttingDown = false;
-  const consoleChild = startChild('console', ['server.ts'], vars, (line) => {
+  // `node --import tsx` rather than the `tsx` CLI: the CLI relays signals to a node child and
+  // SIGKILLs it when that child does not acknowledge within 30 ms, which a busy event loop
+  // (a page render, a CPU-bound job) easily misses, so graceful shutdown would be skipped.
+  const runTs = (entry: string): [string, string[]] => [process.execPath, ['--import', 'tsx', entry]];
+  const consoleChild = startChild('console', ...runTs('server.ts'), vars, (line) => {
     const m = READY.exec(line);
     if (!m) return true;
     // (d) One clear line once the console listens.
     console.log(`Celerity is running: ${m[1]}  (Redis: ${displayUrl(redisUrl)}, worker: 1)  — Ctrl-C to stop`);
     return false;
   });
-  const workerChild = startChild('worker', dev ? ['watch', 'worker/main.ts'] : ['worker/main.ts'], vars);
+  // In dev the worker restarts on changes. tsx watch stops its child directly (SIGTERM, then
+  // SIGKILL after 5 s), without the 30 ms race above, so it is safe to use here.
+  const workerChild = dev
+    ? startChild('worker', bin('tsx'), ['watch', 'worker/main.ts'], vars)
+    : startChild('worker', ...runTs('worker/main.ts'), vars);
   const children = [consoleChild, workerChild];
 
   // (e) Shutdown: SIGTERM both, wait (they drain active jobs / close sockets), force after a grace period.
   const graceMs = env().CELERITY_SHUTDOWN_TIMEOUT_MS + 5_000; // children get their own timeout first
   const stopAll = async (exitCode: number) => {
     shuttingDown = true;
-    for (const c of children) killGroup(c, 'SIGTERM');
+    for (const c of children) signal(c, 'SIGTERM');
     const force = setTimeout(() => {
       say(`Still running after ${Math.round(graceMs / 1000)} s: killing.`);
-      for (const c of children) killGroup(c, 'SIGKILL');
+      for (const c of children) signal(c, 'SIGKILL');
     }, graceMs);
     await Promise.all(children.map((c) => c.exited));
     clearTimeout(force);
@@ -177,7 +150,7 @@ async function main(): Promise<void> {
       if (shuttingDown) {
         // A second Ctrl-C means "now".
         say('Killing console and worker.');
-        for (const c of children) killGroup(c, 'SIGKILL');
+        for (const c of children) signal(c, 'SIGKILL');
         return;
       }
       say('Stopping console and worker (Ctrl-C again to force)…');

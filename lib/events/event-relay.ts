@@ -35,6 +35,9 @@ export interface RelayOptions {
  */
 export class EventRelay {
   private reader: Redis | undefined;
+  /** CLIENT ID of the reader's connection, to CLIENT UNBLOCK it when the stream list changes. */
+  private readerId: number | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   private readonly lastIds = new Map<string, string>();
   private readonly dirtyJobs = new Map<string, { queue: string; id: string }>();
   private readonly dirtyQueues = new Set<string>();
@@ -58,7 +61,20 @@ export class EventRelay {
     if (this.running) return;
     this.running = true;
     this.reader = createRedis('blocking');
-    this.timers.push(setInterval(() => void this.flush(), this.frameMs));
+    const reader = this.reader;
+    reader.on('ready', () => {
+      reader.client('ID').then(
+        (id) => (this.readerId = Number(id)),
+        () => (this.readerId = undefined),
+      );
+    });
+    // Each flush schedules the next one after it ends: a slow flush then delays the
+    // following frame instead of two frames going out back to back (≤ 10/s holds).
+    const loop = async () => {
+      await this.flush();
+      if (this.running) this.flushTimer = setTimeout(loop, this.frameMs);
+    };
+    this.flushTimer = setTimeout(loop, this.frameMs);
     this.timers.push(setInterval(() => void this.discover(), this.opts.discoverMs ?? 5000));
     this.timers.push(setInterval(() => void this.checkHealth(), this.opts.healthMs ?? 2000));
     void this.checkHealth();
@@ -69,6 +85,7 @@ export class EventRelay {
     this.running = false;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    clearTimeout(this.flushTimer);
     const r = this.reader;
     this.reader = undefined;
     // A quit would wait for the pending XREAD BLOCK; disconnect ends it now.
@@ -107,8 +124,9 @@ export class EventRelay {
         this.lastIds.set(q, last[0]?.[0] ?? '0-0');
         this.dirtyQueues.add(q);
       }
-      // Wake the blocked XREAD so it includes the new streams.
-      this.reader?.disconnect(true);
+      // Wake the blocked XREAD so the next one includes the new streams. (A reconnect
+      // would not: ioredis re-sends the pending command with the old stream list.)
+      if (this.readerId !== undefined) await redis.client('UNBLOCK', this.readerId);
     } catch (err) {
       this.opts.logger.debug('queue discovery failed', { error: (err as Error).message });
     }

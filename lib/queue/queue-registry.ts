@@ -17,7 +17,9 @@ export function getQueue(name: string): Queue {
   holder.__celerityQueues ??= new Map();
   let q = holder.__celerityQueues.get(name);
   if (!q) {
-    q = new Queue(name, { connection: getRedis(), prefix: env().CELERITY_PREFIX });
+    // skipMetasUpdate: reading a queue must not create its meta key (that would make
+    // any looked-up name look like a real queue) nor rewrite other producers' options.
+    q = new Queue(name, { connection: getRedis(), prefix: env().CELERITY_PREFIX, skipMetasUpdate: true });
     q.on('error', () => {}); // surfaced by the failing call and the health monitor
     holder.__celerityQueues.set(name, q);
   }

@@ -194,14 +194,15 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     stop() {
       stopping ??= (async () => {
         state = 'stopping';
-        await beat();
+        // close() stops fetching at once and resolves when active jobs have finished (or were handed back).
+        const closed = Promise.all(workers.map(({ worker }) => worker.close()));
         logger.info('stopping: no new jobs; waiting for running ones', { running: running.size, timeoutMs: opts.shutdownTimeoutMs });
+        await beat();
         const giveUp = setTimeout(() => {
           logger.warn('shutdown timeout: handing running jobs back to their queues', { running: running.size });
           for (const r of running.values()) r.requeue.abort('shutdown');
         }, opts.shutdownTimeoutMs);
-        // close() stops fetching and resolves once active jobs have finished (or were handed back).
-        await Promise.all(workers.map(({ worker }) => worker.close()));
+        await closed;
         clearTimeout(giveUp);
         await Promise.all(workers.map(({ connection }) => connection.quit().catch(() => connection.disconnect())));
         clearInterval(timer);

@@ -1,0 +1,41 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.next/', '.data/', '.scratch/', 'test-results/', 'playwright-report/', 'next-env.d.ts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-empty-object-type': 'off',
+      // lib/env.ts is the only reader of process.env (STYLE rule 5).
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through lib/env.ts' }],
+      // Job data is never rendered as HTML.
+      'no-restricted-syntax': [
+        'error',
+        { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'Never render data as HTML' },
+      ],
+    },
+  },
+  {
+    // Files allowed to touch process.env: the env module itself, test harnesses and fixtures.
+    files: ['lib/env.ts', 'test/**', 'e2e/**', '*.config.ts', 'bench/**', 'scripts/**'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    // The worker never sees the UI (STYLE rule 8); lib/ stays framework-free (rule 1).
+    files: ['worker/**', 'lib/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['next', 'next/*', 'react', 'react-dom', 'socket.io', 'socket.io-client', '@/components/*', '@/app/*'] },
+      ],
+    },
+  },
+);

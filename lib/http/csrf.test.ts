@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { ForbiddenError } from '../errors';
+import { assertCsrf, CSRF_COOKIE, CSRF_HEADER, csrfCookie, newCsrfToken, readCookie } from './csrf';
+
+const HOST = 'console.test:5555';
+const TOKEN = 'tok_abcdefghijklmnopqrstuvwx';
+
+function req(method: string, headers: Record<string, string>): Request {
+  return new Request(`http://${HOST}/api/v1/x`, { method, headers: { host: HOST, ...headers } });
+}
+
+/** Run assertCsrf and return what it threw (undefined when it passed). */
+function check(r: Pick<Request, 'method' | 'headers'>): unknown {
+  try {
+    assertCsrf(r);
+    return undefined;
+  } catch (err) {
+    return err;
+  }
+}
+
+const withToken = { cookie: `other=1; ${CSRF_COOKIE}=${TOKEN}`, [CSRF_HEADER]: TOKEN };
+
+describe('assertCsrf', () => {
+  it('lets safe methods through even from another site', () => {
+    for (const m of ['GET', 'HEAD', 'OPTIONS']) {
+      expect(check(req(m, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }))).toBeUndefined();
+    }
+  });
+
+  it('accepts a same-origin POST whose header matches the cookie', () => {
+    expect(check(req('POST', { origin: `http://${HOST}`, 'sec-fetch-site': 'same-origin', ...withToken }))).toBeUndefined();
+    // Referer instead of Origin (older browsers, some same-origin navigations).
+    expect(check(req('DELETE', { referer: `http://${HOST}/queues/default`, ...withToken }))).toBeUndefined();
+  });
+
+  it('refuses a cross-origin Origin even with a valid token', () => {
+    const err = check(req('POST', { origin: 'https://evil.example', ...withToken }));
+    expect(err).toBeInstanceOf(ForbiddenError);
+    expect((err as ForbiddenError).status).toBe(403);
+  });
+
+  it('refuses a cross-origin Referer when there is no Origin', () => {
+    expect(check(req('POST', { referer: 'https://evil.example/page', ...withToken }))).toBeInstanceOf(ForbiddenError);
+  });
+
+  it('refuses an opaque Origin ("null", e.g. a sandboxed iframe)', () => {
+    expect(check(req('POST', { origin: 'null', ...withToken }))).toBeInstanceOf(ForbiddenError);
+  });
+
+  it.each(['cross-site', 'same-site'])('refuses sec-fetch-site: %s', (site) => {
+    expect(check(req('POST', { 'sec-fetch-site': site, ...withToken }))).toBeInstanceOf(ForbiddenError);
+  });
+
+  it('refuses a same-origin browser POST without the token', () => {
+    expect(check(req('POST', { origin: `http://${HOST}` }))).toBeInstanceOf(ForbiddenError);
+    // Cookie present but no header: the page's script did not echo it.
+    expect(check(req('POST', { origin: `http://${HOST}`, cookie: `${CSRF_COOKIE}=${TOKEN}` }))).toBeInstanceOf(ForbiddenError);
+  });
+
+  it('refuses a header that does not match the cookie (including a different length)', () => {
+    const origin = `http://${HOST}`;
+    expect(check(req('POST', { origin, cookie: `${CSRF_COOKIE}=${TOKEN}`, [CSRF_HEADER]: TOKEN.slice(0, -1) + 'X' }))).toBeInstanceOf(ForbiddenError);
+    expect(check(req('POST', { origin, cookie: `${CSRF_COOKIE}=${TOKEN}`, [CSRF_HEADER]: 'short' }))).toBeInstanceOf(ForbiddenError);
+  });
+
+  it('lets a non-browser POST (no Origin, Referer or Sec-Fetch-*) without a cookie through', () => {
+    expect(check(req('POST', {}))).toBeUndefined();
+    expect(check(req('PUT', { 'content-type': 'application/json' }))).toBeUndefined();
+  });
+
+  it('still checks the token when a non-browser client sends the cookie', () => {
+    expect(check(req('POST', { cookie: `${CSRF_COOKIE}=${TOKEN}` }))).toBeInstanceOf(ForbiddenError);
+    expect(check(req('POST', withToken))).toBeUndefined();
+  });
+
+  it('compares against X-Forwarded-Host when a proxy sets it', () => {
+    const proxied = { host: '127.0.0.1:5555', 'x-forwarded-host': 'tasks.example.com', ...withToken };
+    expect(check(req('POST', { ...proxied, origin: 'https://tasks.example.com' }))).toBeUndefined();
+    expect(check(req('POST', { ...proxied, origin: 'http://127.0.0.1:5555' }))).toBeInstanceOf(ForbiddenError);
+  });
+});
+
+describe('csrf helpers', () => {
+  it('newCsrfToken is random and URL-safe', () => {
+    const a = newCsrfToken();
+    expect(a).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(newCsrfToken()).not.toBe(a);
+  });
+
+  it('csrfCookie round-trips through readCookie', () => {
+    const set = csrfCookie(TOKEN, true);
+    expect(set).toMatch(/SameSite=Lax/);
+    expect(set).toMatch(/; Secure$/);
+    expect(csrfCookie(TOKEN, false)).not.toMatch(/Secure/);
+    const pair = set.split(';')[0]!;
+    expect(readCookie(`a=b; ${pair}; c=d`, CSRF_COOKIE)).toBe(TOKEN);
+    expect(readCookie('a=b', CSRF_COOKIE)).toBeUndefined();
+    expect(readCookie(null, CSRF_COOKIE)).toBeUndefined();
+  });
+});

@@ -1,0 +1,212 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Queue, type Job } from 'bullmq';
+import { z } from 'zod';
+import { env } from '../env';
+import { bullKey, celerityKeys } from '../keys';
+import { createRedis } from '../redis';
+import { createLogger } from '../logger';
+import { defineTask } from '../registry/define-task';
+import { createRegistry, type AnyTask } from '../registry/task-registry';
+import { readCatalogue } from '../registry/catalogue';
+import { readHeartbeats } from './heartbeat';
+import { startWorker, type RunningWorker } from './start-worker';
+import { add, fail, flaky, report, sleep } from '../../worker/tasks/demo-tasks';
+import { uniqueName, waitFor } from '../../test/helpers';
+
+const prefix = env().CELERITY_PREFIX;
+const redis = createRedis('command');
+const logger = createLogger('worker', 'error');
+
+let worker: RunningWorker | undefined;
+let queue: Queue | undefined;
+
+/**
+ * A worker for `tasks` moved onto a queue of their own (so tests never share
+ * one), and an observer Queue on it. `defineTask` objects are data: a copy with
+ * another queue is the same task.
+ */
+async function setup(tasks: AnyTask[]): Promise<{ worker: RunningWorker; queue: Queue; name: string }> {
+  const name = uniqueName('q');
+  const registry = createRegistry(tasks.map((t) => ({ ...t, queue: name })));
+  worker = await startWorker({ registry, logger, concurrency: 4, heartbeatMs: 1000, shutdownTimeoutMs: 2000, version: 'test' });
+  queue = new Queue(name, { connection: redis, prefix });
+  return { worker, queue, name };
+}
+
+async function finished(q: Queue, job: Job): Promise<{ state: string; job: Job }> {
+  const state = await waitFor(`job ${job.id} to finish`, () => q.getJobState(job.id!), (s) => s === 'completed' || s === 'failed');
+  return { state, job: (await q.getJob(job.id!))! };
+}
+
+/** The events of one job in its queue's stream, in order, with their fields. */
+async function jobEvents(name: string, id: string): Promise<Record<string, string>[]> {
+  const entries = await redis.xrange(bullKey(name, 'events'), '-', '+');
+  const out: Record<string, string>[] = [];
+  for (const [, fields] of entries) {
+    const f: Record<string, string> = {};
+    for (let i = 0; i < fields.length - 1; i += 2) f[fields[i]!] = fields[i + 1]!;
+    if (f.jobId === id) out.push(f);
+  }
+  return out;
+}
+
+function cancel(name: string, jobId: string, reason?: string): Promise<number> {
+  return redis.publish(celerityKeys().control, JSON.stringify({ type: 'cancel', queue: name, jobId, ...(reason ? { reason } : {}) }));
+}
+
+afterEach(async () => {
+  await worker?.stop();
+  await queue?.close();
+  worker = undefined;
+  queue = undefined;
+});
+
+afterAll(async () => {
+  await redis.quit();
+});
+
+describe('startWorker: execution', () => {
+  it('publishes its tasks and a heartbeat, and clears the heartbeat on stop', async () => {
+    const { worker, name } = await setup([add]);
+    const entry = (await readCatalogue(redis)).find((e) => e.name === 'add');
+    expect(entry?.queue).toBe(name);
+    expect(entry?.argsSchema).toMatchObject({ type: 'object', required: ['a', 'b'] });
+    const { alive } = await readHeartbeats(redis);
+    expect(alive.map((h) => h.id)).toContain(worker.id);
+    expect(alive.find((h) => h.id === worker.id)?.queues).toEqual([name]);
+
+    await worker.stop();
+    expect((await readHeartbeats(redis)).alive.map((h) => h.id)).not.toContain(worker.id);
+    expect(await redis.exists(celerityKeys().worker(worker.id))).toBe(0);
+  });
+
+  it('runs a job and stores its result', async () => {
+    const { queue } = await setup([add]);
+    const { state, job } = await finished(queue, await queue.add('add', { a: 2, b: 3 }));
+    expect(state).toBe('completed');
+    expect(job.returnvalue).toBe(5);
+  });
+
+  it('validates the arguments again at execution, and does not retry invalid ones', async () => {
+    const { queue } = await setup([add]);
+    // Straight through BullMQ: no client-side validation happened.
+    const { state, job } = await finished(queue, await queue.add('add', { a: 'x' }, { attempts: 3 }));
+    expect(state).toBe('failed');
+    expect(job.failedReason).toMatch(/^Invalid arguments: /);
+    expect(job.failedReason).toMatch(/\ba: /);
+    expect(job.failedReason).toMatch(/\bb: /);
+    expect(job.attemptsMade).toBe(1);
+  });
+
+  it('fails a job whose task no worker on the queue defines, without retrying', async () => {
+    const { queue, name } = await setup([add]);
+    const { state, job } = await finished(queue, await queue.add('no-such-task', {}, { attempts: 3 }));
+    expect(state).toBe('failed');
+    expect(job.failedReason).toBe(`Unknown task "no-such-task": no worker on queue "${name}" defines it`);
+    expect(job.attemptsMade).toBe(1);
+  });
+
+  it('retries a flaky task until it succeeds (attempt 3 of 5)', async () => {
+    const { queue } = await setup([flaky]);
+    const { state, job } = await finished(queue, await queue.add('flaky', { failTimes: 2 }, { attempts: 5 }));
+    expect(state).toBe('completed');
+    expect(job.returnvalue).toEqual({ succeededOnAttempt: 3 });
+    // Each failed attempt left its stack trace.
+    expect(job.stacktrace).toHaveLength(2);
+    expect(job.stacktrace?.[0]).toMatch(/Flaky failure on attempt 1/);
+  });
+
+  it('fails a throwing task with its message and one stack trace per attempt', async () => {
+    const { queue } = await setup([fail]);
+    const { state, job } = await finished(queue, await queue.add('fail', { message: 'boom here' }, { attempts: 2 }));
+    expect(state).toBe('failed');
+    expect(job.failedReason).toBe('boom here');
+    expect(job.attemptsMade).toBe(2);
+    expect(job.stacktrace).toHaveLength(2);
+    expect(job.stacktrace?.[1]).toMatch(/^Error: boom here\n\s+at /);
+  });
+
+  it('applies schema defaults at execution (the job keeps the arguments as given)', async () => {
+    const { queue } = await setup([report]);
+    const { state, job } = await finished(queue, await queue.add('report', { durationMs: 0, steps: 2 }));
+    expect(state).toBe('completed');
+    expect(job.returnvalue).toMatchObject({ rows: 200 });
+    expect(job.data).toEqual({ durationMs: 0, steps: 2 });
+    expect(job.progress).toBe(100);
+  });
+});
+
+describe('startWorker: cancel over the control channel', () => {
+  it('cancels a running job that honours its signal: failed "cancelled", not retried, progress frozen', async () => {
+    const { queue, name } = await setup([report]);
+    const job = await queue.add('report', { durationMs: 20_000, steps: 200 }, { attempts: 3 });
+    // Let it make some progress first, so "frozen" means something.
+    await waitFor('progress', async () => (await queue.getJob(job.id!))?.progress, (p) => typeof p === 'number' && p >= 1);
+
+    expect(await cancel(name, job.id!)).toBeGreaterThanOrEqual(1);
+    const { state, job: done } = await finished(queue, job);
+    expect(state).toBe('failed');
+    expect(done.failedReason).toBe('cancelled');
+    expect(done.attemptsMade).toBe(1);
+
+    // Nothing the handler did after the cancel reached Redis: no progress or log after `failed`.
+    const events = await jobEvents(name, job.id!);
+    const failedAt = events.findIndex((e) => e.event === 'failed');
+    expect(failedAt).toBeGreaterThan(0);
+    expect(events.slice(failedAt + 1).filter((e) => e.event === 'progress' || e.event === 'log')).toEqual([]);
+    const lastProgress = events.filter((e) => e.event === 'progress').at(-1);
+    expect(Number(lastProgress?.data)).toBe(done.progress);
+  });
+
+  it('ends a job whose handler ignores the signal, and drops its later progress and logs', async () => {
+    let handlerDone!: () => void;
+    const afterCancel = new Promise<void>((r) => (handlerDone = r));
+    const stubborn = defineTask({
+      name: 'stubborn',
+      description: 'Ignores cancellation on purpose.',
+      schema: z.object({}),
+      handler: async (_args, ctx) => {
+        await ctx.progress(7);
+        await ctx.log('before cancel');
+        // Wait for the cancel only to know when to misbehave; then carry on as if nothing happened.
+        await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r(), { once: true }));
+        for (let i = 0; i < 5; i++) {
+          await ctx.progress(50 + i);
+          await ctx.log(`after cancel ${i}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        handlerDone();
+        return 'should not be stored';
+      },
+    });
+    const { queue, name } = await setup([stubborn]);
+    const job = await queue.add('stubborn', {});
+    await waitFor('progress 7', async () => (await queue.getJob(job.id!))?.progress, (p) => p === 7);
+
+    expect(await cancel(name, job.id!, 'stopped by operator')).toBeGreaterThanOrEqual(1);
+    const { state, job: done } = await finished(queue, job);
+    expect(state).toBe('failed');
+    expect(done.failedReason).toBe('stopped by operator');
+
+    await afterCancel; // the handler has made all its late calls
+    const after = (await queue.getJob(job.id!))!;
+    expect(after.progress).toBe(7);
+    expect(after.returnvalue).toBeNull();
+    expect((await queue.getJobLogs(job.id!)).logs).toEqual(['before cancel']);
+    const events = await jobEvents(name, job.id!);
+    expect(events.filter((e) => e.event === 'progress').map((e) => e.data)).toEqual(['7']);
+    expect(events.filter((e) => e.event === 'log')).toHaveLength(1);
+  });
+
+  it('ignores a cancel for a job it does not hold', async () => {
+    const { queue, name } = await setup([sleep]);
+    const job = await queue.add('sleep', { ms: 300 });
+    await waitFor('active', () => queue.getJobState(job.id!), (s) => s === 'active');
+    await cancel(name, 'some-other-id');
+    await cancel(uniqueName('other-queue'), job.id!);
+    await redis.publish(celerityKeys().control, 'not json');
+    const { state, job: done } = await finished(queue, job);
+    expect(state).toBe('completed');
+    expect(done.returnvalue).toEqual({ sleptMs: 300 });
+  });
+});

@@ -1,0 +1,96 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { env } from '@/lib/env';
+import { InvalidError, NotFoundError } from '@/lib/errors';
+import { createRedis } from '@/lib/redis';
+import { createLogger } from '@/lib/logger';
+import { startWorker, type RunningWorker } from '@/lib/worker/start-worker';
+import { registry } from '@/worker/tasks';
+import { enqueue, closeClient } from '@/worker/client';
+import { runTs, type Proc } from './helpers';
+
+const prefix = env().CELERITY_PREFIX;
+// Our own connection for inspecting Redis, so the client's lazy one stays untouched.
+const redis = createRedis('command');
+
+/** Every key under this file's prefix. */
+async function allKeys(): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    out.push(...keys);
+  } while (cursor !== '0');
+  return out.sort();
+}
+
+afterAll(async () => {
+  await closeClient();
+  await redis.quit();
+});
+
+// Runs first, before any worker or producer touched this file's fresh prefix.
+describe('enqueue: validation before Redis', () => {
+  it('throws InvalidError naming args.a for bad arguments, and writes no key', async () => {
+    expect(await allKeys()).toEqual([]);
+    // @ts-expect-error -- the typed client refuses this at compile time too; we test the runtime check.
+    const err = await enqueue('add', { a: 'x', b: 1 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InvalidError);
+    expect((err as InvalidError).field).toBe('args.a');
+    expect(await allKeys()).toEqual([]);
+  });
+
+  it('throws InvalidError for missing arguments and bad options, and NotFoundError for an unknown task, writing nothing', async () => {
+    // @ts-expect-error -- missing b
+    await expect(enqueue('add', { a: 1 })).rejects.toMatchObject({ field: 'args.b' });
+    await expect(enqueue('add', { a: 1, b: 2 }, { attempts: 0 })).rejects.toMatchObject({ field: 'options.attempts' });
+    // @ts-expect-error -- not a task of the registry
+    await expect(enqueue('nope')).rejects.toBeInstanceOf(NotFoundError);
+    expect(await allKeys()).toEqual([]);
+  });
+});
+
+describe('enqueue from a plain script while a worker runs', () => {
+  let worker: RunningWorker | undefined;
+  let proc: Proc | undefined;
+  const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
+
+  beforeAll(async () => {
+    worker = await startWorker({
+      registry,
+      logger: createLogger('worker', 'warn'),
+      concurrency: 2,
+      heartbeatMs: 1000,
+      shutdownTimeoutMs: 5000,
+      version: 'test',
+    });
+  });
+
+  afterEach(() => {
+    if (proc && proc.child.exitCode === null) proc.child.kill('SIGKILL');
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await queue.close();
+  });
+
+  it('enqueue("hello") in a child process returns a job that completes with "hello world"', async () => {
+    proc = runTs('test/fixtures/enqueue-hello.ts', [], { REDIS_URL: env().REDIS_URL!, CELERITY_PREFIX: prefix });
+    const line = await proc.waitForOutput(/result .*\n/);
+    expect(line.trim()).toBe('result "hello world"');
+    expect(await proc.exited).toBe(0);
+
+    // The job the script made is a real BullMQ job in the task's queue, completed by the worker.
+    const [, q, id] = /enqueued (\S+) (\S+)/.exec(proc.output()) ?? [];
+    expect(q).toBe('default');
+    const job = await queue.getJob(id!);
+    expect(job?.name).toBe('hello');
+    expect(job?.returnvalue).toBe('hello world');
+    expect(await queue.getJobState(id!)).toBe('completed');
+  });
+});

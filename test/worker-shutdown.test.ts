@@ -1,0 +1,137 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { env } from '@/lib/env';
+import { celerityKeys, bullKey } from '@/lib/keys';
+import { createRedis } from '@/lib/redis';
+import { runTs, waitFor, type Proc } from './helpers';
+
+/**
+ * The worker process end to end: `worker/main.ts` in a child process, stopped
+ * with SIGTERM like a deployment would, while a job runs.
+ */
+const prefix = env().CELERITY_PREFIX;
+const keys = celerityKeys();
+const redis = createRedis('command');
+// skipMetasUpdate: this observer must not write anything of its own into the queue.
+const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
+
+let proc: Proc | undefined;
+
+/** Start the worker process and resolve with it and its id once it is ready. */
+async function startWorkerProcess(extraEnv: Record<string, string> = {}): Promise<{ proc: Proc; id: string }> {
+  proc = runTs('worker/main.ts', [], {
+    REDIS_URL: env().REDIS_URL!,
+    CELERITY_PREFIX: prefix,
+    CELERITY_LOG_LEVEL: 'info',
+    CELERITY_HEARTBEAT_MS: '200',
+    ...extraEnv,
+  });
+  const line = await proc.waitForOutput(/worker ready id="[^"]+"/);
+  return { proc, id: /id="([^"]+)"/.exec(line)![1]! };
+}
+
+/** The events BullMQ wrote for one job, in order (`added`, `active`, `progress`, `completed`…). */
+async function jobEvents(id: string): Promise<string[]> {
+  const entries = await redis.xrange(bullKey('default', 'events'), '-', '+');
+  const out: string[] = [];
+  for (const [, fields] of entries) {
+    const f: Record<string, string> = {};
+    for (let i = 0; i < fields.length - 1; i += 2) f[fields[i]!] = fields[i + 1]!;
+    if (f.jobId === id) out.push(f.event!);
+  }
+  return out;
+}
+
+async function expectHeartbeatGone(id: string): Promise<void> {
+  expect(await redis.exists(keys.worker(id))).toBe(0);
+  expect(await redis.zscore(keys.workers, id)).toBeNull();
+}
+
+afterEach(() => {
+  // A failed assertion must not leave a worker process behind.
+  if (proc && proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+  proc = undefined;
+});
+
+afterAll(async () => {
+  await queue.close();
+  await redis.quit();
+});
+
+describe('worker process shutdown', () => {
+  it('on SIGTERM finishes the running job, takes no new one, clears its heartbeat and exits 0', async () => {
+    const { proc, id } = await startWorkerProcess();
+
+    // Alive: a heartbeat that expires on its own, and an entry in the workers set.
+    expect(await redis.pttl(keys.worker(id))).toBeGreaterThan(0);
+    expect(await redis.zscore(keys.workers, id)).not.toBeNull();
+    const hb = JSON.parse((await redis.get(keys.worker(id)))!) as { state: string; ttlMs: number; tasks: string[] };
+    expect(hb.state).toBe('running');
+    expect(hb.ttlMs).toBe(600);
+    expect(hb.tasks).toContain('report');
+
+    // BullMQ names the worker's blocking connection; CLIENT LIST shows it while it can fetch jobs.
+    await waitFor('the worker to be listed', () => queue.getWorkersCount(), (n) => n === 1);
+
+    const job = await queue.add('report', { durationMs: 1500, steps: 5 });
+    await waitFor('the report job to be active', () => queue.getJobState(job.id!), (s) => s === 'active');
+
+    proc.child.kill('SIGTERM');
+    // The worker says it waits for exactly the one running job.
+    await proc.waitForOutput(/stopping: no new jobs; waiting for running ones running=1/);
+    // The log line is written just before close() is called; the fetching connection
+    // going away is what proves the worker stopped taking jobs.
+    await waitFor('the worker to stop fetching', () => queue.getWorkersCount(), (n) => n === 0);
+    // A job added now must wait for another worker: this one is stopping.
+    const late = await queue.add('hello', {});
+
+    expect(await proc.exited).toBe(0);
+    expect(proc.output()).toMatch(/worker stopped/);
+
+    expect(await queue.getJobState(job.id!)).toBe('completed');
+    const done = await queue.getJob(job.id!);
+    expect(done?.returnvalue).toMatchObject({ rows: 500 });
+    expect(done?.failedReason ?? '').toBe('');
+    expect(done?.progress).toBe(100);
+    const events = await jobEvents(job.id!);
+    expect(events).toContain('completed');
+    expect(events).not.toContain('stalled');
+    expect(events).not.toContain('failed');
+
+    expect(await queue.getJobState(late.id!)).toBe('waiting');
+    const counts = await queue.getJobCounts('active', 'waiting', 'failed', 'completed');
+    expect(counts).toEqual({ active: 0, waiting: 1, failed: 0, completed: 1 });
+    await expectHeartbeatGone(id);
+
+    await queue.remove(late.id!);
+  });
+
+  it('after the shutdown timeout hands the running job back to the queue and exits 0', async () => {
+    const timeoutMs = 300;
+    const { proc, id } = await startWorkerProcess({ CELERITY_SHUTDOWN_TIMEOUT_MS: String(timeoutMs) });
+
+    const job = await queue.add('sleep', { ms: 60_000 });
+    await waitFor('the sleep job to be active', () => queue.getJobState(job.id!), (s) => s === 'active');
+
+    const sentAt = Date.now();
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+    const took = Date.now() - sentAt;
+    expect(proc.output()).toMatch(/shutdown timeout: handing running jobs back/);
+    // It waited for the timeout, then did not wait for the 60 s job (slack for process exit on a slow machine).
+    expect(took).toBeGreaterThanOrEqual(timeoutMs);
+    expect(took).toBeLessThan(timeoutMs + 5_000);
+
+    // Handed back, not failed: waiting, no error, no attempt used up, no lock left for stall detection to find.
+    expect(await queue.getJobState(job.id!)).toBe('waiting');
+    const back = await queue.getJob(job.id!);
+    expect(back?.failedReason ?? '').toBe('');
+    expect(back?.stacktrace ?? []).toEqual([]);
+    expect(back?.attemptsMade ?? 0).toBe(0);
+    expect(await redis.exists(bullKey('default', `${job.id}:lock`))).toBe(0);
+    const counts = await queue.getJobCounts('active', 'failed');
+    expect(counts).toEqual({ active: 0, failed: 0 });
+    expect(await jobEvents(job.id!)).not.toContain('failed');
+    await expectHeartbeatGone(id);
+  });
+});
