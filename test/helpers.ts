@@ -3,7 +3,6 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
-export const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 /** A name no other test uses (queues, tasks). */
 export function uniqueName(base: string): string {
@@ -30,9 +29,13 @@ export interface Proc {
   exited: Promise<number | null>;
 }
 
-/** Run a TypeScript file with tsx in a child process, with extra environment. */
+/**
+ * Run a TypeScript file in a child process with extra environment. `node --import tsx`
+ * rather than the tsx binary: the binary relays SIGTERM and kills the child if it does
+ * not react within ~30 ms, which would hide the graceful shutdown under test.
+ */
 export function runTs(file: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(TSX, [file, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const waiters: { re: RegExp; resolve: (s: string) => void }[] = [];
   const onData = (d: Buffer) => {
