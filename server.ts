@@ -31,7 +31,8 @@ async function main(): Promise<void> {
 
   const server = http.createServer((req, res) => {
     // The double-submit CSRF cookie every page's script echoes in a header on state-changing requests.
-    if (!readCookie(req.headers.cookie, CSRF_COOKIE)) {
+    // Not on API responses: an API client that keeps cookies would then need the header too.
+    if (!req.url?.startsWith('/api/') && !readCookie(req.headers.cookie, CSRF_COOKIE)) {
       res.setHeader('Set-Cookie', csrfCookie(newCsrfToken(), req.headers['x-forwarded-proto'] === 'https'));
     }
     res.setHeader('X-Content-Type-Options', 'nosniff');

@@ -15,9 +15,9 @@ export function LiveDashboard({ initial }: { initial: QueueSummaryDTO[] }) {
       <section aria-label="Jobs by state, all queues">
         <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-7">
           {JOB_STATES.map((s) => (
-            <div key={s} className="rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
+            <div key={s} role="group" aria-label={`${stateLabel(s)} jobs`} className="rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
               <dt className="text-xs font-medium tracking-wide text-slate-500 uppercase">{stateLabel(s)}</dt>
-              <dd className="mt-1 text-2xl font-semibold tabular-nums" aria-label={`${stateLabel(s)} jobs`}>
+              <dd className="mt-1 text-2xl font-semibold tabular-nums">
                 {totals[s]}
               </dd>
             </div>

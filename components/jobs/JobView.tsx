@@ -37,9 +37,9 @@ export function JobView({ initial }: { initial: JobDTO }) {
   const finished = job.state === 'completed' || job.state === 'failed';
   return (
     <div className="space-y-4">
-      <div className="flex flex-wrap items-center gap-3" aria-live="polite">
+      <div className="flex flex-wrap items-center gap-3">
         <span className="text-sm text-slate-500">State</span>
-        <span data-testid="job-state" aria-label={`State: ${job.state}`}>
+        <span role="status" aria-label="Job state">
           <StateBadge state={job.state} />
         </span>
         <span className="text-sm text-slate-500">
@@ -57,7 +57,7 @@ export function JobView({ initial }: { initial: JobDTO }) {
 
       <div className="grid gap-4 lg:grid-cols-2">
         <Card title="Arguments">
-          <JsonBlock value={job.args} label="Arguments" />
+          <JsonBlock value={job.args} />
         </Card>
         <Card title="Timing">
           <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
@@ -89,7 +89,7 @@ export function JobView({ initial }: { initial: JobDTO }) {
 
       {job.state === 'completed' && (
         <Card title="Result">
-          <JsonBlock value={job.result} label="Result" />
+          <JsonBlock value={job.result} />
         </Card>
       )}
 
@@ -99,7 +99,7 @@ export function JobView({ initial }: { initial: JobDTO }) {
             {job.error}
           </p>
           {job.stack.length > 0 && (
-            <pre aria-label="Stack trace" className="max-h-96 overflow-auto rounded-md bg-slate-100 p-3 font-mono text-xs whitespace-pre-wrap break-all dark:bg-slate-950">
+            <pre role="region" aria-label="Stack trace" tabIndex={0} className="max-h-96 overflow-auto rounded-md bg-slate-100 p-3 font-mono text-xs whitespace-pre-wrap break-all dark:bg-slate-950">
               {job.stack[job.stack.length - 1]}
             </pre>
           )}

@@ -1,5 +1,5 @@
 'use client';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { api, ApiError, seg } from '../api';
 import { Button } from '../ui/Button';
@@ -24,6 +24,12 @@ export function RunTaskForm({ task }: Props) {
   const [errors, setErrors] = useState<Errors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  // After a failed submit, take the keyboard to the first field that needs attention.
+  useEffect(() => {
+    if (Object.keys(errors).length) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [errors]);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -70,7 +76,7 @@ export function RunTaskForm({ task }: Props) {
   const optionError = (key: string) => errors[`options.${key}`];
 
   return (
-    <form onSubmit={submit} noValidate aria-label={`Run ${task.name}`} className="space-y-6">
+    <form ref={formRef} onSubmit={submit} noValidate aria-label={`Run ${task.name}`} className="space-y-6">
       <fieldset className="space-y-4">
         <legend className="mb-2 text-base font-semibold">Arguments</legend>
         {fields.length === 0 && <p className="text-sm text-slate-600 dark:text-slate-400">This task takes no arguments.</p>}

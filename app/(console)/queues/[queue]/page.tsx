@@ -77,6 +77,7 @@ export default async function QueuePage({ params, searchParams }: Props) {
               <Th numeric>Attempts</Th>
               <Th>Created</Th>
               <Th>Finished</Th>
+              {q.state === 'failed' && <Th>Error</Th>}
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
@@ -92,6 +93,7 @@ export default async function QueuePage({ params, searchParams }: Props) {
                 <Td numeric>{j.attemptsMade}</Td>
                 <Td><Time ms={j.createdAt} /></Td>
                 <Td><Time ms={j.finishedAt} /></Td>
+                {q.state === 'failed' && <Td className="max-w-md truncate text-rose-700 dark:text-rose-300">{j.error}</Td>}
               </tr>
             ))}
           </tbody>
