@@ -18,6 +18,15 @@ export function celerityKeys(prefix = env().CELERITY_PREFIX) {
     control: `${base}:control`,
     /** Set of queue names known to Celerity (tasks' queues), besides discovered ones. */
     queues: `${base}:queues`,
+    /** Hash: schedule name → definition JSON (the source of truth for schedules). */
+    schedules: `${base}:schedules`,
+    /** Hash: a schedule's runtime state (applied hash, counters). */
+    scheduleState: (name: string) => `${base}:schedule:${name}:state`,
+    /** Hash jobId → run record JSON, and sorted set jobId → start time: a schedule's recent runs. */
+    scheduleRuns: (name: string) => `${base}:schedule:${name}:runs`,
+    scheduleRunIndex: (name: string) => `${base}:schedule:${name}:run-index`,
+    /** Locks so only one process reconciles or runs the watchdog at a time. */
+    lock: (what: string) => `${base}:lock:${what}`,
   };
 }
 

@@ -4,7 +4,10 @@ import { z } from 'zod';
 import { env, LOG_LEVELS } from '@/lib/env';
 import { createLogger } from '@/lib/logger';
 import { startWorker } from '@/lib/worker/start-worker';
+import { closeQueues } from '@/lib/queue/queue-registry';
+import { closeRedis } from '@/lib/redis';
 import { registry } from './tasks';
+import { schedules } from './schedules';
 
 /**
  * The worker process (`npm run worker`), like `celery worker`:
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
     heartbeatMs: e.CELERITY_HEARTBEAT_MS,
     shutdownTimeoutMs: e.CELERITY_SHUTDOWN_TIMEOUT_MS,
     version,
+    schedules,
   });
 
   let signals = 0;
@@ -75,7 +79,11 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     logger.info('shutting down', { signal: sig });
-    worker.stop().then(
+    worker
+      .stop()
+      .then(() => closeQueues())
+      .then(() => closeRedis())
+      .then(
       () => process.exit(0),
       (err: Error) => {
         logger.error('shutdown failed', { error: err.message });

@@ -19,10 +19,14 @@ export async function addTaskJob(input: {
   args: unknown;
   options?: JobOptionsInput;
   defaults?: JobOptionsInput;
+  /** A deterministic id (schedule runs); BullMQ ignores a second add with the same id. */
+  jobId?: string;
 }): Promise<EnqueuedJob> {
   const defaults = parseOrThrow(jobOptionsSchema, input.defaults ?? {}, 'defaults');
   const options = parseOrThrow(jobOptionsSchema, input.options ?? {}, 'options');
-  const job = await getQueue(input.queue).add(input.task, input.args ?? {}, toBullOptions({ ...defaults, ...options }));
+  const opts = toBullOptions({ ...defaults, ...options });
+  if (input.jobId) opts.jobId = input.jobId;
+  const job = await getQueue(input.queue).add(input.task, input.args ?? {}, opts);
   if (!job.id) throw new Error('BullMQ returned a job without an id');
   return { queue: input.queue, id: job.id };
 }

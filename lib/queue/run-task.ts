@@ -35,6 +35,11 @@ function argsValidator(entry: CatalogueEntry): z.ZodType {
   return schema;
 }
 
+/** Check arguments against a catalogue entry's schema; InvalidError with field `args.<name>` otherwise. */
+export function validateTaskArgs(entry: CatalogueEntry, args: unknown): void {
+  parseOrThrow(argsValidator(entry), args, 'args');
+}
+
 /**
  * Enqueue a job for a task known from the catalogue, after validating its
  * arguments and options. Bad input throws InvalidError (field `args.<name>` or
@@ -44,6 +49,6 @@ export async function runTask(name: string, body: unknown): Promise<EnqueuedJob>
   const entry = await readCatalogueEntry(getRedis(), name);
   if (!entry) throw new NotFoundError(`Task "${name}" not found`);
   const req = parseOrThrow(runRequestSchema, body ?? {});
-  parseOrThrow(argsValidator(entry), req.args, 'args');
+  validateTaskArgs(entry, req.args);
   return addTaskJob({ queue: entry.queue, task: entry.name, args: req.args, options: req.options, defaults: entry.defaults });
 }

@@ -11,6 +11,10 @@ import { publishCatalogue } from '../registry/catalogue';
 import { writeHeartbeat, clearHeartbeat, type Heartbeat } from './heartbeat';
 import { controlMessageSchema } from './control';
 import type { Logger } from '../logger';
+import { beginScheduledRun, endScheduledRun } from '../scheduler/run-recorder';
+import { syncCodeSchedules, type CodeSchedule } from '../scheduler/define-schedule';
+import { reconcileSchedules } from '../scheduler/schedule-service';
+import { watchdogPass } from '../scheduler/watchdog';
 
 export interface StartWorkerOptions {
   registry: TaskRegistry;
@@ -24,6 +28,10 @@ export interface StartWorkerOptions {
   /** How long a shutdown waits for running jobs before handing them back to the queue. */
   shutdownTimeoutMs: number;
   version: string;
+  /** Schedules declared in code (upserted at start; a pause made in the console is kept). */
+  schedules?: readonly CodeSchedule[];
+  /** How often the schedule watchdog looks for schedules whose next job was lost; 0 turns it off. */
+  watchdogMs?: number;
 }
 
 export interface RunningWorker {
@@ -76,6 +84,22 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     const parsed = task.schema.safeParse(job.data ?? {});
     if (!parsed.success) throw new UnrecoverableError(`Invalid arguments: ${describeIssues(parsed.error.issues)}`);
 
+    // A schedule's run is recorded for its history; the late run of missed slots is skipped unless it catches up.
+    const scheduled = await beginScheduledRun(command, job).catch((err: Error) => {
+      logger.warn('could not record schedule run', { jobId: job.id, error: err.message });
+      return undefined;
+    });
+    if (scheduled?.skip) {
+      logger.info('missed slot skipped (catch-up is off)', { queue, jobId: job.id, schedule: scheduled.name });
+      return { skipped: 'missed slot: not run because catch-up is off' };
+    }
+    const endRun = (outcome: Parameters<typeof endScheduledRun>[3]) =>
+      scheduled
+        ? endScheduledRun(command, job, scheduled, outcome).catch((err: Error) =>
+            logger.warn('could not record schedule run', { jobId: job.id, error: err.message }),
+          )
+        : undefined;
+
     const cancel = signal ?? new AbortController().signal;
     const entry: RunningJob = { queue, jobId: job.id!, task: task.name, startedAt: Date.now(), requeue: new AbortController() };
     running.set(runKey(queue, job.id!), entry);
@@ -107,6 +131,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       aborted.catch(() => {}); // handled below when it wins the race
       const result = await Promise.race([Promise.resolve(task.handler(parsed.data, ctx)), aborted]);
       processed++;
+      await endRun({ state: 'completed', final: true });
       return result === undefined ? null : result;
     } catch (err) {
       if (entry.requeue.signal.aborted) {
@@ -115,6 +140,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
         throw new WaitingError();
       }
       failed++;
+      const final = cancel.aborted || err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      await endRun({ state: 'failed', error: cancel.aborted ? 'cancelled' : (err as Error)?.message ?? String(err), final });
       if (cancel.aborted) throw new UnrecoverableError(typeof cancel.reason === 'string' ? cancel.reason : 'cancelled');
       throw err;
     } finally {
@@ -181,6 +208,21 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   await beat();
   const timer = setInterval(beat, opts.heartbeatMs);
   timer.unref();
+  // Schedules: code ones stored, then BullMQ brought in line with every definition (only what changed).
+  if (opts.schedules?.length) await syncCodeSchedules(command, opts.schedules, logger);
+  const reconciled = await reconcileSchedules(command);
+  if (reconciled.applied.length) logger.info('schedules applied', { names: reconciled.applied });
+  const watchdogMs = opts.watchdogMs ?? 2000;
+  const watchdog =
+    watchdogMs > 0
+      ? setInterval(() => {
+          watchdogPass(command).then(
+            (names) => names.length && logger.warn('watchdog restored schedules whose next job was lost', { names }),
+            (err: Error) => logger.debug('watchdog pass failed', { error: err.message }),
+          );
+        }, watchdogMs)
+      : undefined;
+  watchdog?.unref();
   for (const { worker } of workers) {
     void worker.run().catch((err: Error) => logger.error('worker stopped', { error: err.message }));
   }
@@ -194,6 +236,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     stop() {
       stopping ??= (async () => {
         state = 'stopping';
+        clearInterval(watchdog);
         // close() stops fetching at once and resolves when active jobs have finished (or were handed back).
         const closed = Promise.all(workers.map(({ worker }) => worker.close()));
         logger.info('stopping: no new jobs; waiting for running ones', { running: running.size, timeoutMs: opts.shutdownTimeoutMs });

@@ -1,0 +1,86 @@
+import { getRedis } from '../redis';
+import { getQueue } from '../queue/queue-registry';
+import { readCatalogue } from '../registry/catalogue';
+import type { ScheduleDefinition } from '../scheduler/schedule-model';
+import { scheduleQueue } from '../scheduler/schedule-apply';
+import { readDefinitions, readRuns, readState, type RunRecord } from '../scheduler/schedule-store';
+import { requireSchedule, listOrphans, type OrphanDTO } from '../scheduler/schedule-service';
+import { schedulerId } from '../scheduler/schedule-jobs';
+import { describeTrigger } from '../scheduler/describe-trigger';
+import { nextRuns } from '../scheduler/next-runs';
+import { missedSlots } from '../scheduler/missed-slots';
+
+/** A schedule as the console shows it in the table. */
+export interface ScheduleDTO {
+  definition: ScheduleDefinition;
+  queue: string;
+  /** The trigger in words: "every 5 seconds", "at 17:03 on Sunday, Europe/Paris"… */
+  words: string;
+  /** active: will run; paused: disabled; done: a one-off that ran, or a bounded schedule with no run left. */
+  status: 'active' | 'paused' | 'done';
+  /** Next run (ms): BullMQ's own `next` when a scheduler exists, else computed the same way. */
+  nextRun: number | null;
+  lastRun: RunRecord | null;
+  runCount: number;
+  failureCount: number;
+}
+
+export interface ScheduleDetailDTO extends ScheduleDTO {
+  /** The next five runs (ISO), for the preview on the detail page. */
+  upcoming: string[];
+  runs: RunRecord[];
+  /** Slots no worker ran (ms), newest first. */
+  missed: number[];
+}
+
+async function toDto(def: ScheduleDefinition, taskQueue: string | undefined): Promise<ScheduleDTO & { runs: RunRecord[] }> {
+  const redis = getRedis();
+  const queue = scheduleQueue(def, taskQueue);
+  const [state, runs, scheduler] = await Promise.all([
+    readState(redis, def.name),
+    readRuns(redis, def.name, 50),
+    def.trigger.type === 'once' || !def.enabled ? undefined : getQueue(queue).getJobScheduler(schedulerId(def.name)),
+  ]);
+  const done = state.doneAt !== null;
+  const computed = def.enabled && !done ? (nextRuns(def.trigger, { from: new Date(), count: 1, runsSoFar: state.runCount })[0]?.getTime() ?? null) : null;
+  return {
+    definition: def,
+    queue,
+    words: describeTrigger(def.trigger),
+    status: done ? 'done' : def.enabled ? 'active' : 'paused',
+    nextRun: scheduler?.next ?? computed,
+    lastRun: runs[0] ?? null,
+    runCount: state.runCount,
+    failureCount: state.failureCount,
+    runs,
+  };
+}
+
+/** Every schedule with its state, and the orphan schedulers. */
+export async function listScheduleDtos(): Promise<{ schedules: ScheduleDTO[]; orphans: OrphanDTO[] }> {
+  const redis = getRedis();
+  const [defs, catalogue] = await Promise.all([readDefinitions(redis), readCatalogue(redis)]);
+  const taskQueue = new Map(catalogue.map((e) => [e.name, e.queue]));
+  const schedules = await Promise.all(
+    defs.map(async (d) => {
+      const { runs: _runs, ...dto } = await toDto(d, taskQueue.get(d.task));
+      return dto;
+    }),
+  );
+  return { schedules, orphans: await listOrphans(defs) };
+}
+
+/** One schedule with its history, upcoming runs and missed slots. */
+export async function getScheduleDetail(name: string): Promise<ScheduleDetailDTO> {
+  const redis = getRedis();
+  const def = await requireSchedule(name);
+  const catalogue = await readCatalogue(redis);
+  const dto = await toDto(def, catalogue.find((e) => e.name === def.task)?.queue);
+  const state = await readState(redis, name);
+  const now = Date.now();
+  return {
+    ...dto,
+    upcoming: dto.status === 'active' ? nextRuns(def.trigger, { from: new Date(now), count: 5, runsSoFar: state.runCount }).map((d) => d.toISOString()) : [],
+    missed: dto.status === 'active' ? missedSlots(def, state, dto.runs, now) : [],
+  };
+}

@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import { getQueue } from '../queue/queue-registry';
+import { DEFAULT_RETENTION } from '../queue/job-options';
+import { celerityKeys } from '../keys';
+import type { ScheduleDefinition } from './schedule-model';
+import { triggerToRepeat, oneOffJob } from './trigger-to-repeat';
+import { schedulerId } from './schedule-jobs';
+import { readState, writeState } from './schedule-store';
+
+/**
+ * Make BullMQ match a schedule definition: a job scheduler for interval and
+ * cron triggers, a delayed job with a deterministic id for a one-off, nothing
+ * for a disabled schedule. Idempotent; re-upserts only when something changed
+ * (re-upserting an unchanged cron scheduler can drop a due slot: FACTS.md).
+ */
+
+/** The queue a schedule's runs go to. */
+export function scheduleQueue(def: ScheduleDefinition, taskQueue: string | undefined): string {
+  return def.queue ?? taskQueue ?? 'default';
+}
+
+/** What BullMQ must reflect; a change of any of these means re-applying. */
+export function appliedHash(def: ScheduleDefinition, queue: string): string {
+  const relevant = { queue, task: def.task, args: def.args, options: def.options, trigger: def.trigger, enabled: def.enabled };
+  return createHash('sha1').update(JSON.stringify(relevant)).digest('hex');
+}
+
+function template(def: ScheduleDefinition) {
+  const o = def.options;
+  return {
+    name: def.task,
+    data: def.args,
+    opts: {
+      ...DEFAULT_RETENTION,
+      ...(o.attempts ? { attempts: o.attempts } : {}),
+      ...(o.backoff ? { backoff: o.backoff } : {}),
+      ...(o.priority ? { priority: o.priority } : {}),
+    },
+  };
+}
+
+/** Remove whatever BullMQ holds for a schedule (scheduler, or pending one-off job) in a queue. */
+export async function unapply(def: ScheduleDefinition, queue: Queue): Promise<void> {
+  if (def.trigger.type === 'once') {
+    const { jobId } = oneOffJob(def.name, def.trigger);
+    const job = await queue.getJob(jobId);
+    // Only a one-off that has not started yet is withdrawn; a finished one stays as history.
+    if (job && (await job.isDelayed())) await job.remove();
+  } else {
+    await queue.removeJobScheduler(schedulerId(def.name));
+  }
+}
+
+export interface ApplyResult {
+  /** What was done, for logs and tests. */
+  action: 'unchanged' | 'upserted' | 'removed' | 'added-one-off' | 'finished';
+}
+
+/**
+ * Apply a definition. `prev` is what was applied before (an edit); when its
+ * queue or trigger type differs, the old scheduler or job is removed first.
+ * `force` re-applies even when the stored hash says nothing changed (watchdog).
+ */
+export async function applySchedule(
+  redis: Redis,
+  def: ScheduleDefinition,
+  queueName: string,
+  { prev, prevQueue, force = false }: { prev?: ScheduleDefinition; prevQueue?: string; force?: boolean } = {},
+): Promise<ApplyResult> {
+  const queue = getQueue(queueName);
+  const hash = appliedHash(def, queueName);
+  const state = await readState(redis, def.name);
+  const id = schedulerId(def.name);
+  const oldQueue = prevQueue ?? queueName;
+
+  if (prev && (oldQueue !== queueName || prev.trigger.type !== def.trigger.type || prev.trigger.type === 'once')) {
+    await unapply(prev, getQueue(oldQueue));
+  }
+
+  if (!def.enabled) {
+    await unapply(def, queue);
+    await writeState(redis, def.name, { appliedHash: hash, enabledAt: null });
+    return { action: 'removed' };
+  }
+  const enabledAt = state.enabledAt ?? Date.now();
+
+  if (def.trigger.type === 'once') {
+    const { jobId, delayUntil } = oneOffJob(def.name, def.trigger);
+    // Ran already at this very time: never add it again (its job may be gone by retention).
+    const ranAlready = state.doneAt !== null && state.onceJobId === jobId;
+    const existing = ranAlready ? undefined : await queue.getJob(jobId);
+    if (!ranAlready && !existing) {
+      await queue.add(def.task, def.args, { ...template(def).opts, jobId, delay: Math.max(0, delayUntil - Date.now()) });
+    }
+    await writeState(redis, def.name, { appliedHash: hash, enabledAt, onceJobId: jobId, doneAt: ranAlready ? state.doneAt : null });
+    return { action: ranAlready || existing ? 'unchanged' : 'added-one-off' };
+  }
+
+  const existing = await queue.getJobScheduler(id);
+  if (existing && state.appliedHash === hash && !force) return { action: 'unchanged' };
+
+  const triggerChanged = !prev || JSON.stringify(prev.trigger) !== JSON.stringify(def.trigger) || oldQueue !== queueName;
+  const now = Date.now();
+  const repeat = triggerToRepeat(def.trigger, {
+    now,
+    scheduledNext: !triggerChanged && existing?.next ? existing.next : undefined,
+    runsSoFar: def.trigger.limit !== undefined ? state.runCount : undefined,
+  });
+  if (!repeat) {
+    if (existing) await queue.removeJobScheduler(id);
+    await writeState(redis, def.name, { appliedHash: hash, enabledAt, doneAt: state.doneAt ?? now });
+    return { action: 'finished' };
+  }
+  // A changed trigger must drop the pending slot: an upsert with the same `every` would keep it.
+  if (existing && triggerChanged) await queue.removeJobScheduler(id);
+  await queue.upsertJobScheduler(id, repeat, template(def));
+  await writeState(redis, def.name, { appliedHash: hash, enabledAt, doneAt: null });
+  return { action: 'upserted' };
+}
+
+/**
+ * Run `fn` while holding a Redis lock (SET NX PX), so that two workers or
+ * consoles starting together do not reconcile at the same time. Waits up to
+ * `waitMs` for the lock; returns undefined if it never got it.
+ */
+export async function withLock<T>(redis: Redis, what: string, ttlMs: number, fn: () => Promise<T>, waitMs = 0): Promise<T | undefined> {
+  const key = celerityKeys().lock(what);
+  const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) === 'OK') break;
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  try {
+    return await fn();
+  } finally {
+    // Release only our own lock (it may have expired and been taken by another process).
+    await redis.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, key, token);
+  }
+}

@@ -1,0 +1,216 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { getRedis } from '../redis';
+import { getQueue, discoverQueues } from '../queue/queue-registry';
+import { readCatalogue, readCatalogueEntry, type CatalogueEntry } from '../registry/catalogue';
+import { validateTaskArgs } from '../queue/run-task';
+import { addTaskJob, type EnqueuedJob } from '../queue/add-task-job';
+import { ConflictError, InvalidError, NotFoundError } from '../errors';
+import { parseOrThrow } from '../validation';
+import { validateSchedule, triggerSchema, type ScheduleDefinition } from './schedule-model';
+import { applySchedule, scheduleQueue, unapply, withLock } from './schedule-apply';
+import { readDefinition, readDefinitions, removeDefinition, writeDefinition } from './schedule-store';
+import { manualRunJobId, nameFromSchedulerId, schedulerId } from './schedule-jobs';
+import { nextRuns } from './next-runs';
+import { describeTrigger } from './describe-trigger';
+
+/**
+ * What the API and the UI do with schedules: create, replace, patch, delete,
+ * run now, preview. Every write validates everything first (shape, task,
+ * arguments against the task's schema) and only then touches Redis, so bad
+ * input never changes a running schedule.
+ */
+
+async function taskEntry(task: string): Promise<CatalogueEntry> {
+  const entry = await readCatalogueEntry(getRedis(), task);
+  if (!entry) throw new InvalidError(`task: Unknown task "${task}"`, 'task', { task: `Unknown task "${task}"` });
+  return entry;
+}
+
+/** Validate a full schedule input against the model and the task catalogue. */
+async function validateFull(input: unknown, existing?: ScheduleDefinition): Promise<{ def: ScheduleDefinition; queue: string }> {
+  const now = new Date();
+  const allowPastOneOff =
+    existing?.trigger.type === 'once' &&
+    typeof input === 'object' &&
+    input !== null &&
+    JSON.stringify((input as { trigger?: unknown }).trigger) === JSON.stringify(existing.trigger);
+  const def = validateSchedule(input, { now, allowPastOneOff });
+  const entry = await taskEntry(def.task);
+  validateTaskArgs(entry, def.args);
+  return { def, queue: scheduleQueue(def, entry.queue) };
+}
+
+/** Create a schedule; 409 when the name is taken. */
+export async function createSchedule(input: unknown): Promise<ScheduleDefinition> {
+  const redis = getRedis();
+  const body = { ...(input as object), source: 'ui' };
+  const { def, queue } = await validateFull(body);
+  if (!(await writeDefinition(redis, def, true))) {
+    throw new ConflictError(`A schedule named "${def.name}" already exists`);
+  }
+  try {
+    await applySchedule(redis, def, queue);
+  } catch (err) {
+    await removeDefinition(redis, def.name);
+    throw err;
+  }
+  return def;
+}
+
+/** Replace a schedule (PUT). Its name cannot change; code-defined schedules are edited in code. */
+export async function replaceSchedule(name: string, input: unknown): Promise<ScheduleDefinition> {
+  const redis = getRedis();
+  const prev = await requireSchedule(name);
+  if (prev.source === 'code') throw new ConflictError(`"${name}" is defined in code: change it next to the tasks (worker/schedules.ts)`);
+  const body = { ...(input as object) } as Record<string, unknown>;
+  if (body.name !== undefined && body.name !== name) throw new InvalidError('name: A schedule cannot be renamed; duplicate it instead', 'name');
+  const { def, queue } = await validateFull({ ...body, name, source: prev.source, createdAt: prev.createdAt, updatedAt: undefined }, prev);
+  const prevQueue = scheduleQueue(prev, (await readCatalogueEntry(redis, prev.task))?.queue);
+  await writeDefinition(redis, def);
+  try {
+    await applySchedule(redis, def, queue, { prev, prevQueue });
+  } catch (err) {
+    // Put the old schedule back as it was: an edit that fails leaves the old one running.
+    await writeDefinition(redis, prev);
+    await applySchedule(redis, prev, prevQueue, { force: true }).catch(() => {});
+    throw err;
+  }
+  return def;
+}
+
+const patchSchema = z
+  .object({
+    enabled: z.boolean().optional(),
+    description: z.string().max(2000).optional(),
+    catchUp: z.boolean().optional(),
+  })
+  .strict();
+
+/** Change a few fields (PATCH): enabled, description, catchUp. Code-defined schedules may be paused and resumed. */
+export async function patchSchedule(name: string, input: unknown): Promise<ScheduleDefinition> {
+  const redis = getRedis();
+  const prev = await requireSchedule(name);
+  const patch = parseOrThrow(patchSchema, input);
+  if (prev.source === 'code' && (patch.description !== undefined || patch.catchUp !== undefined)) {
+    throw new ConflictError(`"${name}" is defined in code: only pausing and resuming are possible here`);
+  }
+  const def: ScheduleDefinition = { ...prev, ...patch, updatedAt: new Date().toISOString() };
+  const queue = scheduleQueue(def, (await readCatalogueEntry(redis, def.task))?.queue);
+  await writeDefinition(redis, def);
+  await applySchedule(redis, def, queue, { prev, prevQueue: queue });
+  return def;
+}
+
+/** Delete a schedule and its BullMQ scheduler (or pending one-off). */
+export async function deleteSchedule(name: string): Promise<void> {
+  const redis = getRedis();
+  const def = await requireSchedule(name);
+  if (def.source === 'code') throw new ConflictError(`"${name}" is defined in code: remove it from worker/schedules.ts (you can pause it here)`);
+  const queue = scheduleQueue(def, (await readCatalogueEntry(redis, def.task))?.queue);
+  await unapply(def, getQueue(queue));
+  await removeDefinition(redis, name);
+}
+
+/** Run a schedule's task now, as a job attributed to the schedule. */
+export async function runScheduleNow(name: string): Promise<EnqueuedJob> {
+  const def = await requireSchedule(name);
+  const entry = await taskEntry(def.task);
+  validateTaskArgs(entry, def.args);
+  return addTaskJob({
+    queue: scheduleQueue(def, entry.queue),
+    task: def.task,
+    args: def.args,
+    options: def.options,
+    defaults: entry.defaults,
+    jobId: manualRunJobId(name, Date.now()),
+  });
+}
+
+/** The definition, or NotFoundError. */
+export async function requireSchedule(name: string): Promise<ScheduleDefinition> {
+  const def = await readDefinition(getRedis(), name);
+  if (!def) throw new NotFoundError(`Schedule "${name}" not found`);
+  return def;
+}
+
+/** Preview a trigger: its words and next runs, or InvalidError with the field (`trigger.<field>`). */
+export function previewTrigger(trigger: unknown, count = 5, now = new Date()): { words: string; runs: string[] } {
+  const t = parseOrThrow(triggerSchema, trigger, 'trigger');
+  // The same checks as saving (one-off in the past, end date passed), via the full model.
+  validateSchedule({ name: 'preview', task: 'preview', trigger }, { now });
+  return { words: describeTrigger(t), runs: nextRuns(t, { from: now, count }).map((d) => d.toISOString()) };
+}
+
+/**
+ * Bring BullMQ in line with the stored definitions (worker and console start).
+ * Upserts only what changed; under a lock so that processes starting together
+ * do not race. Returns what it did.
+ */
+export async function reconcileSchedules(redis: Redis = getRedis()): Promise<{ applied: string[]; unchanged: number }> {
+  const result = await withLock(
+    redis,
+    'reconcile',
+    30_000,
+    async () => {
+      const [defs, catalogue] = await Promise.all([readDefinitions(redis), readCatalogue(redis)]);
+      const queues = new Map(catalogue.map((e) => [e.name, e.queue]));
+      const applied: string[] = [];
+      let unchanged = 0;
+      for (const def of defs) {
+        const r = await applySchedule(redis, def, scheduleQueue(def, queues.get(def.task)));
+        if (r.action === 'unchanged') unchanged++;
+        else applied.push(def.name);
+      }
+      return { applied, unchanged };
+    },
+    15_000,
+  );
+  return result ?? { applied: [], unchanged: 0 };
+}
+
+/** A BullMQ job scheduler with no schedule definition: shown as orphan, removed only on request. */
+export interface OrphanDTO {
+  queue: string;
+  id: string;
+  task: string;
+  pattern: string | null;
+  everyMs: number | null;
+  tz: string | null;
+  next: number | null;
+}
+
+/** Job schedulers in any queue under the prefix that no definition accounts for. */
+export async function listOrphans(defs?: ScheduleDefinition[]): Promise<OrphanDTO[]> {
+  const redis = getRedis();
+  const all = defs ?? (await readDefinitions(redis));
+  const catalogue = await readCatalogue(redis);
+  const taskQueue = new Map(catalogue.map((e) => [e.name, e.queue]));
+  const expected = new Set(all.filter((d) => d.trigger.type !== 'once').map((d) => `${scheduleQueue(d, taskQueue.get(d.task))}\u0000${schedulerId(d.name)}`));
+  const out: OrphanDTO[] = [];
+  for (const queue of await discoverQueues()) {
+    for (const s of await getQueue(queue).getJobSchedulers(0, -1, true)) {
+      if (expected.has(`${queue}\u0000${s.key}`)) continue;
+      out.push({
+        queue,
+        id: s.key,
+        task: s.name,
+        pattern: s.pattern ?? null,
+        everyMs: s.every ? Number(s.every) : null,
+        tz: s.tz ?? null,
+        next: s.next ?? null,
+      });
+    }
+  }
+  return out;
+}
+
+/** Remove an orphan scheduler (never one that a definition owns). */
+export async function removeOrphan(queue: string, id: string): Promise<void> {
+  const orphans = await listOrphans();
+  if (!orphans.some((o) => o.queue === queue && o.id === id)) {
+    const name = nameFromSchedulerId(id);
+    throw new NotFoundError(`No orphan scheduler "${id}" in queue "${queue}"${name && name !== id ? ` (schedule "${name}")` : ''}`);
+  }
+  await getQueue(queue).removeJobScheduler(id);
+}
