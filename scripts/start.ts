@@ -145,14 +145,18 @@ async function main(): Promise<void> {
     process.exit(exitCode);
   };
 
+  let firstSignalAt = 0;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
+      // npm and the terminal both deliver one Ctrl-C: copies within a second are the same press.
+      if (shuttingDown && Date.now() - firstSignalAt < 1000) return;
       if (shuttingDown) {
         // A second Ctrl-C means "now".
         say('Killing console and worker.');
         for (const c of children) signal(c, 'SIGKILL');
         return;
       }
+      firstSignalAt = Date.now();
       say('Stopping console and worker (Ctrl-C again to force)…');
       void stopAll(0);
     });

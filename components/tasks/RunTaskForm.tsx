@@ -4,7 +4,8 @@ import { useRouter } from 'next/navigation';
 import { api, ApiError, seg } from '../api';
 import { Button } from '../ui/Button';
 import { Field, inputClass } from '../ui/Field';
-import { fieldsFromSchema, initialText, valueFromText, type FieldSpec } from './json-schema-fields';
+import { fieldsFromSchema } from './json-schema-fields';
+import { ArgsFieldset, collectArgs, useArgValues } from './ArgsFieldset';
 
 interface Props {
   task: { name: string; queue: string; argsSchema: Record<string, unknown>; defaults: { attempts?: number; priority?: number } };
@@ -16,8 +17,7 @@ type Errors = Record<string, string>;
 export function RunTaskForm({ task }: Props) {
   const router = useRouter();
   const fields = useMemo(() => fieldsFromSchema(task.argsSchema), [task.argsSchema]);
-  const [texts, setTexts] = useState<Record<string, string>>(() => Object.fromEntries(fields.map((f) => [f.name, initialText(f)])));
-  const [checks, setChecks] = useState<Record<string, boolean>>(() => Object.fromEntries(fields.map((f) => [f.name, f.defaultValue === true])));
+  const { values, setText, setCheck } = useArgValues(fields);
   const [delay, setDelay] = useState('');
   const [attempts, setAttempts] = useState('');
   const [priority, setPriority] = useState('');
@@ -34,13 +34,7 @@ export function RunTaskForm({ task }: Props) {
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     setFormError(null);
-    const clientErrors: Errors = {};
-    const args: Record<string, unknown> = {};
-    for (const f of fields) {
-      const r = valueFromText(f, texts[f.name] ?? '', checks[f.name] ?? false);
-      if (r.error) clientErrors[`args.${f.name}`] = r.error;
-      else if (r.value !== undefined) args[f.name] = r.value;
-    }
+    const { args, errors: clientErrors } = collectArgs(fields, values);
     const options: Record<string, unknown> = {};
     const num = (key: string, text: string, scale = 1) => {
       if (text.trim() === '') return;
@@ -77,22 +71,7 @@ export function RunTaskForm({ task }: Props) {
 
   return (
     <form ref={formRef} onSubmit={submit} noValidate aria-label={`Run ${task.name}`} className="space-y-6">
-      <fieldset className="space-y-4">
-        <legend className="mb-2 text-base font-semibold">Arguments</legend>
-        {fields.length === 0 && <p className="text-sm text-slate-600 dark:text-slate-400">This task takes no arguments.</p>}
-        {fields.map((f) => (
-          <ArgField
-            key={f.name}
-            field={f}
-            text={texts[f.name] ?? ''}
-            checked={checks[f.name] ?? false}
-            error={errors[`args.${f.name}`]}
-            onText={(v) => setTexts((t) => ({ ...t, [f.name]: v }))}
-            onCheck={(v) => setChecks((c) => ({ ...c, [f.name]: v }))}
-          />
-        ))}
-        {errors.args && <p className="text-sm text-rose-700 dark:text-rose-300">{errors.args}</p>}
-      </fieldset>
+      <ArgsFieldset fields={fields} values={values} errors={errors} onText={setText} onCheck={setCheck} />
       <fieldset className="grid gap-4 sm:grid-cols-3">
         <legend className="mb-2 text-base font-semibold">Options</legend>
         <Field label="Delay (seconds)" help="Wait this long before the job may run." error={optionError('delay')}>
@@ -114,59 +93,5 @@ export function RunTaskForm({ task }: Props) {
         {busy ? 'Starting…' : `Run ${task.name}`}
       </Button>
     </form>
-  );
-}
-
-function ArgField({
-  field: f,
-  text,
-  checked,
-  error,
-  onText,
-  onCheck,
-}: {
-  field: FieldSpec;
-  text: string;
-  checked: boolean;
-  error?: string;
-  onText: (v: string) => void;
-  onCheck: (v: boolean) => void;
-}) {
-  const typeHint = f.kind === 'json' ? 'JSON' : f.kind === 'enum' ? 'one of the choices' : f.kind;
-  const range = f.minimum !== undefined || f.maximum !== undefined ? ` Range: ${f.minimum ?? '−∞'} to ${f.maximum ?? '∞'}.` : '';
-  const dflt = f.defaultValue !== undefined ? ` Default: ${JSON.stringify(f.defaultValue)}.` : '';
-  const help = `${f.description ? f.description + '. ' : ''}Type: ${typeHint}.${range}${dflt}`;
-  if (f.kind === 'boolean') {
-    return (
-      <Field label={f.name} required={f.required} help={help} error={error}>
-        {(p) => <input {...p} type="checkbox" className="h-4 w-4" checked={checked} onChange={(e) => onCheck(e.target.checked)} />}
-      </Field>
-    );
-  }
-  return (
-    <Field label={f.name} required={f.required} help={help} error={error}>
-      {(p) =>
-        f.kind === 'enum' ? (
-          <select {...p} className={inputClass} value={text} onChange={(e) => onText(e.target.value)}>
-            {!f.required && <option value="">(default)</option>}
-            {f.options!.map((o) => (
-              <option key={o} value={o}>
-                {o}
-              </option>
-            ))}
-          </select>
-        ) : f.kind === 'json' ? (
-          <textarea {...p} rows={4} className={`${inputClass} font-mono`} value={text} onChange={(e) => onText(e.target.value)} />
-        ) : (
-          <input
-            {...p}
-            inputMode={f.kind === 'integer' ? 'numeric' : f.kind === 'number' ? 'decimal' : undefined}
-            className={inputClass}
-            value={text}
-            onChange={(e) => onText(e.target.value)}
-          />
-        )
-      }
-    </Field>
   );
 }

@@ -49,6 +49,13 @@ export function initialText(f: FieldSpec): string {
   return String(f.defaultValue);
 }
 
+/** The text of a field's input for a value already chosen (editing a schedule's arguments). */
+export function textFromValue(f: FieldSpec, value: unknown): string {
+  if (value === undefined || value === null) return f.kind === 'json' && value === null ? 'null' : '';
+  if (f.kind === 'json' || typeof value === 'object') return JSON.stringify(value, null, 2);
+  return String(value);
+}
+
 /**
  * Turn what the user typed into the value to send. Text that is not a number
  * in a number field is sent as it is, so the server's validation names the field.

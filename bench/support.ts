@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort, startRedisServer, type RunningRedis } from '../lib/redis-server';
+
+/** Helpers shared by the benchmarks: a private Redis, child processes, percentiles, BENCHMARKS.md sections. */
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+
+export async function privateRedis(): Promise<RunningRedis & { dir: string; cleanup(): Promise<void> }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'celerity-bench-redis-'));
+  const r = await startRedisServer({ port: await freePort(), dir, appendonly: false });
+  return {
+    ...r,
+    dir,
+    async cleanup() {
+      await r.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Child {
+  proc: ChildProcess;
+  ready: Promise<void>;
+  stop(): Promise<number | null>;
+}
+
+/** Start a TS entry (`node --import tsx`) and resolve `ready` when its output matches. */
+export function startTs(file: string, env: Record<string, string>, readyLine: RegExp, args: string[] = []): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (readyLine.test(out)) resolve();
+      if (out.length > 200_000) out = out.slice(-100_000);
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`${file} exited (${code}) before ready:\n${out.slice(-3000)}`)));
+  });
+  ready.catch(() => {});
+  return {
+    proc,
+    ready,
+    async stop() {
+      if (proc.exitCode !== null) return proc.exitCode;
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(t);
+      return code;
+    },
+  };
+}
+
+/** The p-th percentile (0–100) of numbers, nearest-rank. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+
+/**
+ * Replace (or append) one bench's section in BENCHMARKS.md, between
+ * `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, so benches can run separately.
+ */
+export function writeSection(name: string, markdown: string): void {
+  const file = path.join(ROOT, 'BENCHMARKS.md');
+  const header = '# Benchmarks\n\nMeasured on this project\'s reference machine (2 cores, 24 GiB). Each section says the exact command that produced it; numbers vary ±20% run to run, so compare ratios within one run.\n';
+  let doc = existsSync(file) ? readFileSync(file, 'utf8') : header;
+  const start = `<!-- bench:${name} -->`;
+  const end = `<!-- /bench:${name} -->`;
+  const block = `${start}\n${markdown.trim()}\n${end}`;
+  const i = doc.indexOf(start);
+  const j = doc.indexOf(end);
+  doc = i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, doc);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
