@@ -56,7 +56,9 @@ export function RunTaskForm({ task }: Props) {
     } catch (err) {
       setBusy(false);
       if (err instanceof ApiError && err.status === 400 && (err.body.fields || err.body.field)) {
-        const fieldErrors = err.body.fields ?? { [err.body.field!]: err.body.message };
+        const raw = err.body.fields ?? { [err.body.field!]: err.body.message };
+        // zod says "expected number, received undefined" for an empty required field: say it plainly.
+        const fieldErrors = Object.fromEntries(Object.entries(raw).map(([k, m]) => [k, /received undefined$/.test(m) ? 'Required' : m]));
         setErrors(fieldErrors);
         const shown = Object.keys(fieldErrors).some((k) => k.startsWith('args.') || k.startsWith('options.'));
         setFormError(shown ? 'Some fields need attention.' : err.body.message);

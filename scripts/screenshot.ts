@@ -1,0 +1,26 @@
+import { chromium } from '@playwright/test';
+
+/**
+ * Screenshots of a running console for the README:
+ *   node --import tsx scripts/screenshot.ts http://127.0.0.1:5555 docs/
+ * Runs a `report` job and captures its page mid-run (progress and live logs).
+ */
+const base = process.argv[2] ?? 'http://127.0.0.1:5555';
+const dir = (process.argv[3] ?? 'docs').replace(/\/$/, '');
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+await page.goto(`${base}/tasks/report`);
+await page.getByRole('textbox', { name: 'durationMs' }).fill('20000');
+await page.getByRole('button', { name: 'Run report' }).click();
+await page.waitForURL(/\/jobs\//);
+await page.waitForFunction(() => Number(document.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow')) >= 40, null, { timeout: 30_000 });
+await page.screenshot({ path: `${dir}/screenshot.png` });
+await page.goto(`${base}/`);
+await page.waitForTimeout(500);
+await page.screenshot({ path: `${dir}/dashboard.png` });
+await browser.close();
+console.log(`wrote ${dir}/screenshot.png and ${dir}/dashboard.png`);
