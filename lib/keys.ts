@@ -25,6 +25,8 @@ export function celerityKeys(prefix = env().CELERITY_PREFIX) {
     /** Hash jobId → run record JSON, and sorted set jobId → start time: a schedule's recent runs. */
     scheduleRuns: (name: string) => `${base}:schedule:${name}:runs`,
     scheduleRunIndex: (name: string) => `${base}:schedule:${name}:run-index`,
+    /** Set: ids of the re-runs made of a job. */
+    reruns: (queue: string, id: string) => `${base}:reruns:${queue}:${id}`,
     /** Locks so only one process reconciles or runs the watchdog at a time. */
     lock: (what: string) => `${base}:lock:${what}`,
   };

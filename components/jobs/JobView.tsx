@@ -11,6 +11,7 @@ import { JsonBlock } from '../ui/JsonBlock';
 import { Time } from '../ui/Time';
 import { formatDuration } from '../ui/format';
 import { Notice } from '../ui/Notice';
+import { JobActions } from './JobActions';
 
 /** The job page body: everything about one job, kept current through its Socket.IO room. */
 export function JobView({ initial }: { initial: JobDTO }) {
@@ -46,6 +47,17 @@ export function JobView({ initial }: { initial: JobDTO }) {
           {job.attemptsMade} of {job.attempts} {job.attempts === 1 ? 'attempt' : 'attempts'} used
         </span>
       </div>
+
+      {job.rerunOf && (
+        <p className="text-sm">
+          Re-run of{' '}
+          <Link href={`/queues/${seg(queue)}/jobs/${seg(job.rerunOf)}`} className="text-indigo-700 underline dark:text-indigo-300">
+            job {job.rerunOf}
+          </Link>
+        </p>
+      )}
+
+      <JobActions job={job} />
 
       <Card title="Progress">
         {numericProgress !== null ? (

@@ -1,6 +1,7 @@
 import type { Job, JobState } from 'bullmq';
 import { requireQueue } from '../queue/queue-registry';
 import { NotFoundError } from '../errors';
+import { ACTIONS_BY_STATE, rerunOf, type JobAction } from '../queue/job-actions';
 
 /** The one shape of a job that leaves the server. Plain data: no BullMQ objects. */
 export interface JobDTO {
@@ -29,6 +30,10 @@ export interface JobDTO {
   finishedAt: number | null;
   /** finished − started, when both are known. */
   durationMs: number | null;
+  /** What can be done to the job in its state (the server enforces the same list). */
+  actions: JobAction[];
+  /** The job this one re-runs, when it is a re-run. */
+  rerunOf: string | null;
 }
 
 export const LOG_LINES = 500;
@@ -56,6 +61,8 @@ export function toJobDto(job: Job, state: JobState | 'unknown', logs: { logs: st
     startedAt: job.processedOn ?? null,
     finishedAt: job.finishedOn ?? null,
     durationMs: job.processedOn && job.finishedOn ? job.finishedOn - job.processedOn : null,
+    actions: [...ACTIONS_BY_STATE[state]],
+    rerunOf: job.id ? rerunOf(job.id) : null,
   };
 }
 

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { apiRoute, json, param, readJson } from '@/lib/http/api-route';
+import { parseOrThrow } from '@/lib/validation';
+import { listJobs } from '@/lib/data/job-list';
+import { JOB_STATES } from '@/lib/data/queue-states';
+import { addRawJob } from '@/lib/queue/queue-actions';
+
+export const dynamic = 'force-dynamic';
+
+const listQuery = z.object({
+  state: z.enum(JOB_STATES).default('waiting'),
+  page: z.coerce.number({ error: 'page must be a number' }).int().min(1, 'page must be 1 or more').default(1),
+  pageSize: z.coerce.number().int().min(1).max(500).default(25),
+});
+
+/** A page of jobs in one state, newest first. A page past the end gives the last page. */
+export const GET = apiRoute<{ queue: string }>(async (req, p) => {
+  const q = parseOrThrow(listQuery, Object.fromEntries(new URL(req.url).searchParams));
+  return listJobs(param(p, 'queue'), q.state, q.page, q.pageSize);
+});
+
+/** Add a raw job `{ name, data, options? }` to any queue (for queues filled by other producers). */
+export const POST = apiRoute<{ queue: string }>(async (req, p) => json(await addRawJob(param(p, 'queue'), await readJson(req, z.unknown())), 201));

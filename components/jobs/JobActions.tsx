@@ -1,0 +1,152 @@
+'use client';
+import { useState } from 'react';
+import { useRouter } from 'next/navigation';
+import type { JobDTO } from '@/lib/data/job-dto';
+import { api, ApiError, seg } from '../api';
+import { Button } from '../ui/Button';
+import { Field, inputClass } from '../ui/Field';
+
+/**
+ * The actions valid for a job in its current state (the DTO lists them; the
+ * server refuses anything else with 409). Results and errors are announced in
+ * a live region next to the buttons.
+ */
+export function JobActions({ job }: { job: JobDTO }) {
+  const router = useRouter();
+  const [busy, setBusy] = useState<string | null>(null);
+  const [message, setMessage] = useState<{ tone: 'ok' | 'error'; text: string } | null>(null);
+  const [rerunOpen, setRerunOpen] = useState(false);
+  const [rerunArgs, setRerunArgs] = useState('');
+  const [rerunError, setRerunError] = useState<string | undefined>();
+  const [priority, setPriority] = useState(String(job.priority || ''));
+  const [priorityError, setPriorityError] = useState<string | undefined>();
+  const base = `/api/v1/queues/${seg(job.queue)}/jobs/${seg(job.id)}`;
+
+  async function act(action: string, body?: unknown, done?: (r: unknown) => void) {
+    setBusy(action);
+    setMessage(null);
+    try {
+      const r = await api<unknown>(`${base}/${action}`, { method: 'POST', body: body ?? {} });
+      done?.(r);
+      return true;
+    } catch (err) {
+      setMessage({ tone: 'error', text: err instanceof Error ? err.message : 'The action failed' });
+      return false;
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const has = (a: JobDTO['actions'][number]) => job.actions.includes(a);
+  if (job.actions.length === 0) return null;
+
+  return (
+    <section aria-label="Job actions" className="space-y-3">
+      <div className="flex flex-wrap gap-2">
+        {has('retry') && (
+          <Button disabled={busy !== null} onClick={() => act('retry', undefined, () => setMessage({ tone: 'ok', text: 'Retrying: the job is waiting again.' }))}>
+            Retry
+          </Button>
+        )}
+        {has('rerun') && (
+          <Button
+            variant="secondary"
+            disabled={busy !== null}
+            aria-expanded={rerunOpen}
+            onClick={() => {
+              setRerunArgs(JSON.stringify(job.args ?? {}, null, 2));
+              setRerunError(undefined);
+              setRerunOpen((o) => !o);
+            }}
+          >
+            Re-run with edited arguments
+          </Button>
+        )}
+        {has('promote') && (
+          <Button variant="secondary" disabled={busy !== null} onClick={() => act('promote', undefined, () => setMessage({ tone: 'ok', text: 'Promoted: the job runs now.' }))}>
+            Promote
+          </Button>
+        )}
+        {has('cancel') && (
+          <Button variant="danger" disabled={busy !== null} onClick={() => act('cancel', undefined, () => setMessage({ tone: 'ok', text: 'Cancel requested: the worker stops the job.' }))}>
+            Cancel
+          </Button>
+        )}
+        {has('remove') && (
+          <Button
+            variant="danger"
+            disabled={busy !== null}
+            onClick={() => {
+              if (window.confirm(`Remove job ${job.id} from queue ${job.queue}? This cannot be undone.`)) {
+                void act('remove', undefined, () => router.push(`/queues/${seg(job.queue)}`));
+              }
+            }}
+          >
+            Remove
+          </Button>
+        )}
+      </div>
+
+      {has('priority') && (
+        <form
+          className="flex items-end gap-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const n = Number(priority);
+            setPriorityError(undefined);
+            void act('priority', { priority: Number.isFinite(n) && priority.trim() !== '' ? n : priority }, () => setMessage({ tone: 'ok', text: `Priority set to ${priority}.` })).then(
+              (ok) => !ok && setPriorityError('Not a valid priority (0 = none, 1 runs first)'),
+            );
+          }}
+        >
+          <div className="w-40">
+            <Field label="Priority" error={priorityError} help="0 = none; 1 runs first.">
+              {(p) => <input {...p} inputMode="numeric" className={inputClass} value={priority} onChange={(e) => setPriority(e.target.value)} />}
+            </Field>
+          </div>
+          <Button type="submit" variant="secondary" disabled={busy !== null} className="mb-6">
+            Change priority
+          </Button>
+        </form>
+      )}
+
+      {rerunOpen && (
+        <form
+          aria-label="Re-run"
+          className="space-y-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            let args: unknown;
+            try {
+              args = JSON.parse(rerunArgs);
+            } catch {
+              setRerunError('Not valid JSON');
+              return;
+            }
+            setRerunError(undefined);
+            setBusy('rerun');
+            api<{ queue: string; id: string }>(`${base}/rerun`, { method: 'POST', body: { args } }).then(
+              (r) => router.push(`/queues/${seg(r.queue)}/jobs/${seg(r.id)}`),
+              (err: unknown) => {
+                setBusy(null);
+                const b = err instanceof ApiError ? err.body : undefined;
+                setRerunError(b?.fields ? Object.entries(b.fields).map(([k, v]) => `${k}: ${v}`).join('; ') : err instanceof Error ? err.message : 'Re-run failed');
+              },
+            );
+          }}
+        >
+          <Field label="Arguments (JSON)" error={rerunError} help="The new job gets these arguments; the original stays as it is.">
+            {(p) => <textarea {...p} rows={6} className={`${inputClass} font-mono`} value={rerunArgs} onChange={(e) => setRerunArgs(e.target.value)} />}
+          </Field>
+          <Button type="submit" disabled={busy !== null}>
+            Re-run
+          </Button>
+        </form>
+      )}
+
+      <p role="status" aria-live="polite" className={message?.tone === 'error' ? 'text-sm text-rose-700 dark:text-rose-300' : 'text-sm text-emerald-700 dark:text-emerald-300'}>
+        {message?.text}
+      </p>
+    </section>
+  );
+}
