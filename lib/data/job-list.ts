@@ -1,6 +1,8 @@
 import type { Job } from 'bullmq';
 import { requireQueue } from '../queue/queue-registry';
 import { getQueueCounts, type JobStateName } from './queue-dto';
+import { getRedis } from '../redis';
+import { filterJobsByName } from '../queue/filter-by-name';
 
 /** A job as a row of a list: small, with an excerpt of its arguments. */
 export interface JobRowDTO {
@@ -18,9 +20,14 @@ export interface JobRowDTO {
 export interface JobPageDTO {
   queue: string;
   state: JobStateName;
+  /** The job-name filter, when one is applied. */
+  name: string | null;
   page: number;
   pageSize: number;
-  total: number;
+  /** Jobs in the state (or matching the filter); null when a filtered scan stopped before the end. */
+  total: number | null;
+  /** Whether a page after this one has jobs. */
+  more: boolean;
   jobs: JobRowDTO[];
 }
 
@@ -51,15 +58,26 @@ function toRow(j: Job): JobRowDTO {
 }
 
 /**
- * One page of a queue's jobs in a state, newest first. A page past the end
- * gives the last page (a link that outlived some jobs still shows something).
+ * One page of a queue's jobs in a state, newest first, optionally only those
+ * with a given name. A page past the end gives the last page (a link that
+ * outlived some jobs still shows something).
  */
-export async function listJobs(queueName: string, state: JobStateName, page: number, pageSize: number): Promise<JobPageDTO> {
+export async function listJobs(queueName: string, state: JobStateName, page: number, pageSize: number, name?: string): Promise<JobPageDTO> {
   const queue = await requireQueue(queueName);
+  if (name) {
+    let p = Math.max(1, page);
+    let r = await filterJobsByName(getRedis(), queueName, state, name, (p - 1) * pageSize, pageSize);
+    if (r.ids.length === 0 && r.complete && r.matched > 0) {
+      p = Math.max(1, Math.ceil(r.matched / pageSize));
+      r = await filterJobsByName(getRedis(), queueName, state, name, (p - 1) * pageSize, pageSize);
+    }
+    const jobs = (await Promise.all(r.ids.map((id) => queue.getJob(id)))).filter((j): j is Job => Boolean(j));
+    return { queue: queueName, state, name, page: p, pageSize, total: r.complete ? r.matched : null, more: r.more, jobs: jobs.map(toRow) };
+  }
   const total = (await getQueueCounts(queueName))[state];
   const last = Math.max(1, Math.ceil(total / pageSize));
   const p = Math.min(Math.max(1, page), last);
   const start = (p - 1) * pageSize;
   const jobs = await queue.getJobs([state], start, start + pageSize - 1, false);
-  return { queue: queueName, state, page: p, pageSize, total, jobs: jobs.filter(Boolean).map(toRow) };
+  return { queue: queueName, state, name: null, page: p, pageSize, total, more: p < last, jobs: jobs.filter(Boolean).map(toRow) };
 }

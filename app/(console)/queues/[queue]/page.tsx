@@ -1,9 +1,9 @@
 import Link from 'next/link';
-import { notFound } from 'next/navigation';
+import { notFound, redirect } from 'next/navigation';
 import { z } from 'zod';
 import { load } from '@/lib/data/load';
 import { getQueueSummary } from '@/lib/data/queue-dto';
-import { JOB_STATES } from '@/lib/data/queue-states';
+import { JOB_STATES, type JobStateName } from '@/lib/data/queue-states';
 import { listJobs } from '@/lib/data/job-list';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { Unavailable } from '@/components/ui/Unavailable';
@@ -11,15 +11,24 @@ import { Notice } from '@/components/ui/Notice';
 import { Table, Th, Td } from '@/components/ui/Table';
 import { stateLabel } from '@/components/ui/StateBadge';
 import { Time } from '@/components/ui/Time';
+import { formatDuration } from '@/components/ui/format';
+import { inputClass } from '@/components/ui/Field';
+import { QueueActions } from '@/components/queues/QueueActions';
+import { QueueStateTabs } from '@/components/queues/QueueStateTabs';
 import { seg } from '@/components/api';
-import { cn } from '@/components/ui/cn';
 
 export const dynamic = 'force-dynamic';
 
-const PAGE_SIZE = 25;
+const PAGE_SIZES = [10, 25, 50, 100] as const;
 const querySchema = z.object({
   state: z.enum(JOB_STATES).catch('waiting'),
   page: z.coerce.number().int().min(1).catch(1),
+  size: z.coerce
+    .number()
+    .refine((n) => (PAGE_SIZES as readonly number[]).includes(n))
+    .catch(25),
+  name: z.string().trim().max(200).optional().catch(undefined),
+  job: z.string().trim().max(300).optional().catch(undefined),
 });
 
 type Props = { params: Promise<{ queue: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
@@ -31,44 +40,64 @@ export async function generateMetadata({ params }: Props) {
 export default async function QueuePage({ params, searchParams }: Props) {
   const queue = decodeURIComponent((await params).queue);
   const q = querySchema.parse(await searchParams);
+  // "Jump to job": the job page says whether it exists.
+  if (q.job) redirect(`/queues/${seg(queue)}/jobs/${seg(q.job)}`);
   const res = await load(async () => {
     const summary = await getQueueSummary(queue);
-    const page = await listJobs(queue, q.state, q.page, PAGE_SIZE);
+    const page = await listJobs(queue, q.state, q.page, q.size, q.name || undefined);
     return { summary, page };
   });
   if (!res.ok && res.reason === 'not_found') notFound();
   if (!res.ok) return <Unavailable />;
   const { summary, page } = res.data;
-  const pages = Math.max(1, Math.ceil(page.total / PAGE_SIZE));
-  const href = (state: string, p = 1) => `/queues/${seg(queue)}?state=${state}${p > 1 ? `&page=${p}` : ''}`;
+  const pages = page.total === null ? null : Math.max(1, Math.ceil(page.total / page.pageSize));
+  const href = (state: JobStateName, p = 1) => {
+    const sp = new URLSearchParams({ state });
+    if (p > 1) sp.set('page', String(p));
+    if (q.size !== 25) sp.set('size', String(q.size));
+    if (page.name) sp.set('name', page.name);
+    return `/queues/${seg(queue)}?${sp.toString()}`;
+  };
+  const hrefs = Object.fromEntries(JOB_STATES.map((s) => [s, href(s)])) as Record<JobStateName, string>;
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
         <Link href="/queues" className="hover:underline">Queues</Link> / {queue}
       </nav>
       <PageHeader title={`Queue ${queue}`} description={summary.paused ? 'Paused: workers take no new jobs.' : 'Running.'} />
-      <nav aria-label="Job states" className="mb-4">
-        <ul className="flex flex-wrap gap-1">
-          {JOB_STATES.map((s) => (
-            <li key={s}>
-              <Link
-                href={href(s)}
-                aria-current={s === q.state ? 'page' : undefined}
-                className={cn(
-                  'block rounded-md px-3 py-1.5 text-sm',
-                  s === q.state ? 'bg-indigo-600 text-white' : 'bg-white ring-1 ring-slate-200 hover:bg-slate-100 dark:bg-slate-900 dark:ring-slate-700',
-                )}
-              >
-                {stateLabel(s)} <span className="tabular-nums">({summary.counts[s]})</span>
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <QueueActions queue={queue} paused={summary.paused} failed={summary.counts.failed} />
+      <QueueStateTabs queue={queue} current={q.state} initial={summary.counts} hrefs={hrefs} />
+
+      <div className="mb-4 flex flex-wrap items-end gap-4">
+        <form method="get" className="flex items-end gap-2" aria-label="Filter jobs">
+          <input type="hidden" name="state" value={q.state} />
+          <div>
+            <label htmlFor="filter-name" className="block text-sm font-medium">Job name</label>
+            <input id="filter-name" name="name" defaultValue={page.name ?? ''} className={inputClass} placeholder="e.g. report" />
+          </div>
+          <div>
+            <label htmlFor="page-size" className="block text-sm font-medium">Page size</label>
+            <select id="page-size" name="size" defaultValue={String(q.size)} className={inputClass}>
+              {PAGE_SIZES.map((n) => (
+                <option key={n} value={n}>{n}</option>
+              ))}
+            </select>
+          </div>
+          <button type="submit" className="rounded-md bg-white px-3 py-1.5 text-sm ring-1 ring-slate-300 dark:bg-slate-800 dark:ring-slate-600">Apply</button>
+        </form>
+        <form method="get" className="flex items-end gap-2" aria-label="Jump to job">
+          <div>
+            <label htmlFor="jump-id" className="block text-sm font-medium">Job id</label>
+            <input id="jump-id" name="job" className={inputClass} required />
+          </div>
+          <button type="submit" className="rounded-md bg-white px-3 py-1.5 text-sm ring-1 ring-slate-300 dark:bg-slate-800 dark:ring-slate-600">Open job</button>
+        </form>
+      </div>
+
       {page.jobs.length === 0 ? (
-        <Notice title={`No ${stateLabel(q.state).toLowerCase()} jobs`} />
+        <Notice title={`No ${stateLabel(q.state).toLowerCase()} jobs${page.name ? ` named “${page.name}”` : ''}`} />
       ) : (
-        <Table caption={`${stateLabel(q.state)} jobs in ${queue}, newest first, page ${page.page} of ${pages}`}>
+        <Table caption={`${stateLabel(q.state)} jobs in ${queue}${page.name ? ` named ${page.name}` : ''}, newest first, page ${page.page}${pages ? ` of ${pages}` : ''}`}>
           <thead>
             <tr>
               <Th>Job</Th>
@@ -76,7 +105,10 @@ export default async function QueuePage({ params, searchParams }: Props) {
               <Th>Arguments</Th>
               <Th numeric>Attempts</Th>
               <Th>Created</Th>
+              <Th>Started</Th>
               <Th>Finished</Th>
+              <Th numeric>Duration</Th>
+              <Th numeric>Progress</Th>
               {q.state === 'failed' && <Th>Error</Th>}
             </tr>
           </thead>
@@ -89,23 +121,27 @@ export default async function QueuePage({ params, searchParams }: Props) {
                   </Link>
                 </Td>
                 <Td>{j.name}</Td>
-                <Td className="max-w-md truncate font-mono text-xs">{j.argsExcerpt}</Td>
+                <Td className="max-w-xs truncate font-mono text-xs">{j.argsExcerpt}</Td>
                 <Td numeric>{j.attemptsMade}</Td>
                 <Td><Time ms={j.createdAt} /></Td>
+                <Td><Time ms={j.startedAt} /></Td>
                 <Td><Time ms={j.finishedAt} /></Td>
+                <Td numeric>{j.startedAt && j.finishedAt ? formatDuration(j.finishedAt - j.startedAt) : '—'}</Td>
+                <Td numeric>{j.progress === null ? '—' : `${Math.round(j.progress)}%`}</Td>
                 {q.state === 'failed' && <Td className="max-w-md truncate text-rose-700 dark:text-rose-300">{j.error}</Td>}
               </tr>
             ))}
           </tbody>
         </Table>
       )}
-      {pages > 1 && (
+      {(page.page > 1 || page.more) && (
         <nav aria-label="Pagination" className="mt-4 flex items-center gap-3 text-sm">
           {page.page > 1 && <Link href={href(q.state, page.page - 1)} className="underline">Previous page</Link>}
           <span>
-            Page {page.page} of {pages}
+            Page {page.page}
+            {pages ? ` of ${pages}` : ''}
           </span>
-          {page.page < pages && <Link href={href(q.state, page.page + 1)} className="underline">Next page</Link>}
+          {page.more && <Link href={href(q.state, page.page + 1)} className="underline">Next page</Link>}
         </nav>
       )}
     </>

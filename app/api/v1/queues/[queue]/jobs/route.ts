@@ -11,12 +11,13 @@ const listQuery = z.object({
   state: z.enum(JOB_STATES).default('waiting'),
   page: z.coerce.number({ error: 'page must be a number' }).int().min(1, 'page must be 1 or more').default(1),
   pageSize: z.coerce.number().int().min(1).max(500).default(25),
+  name: z.string().trim().min(1).max(200).optional(),
 });
 
-/** A page of jobs in one state, newest first. A page past the end gives the last page. */
+/** A page of jobs in one state (optionally only those named `name`), newest first. A page past the end gives the last page. */
 export const GET = apiRoute<{ queue: string }>(async (req, p) => {
   const q = parseOrThrow(listQuery, Object.fromEntries(new URL(req.url).searchParams));
-  return listJobs(param(p, 'queue'), q.state, q.page, q.pageSize);
+  return listJobs(param(p, 'queue'), q.state, q.page, q.pageSize, q.name);
 });
 
 /** Add a raw job `{ name, data, options? }` to any queue (for queues filled by other producers). */

@@ -1,0 +1,93 @@
+import type { Redis } from 'ioredis';
+import { env } from '../env';
+import type { JobStateName } from '../data/queue-states';
+
+/**
+ * Jobs of one state whose name matches, newest first, found inside Redis by a
+ * Lua script: it walks the state's list or sorted set in chunks, reads only
+ * each job's `name` field, and stops once the page is full or `maxScan`
+ * entries were read — so one request never blocks Redis for long, at any
+ * queue size. The total is known only when the whole state was scanned.
+ */
+const SCRIPT = `
+local stateKey = KEYS[1]
+local jobPrefix = ARGV[1]
+local wanted = ARGV[2]
+local skip = tonumber(ARGV[3])
+local limit = tonumber(ARGV[4])
+local maxScan = tonumber(ARGV[5])
+local isList = ARGV[6] == '1'
+local chunk = 500
+local found = {}
+local matched = 0
+local scanned = 0
+local pos = 0
+local exhausted = 0
+while scanned < maxScan do
+  local ids
+  if isList then
+    ids = redis.call('LRANGE', stateKey, pos, pos + chunk - 1)
+  else
+    ids = redis.call('ZREVRANGE', stateKey, pos, pos + chunk - 1)
+  end
+  if #ids == 0 then exhausted = 1 break end
+  for i = 1, #ids do
+    scanned = scanned + 1
+    local name = redis.call('HGET', jobPrefix .. ids[i], 'name')
+    if name == wanted then
+      matched = matched + 1
+      if matched > skip and #found < limit then found[#found + 1] = ids[i] end
+    end
+  end
+  pos = pos + #ids
+  if #ids < chunk then exhausted = 1 break end
+  if #found >= limit and matched > skip + limit then break end
+end
+return { found, matched, scanned, exhausted }
+`;
+
+const stateKeys: Record<JobStateName, { key: string; list: boolean }> = {
+  waiting: { key: 'wait', list: true },
+  active: { key: 'active', list: true },
+  prioritized: { key: 'prioritized', list: false },
+  delayed: { key: 'delayed', list: false },
+  'waiting-children': { key: 'waiting-children', list: false },
+  completed: { key: 'completed', list: false },
+  failed: { key: 'failed', list: false },
+};
+
+export interface NameFilterPage {
+  ids: string[];
+  /** Matches seen so far (all of them when `complete`). */
+  matched: number;
+  /** Whether the whole state was scanned (then `matched` is the exact total). */
+  complete: boolean;
+  /** Whether there are more matches after this page. */
+  more: boolean;
+}
+
+/** One page of job ids in `state` named `name` (skip `offset` matches, take `limit`). */
+export async function filterJobsByName(
+  redis: Redis,
+  queue: string,
+  state: JobStateName,
+  name: string,
+  offset: number,
+  limit: number,
+  maxScan = 200_000,
+): Promise<NameFilterPage> {
+  const prefix = env().CELERITY_PREFIX;
+  const { key, list } = stateKeys[state];
+  const [ids, matched, , exhausted] = (await redis.eval(
+    SCRIPT,
+    1,
+    `${prefix}:${queue}:${key}`,
+    `${prefix}:${queue}:`,
+    name,
+    String(offset),
+    String(limit),
+    String(maxScan),
+    list ? '1' : '0',
+  )) as [string[], number, number, number];
+  return { ids, matched, complete: exhausted === 1, more: matched > offset + ids.length };
+}
