@@ -1,6 +1,8 @@
 import type { NextConfig } from 'next';
 
 const config: NextConfig = {
+  // Overridable so that two builds (e.g. parallel e2e runs) never write into each other.
+  distDir: process.env.NEXT_DIST_DIR || '.next',
   // The custom server (server.ts) owns the port; Next only renders.
   poweredByHeader: false,
   reactStrictMode: true,

@@ -4,7 +4,7 @@ export default defineConfig({
   resolve: { alias: { '@': import.meta.dirname } },
   test: {
     include: ['lib/**/*.test.ts', 'worker/**/*.test.ts', 'components/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['node_modules', 'e2e', '.next'],
+    exclude: ['node_modules', 'e2e', '.next*/**'],
     // One redis-server for the run (started here, on a free port, in a temp dir); each test file gets its own prefix.
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup-file.ts'],

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
 import { freePort, startRedisServer, type RunningRedis } from '../lib/redis-server';
-import { buildIfStale, isBuildStale } from '../scripts/build-if-stale';
+import { buildIfStale, distDir, isBuildStale } from '../scripts/build-if-stale';
 import { E2E_VARS } from './support/e2e-env';
 import { killNow, startService, stopService, tail, type Service } from './support/services';
 
@@ -49,9 +49,9 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
   mkdirSync(logDir, { recursive: true });
 
   const t0 = Date.now();
-  if (process.env.CELERITY_E2E_SKIP_BUILD === '1' && existsSync(path.join(root, '.next', 'BUILD_ID'))) {
+  if (process.env.CELERITY_E2E_SKIP_BUILD === '1' && existsSync(path.join(root, distDir(), 'BUILD_ID'))) {
     // While others edit the sources, a build may fail on their half-done work: test the last good one.
-    if (isBuildStale(root)) console.warn('[e2e] CELERITY_E2E_SKIP_BUILD=1: testing the existing, stale build in .next/');
+    if (isBuildStale(root)) console.warn('[e2e] CELERITY_E2E_SKIP_BUILD=1: testing the existing, stale build in ' + distDir());
   } else {
     await buildIfStale(root);
   }

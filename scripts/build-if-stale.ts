@@ -47,9 +47,14 @@ function newestMtime(p: string): number {
   return newest;
 }
 
-/** True when `<root>/.next/BUILD_ID` is missing or older than any file in {@link BUILD_INPUTS}. */
+/** The build directory: `NEXT_DIST_DIR` (see next.config.ts) or `.next`. */
+export function distDir(): string {
+  return process.env.NEXT_DIST_DIR || '.next';
+}
+
+/** True when `<root>/<distDir>/BUILD_ID` is missing or older than any file in {@link BUILD_INPUTS}. */
 export function isBuildStale(root: string): boolean {
-  const buildId = path.join(root, '.next', 'BUILD_ID');
+  const buildId = path.join(root, distDir(), 'BUILD_ID');
   if (!existsSync(buildId)) return true;
   const built = statSync(buildId).mtimeMs;
   return BUILD_INPUTS.some((p) => newestMtime(path.join(root, p)) > built);
