@@ -1,5 +1,6 @@
 import { writeSection } from './support';
 import { benchSchedules } from './schedules';
+import { benchQueues } from './queues';
 
 /**
  * `npm run bench [-- name…]`: run the benchmarks (all, or the named ones) and
@@ -8,6 +9,7 @@ import { benchSchedules } from './schedules';
  */
 const benches: Record<string, () => Promise<string>> = {
   schedules: benchSchedules,
+  queues: benchQueues,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
