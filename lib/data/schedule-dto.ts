@@ -33,12 +33,12 @@ export interface ScheduleDetailDTO extends ScheduleDTO {
   missed: number[];
 }
 
-async function toDto(def: ScheduleDefinition, taskQueue: string | undefined): Promise<ScheduleDTO & { runs: RunRecord[] }> {
+async function toDto(def: ScheduleDefinition, taskQueue: string | undefined, runsToRead: number): Promise<ScheduleDTO & { runs: RunRecord[] }> {
   const redis = getRedis();
   const queue = scheduleQueue(def, taskQueue);
   const [state, runs, scheduler] = await Promise.all([
     readState(redis, def.name),
-    readRuns(redis, def.name, 50),
+    readRuns(redis, def.name, runsToRead),
     def.trigger.type === 'once' || !def.enabled ? undefined : getQueue(queue).getJobScheduler(schedulerId(def.name)),
   ]);
   const done = state.doneAt !== null;
@@ -63,7 +63,8 @@ export async function listScheduleDtos(): Promise<{ schedules: ScheduleDTO[]; or
   const taskQueue = new Map(catalogue.map((e) => [e.name, e.queue]));
   const schedules = await Promise.all(
     defs.map(async (d) => {
-      const { runs: _runs, ...dto } = await toDto(d, taskQueue.get(d.task));
+      // The table shows only the last run: read one, not the history.
+      const { runs: _runs, ...dto } = await toDto(d, taskQueue.get(d.task), 1);
       return dto;
     }),
   );
@@ -75,7 +76,7 @@ export async function getScheduleDetail(name: string): Promise<ScheduleDetailDTO
   const redis = getRedis();
   const def = await requireSchedule(name);
   const catalogue = await readCatalogue(redis);
-  const dto = await toDto(def, catalogue.find((e) => e.name === def.task)?.queue);
+  const dto = await toDto(def, catalogue.find((e) => e.name === def.task)?.queue, 50);
   const state = await readState(redis, name);
   const now = Date.now();
   return {

@@ -1,50 +1,21 @@
 import { load } from '@/lib/data/load';
-import { listSchedulers } from '@/lib/data/scheduler-list';
+import { listScheduleDtos } from '@/lib/data/schedule-dto';
 import { PageHeader } from '@/components/ui/PageHeader';
+import { ButtonLink } from '@/components/ui/Button';
 import { Unavailable } from '@/components/ui/Unavailable';
-import { Notice } from '@/components/ui/Notice';
-import { Table, Th, Td } from '@/components/ui/Table';
-import { Time } from '@/components/ui/Time';
-import { formatDuration } from '@/components/ui/format';
+import { SchedulesView } from '@/components/schedules/SchedulesView';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Schedules' };
 
 export default async function SchedulesPage() {
-  const res = await load(listSchedulers);
+  const res = await load(listScheduleDtos);
   return (
     <>
-      <PageHeader title="Schedules" description="Periodic jobs: the BullMQ job schedulers found in Redis." />
-      {!res.ok ? (
-        <Unavailable />
-      ) : res.data.length === 0 ? (
-        <Notice title="No schedules yet">No queue under this prefix has a job scheduler.</Notice>
-      ) : (
-        <Table caption="Job schedulers">
-          <thead>
-            <tr>
-              <Th>Scheduler</Th>
-              <Th>Queue</Th>
-              <Th>Task</Th>
-              <Th>Trigger</Th>
-              <Th>Next run</Th>
-              <Th numeric>Runs</Th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-            {res.data.map((s) => (
-              <tr key={`${s.queue}/${s.id}`}>
-                <Td className="font-mono text-xs">{s.id}</Td>
-                <Td>{s.queue}</Td>
-                <Td>{s.task}</Td>
-                <Td>{s.pattern ? `cron ${s.pattern}${s.tz ? ` (${s.tz})` : ''}` : s.everyMs ? `every ${formatDuration(s.everyMs)}` : '—'}</Td>
-                <Td><Time ms={s.next} /></Td>
-                <Td numeric>{s.iterationCount ?? '—'}</Td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
+      <PageHeader title="Schedules" description="Periodic tasks: every few seconds, on a cron expression, or once at a given time.">
+        <ButtonLink href="/schedules/new">New schedule</ButtonLink>
+      </PageHeader>
+      {res.ok ? <SchedulesView initial={res.data} /> : <Unavailable />}
     </>
   );
 }

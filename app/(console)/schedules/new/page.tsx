@@ -1,0 +1,47 @@
+import Link from 'next/link';
+import { load } from '@/lib/data/load';
+import { listTaskDtos } from '@/lib/data/task-dto';
+import { requireSchedule } from '@/lib/scheduler/schedule-service';
+import { PageHeader } from '@/components/ui/PageHeader';
+import { Card } from '@/components/ui/Card';
+import { Notice } from '@/components/ui/Notice';
+import { Unavailable } from '@/components/ui/Unavailable';
+import { ScheduleForm } from '@/components/schedules/ScheduleForm';
+import { seg } from '@/components/api';
+
+export const dynamic = 'force-dynamic';
+export const metadata = { title: 'New schedule' };
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+/** New schedule; `?from=<name>` starts from a copy of that schedule (Duplicate). */
+export default async function NewSchedulePage({ searchParams }: { searchParams: SearchParams }) {
+  const fromParam = (await searchParams).from;
+  const from = typeof fromParam === 'string' && fromParam ? fromParam : undefined;
+  const tasks = await load(listTaskDtos);
+  const source = from ? await load(() => requireSchedule(from)) : undefined;
+  if (!tasks.ok || (source && !source.ok && source.reason === 'unavailable')) return <Unavailable />;
+  const original = source?.ok ? source.data : undefined;
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
+        <Link href="/schedules" className="hover:underline">Schedules</Link>
+        {original && (
+          <>
+            {' / '}
+            <Link href={`/schedules/${seg(original.name)}`} className="hover:underline">{original.name}</Link>
+          </>
+        )}
+      </nav>
+      <PageHeader title={original ? `Duplicate ${original.name}` : 'New schedule'} description="Run a task periodically or once. The preview shows the next runs as they will happen." />
+      {from && !original && (
+        <div className="mb-4">
+          <Notice title={`No schedule named “${from}”`}>There is nothing to copy: start from an empty form.</Notice>
+        </div>
+      )}
+      <Card>
+        <ScheduleForm mode="create" tasks={tasks.data} initial={original} duplicateOf={original?.name} />
+      </Card>
+    </>
+  );
+}
