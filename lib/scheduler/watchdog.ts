@@ -9,17 +9,27 @@ import type { ScheduleDefinition } from './schedule-model';
 
 /**
  * BullMQ creates a schedule's next job when a worker takes the current one; a
- * crash in between (or a job removed by hand) leaves the scheduler pointing at
- * a job that does not exist, and the schedule silently stops. The watchdog
- * looks for enabled schedules whose next job is overdue and missing, and
- * re-applies them.
+ * crash in between, a failed Redis call there (BullMQ only emits 'error'), or a
+ * job removed by hand leaves the scheduler pointing at a job that does not exist
+ * or was already taken, and the schedule silently stops. The watchdog looks for
+ * enabled schedules whose next job is overdue and not pending, and re-applies them.
  */
+
+/** States of a job that has not been taken by a worker yet. */
+const PENDING = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children']);
 
 /** The schedule's period around `at` (interval: fixed; cron: gap between the next two runs). */
 function periodAround(def: ScheduleDefinition, at: number): number | undefined {
   if (def.trigger.type === 'once') return undefined;
   const [a, b] = nextRuns(def.trigger, { from: new Date(at), count: 2 });
   return a && b ? b.getTime() - a.getTime() : undefined;
+}
+
+/** Whether BullMQ had no next run to create after `next`: its limit is used up, or no slot is left before the end date. */
+function ranOut(def: ScheduleDefinition, scheduler: { next?: number | null; limit?: number; iterationCount?: number }): boolean {
+  if (def.trigger.type === 'once' || !scheduler.next) return true;
+  if (scheduler.limit !== undefined && (scheduler.iterationCount ?? 0) >= scheduler.limit) return true;
+  return nextRuns(def.trigger, { from: new Date(scheduler.next + 1), count: 1 }).length === 0;
 }
 
 /** One pass. Returns the names it restored. Only one process runs a pass at a time (lock). */
@@ -37,9 +47,13 @@ export async function watchdogPass(redis: Redis, now = Date.now()): Promise<stri
       if (!scheduler?.next) continue; // missing scheduler: reconcile's job (it may have run out)
       const period = periodAround(def, scheduler.next);
       if (period === undefined || now <= scheduler.next + period) continue;
-      // Overdue: fine if its job exists (waiting for a worker); lost if not.
+      // Overdue: fine while its job waits for a worker. Lost when the job is gone, and also when it
+      // was already taken (active, completed, failed) yet `next` still names it: the worker creates
+      // the next job right after taking this one, so that step never happened (crash, failed call).
       const state = await queue.getJobState(`repeat:${id}:${scheduler.next}`);
-      if (state !== 'unknown') continue;
+      if (PENDING.has(state)) continue;
+      // Except after the last run of a bounded schedule: BullMQ then creates nothing and keeps the scheduler.
+      if (state !== 'unknown' && ranOut(def, scheduler)) continue;
       await applySchedule(redis, def, queueName, { force: true });
       out.push(def.name);
     }

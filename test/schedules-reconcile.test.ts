@@ -1,0 +1,175 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { env } from '@/lib/env';
+import { bullKey, celerityKeys } from '@/lib/keys';
+import { createRedis, closeRedis } from '@/lib/redis';
+import { createLogger } from '@/lib/logger';
+import { closeQueues } from '@/lib/queue/queue-registry';
+import { NotFoundError } from '@/lib/errors';
+import { startWorker, type RunningWorker } from '@/lib/worker/start-worker';
+import { createSchedule, listOrphans, patchSchedule, reconcileSchedules, removeOrphan, requireSchedule } from '@/lib/scheduler/schedule-service';
+import { readRuns } from '@/lib/scheduler/schedule-store';
+import { schedulerId } from '@/lib/scheduler/schedule-jobs';
+import { nextRuns } from '@/lib/scheduler/next-runs';
+import { listScheduleDtos } from '@/lib/data/schedule-dto';
+import { registry } from '@/worker/tasks';
+import { uniqueName, waitFor } from './helpers';
+
+/**
+ * Reconcile brings BullMQ in line with the stored definitions when a worker or
+ * the console starts. It must never delete a scheduler it has no definition for
+ * (shown as orphan, removed on request), and must not re-upsert unchanged cron
+ * schedulers: BullMQ 6.7 can drop the slot that is due at that moment (FACTS.md).
+ */
+const prefix = env().CELERITY_PREFIX;
+const redis = createRedis('command');
+const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
+let workers: RunningWorker[] = [];
+
+const startOne = () =>
+  startWorker({ registry, logger: createLogger('worker', 'error'), concurrency: 5, heartbeatMs: 1000, shutdownTimeoutMs: 2000, version: 'test' });
+
+async function stopAll(): Promise<void> {
+  await Promise.all(workers.map((w) => w.stop()));
+  workers = [];
+}
+
+afterEach(stopAll);
+
+afterAll(async () => {
+  await queue.close();
+  await closeQueues();
+  await closeRedis();
+  await redis.quit();
+});
+
+/** How many times each job of the queue became active, from BullMQ's event stream. */
+async function activations(queueName: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const [, fields] of await redis.xrange(bullKey(queueName, 'events'), '-', '+')) {
+    const f: Record<string, string> = {};
+    for (let i = 0; i < fields.length - 1; i += 2) f[fields[i]!] = fields[i + 1]!;
+    if (f.event === 'active' && f.jobId) out.set(f.jobId, (out.get(f.jobId) ?? 0) + 1);
+  }
+  return out;
+}
+
+describe('orphan schedulers', () => {
+  it('a scheduler without a definition is listed as orphan, kept by reconcile, and removed only on request', async () => {
+    workers = [await startOne()];
+    const kept = uniqueName('kept');
+    const lost = uniqueName('lost-definition');
+    await createSchedule({ name: kept, task: 'hello', trigger: { type: 'interval', every: 1, unit: 'hours' } });
+    await createSchedule({ name: lost, task: 'add', args: { a: 1, b: 2 }, trigger: { type: 'cron', expression: '0 3 * * *', tz: 'Europe/Paris' } });
+    // Only the definition goes (a hand edit, a restore from an old backup…); BullMQ still has the scheduler.
+    expect(await redis.hdel(celerityKeys().schedules, lost)).toBe(1);
+    // And one written by some other BullMQ producer, in a queue no task uses.
+    const foreignQueue = uniqueName('legacy');
+    const foreign = new Queue(foreignQueue, { connection: redis, prefix });
+    await foreign.upsertJobScheduler('nightly-cleanup', { every: 60_000 }, { name: 'cleanup', data: {} });
+    try {
+      const orphans = await listOrphans();
+      expect(orphans).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ queue: 'default', id: schedulerId(lost), task: 'add', pattern: '0 3 * * *', tz: 'Europe/Paris', everyMs: null }),
+          expect.objectContaining({ queue: foreignQueue, id: 'nightly-cleanup', task: 'cleanup', everyMs: 60_000, pattern: null }),
+        ]),
+      );
+      expect(orphans).toHaveLength(2);
+      expect(orphans.some((o) => o.id === schedulerId(kept))).toBe(false);
+      expect((await listScheduleDtos()).orphans).toHaveLength(2);
+
+      // Reconcile, directly and through a worker restart, does not touch them.
+      expect(await reconcileSchedules()).toEqual({ applied: [], unchanged: 1 });
+      await stopAll();
+      workers = [await startOne()];
+      expect((await queue.getJobScheduler(schedulerId(lost)))?.pattern).toBe('0 3 * * *');
+      expect((await foreign.getJobScheduler('nightly-cleanup'))?.every).toBe(60_000);
+      expect(await listOrphans()).toHaveLength(2);
+
+      // A scheduler that has a definition is not an orphan and cannot be removed as one.
+      await expect(removeOrphan('default', schedulerId(kept))).rejects.toBeInstanceOf(NotFoundError);
+      expect(await queue.getJobScheduler(schedulerId(kept))).toBeDefined();
+      await expect(removeOrphan('default', 'no-such-scheduler')).rejects.toBeInstanceOf(NotFoundError);
+
+      await removeOrphan('default', schedulerId(lost));
+      await removeOrphan(foreignQueue, 'nightly-cleanup');
+      expect(await queue.getJobScheduler(schedulerId(lost))).toBeUndefined();
+      expect(await foreign.getJobScheduler('nightly-cleanup')).toBeUndefined();
+      // Their pending jobs went with them.
+      expect(await foreign.getDelayedCount()).toBe(0);
+      expect((await queue.getJobs(['delayed'], 0, -1)).filter((j) => j.id!.startsWith(`repeat:${schedulerId(lost)}:`))).toEqual([]);
+      expect(await listOrphans()).toEqual([]);
+      expect(await requireSchedule(kept)).toMatchObject({ name: kept, enabled: true });
+    } finally {
+      await foreign.close();
+    }
+  });
+});
+
+describe('restarts with unchanged cron schedules', () => {
+  it('restarting all workers 10 times, each time while a slot is due, loses no slot and runs none twice', async () => {
+    const everySecond = uniqueName('cron-1s');
+    const everyTwo = uniqueName('cron-2s');
+    const crons = { [everySecond]: '* * * * * *', [everyTwo]: '*/2 * * * * *' };
+    workers = [await startOne(), await startOne()];
+    for (const [name, expression] of Object.entries(crons)) {
+      await createSchedule({ name, task: 'hello', trigger: { type: 'cron', expression, tz: 'UTC' } });
+    }
+    await waitFor('both schedules to run', async () => Promise.all(Object.keys(crons).map((n) => readRuns(redis, n))), (rs) => rs.every((r) => r.some((x) => x.state === 'completed')));
+
+    const id = schedulerId(everySecond);
+    for (let round = 0; round < 10; round++) {
+      await stopAll();
+      // The dangerous moment: the every-second slot is due and nobody has taken it yet.
+      const next = (await queue.getJobScheduler(id))!.next!;
+      await waitFor('the next slot to be due', () => Date.now(), (now) => now > next);
+      const dueJob = `repeat:${id}:${next}`;
+      expect(await queue.getJobState(dueJob)).toBe('delayed');
+      // Reconcile (as a console start would) and start both workers (each reconciles at start): nothing is re-upserted.
+      expect((await reconcileSchedules()).applied).toEqual([]);
+      expect((await queue.getJobScheduler(id))?.next).toBe(next);
+      expect(await queue.getJobState(dueJob)).toBe('delayed');
+      workers = await Promise.all([startOne(), startOne()]);
+      await waitFor(`the due slot of round ${round} to run`, () => queue.getJobState(dueJob), (s) => s === 'completed', 5_000);
+    }
+    // Let each schedule run once more with the workers up, then stop the schedules and let the last jobs finish.
+    const lastRestart = Date.now();
+    await waitFor(
+      'a run of each schedule after the last restart',
+      async () => Promise.all(Object.keys(crons).map((n) => readRuns(redis, n))),
+      (rs) => rs.every((r) => r.some((x) => x.state === 'completed' && x.slot! > lastRestart)),
+      5_000,
+    );
+    for (const name of Object.keys(crons)) await patchSchedule(name, { enabled: false });
+    const ours = new RegExp(`^repeat:(${Object.keys(crons).map(schedulerId).join('|')}):`);
+    await waitFor(
+      'no job of these schedules left to run',
+      async () => (await queue.getJobs(['active', 'waiting', 'delayed'], 0, -1)).filter((j) => ours.test(j.id!)).length,
+      (n) => n === 0,
+    );
+
+    const active = await activations('default');
+    for (const [name, expression] of Object.entries(crons)) {
+      const sid = schedulerId(name);
+      const jobs = (await queue.getJobs(['completed', 'failed'], 0, -1)).filter((j) => j.id!.startsWith(`repeat:${sid}:`));
+      expect(jobs.filter((j) => j.failedReason)).toEqual([]);
+      const slots = jobs.map((j) => Number(j.id!.slice(j.id!.lastIndexOf(':') + 1))).sort((a, b) => a - b);
+      const first = slots[0]!;
+      const last = slots.at(-1)!;
+      // Every slot the cron defines between the first and the last run, computed by the preview code.
+      const trigger = (await requireSchedule(name)).trigger;
+      const expected = nextRuns(trigger, { from: new Date(first - 1), count: 1000 })
+        .map((d) => d.getTime())
+        .filter((t) => t <= last);
+      expect({ name, expression, slots }).toEqual({ name, expression, slots: expected });
+      expect(last - first).toBeGreaterThanOrEqual(10_000); // the window spans the 10 restarts
+      // Each job was taken once (a duplicate would reuse the id: only the event stream shows it).
+      for (const j of jobs) expect({ job: j.id, activations: active.get(j.id!) }).toEqual({ job: j.id, activations: 1 });
+      // The history agrees: one completed, on-time record per slot.
+      const runs = (await readRuns(redis, name)).filter((r) => r.kind === 'scheduled');
+      expect(runs.map((r) => r.slot!).sort((a, b) => a - b)).toEqual(expected);
+      expect(runs.every((r) => r.state === 'completed')).toBe(true);
+    }
+  }, 60_000);
+});
