@@ -42,12 +42,37 @@ const schema = z.object({
   CELERITY_DATA_DIR: z.string().trim().min(1).default('.data'),
   CELERITY_SHUTDOWN_TIMEOUT_MS: intFrom(0, 24 * 3600 * 1000).default(30_000),
   CELERITY_HEARTBEAT_MS: intFrom(100, 600_000).default(5_000),
+  /** How often a worker's schedule watchdog looks for lost next jobs (0 = off). */
+  CELERITY_WATCHDOG_MS: intFrom(0, 600_000).default(1_000),
   CELERITY_HOSTNAME: z.string().trim().min(1).optional(),
   /** Allow listening on a non-loopback address without accounts. Never the default. */
   CELERITY_INSECURE: z
     .enum(['0', '1', 'true', 'false'])
     .default('0')
     .transform((v) => v === '1' || v === 'true'),
+  /**
+   * Accounts: `name:role:hash` entries separated by commas (role `admin` or `viewer`,
+   * hash from `npm run user:add`). Unset (and no file): no accounts, loopback only.
+   */
+  CELERITY_USERS: z
+    .string()
+    .optional()
+    .transform((v) => (v && v.trim() ? v.trim() : undefined)),
+  /** A file of accounts: JSON (`[{ "name", "role", "hash" }]`) or one `name:role:hash` a line. */
+  CELERITY_USERS_FILE: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined)),
+  /** Idle timeout of a console session in seconds (sliding: every request renews it). */
+  CELERITY_SESSION_TTL: intFrom(60, 30 * 24 * 3600).default(8 * 3600),
+  /** Take the client address from the last X-Forwarded-For hop (only behind your own proxy). */
+  CELERITY_TRUST_PROXY: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
+  /** Entries kept in the audit log (a capped Redis stream; approximate trimming). */
+  CELERITY_AUDIT_MAXLEN: intFrom(100, 10_000_000).default(10_000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     shutdownTimeoutMs: e.CELERITY_SHUTDOWN_TIMEOUT_MS,
     version,
     schedules,
+    watchdogMs: e.CELERITY_WATCHDOG_MS,
   });
 
   let signals = 0;

@@ -41,14 +41,17 @@ async function toDto(def: ScheduleDefinition, taskQueue: string | undefined, run
     readRuns(redis, def.name, runsToRead),
     def.trigger.type === 'once' || !def.enabled ? undefined : getQueue(queue).getJobScheduler(schedulerId(def.name)),
   ]);
-  const done = state.doneAt !== null;
-  const computed = def.enabled && !done ? (nextRuns(def.trigger, { from: new Date(), count: 1, runsSoFar: state.runCount })[0]?.getTime() ?? null) : null;
+  const now = Date.now();
+  const computed = nextRuns(def.trigger, { from: new Date(now), count: 1, runsSoFar: state.scheduledRuns })[0]?.getTime() ?? null;
+  // Done: a one-off that ran, or a bounded schedule with no run left (limit used up, end date passed) —
+  // BullMQ keeps such a scheduler with a `next` in the past, so its `next` is not trusted then.
+  const done = state.doneAt !== null || (def.trigger.type !== 'once' && computed === null);
   return {
     definition: def,
     queue,
     words: describeTrigger(def.trigger),
     status: done ? 'done' : def.enabled ? 'active' : 'paused',
-    nextRun: scheduler?.next ?? computed,
+    nextRun: done || !def.enabled ? null : scheduler?.next && scheduler.next >= now - 1000 ? scheduler.next : computed,
     lastRun: runs[0] ?? null,
     runCount: state.runCount,
     failureCount: state.failureCount,
@@ -81,7 +84,7 @@ export async function getScheduleDetail(name: string): Promise<ScheduleDetailDTO
   const now = Date.now();
   return {
     ...dto,
-    upcoming: dto.status === 'active' ? nextRuns(def.trigger, { from: new Date(now), count: 5, runsSoFar: state.runCount }).map((d) => d.toISOString()) : [],
+    upcoming: dto.status === 'active' ? nextRuns(def.trigger, { from: new Date(now), count: 5, runsSoFar: state.scheduledRuns }).map((d) => d.toISOString()) : [],
     missed: dto.status === 'active' ? missedSlots(def, state, dto.runs, now) : [],
   };
 }

@@ -77,7 +77,7 @@ export async function endScheduledRun(
       finishedAt: now,
       error: outcome.error ?? null,
     },
-    { run: outcome.final, failure: outcome.final && outcome.state === 'failed' },
+    { run: outcome.final, failure: outcome.final && outcome.state === 'failed', scheduled: outcome.final && run.kind === 'scheduled' },
   );
   if (run.kind === 'once' && outcome.final) await writeState(redis, run.name, { doneAt: now });
 }

@@ -80,6 +80,7 @@ export async function applySchedule(
   }
 
   if (!def.enabled) {
+    if (state.appliedHash === hash && !force) return { action: 'unchanged' };
     await unapply(def, queue);
     await writeState(redis, def.name, { appliedHash: hash, enabledAt: null });
     return { action: 'removed' };
@@ -106,7 +107,7 @@ export async function applySchedule(
   const repeat = triggerToRepeat(def.trigger, {
     now,
     scheduledNext: !triggerChanged && existing?.next ? existing.next : undefined,
-    runsSoFar: def.trigger.limit !== undefined ? state.runCount : undefined,
+    runsSoFar: def.trigger.limit !== undefined ? state.scheduledRuns : undefined,
   });
   if (!repeat) {
     if (existing) await queue.removeJobScheduler(id);

@@ -182,7 +182,9 @@ const fieldsShape = {
     .min(1)
     .max(200)
     .refine((s) => s.trim().length > 0, 'The name must not be blank')
-    .refine((s) => !CONTROL.test(s), 'The name must not contain control characters'),
+    .refine((s) => !CONTROL.test(s), 'The name must not contain control characters')
+    // `/schedules/new` is the create form: a schedule called "new" could never be opened.
+    .refine((s) => s !== 'new', 'The name "new" is reserved'),
   description: z.string().max(2000).optional(),
   /** Task name; checked against the catalogue elsewhere. */
   task: z.string().min(1).max(200),

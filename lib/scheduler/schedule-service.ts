@@ -27,6 +27,16 @@ async function taskEntry(task: string): Promise<CatalogueEntry> {
   return entry;
 }
 
+/** The task's and the arguments' problems as fields (empty when both are fine). */
+async function taskAndArgsProblems(task: string, args: unknown): Promise<Record<string, string>> {
+  try {
+    validateTaskArgs(await taskEntry(task), args);
+    return {};
+  } catch (err) {
+    return err instanceof InvalidError ? (err.fields ?? (err.field ? { [err.field]: err.message } : {})) : {};
+  }
+}
+
 /** Validate a full schedule input against the model and the task catalogue. */
 async function validateFull(input: unknown, existing?: ScheduleDefinition): Promise<{ def: ScheduleDefinition; queue: string }> {
   const now = new Date();
@@ -35,7 +45,16 @@ async function validateFull(input: unknown, existing?: ScheduleDefinition): Prom
     typeof input === 'object' &&
     input !== null &&
     JSON.stringify((input as { trigger?: unknown }).trigger) === JSON.stringify(existing.trigger);
-  const def = validateSchedule(input, { now, allowPastOneOff });
+  let def: ScheduleDefinition;
+  try {
+    def = validateSchedule(input, { now, allowPastOneOff });
+  } catch (err) {
+    // Report the task and argument problems in the same 400 as the model's, so a form shows them all at once.
+    if (!(err instanceof InvalidError)) throw err;
+    const raw = (typeof input === 'object' && input !== null ? input : {}) as { task?: unknown; args?: unknown };
+    const extra = typeof raw.task === 'string' ? await taskAndArgsProblems(raw.task, raw.args ?? {}) : {};
+    throw new InvalidError(err.message, err.field, { ...extra, ...err.fields });
+  }
   const entry = await taskEntry(def.task);
   validateTaskArgs(entry, def.args);
   return { def, queue: scheduleQueue(def, entry.queue) };

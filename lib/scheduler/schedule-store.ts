@@ -26,7 +26,10 @@ export type RunRecord = z.infer<typeof runRecordSchema>;
 export interface ScheduleState {
   /** Hash of what was last applied to BullMQ; reconcile compares it to skip unchanged schedules. */
   appliedHash: string | null;
+  /** Runs that finished (scheduled, one-off and manual). */
   runCount: number;
+  /** Runs of the trigger's own slots: what `limit` counts (a "run now" does not use up a run). */
+  scheduledRuns: number;
   failureCount: number;
   /** When a one-off ran (or a bounded schedule ran out). */
   doneAt: number | null;
@@ -78,6 +81,7 @@ export async function readState(redis: Redis, name: string): Promise<ScheduleSta
   return {
     appliedHash: h.appliedHash || null,
     runCount: num(h.runCount) ?? 0,
+    scheduledRuns: num(h.scheduledRuns) ?? 0,
     failureCount: num(h.failureCount) ?? 0,
     doneAt: num(h.doneAt),
     enabledAt: num(h.enabledAt),
@@ -100,7 +104,7 @@ export async function writeState(redis: Redis, name: string, patch: Partial<Reco
 }
 
 /** Record a run starting or finishing (the worker calls this). Keeps the last RUN_HISTORY runs. */
-export async function recordRun(redis: Redis, name: string, run: RunRecord, counters: { run?: boolean; failure?: boolean } = {}): Promise<void> {
+export async function recordRun(redis: Redis, name: string, run: RunRecord, counters: { run?: boolean; failure?: boolean; scheduled?: boolean } = {}): Promise<void> {
   const k = celerityKeys();
   const m = redis
     .multi()
@@ -108,6 +112,7 @@ export async function recordRun(redis: Redis, name: string, run: RunRecord, coun
     .zadd(k.scheduleRunIndex(name), run.startedAt, run.jobId);
   if (counters.run) m.hincrby(k.scheduleState(name), 'runCount', 1);
   if (counters.failure) m.hincrby(k.scheduleState(name), 'failureCount', 1);
+  if (counters.scheduled) m.hincrby(k.scheduleState(name), 'scheduledRuns', 1);
   m.zcard(k.scheduleRunIndex(name));
   const res = await m.exec();
   const size = Number(res?.at(-1)?.[1] ?? 0);

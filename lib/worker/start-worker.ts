@@ -15,6 +15,7 @@ import { beginScheduledRun, endScheduledRun } from '../scheduler/run-recorder';
 import { syncCodeSchedules, type CodeSchedule } from '../scheduler/define-schedule';
 import { reconcileSchedules } from '../scheduler/schedule-service';
 import { watchdogPass } from '../scheduler/watchdog';
+import { recordAttempt, type AttemptOutcome } from '../queue/attempt-log';
 
 export interface StartWorkerOptions {
   registry: TaskRegistry;
@@ -122,6 +123,11 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
         await command.xadd(bullKey(queue, 'events'), 'MAXLEN', '~', '10000', '*', 'event', 'log', 'jobId', job.id!);
       },
     };
+    // The job page's timeline: BullMQ keeps no per-attempt times, so each attempt is recorded (in the job's own hash).
+    const attemptDone = (outcome: AttemptOutcome, error?: string) =>
+      recordAttempt(command, queue, job.id!, { attempt: ctx.attempt, startedAt: entry.startedAt, finishedAt: Date.now(), outcome, error, worker: id }).catch(
+        (err: Error) => logger.debug('could not record attempt', { jobId: job.id, error: err.message }),
+      );
     try {
       const aborted = new Promise<never>((_, reject) => {
         const onAbort = () => reject(combined.reason ?? new Error('aborted'));
@@ -131,17 +137,19 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       aborted.catch(() => {}); // handled below when it wins the race
       const result = await Promise.race([Promise.resolve(task.handler(parsed.data, ctx)), aborted]);
       processed++;
-      await endRun({ state: 'completed', final: true });
+      await Promise.all([endRun({ state: 'completed', final: true }), attemptDone('completed')]);
       return result === undefined ? null : result;
     } catch (err) {
       if (entry.requeue.signal.aborted) {
         // Shutdown ran out of time: hand the job back instead of failing it.
+        await attemptDone('requeued');
         await job.moveToWait(token);
         throw new WaitingError();
       }
       failed++;
       const final = cancel.aborted || err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      await endRun({ state: 'failed', error: cancel.aborted ? 'cancelled' : (err as Error)?.message ?? String(err), final });
+      const message = cancel.aborted ? 'cancelled' : ((err as Error)?.message ?? String(err));
+      await Promise.all([endRun({ state: 'failed', error: message, final }), attemptDone(cancel.aborted ? 'cancelled' : 'failed', message)]);
       if (cancel.aborted) throw new UnrecoverableError(typeof cancel.reason === 'string' ? cancel.reason : 'cancelled');
       throw err;
     } finally {
@@ -212,7 +220,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   if (opts.schedules?.length) await syncCodeSchedules(command, opts.schedules, logger);
   const reconciled = await reconcileSchedules(command);
   if (reconciled.applied.length) logger.info('schedules applied', { names: reconciled.applied });
-  const watchdogMs = opts.watchdogMs ?? 2000;
+  const watchdogMs = opts.watchdogMs ?? 1000;
   const watchdog =
     watchdogMs > 0
       ? setInterval(() => {
