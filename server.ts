@@ -9,6 +9,10 @@ import { roomSchema, type ClientToServer, type ServerToClient } from '@/lib/even
 import { CSRF_COOKIE, csrfCookie, newCsrfToken, readCookie } from '@/lib/http/csrf';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { closeRedis } from '@/lib/redis';
+import { loadUsers, UsersConfigError } from '@/lib/auth/users';
+import { gate, type GateDecision } from '@/lib/auth/gate';
+import { CLIENT_IP_HEADER, isSecureRequest, resolvePrincipal, type HeaderSource } from '@/lib/auth/request-auth';
+import { setPipelineProbe } from '@/lib/metrics/pipeline-probe';
 
 /**
  * The console process: Next's request handler and Socket.IO on one port.
@@ -17,11 +21,21 @@ import { closeRedis } from '@/lib/redis';
 async function main(): Promise<void> {
   const e = env();
   const log = createLogger('console', e.CELERITY_LOG_LEVEL);
-  const refusal = bindRefusal(e.HOST, false, e.CELERITY_INSECURE);
+  let userCount: number;
+  try {
+    userCount = loadUsers().length;
+  } catch (err) {
+    if (!(err instanceof UsersConfigError)) throw err;
+    log.error(`Refusing to start: ${err.message}`);
+    process.exit(1);
+  }
+  const authOn = userCount > 0;
+  const refusal = bindRefusal(e.HOST, authOn, e.CELERITY_INSECURE);
   if (refusal) {
     log.error(refusal);
     process.exit(1);
   }
+  if (!authOn) log.warn('no accounts configured (CELERITY_USERS): the console is open to anyone who can reach it', { host: e.HOST });
   const dev = e.NODE_ENV !== 'production';
   // `next` is CommonJS; under ESM its default export may be wrapped once more.
   const createNext = ((nextModule as unknown as { default?: typeof nextModule }).default ?? nextModule) as typeof nextModule;
@@ -32,7 +46,8 @@ async function main(): Promise<void> {
   const server = http.createServer((req, res) => {
     // The double-submit CSRF cookie every page's script echoes in a header on state-changing requests.
     // Not on API responses: an API client that keeps cookies would then need the header too.
-    if (!req.url?.startsWith('/api/') && !readCookie(req.headers.cookie, CSRF_COOKIE)) {
+    // With a session, the cookie carries the token bound to it (see the gate below).
+    if (!req.url?.startsWith('/api/') && !readCookie(req.headers.cookie, CSRF_COOKIE) && !res.hasHeader('Set-Cookie')) {
       res.setHeader('Set-Cookie', csrfCookie(newCsrfToken(), req.headers['x-forwarded-proto'] === 'https'));
     }
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -47,6 +62,7 @@ async function main(): Promise<void> {
     destroyUpgrade: false,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 },
     // WebSockets ignore CORS: refuse connections opened by another site's page.
+    // (Authentication already happened in the gate below; this is the origin check.)
     allowRequest: (req, callback) => {
       const origin = req.headers.origin;
       if (!origin) return callback(null, true);
@@ -58,6 +74,65 @@ async function main(): Promise<void> {
     },
   });
 
+  // The gate runs before anything else, Socket.IO's handshake included: Socket.IO
+  // put its own listeners on the server; they now run only for requests the gate passes.
+  const gateOptions = { authEnabled: authOn, insecure: e.CELERITY_INSECURE };
+  const passRequest = server.listeners('request') as ((req: http.IncomingMessage, res: http.ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    void decide(req, res).then(
+      (d) => {
+        if (d.kind === 'pass') {
+          for (const l of passRequest) l.call(server, req, res);
+          return;
+        }
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+        res.setHeader('X-Frame-Options', 'DENY');
+        if (d.kind === 'redirect') {
+          res.writeHead(303, { Location: d.location, 'Cache-Control': 'no-store' }).end();
+        } else {
+          res.writeHead(d.status, d.headers).end(req.method === 'HEAD' ? undefined : d.body);
+        }
+      },
+      (err: Error) => {
+        log.error('request gate failed', { error: err.message });
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal error');
+      },
+    );
+  });
+  const passUpgrade = server.listeners('upgrade') as ((req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => void)[];
+  server.removeAllListeners('upgrade');
+  server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    socket.on('error', () => {});
+    void decide(req).then(
+      (d) => {
+        if (d.kind === 'pass') {
+          for (const l of passUpgrade) l.call(server, req, socket, head);
+          return;
+        }
+        const status = d.kind === 'deny' ? d.status : 401;
+        socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      },
+      () => socket.destroy(),
+    );
+  });
+
+  /**
+   * Stamp the client address (overwriting whatever the client sent), run the
+   * gate, and keep the CSRF cookie equal to the session's token.
+   */
+  async function decide(req: http.IncomingMessage, res?: http.ServerResponse): Promise<GateDecision> {
+    req.headers[CLIENT_IP_HEADER] = clientAddress(req, e.CELERITY_TRUST_PROXY);
+    const headers = nodeHeaders(req);
+    const d = await gate({ method: req.method ?? 'GET', url: req.url ?? '/', headers }, gateOptions);
+    if (d.kind === 'pass' && d.principal?.kind === 'user' && readCookie(req.headers.cookie, CSRF_COOKIE) !== d.principal.csrf) {
+      // Pages echo this cookie; with a session it must be the session's token (set at sign-in,
+      // restored here if the browser lost it or another site tossed in its own).
+      if (res && !req.url?.startsWith('/api/')) res.setHeader('Set-Cookie', csrfCookie(d.principal.csrf, isSecureRequest(headers)));
+    }
+    return d;
+  }
+
   const relay = new EventRelay({
     logger: log,
     sink: {
@@ -68,6 +143,21 @@ async function main(): Promise<void> {
       roomSize: (room) => io.sockets.adapter.rooms.get(room)?.size ?? 0,
     },
   });
+
+  // A socket outlives the request that opened it: re-check its session now and then,
+  // so signing out or an expired session also closes the live connection.
+  const socketAuth = authOn
+    ? setInterval(() => {
+        for (const socket of io.sockets.sockets.values()) {
+          void resolvePrincipal(nodeHeaders(socket.request)).then(
+            (r) => !r.principal && socket.disconnect(true),
+            () => {},
+          );
+        }
+      }, 30_000)
+    : undefined;
+  socketAuth?.unref();
+  setPipelineProbe({ positions: () => relay.positions() });
 
   io.on('connection', (socket) => {
     socket.emit('status', relay.status());
@@ -100,6 +190,7 @@ async function main(): Promise<void> {
     log.info('shutting down', { signal });
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    clearInterval(socketAuth);
     await relay.stop();
     await new Promise<void>((resolve) => io.close(() => resolve()));
     server.closeAllConnections?.();
@@ -110,6 +201,29 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Node's request headers behind the `get()` the auth code expects. */
+function nodeHeaders(req: http.IncomingMessage): HeaderSource {
+  return {
+    get(name) {
+      const v = req.headers[name.toLowerCase()];
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+    },
+  };
+}
+
+/**
+ * The client's address: the socket's peer, or — only when CELERITY_TRUST_PROXY
+ * is set — the last X-Forwarded-For hop (the one our own proxy added).
+ */
+function clientAddress(req: http.IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const xff = req.headers['x-forwarded-for'];
+    const last = (Array.isArray(xff) ? xff.join(',') : (xff ?? '')).split(',').map((s) => s.trim()).filter(Boolean).pop();
+    if (last) return last;
+  }
+  return req.socket.remoteAddress ?? 'unknown';
 }
 
 main().catch((err: Error) => {

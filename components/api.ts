@@ -13,9 +13,22 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly body: ApiErrorBody,
+    /** Seconds, from a 429's or 503's Retry-After. */
+    readonly retryAfter?: number,
   ) {
     super(body.message);
   }
+}
+
+/**
+ * The session ended (expired, signed out elsewhere): go to the login page,
+ * which brings the user back here afterwards. Not for the sign-in call itself,
+ * where 401 means a wrong password.
+ */
+function toLogin(path: string): void {
+  if (path.startsWith('/api/auth/')) return;
+  const here = window.location.pathname + window.location.search;
+  window.location.assign(`/login?next=${encodeURIComponent(here)}`);
 }
 
 function csrfToken(): string {
@@ -45,7 +58,9 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   }
   if (!res.ok) {
     const body = (data as { error?: ApiErrorBody } | null)?.error ?? { code: 'http_' + res.status, message: `Request failed (${res.status})` };
-    throw new ApiError(res.status, body);
+    if (res.status === 401) toLogin(path);
+    const retry = Number(res.headers.get('retry-after'));
+    throw new ApiError(res.status, body, Number.isFinite(retry) && retry > 0 ? retry : undefined);
   }
   return data as T;
 }

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'payload_too_large'
+  | 'too_many_requests'
   | 'internal';
 
 export interface ErrorBody {
@@ -73,6 +74,19 @@ export class PayloadTooLargeError extends CelerityError {
   override name = 'PayloadTooLargeError';
 }
 
+/** Too many attempts (failed logins): retry after `retryAfterSec` seconds. */
+export class TooManyRequestsError extends CelerityError {
+  readonly code = 'too_many_requests' as const;
+  readonly status = 429;
+  override name = 'TooManyRequestsError';
+  constructor(
+    message: string,
+    readonly retryAfterSec: number,
+  ) {
+    super(message);
+  }
+}
+
 /** True for errors that mean "Redis is not there" (ioredis and BullMQ phrase these differently). */
 export function isConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
@@ -92,11 +106,11 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody; he
       if (err.field) body.error.field = err.field;
       if (err.fields) body.error.fields = err.fields;
     }
-    return {
-      status: err.status,
-      body,
-      headers: err.status === 503 ? { 'Retry-After': '5' } : undefined,
-    };
+    let headers: Record<string, string> | undefined;
+    if (err.status === 503) headers = { 'Retry-After': '5' };
+    else if (err instanceof TooManyRequestsError) headers = { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterSec))) };
+    else if (err.status === 401) headers = { 'WWW-Authenticate': 'Bearer realm="celerity"' };
+    return { status: err.status, body, headers };
   }
   if (isConnectionError(err)) {
     return {

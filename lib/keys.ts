@@ -16,6 +16,10 @@ export function celerityKeys(prefix = env().CELERITY_PREFIX) {
     worker: (id: string) => `${base}:worker:${id}`,
     /** Pub/sub channel for commands to workers (cancel, pause…). */
     control: `${base}:control`,
+    /** List with expiry: a worker's acknowledgement of one control request (the console BLPOPs it). */
+    controlAck: (requestId: string) => `${base}:control-ack:${requestId}`,
+    /** String with a one-day expiry: a worker's last heartbeat, kept to show what a lost worker held. */
+    workerLast: (id: string) => `${base}:worker-last:${id}`,
     /** Set of queue names known to Celerity (tasks' queues), besides discovered ones. */
     queues: `${base}:queues`,
     /** Hash: schedule name → definition JSON (the source of truth for schedules). */
@@ -29,6 +33,16 @@ export function celerityKeys(prefix = env().CELERITY_PREFIX) {
     reruns: (queue: string, id: string) => `${base}:reruns:${queue}:${id}`,
     /** Locks so only one process reconciles or runs the watchdog at a time. */
     lock: (what: string) => `${base}:lock:${what}`,
+    /** String with expiry: one console session, keyed by the SHA-256 of its id (never the id itself). */
+    session: (idHash: string) => `${base}:session:${idHash}`,
+    /** Hash: API token id → record JSON (name, scope, SHA-256 of the token). */
+    tokens: `${base}:tokens`,
+    /** Hash: API token id → when it was last used (ms). */
+    tokenUsage: `${base}:token-usage`,
+    /** Hash with expiry: failed logins of one user name from one address (keyed by a hash of both). */
+    loginThrottle: (hash: string) => `${base}:login-throttle:${hash}`,
+    /** Stream (capped): the audit log of state-changing requests. */
+    audit: `${base}:audit`,
   };
 }
 

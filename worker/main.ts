@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { env, LOG_LEVELS } from '@/lib/env';
 import { createLogger } from '@/lib/logger';
-import { startWorker } from '@/lib/worker/start-worker';
+import { startWorker, type RunningWorker } from '@/lib/worker/start-worker';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { closeRedis } from '@/lib/redis';
 import { registry } from './tasks';
@@ -59,7 +59,28 @@ async function main(): Promise<void> {
   for (const q of queues ?? []) if (!known.has(q)) logger.warn('no task uses this queue', { queue: q });
 
   const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  const worker = await startWorker({
+  // One shutdown path for SIGTERM, SIGINT and a shutdown requested from the console.
+  let worker: RunningWorker | undefined;
+  let signals = 0;
+  const shutdown = (sig: string) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn('second signal: exiting now', { signal: sig });
+      process.exit(1);
+    }
+    logger.info('shutting down', { signal: sig });
+    Promise.resolve(worker?.stop())
+      .then(() => closeQueues())
+      .then(() => closeRedis())
+      .then(
+        () => process.exit(0),
+        (err: Error) => {
+          logger.error('shutdown failed', { error: err.message });
+          process.exit(1);
+        },
+      );
+  };
+  worker = await startWorker({
     registry,
     logger,
     concurrency: flags.data.concurrency ?? e.CELERITY_CONCURRENCY,
@@ -69,29 +90,9 @@ async function main(): Promise<void> {
     shutdownTimeoutMs: e.CELERITY_SHUTDOWN_TIMEOUT_MS,
     version,
     schedules,
-    watchdogMs: e.CELERITY_WATCHDOG_MS,
+    onShutdownRequested: () => shutdown('console request'),
   });
 
-  let signals = 0;
-  const shutdown = (sig: string) => {
-    signals++;
-    if (signals > 1) {
-      logger.warn('second signal: exiting now', { signal: sig });
-      process.exit(1);
-    }
-    logger.info('shutting down', { signal: sig });
-    worker
-      .stop()
-      .then(() => closeQueues())
-      .then(() => closeRedis())
-      .then(
-      () => process.exit(0),
-      (err: Error) => {
-        logger.error('shutdown failed', { error: err.message });
-        process.exit(1);
-      },
-    );
-  };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }

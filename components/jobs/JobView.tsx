@@ -7,14 +7,25 @@ import { api, seg } from '../api';
 import { Card } from '../ui/Card';
 import { StateBadge } from '../ui/StateBadge';
 import { ProgressBar } from '../ui/ProgressBar';
-import { JsonBlock } from '../ui/JsonBlock';
 import { Time } from '../ui/Time';
 import { formatDuration } from '../ui/format';
 import { Notice } from '../ui/Notice';
 import { JobActions } from './JobActions';
+import { JobTimeline } from './JobTimeline';
+import { JobOptions } from './JobOptions';
+import { JobFlow } from './JobFlow';
+import { JobLogs } from './JobLogs';
+import { RawJob } from './RawJob';
+import { ValueBlock } from './ValueBlock';
+import { CopyButton } from './CopyButton';
+import { downloadHref, formatBytes } from './download';
 
-/** The job page body: everything about one job, kept current through its Socket.IO room. */
-export function JobView({ initial }: { initial: JobDTO }) {
+/**
+ * The job page body: everything about one job, kept current through its
+ * Socket.IO room. Every value a job holds is shown as text, and values larger
+ * than 256 KB arrive cut (the server never sends them whole) with a download.
+ */
+export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?: Record<string, unknown> }) {
   const [job, setJob] = useState<JobDTO | null>(initial);
   const { queue, id } = initial;
 
@@ -36,6 +47,8 @@ export function JobView({ initial }: { initial: JobDTO }) {
 
   const numericProgress = typeof job.progress === 'number' ? job.progress : null;
   const finished = job.state === 'completed' || job.state === 'failed';
+  const stacks = job.stack;
+  const hasFlow = Boolean(job.parent || job.children);
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center gap-3">
@@ -56,20 +69,39 @@ export function JobView({ initial }: { initial: JobDTO }) {
           </Link>
         </p>
       )}
+      {job.reruns.count > 0 && (
+        <section aria-label="Re-runs" className="text-sm">
+          <p>
+            Re-run {job.reruns.count} {job.reruns.count === 1 ? 'time' : 'times'}:
+          </p>
+          <ul className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
+            {job.reruns.ids.map((r) => (
+              <li key={r}>
+                <Link href={`/queues/${seg(queue)}/jobs/${seg(r)}`} className="font-mono text-indigo-700 underline dark:text-indigo-300">
+                  job {r}
+                </Link>
+              </li>
+            ))}
+          </ul>
+          {job.reruns.ids.length < job.reruns.count && <p className="text-xs text-slate-500">Showing {job.reruns.ids.length} of {job.reruns.count}.</p>}
+        </section>
+      )}
 
-      <JobActions job={job} />
+      <JobActions job={job} argsSchema={argsSchema} />
 
       <Card title="Progress">
-        {numericProgress !== null ? (
+        {job.truncated.progress ? (
+          <ValueBlock job={job} value={null} truncated={job.truncated.progress} part="progress" what="progress" label="Progress data" />
+        ) : numericProgress !== null ? (
           <ProgressBar value={finished && job.state === 'completed' ? Math.max(numericProgress, 100) : numericProgress} label="Job progress" />
         ) : (
-          <JsonBlock value={job.progress} label="Progress data" />
+          <ValueBlock job={job} value={job.progress} part="progress" what="progress" label="Progress data" />
         )}
       </Card>
 
       <div className="grid gap-4 lg:grid-cols-2">
         <Card title="Arguments">
-          <JsonBlock value={job.args} />
+          <ValueBlock job={job} value={job.args} truncated={job.truncated.args} part="args" what="arguments" />
         </Card>
         <Card title="Timing">
           <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
@@ -95,13 +127,22 @@ export function JobView({ initial }: { initial: JobDTO }) {
                 <dd>{job.priority}</dd>
               </>
             )}
+            {job.processedBy && (
+              <>
+                <dt className="text-slate-500">Worker</dt>
+                <dd className="font-mono text-xs break-all">{job.processedBy}</dd>
+              </>
+            )}
           </dl>
         </Card>
       </div>
 
       {job.state === 'completed' && (
-        <Card title="Result">
-          <JsonBlock value={job.result} />
+        <Card
+          title="Result"
+          actions={job.truncated.result ? undefined : <CopyButton label="Copy result" text={() => JSON.stringify(job.result, null, 2) ?? 'null'} />}
+        >
+          <ValueBlock job={job} value={job.result} truncated={job.truncated.result} part="result" what="result" />
         </Card>
       )}
 
@@ -110,27 +151,64 @@ export function JobView({ initial }: { initial: JobDTO }) {
           <p role={job.state === 'failed' ? 'alert' : undefined} aria-label="Error message" className="mb-2 font-mono text-sm whitespace-pre-wrap break-words text-rose-700 dark:text-rose-300">
             {job.error}
           </p>
-          {job.stack.length > 0 && (
+          {job.truncated.error && (
+            <p className="mb-2 text-sm">
+              <a href={downloadHref(job, 'error')} download className="text-indigo-700 underline dark:text-indigo-300">
+                Download the full error ({formatBytes(job.truncated.error.bytes)})
+              </a>
+            </p>
+          )}
+          {stacks.length > 0 && (
             <pre role="region" aria-label="Stack trace" tabIndex={0} className="max-h-96 overflow-auto rounded-md bg-slate-100 p-3 font-mono text-xs whitespace-pre-wrap break-all dark:bg-slate-950">
-              {job.stack[job.stack.length - 1]}
+              {stacks[stacks.length - 1]}
             </pre>
+          )}
+          {job.truncated.stack && (
+            <p className="text-sm">
+              The stack traces are too large to show ({formatBytes(job.truncated.stack.bytes)}).{' '}
+              <a href={downloadHref(job, 'stack')} download className="text-indigo-700 underline dark:text-indigo-300">
+                Download the stack traces
+              </a>
+            </p>
+          )}
+          {stacks.length > 1 && (
+            <details className="mt-2 text-sm">
+              <summary className="cursor-pointer">Stack traces of the earlier failed attempts ({stacks.length - 1})</summary>
+              <ol className="mt-2 space-y-2">
+                {stacks.slice(0, -1).map((s, i) => (
+                  <li key={i}>
+                    <pre tabIndex={0} className="max-h-64 overflow-auto rounded-md bg-slate-100 p-3 font-mono text-xs whitespace-pre-wrap break-all dark:bg-slate-950">
+                      {s}
+                    </pre>
+                  </li>
+                ))}
+              </ol>
+            </details>
           )}
         </Card>
       )}
 
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Card title="Timeline">
+          <JobTimeline entries={job.timeline} />
+        </Card>
+        <Card title="Options">
+          <JobOptions job={job} />
+        </Card>
+      </div>
+
+      {hasFlow && (
+        <Card title="Flow">
+          <JobFlow job={job} />
+        </Card>
+      )}
+
       <Card title={`Logs (${job.logCount})`}>
-        {job.logs.length === 0 ? (
-          <p className="text-sm text-slate-500">No log lines yet.</p>
-        ) : (
-          <ol aria-label="Log lines" aria-live="polite" className="max-h-96 overflow-auto rounded-md bg-slate-100 p-3 font-mono text-xs dark:bg-slate-950">
-            {job.logs.map((line, i) => (
-              <li key={`${job.logCount - job.logs.length + i}`} className="whitespace-pre-wrap break-all">
-                {line}
-              </li>
-            ))}
-          </ol>
-        )}
-        {job.logCount > job.logs.length && <p className="mt-2 text-xs text-slate-500">Showing the last {job.logs.length} of {job.logCount} lines.</p>}
+        <JobLogs job={job} />
+      </Card>
+
+      <Card title="Raw">
+        <RawJob job={job} />
       </Card>
     </div>
   );

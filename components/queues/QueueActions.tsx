@@ -4,6 +4,7 @@ import { useRouter } from 'next/navigation';
 import { api, seg } from '../api';
 import { Button } from '../ui/Button';
 import { Field, inputClass } from '../ui/Field';
+import { useCanWrite } from '../auth/SessionProvider';
 
 /** Queue-wide actions. Destructive ones ask first; obliterate wants the queue's name typed again. */
 export function QueueActions({ queue, paused, failed }: { queue: string; paused: boolean; failed: number }) {
@@ -15,6 +16,7 @@ export function QueueActions({ queue, paused, failed }: { queue: string; paused:
   const [confirmName, setConfirmName] = useState('');
   const [confirmError, setConfirmError] = useState<string | undefined>();
   const [obliterateOpen, setObliterateOpen] = useState(false);
+  const canWrite = useCanWrite();
 
   async function act(action: string, body: unknown, ok: (r: unknown) => string) {
     setBusy(true);
@@ -31,6 +33,9 @@ export function QueueActions({ queue, paused, failed }: { queue: string; paused:
       setBusy(false);
     }
   }
+
+  // Viewers get no buttons (the server would refuse them with 403 anyway).
+  if (!canWrite) return null;
 
   return (
     <section aria-label="Queue actions" className="mb-6 space-y-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">

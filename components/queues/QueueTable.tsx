@@ -4,8 +4,9 @@ import { JOB_STATES } from '@/lib/data/queue-states';
 import { seg } from '../api';
 import { Table, Th, Td } from '../ui/Table';
 import { stateLabel } from '../ui/StateBadge';
+import { Age } from './Age';
 
-/** Queues with their counts per state. */
+/** Queues with their counts per state, workers and the age of the oldest waiting job. */
 export function QueueTable({ queues }: { queues: QueueSummaryDTO[] }) {
   if (queues.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">No queues yet. A queue appears once a job is added to it.</p>;
   return (
@@ -18,6 +19,8 @@ export function QueueTable({ queues }: { queues: QueueSummaryDTO[] }) {
               {stateLabel(s)}
             </Th>
           ))}
+          <Th numeric>Workers</Th>
+          <Th numeric>Oldest waiting</Th>
           <Th>Status</Th>
         </tr>
       </thead>
@@ -34,6 +37,10 @@ export function QueueTable({ queues }: { queues: QueueSummaryDTO[] }) {
                 {q.counts[s]}
               </Td>
             ))}
+            <Td numeric>{q.workers}</Td>
+            <Td numeric>
+              <Age since={q.counts.waiting > 0 ? q.oldestWaitingAt : null} />
+            </Td>
             <Td>{q.paused ? 'Paused' : 'Running'}</Td>
           </tr>
         ))}

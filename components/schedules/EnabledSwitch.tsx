@@ -1,8 +1,11 @@
 'use client';
 import { cn } from '../ui/cn';
+import { useCanWrite } from '../auth/SessionProvider';
 
 /** An on/off switch named "Enabled: <schedule>"; the caller does the PATCH. */
 export function EnabledSwitch({ name, enabled, busy, onToggle }: { name: string; enabled: boolean; busy?: boolean; onToggle: (next: boolean) => void }) {
+  // Viewers see the state but cannot flip it (the server would refuse with 403 anyway).
+  const canWrite = useCanWrite();
   return (
     <span className="inline-flex items-center gap-2">
       <button
@@ -11,7 +14,7 @@ export function EnabledSwitch({ name, enabled, busy, onToggle }: { name: string;
         aria-checked={enabled}
         aria-label={`Enabled: ${name}`}
         aria-busy={busy || undefined}
-        disabled={busy}
+        disabled={busy || !canWrite}
         onClick={() => onToggle(!enabled)}
         className={cn(
           'relative inline-flex h-5 w-9 shrink-0 items-center rounded-full transition focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60',

@@ -18,6 +18,7 @@ import { ScheduleStatus, SourceBadge, STATUS_LABEL } from './ScheduleStatus';
 import { ZonedTime } from './ZonedTime';
 import { useLatest, useThrottled } from './use-throttled';
 import { scheduleZone } from './zones';
+import { useCanWrite } from '../auth/SessionProvider';
 
 const KIND_LABEL = { scheduled: 'Scheduled', once: 'One-off', manual: 'Run now' } as const;
 
@@ -45,6 +46,8 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
   const throttled = useThrottled(refetch, 1000);
   const queue = s?.queue ?? initial.queue;
   useRoom(`queue:${queue}`, { counts: (frame) => frame.queues[queue] && throttled() }, refetch);
+  // Viewers get no action buttons (the server would refuse them with 403 anyway).
+  const canWrite = useCanWrite();
 
   if (!s) {
     return (
@@ -121,38 +124,40 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
         <span className="text-sm">{s.words}</span>
       </div>
 
-      <div role="group" aria-label="Actions" className="flex flex-wrap items-center gap-2">
-        <Button onClick={runNow} disabled={busy !== null}>
-          {busy === 'run' ? 'Starting…' : 'Run now'}
-        </Button>
-        <Button variant="secondary" onClick={toggle} disabled={busy !== null}>
-          {d.enabled ? 'Disable' : 'Enable'}
-        </Button>
-        {code ? (
-          <Button variant="secondary" disabled aria-describedby="schedule-locked">
-            Edit
+      {canWrite && (
+        <div role="group" aria-label="Actions" className="flex flex-wrap items-center gap-2">
+          <Button onClick={runNow} disabled={busy !== null}>
+            {busy === 'run' ? 'Starting…' : 'Run now'}
           </Button>
-        ) : (
-          <ButtonLink variant="secondary" href={`/schedules/${seg(name)}/edit`}>
-            Edit
+          <Button variant="secondary" onClick={toggle} disabled={busy !== null}>
+            {d.enabled ? 'Disable' : 'Enable'}
+          </Button>
+          {code ? (
+            <Button variant="secondary" disabled aria-describedby="schedule-locked">
+              Edit
+            </Button>
+          ) : (
+            <ButtonLink variant="secondary" href={`/schedules/${seg(name)}/edit`}>
+              Edit
+            </ButtonLink>
+          )}
+          <ButtonLink variant="secondary" href={`/schedules/new?from=${seg(name)}`}>
+            Duplicate
           </ButtonLink>
-        )}
-        <ButtonLink variant="secondary" href={`/schedules/new?from=${seg(name)}`}>
-          Duplicate
-        </ButtonLink>
-        {!code && (
-          <Button
-            variant="danger"
-            disabled={busy !== null}
-            onClick={() => {
-              setDeleteError(null);
-              setConfirming(true);
-            }}
-          >
-            Delete
-          </Button>
-        )}
-      </div>
+          {!code && (
+            <Button
+              variant="danger"
+              disabled={busy !== null}
+              onClick={() => {
+                setDeleteError(null);
+                setConfirming(true);
+              }}
+            >
+              Delete
+            </Button>
+          )}
+        </div>
+      )}
       {code && (
         <p id="schedule-locked" className="text-sm text-slate-600 dark:text-slate-400">
           {lockedHelp}

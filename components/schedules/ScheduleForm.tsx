@@ -12,6 +12,8 @@ import { TriggerEditor } from './TriggerEditor';
 import { TriggerPreview, useTriggerPreview } from './TriggerPreview';
 import { buildTrigger, triggerFields, type TriggerFields } from './trigger-fields';
 import { browserZone } from './zones';
+import { Notice } from '../ui/Notice';
+import { useCanWrite } from '../auth/SessionProvider';
 
 /** A task as the picker needs it (a subset of TaskDTO). */
 export interface TaskOption {
@@ -187,6 +189,9 @@ export function ScheduleForm({
   const opt = (key: string) => shownErrors[`options.${key}`];
   const ids = useId();
   const formName = mode === 'edit' ? `Edit schedule ${initial?.name ?? ''}` : 'New schedule';
+  // Viewers cannot save schedules (the server would refuse with 403 anyway).
+  const canWrite = useCanWrite();
+  if (!canWrite) return <Notice title="Read-only">Your role can look at schedules but not create or change them.</Notice>;
 
   return (
     <form ref={formRef} onSubmit={submit} noValidate aria-label={formName} className="space-y-8">

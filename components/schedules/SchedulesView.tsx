@@ -20,6 +20,7 @@ import { ScheduleStatus, SourceBadge, STATUS_LABEL } from './ScheduleStatus';
 import { ZonedTime } from './ZonedTime';
 import { useLatest, useThrottled } from './use-throttled';
 import { scheduleZone } from './zones';
+import { useCanWrite } from '../auth/SessionProvider';
 
 export interface ScheduleList {
   schedules: ScheduleDTO[];
@@ -52,6 +53,8 @@ export function SchedulesView({ initial }: { initial: ScheduleList }) {
   useRoom('dashboard', { counts: (frame) => (queues.size === 0 || Object.keys(frame.queues).some((q) => queues.has(q))) && throttled() }, refetch);
 
   const params = useSearchParams();
+  // Viewers get no remove buttons (the server would refuse them with 403 anyway).
+  const canWrite = useCanWrite();
   const taskFilter = params.get('task') ?? '';
   const stateFilter = params.get('state') ?? '';
   const setFilter = (key: 'task' | 'state', value: string) => {
@@ -220,16 +223,18 @@ export function SchedulesView({ initial }: { initial: ScheduleList }) {
                     <Time ms={o.next} />
                   </Td>
                   <Td>
-                    <Button
-                      variant="secondary"
-                      aria-label={`Remove scheduler ${o.id} of queue ${o.queue}`}
-                      onClick={() => {
-                        setRemoveError(null);
-                        setOrphan(o);
-                      }}
-                    >
-                      Remove
-                    </Button>
+                    {canWrite && (
+                      <Button
+                        variant="secondary"
+                        aria-label={`Remove scheduler ${o.id} of queue ${o.queue}`}
+                        onClick={() => {
+                          setRemoveError(null);
+                          setOrphan(o);
+                        }}
+                      >
+                        Remove
+                      </Button>
+                    )}
                   </Td>
                 </tr>
               ))}

@@ -2,20 +2,29 @@
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { cn } from '../ui/cn';
+import { useSession } from '../auth/SessionProvider';
 
 const links = [
   { href: '/', label: 'Dashboard' },
   { href: '/tasks', label: 'Tasks' },
   { href: '/schedules', label: 'Schedules' },
   { href: '/queues', label: 'Queues' },
+  { href: '/results', label: 'Results' },
   { href: '/workers', label: 'Workers' },
+];
+
+/** Pages only admins see (the server refuses everyone else too). */
+const adminLinks = [
+  { href: '/settings/tokens', label: 'Tokens' },
+  { href: '/audit', label: 'Audit' },
 ];
 
 export function NavLinks() {
   const path = usePathname();
+  const { isAdmin } = useSession();
   return (
     <ul className="flex flex-wrap gap-1">
-      {links.map((l) => {
+      {[...links, ...(isAdmin ? adminLinks : [])].map((l) => {
         const current = l.href === '/' ? path === '/' : path === l.href || path.startsWith(l.href + '/');
         return (
           <li key={l.href}>

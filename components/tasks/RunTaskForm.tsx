@@ -4,6 +4,8 @@ import { useRouter } from 'next/navigation';
 import { api, ApiError, seg } from '../api';
 import { Button } from '../ui/Button';
 import { Field, inputClass } from '../ui/Field';
+import { Notice } from '../ui/Notice';
+import { useCanWrite } from '../auth/SessionProvider';
 import { fieldsFromSchema } from './json-schema-fields';
 import { ArgsFieldset, collectArgs, useArgValues } from './ArgsFieldset';
 
@@ -25,6 +27,7 @@ export function RunTaskForm({ task }: Props) {
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
+  const canWrite = useCanWrite();
 
   // After a failed submit, take the keyboard to the first field that needs attention.
   useEffect(() => {
@@ -70,6 +73,9 @@ export function RunTaskForm({ task }: Props) {
   }
 
   const optionError = (key: string) => errors[`options.${key}`];
+
+  // Viewers cannot run tasks (the server would refuse with 403 anyway).
+  if (!canWrite) return <Notice title="Read-only">Your role can look at tasks but not run them.</Notice>;
 
   return (
     <form ref={formRef} onSubmit={submit} noValidate aria-label={`Run ${task.name}`} className="space-y-6">

@@ -40,7 +40,7 @@ export function createClient<T extends AnyTask>(registry: TaskRegistry<T>): Cele
       if (!def) throw new NotFoundError(`Unknown task "${task}"`);
       // Validate only: the job keeps the arguments as given, and the worker parses them again.
       parseOrThrow(def.schema, args ?? {}, 'args');
-      const job = await addTaskJob({ queue: def.queue, task: def.name, args: args ?? {}, options, defaults: def.defaults });
+      const job = await addTaskJob({ queue: def.queue, task: def.name, args: args ?? {}, options, defaults: def.defaults, retention: def.retention });
       return { ...job, waitForResult: (timeoutMs?: number) => waitForResult(job, timeoutMs) } as never;
     },
     async close() {

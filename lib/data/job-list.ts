@@ -1,8 +1,8 @@
-import type { Job } from 'bullmq';
 import { requireQueue } from '../queue/queue-registry';
-import { getQueueCounts, type JobStateName } from './queue-dto';
+import type { JobStateName } from './queue-states';
 import { getRedis } from '../redis';
 import { filterJobsByName } from '../queue/filter-by-name';
+import { readJobPage, readJobRows, type RawJobRow } from '../queue/job-rows';
 
 /** A job as a row of a list: small, with an excerpt of its arguments. */
 export interface JobRowDTO {
@@ -33,27 +33,24 @@ export interface JobPageDTO {
 
 const EXCERPT = 120;
 
-function excerpt(data: unknown): string {
-  let s: string;
-  try {
-    s = JSON.stringify(data) ?? '';
-  } catch {
-    s = String(data);
-  }
-  return s.length > EXCERPT ? s.slice(0, EXCERPT - 1) + '…' : s;
+/** The start of a JSON text, cut to EXCERPT characters with an ellipsis when there is more. */
+function excerpt(text: string, fullBytes: number): string {
+  const more = fullBytes > Buffer.byteLength(text) || text.length > EXCERPT;
+  const cut = text.length > EXCERPT - 1 ? text.slice(0, EXCERPT - 1) : text;
+  return more ? cut + '…' : cut;
 }
 
-function toRow(j: Job): JobRowDTO {
+function toRow(r: RawJobRow): JobRowDTO {
   return {
-    id: j.id ?? '',
-    name: j.name,
-    argsExcerpt: excerpt(j.data),
-    attemptsMade: j.attemptsMade ?? 0,
-    progress: typeof j.progress === 'number' ? j.progress : null,
-    createdAt: j.timestamp,
-    startedAt: j.processedOn ?? null,
-    finishedAt: j.finishedOn ?? null,
-    error: j.failedReason || null,
+    id: r.id,
+    name: r.name,
+    argsExcerpt: excerpt(r.data, r.dataBytes),
+    attemptsMade: r.attemptsMade,
+    progress: r.progress,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    error: r.error,
   };
 }
 
@@ -63,7 +60,7 @@ function toRow(j: Job): JobRowDTO {
  * outlived some jobs still shows something).
  */
 export async function listJobs(queueName: string, state: JobStateName, page: number, pageSize: number, name?: string): Promise<JobPageDTO> {
-  const queue = await requireQueue(queueName);
+  await requireQueue(queueName);
   if (name) {
     let p = Math.max(1, page);
     let r = await filterJobsByName(getRedis(), queueName, state, name, (p - 1) * pageSize, pageSize);
@@ -71,13 +68,11 @@ export async function listJobs(queueName: string, state: JobStateName, page: num
       p = Math.max(1, Math.ceil(r.matched / pageSize));
       r = await filterJobsByName(getRedis(), queueName, state, name, (p - 1) * pageSize, pageSize);
     }
-    const jobs = (await Promise.all(r.ids.map((id) => queue.getJob(id)))).filter((j): j is Job => Boolean(j));
-    return { queue: queueName, state, name, page: p, pageSize, total: r.complete ? r.matched : null, more: r.more, jobs: jobs.map(toRow) };
+    const rows = await readJobRows(getRedis(), queueName, r.ids);
+    return { queue: queueName, state, name, page: p, pageSize, total: r.complete ? r.matched : null, more: r.more, jobs: rows.map(toRow) };
   }
-  const total = (await getQueueCounts(queueName))[state];
+  // Total, page clamp, ids and rows in one Lua call.
+  const { total, page: p, rows } = await readJobPage(getRedis(), queueName, state, page, pageSize);
   const last = Math.max(1, Math.ceil(total / pageSize));
-  const p = Math.min(Math.max(1, page), last);
-  const start = (p - 1) * pageSize;
-  const jobs = await queue.getJobs([state], start, start + pageSize - 1, false);
-  return { queue: queueName, state, name: null, page: p, pageSize, total, more: p < last, jobs: jobs.filter(Boolean).map(toRow) };
+  return { queue: queueName, state, name: null, page: p, pageSize, total, more: p < last, jobs: rows.map(toRow) };
 }

@@ -92,6 +92,14 @@ export class EventRelay {
     r?.disconnect();
   }
 
+  /**
+   * The last stream entry read per queue (`ms-seq` ids): /metrics compares them
+   * with the streams' newest entries to report the event pipeline's lag.
+   */
+  positions(): ReadonlyMap<string, string> {
+    return new Map(this.lastIds);
+  }
+
   /** Mark a queue's counts dirty from outside (e.g. after an action on it). */
   touchQueue(queue: string): void {
     this.dirtyQueues.add(queue);

@@ -1,6 +1,10 @@
 import type { z } from 'zod';
-import { toHttpError, InvalidError, PayloadTooLargeError } from '../errors';
+import { toHttpError, ForbiddenError, InvalidError, PayloadTooLargeError, UnauthorizedError } from '../errors';
 import { parseOrThrow } from '../validation';
+import { getRedis } from '../redis';
+import { actorName, allows, type Access, type Principal } from '../auth/principal';
+import { clientIp, resolvePrincipal } from '../auth/request-auth';
+import { appendAudit, auditActionFor } from '../auth/audit-log';
 import { assertCsrf } from './csrf';
 
 /** Largest JSON body the API accepts. */
@@ -14,26 +18,105 @@ export function json(data: unknown, status = 200, headers?: Record<string, strin
 }
 
 type Params = Record<string, string | string[] | undefined>;
-type Handler<P extends Params> = (req: Request, params: P) => Promise<Response | unknown>;
+
+/** What a handler learns about the caller (third argument; handlers may ignore it). */
+export interface RouteAuth {
+  /** null only on `public` routes called without credentials. */
+  principal: Principal | null;
+  /** Client address as the console saw it (`unknown` outside server.ts). */
+  ip: string;
+}
+
+type Handler<P extends Params> = (req: Request, params: P, auth: RouteAuth) => Promise<Response | unknown>;
+
+export interface ApiRouteOptions {
+  /**
+   * Who may call. Default: `read` for GET/HEAD/OPTIONS, `write` for every other
+   * method. `admin`: an admin (or the open console), never a token. `public`:
+   * no credentials needed (sign-in).
+   */
+  access?: Access | 'public';
+  /**
+   * Audit action for state-changing calls. Default: derived from method and path
+   * (lib/auth/audit-log.ts `auditActionFor`); `false`: the handler audits itself.
+   */
+  audit?: string | false;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function refusal(p: Principal, access: Access): string {
+  if (p.kind === 'token') return access === 'admin' ? 'API tokens cannot do this; sign in as an admin' : 'This API token is read-only';
+  if (p.kind === 'user') return `Your role (${p.role}) cannot ${access === 'admin' ? 'do this' : 'change anything'}`;
+  return 'Refused';
+}
 
 /**
- * Wrap an API route: CSRF check for state-changing methods, then the handler,
- * and every thrown error mapped by the one mapper to `{ error: { code, message, field? } }`.
+ * Wrap an API route: authenticate (session cookie or Bearer token; everyone
+ * when no accounts are configured) → CSRF check for state-changing methods
+ * (skipped for Bearer requests: a token is never sent by a browser on its own)
+ * → role check → the handler; every thrown error mapped by the one mapper to
+ * `{ error: { code, message, field? } }`; every state-changing call by a known
+ * caller appended to the audit log, whatever its outcome.
  * A handler returns a Response, or data that becomes a 200 JSON response.
  */
-export function apiRoute<P extends Params = Params>(handler: Handler<P>) {
+export function apiRoute<P extends Params = Params>(handler: Handler<P>, options: ApiRouteOptions = {}) {
   return async (req: Request, ctx: { params: Promise<P> }): Promise<Response> => {
+    const method = req.method.toUpperCase();
+    const writes = !SAFE_METHODS.has(method);
+    const access = options.access ?? (writes ? 'write' : 'read');
+    const ip = clientIp(req.headers);
+    let principal: Principal | null = null;
+    let res: Response;
     try {
-      assertCsrf(req);
+      const resolved = await resolvePrincipal(req.headers);
+      principal = resolved.principal;
+      if (!resolved.principal && access !== 'public') {
+        throw new UnauthorizedError(
+          resolved.reason === 'bad-token' ? 'Invalid or revoked API token' : resolved.reason === 'expired' ? 'Session expired; sign in again' : 'Sign in, or send an API token',
+        );
+      }
+      if (principal?.kind !== 'token') assertCsrf(req, principal?.kind === 'user' ? principal.csrf : undefined);
+      if (principal && access !== 'public' && !allows(principal, access)) throw new ForbiddenError(refusal(principal, access));
       const params = await ctx.params;
-      const out = await handler(req, params);
-      return out instanceof Response ? out : json(out);
+      const out = await handler(req, params, { principal, ip });
+      res = out instanceof Response ? out : json(out);
     } catch (err) {
       const { status, body, headers } = toHttpError(err);
       if (status >= 500 && status !== 503) console.error(err);
-      return json(body, status, headers);
+      res = json(body, status, headers);
     }
+    if (writes && principal && options.audit !== false) await audit(req, principal, ip, res, options.audit);
+    return res;
   };
+}
+
+/** Append the audit entry of a state-changing call; a failure to log is reported, not turned into an error. */
+async function audit(req: Request, principal: Principal, ip: string, res: Response, action: string | undefined): Promise<void> {
+  try {
+    const path = new URL(req.url).pathname;
+    const derived = auditActionFor(req.method, path);
+    let error: string | undefined;
+    if (res.status >= 400) {
+      const body = (await res
+        .clone()
+        .json()
+        .catch(() => null)) as { error?: { message?: string } } | null;
+      error = body?.error?.message ?? `HTTP ${res.status}`;
+    }
+    await appendAudit(getRedis(), {
+      action: action ?? derived.action,
+      target: derived.target,
+      actor: actorName(principal),
+      ip,
+      method: req.method.toUpperCase(),
+      path,
+      status: res.status,
+      error,
+    });
+  } catch (err) {
+    console.error('audit log write failed:', (err as Error).message);
+  }
 }
 
 /** Read a JSON body (≤ MAX_BODY_BYTES) and parse it with a zod schema. */
@@ -50,11 +133,21 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
     throw new InvalidError('Body is not valid UTF-8', 'body');
   }
   let value: unknown;
+  let protoKey = false;
   try {
-    value = text.trim() === '' ? {} : JSON.parse(text);
+    // JSON.parse makes `__proto__` an own property (no pollution), but any later
+    // spread or assignment of it would swap an object's prototype: refuse it outright.
+    value =
+      text.trim() === ''
+        ? {}
+        : JSON.parse(text, function (key, v: unknown) {
+            if (key === '__proto__') protoKey = true;
+            return v;
+          });
   } catch {
     throw new InvalidError('Body is not valid JSON', 'body');
   }
+  if (protoKey) throw new InvalidError('Body must not contain a "__proto__" key', 'body');
   return parseOrThrow(schema, value);
 }
 
@@ -82,9 +175,15 @@ async function readLimited(req: Request, max: number): Promise<Uint8Array> {
   return out;
 }
 
-/** A route parameter as one decoded string. */
+/** Longest path parameter accepted (queue, task and schedule names, job ids are far shorter). */
+export const MAX_PARAM_LENGTH = 1000;
+
+/** A route parameter as one decoded string: 400 when missing, longer than {@link MAX_PARAM_LENGTH} or not valid UTF-8. */
 export function param(params: Params, name: string): string {
   const v = params[name];
   if (typeof v !== 'string') throw new InvalidError(`Missing path parameter ${name}`, name);
+  if (v.length > MAX_PARAM_LENGTH) throw new InvalidError(`${name}: at most ${MAX_PARAM_LENGTH} characters`, name);
+  // U+FFFD is what a decoder makes of invalid UTF-8; a lone surrogate is no text at all.
+  if (v.includes('\uFFFD') || /\p{Cs}/u.test(v)) throw new InvalidError(`${name}: not valid UTF-8`, name);
   return v;
 }

@@ -26,7 +26,14 @@ export function readCookie(header: string | null | undefined, name: string): str
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      // A malformed escape (`%E0%A4%A`) is a bad cookie, not a crash.
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
 }
@@ -42,8 +49,14 @@ function hostOf(url: string | null): string | undefined {
   }
 }
 
-/** Throw ForbiddenError unless a state-changing request is same-origin and carries the token. */
-export function assertCsrf(req: Pick<Request, 'method' | 'headers'>): void {
+/**
+ * Throw ForbiddenError unless a state-changing request is same-origin and carries the token.
+ * `sessionToken`: the token bound to the request's session (lib/auth/session-store.ts);
+ * when given, the header must equal it — a cookie planted by a sibling subdomain
+ * (cookie tossing) then matches nothing — and it is required even from non-browser clients,
+ * since a session cookie is an ambient credential.
+ */
+export function assertCsrf(req: Pick<Request, 'method' | 'headers'>, sessionToken?: string): void {
   if (SAFE.has(req.method.toUpperCase())) return;
   const h = req.headers;
   const host = h.get('x-forwarded-host') ?? h.get('host');
@@ -55,8 +68,12 @@ export function assertCsrf(req: Pick<Request, 'method' | 'headers'>): void {
   const from = hostOf(origin) ?? hostOf(referer);
   if (from !== undefined && from !== host) throw new ForbiddenError('Cross-origin request refused');
 
-  const cookie = readCookie(h.get('cookie'), CSRF_COOKIE);
   const header = h.get(CSRF_HEADER);
+  if (sessionToken !== undefined) {
+    if (!header || !safeEqual(header, sessionToken)) throw new ForbiddenError('Missing or wrong CSRF token');
+    return;
+  }
+  const cookie = readCookie(h.get('cookie'), CSRF_COOKIE);
   if (!browser && !cookie) return;
   if (!cookie || !header || !safeEqual(cookie, header)) throw new ForbiddenError('Missing or wrong CSRF token');
 }

@@ -1,6 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import { getQueue } from './queue-registry';
-import { DEFAULT_RETENTION, jobOptionsSchema, type JobOptions, type JobOptionsInput } from './job-options';
+import { jobOptionsSchema, retentionOptions, type JobOptions, type JobOptionsInput, type Retention } from './job-options';
 import { parseOrThrow } from '../validation';
 
 export interface EnqueuedJob {
@@ -21,18 +21,20 @@ export async function addTaskJob(input: {
   defaults?: JobOptionsInput;
   /** A deterministic id (schedule runs); BullMQ ignores a second add with the same id. */
   jobId?: string;
+  /** How long the finished job is kept: the task's retention (catalogue), else the defaults. */
+  retention?: Retention;
 }): Promise<EnqueuedJob> {
   const defaults = parseOrThrow(jobOptionsSchema, input.defaults ?? {}, 'defaults');
   const options = parseOrThrow(jobOptionsSchema, input.options ?? {}, 'options');
-  const opts = toBullOptions({ ...defaults, ...options });
+  const opts = toBullOptions({ ...defaults, ...options }, input.retention);
   if (input.jobId) opts.jobId = input.jobId;
   const job = await getQueue(input.queue).add(input.task, input.args ?? {}, opts);
   if (!job.id) throw new Error('BullMQ returned a job without an id');
   return { queue: input.queue, id: job.id };
 }
 
-function toBullOptions(o: JobOptions): JobsOptions {
-  const opts: JobsOptions = { ...DEFAULT_RETENTION };
+function toBullOptions(o: JobOptions, retention?: Retention): JobsOptions {
+  const opts: JobsOptions = retentionOptions(retention);
   if (o.delay) opts.delay = o.delay;
   if (o.attempts) opts.attempts = o.attempts;
   if (o.priority) opts.priority = o.priority;

@@ -146,6 +146,7 @@ export async function rerunJob(queue: string, id: string, body: unknown): Promis
     args: newArgs,
     options: { attempts: Math.max(1, job.opts.attempts ?? 1), ...(job.opts.priority ? { priority: job.opts.priority } : {}) },
     jobId: rerunJobId(id, Date.now()),
+    retention: entry?.retention,
   });
   await getRedis().sadd(celerityKeys().reruns(queue, id), created.id);
   return created;

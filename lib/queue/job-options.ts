@@ -27,3 +27,64 @@ export const DEFAULT_RETENTION = {
   removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
   removeOnFail: { age: 30 * 24 * 3600, count: 50_000 },
 } as const;
+
+/**
+ * How many finished jobs of one kind to keep: those younger than `age`
+ * SECONDS (BullMQ's unit for retention) and at most `count` of them. A job
+ * is removed when it breaks either limit; leave one out to use only the other.
+ */
+export const keepJobsSchema = z
+  .object({
+    age: z.number().int().min(1).max(10 * 365 * 24 * 3600).optional().describe('Seconds a finished job is kept'),
+    count: z.number().int().min(0).max(100_000_000).optional().describe('Most recent finished jobs kept'),
+  })
+  .strict()
+  .refine((k) => k.age !== undefined || k.count !== undefined, 'give age, count or both');
+export type KeepJobs = z.output<typeof keepJobsSchema>;
+
+/**
+ * A task's retention: how long its completed and failed jobs stay in Redis.
+ * Each kind given replaces that kind's default as a whole (so
+ * `{ completed: { count: 100 } }` keeps the last 100 completed jobs whatever
+ * their age); a kind left out keeps {@link DEFAULT_RETENTION}.
+ */
+export const retentionSchema = z
+  .object({
+    completed: keepJobsSchema.optional(),
+    failed: keepJobsSchema.optional(),
+  })
+  .strict();
+export type RetentionInput = z.input<typeof retentionSchema>;
+
+/** Retention with both kinds decided: what the catalogue publishes and the queue page shows. */
+export interface Retention {
+  completed: KeepJobs;
+  failed: KeepJobs;
+}
+
+/** The defaults, as a {@link Retention}. */
+export const DEFAULT_TASK_RETENTION: Retention = {
+  completed: { ...DEFAULT_RETENTION.removeOnComplete },
+  failed: { ...DEFAULT_RETENTION.removeOnFail },
+};
+
+/** A task's retention with the defaults filled in (throws on an invalid one: it is a programming error). */
+export function resolveRetention(input?: RetentionInput): Retention {
+  const r = retentionSchema.parse(input ?? {});
+  return {
+    completed: r.completed ?? { ...DEFAULT_TASK_RETENTION.completed },
+    failed: r.failed ?? { ...DEFAULT_TASK_RETENTION.failed },
+  };
+}
+
+/** BullMQ's job options for a retention. */
+export function retentionOptions(r: Retention = DEFAULT_TASK_RETENTION): { removeOnComplete: BullKeepJobs; removeOnFail: BullKeepJobs } {
+  return { removeOnComplete: toBullKeep(r.completed), removeOnFail: toBullKeep(r.failed) };
+}
+
+/** BullMQ's KeepJobs type wants at least one of the two set (the schema's refine ensures it). */
+type BullKeepJobs = { age: number; count?: number } | { age?: number; count: number };
+function toBullKeep(k: KeepJobs): BullKeepJobs {
+  if (k.age !== undefined) return k.count !== undefined ? { age: k.age, count: k.count } : { age: k.age };
+  return { count: k.count ?? 0 };
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requireQueue } from './queue-registry';
+import { forgetQueueScan, requireQueue } from './queue-registry';
 import { InvalidError } from '../errors';
 import { parseOrThrow } from '../validation';
 import { getRedis } from '../redis';
@@ -60,6 +60,7 @@ export async function obliterateQueue(name: string, body: unknown): Promise<void
   const queue = await requireQueue(name);
   await queue.obliterate({ force: true });
   await getRedis().srem(celerityKeys().queues, name);
+  forgetQueueScan();
 }
 
 export const addJobBodySchema = z

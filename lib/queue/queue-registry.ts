@@ -33,27 +33,69 @@ export async function closeQueues(): Promise<void> {
   if (qs) await Promise.all([...qs.values()].map((q) => q.close().catch(() => {})));
 }
 
+type ScanCache = { names: string[]; at: number; ttlMs: number; running?: Promise<string[]> };
+type ScanHolder = { __celerityQueueScan?: ScanCache };
+const scanHolder = globalThis as unknown as ScanHolder;
+
 /**
  * Every queue under the prefix: the ones BullMQ has written a `meta` hash for
  * (any producer, Celerity or not) plus the ones Celerity's tasks declare.
+ *
+ * Finding the foreign ones takes a SCAN of the whole keyspace — cheap with a
+ * few thousand keys, a second of Redis time with millions. `maxAgeMs: 'auto'`
+ * reuses the last scan for a while that grows with the keyspace (2 s up to
+ * 60 s: about 1 s per 50,000 keys scanned); the default (0) always scans.
+ * Celerity's own queues are always read fresh.
  */
-export async function discoverQueues(): Promise<string[]> {
+export async function discoverQueues(opts: { maxAgeMs?: number | 'auto' } = {}): Promise<string[]> {
   const redis = getRedis();
   const prefix = env().CELERITY_PREFIX;
-  const found = new Set<string>();
-  let cursor = '0';
-  const head = `${prefix}:`;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}:*:meta`, 'COUNT', 1000);
-    cursor = next;
-    for (const k of keys) {
-      const name = k.slice(head.length, -':meta'.length);
-      // Queue names never contain ':' (BullMQ refuses them); anything else is not a queue's meta.
-      if (name && !name.includes(':') && name !== '__celerity') found.add(name);
-    }
-  } while (cursor !== '0');
+  const cache = scanHolder.__celerityQueueScan;
+  const maxAge = opts.maxAgeMs === 'auto' ? (cache?.ttlMs ?? 0) : (opts.maxAgeMs ?? 0);
+  let scanned: string[];
+  if (cache && Date.now() - cache.at <= maxAge) scanned = cache.names;
+  else scanned = await scanQueues(prefix);
+  const found = new Set(scanned);
   for (const q of await redis.smembers(celerityKeys(prefix).queues)) found.add(q);
   return [...found].sort((a, b) => a.localeCompare(b));
+}
+
+/** Forget the last scan (after a queue was obliterated). */
+export function forgetQueueScan(): void {
+  scanHolder.__celerityQueueScan = undefined;
+}
+
+function scanQueues(prefix: string): Promise<string[]> {
+  const running = scanHolder.__celerityQueueScan?.running;
+  if (running) return running;
+  const run = (async () => {
+    const redis = getRedis();
+    const found = new Set<string>();
+    const head = `${prefix}:`;
+    let cursor = '0';
+    let calls = 0;
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}:*:meta`, 'COUNT', 5000);
+      cursor = next;
+      calls++;
+      for (const k of keys) {
+        const name = k.slice(head.length, -':meta'.length);
+        // Queue names never contain ':' (BullMQ refuses them); anything else is not a queue's meta.
+        if (name && !name.includes(':') && name !== '__celerity') found.add(name);
+      }
+    } while (cursor !== '0');
+    const names = [...found];
+    const ttlMs = Math.min(60_000, Math.max(2_000, (calls * 5000) / 50));
+    scanHolder.__celerityQueueScan = { names, at: Date.now(), ttlMs };
+    return names;
+  })();
+  const prev = scanHolder.__celerityQueueScan;
+  scanHolder.__celerityQueueScan = prev ? { ...prev, running: run } : { names: [], at: 0, ttlMs: 0, running: run };
+  run.catch(() => {
+    const c = scanHolder.__celerityQueueScan;
+    if (c?.running === run) scanHolder.__celerityQueueScan = { ...c, running: undefined };
+  });
+  return run;
 }
 
 /** Throw NotFoundError unless the queue exists (look-ups fail loudly, once, here). */

@@ -50,5 +50,5 @@ export async function runTask(name: string, body: unknown): Promise<EnqueuedJob>
   if (!entry) throw new NotFoundError(`Task "${name}" not found`);
   const req = parseOrThrow(runRequestSchema, body ?? {});
   validateTaskArgs(entry, req.args);
-  return addTaskJob({ queue: entry.queue, task: entry.name, args: req.args, options: req.options, defaults: entry.defaults });
+  return addTaskJob({ queue: entry.queue, task: entry.name, args: req.args, options: req.options, defaults: entry.defaults, retention: entry.retention });
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Redis } from 'ioredis';
 import { celerityKeys } from '../keys';
 import type { AnyTask } from './task-registry';
-import { jobOptionsSchema } from '../queue/job-options';
+import { jobOptionsSchema, keepJobsSchema } from '../queue/job-options';
 
 /**
  * The task catalogue in Redis: what workers can run. Workers publish it, the
@@ -16,6 +16,8 @@ export const catalogueEntrySchema = z.object({
   /** JSON Schema (draft 2020-12) of the arguments, produced from the task's zod schema. */
   argsSchema: z.record(z.string(), z.unknown()),
   defaults: jobOptionsSchema,
+  /** How long finished jobs are kept (absent in entries published before retention existed: the defaults apply). */
+  retention: z.object({ completed: keepJobsSchema, failed: keepJobsSchema }).optional(),
   publishedAt: z.number(),
   publishedBy: z.string(),
 });
@@ -38,6 +40,7 @@ export async function publishCatalogue(redis: Redis, tasks: readonly AnyTask[], 
       queue: t.queue,
       argsSchema: argsJsonSchema(t),
       defaults: jobOptionsSchema.parse(t.defaults),
+      retention: t.retention,
       publishedAt: now,
       publishedBy: workerId,
     };

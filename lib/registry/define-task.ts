@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { JobOptionsInput } from '../queue/job-options';
+import { resolveRetention, type JobOptionsInput, type Retention, type RetentionInput } from '../queue/job-options';
 
 /** What a running handler can do besides computing its result. */
 export interface TaskContext {
@@ -30,6 +30,8 @@ export interface TaskDefinition<
   handler: (args: z.output<Schema>, ctx: TaskContext) => Promise<Result> | Result;
   /** Job options used when the caller gives none (attempts, backoff, priority…). */
   defaults: JobOptionsInput;
+  /** How long its finished jobs stay in Redis (defaults filled in). */
+  retention: Retention;
 }
 
 export const DEFAULT_QUEUE = 'default';
@@ -46,9 +48,20 @@ export function defineTask<const Name extends string, Schema extends z.ZodType, 
   schema: Schema;
   handler: (args: z.output<Schema>, ctx: TaskContext) => Promise<Result> | Result;
   defaults?: JobOptionsInput;
+  /**
+   * Keep completed / failed jobs by age (seconds) and count; a kind left out
+   * keeps the default (7 days or 10,000 completed; 30 days or 50,000 failed).
+   */
+  retention?: RetentionInput;
 }): TaskDefinition<Name, Schema, Result> {
   if (!def.name.trim() || def.name.length > 200) throw new Error(`Invalid task name "${def.name}": 1–200 characters`);
   const queue = def.queue ?? DEFAULT_QUEUE;
   if (!queue.trim() || queue.includes(':')) throw new Error(`Invalid queue "${queue}" for task "${def.name}": not empty, no ':'`);
-  return { ...def, queue, defaults: def.defaults ?? {} };
+  let retention: Retention;
+  try {
+    retention = resolveRetention(def.retention);
+  } catch (err) {
+    throw new Error(`Invalid retention for task "${def.name}": ${(err as Error).message}`);
+  }
+  return { ...def, queue, defaults: def.defaults ?? {}, retention };
 }

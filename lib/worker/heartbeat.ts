@@ -1,76 +1,64 @@
-import { z } from 'zod';
 import type { Redis } from 'ioredis';
 import { celerityKeys } from '../keys';
+import { heartbeatSchema, type Heartbeat, type LostWorker } from './heartbeat-schema';
 
-/** What a worker says about itself every few seconds. Stored with an expiry: no heartbeat, no worker. */
-export const heartbeatSchema = z.object({
-  id: z.string(),
-  host: z.string(),
-  pid: z.number(),
-  queues: z.array(z.string()),
-  tasks: z.array(z.string()),
-  concurrency: z.number(),
-  running: z.array(
-    z.object({
-      queue: z.string(),
-      jobId: z.string(),
-      task: z.string(),
-      startedAt: z.number(),
-      progress: z.unknown().optional(),
-    }),
-  ),
-  processed: z.number(),
-  failed: z.number(),
-  startedAt: z.number(),
-  lastSeen: z.number(),
-  version: z.string(),
-  state: z.enum(['running', 'stopping']),
-  /** How long the heartbeat lives; a worker silent for longer is lost. */
-  ttlMs: z.number(),
-});
-export type Heartbeat = z.infer<typeof heartbeatSchema>;
+export { heartbeatSchema, lostWorkerSchema, type Heartbeat, type LostWorker } from './heartbeat-schema';
 
-/** Write a heartbeat that expires after `ttlMs` unless refreshed. */
+/** How long a lost worker stays listed (and its last heartbeat kept). */
+export const LOST_RETENTION_MS = 24 * 3600 * 1000;
+
+/**
+ * Write a heartbeat that expires after `ttlMs` unless refreshed, plus a copy
+ * that lives a day: when the worker dies, the console still knows which jobs
+ * it held. Entries of workers lost for more than a day are pruned here (every
+ * live worker does it, so a cluster with at least one worker stays tidy).
+ */
 export async function writeHeartbeat(redis: Redis, hb: Heartbeat): Promise<void> {
   const keys = celerityKeys();
+  const json = JSON.stringify(hb);
   await redis
     .multi()
-    .set(keys.worker(hb.id), JSON.stringify(hb), 'PX', hb.ttlMs)
+    .set(keys.worker(hb.id), json, 'PX', hb.ttlMs)
+    .set(keys.workerLast(hb.id), json, 'PX', LOST_RETENTION_MS)
     .zadd(keys.workers, hb.lastSeen, hb.id)
+    .zremrangebyscore(keys.workers, '-inf', hb.lastSeen - LOST_RETENTION_MS)
     .exec();
 }
 
 /** Remove a worker's heartbeat at a clean shutdown, so it is shown gone at once, not lost. */
 export async function clearHeartbeat(redis: Redis, id: string): Promise<void> {
   const keys = celerityKeys();
-  await redis.multi().del(keys.worker(id)).zrem(keys.workers, id).exec();
+  await redis.multi().del(keys.worker(id), keys.workerLast(id)).zrem(keys.workers, id).exec();
 }
 
 /**
- * Live heartbeats, and the ids of workers whose heartbeat expired without a
- * clean shutdown (lost: crashed, killed or cut off from Redis).
+ * Live heartbeats, and the workers whose heartbeat expired without a clean
+ * shutdown (lost: crashed, killed or cut off from Redis) with their last
+ * heartbeat. Two round trips whatever the number of workers.
  */
-export async function readHeartbeats(redis: Redis): Promise<{ alive: Heartbeat[]; lost: { id: string; lastSeen: number }[] }> {
+export async function readHeartbeats(redis: Redis): Promise<{ alive: Heartbeat[]; lost: LostWorker[] }> {
   const keys = celerityKeys();
   const entries = await redis.zrange(keys.workers, 0, -1, 'WITHSCORES');
   const ids: { id: string; lastSeen: number }[] = [];
   for (let i = 0; i < entries.length; i += 2) ids.push({ id: entries[i]!, lastSeen: Number(entries[i + 1]) });
   if (ids.length === 0) return { alive: [], lost: [] };
-  const values = await redis.mget(ids.map((x) => keys.worker(x.id)));
+  const values = await redis.mget([...ids.map((x) => keys.worker(x.id)), ...ids.map((x) => keys.workerLast(x.id))]);
   const alive: Heartbeat[] = [];
-  const lost: { id: string; lastSeen: number }[] = [];
-  values.forEach((json, i) => {
-    const parsed = json ? heartbeatSchema.safeParse(safeJson(json)) : undefined;
-    if (parsed?.success) alive.push(parsed.data);
-    else lost.push(ids[i]!);
+  const lost: LostWorker[] = [];
+  ids.forEach((entry, i) => {
+    const live = parse(values[i]);
+    if (live) alive.push(live);
+    else lost.push({ ...entry, last: parse(values[ids.length + i]) });
   });
   return { alive, lost };
 }
 
-function safeJson(s: string): unknown {
+function parse(json: string | null | undefined): Heartbeat | null {
+  if (!json) return null;
   try {
-    return JSON.parse(s);
+    const parsed = heartbeatSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : null;
   } catch {
-    return undefined;
+    return null;
   }
 }

@@ -9,7 +9,7 @@ import type { AnyTask, TaskRegistry } from '../registry/task-registry';
 import type { TaskContext } from '../registry/define-task';
 import { publishCatalogue } from '../registry/catalogue';
 import { writeHeartbeat, clearHeartbeat, type Heartbeat } from './heartbeat';
-import { controlMessageSchema } from './control';
+import { controlMessageSchema, writeAck, type ControlAck, type WorkerCommand } from './control';
 import type { Logger } from '../logger';
 import { beginScheduledRun, endScheduledRun } from '../scheduler/run-recorder';
 import { syncCodeSchedules, type CodeSchedule } from '../scheduler/define-schedule';
@@ -33,11 +33,19 @@ export interface StartWorkerOptions {
   schedules?: readonly CodeSchedule[];
   /** How often the schedule watchdog looks for schedules whose next job was lost; 0 turns it off. */
   watchdogMs?: number;
+  /**
+   * Called when the console asks this worker to shut down (after the request is
+   * acknowledged). The process entry wires it to the same path as SIGTERM, so
+   * the process exits once stopped; without it the worker only stops.
+   */
+  onShutdownRequested?: () => void;
 }
 
 export interface RunningWorker {
   id: string;
   queues: string[];
+  /** running, paused (remote pause: takes no new jobs) or stopping. */
+  state(): Heartbeat['state'];
   /** Stop taking jobs, let running ones finish (up to the timeout), clear the heartbeat, close connections. */
   stop(): Promise<void>;
 }
@@ -76,6 +84,10 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   let processed = 0;
   let failed = 0;
   let state: Heartbeat['state'] = 'running';
+  let concurrency = opts.concurrency;
+  // Declared before the control channel opens: a command may arrive while start-up still runs.
+  let stopping: Promise<void> | undefined;
+  let self: RunningWorker | undefined;
 
   const runKey = (queue: string, jobId: string) => `${queue}\u0000${jobId}`;
 
@@ -182,7 +194,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     pid: process.pid,
     queues,
     tasks: tasks.map((t) => t.name),
-    concurrency: opts.concurrency,
+    concurrency,
     running: [...running.values()].map(({ queue, jobId, task, startedAt: s, progress }) => ({ queue, jobId, task, startedAt: s, progress })),
     processed,
     failed,
@@ -195,7 +207,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const beat = () =>
     writeHeartbeat(command, heartbeat()).catch((err: Error) => logger.warn('heartbeat failed', { error: err.message }));
 
-  // Control channel: cancel a job this process holds.
+  // Control channel: cancel a job this process holds; pause, resume, concurrency and shutdown addressed to this worker.
   await subscriber.subscribe(celerityKeys().control);
   subscriber.on('message', (_channel, message) => {
     let parsed;
@@ -209,8 +221,58 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     if (msg.type === 'cancel') {
       const w = workers.find((x) => x.queue === msg.queue);
       if (w?.worker.cancelJob(msg.jobId, msg.reason)) logger.info('job cancelled', { queue: msg.queue, jobId: msg.jobId });
+      return;
     }
+    if (msg.workerId !== id) return;
+    void obey(msg).then(
+      (ack) => writeAck(command, ack),
+      (err: Error) => logger.warn('control command failed', { command: msg.type, error: err.message }),
+    );
   });
+
+  /** Carry out a command addressed to this worker; the answer says what state it left the worker in. */
+  const obey = async (msg: WorkerCommand): Promise<ControlAck> => {
+    const answer = (ok: boolean, error?: string): ControlAck => ({
+      requestId: msg.requestId,
+      workerId: id,
+      command: msg.type,
+      ok,
+      error,
+      state,
+      concurrency,
+      at: Date.now(),
+    });
+    if (stopping && msg.type !== 'shutdown') return answer(false, 'the worker is shutting down');
+    switch (msg.type) {
+      case 'pause':
+        // Stop fetching now; jobs already running finish (not awaited: the console waits for this answer).
+        await Promise.all(workers.map(({ worker }) => worker.pause(true)));
+        state = 'paused';
+        logger.info('paused from the console: taking no new jobs', { running: running.size });
+        break;
+      case 'resume':
+        await Promise.all(workers.map(({ worker }) => worker.resume()));
+        state = 'running';
+        logger.info('resumed from the console');
+        break;
+      case 'concurrency':
+        for (const { worker } of workers) worker.concurrency = msg.concurrency;
+        concurrency = msg.concurrency;
+        logger.info('concurrency changed from the console', { concurrency });
+        break;
+      case 'shutdown':
+        logger.info('shutdown requested from the console');
+        state = 'stopping';
+        // Answer first: the stop below waits for running jobs, and the console waits for this answer.
+        setImmediate(() => {
+          if (opts.onShutdownRequested) opts.onShutdownRequested();
+          else void self?.stop();
+        });
+        break;
+    }
+    await beat();
+    return answer(true);
+  };
 
   await publishCatalogue(command, tasks, id);
   await beat();
@@ -237,10 +299,10 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   await Promise.all(workers.map(({ worker }) => worker.waitUntilReady()));
   logger.info('worker ready', { id, queues, tasks: tasks.map((t) => t.name), concurrency: opts.concurrency });
 
-  let stopping: Promise<void> | undefined;
-  return {
+  self = {
     id,
     queues,
+    state: () => state,
     stop() {
       stopping ??= (async () => {
         state = 'stopping';
@@ -265,4 +327,5 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       return stopping;
     },
   };
+  return self;
 }

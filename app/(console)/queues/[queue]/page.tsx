@@ -2,7 +2,7 @@ import Link from 'next/link';
 import { notFound, redirect } from 'next/navigation';
 import { z } from 'zod';
 import { load } from '@/lib/data/load';
-import { getQueueSummary } from '@/lib/data/queue-dto';
+import { getQueueDetail } from '@/lib/data/queue-dto';
 import { JOB_STATES, type JobStateName } from '@/lib/data/queue-states';
 import { listJobs } from '@/lib/data/job-list';
 import { PageHeader } from '@/components/ui/PageHeader';
@@ -15,7 +15,11 @@ import { formatDuration } from '@/components/ui/format';
 import { inputClass } from '@/components/ui/Field';
 import { QueueActions } from '@/components/queues/QueueActions';
 import { QueueStateTabs } from '@/components/queues/QueueStateTabs';
+import { AddJobForm } from '@/components/queues/AddJobForm';
+import { RetentionCard } from '@/components/queues/RetentionCard';
+import { Age } from '@/components/queues/Age';
 import { seg } from '@/components/api';
+import { decodeSegment } from '@/components/queues/segment';
 
 export const dynamic = 'force-dynamic';
 
@@ -33,17 +37,19 @@ const querySchema = z.object({
 
 type Props = { params: Promise<{ queue: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
+// Next 16 hands generateMetadata the segment already decoded, but the page its URL-encoded form:
+// each is decoded exactly once (decoding the metadata's again broke names holding '%').
 export async function generateMetadata({ params }: Props) {
-  return { title: `Queue ${decodeURIComponent((await params).queue)}` };
+  return { title: `Queue ${(await params).queue}` };
 }
 
 export default async function QueuePage({ params, searchParams }: Props) {
-  const queue = decodeURIComponent((await params).queue);
+  const queue = decodeSegment((await params).queue);
   const q = querySchema.parse(await searchParams);
   // "Jump to job": the job page says whether it exists.
   if (q.job) redirect(`/queues/${seg(queue)}/jobs/${seg(q.job)}`);
   const res = await load(async () => {
-    const summary = await getQueueSummary(queue);
+    const summary = await getQueueDetail(queue);
     const page = await listJobs(queue, q.state, q.page, q.size, q.name || undefined);
     return { summary, page };
   });
@@ -65,7 +71,22 @@ export default async function QueuePage({ params, searchParams }: Props) {
         <Link href="/queues" className="hover:underline">Queues</Link> / {queue}
       </nav>
       <PageHeader title={`Queue ${queue}`} description={summary.paused ? 'Paused: workers take no new jobs.' : 'Running.'} />
+      <dl aria-label="Queue facts" className="mb-4 flex flex-wrap gap-x-6 gap-y-1 text-sm">
+        <div className="flex gap-2">
+          <dt className="text-slate-500">Workers</dt>
+          <dd className="tabular-nums">{summary.workers}</dd>
+        </div>
+        <div className="flex gap-2">
+          <dt className="text-slate-500">Oldest waiting job</dt>
+          <dd className="tabular-nums">
+            <Age since={summary.oldestWaitingAt} />
+          </dd>
+        </div>
+      </dl>
       <QueueActions queue={queue} paused={summary.paused} failed={summary.counts.failed} />
+      <div className="mb-6">
+        <AddJobForm queue={queue} tasks={summary.retention.map((r) => r.task)} />
+      </div>
       <QueueStateTabs queue={queue} current={q.state} initial={summary.counts} hrefs={hrefs} />
 
       <div className="mb-4 flex flex-wrap items-end gap-4">
@@ -144,6 +165,9 @@ export default async function QueuePage({ params, searchParams }: Props) {
           {page.more && <Link href={href(q.state, page.page + 1)} className="underline">Next page</Link>}
         </nav>
       )}
+      <div className="mt-8">
+        <RetentionCard retention={summary.retention} />
+      </div>
     </>
   );
 }

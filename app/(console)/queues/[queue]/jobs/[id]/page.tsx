@@ -2,35 +2,45 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { load } from '@/lib/data/load';
 import { getJobDto } from '@/lib/data/job-dto';
+import { readCatalogueEntry } from '@/lib/registry/catalogue';
+import { getRedis } from '@/lib/redis';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { Unavailable } from '@/components/ui/Unavailable';
 import { JobView } from '@/components/jobs/JobView';
 import { seg } from '@/components/api';
+import { decodeSegment } from '@/components/queues/segment';
 
 export const dynamic = 'force-dynamic';
 
 type Params = Promise<{ queue: string; id: string }>;
 
+// Next 16 hands generateMetadata the segments already decoded, but the page their URL-encoded form.
 export async function generateMetadata({ params }: { params: Params }) {
   const p = await params;
-  return { title: `Job ${decodeURIComponent(p.id)}` };
+  return { title: `Job ${p.id}` };
 }
 
 export default async function JobPage({ params }: { params: Params }) {
   const p = await params;
-  const queue = decodeURIComponent(p.queue);
-  const id = decodeURIComponent(p.id);
-  const res = await load(() => getJobDto(queue, id));
+  const queue = decodeSegment(p.queue);
+  const id = decodeSegment(p.id);
+  const res = await load(async () => {
+    const job = await getJobDto(queue, id);
+    // The re-run form uses the task's generated fields when the task is in the catalogue (the server validates against the same entry).
+    const entry = await readCatalogueEntry(getRedis(), job.name);
+    return { job, argsSchema: entry?.argsSchema };
+  });
   if (!res.ok && res.reason === 'not_found') notFound();
   if (!res.ok) return <Unavailable />;
+  const { job, argsSchema } = res.data;
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
         <Link href="/queues" className="hover:underline">Queues</Link> /{' '}
         <Link href={`/queues/${seg(queue)}`} className="hover:underline">{queue}</Link> / job {id}
       </nav>
-      <PageHeader title={`${res.data.name} · job ${id}`} description={`Queue ${queue}`} />
-      <JobView initial={res.data} />
+      <PageHeader title={`${job.name} · job ${id}`} description={`Queue ${queue}`} />
+      <JobView initial={job} argsSchema={argsSchema} />
     </>
   );
 }

@@ -9,8 +9,8 @@ export const dynamic = 'force-dynamic';
 
 const listQuery = z.object({
   state: z.enum(JOB_STATES).default('waiting'),
-  page: z.coerce.number({ error: 'page must be a number' }).int().min(1, 'page must be 1 or more').default(1),
-  pageSize: z.coerce.number().int().min(1).max(500).default(25),
+  page: z.coerce.number({ error: 'page must be a number' }).int('page must be a whole number').min(1, 'page must be 1 or more').default(1),
+  pageSize: z.coerce.number({ error: 'pageSize must be a number' }).int('pageSize must be a whole number').min(1).max(500).default(25),
   name: z.string().trim().min(1).max(200).optional(),
 });
 

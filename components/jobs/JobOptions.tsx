@@ -1,0 +1,79 @@
+import type { JobDTO } from '@/lib/data/job-dto';
+import { describeKeep } from '../queues/RetentionCard';
+import { formatDuration } from '../ui/format';
+
+const labels: Record<string, string> = {
+  attempts: 'Attempts',
+  backoff: 'Backoff',
+  delay: 'Delay',
+  priority: 'Priority',
+  removeOnComplete: 'Keep when completed',
+  removeOnFail: 'Keep when failed',
+  jobId: 'Custom id',
+  lifo: 'LIFO',
+  keepLogs: 'Log lines kept',
+  stackTraceLimit: 'Stack traces kept',
+  repeat: 'Repeat',
+  deduplication: 'Deduplication',
+  parent: 'Parent',
+  timestamp: 'Timestamp',
+};
+const order = Object.keys(labels);
+
+function keep(v: unknown): string {
+  if (v === true) return 'removed at once';
+  if (v === false || v === undefined) return 'kept until removed';
+  if (typeof v === 'number') return `the last ${v.toLocaleString('en')}`;
+  if (v && typeof v === 'object') return describeKeep(v as { age?: number; count?: number });
+  return JSON.stringify(v);
+}
+
+function show(key: string, v: unknown): string {
+  switch (key) {
+    case 'backoff':
+      if (typeof v === 'number') return `fixed, ${formatDuration(v)}`;
+      if (v && typeof v === 'object') {
+        const b = v as { type?: string; delay?: number };
+        return `${b.type ?? 'custom'}${typeof b.delay === 'number' ? `, ${formatDuration(b.delay)}` : ''}`;
+      }
+      break;
+    case 'delay':
+      if (typeof v === 'number') return formatDuration(v);
+      break;
+    case 'removeOnComplete':
+    case 'removeOnFail':
+      return keep(v);
+    case 'timestamp':
+      if (typeof v === 'number') return new Date(v).toISOString();
+      break;
+  }
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v) ?? String(v);
+}
+
+/** The job's options as BullMQ stored them, known ones in words, any other as JSON. */
+export function JobOptions({ job }: { job: JobDTO }) {
+  const entries = Object.entries(job.options).sort(([a], [b]) => {
+    const ia = order.indexOf(a);
+    const ib = order.indexOf(b);
+    return (ia === -1 ? 999 : ia) - (ib === -1 ? 999 : ib) || a.localeCompare(b);
+  });
+  const retentionUnset = !('removeOnComplete' in job.options);
+  if (entries.length === 0 && !job.truncated.options) return <p className="text-sm text-slate-500">No options: BullMQ&apos;s defaults apply.</p>;
+  return (
+    <dl aria-label="Options" className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
+      {entries.map(([k, v]) => (
+        <div key={k} className="contents">
+          <dt className="text-slate-500">{labels[k] ?? k}</dt>
+          <dd className="font-mono text-xs break-all">{show(k, v)}</dd>
+        </div>
+      ))}
+      {retentionUnset && (
+        <div className="contents">
+          <dt className="text-slate-500">Keep when completed</dt>
+          <dd className="font-mono text-xs">kept until removed</dd>
+        </div>
+      )}
+    </dl>
+  );
+}

@@ -1,0 +1,113 @@
+import type { Redis } from 'ioredis';
+import { env } from '../env';
+import { celerityKeys } from '../keys';
+
+/**
+ * The audit log: one entry per state-changing request (who, what, on what,
+ * from where, when, and how it ended), in a Redis stream capped at
+ * CELERITY_AUDIT_MAXLEN entries (XADD MAXLEN ~, so trimming stays O(1)).
+ */
+
+export interface AuditEntry {
+  /** Stream id (time-ordered); also the pagination cursor. */
+  id: string;
+  at: number;
+  /** `job.retry`, `queue.pause`, `login`, … */
+  action: string;
+  /** What it acted on, e.g. `default/42` (queue/job) or a schedule name. */
+  target: string;
+  /** User name, `token:<name>`, or `anonymous` when no accounts are configured. */
+  actor: string;
+  ip: string;
+  method: string;
+  path: string;
+  status: number;
+  /** The error message when the request was refused or failed. */
+  error?: string;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'>;
+
+/** Longest value stored per field: a hostile path or name must not bloat the log. */
+const MAX_FIELD = 500;
+const clip = (s: string) => (s.length > MAX_FIELD ? `${s.slice(0, MAX_FIELD)}…` : s);
+
+/** Append an entry. */
+export async function appendAudit(redis: Redis, e: NewAuditEntry): Promise<string> {
+  const fields: string[] = ['action', e.action, 'target', e.target, 'actor', e.actor, 'ip', e.ip, 'method', e.method, 'path', e.path, 'status', String(e.status)];
+  if (e.error) fields.push('error', e.error);
+  const id = await redis.xadd(celerityKeys().audit, 'MAXLEN', '~', String(env().CELERITY_AUDIT_MAXLEN), '*', ...fields.map(clip));
+  return id!;
+}
+
+function toEntry(id: string, fields: string[]): AuditEntry {
+  const f: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+  return {
+    id,
+    at: Number(id.split('-')[0]),
+    action: f.action ?? '',
+    target: f.target ?? '',
+    actor: f.actor ?? '',
+    ip: f.ip ?? '',
+    method: f.method ?? '',
+    path: f.path ?? '',
+    status: Number(f.status ?? 0),
+    ...(f.error ? { error: f.error } : {}),
+  };
+}
+
+const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+
+/**
+ * A page of entries, newest first. `before` is the id of the last entry of the
+ * previous page (exclusive); `next` is the cursor of the following page, or null at the end.
+ */
+export async function readAudit(redis: Redis, opts: { before?: string; limit?: number } = {}): Promise<{ entries: AuditEntry[]; next: string | null }> {
+  const limit = Math.max(1, Math.min(opts.limit ?? 50, 500));
+  const end = opts.before && STREAM_ID.test(opts.before) ? `(${opts.before}` : '+';
+  const rows = (await redis.xrevrange(celerityKeys().audit, end, '-', 'COUNT', limit + 1)) as [string, string[]][];
+  const entries = rows.slice(0, limit).map(([id, fields]) => toEntry(id, fields));
+  return { entries, next: rows.length > limit ? entries[entries.length - 1]!.id : null };
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** Known state-changing routes → audit action names; `$n` is the n-th path parameter. */
+const ACTIONS: { method: string; path: RegExp; action: string; target: (p: string[]) => string }[] = [
+  { method: 'POST', path: /^\/api\/v1\/tasks\/([^/]+)\/runs$/, action: 'task.run', target: (p) => p[0]! },
+  { method: 'POST', path: /^\/api\/v1\/queues\/([^/]+)\/jobs$/, action: 'job.add', target: (p) => p[0]! },
+  { method: 'POST', path: /^\/api\/v1\/queues\/([^/]+)\/jobs\/([^/]+)\/([^/]+)$/, action: 'job.$3', target: (p) => `${p[0]}/${p[1]}` },
+  { method: 'DELETE', path: /^\/api\/v1\/queues\/([^/]+)\/schedulers\/([^/]+)$/, action: 'scheduler.remove', target: (p) => `${p[0]}/${p[1]}` },
+  { method: 'POST', path: /^\/api\/v1\/queues\/([^/]+)\/([^/]+)$/, action: 'queue.$2', target: (p) => p[0]! },
+  { method: 'POST', path: /^\/api\/v1\/schedules$/, action: 'schedule.create', target: () => '' },
+  { method: 'PUT', path: /^\/api\/v1\/schedules\/([^/]+)$/, action: 'schedule.replace', target: (p) => p[0]! },
+  { method: 'PATCH', path: /^\/api\/v1\/schedules\/([^/]+)$/, action: 'schedule.update', target: (p) => p[0]! },
+  { method: 'DELETE', path: /^\/api\/v1\/schedules\/([^/]+)$/, action: 'schedule.delete', target: (p) => p[0]! },
+  { method: 'POST', path: /^\/api\/v1\/schedules\/([^/]+)\/runs$/, action: 'schedule.run', target: (p) => p[0]! },
+  { method: 'POST', path: /^\/api\/v1\/tokens$/, action: 'token.create', target: () => '' },
+  { method: 'DELETE', path: /^\/api\/v1\/tokens\/([^/]+)$/, action: 'token.revoke', target: (p) => p[0]! },
+  { method: 'POST', path: /^\/api\/auth\/logout$/, action: 'logout', target: () => '' },
+];
+
+/**
+ * The audit action and target of a request, derived centrally from its method
+ * and path (routes need not declare anything); unknown routes get `<method> <path>`.
+ */
+export function auditActionFor(method: string, pathname: string): { action: string; target: string } {
+  const m = method.toUpperCase();
+  for (const a of ACTIONS) {
+    if (a.method !== m) continue;
+    const match = a.path.exec(pathname);
+    if (!match) continue;
+    const params = match.slice(1).map(decode);
+    return { action: a.action.replace(/\$(\d)/g, (_, n: string) => params[Number(n) - 1] ?? ''), target: a.target(params) };
+  }
+  return { action: `${m.toLowerCase()} ${decode(pathname.replace(/^\/api\/v1/, ''))}`, target: '' };
+}

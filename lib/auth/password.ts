@@ -1,0 +1,90 @@
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+/**
+ * Password hashes in a self-describing format: `scrypt$N$r$p$salt$hash`
+ * (salt and hash in base64url). The parameters travel with the hash, so they
+ * can be raised later without invalidating existing accounts.
+ */
+
+export interface ScryptParams {
+  N: number;
+  r: number;
+  p: number;
+}
+
+/** ~50–100 ms and 32 MiB per hash on a small server: slow for a guesser, fine for a login. */
+export const DEFAULT_SCRYPT: ScryptParams = { N: 1 << 15, r: 8, p: 1 };
+const KEY_LENGTH = 32;
+const SALT_LENGTH = 16;
+/** Longest password accepted: scrypt is fast on long input, but there is no reason for more. */
+export const MAX_PASSWORD_LENGTH = 1024;
+
+function scrypt(password: string, salt: Buffer, keylen: number, params: ScryptParams): Promise<Buffer> {
+  // Node refuses by default above 32 MiB; allow what the parameters need (128·N·r·p) plus headroom.
+  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r * params.p + 1024 * 1024 };
+  return new Promise((resolve, reject) => scryptCb(password.normalize('NFC'), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+/**
+ * At most this many hashes at once: each takes 32 MiB, so a burst of login
+ * attempts must queue instead of exhausting memory.
+ */
+const MAX_CONCURRENT = 2;
+let active = 0;
+const waiting: (() => void)[] = [];
+
+async function limited<T>(fn: () => Promise<T>): Promise<T> {
+  if (active >= MAX_CONCURRENT) await new Promise<void>((resolve) => waiting.push(resolve));
+  active++;
+  try {
+    return await fn();
+  } finally {
+    active--;
+    waiting.shift()?.();
+  }
+}
+
+export interface ParsedHash {
+  params: ScryptParams;
+  salt: Buffer;
+  hash: Buffer;
+}
+
+const FORMAT = /^scrypt\$(\d{1,8})\$(\d{1,3})\$(\d{1,3})\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{16,})$/;
+
+/** Parse `scrypt$N$r$p$salt$hash`; undefined when it is not one (or has unsafe parameters). */
+export function parsePasswordHash(encoded: string): ParsedHash | undefined {
+  const m = FORMAT.exec(encoded.trim());
+  if (!m) return undefined;
+  const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // N a power of two ≥ 2^14, and parameters small enough that a hash cannot be used to exhaust memory.
+  if (N < 1 << 14 || N > 1 << 20 || (N & (N - 1)) !== 0 || r < 1 || r > 32 || p < 1 || p > 16 || N * r * p > (1 << 20) * 8) return undefined;
+  const salt = Buffer.from(m[4]!, 'base64url');
+  const hash = Buffer.from(m[5]!, 'base64url');
+  if (salt.length < 8 || hash.length < 16) return undefined;
+  return { params: { N, r, p }, salt, hash };
+}
+
+/** Hash a password with a fresh random salt. */
+export async function hashPassword(password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
+  const salt = randomBytes(SALT_LENGTH);
+  const key = await limited(() => scrypt(password, salt, KEY_LENGTH, params));
+  return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+}
+
+/**
+ * A valid hash of a random password nobody knows: checked when the user name is
+ * unknown, so a wrong name costs the same time as a wrong password (no user enumeration).
+ */
+const DUMMY_HASH = `scrypt$${DEFAULT_SCRYPT.N}$${DEFAULT_SCRYPT.r}$${DEFAULT_SCRYPT.p}$${randomBytes(SALT_LENGTH).toString('base64url')}$${randomBytes(KEY_LENGTH).toString('base64url')}`;
+
+/**
+ * True when `password` matches `encoded`. With `encoded` undefined (unknown
+ * user) it still spends the time of one check and returns false.
+ */
+export async function verifyPassword(password: string, encoded: string | undefined): Promise<boolean> {
+  const parsed = parsePasswordHash(encoded ?? DUMMY_HASH) ?? parsePasswordHash(DUMMY_HASH)!;
+  if (password.length > MAX_PASSWORD_LENGTH) return false;
+  const key = await limited(() => scrypt(password, parsed.salt, parsed.hash.length, parsed.params));
+  return encoded !== undefined && key.length === parsed.hash.length && timingSafeEqual(key, parsed.hash);
+}

@@ -1,0 +1,87 @@
+import type { Redis } from 'ioredis';
+import { getRedis } from '../redis';
+import { readCookie } from '../http/csrf';
+import { verifyToken } from './api-tokens';
+import type { Principal } from './principal';
+import { deleteSession, readSession } from './session-store';
+import { authEnabled, findUser, userFingerprint } from './users';
+
+/**
+ * Who a request comes from, from its headers alone (so the custom server, API
+ * routes and pages all answer the same way): a Bearer token, else the session
+ * cookie; with no accounts configured, everyone is `open`.
+ */
+
+/** What request headers look like here: `Headers`, or a wrapper around Node's. */
+export interface HeaderSource {
+  get(name: string): string | null;
+}
+
+export const SESSION_COOKIE = 'celerity_session';
+
+/**
+ * The client address as server.ts saw it. server.ts always overwrites this
+ * header (a client cannot choose it); without server.ts it is absent.
+ */
+export const CLIENT_IP_HEADER = 'x-celerity-client-ip';
+
+export function clientIp(h: HeaderSource): string {
+  return h.get(CLIENT_IP_HEADER) || 'unknown';
+}
+
+/** The request reached us over HTTPS (directly, or through a proxy that says so). */
+export function isSecureRequest(h: HeaderSource, url?: string): boolean {
+  if (h.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https') return true;
+  return url !== undefined && url.startsWith('https:');
+}
+
+/** Set-Cookie for a session: HttpOnly (no script reads it), SameSite=Lax, Secure over HTTPS, gone when the browser closes. */
+export function sessionCookie(id: string, secure: boolean): string {
+  return `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
+export function clearSessionCookie(secure: boolean): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? '; Secure' : ''}`;
+}
+
+export type Resolution =
+  | { principal: Principal }
+  | {
+      principal: null;
+      /** `none`: no credentials; `bad-token`: a token that is not (or no longer) valid; `expired`: a session cookie that is not. */
+      reason: 'none' | 'bad-token' | 'expired';
+    };
+
+/** The Bearer token of an Authorization header; '' for any other scheme (refused, never ignored). */
+export function bearerToken(h: HeaderSource): string | undefined {
+  const auth = h.get('authorization');
+  if (auth === null) return undefined;
+  const m = /^Bearer[ ]+([^\s]+)\s*$/i.exec(auth);
+  return m ? m[1]! : '';
+}
+
+/**
+ * Authenticate a request. Reads Redis (and renews the session's expiry) when
+ * accounts are configured or a token is presented; throws on Redis errors
+ * (the callers answer 503).
+ */
+export async function resolvePrincipal(h: HeaderSource, redis: Redis = getRedis()): Promise<Resolution> {
+  const bearer = bearerToken(h);
+  if (bearer !== undefined) {
+    // A token is checked even when the console is open: a script must learn its token is wrong.
+    const record = bearer ? await verifyToken(redis, bearer) : undefined;
+    return record ? { principal: { kind: 'token', id: record.id, name: record.name, scope: record.scope } } : { principal: null, reason: 'bad-token' };
+  }
+  if (!authEnabled()) return { principal: { kind: 'open' } };
+  const id = readCookie(h.get('cookie'), SESSION_COOKIE);
+  if (!id) return { principal: null, reason: 'none' };
+  const session = await readSession(redis, id);
+  if (!session) return { principal: null, reason: 'expired' };
+  const user = findUser(session.record.user);
+  if (!user || userFingerprint(user) !== session.record.fp) {
+    // The account was removed, or its password or role changed: the session ends.
+    await deleteSession(redis, session.hash);
+    return { principal: null, reason: 'expired' };
+  }
+  return { principal: { kind: 'user', name: user.name, role: user.role, sessionHash: session.hash, csrf: session.record.csrf } };
+}

@@ -1,0 +1,90 @@
+import type { Redis } from 'ioredis';
+import { env } from '../env';
+import { bullKey } from '../keys';
+import { checkRedis } from '../health';
+import { discoverQueues, getQueue } from '../queue/queue-registry';
+import { getQueueCounts } from '../data/queue-dto';
+import { readHeartbeats } from '../worker/heartbeat';
+import { MetricsText } from './prometheus';
+import { DURATION_BOUNDS, durationHistograms, scanDurations } from './job-durations';
+import { getPipelineProbe } from './pipeline-probe';
+
+/**
+ * Everything /metrics reports, in Prometheus text format:
+ * - `celerity_redis_up`: whether Redis answered (when 0, nothing else is reported);
+ * - `celerity_queue_jobs{queue,state}`, `celerity_queue_paused{queue}`;
+ * - `celerity_queue_completed_total` / `celerity_queue_failed_total{queue}`: BullMQ's own
+ *   counters (kept in Redis by workers with metrics on, as Celerity's are);
+ * - `celerity_job_duration_seconds{queue,task,outcome}`: histogram of run times
+ *   (lib/metrics/job-durations.ts);
+ * - `celerity_workers_alive`, `celerity_workers_lost`, and per worker its running jobs and counters;
+ * - `celerity_event_pipeline_lag_seconds{queue}`: how long the oldest event the console
+ *   has not yet relayed has been waiting (0 when it is caught up).
+ */
+export async function collectMetrics(redis: Redis): Promise<string> {
+  const m = new MetricsText();
+  const started = performance.now();
+  const health = await checkRedis(redis);
+  m.gauge('celerity_redis_up', 'Whether the console reaches Redis (1) or not (0).', health.redis === 'up' ? 1 : 0);
+  if (health.redis !== 'up') return m.toString();
+
+  const prefix = env().CELERITY_PREFIX;
+  const queues = await discoverQueues({ maxAgeMs: 'auto' });
+
+  m.declare('celerity_queue_jobs', 'Jobs in a queue by state.', 'gauge');
+  m.declare('celerity_queue_paused', 'Whether a queue is paused (1) or not (0).', 'gauge');
+  m.declare('celerity_queue_completed_total', 'Jobs completed in a queue, as counted by BullMQ workers with metrics enabled.', 'counter');
+  m.declare('celerity_queue_failed_total', 'Jobs failed in a queue, as counted by BullMQ workers with metrics enabled.', 'counter');
+  for (const q of queues) {
+    const queue = getQueue(q);
+    const [counts, paused, completed, failed] = await Promise.all([
+      getQueueCounts(q),
+      queue.isPaused(),
+      queue.getMetrics('completed', 0, 0),
+      queue.getMetrics('failed', 0, 0),
+    ]);
+    for (const [state, n] of Object.entries(counts)) m.gauge('celerity_queue_jobs', '', n, { queue: q, state });
+    m.gauge('celerity_queue_paused', '', paused ? 1 : 0, { queue: q });
+    m.counter('celerity_queue_completed_total', '', completed.meta.count, { queue: q });
+    m.counter('celerity_queue_failed_total', '', failed.meta.count, { queue: q });
+  }
+
+  await scanDurations(redis, queues, prefix);
+  m.declare('celerity_job_duration_seconds', 'Run time of finished jobs (processedOn to finishedOn) since the console started.', 'histogram');
+  for (const h of durationHistograms()) {
+    m.histogram('celerity_job_duration_seconds', '', { bounds: DURATION_BOUNDS, counts: h.counts, sum: h.sumSeconds }, { queue: h.queue, task: h.task, outcome: h.outcome });
+  }
+
+  const { alive, lost } = await readHeartbeats(redis);
+  m.gauge('celerity_workers_alive', 'Workers with a live heartbeat.', alive.length);
+  m.gauge('celerity_workers_lost', 'Workers whose heartbeat expired without a clean shutdown.', lost.length);
+  m.declare('celerity_worker_running_jobs', 'Jobs a worker is running now.', 'gauge');
+  m.declare('celerity_worker_processed_total', 'Jobs a worker process completed since it started.', 'counter');
+  m.declare('celerity_worker_failed_total', 'Job attempts that failed in a worker process since it started.', 'counter');
+  for (const w of alive) {
+    const labels = { worker: w.id, host: w.host };
+    m.gauge('celerity_worker_running_jobs', '', w.running.length, labels);
+    m.counter('celerity_worker_processed_total', '', w.processed, labels);
+    m.counter('celerity_worker_failed_total', '', w.failed, labels);
+  }
+
+  const probe = getPipelineProbe();
+  m.gauge('celerity_event_relay_running', 'Whether this console relays live events (1) or not (0).', probe ? 1 : 0);
+  m.declare('celerity_event_pipeline_lag_seconds', 'Age of the oldest queue event the console has not relayed yet (0: caught up).', 'gauge');
+  if (probe) {
+    const positions = [...probe.positions()];
+    const pipe = redis.pipeline();
+    for (const [q, last] of positions) pipe.xrange(bullKey(q, 'events', prefix), `(${last}`, '+', 'COUNT', 1);
+    const replies = positions.length ? ((await pipe.exec()) ?? []) : [];
+    const now = Date.now();
+    positions.forEach(([q], i) => {
+      const [err, rows] = replies[i] ?? [];
+      const first = !err ? (rows as [string, string[]][] | undefined)?.[0] : undefined;
+      const lag = first ? Math.max(0, now - Number(first[0].split('-')[0])) / 1000 : 0;
+      m.gauge('celerity_event_pipeline_lag_seconds', '', lag, { queue: q });
+    });
+  }
+
+  m.gauge('celerity_scrape_duration_seconds', 'How long collecting these metrics took.', (performance.now() - started) / 1000);
+  return m.toString();
+}

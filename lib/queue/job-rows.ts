@@ -1,0 +1,134 @@
+import type { Redis } from 'ioredis';
+import { env } from '../env';
+import type { JobStateName } from '../data/queue-states';
+import { luaScript } from './lua-script';
+
+/**
+ * Rows of the queue page's job table, read inside Redis by one Lua call per
+ * page: only the fields a row shows, with the arguments and the error cut
+ * short there — so a page of jobs holding megabytes each still moves a few
+ * kilobytes, and a page costs one round trip however many jobs it shows.
+ */
+
+/** Bytes of the arguments' JSON a row carries (the UI shows an excerpt of it). */
+export const ROW_ARGS_BYTES = 300;
+/** Bytes of the error message a row carries. */
+export const ROW_ERROR_BYTES = 500;
+
+export const STATE_KEYS: Record<JobStateName, { key: string; list: boolean }> = {
+  waiting: { key: 'wait', list: true },
+  active: { key: 'active', list: true },
+  prioritized: { key: 'prioritized', list: false },
+  delayed: { key: 'delayed', list: false },
+  'waiting-children': { key: 'waiting-children', list: false },
+  completed: { key: 'completed', list: false },
+  failed: { key: 'failed', list: false },
+};
+
+// Shared by both scripts: the row of one id (false when the job hash is gone).
+const ROW_FN = `
+local function row(jobPrefix, id, argsMax, errMax)
+  local v = redis.call('HMGET', jobPrefix .. id, 'name', 'data', 'atm', 'progress', 'timestamp', 'processedOn', 'finishedOn', 'failedReason', 'attemptsMade')
+  if not v[1] and not v[5] then return false end
+  local data = v[2] or ''
+  local dataLen = #data
+  if dataLen > argsMax then data = string.sub(data, 1, argsMax) end
+  local err = v[8] or ''
+  if #err > errMax then err = string.sub(err, 1, errMax) end
+  local progress = v[4] or ''
+  if #progress > 64 then progress = '' end
+  return { id, v[1] or '', data, dataLen, v[3] or v[9] or '0', progress, v[5] or '', v[6] or '', v[7] or '', err }
+end
+`;
+
+const PAGE = luaScript(`${ROW_FN}
+local stateKey = KEYS[1]
+local jobPrefix = ARGV[1]
+local isList = ARGV[2] == '1'
+local page = tonumber(ARGV[3])
+local size = tonumber(ARGV[4])
+local total
+if isList then total = redis.call('LLEN', stateKey) else total = redis.call('ZCARD', stateKey) end
+local last = math.max(1, math.ceil(total / size))
+if page > last then page = last end
+if page < 1 then page = 1 end
+local start = (page - 1) * size
+local ids
+if isList then ids = redis.call('LRANGE', stateKey, start, start + size - 1) else ids = redis.call('ZREVRANGE', stateKey, start, start + size - 1) end
+local rows = {}
+for i = 1, #ids do
+  local r = row(jobPrefix, ids[i], tonumber(ARGV[5]), tonumber(ARGV[6]))
+  if r then rows[#rows + 1] = r end
+end
+return { total, page, rows }
+`);
+
+const ROWS = luaScript(`${ROW_FN}
+local jobPrefix = ARGV[1]
+local rows = {}
+for i = 4, #ARGV do
+  local r = row(jobPrefix, ARGV[i], tonumber(ARGV[2]), tonumber(ARGV[3]))
+  if r then rows[#rows + 1] = r end
+end
+return rows
+`);
+
+/** One row as read from Redis (strings as stored, cut to the limits above). */
+export interface RawJobRow {
+  id: string;
+  name: string;
+  /** The start of the arguments' JSON and its full length. */
+  data: string;
+  dataBytes: number;
+  attemptsMade: number;
+  progress: number | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  error: string | null;
+}
+
+type Reply = [string, string, string, number, string, string, string, string, string, string];
+
+function toRow(r: Reply): RawJobRow {
+  const n = (s: string) => (s === '' ? null : Number.isFinite(Number(s)) ? Number(s) : null);
+  const progress = n(r[5]);
+  return {
+    id: r[0],
+    name: r[1],
+    data: r[2],
+    dataBytes: r[3],
+    attemptsMade: n(r[4]) ?? 0,
+    progress,
+    createdAt: n(r[6]) ?? 0,
+    startedAt: n(r[7]),
+    finishedAt: n(r[8]),
+    error: r[9] === '' ? null : r[9],
+  };
+}
+
+/** A page of a state, newest first; a page past the end gives the last page. */
+export async function readJobPage(
+  redis: Redis,
+  queue: string,
+  state: JobStateName,
+  page: number,
+  pageSize: number,
+): Promise<{ total: number; page: number; rows: RawJobRow[] }> {
+  const prefix = env().CELERITY_PREFIX;
+  const { key, list } = STATE_KEYS[state];
+  const [total, p, rows] = (await PAGE.run(redis, [`${prefix}:${queue}:${key}`], [`${prefix}:${queue}:`, list ? '1' : '0', page, pageSize, ROW_ARGS_BYTES, ROW_ERROR_BYTES])) as [
+    number,
+    number,
+    Reply[],
+  ];
+  return { total, page: p, rows: rows.map(toRow) };
+}
+
+/** Rows for these ids, in their order; ids whose job is gone are left out. */
+export async function readJobRows(redis: Redis, queue: string, ids: readonly string[]): Promise<RawJobRow[]> {
+  if (ids.length === 0) return [];
+  const prefix = env().CELERITY_PREFIX;
+  const rows = (await ROWS.run(redis, [], [`${prefix}:${queue}:`, ROW_ARGS_BYTES, ROW_ERROR_BYTES, ...ids])) as Reply[];
+  return rows.map(toRow);
+}
