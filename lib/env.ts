@@ -89,7 +89,9 @@ const cache = globalThis as unknown as { __celerityEnv?: Env };
 
 /** Parse an environment object. Exposed for tests; code calls {@link env}. */
 export function parseEnv(source: Record<string, string | undefined>): Env {
-  const parsed = schema.safeParse(source);
+  // An empty variable (`NODE_ENV=`) means "unset", as in most tools.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new EnvError(`Invalid configuration:\n${lines.join('\n')}`);
