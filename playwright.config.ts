@@ -9,6 +9,8 @@ import { defineConfig } from '@playwright/test';
  */
 export default defineConfig({
   testDir: 'e2e',
+  // e2e/auth/ runs against its own console with accounts: playwright.auth.config.ts.
+  testIgnore: ['auth/**'],
   outputDir: 'test-results',
   globalSetup: './e2e/global-setup.ts',
   globalTeardown: './e2e/global-teardown.ts',

@@ -141,6 +141,7 @@ async function main(): Promise<void> {
         (target.emit as (ev: string, p: unknown) => boolean)(event, payload);
       },
       roomSize: (room) => io.sockets.adapter.rooms.get(room)?.size ?? 0,
+      rooms: () => io.sockets.adapter.rooms.keys(),
     },
   });
 

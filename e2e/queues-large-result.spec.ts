@@ -30,10 +30,11 @@ test('a job whose result is 2 MB opens in under 2 s and offers the full download
   await expect(result).toContainText('{"blob":"xxxxxxxx');
   await expect(jobState(page)).toHaveText('Completed');
   const ms = Date.now() - t0;
+  test.info().annotations.push({ type: 'navigation to visible content', description: `${ms} ms` });
   expect(ms, `navigation to visible content took ${ms} ms`).toBeLessThan(2000);
   // What reached the browser is the preview, not the 2 MB.
   const shown = await result.evaluate((el) => el.textContent?.length ?? 0);
-  expect(shown).toBeLessThan(300 * 1024);
+  expect(shown).toBeLessThan(100 * 1024);
 
   const [download] = await Promise.all([page.waitForEvent('download'), result.getByRole('link', { name: /^Download the full result/ }).click()]);
   expect(download.suggestedFilename()).toBe(`${QUEUE}-huge-result.json`);

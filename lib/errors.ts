@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'payload_too_large'
   | 'too_many_requests'
+  | 'timeout'
   | 'internal';
 
 export interface ErrorBody {
@@ -85,6 +86,13 @@ export class TooManyRequestsError extends CelerityError {
   ) {
     super(message);
   }
+}
+
+/** Another process (a worker) did not answer in time. */
+export class GatewayTimeoutError extends CelerityError {
+  readonly code = 'timeout' as const;
+  readonly status = 504;
+  override name = 'GatewayTimeoutError';
 }
 
 /** True for errors that mean "Redis is not there" (ioredis and BullMQ phrase these differently). */

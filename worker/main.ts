@@ -60,16 +60,16 @@ async function main(): Promise<void> {
 
   const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   // One shutdown path for SIGTERM, SIGINT and a shutdown requested from the console.
-  let worker: RunningWorker | undefined;
   let signals = 0;
-  const shutdown = (sig: string) => {
+  function shutdown(sig: string): void {
     signals++;
     if (signals > 1) {
       logger.warn('second signal: exiting now', { signal: sig });
       process.exit(1);
     }
     logger.info('shutting down', { signal: sig });
-    Promise.resolve(worker?.stop())
+    started
+      .then((w) => w.stop())
       .then(() => closeQueues())
       .then(() => closeRedis())
       .then(
@@ -79,8 +79,8 @@ async function main(): Promise<void> {
           process.exit(1);
         },
       );
-  };
-  worker = await startWorker({
+  }
+  const started: Promise<RunningWorker> = startWorker({
     registry,
     logger,
     concurrency: flags.data.concurrency ?? e.CELERITY_CONCURRENCY,
@@ -92,6 +92,7 @@ async function main(): Promise<void> {
     schedules,
     onShutdownRequested: () => shutdown('console request'),
   });
+  await started;
 
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -1,7 +1,8 @@
 import Link from 'next/link';
 import { load } from '@/lib/data/load';
 import { listQueueSummaries } from '@/lib/data/queue-dto';
-import { listWorkerDtos } from '@/lib/data/worker-dto';
+import { getDashboardSnapshot } from '@/lib/data/dashboard-snapshot';
+import { readThroughputHistory } from '@/lib/data/dashboard-history';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { Unavailable } from '@/components/ui/Unavailable';
 import { LiveDashboard } from '@/components/dashboard/LiveDashboard';
@@ -11,25 +12,19 @@ export const metadata = { title: 'Dashboard' };
 
 export default async function DashboardPage() {
   const res = await load(async () => {
-    const [queues, workers] = await Promise.all([listQueueSummaries(), listWorkerDtos()]);
-    return { queues, workers };
+    const [queues, snapshot] = await Promise.all([listQueueSummaries(), getDashboardSnapshot()]);
+    const names = queues.map((q) => q.name);
+    // History is a nice-to-have: the page still shows everything live without it.
+    const [h1, h24] = await Promise.all([readThroughputHistory(names, '1h').catch(() => null), readThroughputHistory(names, '24h').catch(() => null)]);
+    return { queues, snapshot, history: { '1h': h1, '24h': h24 } };
   });
-  if (!res.ok) {
-    return (
-      <>
-        <PageHeader title="Dashboard" />
-        <Unavailable />
-      </>
-    );
-  }
-  const { queues, workers } = res.data;
   return (
     <>
       <PageHeader
         title="Dashboard"
         description={
           <>
-            {workers.alive.length} live {workers.alive.length === 1 ? 'worker' : 'workers'} ·{' '}
+            Live over all queues ·{' '}
             <Link href="/workers" className="underline">
               see workers
             </Link>{' '}
@@ -40,7 +35,7 @@ export default async function DashboardPage() {
           </>
         }
       />
-      <LiveDashboard initial={queues} />
+      {res.ok ? <LiveDashboard initial={res.data.queues} snapshot={res.data.snapshot} history={res.data.history} /> : <Unavailable />}
     </>
   );
 }

@@ -23,7 +23,7 @@ import { downloadHref, formatBytes } from './download';
 /**
  * The job page body: everything about one job, kept current through its
  * Socket.IO room. Every value a job holds is shown as text, and values larger
- * than 256 KB arrive cut (the server never sends them whole) with a download.
+ * than 256 KB arrive as their first 64 KB (the server never sends them whole) with a download.
  */
 export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?: Record<string, unknown> }) {
   const [job, setJob] = useState<JobDTO | null>(initial);
@@ -147,7 +147,7 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
       )}
 
       {job.error && (
-        <Card title="Error">
+        <Card title={job.state === 'failed' ? 'Error' : 'Error of an earlier attempt'}>
           <p role={job.state === 'failed' ? 'alert' : undefined} aria-label="Error message" className="mb-2 font-mono text-sm whitespace-pre-wrap break-words text-rose-700 dark:text-rose-300">
             {job.error}
           </p>

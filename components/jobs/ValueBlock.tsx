@@ -12,7 +12,7 @@ export function ValueBlock({ job, value, truncated, part, what, label }: { job: 
   return (
     <div className="space-y-2">
       <p className="text-sm text-amber-800 dark:text-amber-200">
-        Too large to show whole ({formatBytes(truncated.bytes)}): its beginning, as stored.{' '}
+        Too large to show whole ({formatBytes(truncated.bytes)}): its first {formatBytes(truncated.preview.length)}, as stored.{' '}
         <a href={downloadHref(job, part)} download className="font-medium text-indigo-700 underline dark:text-indigo-300">
           Download the full {what} ({formatBytes(truncated.bytes)})
         </a>

@@ -1,7 +1,7 @@
 'use client';
 import { createContext, useContext, useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServer, ServerToClient } from '@/lib/events/contract';
+import { serverFrameSchemas, type ClientToServer, type ServerToClient } from '@/lib/events/contract';
 
 export type LiveSocket = Socket<ServerToClient, ClientToServer>;
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting';
@@ -14,16 +14,26 @@ interface LiveState {
 
 const LiveContext = createContext<LiveState>({ socket: null, connection: 'connecting', redis: 'unknown' });
 
+/**
+ * How many mounted hooks use each room, per socket: the room is left when the
+ * last one unmounts, not when the first does (two views of a page may share one).
+ */
+const roomUsers = new WeakMap<LiveSocket, Map<string, number>>();
+
 /** The one Socket.IO client of the page. Everything live goes through it. */
 export function LiveProvider({ children }: { children: React.ReactNode }) {
   const [state, setState] = useState<LiveState>({ socket: null, connection: 'connecting', redis: 'unknown' });
   useEffect(() => {
     const socket: LiveSocket = io({ transports: ['websocket', 'polling'], reconnectionDelayMax: 2000 });
+    roomUsers.set(socket, new Map());
     setState((s) => ({ ...s, socket }));
     socket.on('connect', () => setState((s) => ({ ...s, connection: 'connected' })));
     socket.on('disconnect', () => setState((s) => ({ ...s, connection: 'reconnecting' })));
     socket.io.on('reconnect_attempt', () => setState((s) => ({ ...s, connection: 'reconnecting' })));
-    socket.on('status', (p) => setState((s) => ({ ...s, redis: p.redis })));
+    socket.on('status', (p) => {
+      const parsed = serverFrameSchemas.status.safeParse(p);
+      if (parsed.success) setState((s) => ({ ...s, redis: parsed.data.redis }));
+    });
     return () => {
       socket.close();
     };
@@ -38,19 +48,32 @@ export function useLive(): LiveState {
 type Handlers = { [E in keyof ServerToClient]?: ServerToClient[E] };
 
 /**
- * Join a room while mounted and receive its events. `onSnapshot` runs once the
- * room is joined, after every reconnect, and when the server asks for a resync:
- * the caller re-reads its data then, so nothing missed stays stale.
+ * Join a room while mounted and receive its events, each parsed against the
+ * contract's schema (a frame that does not match is dropped, with a warning).
+ * `onSnapshot` runs once the room is joined, after every reconnect, and when
+ * the server asks for a resync: the caller re-reads its data then, so nothing
+ * missed stays stale.
  */
 export function useRoom(room: string | null, handlers: Handlers, onSnapshot?: () => void): void {
   const { socket } = useLive();
   const ref = useRef({ handlers, onSnapshot });
-  ref.current = { handlers, onSnapshot };
+  useEffect(() => {
+    ref.current = { handlers, onSnapshot };
+  });
   useEffect(() => {
     if (!socket || !room) return;
+    const users = roomUsers.get(socket)!;
+    users.set(room, (users.get(room) ?? 0) + 1);
     const join = () => socket.emit('subscribe', room, () => ref.current.onSnapshot?.());
     const listeners = (Object.keys(ref.current.handlers) as (keyof ServerToClient)[]).map((ev) => {
-      const fn = (p: never) => (ref.current.handlers[ev] as ((p: never) => void) | undefined)?.(p);
+      const fn = (p: unknown) => {
+        const parsed = serverFrameSchemas[ev].safeParse(p);
+        if (!parsed.success) {
+          console.warn(`Celerity: dropped a "${ev}" frame that does not match the live contract`, parsed.error.issues);
+          return;
+        }
+        (ref.current.handlers[ev] as ((p: unknown) => void) | undefined)?.(parsed.data);
+      };
       socket.on(ev, fn as never);
       return [ev, fn] as const;
     });
@@ -62,7 +85,12 @@ export function useRoom(room: string | null, handlers: Handlers, onSnapshot?: ()
       socket.off('connect', join);
       socket.off('resync', onResync);
       for (const [ev, fn] of listeners) socket.off(ev, fn as never);
-      socket.emit('unsubscribe', room);
+      const left = (users.get(room) ?? 1) - 1;
+      if (left > 0) users.set(room, left);
+      else {
+        users.delete(room);
+        socket.emit('unsubscribe', room);
+      }
     };
   }, [socket, room]);
 }

@@ -37,7 +37,8 @@ const userSchema = z.object({
 /** One `name:role:hash` entry (the hash may itself contain no colon). */
 function parseEntry(entry: string, where: string): User {
   const parts = entry.split(':');
-  if (parts.length !== 3) throw new UsersConfigError(`${where}: expected name:role:hash, got ${JSON.stringify(entry.slice(0, 40))}…`);
+  // The entry itself is not echoed: it could be a password pasted by mistake.
+  if (parts.length !== 3) throw new UsersConfigError(`${where}: expected name:role:hash (3 fields separated by ":"), found ${parts.length}`);
   return checkUser({ name: parts[0]!.trim(), role: parts[1]!.trim(), hash: parts[2]!.trim() }, where);
 }
 

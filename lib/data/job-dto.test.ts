@@ -8,7 +8,7 @@ import { NotFoundError } from '../errors';
 import { getJobDto } from './job-dto';
 import { getJobLogPage } from './job-logs-dto';
 import { readJobPart } from '../queue/job-download';
-import { PREVIEW_BYTES } from '../queue/job-snapshot';
+import { PREVIEW_BYTES, TRUNCATED_PREVIEW_BYTES } from '../queue/job-snapshot';
 import { LOG_LINE_MIN_BYTES, LOG_PAGE_BYTES } from '../queue/job-logs';
 import { rerunJob } from '../queue/job-actions';
 import { startWorker, type RunningWorker } from '../worker/start-worker';
@@ -116,7 +116,7 @@ describe('getJobDto', () => {
     ]);
   });
 
-  it('sends at most 256 KB of a 2 MB result, and the download gives all of it', async () => {
+  it('sends 64 KB of a 2 MB result, and the download gives all of it', async () => {
     const job = await producer.add('big', {});
     await finished(job.id!);
     const t0 = performance.now();
@@ -125,10 +125,10 @@ describe('getJobDto', () => {
     expect(dto.state).toBe('completed');
     expect(dto.result).toBeNull();
     expect(dto.truncated.result?.bytes).toBeGreaterThan(2 * 1024 * 1024);
-    expect(dto.truncated.result?.preview.length).toBe(PREVIEW_BYTES);
+    expect(dto.truncated.result?.preview.length).toBe(TRUNCATED_PREVIEW_BYTES);
     expect(dto.truncated.result?.preview.startsWith('{"blob":"xxx')).toBe(true);
     // The raw view elides it too: the DTO stays small.
-    expect(JSON.stringify(dto).length).toBeLessThan(PREVIEW_BYTES + 20_000);
+    expect(JSON.stringify(dto).length).toBeLessThan(TRUNCATED_PREVIEW_BYTES + 20_000);
     expect(ms).toBeLessThan(500);
     const d = await readJobPart(queueName, job.id!, 'result');
     expect(d.body.length).toBe(dto.truncated.result!.bytes);
@@ -143,6 +143,12 @@ describe('getJobDto', () => {
     expect(dto.raw.data).toMatch(/^«\d[\d,]* bytes/);
     const whole = await readJobPart(queueName, job.id!, 'args');
     expect(JSON.parse(whole.body.toString('utf8'))).toEqual({ html: '<script>alert(1)</script>', huge: 'y'.repeat(PREVIEW_BYTES * 2) });
+    // An error message of 1 MB: the page gets its beginning, the download all of it.
+    await getRedis().hset(`${env().CELERITY_PREFIX}:${queueName}:${job.id}`, 'failedReason', 'E'.repeat(1024 * 1024));
+    const failed = await getJobDto(queueName, job.id!);
+    expect(failed.truncated.error?.bytes).toBe(1024 * 1024);
+    expect(failed.error).toHaveLength(TRUNCATED_PREVIEW_BYTES + 1);
+    expect((await readJobPart(queueName, job.id!, 'error')).body.length).toBe(1024 * 1024);
     await producer.remove(job.id!);
   });
 

@@ -5,16 +5,25 @@ import { bullKey } from '../keys';
 import { discoverQueues } from '../queue/queue-registry';
 import { getJobDto } from '../data/job-dto';
 import { getQueueCounts, type QueueCounts } from '../data/queue-dto';
+import { readActiveJobs } from '../data/dashboard-active';
+import { readLatestFailures } from '../data/dashboard-failures';
+import { readTaskTimings } from '../data/dashboard-timings';
+import { toWorkersDto } from '../data/worker-dto';
+import { readHeartbeats } from '../worker/heartbeat';
 import { checkRedis } from '../health';
 import { NotFoundError } from '../errors';
 import type { Logger } from '../logger';
-import { rooms, type ServerToClient } from './contract';
+import { rooms, type DashboardDelta, type ServerToClient, type ThroughputPoint, type WorkersFrame } from './contract';
+import { CounterDeltas, ThroughputWindow, type ThroughputSnapshot } from './throughput';
+import { setLiveRelay, clearLiveRelay } from './live-relay';
 
 /** Where the relay sends frames; server.ts backs it with Socket.IO. Keeps lib/ free of Socket.IO. */
 export interface RelaySink {
   emit<E extends keyof ServerToClient>(room: string | null, event: E, payload: Parameters<ServerToClient[E]>[0]): void;
   /** How many clients watch a room (0: nobody, skip the work). */
   roomSize(room: string): number;
+  /** The rooms with at least one member (to find a hot queue's watched jobs); optional. */
+  rooms?(): Iterable<string>;
 }
 
 export interface RelayOptions {
@@ -24,32 +33,107 @@ export interface RelayOptions {
   frameMs?: number;
   discoverMs?: number;
   healthMs?: number;
+  /** Entries read per stream per XREAD. A full batch means the stream outruns the reader: the queue goes hot. */
+  readCount?: number;
+  /** Pause after a non-empty read, so a busy stream is read in batches, not in a tight loop. */
+  readPaceMs?: number;
+  /** How long a queue stays hot (stream not read, its state re-read instead) before reading is tried again. */
+  hotMs?: number;
+  /** How often the heartbeats are read while someone watches the workers or the dashboard. */
+  workersPollMs?: number;
+  /** How much per-second throughput the console keeps for pages that open. */
+  throughputWindowMs?: number;
+  /** Least time between two resyncs caused by the stream (not by Redis coming back). */
+  resyncMinMs?: number;
 }
 
+/** How often a hot queue's state (counts, watched jobs, dashboard lists) is re-read. */
+const HOT_REFRESH_MS = 500;
+/** Dashboard lists: re-read at most this often, and only when events say they changed. */
+const ACTIVE_REFRESH_MS = 500;
+const FAILURES_REFRESH_MS = 1000;
+const TIMINGS_REFRESH_MS = 5000;
+
 /**
- * Reads the BullMQ event streams of every queue with ONE blocking connection
- * (XREAD over all streams), whatever the number of browsers, and turns them
- * into coalesced frames: per frame interval, each watched job that changed is
- * read once and sent to its room, and the counts of changed queues go out in
- * one frame to the dashboard and queue rooms.
+ * The console's one reader of BullMQ's event streams, and the coalescer of
+ * everything live.
+ *
+ * - ONE blocking connection reads every queue's stream (XREAD over all of
+ *   them) whatever the number of browsers; a new queue wakes it (CLIENT UNBLOCK).
+ * - Each frame interval (100 ms), per room: each watched job that changed is
+ *   read once and sent to its own room only; the counts of changed queues go
+ *   out in one frame to the dashboard and queue rooms. So ≤ 10 frames per
+ *   second per room whatever the job rate, and the Redis reads behind a frame
+ *   are made once for all the room's clients.
+ * - Throughput: once a second, the per-minute metrics counters BullMQ keeps
+ *   (`count`, one HGET per queue and outcome) give the completed and failed
+ *   jobs of that second, exactly, even when events were skipped or trimmed;
+ *   the last minutes stay in memory for pages that open.
+ * - Heartbeats are read every ~1.5 s, once per console, only while someone
+ *   watches the workers or the dashboard; changes go to the `workers` room.
+ * - A stream that outruns the reader (a full batch) makes its queue "hot" for
+ *   a second: its stream is not read, its state is re-read every 500 ms
+ *   instead, then reading resumes from the stream's end. Reading cost stays
+ *   bounded at any job rate and nothing shown goes stale. Clients are told to
+ *   resync when a queue turns hot, and when our position was trimmed from the
+ *   stream (a gap: XINFO STREAM's max-deleted-entry-id is past it).
  */
 export class EventRelay {
   private reader: Redis | undefined;
   /** CLIENT ID of the reader's connection, to CLIENT UNBLOCK it when the stream list changes. */
   private readerId: number | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
   private readonly lastIds = new Map<string, string>();
   private readonly dirtyJobs = new Map<string, { queue: string; id: string }>();
   private readonly dirtyQueues = new Set<string>();
+  /** Hot queue → when to try reading its stream again. */
+  private readonly hotUntil = new Map<string, number>();
+  /** Hot queue → when it last left hot mode (a queue that flips back within a few seconds does not cause another resync). */
+  private readonly hotLeft = new Map<string, number>();
+  private lastHotRefresh = 0;
+  /** Completed/failed events seen per queue since the last tick (throughput of queues whose workers record no metrics). */
+  private readonly tallies = new Map<string, { completed: number; failed: number }>();
+  private readonly counters = new CounterDeltas();
+  private readonly window: ThroughputWindow;
+  private pendingThroughput: ThroughputPoint[] = [];
+  private completedSinceTimings = true;
+  private activeDirty = true;
+  private failuresDirty = true;
+  private lastActiveRead = 0;
+  private lastFailuresRead = 0;
+  private lastTimingsRead = 0;
+  private lastActiveJson = '';
+  private lastFailuresJson = '';
+  private lastTimingsJson = '';
+  private lastWorkersJson = '';
+  private lastWorkerCounts = '';
+  private pendingWorkers: WorkersFrame | undefined;
+  private pendingWorkerCounts: DashboardDelta['workers'];
+  private polling = false;
+  private lastResync = 0;
+  /** A stream-caused resync to send with the next frame (instead of that frame: one frame per interval). */
+  private pendingResync: string | undefined;
+  /** When each stream was last checked for a trimmed gap. */
+  private readonly lastGapCheck = new Map<string, number>();
   private running = false;
   private timers: NodeJS.Timeout[] = [];
   private redisUp = true;
   private redisSince = Date.now();
   private flushing = false;
   private readonly frameMs: number;
+  private readonly readCount: number;
+  private readonly readPaceMs: number;
+  private readonly hotMs: number;
+  private readonly resyncMinMs: number;
 
   constructor(private readonly opts: RelayOptions) {
     this.frameMs = opts.frameMs ?? 100;
+    this.readCount = opts.readCount ?? 2000;
+    this.readPaceMs = opts.readPaceMs ?? 50;
+    this.hotMs = opts.hotMs ?? 1000;
+    this.resyncMinMs = opts.resyncMinMs ?? 5000;
+    this.window = new ThroughputWindow(opts.throughputWindowMs);
   }
 
   /** Current Redis health as the relay last saw it. */
@@ -57,9 +141,15 @@ export class EventRelay {
     return { v: 1 as const, redis: this.redisUp ? ('up' as const) : ('down' as const), since: this.redisSince };
   }
 
+  /** The per-second throughput of the last minutes, for a page's snapshot. */
+  throughput(): ThroughputSnapshot {
+    return this.window.snapshot();
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
+    setLiveRelay(this);
     this.reader = createRedis('blocking');
     const reader = this.reader;
     reader.on('ready', () => {
@@ -77,15 +167,19 @@ export class EventRelay {
     this.flushTimer = setTimeout(loop, this.frameMs);
     this.timers.push(setInterval(() => void this.discover(), this.opts.discoverMs ?? 5000));
     this.timers.push(setInterval(() => void this.checkHealth(), this.opts.healthMs ?? 2000));
+    this.timers.push(setInterval(() => void this.pollWorkers(), this.opts.workersPollMs ?? 1500));
+    this.scheduleTick();
     void this.checkHealth();
     void this.discover().then(() => this.readLoop());
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    clearLiveRelay(this);
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     clearTimeout(this.flushTimer);
+    clearTimeout(this.tickTimer);
     const r = this.reader;
     this.reader = undefined;
     // A quit would wait for the pending XREAD BLOCK; disconnect ends it now.
@@ -114,15 +208,36 @@ export class EventRelay {
     this.opts.logger[up ? 'info' : 'warn'](up ? 'Redis is back' : 'Redis unavailable', { error: s.error });
     this.opts.sink.emit(null, 'status', this.status());
     if (up) {
-      // Events may have been missed while away: everything watched is re-read.
-      for (const q of this.lastIds.keys()) this.dirtyQueues.add(q);
+      // Events may have been missed while away: everything watched is re-read, and pages re-read their snapshots.
+      this.markEverythingDirty();
+      this.lastWorkersJson = '';
+      this.lastWorkerCounts = '';
       this.opts.sink.emit(null, 'resync', { v: 1, reason: 'redis-reconnected' });
     }
   }
 
+  private markEverythingDirty(): void {
+    for (const q of this.lastIds.keys()) this.dirtyQueues.add(q);
+    this.activeDirty = this.failuresDirty = this.completedSinceTimings = true;
+    this.lastActiveJson = this.lastFailuresJson = this.lastTimingsJson = '';
+    for (const room of this.opts.sink.rooms?.() ?? []) {
+      const m = /^job:([^:]+):(.+)$/.exec(room);
+      if (m) this.dirtyJobs.set(`${m[1]}\u0000${m[2]}`, { queue: m[1]!, id: m[2]! });
+    }
+  }
+
+  /** A stream-caused resync, at most once per `resyncMinMs`; it goes out as the next frame. */
+  private resync(reason: string): void {
+    const now = Date.now();
+    if (now - this.lastResync < this.resyncMinMs) return;
+    this.lastResync = now;
+    this.opts.logger.info('asking pages to resync', { reason });
+    this.pendingResync = reason;
+  }
+
   private async discover(): Promise<void> {
     try {
-      const names = await discoverQueues();
+      const names = await discoverQueues({ maxAgeMs: 'auto' });
       const fresh = names.filter((n) => !this.lastIds.has(n));
       if (fresh.length === 0) return;
       const redis = getRedis();
@@ -132,28 +247,36 @@ export class EventRelay {
         this.lastIds.set(q, last[0]?.[0] ?? '0-0');
         this.dirtyQueues.add(q);
       }
-      // Wake the blocked XREAD so the next one includes the new streams. (A reconnect
-      // would not: ioredis re-sends the pending command with the old stream list.)
-      if (this.readerId !== undefined) await redis.client('UNBLOCK', this.readerId);
+      this.activeDirty = this.failuresDirty = true;
+      await this.unblockReader();
     } catch (err) {
       this.opts.logger.debug('queue discovery failed', { error: (err as Error).message });
     }
   }
 
+  /** Wake the blocked XREAD so the next one reads the new list of streams. (A reconnect would not: ioredis re-sends the pending command.) */
+  private async unblockReader(): Promise<void> {
+    if (this.readerId !== undefined) await getRedis().client('UNBLOCK', this.readerId);
+  }
+
   private async readLoop(): Promise<void> {
     const prefix = env().CELERITY_PREFIX;
     while (this.running) {
-      const queues = [...this.lastIds.keys()];
+      await this.leaveHot();
+      const now = Date.now();
+      const queues = [...this.lastIds.keys()].filter((q) => !this.hotUntil.has(q));
       if (queues.length === 0 || !this.reader) {
-        await sleep(500);
+        await sleep(this.hotUntil.size ? Math.max(10, Math.min(...this.hotUntil.values()) - now) : 500);
         continue;
       }
+      // While some queue is hot, block only until it may be read again.
+      const block = this.hotUntil.size ? Math.max(10, Math.min(2000, Math.min(...this.hotUntil.values()) - now)) : 2000;
       try {
         const reply = (await this.reader.xread(
           'COUNT',
-          5000,
+          this.readCount,
           'BLOCK',
-          2000,
+          block,
           'STREAMS',
           ...queues.map((q) => bullKey(q, 'events', prefix)),
           ...queues.map((q) => this.lastIds.get(q)!),
@@ -161,14 +284,19 @@ export class EventRelay {
         if (!reply) continue;
         for (const [key, entries] of reply) {
           const queue = key.slice(prefix.length + 1, -':events'.length);
-          const last = entries[entries.length - 1];
-          if (last) this.lastIds.set(queue, last[0]);
-          if (entries.length > 0) this.dirtyQueues.add(queue);
-          for (const [, fields] of entries) {
-            const jobId = field(fields, 'jobId');
-            if (jobId) this.dirtyJobs.set(`${queue}\u0000${jobId}`, { queue, id: jobId });
+          const before = this.lastIds.get(queue) ?? '0-0';
+          this.take(queue, entries);
+          if (entries.length >= this.readCount) await this.goHot(queue, before);
+          else if (entries.length > 0 && Date.now() - (this.lastGapCheck.get(queue) ?? 0) >= 1000) {
+            // A queue whose stream is capped short (BullMQ's streams.events.maxLen) can be trimmed past us without a full batch.
+            if (await this.trimmedPast(queue, before)) {
+              this.markQueueDirty(queue);
+              this.opts.logger.warn('event stream trimmed past the reader: resync', { queue, position: before });
+              this.resync('stream-gap');
+            }
           }
         }
+        if (reply.some(([, entries]) => entries.length > 0)) await sleep(this.readPaceMs);
       } catch (err) {
         if (!this.running) return;
         // Disconnected on purpose (new stream) or Redis away: ioredis reconnects; wait a little.
@@ -178,11 +306,179 @@ export class EventRelay {
     }
   }
 
+  /** Note what a batch of stream entries changed. Job rooms are looked up now: jobs nobody watches are not even kept. */
+  private take(queue: string, entries: [string, string[]][]): void {
+    const last = entries[entries.length - 1];
+    if (!last) return;
+    this.lastIds.set(queue, last[0]);
+    this.dirtyQueues.add(queue);
+    this.activeDirty = true;
+    const { sink } = this.opts;
+    let tally = this.tallies.get(queue);
+    for (const [, fields] of entries) {
+      const event = field(fields, 'event');
+      if (event === 'completed' || event === 'failed') {
+        if (!tally) this.tallies.set(queue, (tally = { completed: 0, failed: 0 }));
+        tally[event]++;
+      }
+      if (event === 'failed' || event === 'removed' || event === 'cleaned') this.failuresDirty = true;
+      const jobId = field(fields, 'jobId');
+      if (jobId && sink.roomSize(rooms.job(queue, jobId)) > 0) this.dirtyJobs.set(`${queue}\u0000${jobId}`, { queue, id: jobId });
+    }
+  }
+
+  /** The stream outran the reader: stop reading it for a while and re-read its state instead. */
+  private async goHot(queue: string, before: string): Promise<void> {
+    const now = Date.now();
+    const wasHot = now - (this.hotLeft.get(queue) ?? -Infinity) < 5 * this.hotMs;
+    this.hotUntil.set(queue, now + this.hotMs);
+    this.lastHotRefresh = 0;
+    if (await this.trimmedPast(queue, before)) {
+      this.opts.logger.warn('event stream trimmed past the reader: resync', { queue, position: before });
+      this.resync('stream-gap');
+    } else if (!wasHot) {
+      this.opts.logger.info('event stream outruns the reader: the queue is hot, its state is re-read instead', { queue });
+      this.resync('reader-behind');
+    }
+  }
+
+  /**
+   * Whether entries after `position` were trimmed from the stream (so we never
+   * read them): XINFO STREAM's max-deleted-entry-id is past it (Redis < 7: the
+   * oldest entry left is).
+   */
+  private async trimmedPast(queue: string, position: string): Promise<boolean> {
+    this.lastGapCheck.set(queue, Date.now());
+    if (position === '0-0') return false;
+    try {
+      const info = (await getRedis().xinfo('STREAM', bullKey(queue, 'events'))) as unknown[];
+      const maxDeleted = infoField(info, 'max-deleted-entry-id');
+      if (typeof maxDeleted === 'string') return compareIds(maxDeleted, position) > 0;
+      const first = infoField(info, 'first-entry') as [string, string[]] | null | undefined;
+      return Boolean(first && compareIds(first[0], position) > 0);
+    } catch (err) {
+      this.opts.logger.debug('XINFO STREAM failed', { queue, error: (err as Error).message });
+      return false;
+    }
+  }
+
+  /** Queues whose hot time is over are read again, from their stream's current end. */
+  private async leaveHot(): Promise<void> {
+    const now = Date.now();
+    for (const [queue, until] of this.hotUntil) {
+      if (until > now) continue;
+      try {
+        const last = await getRedis().xrevrange(bullKey(queue, 'events'), '+', '-', 'COUNT', 1);
+        if (last[0]) this.lastIds.set(queue, last[0][0]);
+        this.hotUntil.delete(queue);
+        this.hotLeft.set(queue, now);
+        // What happened since the last refresh is re-read once more.
+        this.markQueueDirty(queue);
+      } catch {
+        return; // Redis away: try again on the next pass
+      }
+    }
+  }
+
+  private markQueueDirty(queue: string): void {
+    this.dirtyQueues.add(queue);
+    this.activeDirty = this.failuresDirty = this.completedSinceTimings = true;
+    const head = `job:${queue}:`;
+    for (const room of this.opts.sink.rooms?.() ?? []) {
+      if (room.startsWith(head)) {
+        const id = room.slice(head.length);
+        this.dirtyJobs.set(`${queue}\u0000${id}`, { queue, id });
+      }
+    }
+  }
+
+  /** Once a second, just after the second ends: the completed and failed jobs of that second. */
+  private scheduleTick(): void {
+    const now = Date.now();
+    const next = Math.floor(now / 1000) * 1000 + 1000;
+    this.tickTimer = setTimeout(() => {
+      void this.tick(next - 1000).finally(() => this.running && this.scheduleTick());
+    }, next - now + 5);
+  }
+
+  private async tick(second: number): Promise<void> {
+    const queues = [...this.lastIds.keys()];
+    if (queues.length === 0 || !this.redisUp) return;
+    try {
+      const pipe = getRedis().pipeline();
+      for (const q of queues) {
+        pipe.hget(bullKey(q, 'metrics:completed'), 'count');
+        pipe.hget(bullKey(q, 'metrics:failed'), 'count');
+      }
+      const replies = (await pipe.exec()) ?? [];
+      let completed = 0;
+      let failed = 0;
+      queues.forEach((q, i) => {
+        const tally = this.tallies.get(q) ?? { completed: 0, failed: 0 };
+        (['completed', 'failed'] as const).forEach((kind, k) => {
+          const [err, raw] = replies[i * 2 + k] ?? [];
+          const hasMetrics = !err && raw !== null && raw !== undefined;
+          // A missing counter is zero (its hash appears with the first job that finishes).
+          const d = this.counters.delta(`${q}\u0000${kind}`, hasMetrics ? Number(raw) : 0);
+          // Workers that record no metrics (plain BullMQ without `metrics`): the events seen are counted instead.
+          const n = hasMetrics ? (d ?? 0) : tally[kind];
+          if (kind === 'completed') completed += n;
+          else failed += n;
+        });
+      });
+      this.tallies.clear();
+      const point = this.window.record(second, completed, failed);
+      if (point && (completed > 0 || failed > 0)) {
+        this.pendingThroughput.push(point);
+        if (completed > 0) this.completedSinceTimings = true;
+      }
+    } catch (err) {
+      this.opts.logger.debug('throughput tick failed', { error: (err as Error).message });
+    }
+  }
+
+  /** Read the heartbeats, once for every viewer, only while someone watches; changes go out with the next frame. */
+  private async pollWorkers(): Promise<void> {
+    const { sink } = this.opts;
+    if (this.polling || !this.redisUp || (sink.roomSize(rooms.workers) === 0 && sink.roomSize(rooms.dashboard) === 0)) return;
+    this.polling = true;
+    try {
+      const dto = toWorkersDto(await readHeartbeats(getRedis()));
+      const json = JSON.stringify([dto.alive, dto.lost]);
+      if (json !== this.lastWorkersJson) {
+        this.lastWorkersJson = json;
+        this.pendingWorkers = { v: 1, ...dto };
+      }
+      const counts = { alive: dto.alive.length, lost: dto.lost.length };
+      const countsJson = JSON.stringify(counts);
+      if (countsJson !== this.lastWorkerCounts) {
+        this.lastWorkerCounts = countsJson;
+        this.pendingWorkerCounts = counts;
+      }
+    } catch (err) {
+      this.opts.logger.debug('heartbeat poll failed', { error: (err as Error).message });
+    } finally {
+      this.polling = false;
+    }
+  }
+
   private async flush(): Promise<void> {
     if (this.flushing || !this.redisUp) return;
     this.flushing = true;
     const { sink } = this.opts;
     try {
+      if (this.pendingResync) {
+        // This interval's frame is the resync: pages re-read everything, the rest waits for the next frame.
+        sink.emit(null, 'resync', { v: 1, reason: this.pendingResync });
+        this.pendingResync = undefined;
+        return;
+      }
+      const now = Date.now();
+      if (this.hotUntil.size && now - this.lastHotRefresh >= HOT_REFRESH_MS) {
+        this.lastHotRefresh = now;
+        for (const q of this.hotUntil.keys()) this.markQueueDirty(q);
+      }
+
       const jobs = [...this.dirtyJobs.values()];
       this.dirtyJobs.clear();
       for (const { queue, id } of jobs) {
@@ -195,28 +491,99 @@ export class EventRelay {
           else throw err;
         }
       }
+
+      if (this.pendingWorkers) {
+        if (sink.roomSize(rooms.workers) > 0) sink.emit(rooms.workers, 'workers', this.pendingWorkers);
+        this.pendingWorkers = undefined;
+      }
+
+      const watchingDashboard = sink.roomSize(rooms.dashboard) > 0;
       const queues = [...this.dirtyQueues];
       this.dirtyQueues.clear();
-      const watched = queues.filter((q) => sink.roomSize(rooms.dashboard) > 0 || sink.roomSize(rooms.queue(q)) > 0);
-      if (watched.length === 0) return;
+      const watched = queues.filter((q) => watchingDashboard || sink.roomSize(rooms.queue(q)) > 0);
       const counts: Record<string, QueueCounts> = {};
       for (const q of watched) counts[q] = await getQueueCounts(q);
-      const frame = { v: 1 as const, queues: counts, at: Date.now() };
-      if (sink.roomSize(rooms.dashboard) > 0) sink.emit(rooms.dashboard, 'counts', frame);
+      const at = Date.now();
       for (const q of watched) {
-        if (sink.roomSize(rooms.queue(q)) > 0) sink.emit(rooms.queue(q), 'counts', { ...frame, queues: { [q]: counts[q]! } });
+        if (sink.roomSize(rooms.queue(q)) > 0) sink.emit(rooms.queue(q), 'counts', { v: 1, queues: { [q]: counts[q]! }, at });
       }
+      if (!watchingDashboard) {
+        // Nobody to tell; the window keeps the seconds for pages that open later.
+        this.pendingThroughput = [];
+        this.pendingWorkerCounts = undefined;
+        return;
+      }
+      const dashboard = await this.dashboardDelta(now);
+      if (watched.length > 0 || dashboard) sink.emit(rooms.dashboard, 'counts', { v: 1, queues: counts, at, ...(dashboard ? { dashboard } : {}) });
     } catch (err) {
       this.opts.logger.debug('flush failed', { error: (err as Error).message });
     } finally {
       this.flushing = false;
     }
   }
+
+  /** The dashboard's live figures that changed since the last frame (undefined: none). Each list is re-read at most every 0.5–5 s. */
+  private async dashboardDelta(now: number): Promise<DashboardDelta | undefined> {
+    const delta: DashboardDelta = {};
+    const queues = [...this.lastIds.keys()];
+    if (this.pendingThroughput.length) delta.throughput = this.pendingThroughput.splice(0);
+    if (this.pendingWorkerCounts) {
+      delta.workers = this.pendingWorkerCounts;
+      this.pendingWorkerCounts = undefined;
+    }
+    if (this.activeDirty && now - this.lastActiveRead >= ACTIVE_REFRESH_MS) {
+      this.activeDirty = false;
+      this.lastActiveRead = now;
+      const active = await readActiveJobs(queues);
+      const json = JSON.stringify(active);
+      if (json !== this.lastActiveJson) {
+        this.lastActiveJson = json;
+        delta.active = active;
+      }
+    }
+    if (this.failuresDirty && now - this.lastFailuresRead >= FAILURES_REFRESH_MS) {
+      this.failuresDirty = false;
+      this.lastFailuresRead = now;
+      const failures = await readLatestFailures(queues);
+      const json = JSON.stringify(failures);
+      if (json !== this.lastFailuresJson) {
+        this.lastFailuresJson = json;
+        delta.failures = failures;
+      }
+    }
+    if (this.completedSinceTimings && now - this.lastTimingsRead >= TIMINGS_REFRESH_MS) {
+      this.completedSinceTimings = false;
+      this.lastTimingsRead = now;
+      const timings = await readTaskTimings(queues);
+      const json = JSON.stringify(timings.tasks);
+      if (json !== this.lastTimingsJson) {
+        this.lastTimingsJson = json;
+        delta.timings = timings;
+      }
+    }
+    return Object.keys(delta).length ? delta : undefined;
+  }
 }
 
 function field(fields: string[], name: string): string | undefined {
   for (let i = 0; i < fields.length - 1; i += 2) if (fields[i] === name) return fields[i + 1];
   return undefined;
+}
+
+/** A field of XINFO STREAM's flat reply. */
+function infoField(info: unknown[], name: string): unknown {
+  for (let i = 0; i < info.length - 1; i += 2) if (info[i] === name) return info[i + 1];
+  return undefined;
+}
+
+/** Compare two stream ids (`ms-seq`). */
+export function compareIds(a: string, b: string): number {
+  const [am, as = '0'] = a.split('-');
+  const [bm, bs = '0'] = b.split('-');
+  const d = BigInt(am!) - BigInt(bm!);
+  if (d !== 0n) return d > 0n ? 1 : -1;
+  const s = BigInt(as) - BigInt(bs);
+  return s === 0n ? 0 : s > 0n ? 1 : -1;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

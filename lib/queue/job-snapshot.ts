@@ -15,6 +15,13 @@ import { luaScript } from './lua-script';
 /** Stored values longer than this (bytes) are shown truncated, with a download of the whole. */
 export const PREVIEW_BYTES = 256 * 1024;
 
+/**
+ * How much of a truncated value the page gets: its first 64 KB. More text
+ * than that is not read by anyone on a screen, and it keeps the page light
+ * (a 2 MB result makes a page of ~150 KB of HTML, not 550 KB).
+ */
+export const TRUNCATED_PREVIEW_BYTES = 64 * 1024;
+
 /** Children of a flow job listed per kind (the counts are exact). */
 export const CHILDREN_SAMPLE = 50;
 
@@ -28,6 +35,7 @@ local id = ARGV[1]
 local limit = tonumber(ARGV[2])
 local q = ARGV[3]
 local sample = tonumber(ARGV[4])
+local previewLen = tonumber(ARGV[5])
 local rcall = redis.call
 if rcall('EXISTS', jobKey) == 0 then return false end
 local raw = rcall('HGETALL', jobKey)
@@ -35,7 +43,7 @@ local fields = {}
 for i = 1, #raw, 2 do
   local v = raw[i + 1]
   local n = #v
-  if n > limit then v = string.sub(v, 1, limit) end
+  if n > limit then v = string.sub(v, 1, previewLen) end
   fields[#fields + 1] = raw[i]
   fields[#fields + 1] = v
   fields[#fields + 1] = n
@@ -122,13 +130,22 @@ export function parseJobKey(key: string, prefix = env().CELERITY_PREFIX): ChildR
   return { queue: null, id: key, key };
 }
 
-/** Read one job (null when it does not exist). */
-export async function readJobSnapshot(redis: Redis, queue: string, id: string, previewBytes = PREVIEW_BYTES): Promise<JobSnapshot | null> {
+/**
+ * Read one job (null when it does not exist). Fields over `previewBytes` come
+ * back as their first `truncatedPreviewBytes` (and their full size).
+ */
+export async function readJobSnapshot(
+  redis: Redis,
+  queue: string,
+  id: string,
+  previewBytes = PREVIEW_BYTES,
+  truncatedPreviewBytes = Math.min(TRUNCATED_PREVIEW_BYTES, previewBytes),
+): Promise<JobSnapshot | null> {
   const prefix = env().CELERITY_PREFIX;
   const reply = (await SCRIPT.run(
     redis,
     [`${prefix}:${queue}:${id}`, celerityKeys(prefix).reruns(queue, id)],
-    [id, previewBytes, `${prefix}:${queue}:`, CHILDREN_SAMPLE],
+    [id, previewBytes, `${prefix}:${queue}:`, CHILDREN_SAMPLE, truncatedPreviewBytes],
   )) as Reply;
   if (!reply) return null;
   const [flat, state, logCount, counts, pending, processed, ignored, failed, rerunCount, rerunIds] = reply;

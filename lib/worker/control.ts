@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Redis } from 'ioredis';
 import { celerityKeys } from '../keys';
 import { createRedis } from '../redis';
+import { GatewayTimeoutError, NotFoundError } from '../errors';
+import { readHeartbeat } from './heartbeat';
 
 /**
  * Commands the console sends to workers over Redis pub/sub. Every worker
@@ -97,4 +99,23 @@ function safeJson(s: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Console side, for the API: send a command to a live worker and return its
+ * acknowledgement. NotFoundError when no live worker has that id;
+ * GatewayTimeoutError when it did not answer within `timeoutMs`; an
+ * acknowledgement that says it could not (`ok: false`) is returned as is.
+ */
+export async function commandWorker(redis: Redis, command: WithoutRequestId<WorkerCommand>, timeoutMs = 3000): Promise<SentCommand & { ack: ControlAck }> {
+  if (!(await readHeartbeat(redis, command.workerId))) throw new NotFoundError(`No live worker "${command.workerId}"`);
+  const sent = await sendWorkerCommand(redis, command, timeoutMs);
+  if (!sent.ack) {
+    throw new GatewayTimeoutError(
+      sent.delivered === 0
+        ? `No worker is listening on the control channel: "${command.workerId}" did not get the ${command.type} request`
+        : `Worker "${command.workerId}" did not acknowledge the ${command.type} request within ${timeoutMs / 1000} s`,
+    );
+  }
+  return { ...sent, ack: sent.ack };
 }

@@ -53,6 +53,11 @@ export async function readHeartbeats(redis: Redis): Promise<{ alive: Heartbeat[]
   return { alive, lost };
 }
 
+/** One worker's live heartbeat; null when it has none (stopped, lost or never existed). */
+export async function readHeartbeat(redis: Redis, id: string): Promise<Heartbeat | null> {
+  return parse(await redis.get(celerityKeys().worker(id)));
+}
+
 function parse(json: string | null | undefined): Heartbeat | null {
   if (!json) return null;
   try {

@@ -87,11 +87,16 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   let concurrency = opts.concurrency;
   // Declared before the control channel opens: a command may arrive while start-up still runs.
   let stopping: Promise<void> | undefined;
-  let self: RunningWorker | undefined;
+  const handle: { self?: RunningWorker } = {};
 
   const runKey = (queue: string, jobId: string) => `${queue}\u0000${jobId}`;
 
   const processor = (queue: string) => async (job: Job, token?: string, signal?: AbortSignal) => {
+    if (state === 'paused') {
+      // Fetched in the instant of a remote pause (a blocking fetch already under way): hand it back untouched.
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
     const task: AnyTask | undefined = registry.get(job.name);
     if (!task) throw new UnrecoverableError(`Unknown task "${job.name}": no worker on queue "${queue}" defines it`);
     const parsed = task.schema.safeParse(job.data ?? {});
@@ -242,12 +247,18 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       concurrency,
       at: Date.now(),
     });
-    if (stopping && msg.type !== 'shutdown') return answer(false, 'the worker is shutting down');
+    if (state === 'stopping') {
+      // Already on its way out: a second shutdown changes nothing (and must not look like a second signal).
+      return msg.type === 'shutdown' ? answer(true) : answer(false, 'the worker is shutting down');
+    }
     switch (msg.type) {
       case 'pause':
         // Stop fetching now; jobs already running finish (not awaited: the console waits for this answer).
-        await Promise.all(workers.map(({ worker }) => worker.pause(true)));
         state = 'paused';
+        await Promise.all(workers.map(({ worker }) => worker.pause(true)));
+        // A fetch blocked on an empty queue would still take the next job that arrives: wake it now, while
+        // there is nothing to take (a marker is how BullMQ itself wakes workers). One that slips through is handed back above.
+        await Promise.all(workers.map(({ queue }) => command.zadd(bullKey(queue, 'marker'), 0, '0')));
         logger.info('paused from the console: taking no new jobs', { running: running.size });
         break;
       case 'resume':
@@ -266,7 +277,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
         // Answer first: the stop below waits for running jobs, and the console waits for this answer.
         setImmediate(() => {
           if (opts.onShutdownRequested) opts.onShutdownRequested();
-          else void self?.stop();
+          else void handle.self?.stop();
         });
         break;
     }
@@ -299,7 +310,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   await Promise.all(workers.map(({ worker }) => worker.waitUntilReady()));
   logger.info('worker ready', { id, queues, tasks: tasks.map((t) => t.name), concurrency: opts.concurrency });
 
-  self = {
+  const self: RunningWorker = {
     id,
     queues,
     state: () => state,
@@ -327,5 +338,6 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       return stopping;
     },
   };
+  handle.self = self;
   return self;
 }

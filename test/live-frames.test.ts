@@ -1,0 +1,134 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { env } from '../lib/env';
+import { createRedis, closeRedis } from '../lib/redis';
+import { createLogger } from '../lib/logger';
+import { closeQueues } from '../lib/queue/queue-registry';
+import { JOB_STATES, type QueueCounts } from '../lib/data/queue-states';
+import { createRegistry } from '../lib/registry/task-registry';
+import { startWorker, type RunningWorker } from '../lib/worker/start-worker';
+import { rooms, type CountsFrame, type JobFrame } from '../lib/events/contract';
+import { hello, sleep } from '../worker/tasks/demo-tasks';
+import { uniqueName, waitFor } from './helpers';
+import { connectClient, maxInWindow, startLiveConsole, type LiveClient, type LiveConsole } from './live-harness';
+
+/**
+ * The live pipeline end to end, minus the browser: real BullMQ streams, the
+ * relay, a real Socket.IO server and real socket.io-client clients.
+ */
+const prefix = env().CELERITY_PREFIX;
+const redis = createRedis('command');
+const logger = createLogger('live-frames', 'error');
+
+let live: LiveConsole | undefined;
+let worker: RunningWorker | undefined;
+const clients: LiveClient[] = [];
+const queues: Queue[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await live?.close();
+  await worker?.stop();
+  live = undefined;
+  worker = undefined;
+  await Promise.all(queues.splice(0).map((q) => q.close()));
+});
+
+afterAll(async () => {
+  await closeQueues();
+  await closeRedis();
+  await redis.quit();
+});
+
+async function realCounts(q: Queue): Promise<QueueCounts> {
+  const raw = await q.getJobCounts(...JOB_STATES);
+  return Object.fromEntries(JOB_STATES.map((s) => [s, raw[s] ?? 0])) as QueueCounts;
+}
+
+/** A queue that exists (a first job), a console that reads its stream, and a client in `rooms`. */
+async function setUp(name: string, joinRooms: string[]): Promise<{ q: Queue; client: LiveClient }> {
+  const q = new Queue(name, { connection: redis, prefix });
+  queues.push(q);
+  await q.add('hello', {}, { jobId: 'first' });
+  live = await startLiveConsole({ discoverMs: 200 });
+  await waitFor('the relay to read the new queue', () => live!.relay.positions().has(name), Boolean);
+  const client = await connectClient(live.url);
+  clients.push(client);
+  for (const r of joinRooms) await client.join(r);
+  return { q, client };
+}
+
+describe('live frames through Socket.IO', () => {
+  it('5,000 events in one second reach a dashboard client as at most 10 frames a second, with exact final counts and throughput', async () => {
+    const name = uniqueName('burst');
+    const { q, client } = await setUp(name, [rooms.dashboard]);
+    const joinedAt = Date.now();
+
+    await q.addBulk(Array.from({ length: 5000 }, () => ({ name: 'hello', data: {} })));
+    // The burst really was 5,000+ events within one second of the stream.
+    const entries = await redis.xrange(`${prefix}:${name}:events`, joinedAt, '+');
+    const firstMs = Number(entries[0]![0].split('-')[0]);
+    const inFirstSecond = entries.filter(([id]) => Number(id.split('-')[0]) < firstMs + 1000).length;
+    expect(inFirstSecond).toBeGreaterThanOrEqual(5000);
+
+    // Then a worker runs them all: thousands more events (active, completed) while the client watches.
+    worker = await startWorker({
+      registry: createRegistry([{ ...hello, queue: name }]),
+      logger,
+      concurrency: 50,
+      heartbeatMs: 1000,
+      shutdownTimeoutMs: 2000,
+      version: 'test',
+    });
+    await waitFor('all 5,001 jobs to complete', () => q.getJobCounts('completed'), (c) => c.completed === 5001, 30_000);
+    const expected = await realCounts(q);
+
+    const frames = () => client.received.filter((r) => r.event === 'counts').map((r) => r.payload as CountsFrame);
+    await waitFor(
+      'a frame with the final counts',
+      () => frames().filter((f) => f.queues[name]).at(-1)?.queues[name],
+      (c) => JSON.stringify(c) === JSON.stringify(expected),
+    );
+    // Throughput comes as per-second points, each second sent once: their sum is every job completed while watching.
+    const throughput = () => frames().flatMap((f) => f.dashboard?.throughput ?? []);
+    const sum = () => throughput().reduce((n, p) => n + p.completed, 0);
+    await waitFor('the throughput seconds to add up to 5,001', sum, (n) => n >= 5001);
+    const upTo = live!.relay.throughput().upTo;
+    await waitFor('two more seconds recorded', () => live!.relay.throughput().upTo, (t) => t >= upTo + 2000);
+    expect(sum()).toBe(5001);
+    expect(new Set(throughput().map((p) => p.t)).size).toBe(throughput().length);
+
+    // Every event the client got after joining (counts frames, and a resync if the burst outran the reader): ≤ 10 in any second.
+    const times = client.received.filter((r) => r.at >= joinedAt && r.event !== 'status').map((r) => r.at);
+    expect(times.length).toBeGreaterThan(3);
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(10);
+    // Coalesced: ~15,000 events, a few dozen frames.
+    expect(times.length).toBeLessThan(200);
+    // Only the dashboard's own frames: no job frames (nobody watches a job).
+    expect(client.received.filter((r) => r.event === 'job')).toEqual([]);
+  });
+
+  it("sends a job's frames only to the clients watching that job", async () => {
+    const name = uniqueName('jobroom');
+    const { q, client: watcher } = await setUp(name, []);
+    const bystander = await connectClient(live!.url);
+    clients.push(bystander);
+    await bystander.join(rooms.dashboard);
+    await watcher.join(rooms.job(name, 'watched'));
+    worker = await startWorker({
+      registry: createRegistry([{ ...sleep, queue: name }, { ...hello, queue: name }]),
+      logger,
+      concurrency: 2,
+      heartbeatMs: 1000,
+      shutdownTimeoutMs: 2000,
+      version: 'test',
+    });
+    await q.add('sleep', { ms: 200 }, { jobId: 'watched' });
+    await q.add('sleep', { ms: 200 }, { jobId: 'other' });
+    const jobFrames = () => watcher.received.filter((r) => r.event === 'job').map((r) => r.payload as JobFrame);
+    await waitFor('the watched job to be shown completed', () => jobFrames().at(-1)?.job?.state, (s) => s === 'completed');
+    await waitFor('the other job to complete', () => q.getJobState('other'), (s) => s === 'completed');
+    expect(jobFrames().every((f) => f.id === 'watched' && f.queue === name)).toBe(true);
+    expect(bystander.received.filter((r) => r.event === 'job')).toEqual([]);
+  });
+});

@@ -1,0 +1,100 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server as SocketServer } from 'socket.io';
+import { io as connect, type Socket } from 'socket.io-client';
+import { EventRelay, type RelayOptions } from '../lib/events/event-relay';
+import { roomSchema, type ClientToServer, type ServerToClient } from '../lib/events/contract';
+import { createLogger } from '../lib/logger';
+
+/**
+ * The console's live half without Next: an HTTP server with Socket.IO and an
+ * EventRelay wired the way server.ts wires them (rooms checked against the
+ * contract, the relay's sink backed by Socket.IO rooms). Lets tests run real
+ * clients against it, in this process or as a child process (fixtures/live-console.ts).
+ */
+export interface LiveConsole {
+  url: string;
+  relay: EventRelay;
+  close(): Promise<void>;
+}
+
+export async function startLiveConsole(relayOptions: Partial<Omit<RelayOptions, 'sink'>> = {}): Promise<LiveConsole> {
+  const server = http.createServer((_req, res) => res.writeHead(404).end());
+  const io = new SocketServer<ClientToServer, ServerToClient>(server, { serveClient: false });
+  const relay = new EventRelay({
+    logger: createLogger('live-console', 'error'),
+    ...relayOptions,
+    sink: {
+      emit: (room, event, payload) => {
+        const target = room === null ? io : io.to(room);
+        (target.emit as (ev: string, p: unknown) => boolean)(event, payload);
+      },
+      roomSize: (room) => io.sockets.adapter.rooms.get(room)?.size ?? 0,
+      rooms: () => io.sockets.adapter.rooms.keys(),
+    },
+  });
+  io.on('connection', (socket) => {
+    socket.emit('status', relay.status());
+    socket.on('subscribe', (room, ack) => {
+      const parsed = roomSchema.safeParse(room);
+      if (!parsed.success) return ack?.({ ok: false, error: 'unknown room' });
+      void socket.join(parsed.data);
+      ack?.({ ok: true });
+    });
+    socket.on('unsubscribe', (room) => {
+      if (typeof room === 'string') void socket.leave(room);
+    });
+  });
+  relay.start();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    relay,
+    async close() {
+      await relay.stop();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}
+
+export type Received = { at: number; event: keyof ServerToClient; payload: unknown };
+
+/** A real Socket.IO client that joins rooms and records every event it receives, with the time it arrived. */
+export interface LiveClient {
+  socket: Socket<ServerToClient, ClientToServer>;
+  received: Received[];
+  join(room: string): Promise<void>;
+  close(): void;
+}
+
+export async function connectClient(url: string): Promise<LiveClient> {
+  const socket: Socket<ServerToClient, ClientToServer> = connect(url, { transports: ['websocket'], forceNew: true });
+  const received: Received[] = [];
+  socket.onAny((event: keyof ServerToClient, payload: unknown) => received.push({ at: Date.now(), event, payload }));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return {
+    socket,
+    received,
+    join: (room) =>
+      new Promise<void>((resolve, reject) =>
+        socket.emit('subscribe', room, (r) => (r.ok ? resolve() : reject(new Error(r.error ?? 'subscribe refused')))),
+      ),
+    close: () => void socket.close(),
+  };
+}
+
+/** The most events within any window of `ms` (half-open: [t, t + ms)). */
+export function maxInWindow(times: number[], ms: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; j < sorted.length; j++) {
+    while (sorted[j]! - sorted[i]! >= ms) i++;
+    best = Math.max(best, j - i + 1);
+  }
+  return best;
+}

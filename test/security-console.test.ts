@@ -1,0 +1,150 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startRedisServer, type RunningRedis } from '@/lib/redis-server';
+import { ROOT, runTs, waitFor, type Proc } from './helpers';
+import { ensureConsoleBuild, parsePrometheus, type PromSample } from './security-support';
+
+/**
+ * The console as a process (server.ts, production build) against a Redis this
+ * file starts itself, so it can stop and restart it on the same port:
+ *  - binding: no accounts and HOST=0.0.0.0 → refuses to start, saying why;
+ *  - /metrics parses as Prometheus text and its counters move when jobs finish;
+ *  - Redis stopped → /api/health 503 and pages say "Redis unavailable" →
+ *    Redis started again → 200, without restarting the console.
+ */
+
+/** Variables of the test process that must not leak into the children. */
+const clean = { CELERITY_USERS: '', CELERITY_USERS_FILE: '', CELERITY_INSECURE: '0' };
+
+describe('binding without accounts', () => {
+  it('HOST=0.0.0.0 and no users → the console refuses to start with a clear message', async () => {
+    const p = runTs('server.ts', [], { ...clean, HOST: '0.0.0.0', PORT: String(await freePort()) });
+    const code = await p.exited;
+    expect(code).not.toBe(0);
+    expect(p.output()).toMatch(/Refusing to listen on 0\.0\.0\.0 without accounts/);
+    expect(p.output()).toMatch(/CELERITY_USERS/);
+    expect(p.output()).not.toMatch(/CELERITY_READY/);
+  });
+
+  it('a bad account list → refuses to start, naming the variable and the entry', async () => {
+    const p = runTs('server.ts', [], { ...clean, CELERITY_USERS: 'alice:admin:not-a-hash', PORT: String(await freePort()) });
+    expect(await p.exited).not.toBe(0);
+    expect(p.output()).toMatch(/CELERITY_USERS entry 1: hash must be a scrypt/);
+  });
+});
+
+describe('a running console', () => {
+  let dir: string;
+  let redis: RunningRedis;
+  let consoleProc: Proc;
+  let worker: Proc;
+  let base: string;
+  const prefix = `sec${process.pid}`;
+
+  beforeAll(async () => {
+    await ensureConsoleBuild(ROOT);
+    dir = mkdtempSync(path.join(os.tmpdir(), 'celerity-sec-console-'));
+    redis = await startRedisServer({ port: await freePort(), dir, appendonly: false });
+    const env = { ...clean, NODE_ENV: 'production', HOST: '127.0.0.1', REDIS_URL: redis.url, CELERITY_PREFIX: prefix, CELERITY_LOG_LEVEL: 'warn', CELERITY_HEARTBEAT_MS: '500' };
+    consoleProc = runTs('server.ts', [], { ...env, PORT: String(await freePort()) });
+    worker = runTs('worker/main.ts', [], { ...env, CELERITY_LOG_LEVEL: 'info' });
+    base = /CELERITY_READY (\S+)/.exec(await consoleProc.waitForOutput(/CELERITY_READY \S+/, 60_000))![1]!;
+    await worker.waitForOutput(/worker ready/, 60_000);
+  }, 600_000);
+
+  afterAll(async () => {
+    for (const p of [worker, consoleProc]) {
+      if (p && p.child.exitCode === null) {
+        p.child.kill('SIGTERM');
+        const t = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
+        await p.exited;
+        clearTimeout(t);
+      }
+    }
+    await redis?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  async function scrape(): Promise<PromSample[]> {
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    return parsePrometheus(await res.text()).samples;
+  }
+
+  const value = (samples: PromSample[], name: string, labels: Record<string, string> = {}) =>
+    samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((a, s) => a + s.value, 0);
+
+  async function run(task: string, args: Record<string, unknown>): Promise<void> {
+    const res = await fetch(`${base}/api/v1/tasks/${task}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ args }) });
+    expect(res.status, await res.clone().text()).toBe(201);
+  }
+
+  it('shows the no-accounts banner on every page', async () => {
+    const html = await (await fetch(`${base}/queues`)).text();
+    expect(html).toMatch(/No accounts configured/);
+  });
+
+  it('/metrics is valid Prometheus text, and its counters move when jobs complete and fail', async () => {
+    const first = await scrape();
+    expect(value(first, 'celerity_redis_up')).toBe(1);
+    expect(value(first, 'celerity_workers_alive')).toBe(1);
+    expect(value(first, 'celerity_event_relay_running')).toBe(1);
+    const completed0 = value(first, 'celerity_queue_completed_total', { queue: 'default' });
+    const failed0 = value(first, 'celerity_queue_failed_total', { queue: 'default' });
+    const addCount0 = value(first, 'celerity_job_duration_seconds_count', { queue: 'default', task: 'add', outcome: 'completed' });
+
+    for (let i = 0; i < 3; i++) await run('add', { a: i, b: 1 });
+    await run('fail', { message: 'on purpose' });
+
+    const after = await waitFor(
+      'the counters to move',
+      scrape,
+      (s) => value(s, 'celerity_queue_completed_total', { queue: 'default' }) >= completed0 + 3 && value(s, 'celerity_queue_failed_total', { queue: 'default' }) >= failed0 + 1,
+      20_000,
+    );
+    expect(value(after, 'celerity_queue_completed_total', { queue: 'default' })).toBe(completed0 + 3);
+    expect(value(after, 'celerity_job_duration_seconds_count', { queue: 'default', task: 'add', outcome: 'completed' })).toBe(addCount0 + 3);
+    expect(value(after, 'celerity_job_duration_seconds_count', { queue: 'default', task: 'fail', outcome: 'failed' })).toBeGreaterThanOrEqual(1);
+    // Every add finished within a second: all three sit in the buckets up to le="1".
+    expect(value(after, 'celerity_job_duration_seconds_bucket', { queue: 'default', task: 'add', outcome: 'completed', le: '1' })).toBe(addCount0 + 3);
+    expect(value(after, 'celerity_worker_processed_total')).toBeGreaterThanOrEqual(3);
+    const counts = after.filter((s) => s.name === 'celerity_queue_jobs' && s.labels.queue === 'default').map((s) => s.labels.state);
+    expect(counts).toEqual(expect.arrayContaining(['waiting', 'active', 'completed', 'failed', 'delayed']));
+    // The relay is caught up (no event waits for longer than a few seconds).
+    expect(value(after, 'celerity_event_pipeline_lag_seconds', { queue: 'default' })).toBeLessThan(5);
+    // A second scrape never counts the same job twice.
+    expect(value(await scrape(), 'celerity_job_duration_seconds_count', { queue: 'default', task: 'add', outcome: 'completed' })).toBe(addCount0 + 3);
+  }, 60_000);
+
+  it('Redis stopped → health 503 and pages say so; Redis back → 200, same console process', async () => {
+    const pid = consoleProc.child.pid;
+    expect((await fetch(`${base}/api/health`)).status).toBe(200);
+    await redis.stop();
+
+    const down = await waitFor('health to report 503', () => fetch(`${base}/api/health`), (r) => r.status === 503, 20_000);
+    expect(down.headers.get('retry-after')).toBe('5');
+    expect(((await down.json()) as { redis: string }).redis).toBe('down');
+    const api = await fetch(`${base}/api/v1/queues`);
+    expect(api.status).toBe(503);
+    expect(api.headers.get('retry-after')).toBe('5');
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe('unavailable');
+    const page = await fetch(`${base}/queues`);
+    expect(await page.text()).toMatch(/Redis unavailable/);
+    const metrics = await fetch(`${base}/metrics`);
+    expect(parsePrometheus(await metrics.text()).samples.find((s) => s.name === 'celerity_redis_up')?.value).toBe(0);
+
+    // Same port, same data directory: Redis "comes back".
+    redis = await startRedisServer({ port: redis.port, dir, appendonly: false });
+    const up = await waitFor('health to report 200 again', () => fetch(`${base}/api/health`), (r) => r.status === 200, 30_000);
+    expect(((await up.json()) as { redis: string }).redis).toBe('up');
+    expect((await fetch(`${base}/api/v1/queues`)).status).toBe(200);
+    expect(await (await fetch(`${base}/queues`)).text()).not.toMatch(/Redis unavailable/);
+    // Nothing crashed: the console is the process it was.
+    expect(consoleProc.child.exitCode).toBeNull();
+    expect(consoleProc.child.pid).toBe(pid);
+    expect(consoleProc.output()).not.toMatch(/Unhandled|uncaught/i);
+  }, 90_000);
+});

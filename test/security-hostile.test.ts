@@ -1,0 +1,384 @@
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// Accounts for this file (alice admin, bob viewer), before anything reads the environment.
+vi.hoisted(() => {
+  process.env.CELERITY_USERS =
+    'alice:admin:scrypt$16384$8$1$SX_In1gbmApBI9pOp0YSkw$xjRkETFFPVOv6qNlRSttm_hYMpQ5i4pwZseJEfdeWeM,bob:viewer:scrypt$16384$8$1$MhrpH90QXQhUWgdUuOiu4A$mHu74p1jv61uZQvFSLcZB245vJcc9hXJ0Sp2WXEcQQY';
+});
+
+import { Queue } from 'bullmq';
+import { z } from 'zod';
+import { env } from '@/lib/env';
+import { closeRedis, getRedis } from '@/lib/redis';
+import { closeQueues } from '@/lib/queue/queue-registry';
+import { publishCatalogue } from '@/lib/registry/catalogue';
+import { defineTask } from '@/lib/registry/define-task';
+import { login } from '@/lib/auth/login';
+import { createToken } from '@/lib/auth/api-tokens';
+import { SESSION_COOKIE } from '@/lib/auth/request-auth';
+import { CSRF_COOKIE } from '@/lib/http/csrf';
+import { ADMIN, VIEWER, redisSnapshot } from './security-support';
+import { ROOT } from './helpers';
+
+/**
+ * Hostile input against every API route, in-process: the route modules of
+ * app/api/v1 (found on disk, so a new route is covered without editing this
+ * file) called with crafted Requests, accounts configured. Every refused case
+ * must leave Redis as it was: the test compares a fingerprint of every key
+ * before and after, except sessions, the audit log, failed-login counters and
+ * token "last used" times, which change on purpose (security-support.ts AUTH_KEY).
+ */
+
+const ORIGIN = 'http://127.0.0.1:5555';
+const QUEUE = 'sec-q';
+const TASK = 'sec-add';
+
+type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+interface Route {
+  /** e.g. /api/v1/queues/[queue]/jobs/[id]/[action] */
+  pattern: string;
+  methods: Record<string, Handler>;
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function routeFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) return routeFiles(p);
+    return name === 'route.ts' ? [p] : [];
+  });
+}
+
+async function loadRoutes(): Promise<Route[]> {
+  const files = [...routeFiles(path.join(ROOT, 'app/api/v1')), path.join(ROOT, 'app/metrics/route.ts'), path.join(ROOT, 'app/api/auth/session/route.ts')];
+  const routes: Route[] = [];
+  for (const f of files) {
+    const mod = (await import(f)) as Record<string, unknown>;
+    const methods: Record<string, Handler> = {};
+    for (const m of METHODS) if (typeof mod[m] === 'function') methods[m] = mod[m] as Handler;
+    routes.push({ pattern: '/' + path.relative(path.join(ROOT, 'app'), path.dirname(f)).split(path.sep).join('/'), methods });
+  }
+  return routes;
+}
+
+/** Concrete parameters for a route pattern: real queue, job and task where they exist. */
+function paramsFor(pattern: string, over: Record<string, string> = {}): Record<string, string> {
+  const p: Record<string, string> = {};
+  for (const [, name] of pattern.matchAll(/\[(\w+)\]/g)) {
+    if (name === 'queue') p.queue = QUEUE;
+    else if (name === 'id') p.id = '1';
+    else if (name === 'name') p.name = pattern.includes('/tasks/') ? TASK : 'no-such-schedule';
+    else if (name === 'action') p.action = pattern.includes('/jobs/') ? 'retry' : 'pause';
+    else p[name!] = 'x';
+  }
+  return { ...p, ...over };
+}
+
+function urlFor(pattern: string, params: Record<string, string>): string {
+  // A lone surrogate cannot be percent-encoded; the handler gets the parameter itself anyway.
+  const enc = (v: string) => {
+    try {
+      return encodeURIComponent(v);
+    } catch {
+      return '%ED%A0%80';
+    }
+  };
+  return ORIGIN + pattern.replace(/\[(\w+)\]/g, (_, n: string) => enc(params[n]!));
+}
+
+interface Caller {
+  /** Extra headers: cookie + CSRF header for a session, Authorization for a token. */
+  headers: Record<string, string>;
+}
+
+interface CallOptions {
+  params?: Record<string, string>;
+  body?: BodyInit | null;
+  headers?: Record<string, string>;
+}
+
+async function call(route: Route, method: string, who: Caller, o: CallOptions = {}): Promise<Response> {
+  const params = paramsFor(route.pattern, o.params);
+  const hasBody = o.body !== undefined && o.body !== null;
+  const headers: Record<string, string> = {
+    host: '127.0.0.1:5555',
+    ...(WRITES.has(method) ? { origin: ORIGIN } : {}),
+    ...(hasBody ? { 'content-type': 'application/json' } : {}),
+    ...(typeof o.body === 'string' ? { 'content-length': String(Buffer.byteLength(o.body)) } : {}),
+    ...who.headers,
+    ...o.headers,
+  };
+  const req = new Request(urlFor(route.pattern, params), { method, headers, body: hasBody ? o.body : undefined, duplex: 'half' } as RequestInit);
+  return route.methods[method]!(req, { params: Promise.resolve(params) });
+}
+
+async function errorOf(res: Response): Promise<{ code: string; message: string; field?: string }> {
+  return ((await res.json()) as { error: { code: string; message: string; field?: string } }).error;
+}
+
+const redis = getRedis();
+const prefix = env().CELERITY_PREFIX;
+let routes: Route[];
+const nobody: Caller = { headers: {} };
+let admin: Caller;
+let viewer: Caller;
+let readToken: Caller;
+let writeToken: Caller;
+let adminSession: { id: string; csrf: string };
+let before: Map<string, string>;
+const statuses: { what: string; status: number }[] = [];
+
+/** A route by pattern (fails loudly if it moved). */
+function route(pattern: string): Route {
+  const r = routes.find((x) => x.pattern === pattern);
+  if (!r) throw new Error(`no route ${pattern}`);
+  return r;
+}
+
+beforeAll(async () => {
+  routes = await loadRoutes();
+  // Something real to refuse to touch: a task in the catalogue, a queue with a failed job.
+  const task = defineTask({ name: TASK, description: 'adds', queue: QUEUE, schema: z.object({ a: z.number(), b: z.number() }), handler: ({ a, b }) => a + b });
+  await publishCatalogue(redis, [task], 'security-hostile');
+  const q = new Queue(QUEUE, { connection: redis, prefix });
+  // The queue's first job: id 1.
+  expect((await q.add(TASK, { a: 1, b: 2 })).id).toBe('1');
+  await q.close();
+
+  const a = await login(redis, { username: ADMIN.name, password: ADMIN.password }, { ip: 't', path: '/' });
+  adminSession = { id: a.sessionId, csrf: a.session.csrf };
+  admin = { headers: { cookie: `${SESSION_COOKIE}=${a.sessionId}; ${CSRF_COOKIE}=${a.session.csrf}`, 'x-csrf-token': a.session.csrf } };
+  const v = await login(redis, { username: VIEWER.name, password: VIEWER.password }, { ip: 't', path: '/' });
+  viewer = { headers: { cookie: `${SESSION_COOKIE}=${v.sessionId}; ${CSRF_COOKIE}=${v.session.csrf}`, 'x-csrf-token': v.session.csrf } };
+  readToken = { headers: { authorization: `Bearer ${(await createToken(redis, { name: 'r', scope: 'read' }, 'alice')).token}` } };
+  writeToken = { headers: { authorization: `Bearer ${(await createToken(redis, { name: 'w', scope: 'write' }, 'alice')).token}` } };
+
+  // Warm-up: every read once (lazy structures, if any, are created now, not inside the measured window).
+  for (const r of routes) if (r.methods.GET) await call(r, 'GET', admin);
+  before = await redisSnapshot(redis, prefix);
+});
+
+afterAll(async () => {
+  await closeQueues();
+  await closeRedis();
+});
+
+async function expectStatus(what: string, res: Promise<Response>, status: number): Promise<Response> {
+  const r = await res;
+  statuses.push({ what, status: r.status });
+  expect(r.status, what).toBe(status);
+  return r;
+}
+
+describe('access with accounts configured', () => {
+  it('finds the routes on disk (so new ones are covered)', () => {
+    expect(routes.length).toBeGreaterThanOrEqual(20);
+    expect(routes.map((r) => r.pattern)).toContain('/api/v1/queues/[queue]/jobs/[id]/[action]');
+  });
+
+  it('every route and method without a session or token → 401', async () => {
+    for (const r of routes) {
+      for (const m of Object.keys(r.methods)) {
+        const res = await expectStatus(`${m} ${r.pattern}`, call(r, m, nobody, { body: WRITES.has(m) ? '{}' : undefined }), 401);
+        expect((await errorOf(res)).code).toBe('unauthorized');
+        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      }
+    }
+  });
+
+  it('a wrong, malformed or revoked token → 401, even with a valid session cookie next to it', async () => {
+    const r = route('/api/v1/queues');
+    for (const auth of ['Bearer cel_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'Bearer nonsense', 'Basic YWxpY2U6YWRtaW4tc2VjcmV0LTE=']) {
+      await expectStatus(auth, call(r, 'GET', { headers: { ...admin.headers, authorization: auth } }), 401);
+    }
+  });
+
+  it('an expired session → 401 with a message that says so', async () => {
+    const r = route('/api/v1/queues');
+    const res = await expectStatus('expired', call(r, 'GET', { headers: { cookie: `${SESSION_COOKIE}=${'x'.repeat(43)}` } }), 401);
+    expect((await errorOf(res)).message).toMatch(/expired/i);
+  });
+
+  it('a viewer or a read token doing any write → 403; reading works', async () => {
+    for (const [who, caller] of [
+      ['viewer', viewer],
+      ['read token', readToken],
+    ] as const) {
+      for (const r of routes) {
+        for (const m of Object.keys(r.methods)) {
+          const res = call(r, m, caller, { body: WRITES.has(m) ? '{}' : undefined });
+          if (WRITES.has(m) || r.pattern.includes('/tokens')) {
+            const out = await expectStatus(`${who} ${m} ${r.pattern}`, res, 403);
+            expect((await errorOf(out)).code).toBe('forbidden');
+          } else {
+            expect([401, 403], `${who} ${m} ${r.pattern}`).not.toContain((await res).status);
+          }
+        }
+      }
+    }
+  });
+
+  it('a write token cannot manage tokens (no token minting tokens)', async () => {
+    await expectStatus('list', call(route('/api/v1/tokens'), 'GET', writeToken), 403);
+    await expectStatus('create', call(route('/api/v1/tokens'), 'POST', writeToken, { body: JSON.stringify({ name: 'more', scope: 'write' }) }), 403);
+  });
+
+  it('an admin request from another origin, or without the session-bound CSRF token → 403', async () => {
+    const pause = route('/api/v1/queues/[queue]/[action]');
+    const cases: [string, Record<string, string>][] = [
+      ['cross-origin', { origin: 'https://evil.example' }],
+      ['cross-site fetch metadata', { 'sec-fetch-site': 'cross-site' }],
+      ['opaque origin', { origin: 'null' }],
+      ['no CSRF header', { 'x-csrf-token': '' }],
+      ['double-submit cookie that is not the session token', { cookie: `${SESSION_COOKIE}=${adminSession.id}; ${CSRF_COOKIE}=planted`, 'x-csrf-token': 'planted' }],
+      // A classic cross-site form post: urlencoded body, the site's cookies, another Origin.
+      ['cross-site form post', { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': '' }],
+    ];
+    for (const [what, headers] of cases) {
+      const res = await expectStatus(what, call(pause, 'POST', admin, { headers, body: 'confirm=1' }), 403);
+      expect((await errorOf(res)).code).toBe('forbidden');
+    }
+  });
+});
+
+describe('hostile bodies (an admin, everything else right)', () => {
+  const bodyRoutes = () =>
+    [
+      { r: route('/api/v1/tasks/[name]/runs'), m: 'POST' },
+      { r: route('/api/v1/schedules'), m: 'POST' },
+      { r: route('/api/v1/schedules/[name]'), m: 'PUT', params: { name: 'no-such-schedule' } },
+      { r: route('/api/v1/queues/[queue]/jobs'), m: 'POST' },
+      { r: route('/api/v1/queues/[queue]/jobs/[id]/[action]'), m: 'POST', params: { action: 'priority' } },
+      { r: route('/api/v1/queues/[queue]/[action]'), m: 'POST', params: { action: 'clean' } },
+      { r: route('/api/v1/tokens'), m: 'POST' },
+    ] as { r: Route; m: string; params?: Record<string, string> }[];
+
+  it('malformed JSON → 400 naming the body', async () => {
+    for (const { r, m, params } of bodyRoutes()) {
+      for (const bad of ['{"a":', 'nope', '{"a":1}}', "{'a':1}"]) {
+        const res = await expectStatus(`${m} ${r.pattern} ${bad}`, call(r, m, admin, { params, body: bad }), 400);
+        expect((await errorOf(res)).field).toBe('body');
+      }
+    }
+  });
+
+  it('a 10 MB body → 413, declared or streamed without a length', async () => {
+    const tenMB = 10 * 1024 * 1024;
+    for (const { r, m, params } of bodyRoutes()) {
+      const declared = await expectStatus(`${m} ${r.pattern} declared`, call(r, m, admin, { params, body: `"${'x'.repeat(tenMB)}"` }), 413);
+      expect((await errorOf(declared)).code).toBe('payload_too_large');
+      let sent = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (sent >= tenMB) return c.close();
+          sent += 65536;
+          c.enqueue(new Uint8Array(65536).fill(0x20));
+        },
+      });
+      const streamed = await call(r, m, admin, { params, body: stream });
+      statuses.push({ what: `${m} ${r.pattern} streamed`, status: streamed.status });
+      // The action routes read a body only when Content-Length says there is one; they ignore
+      // (never read) a chunked one and refuse the empty body instead.
+      expect(r.pattern.endsWith('[action]') ? [400, 413] : [413], `${m} ${r.pattern} streamed`).toContain(streamed.status);
+      // It stopped reading soon after the limit instead of buffering 10 MB.
+      expect(sent).toBeLessThan(3 * 1024 * 1024);
+    }
+  });
+
+  it('invalid UTF-8 → 400', async () => {
+    for (const { r, m, params } of bodyRoutes()) {
+      const res = await expectStatus(`${m} ${r.pattern}`, call(r, m, admin, { params, body: new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: { 'content-length': '10' } }), 400);
+      expect((await errorOf(res)).message).toMatch(/UTF-8/);
+    }
+  });
+
+  it('__proto__ keys → 400; constructor / prototype keys are harmless; nothing is polluted', async () => {
+    const protoBodies = [
+      '{"__proto__":{"polluted":"yes"}}',
+      '{"args":{"__proto__":{"polluted":"yes"}},"options":{}}',
+      '{"name":"x","data":{"a":{"__proto__":{"polluted":"yes"}}}}',
+    ];
+    for (const { r, m, params } of bodyRoutes()) {
+      for (const b of protoBodies) {
+        const res = await expectStatus(`${m} ${r.pattern} ${b}`, call(r, m, admin, { params, body: b }), 400);
+        expect((await errorOf(res)).message).toMatch(/__proto__/);
+      }
+      const harmless = '{"constructor":{"prototype":{"polluted":"yes"}},"args":{"constructor":{"prototype":{"polluted":"yes"}}}}';
+      const res = await call(r, m, admin, { params, body: harmless });
+      statuses.push({ what: `${m} ${r.pattern} constructor`, status: res.status });
+      // Refused by the schema (unknown keys, wrong shape) or before it (no such schedule): never accepted, never a 5xx.
+      expect([400, 404], `${m} ${r.pattern} constructor`).toContain(res.status);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+    expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('polluted');
+  });
+
+  it('wrong types → 400 naming the field', async () => {
+    const cases: [Route, string, string, string, Record<string, string>?][] = [
+      [route('/api/v1/tasks/[name]/runs'), 'POST', '{"args":{"a":"one","b":2}}', 'args.a'],
+      [route('/api/v1/tasks/[name]/runs'), 'POST', '{"args":{"a":1,"b":2},"options":{"attempts":"many"}}', 'options.attempts'],
+      [route('/api/v1/tasks/[name]/runs'), 'POST', '[]', ''],
+      [route('/api/v1/schedules'), 'POST', '{"name":5,"task":"t","trigger":{"type":"interval","every":5,"unit":"seconds"}}', 'name'],
+      [route('/api/v1/queues/[queue]/jobs'), 'POST', '{"name":["x"]}', 'name'],
+      [route('/api/v1/queues/[queue]/jobs/[id]/[action]'), 'POST', '{"priority":"high"}', 'priority', { action: 'priority' }],
+      [route('/api/v1/queues/[queue]/[action]'), 'POST', '{"state":"completed","olderThanMs":"old"}', 'olderThanMs', { action: 'clean' }],
+      [route('/api/v1/tokens'), 'POST', '{"name":true,"scope":"read"}', 'name'],
+    ];
+    for (const [r, m, body, field, params] of cases) {
+      const res = await expectStatus(`${m} ${r.pattern} ${body}`, call(r, m, admin, { params, body }), 400);
+      const e = await errorOf(res);
+      expect(e.code).toBe('invalid');
+      if (field) expect(e.field, body).toBe(field);
+    }
+  });
+
+  it('10,000-character names → 400, in the path and in bodies', async () => {
+    const long = 'n'.repeat(10_000);
+    const pathCases: [Route, string, Record<string, string>, string][] = [
+      [route('/api/v1/queues/[queue]'), 'GET', { queue: long }, 'queue'],
+      [route('/api/v1/queues/[queue]/[action]'), 'POST', { queue: long, action: 'pause' }, 'queue'],
+      [route('/api/v1/queues/[queue]/jobs/[id]/[action]'), 'POST', { id: long, action: 'retry' }, 'id'],
+      [route('/api/v1/tasks/[name]/runs'), 'POST', { name: long }, 'name'],
+      [route('/api/v1/schedules/[name]'), 'DELETE', { name: long }, 'name'],
+    ];
+    for (const [r, m, params, field] of pathCases) {
+      const res = await expectStatus(`${m} ${r.pattern} long ${field}`, call(r, m, admin, { params, body: m === 'GET' ? undefined : '{}' }), 400);
+      expect((await errorOf(res)).field).toBe(field);
+    }
+    const bodyCases: [Route, string, string][] = [
+      [route('/api/v1/schedules'), JSON.stringify({ name: long, task: TASK, trigger: { type: 'interval', every: 5, unit: 'seconds' } }), 'name'],
+      [route('/api/v1/queues/[queue]/jobs'), JSON.stringify({ name: long }), 'name'],
+      [route('/api/v1/tokens'), JSON.stringify({ name: long, scope: 'read' }), 'name'],
+    ];
+    for (const [r, body, field] of bodyCases) {
+      const res = await expectStatus(`POST ${r.pattern} long ${field}`, call(r, 'POST', admin, { body }), 400);
+      expect((await errorOf(res)).field).toBe(field);
+    }
+  });
+
+  it('names that are not valid UTF-8 in the path → 400', async () => {
+    // What a percent-decoder makes of %FF (U+FFFD) and of %ED%A0%80 (a lone surrogate).
+    for (const bad of ['q\uFFFD', 'q\uD800']) {
+      const res = await expectStatus(`queue ${JSON.stringify(bad)}`, call(route('/api/v1/queues/[queue]'), 'GET', admin, { params: { queue: bad } }), 400);
+      expect((await errorOf(res)).message).toMatch(/UTF-8/);
+    }
+  });
+});
+
+describe('afterwards', () => {
+  it('no case answered 5xx', () => {
+    expect(statuses.length).toBeGreaterThan(100);
+    expect(statuses.filter((s) => s.status >= 500)).toEqual([]);
+  });
+
+  it('Redis is exactly as before every case (except sessions, audit, throttle and token-usage keys, by design)', async () => {
+    const after = await redisSnapshot(redis, prefix);
+    expect(before.size).toBeGreaterThan(5);
+    expect(Object.fromEntries(after)).toEqual(Object.fromEntries(before));
+  });
+});
