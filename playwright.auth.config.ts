@@ -11,7 +11,8 @@ export default defineConfig({
   ...base,
   testDir: 'e2e/auth',
   testIgnore: [],
-  outputDir: 'test-results/auth',
+  // Not under test-results/: a main-suite run empties that directory when it starts.
+  outputDir: 'test-results-auth',
   globalSetup: './e2e/auth/global-setup.ts',
   globalTeardown: './e2e/auth/global-teardown.ts',
   use: {

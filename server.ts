@@ -150,7 +150,8 @@ async function main(): Promise<void> {
   const socketAuth = authOn
     ? setInterval(() => {
         for (const socket of io.sockets.sockets.values()) {
-          void resolvePrincipal(nodeHeaders(socket.request)).then(
+          // touch: false — an open tab is not activity; only requests renew a session.
+          void resolvePrincipal(nodeHeaders(socket.request), undefined, { touch: false }).then(
             (r) => !r.principal && socket.disconnect(true),
             () => {},
           );

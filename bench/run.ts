@@ -1,6 +1,7 @@
 import { writeSection } from './support';
 import { benchSchedules } from './schedules';
 import { benchQueues } from './queues';
+import { benchLive } from './live';
 
 /**
  * `npm run bench [-- name…]`: run the benchmarks (all, or the named ones) and
@@ -10,6 +11,7 @@ import { benchQueues } from './queues';
 const benches: Record<string, () => Promise<string>> = {
   schedules: benchSchedules,
   queues: benchQueues,
+  live: benchLive,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startRedisServer, type RunningRedis } from '@/lib/redis-server';
 import { ROOT, runTs, waitFor, type Proc } from './helpers';
-import { ensureConsoleBuild, parsePrometheus, type PromSample } from './security-support';
+import { ADMIN, ensureConsoleBuild, parsePrometheus, USERS_ENV, type PromSample } from './security-support';
 
 /**
  * The console as a process (server.ts, production build) against a Redis this
@@ -39,8 +39,11 @@ describe('a running console', () => {
   let dir: string;
   let redis: RunningRedis;
   let consoleProc: Proc;
+  /** A second console on the same Redis, with accounts: it needs Redis to recognise anyone. */
+  let authConsole: Proc;
   let worker: Proc;
   let base: string;
+  let authBase: string;
   const prefix = `sec${process.pid}`;
 
   beforeAll(async () => {
@@ -49,13 +52,15 @@ describe('a running console', () => {
     redis = await startRedisServer({ port: await freePort(), dir, appendonly: false });
     const env = { ...clean, NODE_ENV: 'production', HOST: '127.0.0.1', REDIS_URL: redis.url, CELERITY_PREFIX: prefix, CELERITY_LOG_LEVEL: 'warn', CELERITY_HEARTBEAT_MS: '500' };
     consoleProc = runTs('server.ts', [], { ...env, PORT: String(await freePort()) });
+    authConsole = runTs('server.ts', [], { ...env, CELERITY_USERS: USERS_ENV, PORT: String(await freePort()) });
     worker = runTs('worker/main.ts', [], { ...env, CELERITY_LOG_LEVEL: 'info' });
     base = /CELERITY_READY (\S+)/.exec(await consoleProc.waitForOutput(/CELERITY_READY \S+/, 60_000))![1]!;
+    authBase = /CELERITY_READY (\S+)/.exec(await authConsole.waitForOutput(/CELERITY_READY \S+/, 60_000))![1]!;
     await worker.waitForOutput(/worker ready/, 60_000);
   }, 600_000);
 
   afterAll(async () => {
-    for (const p of [worker, consoleProc]) {
+    for (const p of [worker, consoleProc, authConsole]) {
       if (p && p.child.exitCode === null) {
         p.child.kill('SIGTERM');
         const t = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
@@ -102,7 +107,11 @@ describe('a running console', () => {
     const after = await waitFor(
       'the counters to move',
       scrape,
-      (s) => value(s, 'celerity_queue_completed_total', { queue: 'default' }) >= completed0 + 3 && value(s, 'celerity_queue_failed_total', { queue: 'default' }) >= failed0 + 1,
+      (s) =>
+        value(s, 'celerity_queue_completed_total', { queue: 'default' }) >= completed0 + 3 &&
+        value(s, 'celerity_queue_failed_total', { queue: 'default' }) >= failed0 + 1 &&
+        // The worker's own counters arrive with its next heartbeat.
+        value(s, 'celerity_worker_processed_total') >= 3,
       20_000,
     );
     expect(value(after, 'celerity_queue_completed_total', { queue: 'default' })).toBe(completed0 + 3);
@@ -119,9 +128,17 @@ describe('a running console', () => {
     expect(value(await scrape(), 'celerity_job_duration_seconds_count', { queue: 'default', task: 'add', outcome: 'completed' })).toBe(addCount0 + 3);
   }, 60_000);
 
+  async function signIn(): Promise<string> {
+    const res = await fetch(`${authBase}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: ADMIN.name, password: ADMIN.password }) });
+    expect(res.status).toBe(200);
+    return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  }
+
   it('Redis stopped → health 503 and pages say so; Redis back → 200, same console process', async () => {
     const pid = consoleProc.child.pid;
     expect((await fetch(`${base}/api/health`)).status).toBe(200);
+    const cookie = await signIn();
+    expect((await fetch(`${authBase}/queues`, { headers: { cookie } })).status).toBe(200);
     await redis.stop();
 
     const down = await waitFor('health to report 503', () => fetch(`${base}/api/health`), (r) => r.status === 503, 20_000);
@@ -135,6 +152,14 @@ describe('a running console', () => {
     expect(await page.text()).toMatch(/Redis unavailable/);
     const metrics = await fetch(`${base}/metrics`);
     expect(parsePrometheus(await metrics.text()).samples.find((s) => s.name === 'celerity_redis_up')?.value).toBe(0);
+    // With accounts, sessions cannot be checked without Redis: a clear 503, not a login loop or a crash.
+    const authPage = await fetch(`${authBase}/queues`, { headers: { cookie }, redirect: 'manual' });
+    expect(authPage.status).toBe(503);
+    expect(authPage.headers.get('retry-after')).toBe('5');
+    expect(await authPage.text()).toMatch(/Redis unavailable/);
+    const authApi = await fetch(`${authBase}/api/v1/queues`, { headers: { cookie } });
+    expect(authApi.status).toBe(503);
+    expect(((await authApi.json()) as { error: { code: string } }).error.code).toBe('unavailable');
 
     // Same port, same data directory: Redis "comes back".
     redis = await startRedisServer({ port: redis.port, dir, appendonly: false });
@@ -142,7 +167,10 @@ describe('a running console', () => {
     expect(((await up.json()) as { redis: string }).redis).toBe('up');
     expect((await fetch(`${base}/api/v1/queues`)).status).toBe(200);
     expect(await (await fetch(`${base}/queues`)).text()).not.toMatch(/Redis unavailable/);
-    // Nothing crashed: the console is the process it was.
+    // The session survived the outage (it lives in Redis, which kept its data).
+    expect((await fetch(`${authBase}/queues`, { headers: { cookie } })).status).toBe(200);
+    // Nothing crashed: the consoles are the processes they were.
+    expect(authConsole.child.exitCode).toBeNull();
     expect(consoleProc.child.exitCode).toBeNull();
     expect(consoleProc.child.pid).toBe(pid);
     expect(consoleProc.output()).not.toMatch(/Unhandled|uncaught/i);

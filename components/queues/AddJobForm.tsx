@@ -5,6 +5,7 @@ import { useRouter } from 'next/navigation';
 import { api, ApiError, seg } from '../api';
 import { Button } from '../ui/Button';
 import { Field, inputClass } from '../ui/Field';
+import { useCanWrite } from '../auth/SessionProvider';
 
 /**
  * Add a job to a queue: Celerity's tasks on this queue through their
@@ -18,6 +19,8 @@ export function AddJobForm({ queue, tasks }: { queue: string; tasks: string[] })
   const [data, setData] = useState('{}');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
+  // Viewers cannot add jobs (the server would refuse with 403 anyway).
+  const canWrite = useCanWrite();
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -39,6 +42,8 @@ export function AddJobForm({ queue, tasks }: { queue: string; tasks: string[] })
       else setErrors({ form: err instanceof Error ? err.message : 'The job could not be added' });
     }
   }
+
+  if (!canWrite) return null;
 
   return (
     <section aria-label="Add a job" className="space-y-3">

@@ -4,6 +4,7 @@ import type { WorkerDTO } from '@/lib/data/worker-dto';
 import type { ControlAck } from '@/lib/worker/control';
 import { api, ApiError, seg } from '../api';
 import { Button } from '../ui/Button';
+import { useCanWrite } from '../auth/SessionProvider';
 
 export type ControlOutcome = { workerId: string; ok: boolean; message: string };
 
@@ -45,6 +46,9 @@ export function WorkerControls({ worker, onOutcome }: { worker: WorkerDTO; onOut
   };
   const n = Number(concurrency);
   const validConcurrency = Number.isInteger(n) && n >= 1 && n <= 1000;
+  // Viewers get no controls (the server would refuse them with 403 anyway).
+  const canWrite = useCanWrite();
+  if (!canWrite) return null;
   return (
     <div role="group" aria-label={`Control ${worker.id}`} className="flex flex-wrap items-center gap-2">
       {worker.state === 'paused' ? (

@@ -14,7 +14,7 @@ import { ADMIN_USER, AUTH_E2E_VARS, VIEWER_USER } from './auth-env';
  * (NEXT_DIST_DIR, rebuilt only when stale — shared with the main suite), a
  * redis-server on a free port, a console WITH accounts (CELERITY_USERS: an
  * admin and a viewer with random passwords) and one worker, under a fresh
- * prefix. Logs go to test-results/e2e-auth-services/.
+ * prefix. Logs go to test-results-auth/services/.
  */
 interface Services {
   dir: string;
@@ -38,7 +38,7 @@ export async function stopAuthServices(): Promise<void> {
 
 export default async function globalSetup(config: FullConfig): Promise<void> {
   const root = config.configFile ? path.dirname(config.configFile) : process.cwd();
-  const logDir = path.join(root, 'test-results', 'e2e-auth-services');
+  const logDir = path.join(root, 'test-results-auth', 'services');
   mkdirSync(logDir, { recursive: true });
 
   if (process.env.CELERITY_E2E_SKIP_BUILD === '1' && existsSync(path.join(root, distDir(), 'BUILD_ID'))) {

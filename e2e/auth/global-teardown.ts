@@ -1,6 +1,6 @@
 import { stopAuthServices } from './global-setup';
 
-/** Stop the worker (it drains), the console and Redis; logs stay in test-results/e2e-auth-services/. */
+/** Stop the worker (it drains), the console and Redis; logs stay in test-results-auth/services/. */
 export default async function globalTeardown(): Promise<void> {
   await stopAuthServices();
 }

@@ -91,6 +91,7 @@ const ACTIONS: { method: string; path: RegExp; action: string; target: (p: strin
   { method: 'PATCH', path: /^\/api\/v1\/schedules\/([^/]+)$/, action: 'schedule.update', target: (p) => p[0]! },
   { method: 'DELETE', path: /^\/api\/v1\/schedules\/([^/]+)$/, action: 'schedule.delete', target: (p) => p[0]! },
   { method: 'POST', path: /^\/api\/v1\/schedules\/([^/]+)\/runs$/, action: 'schedule.run', target: (p) => p[0]! },
+  { method: 'POST', path: /^\/api\/v1\/workers\/([^/]+)\/([^/]+)$/, action: 'worker.$2', target: (p) => p[0]! },
   { method: 'POST', path: /^\/api\/v1\/tokens$/, action: 'token.create', target: () => '' },
   { method: 'DELETE', path: /^\/api\/v1\/tokens\/([^/]+)$/, action: 'token.revoke', target: (p) => p[0]! },
   { method: 'POST', path: /^\/api\/auth\/logout$/, action: 'logout', target: () => '' },

@@ -61,11 +61,11 @@ export function bearerToken(h: HeaderSource): string | undefined {
 }
 
 /**
- * Authenticate a request. Reads Redis (and renews the session's expiry) when
- * accounts are configured or a token is presented; throws on Redis errors
- * (the callers answer 503).
+ * Authenticate a request. Reads Redis (and renews the session's expiry unless
+ * `touch: false`) when accounts are configured or a token is presented; throws
+ * on Redis errors (the callers answer 503).
  */
-export async function resolvePrincipal(h: HeaderSource, redis: Redis = getRedis()): Promise<Resolution> {
+export async function resolvePrincipal(h: HeaderSource, redis: Redis = getRedis(), opts: { touch?: boolean } = {}): Promise<Resolution> {
   const bearer = bearerToken(h);
   if (bearer !== undefined) {
     // A token is checked even when the console is open: a script must learn its token is wrong.
@@ -75,7 +75,7 @@ export async function resolvePrincipal(h: HeaderSource, redis: Redis = getRedis(
   if (!authEnabled()) return { principal: { kind: 'open' } };
   const id = readCookie(h.get('cookie'), SESSION_COOKIE);
   if (!id) return { principal: null, reason: 'none' };
-  const session = await readSession(redis, id);
+  const session = await readSession(redis, id, opts.touch ?? true);
   if (!session) return { principal: null, reason: 'expired' };
   const user = findUser(session.record.user);
   if (!user || userFingerprint(user) !== session.record.fp) {

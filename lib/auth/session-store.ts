@@ -47,14 +47,15 @@ export async function createSession(redis: Redis, init: { user: string; fp: stri
 }
 
 /**
- * The session for a cookie value, renewed for another TTL; undefined when it
- * does not exist, expired or is past its absolute lifetime.
+ * The session for a cookie value, renewed for another TTL (unless `touch` is
+ * false: a background check is not activity); undefined when it does not
+ * exist, expired or is past its absolute lifetime.
  */
-export async function readSession(redis: Redis, id: string | undefined): Promise<{ hash: string; record: SessionRecord } | undefined> {
+export async function readSession(redis: Redis, id: string | undefined, touch = true): Promise<{ hash: string; record: SessionRecord } | undefined> {
   if (!id || !SESSION_ID.test(id)) return undefined;
   const hash = sessionHash(id);
   const key = celerityKeys().session(hash);
-  const raw = await redis.getex(key, 'PX', ttlMs());
+  const raw = touch ? await redis.getex(key, 'PX', ttlMs()) : await redis.get(key);
   if (!raw) return undefined;
   let parsed;
   try {

@@ -76,7 +76,8 @@ const TIMINGS_REFRESH_MS = 5000;
  *   instead, then reading resumes from the stream's end. Reading cost stays
  *   bounded at any job rate and nothing shown goes stale. Clients are told to
  *   resync when a queue turns hot, and when our position was trimmed from the
- *   stream (a gap: XINFO STREAM's max-deleted-entry-id is past it).
+ *   stream before we read past it (a gap: XINFO STREAM's first entry is past
+ *   it; checked on full batches and at most once a second otherwise).
  */
 export class EventRelay {
   private reader: Redis | undefined;
@@ -344,16 +345,16 @@ export class EventRelay {
 
   /**
    * Whether entries after `position` were trimmed from the stream (so we never
-   * read them): XINFO STREAM's max-deleted-entry-id is past it (Redis < 7: the
-   * oldest entry left is).
+   * read them): the oldest entry left (XINFO STREAM's first-entry) is past it.
+   * (Its max-deleted-entry-id would be exact, but Redis only updates it on XDEL,
+   * not when a stream is trimmed.) Trimmed exactly up to our position reads as
+   * a gap too: we were then ~10k entries behind anyway.
    */
   private async trimmedPast(queue: string, position: string): Promise<boolean> {
     this.lastGapCheck.set(queue, Date.now());
     if (position === '0-0') return false;
     try {
       const info = (await getRedis().xinfo('STREAM', bullKey(queue, 'events'))) as unknown[];
-      const maxDeleted = infoField(info, 'max-deleted-entry-id');
-      if (typeof maxDeleted === 'string') return compareIds(maxDeleted, position) > 0;
       const first = infoField(info, 'first-entry') as [string, string[]] | null | undefined;
       return Boolean(first && compareIds(first[0], position) > 0);
     } catch (err) {

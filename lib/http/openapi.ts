@@ -76,6 +76,14 @@ const QUEUE_ACTIONS: { action: string; summary: string; body?: z.ZodType; ok: Re
   { action: 'obliterate', summary: 'Delete the queue and all its jobs', body: obliterateBody, ok: { 200: 'Deleted' } },
 ];
 
+const WORKER_ACTIONS: { action: string; summary: string; body?: z.ZodType }[] = [
+  { action: 'pause', summary: 'Ask a worker process to stop taking jobs' },
+  { action: 'resume', summary: 'Ask a paused worker process to take jobs again' },
+  { action: 'concurrency', summary: "Change a worker process's concurrency", body: z.object({ concurrency: z.number().int().min(1).max(1000) }) },
+  { action: 'shutdown', summary: 'Ask a worker process to finish its jobs and exit' },
+];
+const historyQuery = z.object({ range: z.enum(['1h', '24h']).default('1h') });
+
 export const API_OPERATIONS: ApiOperation[] = [
   { method: 'get', path: '/tasks', summary: 'Every task in the catalogue', tag: 'tasks', access: 'read', ok: { 200: '`{ tasks }`' } },
   { method: 'get', path: '/tasks/{name}', summary: 'One task: description, queue, JSON Schema of its arguments', tag: 'tasks', access: 'read', ok: { 200: 'The task' }, errors: [404] },
@@ -139,6 +147,11 @@ export const API_OPERATIONS: ApiOperation[] = [
   { method: 'delete', path: '/schedules/{name}', summary: 'Delete a schedule', tag: 'schedules', access: 'write', ok: { 204: 'Deleted' }, errors: [404] },
   { method: 'post', path: '/schedules/{name}/runs', summary: "Run a schedule's task now", tag: 'schedules', access: 'write', ok: { 201: '`{ queue, id }`' }, errors: [404] },
   { method: 'get', path: '/workers', summary: 'Live and lost workers', tag: 'workers', access: 'read', ok: { 200: '`{ alive, lost }`' } },
+  ...WORKER_ACTIONS.map(
+    (a): ApiOperation => ({ method: 'post', path: `/workers/{id}/${a.action}`, summary: a.summary, tag: 'workers', access: 'write', body: a.body, ok: { 202: "The worker's acknowledgement" }, errors: [404, 504] }),
+  ),
+  { method: 'get', path: '/dashboard', summary: "The dashboard's live figures: throughput, active jobs, latest failures, timings, workers", tag: 'dashboard', access: 'read', ok: { 200: 'The figures' } },
+  { method: 'get', path: '/dashboard/history', summary: 'Completed and failed jobs per minute (1h) or per 15 minutes (24h)', tag: 'dashboard', access: 'read', query: historyQuery, ok: { 200: 'The series' } },
   { method: 'get', path: '/tokens', summary: 'Every API token (never the token itself)', tag: 'tokens', access: 'admin', ok: { 200: '`{ tokens }`' } },
   { method: 'post', path: '/tokens', summary: 'Create an API token; the response holds the token, shown this once', tag: 'tokens', access: 'admin', body: createTokenSchema, ok: { 201: '`{ token, record }`' }, errors: [409] },
   { method: 'delete', path: '/tokens/{id}', summary: 'Revoke an API token', tag: 'tokens', access: 'admin', ok: { 204: 'Revoked' }, errors: [404] },
@@ -169,6 +182,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'Conflict with the current state',
   413: 'Body larger than 1 MB',
   503: 'Redis is unavailable (`Retry-After`)',
+  504: 'No answer in time',
 };
 
 const ACCESS_TEXT = {

@@ -54,7 +54,9 @@ export async function discoverQueues(opts: { maxAgeMs?: number | 'auto' } = {}):
   const maxAge = opts.maxAgeMs === 'auto' ? (cache?.ttlMs ?? 0) : (opts.maxAgeMs ?? 0);
   let scanned: string[];
   if (cache && Date.now() - cache.at <= maxAge) scanned = cache.names;
-  else scanned = await scanQueues(prefix);
+  // A caller that accepts an old answer may share a scan already under way; one that wants
+  // a fresh answer must not: a scan started before its call can miss a queue made just before it.
+  else scanned = await scanQueues(prefix, maxAge > 0);
   const found = new Set(scanned);
   for (const q of await redis.smembers(celerityKeys(prefix).queues)) found.add(q);
   return [...found].sort((a, b) => a.localeCompare(b));
@@ -65,10 +67,13 @@ export function forgetQueueScan(): void {
   scanHolder.__celerityQueueScan = undefined;
 }
 
-function scanQueues(prefix: string): Promise<string[]> {
+function scanQueues(prefix: string, share: boolean): Promise<string[]> {
   const running = scanHolder.__celerityQueueScan?.running;
-  if (running) return running;
-  const run = (async () => {
+  if (running && share) return running;
+  const startedAt = Date.now();
+  // eslint-disable-next-line prefer-const -- read inside its own initializer (the scan checks whether it is still the running one)
+  let run: Promise<string[]> | undefined;
+  run = (async () => {
     const redis = getRedis();
     const found = new Set<string>();
     const head = `${prefix}:`;
@@ -86,7 +91,11 @@ function scanQueues(prefix: string): Promise<string[]> {
     } while (cursor !== '0');
     const names = [...found];
     const ttlMs = Math.min(60_000, Math.max(2_000, (calls * 5000) / 50));
-    scanHolder.__celerityQueueScan = { names, at: Date.now(), ttlMs };
+    const current = scanHolder.__celerityQueueScan;
+    // The answer is as old as the scan's start; a later scan's answer is kept.
+    if (!current || current.at <= startedAt) {
+      scanHolder.__celerityQueueScan = { names, at: startedAt, ttlMs, running: current?.running === run ? undefined : current?.running };
+    }
     return names;
   })();
   const prev = scanHolder.__celerityQueueScan;

@@ -7,18 +7,18 @@ vi.hoisted(() => {
   process.env.CELERITY_SESSION_TTL = '120';
 });
 
-import { closeRedis, getRedis } from '../redis';
-import { celerityKeys } from '../keys';
-import { TooManyRequestsError, UnauthorizedError } from '../errors';
-import { ADMIN, VIEWER } from '../../test/security-support';
-import { createSession, readSession, sessionHash } from './session-store';
-import { createToken, listTokens, revokeToken, verifyToken } from './api-tokens';
-import { assertNotThrottled, FREE_FAILURES, lockSeconds, recordLoginFailure } from './login-throttle';
-import { login } from './login';
-import { resolvePrincipal, SESSION_COOKIE } from './request-auth';
-import { appendAudit, auditActionFor, readAudit } from './audit-log';
-import { gate } from './gate';
-import { allows } from './principal';
+import { closeRedis, getRedis } from '@/lib/redis';
+import { celerityKeys } from '@/lib/keys';
+import { TooManyRequestsError, UnauthorizedError } from '@/lib/errors';
+import { ADMIN, VIEWER } from './security-support';
+import { createSession, readSession, sessionHash } from '@/lib/auth/session-store';
+import { createToken, listTokens, revokeToken, verifyToken } from '@/lib/auth/api-tokens';
+import { assertNotThrottled, FREE_FAILURES, lockSeconds, recordLoginFailure } from '@/lib/auth/login-throttle';
+import { login } from '@/lib/auth/login';
+import { resolvePrincipal, SESSION_COOKIE } from '@/lib/auth/request-auth';
+import { appendAudit, auditActionFor, readAudit } from '@/lib/auth/audit-log';
+import { gate } from '@/lib/auth/gate';
+import { allows } from '@/lib/auth/principal';
 
 const redis = getRedis();
 const keys = celerityKeys();
@@ -231,7 +231,7 @@ describe('gate', () => {
   });
 
   it('lets a valid session through', async () => {
-    const { id } = await createSession(redis, { user: 'bob', fp: (await import('./users')).userFingerprint((await import('./users')).findUser('bob')!), ip: '' });
+    const { id } = await createSession(redis, { user: 'bob', fp: (await import('@/lib/auth/users')).userFingerprint((await import('@/lib/auth/users')).findUser('bob')!), ip: '' });
     const d = await gate(req('/queues', { cookie: `${SESSION_COOKIE}=${id}` }), opts);
     expect(d).toMatchObject({ kind: 'pass', principal: { kind: 'user', name: 'bob', role: 'viewer' } });
   });
@@ -243,5 +243,27 @@ describe('gate', () => {
     // (This file has accounts, so what follows the host check is a redirect to the login: the host check passed.)
     for (const host of ['127.0.0.1:5555', 'localhost:5555', '[::1]:5555']) expect((await gate(req('/queues', { host }), open)).kind, host).not.toBe('deny');
     expect((await gate(req('/queues', { host: 'evil.example' }), { authEnabled: false, insecure: true })).kind).not.toBe('deny');
+  });
+});
+
+describe('login throttling per address', () => {
+  it('cycling through user names from one address is locked out too, and a success does not reset it', async () => {
+    const { FREE_ADDRESS_FAILURES } = await import('@/lib/auth/login-throttle');
+    const ip = '10.7.7.7';
+    for (let i = 0; i < FREE_ADDRESS_FAILURES - 1; i++) await recordLoginFailure(redis, `user${i}`, ip);
+    await login(redis, { username: ADMIN.name, password: ADMIN.password }, { ip, path: '/' });
+    await recordLoginFailure(redis, 'one-more', ip);
+    const err = await rejection(assertNotThrottled(redis, 'never-tried', ip));
+    expect(err).toBeInstanceOf(TooManyRequestsError);
+    // Another address is not affected.
+    await expect(assertNotThrottled(redis, 'never-tried', '10.7.7.8')).resolves.toBeUndefined();
+  });
+
+  it('a session read without touch does not renew it', async () => {
+    const { id } = await createSession(redis, { user: 'alice', fp: 'x', ip: '' });
+    const key = keys.session(sessionHash(id));
+    await redis.pexpire(key, 5_000);
+    expect(await readSession(redis, id, false)).toBeTruthy();
+    expect(await redis.pttl(key)).toBeLessThanOrEqual(5_000);
   });
 });

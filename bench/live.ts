@@ -1,0 +1,293 @@
+import { readFileSync } from 'node:fs';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { io as connect, type Socket } from 'socket.io-client';
+import { fmt, percentile, privateRedis, sleep, startTs, ROOT, type Child } from './support';
+import { buildIfStale } from '../scripts/build-if-stale';
+import { freePort } from '../lib/redis-server';
+import { rooms, type ClientToServer, type JobFrame, type ServerToClient } from '../lib/events/contract';
+
+/**
+ * The live pipeline under load, side by side in one run: a producer of no-op
+ * jobs, one plain BullMQ worker (concurrency 50, metrics on), Redis; then the
+ * console (production build) with 1 and then 10 dashboards attached
+ * (socket.io-client joining `dashboard`). Measures worker throughput with and
+ * without the console, completion → client latency at a fixed rate (probe
+ * jobs watched in their job rooms), frames per client per second, Redis
+ * commands per second, and the console's CPU and RSS over a long soak.
+ *
+ * Env: BENCH_LIVE_SECONDS (soak, default 300), BENCH_LIVE_TPUT_SECONDS (each
+ * throughput window, default 15), BENCH_LIVE_RATE (jobs/s, default 2000),
+ * BENCH_LIVE_RATE_SECONDS (each fixed-rate window, default 20).
+ */
+
+const SOAK_S = Number(process.env.BENCH_LIVE_SECONDS ?? 300);
+const TPUT_S = Number(process.env.BENCH_LIVE_TPUT_SECONDS ?? 15);
+const RATE = Number(process.env.BENCH_LIVE_RATE ?? 2000);
+const RATE_S = Number(process.env.BENCH_LIVE_RATE_SECONDS ?? 20);
+const PREFIX = 'benchl';
+const QUEUE = 'bench';
+const CLK_TCK = 100;
+
+type LiveSocket = Socket<ServerToClient, ClientToServer>;
+
+/** A dashboard client: joins the room and notes when each frame arrived. */
+interface Dashboard {
+  socket: LiveSocket;
+  frames: number[];
+}
+
+async function dashboard(url: string): Promise<Dashboard> {
+  const socket: LiveSocket = connect(url, { transports: ['websocket'], forceNew: true });
+  const d: Dashboard = { socket, frames: [] };
+  socket.onAny((event: string) => {
+    if (event !== 'status') d.frames.push(Date.now());
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  await new Promise<void>((resolve) => socket.emit('subscribe', rooms.dashboard, () => resolve()));
+  return d;
+}
+
+/** Most frames one client got in any 1 s window, and its average per second, over [from, to). */
+function frameStats(clients: Dashboard[], from: number, to: number): { maxPerSecond: number; avgPerSecond: number } {
+  let max = 0;
+  let total = 0;
+  for (const c of clients) {
+    const t = c.frames.filter((x) => x >= from && x < to);
+    total += t.length;
+    for (let i = 0, j = 0; j < t.length; j++) {
+      while (t[j]! - t[i]! >= 1000) i++;
+      max = Math.max(max, j - i + 1);
+    }
+  }
+  return { maxPerSecond: max, avgPerSecond: clients.length ? total / clients.length / ((to - from) / 1000) : 0 };
+}
+
+async function totalCommands(redis: Redis): Promise<number> {
+  return Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? NaN);
+}
+
+async function completedCount(redis: Redis): Promise<number> {
+  return Number((await redis.hget(`${PREFIX}:${QUEUE}:metrics:completed`, 'count')) ?? 0);
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+function rssMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+}
+
+async function drain(queue: Queue): Promise<void> {
+  for (;;) {
+    const c = await queue.getJobCounts('waiting', 'active');
+    if (c.waiting + c.active === 0) return;
+    await sleep(100);
+  }
+}
+
+export async function benchLive(): Promise<string> {
+  process.env.NEXT_DIST_DIR ||= '.next-bench';
+  await buildIfStale(ROOT);
+  const redis = await privateRedis();
+  const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUE, { connection: client, prefix: PREFIX });
+  const consolePort = await freePort();
+  const consoleUrl = `http://127.0.0.1:${consolePort}`;
+  const env = {
+    REDIS_URL: redis.url,
+    CELERITY_PREFIX: PREFIX,
+    PORT: String(consolePort),
+    HOST: '127.0.0.1',
+    NODE_ENV: 'production',
+    CELERITY_LOG_LEVEL: 'warn',
+    NEXT_TELEMETRY_DISABLED: '1',
+    NEXT_DIST_DIR: process.env.NEXT_DIST_DIR,
+  };
+  const producerArgs = (rate: string) => [redis.url, PREFIX, QUEUE, rate];
+  let worker: Child | undefined;
+  let consoleChild: Child | undefined;
+  const clients: Dashboard[] = [];
+  let probe: LiveSocket | undefined;
+  const log = (...a: unknown[]) => console.log('[bench] live', ...a);
+
+  /** Completed jobs per second with the producer adding as fast as the worker takes them. */
+  async function throughput(label: string): Promise<{ perSecond: number; frames: ReturnType<typeof frameStats> }> {
+    const p = startTs('bench/live-producer.ts', {}, /PRODUCER_READY/, producerArgs('max'));
+    await p.ready;
+    await sleep(3000);
+    const c0 = await completedCount(client);
+    const t0 = Date.now();
+    await sleep(TPUT_S * 1000);
+    const c1 = await completedCount(client);
+    const t1 = Date.now();
+    await p.stop();
+    await drain(queue);
+    const perSecond = (c1 - c0) / ((t1 - t0) / 1000);
+    const frames = frameStats(clients, t0, t1);
+    log(label, 'throughput', Math.round(perSecond), 'jobs/s', JSON.stringify(frames));
+    return { perSecond, frames };
+  }
+
+  /** At RATE jobs/s: Redis commands/s, probe latency (completion → client), frames, console CPU. */
+  async function fixedRate(label: string, seconds: number, onSample?: (s: { at: number; cpu: number; rss: number; p95: number }) => void) {
+    const p = startTs('bench/live-producer.ts', {}, /PRODUCER_READY/, producerArgs(String(RATE)));
+    await p.ready;
+    await sleep(2000);
+    const cmd0 = await totalCommands(client);
+    const t0 = Date.now();
+    const pid = consoleChild?.proc.pid;
+    const cpu0 = pid ? cpuSeconds(pid) : 0;
+    const latencies: { at: number; ms: number }[] = [];
+    let sent = 0;
+    const received = new Set<string>();
+    const onJob = (f: JobFrame) => {
+      if (f.job?.state !== 'completed' || received.has(f.id) || !f.job.finishedAt) return;
+      received.add(f.id);
+      latencies.push({ at: Date.now(), ms: Date.now() - f.job.finishedAt });
+      probe!.emit('unsubscribe', rooms.job(QUEUE, f.id));
+    };
+    probe?.on('job', onJob);
+    const end = t0 + seconds * 1000;
+    let sampleFrom = t0;
+    let cpuFrom = cpu0;
+    const sampleEvery = Math.max(10_000, Math.min(60_000, (seconds * 1000) / 10));
+    while (Date.now() < end) {
+      if (probe) {
+        // Ten probes a second, each watched in its job room before it is added.
+        const id = `probe-${label}-${sent++}`;
+        await new Promise<void>((resolve) => probe!.emit('subscribe', rooms.job(QUEUE, id), () => resolve()));
+        await queue.add('noop', {}, { jobId: id, removeOnComplete: { age: 600 } });
+      }
+      await sleep(100);
+      if (onSample && pid && Date.now() - sampleFrom >= sampleEvery) {
+        const now = Date.now();
+        const cpu = cpuSeconds(pid);
+        const window = latencies.filter((l) => l.at >= sampleFrom).map((l) => l.ms);
+        onSample({ at: now - t0, cpu: ((cpu - cpuFrom) / ((now - sampleFrom) / 1000)) * 100, rss: rssMb(pid), p95: percentile(window, 95) });
+        sampleFrom = now;
+        cpuFrom = cpu;
+      }
+    }
+    const t1 = Date.now();
+    const cmd1 = await totalCommands(client);
+    const cpu1 = pid ? cpuSeconds(pid) : 0;
+    await p.stop();
+    await sleep(1000);
+    probe?.off('job', onJob);
+    await drain(queue);
+    const ms = latencies.map((l) => l.ms);
+    const out = {
+      commandsPerSecond: (cmd1 - cmd0) / ((t1 - t0) / 1000),
+      p50: percentile(ms, 50),
+      p95: percentile(ms, 95),
+      probes: sent,
+      lost: sent - received.size,
+      frames: frameStats(clients, t0, t1),
+      cpuPercent: pid ? ((cpu1 - cpu0) / ((t1 - t0) / 1000)) * 100 : NaN,
+      rss: pid ? rssMb(pid) : NaN,
+    };
+    log(label, `${RATE}/s`, JSON.stringify(out));
+    return out;
+  }
+
+  async function idleCommands(seconds: number): Promise<number> {
+    const c0 = await totalCommands(client);
+    const t0 = Date.now();
+    await sleep(seconds * 1000);
+    return ((await totalCommands(client)) - c0 - 1) / ((Date.now() - t0) / 1000);
+  }
+
+  try {
+    // The queue exists (meta key) before the console starts, so its relay reads it from the start.
+    await queue.add('noop', {}, { removeOnComplete: true });
+    worker = startTs('bench/live-worker.ts', {}, /LIVE_WORKER_READY/, [redis.url, PREFIX, QUEUE]);
+    await worker.ready;
+    await drain(queue);
+
+    const bare1 = await throughput('bare (1)');
+    const bareRate = await fixedRate('bare', RATE_S);
+
+    consoleChild = startTs('server.ts', env, /CELERITY_READY/);
+    await consoleChild.ready;
+    probe = connect(consoleUrl, { transports: ['websocket'], forceNew: true });
+    await new Promise<void>((resolve) => probe!.once('connect', () => resolve()));
+    clients.push(await dashboard(consoleUrl));
+    await sleep(3000);
+    const idle1 = await idleCommands(10);
+    const one = await throughput('console + 1 dashboard');
+    const oneRate = await fixedRate('one', RATE_S);
+
+    for (let i = 0; i < 9; i++) clients.push(await dashboard(consoleUrl));
+    await sleep(2000);
+    const idle10 = await idleCommands(10);
+    const ten = await throughput('console + 10 dashboards');
+    const tenRate = await fixedRate('ten', RATE_S);
+
+    const samples: { at: number; cpu: number; rss: number; p95: number }[] = [];
+    const soak = await fixedRate('soak', SOAK_S, (s) => {
+      samples.push(s);
+      log('soak sample', JSON.stringify(s));
+    });
+
+    for (const c of clients) c.socket.close();
+    probe.close();
+    await consoleChild.stop();
+    consoleChild = undefined;
+    await sleep(2000);
+    const bare2 = await throughput('bare (2)');
+
+    const bare = (bare1.perSecond + bare2.perSecond) / 2;
+    const ratio = ten.perSecond / bare;
+    const cmdRatio = tenRate.commandsPerSecond / oneRate.commandsPerSecond;
+    const firstS = samples.slice(0, Math.max(1, Math.floor(samples.length / 3)));
+    const lastS = samples.slice(-Math.max(1, Math.floor(samples.length / 3)));
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+    const rssGrowth = avg(lastS.map((s) => s.rss)) / avg(firstS.map((s) => s.rss));
+    const cpuDrift = avg(lastS.map((s) => s.cpu)) / avg(firstS.map((s) => s.cpu));
+    const maxFrames = Math.max(one.frames.maxPerSecond, ten.frames.maxPerSecond, oneRate.frames.maxPerSecond, tenRate.frames.maxPerSecond, soak.frames.maxPerSecond);
+    const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
+
+    return `## Live monitoring under load
+
+Command: \`npm run bench -- live\` (env: BENCH_LIVE_SECONDS=${SOAK_S}, BENCH_LIVE_TPUT_SECONDS=${TPUT_S}, BENCH_LIVE_RATE=${RATE}, BENCH_LIVE_RATE_SECONDS=${RATE_S}). One private redis-server; one plain BullMQ worker process (no-op jobs, concurrency 50, metrics on, bench/live-worker.ts); a producer process of no-op jobs (bench/live-producer.ts: "max" keeps ≤ 20,000 waiting, or a fixed rate; jobs removed when done). The console runs its production build (\`server.ts\`, NEXT_DIST_DIR=${process.env.NEXT_DIST_DIR}); dashboards are socket.io-client connections in this process that join the \`dashboard\` room (no browser, so no page API calls). Latency: ten probe jobs a second, each watched in its job room before it is added; latency = when the client got the frame saying "completed" − the job's finishedOn. Throughput = BullMQ's metrics counter over ${TPUT_S} s after a 3 s warm-up. Bare throughput is measured before and after the console phases; the baseline is their mean.
+
+| phase | worker throughput (jobs/s) | Redis commands/s at ${RATE} jobs/s | completion → client p50 / p95 (ms) | frames per client per s: max in any second / average | console CPU at ${RATE} jobs/s (% of a core) | console RSS (MB) |
+|---|---|---|---|---|---|---|
+| bare BullMQ, no console | ${fmt(bare1.perSecond, 0)} then ${fmt(bare2.perSecond, 0)} | ${fmt(bareRate.commandsPerSecond, 0)} | — | — | — | — |
+| console + 1 dashboard | ${fmt(one.perSecond, 0)} | ${fmt(oneRate.commandsPerSecond, 0)} | ${fmt(oneRate.p50, 0)} / ${fmt(oneRate.p95, 0)} (${oneRate.probes} probes, ${oneRate.lost} not seen) | ${Math.max(one.frames.maxPerSecond, oneRate.frames.maxPerSecond)} / ${fmt(oneRate.frames.avgPerSecond)} | ${fmt(oneRate.cpuPercent, 0)} | ${fmt(oneRate.rss, 0)} |
+| console + 10 dashboards | ${fmt(ten.perSecond, 0)} | ${fmt(tenRate.commandsPerSecond, 0)} | ${fmt(tenRate.p50, 0)} / ${fmt(tenRate.p95, 0)} (${tenRate.probes} probes, ${tenRate.lost} not seen) | ${Math.max(ten.frames.maxPerSecond, tenRate.frames.maxPerSecond)} / ${fmt(tenRate.frames.avgPerSecond)} | ${fmt(tenRate.cpuPercent, 0)} | ${fmt(tenRate.rss, 0)} |
+
+Idle (no jobs): Redis commands/s with 1 dashboard ${fmt(idle1)}, with 10 dashboards ${fmt(idle10)}.
+
+Soak, 10 dashboards at ${RATE} jobs/s for ${SOAK_S} s (${soak.probes} probes, ${soak.lost} not seen, p95 ${fmt(soak.p95, 0)} ms, frames max ${soak.frames.maxPerSecond}/s per client):
+
+| t (s) | console CPU (% of a core) | console RSS (MB) | completion → client p95 (ms) |
+|---|---|---|---|
+${samples.map((s) => `| ${Math.round(s.at / 1000)} | ${fmt(s.cpu, 0)} | ${fmt(s.rss, 0)} | ${fmt(s.p95, 0)} |`).join('\n')}
+
+Against the targets (issue 6):
+- worker throughput with the console and 10 dashboards / bare = ${fmt(ratio, 3)} (≥ 0.95: ${verdict(ratio >= 0.95)});
+- completion → client p95 at ${RATE} jobs/s = ${fmt(tenRate.p95, 0)} ms with 10 dashboards, ${fmt(oneRate.p95, 0)} ms with 1 (≤ 250 ms: ${verdict(Math.max(tenRate.p95, oneRate.p95) <= 250)});
+- frames per client per second, max in any second over all phases = ${maxFrames} (≤ 10: ${verdict(maxFrames <= 10)});
+- console over the soak: RSS last third / first third = ${fmt(rssGrowth, 2)}, CPU last third / first third = ${fmt(cpuDrift, 2)} (flat: RSS ≤ 1.1 and CPU within 0.8–1.25: ${verdict(rssGrowth <= 1.1 && cpuDrift >= 0.8 && cpuDrift <= 1.25)});
+- Redis commands/s at ${RATE} jobs/s with 10 dashboards / with 1 = ${fmt(cmdRatio, 3)} (≤ 1.2: ${verdict(cmdRatio <= 1.2)}); idle: ${fmt(idle10 / idle1, 2)}.
+
+Run on ${new Date().toISOString().slice(0, 10)}.`;
+  } finally {
+    for (const c of clients) c.socket.close();
+    probe?.close();
+    await consoleChild?.stop();
+    await worker?.stop();
+    await queue.close();
+    client.disconnect();
+    await redis.cleanup();
+  }
+}
