@@ -7,6 +7,7 @@ import { bindRefusal } from '@/lib/bind-policy';
 import { EventRelay } from '@/lib/events/event-relay';
 import { roomSchema, type ClientToServer, type ServerToClient } from '@/lib/events/contract';
 import { CSRF_COOKIE, csrfCookie, newCsrfToken, readCookie } from '@/lib/http/csrf';
+import { contentSecurityPolicy, newNonce } from '@/lib/http/csp';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { closeRedis } from '@/lib/redis';
 import { loadUsers, UsersConfigError } from '@/lib/auth/users';
@@ -53,6 +54,13 @@ async function main(): Promise<void> {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'same-origin');
     res.setHeader('X-Frame-Options', 'DENY');
+    if (!dev) {
+      // Next takes the script nonce from the request's CSP header (as it would from middleware);
+      // whatever the client sent there is replaced.
+      const csp = contentSecurityPolicy(newNonce());
+      req.headers['content-security-policy'] = csp;
+      res.setHeader('Content-Security-Policy', csp);
+    }
     void handle(req, res);
   });
 

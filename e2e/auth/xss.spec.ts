@@ -159,9 +159,9 @@ test('hostile names and data are shown as text on every page', async ({ page }) 
   expect(requested.filter((u) => /\/x(\?|$)/.test(new URL(u).pathname + new URL(u).search))).toEqual([]);
 });
 
-test('control: the detector does see a payload that runs', async ({ page }) => {
+test('control: the detector sees a payload that runs; on the console, the CSP stops it even if one got into the page', async ({ page }) => {
   // Without this, a broken payload (or a browser that ignores it) would make the test above pass for nothing.
-  await page.goto('/login');
+  await page.setContent('<!doctype html><main></main>');
   await page.evaluate((html) => document.body.insertAdjacentHTML('beforeend', html), IMG);
   await expect.poll(() => page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBe(1);
   const failed = await expectInert(page, 'control').then(
@@ -169,4 +169,12 @@ test('control: the detector does see a payload that runs', async ({ page }) => {
     () => true,
   );
   expect(failed).toBe(true);
+
+  // Defence in depth: the console's Content-Security-Policy refuses inline handlers and scripts without its nonce.
+  const res = await page.goto('/login');
+  expect(res?.headers()['content-security-policy']).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+  const blocked = page.waitForEvent('console', (m) => /Content Security Policy/i.test(m.text()));
+  await page.evaluate((html) => document.body.insertAdjacentHTML('beforeend', html), IMG + `<script>window.__xss=1</script>`);
+  await blocked;
+  expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
 });

@@ -13,7 +13,7 @@ import { heartbeatSchema, lostWorkerSchema } from '../worker/heartbeat-schema';
  * Rooms: `dashboard` (all queues' counts and the dashboard's live figures),
  * `queue:<name>` (one queue's counts), `job:<queue>:<id>` (one job),
  * `workers` (the worker processes). Each room gets at most one frame per
- * frame interval (100 ms): ≤ 10 frames per second whatever the job rate.
+ * frame interval (~110 ms): ≤ 10 frames per second whatever the job rate.
  */
 export const EVENTS_VERSION = 1 as const;
 const v = z.literal(EVENTS_VERSION);
