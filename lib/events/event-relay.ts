@@ -57,6 +57,8 @@ const HOT_REFRESH_MS = 500;
 const ACTIVE_REFRESH_MS = 500;
 const FAILURES_REFRESH_MS = 1000;
 const TIMINGS_REFRESH_MS = 5000;
+/** Watched jobs read at once in a frame. */
+const JOB_READS_AT_ONCE = 16;
 
 /**
  * The console's one reader of BullMQ's event streams, and the coalescer of
@@ -243,6 +245,14 @@ export class EventRelay {
   private async discover(): Promise<void> {
     try {
       const names = await discoverQueues({ maxAgeMs: 'auto' });
+      // A queue that is gone (obliterated) is no longer read.
+      const known = new Set(names);
+      for (const q of [...this.lastIds.keys()]) {
+        if (known.has(q)) continue;
+        this.lastIds.delete(q);
+        this.hotUntil.delete(q);
+        this.tallies.delete(q);
+      }
       const fresh = names.filter((n) => !this.lastIds.has(n));
       if (fresh.length === 0) return;
       const redis = getRedis();
@@ -484,17 +494,21 @@ export class EventRelay {
         for (const q of this.hotUntil.keys()) this.markQueueDirty(q);
       }
 
-      const jobs = [...this.dirtyJobs.values()];
+      const jobs = [...this.dirtyJobs.values()].filter(({ queue, id }) => sink.roomSize(rooms.job(queue, id)) > 0);
       this.dirtyJobs.clear();
-      for (const { queue, id } of jobs) {
-        const room = rooms.job(queue, id);
-        if (sink.roomSize(room) === 0) continue;
-        try {
-          sink.emit(room, 'job', { v: 1, queue, id, job: await getJobDto(queue, id) });
-        } catch (err) {
-          if (err instanceof NotFoundError) sink.emit(room, 'job', { v: 1, queue, id, job: null });
-          else throw err;
-        }
+      // Read in parallel (a few at a time): many open job pages must not stretch the frame for everyone.
+      for (let i = 0; i < jobs.length; i += JOB_READS_AT_ONCE) {
+        await Promise.all(
+          jobs.slice(i, i + JOB_READS_AT_ONCE).map(async ({ queue, id }) => {
+            const room = rooms.job(queue, id);
+            try {
+              sink.emit(room, 'job', { v: 1, queue, id, job: await getJobDto(queue, id) });
+            } catch (err) {
+              if (err instanceof NotFoundError) sink.emit(room, 'job', { v: 1, queue, id, job: null });
+              else throw err;
+            }
+          }),
+        );
       }
 
       if (this.pendingWorkers) {

@@ -2,10 +2,13 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { apiRoute, json, MAX_BODY_BYTES, param, readJson } from './api-route';
 import { ConflictError, InvalidError, PayloadTooLargeError, UnavailableError } from '../errors';
-import { createRedis, closeRedis } from '../redis';
+import { createRedis, closeRedis, getRedis } from '../redis';
 import { closeQueues, requireQueue } from '../queue/queue-registry';
 import { freePort } from '../redis-server';
 import { uniqueName } from '../../test/helpers';
+import { celerityKeys } from '../keys';
+import { readAudit } from '../auth/audit-log';
+import { createToken } from '../auth/api-tokens';
 
 const URL_ = 'http://127.0.0.1:5555/api/v1/x';
 const anything = z.unknown();
@@ -231,5 +234,57 @@ describe('apiRoute', () => {
     const res = await apiRoute(async (_req, p) => param(p, 'id'))(get(), ctx({}));
     expect(res.status).toBe(400);
     expect((await errorOf(res)).field).toBe('id');
+  });
+});
+
+describe('apiRoute: access and audit (no accounts configured: everyone is "anonymous")', () => {
+  const ctx = () => ({ params: Promise.resolve({}) });
+  const auditKey = () => celerityKeys().audit;
+
+  it('audits a state-changing call with the derived action, its outcome, and not a read', async () => {
+    const redis = getRedis();
+    await redis.del(auditKey());
+    const ok = apiRoute(async () => ({ ok: true }));
+    await ok(new Request('http://127.0.0.1:5555/api/v1/queues/q1/pause', { method: 'POST' }), ctx());
+    await ok(new Request('http://127.0.0.1:5555/api/v1/queues/q1', { method: 'GET' }), ctx());
+    const failing = apiRoute(async () => {
+      throw new ConflictError('Job is active');
+    });
+    await failing(new Request('http://127.0.0.1:5555/api/v1/queues/q1/jobs/7/retry', { method: 'POST' }), ctx());
+    const quiet = apiRoute(async () => ({}), { audit: false });
+    await quiet(new Request('http://127.0.0.1:5555/api/v1/x', { method: 'POST' }), ctx());
+    const { entries } = await readAudit(redis);
+    expect(entries.map((e) => [e.action, e.target, e.actor, e.status, e.error])).toEqual([
+      ['job.retry', 'q1/7', 'anonymous', 409, 'Job is active'],
+      ['queue.pause', 'q1', 'anonymous', 200, undefined],
+    ]);
+  });
+
+  it('a read token is refused writes (403) and admin routes; a bad token is 401 even without accounts', async () => {
+    const redis = getRedis();
+    const { token } = await createToken(redis, { name: `t-${Date.now()}`, scope: 'read' }, 'test');
+    const bearer = (t: string, method = 'POST') => new Request('http://127.0.0.1:5555/api/v1/x', { method, headers: { authorization: `Bearer ${t}` } });
+    expect((await apiRoute(async () => ({}))(bearer(token), ctx())).status).toBe(403);
+    expect((await apiRoute(async () => ({}))(bearer(token, 'GET'), ctx())).status).toBe(200);
+    expect((await apiRoute(async () => ({}), { access: 'admin' })(bearer(token, 'GET'), ctx())).status).toBe(403);
+    expect((await apiRoute(async () => ({}))(bearer('cel_nope', 'GET'), ctx())).status).toBe(401);
+  });
+
+  it('refuses a body with a __proto__ key, at any depth', async () => {
+    const route = apiRoute(async (req) => readJson(req, anything));
+    for (const body of ['{"__proto__":{"x":1}}', '{"a":[{"b":{"__proto__":{}}}]}']) {
+      const res = await route(post(body), ctx());
+      expect(res.status).toBe(400);
+    }
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('param refuses over-long and non-UTF-8 values with 400 naming the parameter', async () => {
+    const route = apiRoute<{ id: string }>(async (_req, p) => param(p, 'id'));
+    for (const id of ['x'.repeat(1001), 'a\uFFFDb', 'a\uD800b']) {
+      const res = await route(new Request(URL_), { params: Promise.resolve({ id }) });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { field: string } }).error.field).toBe('id');
+    }
   });
 });

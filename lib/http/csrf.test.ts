@@ -99,3 +99,39 @@ describe('csrf helpers', () => {
     expect(readCookie(null, CSRF_COOKIE)).toBeUndefined();
   });
 });
+
+describe('assertCsrf with a session-bound token', () => {
+  const origin = `http://${HOST}`;
+  const SESSION = 'session_bound_token_abcdefghijkl';
+
+  it('accepts the header equal to the session token', () => {
+    expect(check2(req('POST', { origin, [CSRF_HEADER]: SESSION }), SESSION)).toBeUndefined();
+  });
+
+  it('refuses a double-submit pair that is not the session token (a tossed cookie)', () => {
+    expect(check2(req('POST', { origin, cookie: `${CSRF_COOKIE}=planted`, [CSRF_HEADER]: 'planted' }), SESSION)).toBeInstanceOf(ForbiddenError);
+  });
+
+  it('requires the token even from a non-browser client: a session cookie is ambient', () => {
+    expect(check2(req('POST', {}), SESSION)).toBeInstanceOf(ForbiddenError);
+  });
+
+  it('still refuses another origin with the right token', () => {
+    expect(check2(req('POST', { origin: 'https://evil.example', [CSRF_HEADER]: SESSION }), SESSION)).toBeInstanceOf(ForbiddenError);
+  });
+});
+
+function check2(r: Pick<Request, 'method' | 'headers'>, token: string): unknown {
+  try {
+    assertCsrf(r, token);
+    return undefined;
+  } catch (err) {
+    return err;
+  }
+}
+
+describe('readCookie', () => {
+  it('treats a malformed escape as no cookie instead of throwing', () => {
+    expect(readCookie(`${CSRF_COOKIE}=%E0%A4%A`, CSRF_COOKIE)).toBeUndefined();
+  });
+});
