@@ -11,7 +11,8 @@ export default defineConfig({
   testDir: 'e2e',
   // e2e/auth/ runs against its own console with accounts: playwright.auth.config.ts.
   testIgnore: ['auth/**'],
-  outputDir: 'test-results',
+  // Keyed on the build directory so parallel runs (each with its own NEXT_DIST_DIR) never delete each other's traces.
+  outputDir: process.env.NEXT_DIST_DIR ? `test-results/${process.env.NEXT_DIST_DIR.replace(/^\.+/, '')}` : 'test-results',
   globalSetup: './e2e/global-setup.ts',
   globalTeardown: './e2e/global-teardown.ts',
   fullyParallel: false,

@@ -98,7 +98,8 @@ export async function benchQueues(): Promise<string> {
       const cJob = (i: number) => `${c}/api/v1/queues/${QUEUE}/jobs/${id(i)}`;
       const bJob = (i: number) => `${b}/api/queues/${QUEUE}/${id(i)}`;
       const filtered = (i: number) => `${c}/api/v1/queues/${QUEUE}/jobs?state=completed&pageSize=10&page=${(i % 3) + 1}&name=task${i % 10}`;
-      const searchUrl = `${c}/api/v1/results?state=completed&q=needle&format=json`;
+      // The bounded search (one page + cursor), not the streamed export.
+      const searchUrl = `${c}/api/v1/results?state=completed&q=needle`;
       const searchAvailable = (await fetch(searchUrl)).status === 200;
       rows.push({
         size,

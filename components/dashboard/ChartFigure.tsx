@@ -26,9 +26,9 @@ export function ChartFigure({
   return (
     <figure aria-labelledby={`${id}-title`} aria-describedby={`${id}-summary`} className="space-y-2">
       <div className="flex flex-wrap items-center justify-between gap-2">
-        <figcaption id={`${id}-title`} className="text-sm font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-300">
+        <h3 id={`${id}-title`} className="text-sm font-semibold tracking-wide text-slate-600 uppercase dark:text-slate-300">
           {title}
-        </figcaption>
+        </h3>
         <div className="flex items-center gap-2">
           {actions}
           <Button variant="secondary" aria-expanded={showTable} aria-controls={`${id}-table`} onClick={() => setShowTable((v) => !v)}>

@@ -299,7 +299,8 @@ export class EventRelay {
         if (!reply) continue;
         for (const [key, entries] of reply) {
           const queue = key.slice(prefix.length + 1, -':events'.length);
-          const before = this.lastIds.get(queue) ?? '0-0';
+          if (!this.lastIds.has(queue)) continue; // forgotten while this read was under way
+          const before = this.lastIds.get(queue)!;
           this.take(queue, entries);
           if (entries.length >= this.readCount) await this.goHot(queue, before);
           else if (entries.length > 0 && Date.now() - (this.lastGapCheck.get(queue) ?? 0) >= 1000) {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { bullKey } from '../keys';
+import { luaScript } from './lua-script';
 
 /**
  * The history of a job's attempts, which BullMQ does not keep (it has only
@@ -26,18 +27,18 @@ export interface AttemptRecord {
 }
 
 // HSET only while the job exists: a record written after the job was removed would leave a stray hash behind.
-const SCRIPT = `
+const SCRIPT = luaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
   return 1
 end
 return 0
-`;
+`);
 
 /** Record one finished attempt. Call it before the job leaves the active state. */
 export async function recordAttempt(redis: Redis, queue: string, jobId: string, rec: AttemptRecord): Promise<void> {
   const compact = { ...rec, error: rec.error === undefined ? undefined : rec.error.slice(0, 1000) };
-  await redis.eval(SCRIPT, 1, bullKey(queue, jobId), `${ATTEMPT_FIELD_PREFIX}${rec.startedAt}`, JSON.stringify(compact));
+  await SCRIPT.run(redis, [bullKey(queue, jobId)], [`${ATTEMPT_FIELD_PREFIX}${rec.startedAt}`, JSON.stringify(compact)]);
 }
 
 /** The attempt records among a job hash's fields, oldest first. Malformed ones are skipped. */

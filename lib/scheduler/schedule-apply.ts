@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
 import { getQueue } from '../queue/queue-registry';
-import { DEFAULT_RETENTION } from '../queue/job-options';
+import { retentionOptions, type Retention } from '../queue/job-options';
+import { readCatalogueEntry } from '../registry/catalogue';
 import { celerityKeys } from '../keys';
 import type { ScheduleDefinition } from './schedule-model';
 import { triggerToRepeat, oneOffJob } from './trigger-to-repeat';
@@ -27,13 +28,14 @@ export function appliedHash(def: ScheduleDefinition, queue: string): string {
   return createHash('sha1').update(JSON.stringify(relevant)).digest('hex');
 }
 
-function template(def: ScheduleDefinition) {
+function template(def: ScheduleDefinition, retention?: Retention) {
   const o = def.options;
   return {
     name: def.task,
     data: def.args,
     opts: {
-      ...DEFAULT_RETENTION,
+      // The task's own retention (catalogue), like any job of the task.
+      ...retentionOptions(retention),
       ...(o.attempts ? { attempts: o.attempts } : {}),
       ...(o.backoff ? { backoff: o.backoff } : {}),
       ...(o.priority ? { priority: o.priority } : {}),
@@ -86,6 +88,7 @@ export async function applySchedule(
     return { action: 'removed' };
   }
   const enabledAt = state.enabledAt ?? Date.now();
+  const retention = (await readCatalogueEntry(redis, def.task))?.retention;
 
   if (def.trigger.type === 'once') {
     const { jobId, delayUntil } = oneOffJob(def.name, def.trigger);
@@ -93,7 +96,7 @@ export async function applySchedule(
     const ranAlready = state.doneAt !== null && state.onceJobId === jobId;
     const existing = ranAlready ? undefined : await queue.getJob(jobId);
     if (!ranAlready && !existing) {
-      await queue.add(def.task, def.args, { ...template(def).opts, jobId, delay: Math.max(0, delayUntil - Date.now()) });
+      await queue.add(def.task, def.args, { ...template(def, retention).opts, jobId, delay: Math.max(0, delayUntil - Date.now()) });
     }
     await writeState(redis, def.name, { appliedHash: hash, enabledAt, onceJobId: jobId, doneAt: ranAlready ? state.doneAt : null });
     return { action: ranAlready || existing ? 'unchanged' : 'added-one-off' };
@@ -116,7 +119,7 @@ export async function applySchedule(
   }
   // A changed trigger must drop the pending slot: an upsert with the same `every` would keep it.
   if (existing && triggerChanged) await queue.removeJobScheduler(id);
-  await queue.upsertJobScheduler(id, repeat, template(def));
+  await queue.upsertJobScheduler(id, repeat, template(def, retention));
   await writeState(redis, def.name, { appliedHash: hash, enabledAt, doneAt: null });
   return { action: 'upserted' };
 }

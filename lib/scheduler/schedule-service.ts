@@ -142,6 +142,7 @@ export async function runScheduleNow(name: string): Promise<EnqueuedJob> {
     args: def.args,
     options: def.options,
     defaults: entry.defaults,
+    retention: entry.retention,
     jobId: manualRunJobId(name, Date.now()),
   });
 }

@@ -11,7 +11,8 @@ export const dynamic = 'force-dynamic';
 type Params = Promise<{ name: string }>;
 
 export async function generateMetadata({ params }: { params: Params }) {
-  return { title: `Schedule ${decodeURIComponent((await params).name)}` };
+  // generateMetadata gets the segment already decoded (the page gets it encoded): decode once only.
+  return { title: `Schedule ${(await params).name}` };
 }
 
 export default async function SchedulePage({ params }: { params: Params }) {

@@ -13,7 +13,8 @@ import { seg } from '@/components/api';
 export const dynamic = 'force-dynamic';
 
 export async function generateMetadata({ params }: { params: Promise<{ name: string }> }) {
-  return { title: `Task ${decodeURIComponent((await params).name)}` };
+  // generateMetadata gets the segment already decoded (the page gets it encoded): decode once only.
+  return { title: `Task ${(await params).name}` };
 }
 
 export default async function TaskPage({ params }: { params: Promise<{ name: string }> }) {

@@ -15,7 +15,8 @@ export const dynamic = 'force-dynamic';
 type Params = Promise<{ name: string }>;
 
 export async function generateMetadata({ params }: { params: Params }) {
-  return { title: `Edit ${decodeURIComponent((await params).name)}` };
+  // generateMetadata gets the segment already decoded (the page gets it encoded): decode once only.
+  return { title: `Edit ${(await params).name}` };
 }
 
 export default async function EditSchedulePage({ params }: { params: Params }) {
