@@ -240,6 +240,17 @@ export async function benchLive(): Promise<string> {
     probe = connect(consoleUrl, { transports: ['websocket'], forceNew: true });
     await new Promise<void>((resolve) => probe!.once('connect', () => resolve()));
 
+    // 0. Idle (no jobs yet): the console's own Redis commands with 1 and 10 dashboards, interleaved.
+    const idle = { one: [] as number[], ten: [] as number[] };
+    for (const n of [1, 10, 1, 10]) {
+      await setDashboards(n);
+      await sleep(2000);
+      idle[n === 1 ? 'one' : 'ten'].push(await idleCommands(8));
+    }
+    const idle1 = median(idle.one);
+    const idle10 = median(idle.ten);
+    log('idle commands/s', JSON.stringify(idle));
+
     // 1. Throughput, interleaved rounds; the producer runs throughout.
     producer = startTs('bench/live-producer.ts', {}, /PRODUCER_READY/, producerArgs('max'));
     await producer.ready;
@@ -277,11 +288,9 @@ export async function benchLive(): Promise<string> {
     freeze(false);
     await setDashboards(1);
     await sleep(2000);
-    const idle1 = await idleCommands(10);
     const oneRate = await fixedRate('one', RATE_S);
     await setDashboards(10);
     await sleep(2000);
-    const idle10 = await idleCommands(10);
     const tenRate = await fixedRate('ten', RATE_S);
 
     // 3. Soak: 10 dashboards at the fixed rate.
@@ -314,7 +323,7 @@ Command: \`npm run bench -- live\` (env: BENCH_LIVE_SECONDS=${SOAK_S}, BENCH_LIV
 | console + 1 dashboard | ${fmt(one, 0)} [${list(tput.one)}] | ${fmt(oneRate.commandsPerSecond, 0)} | ${fmt(oneRate.p50, 0)} / ${fmt(oneRate.p95, 0)} (${oneRate.probes} probes, ${oneRate.lost} not seen) | ${oneRate.frames.maxPerSecond} / ${fmt(oneRate.frames.avgPerSecond)} | ${fmt(oneRate.cpuPercent, 0)} | ${fmt(oneRate.rss, 0)} |
 | console + 10 dashboards | ${fmt(ten, 0)} [${list(tput.ten)}] | ${fmt(tenRate.commandsPerSecond, 0)} | ${fmt(tenRate.p50, 0)} / ${fmt(tenRate.p95, 0)} (${tenRate.probes} probes, ${tenRate.lost} not seen) | ${tenRate.frames.maxPerSecond} / ${fmt(tenRate.frames.avgPerSecond)} | ${fmt(tenRate.cpuPercent, 0)} | ${fmt(tenRate.rss, 0)} |
 
-Idle (no jobs): Redis commands/s with 1 dashboard ${fmt(idle1)}, with 10 dashboards ${fmt(idle10)}.
+Idle (no jobs yet; 8 s windows, 1 / 10 / 1 / 10 dashboards, medians): Redis commands/s with 1 dashboard ${fmt(idle1)} [${idle.one.map((x) => fmt(x)).join(', ')}], with 10 dashboards ${fmt(idle10)} [${idle.ten.map((x) => fmt(x)).join(', ')}].
 
 Soak, 10 dashboards at ${RATE} jobs/s for ${SOAK_S} s (${soak.probes} probes, ${soak.lost} not seen, p50 / p95 ${fmt(soak.p50, 0)} / ${fmt(soak.p95, 0)} ms, frames max ${soak.frames.maxPerSecond} per second per client, Redis ${fmt(soak.commandsPerSecond, 0)} commands/s):
 
