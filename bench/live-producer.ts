@@ -2,11 +2,9 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
 /**
- * The live bench's producer of no-op jobs (removed when done, so Redis stays
- * the same size however long it runs). Args: redis URL, prefix, queue, rate.
- * rate = "max": add in batches of 500 as fast as Redis takes them, keeping
- * at most 20,000 waiting (the worker is the bottleneck, the backlog bounded);
- * rate = N: N jobs a second, in 10 ms steps. Prints PRODUCER_READY.
+ * The live bench's producer of no-op jobs at a fixed rate (jobs/s, added in
+ * 10 ms steps; removed when done, so Redis stays the same size however long
+ * it runs). Args: redis URL, prefix, queue, rate. Prints PRODUCER_READY.
  */
 const [url, prefix, queueName, rate] = process.argv.slice(2) as [string, string, string, string];
 const connection = new Redis(url, { maxRetriesPerRequest: null });
@@ -18,26 +16,16 @@ process.on('SIGTERM', () => {
 });
 process.stdout.write('PRODUCER_READY\n');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-if (rate === 'max') {
-  while (running) {
-    if ((await queue.getWaitingCount()) > 20_000) {
-      await sleep(5);
-      continue;
-    }
-    await queue.addBulk(Array.from({ length: 500 }, () => ({ name: 'noop', data: {}, opts })));
+const perSecond = Number(rate);
+const t0 = performance.now();
+let sent = 0;
+while (running) {
+  const due = Math.floor(((performance.now() - t0) / 1000) * perSecond) - sent;
+  if (due > 0) {
+    await queue.addBulk(Array.from({ length: due }, () => ({ name: 'noop', data: {}, opts })));
+    sent += due;
   }
-} else {
-  const perSecond = Number(rate);
-  const t0 = performance.now();
-  let sent = 0;
-  while (running) {
-    const due = Math.floor(((performance.now() - t0) / 1000) * perSecond) - sent;
-    if (due > 0) {
-      await queue.addBulk(Array.from({ length: due }, () => ({ name: 'noop', data: {}, opts })));
-      sent += due;
-    }
-    await sleep(10);
-  }
+  await sleep(10);
 }
 await queue.close();
 connection.disconnect();

@@ -8,7 +8,7 @@ import { freePort } from '../lib/redis-server';
 import { rooms, type ClientToServer, type JobFrame, type ServerToClient } from '../lib/events/contract';
 
 /**
- * The live pipeline under load, side by side in one run: a producer of no-op
+ * The live pipeline under load, side by side in one run: producers of no-op
  * jobs, one plain BullMQ worker (concurrency 50, metrics on), Redis; then the
  * console (production build) with 1 and then 10 dashboards attached
  * (socket.io-client joining `dashboard`). Measures worker throughput with and
@@ -124,7 +124,6 @@ export async function benchLive(): Promise<string> {
   const producerArgs = (rate: string) => [redis.url, PREFIX, QUEUE, rate];
   let worker: Child | undefined;
   let consoleChild: Child | undefined;
-  let producer: Child | undefined;
   let frozen = false;
   const clients: Dashboard[] = [];
   let probe: LiveSocket | undefined;
@@ -141,15 +140,25 @@ export async function benchLive(): Promise<string> {
     while (clients.length < n) clients.push(await dashboard(consoleUrl));
   };
 
-  /** Completed jobs per second over one window, with the producer adding as fast as the worker takes them. */
-  async function throughputWindow(): Promise<{ perSecond: number; frames: ReturnType<typeof frameStats> }> {
-    await sleep(2000);
+  /**
+   * Worker throughput over one window: `n` no-op jobs are added to the paused
+   * queue (addBulk, 5,000 at a time), the queue is resumed, and the time until
+   * the worker has completed all of them is measured (metrics counter, polled
+   * every 10 ms). The producer is then idle: the worker, Redis and the console
+   * share the machine, nothing else of ours.
+   */
+  async function throughputWindow(n: number): Promise<{ perSecond: number; frames: ReturnType<typeof frameStats> }> {
+    await queue.pause();
+    for (let i = 0; i < n; i += 5000) {
+      await queue.addBulk(Array.from({ length: Math.min(5000, n - i) }, () => ({ name: 'noop', data: {}, opts: { removeOnComplete: true } })));
+    }
+    await sleep(1500);
     const c0 = await completedCount(client);
     const t0 = Date.now();
-    await sleep(TPUT_S * 1000);
-    const c1 = await completedCount(client);
+    await queue.resume();
+    while ((await completedCount(client)) < c0 + n) await sleep(10);
     const t1 = Date.now();
-    return { perSecond: (c1 - c0) / ((t1 - t0) / 1000), frames: frameStats(clients, t0, t1) };
+    return { perSecond: n / ((t1 - t0) / 1000), frames: frameStats(clients, t0, t1) };
   }
 
   /** At RATE jobs/s: Redis commands/s, probe latency (completion → client), frames, console CPU. */
@@ -251,9 +260,11 @@ export async function benchLive(): Promise<string> {
     const idle10 = median(idle.ten);
     log('idle commands/s', JSON.stringify(idle));
 
-    // 1. Throughput, interleaved rounds; the producer runs throughout.
-    producer = startTs('bench/live-producer.ts', {}, /PRODUCER_READY/, producerArgs('max'));
-    await producer.ready;
+    // 1. Throughput, interleaved rounds. A first drain sizes the windows (about TPUT_S seconds each).
+    await setDashboards(0);
+    const calibration = await throughputWindow(20_000);
+    const perWindow = Math.min(300_000, Math.max(20_000, Math.round((calibration.perSecond * TPUT_S) / 5000) * 5000));
+    log('calibration', Math.round(calibration.perSecond), 'jobs/s →', perWindow, 'jobs per window');
     const tput = { bare: [] as number[], one: [] as number[], ten: [] as number[] };
     const tputFrames: ReturnType<typeof frameStats>[] = [];
     const orders: (keyof typeof tput)[][] = [
@@ -270,15 +281,13 @@ export async function benchLive(): Promise<string> {
           freeze(false);
           await setDashboards(kind === 'one' ? 1 : 10);
         }
-        const w = await throughputWindow();
+        const w = await throughputWindow(perWindow);
         tput[kind].push(w.perSecond);
         if (kind !== 'bare') tputFrames.push(w.frames);
         log(`round ${r + 1}`, kind, Math.round(w.perSecond), 'jobs/s', JSON.stringify(w.frames));
       }
     }
     freeze(false);
-    await producer.stop();
-    producer = undefined;
     await drain(queue);
 
     // 2. At a fixed rate: bare (frozen console), 1 and 10 dashboards.
@@ -315,7 +324,7 @@ export async function benchLive(): Promise<string> {
 
     return `## Live monitoring under load
 
-Command: \`npm run bench -- live\` (env: BENCH_LIVE_SECONDS=${SOAK_S}, BENCH_LIVE_ROUNDS=${ROUNDS}, BENCH_LIVE_TPUT_SECONDS=${TPUT_S}, BENCH_LIVE_RATE=${RATE}, BENCH_LIVE_RATE_SECONDS=${RATE_S}). One private redis-server; one plain BullMQ worker process (no-op jobs, concurrency 50, metrics on: bench/live-worker.ts); a producer process of no-op jobs (bench/live-producer.ts: "max" keeps ≤ 20,000 waiting, or a fixed rate; jobs removed when done). The console runs its production build (\`server.ts\`, NEXT_DIST_DIR=${process.env.NEXT_DIST_DIR}); dashboards are socket.io-client connections from this process that join the \`dashboard\` room (no browser, so no page API calls). "Bare" = the console frozen with SIGSTOP (no Redis commands, no CPU: as if absent). Throughput = BullMQ's completed-metrics counter over ${TPUT_S} s windows, ${ROUNDS} interleaved rounds in rotating order, compared by medians. Latency: ten probe jobs a second, each watched in its job room before it is added; latency = when the client got the frame saying "completed" − the job's finishedOn (same clock); the first 3 s of each phase are a warm-up.
+Command: \`npm run bench -- live\` (env: BENCH_LIVE_SECONDS=${SOAK_S}, BENCH_LIVE_ROUNDS=${ROUNDS}, BENCH_LIVE_TPUT_SECONDS=${TPUT_S}, BENCH_LIVE_RATE=${RATE}, BENCH_LIVE_RATE_SECONDS=${RATE_S}). One private redis-server; one plain BullMQ worker process (no-op jobs, concurrency 50, metrics on: bench/live-worker.ts); no-op jobs removed when done, added by this process in bulk for the throughput windows and by a producer process at a fixed rate for the others (bench/live-producer.ts). The console runs its production build (\`server.ts\`, NEXT_DIST_DIR=${process.env.NEXT_DIST_DIR}); dashboards are socket.io-client connections from this process that join the \`dashboard\` room (no browser, so no page API calls). "Bare" = the console frozen with SIGSTOP (no Redis commands, no CPU: as if absent). Throughput = the time the worker takes to complete ${perWindow.toLocaleString('en')} jobs added beforehand to the paused queue (≈ ${TPUT_S} s each; BullMQ's completed-metrics counter), ${ROUNDS} interleaved rounds in rotating order, compared by medians. Latency: ten probe jobs a second, each watched in its job room before it is added; latency = when the client got the frame saying "completed" − the job's finishedOn (same clock); the first 3 s of each phase are a warm-up.
 
 | phase | worker throughput, median (jobs/s) [each round] | Redis commands/s at ${RATE} jobs/s | completion → client p50 / p95 (ms) | frames per client per s: max in any second / average | console CPU at ${RATE} jobs/s (% of a core) | console RSS (MB) |
 |---|---|---|---|---|---|---|
@@ -343,7 +352,6 @@ Run on ${new Date().toISOString().slice(0, 10)}.`;
     freeze(false);
     for (const c of clients) c.socket.close();
     probe?.close();
-    await producer?.stop();
     await consoleChild?.stop();
     await worker?.stop();
     await queue.close();

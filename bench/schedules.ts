@@ -38,7 +38,7 @@ export async function benchSchedules(): Promise<string> {
   const { createSchedule, deleteSchedule } = await import('../lib/scheduler/schedule-service');
   const { readRuns } = await import('../lib/scheduler/schedule-store');
 
-  const workerEnv = { REDIS_URL: redis.url, CELERITY_PREFIX: 'benchsched', CELERITY_CONCURRENCY: '50', CELERITY_LOG_LEVEL: 'warn', CELERITY_SHUTDOWN_TIMEOUT_MS: '5000' };
+  const workerEnv = { REDIS_URL: redis.url, CELERITY_PREFIX: 'benchsched', CELERITY_CONCURRENCY: '50', CELERITY_LOG_LEVEL: 'info', CELERITY_SHUTDOWN_TIMEOUT_MS: '5000' };
   const startWorker = (): Child => startTs('worker/main.ts', workerEnv, /worker ready/);
   const workers: Child[] = [startWorker(), startWorker()];
   await Promise.all(workers.map((w) => w.ready));

@@ -111,7 +111,7 @@ describe('EventRelay', () => {
 
     const frames = countsFrames();
     expect((frames.at(-1)!.payload as CountsPayload).queues[name]).toEqual(expected);
-    // At most 10 frames a second: each flush schedules the next one 100 ms after it ends.
+    // At most 10 frames a second: each flush schedules the next one 110 ms after it ends.
     const times = frames.map((f) => f.at);
     expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(10);
     // And on average no faster than one frame per 100 ms.
