@@ -71,6 +71,13 @@ describe('live frames through Socket.IO', () => {
     const inFirstSecond = entries.filter(([id]) => Number(id.split('-')[0]) < firstMs + 1000).length;
     expect(inFirstSecond).toBeGreaterThanOrEqual(5000);
 
+    // The relay must watch the queue (discovered, metrics baseline read) before any job completes:
+    // throughput counts what completes while watched, and the test sums it to exactly 5,001.
+    const countsFrames = () => client.received.filter((r) => r.event === 'counts').map((r) => r.payload as CountsFrame);
+    await waitFor('the queue in a dashboard frame', () => countsFrames().some((f) => (f.queues[name]?.waiting ?? 0) >= 5000), Boolean);
+    const watchedFrom = live!.relay.throughput().upTo;
+    await waitFor('a throughput second recorded since', () => live!.relay.throughput().upTo, (t) => t >= watchedFrom + 1000);
+
     // Then a worker runs them all: thousands more events (active, completed) while the client watches.
     worker = await startWorker({
       registry: createRegistry([{ ...hello, queue: name }]),
