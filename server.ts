@@ -15,6 +15,9 @@ import { gate, type GateDecision } from '@/lib/auth/gate';
 import { CLIENT_IP_HEADER, isSecureRequest, resolvePrincipal, type HeaderSource } from '@/lib/auth/request-auth';
 import { setPipelineProbe } from '@/lib/metrics/pipeline-probe';
 
+/** How often an open live connection re-checks its session (touch: false, so it never extends one). */
+const SOCKET_SESSION_CHECK_MS = 5_000;
+
 /**
  * The console process: Next's request handler and Socket.IO on one port.
  * `npm start` runs it in production mode; `npm run dev` with hot reload.
@@ -153,8 +156,9 @@ async function main(): Promise<void> {
     },
   });
 
-  // A socket outlives the request that opened it: re-check its session now and then,
-  // so signing out or an expired session also closes the live connection.
+  // A socket outlives the request that opened it: re-check its session every few
+  // seconds (one GET per socket), so signing out or an expired session also closes
+  // the live connection, and the page (see LiveProvider) goes to the login.
   const socketAuth = authOn
     ? setInterval(() => {
         for (const socket of io.sockets.sockets.values()) {
@@ -164,7 +168,7 @@ async function main(): Promise<void> {
             () => {},
           );
         }
-      }, 30_000)
+      }, SOCKET_SESSION_CHECK_MS)
     : undefined;
   socketAuth?.unref();
   setPipelineProbe({ positions: () => relay.positions() });

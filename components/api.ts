@@ -65,5 +65,20 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   return data as T;
 }
 
+/**
+ * Is the session still good? Asked when the live connection is dropped or
+ * refused, which is how an open page that makes no requests learns that its
+ * session ended: on 401 it goes to the login page. Other failures (server down,
+ * Redis down) are the connection indicator's business, not a sign-out.
+ */
+export async function checkSession(): Promise<void> {
+  try {
+    const res = await fetch('/api/auth/session', { headers: { accept: 'application/json' }, cache: 'no-store' });
+    if (res.status === 401) toLogin('');
+  } catch {
+    // offline: the live connection keeps retrying, and asks again when it fails again
+  }
+}
+
 /** Path segment for names with any characters. */
 export const seg = (s: string) => encodeURIComponent(s);

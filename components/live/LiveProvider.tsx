@@ -1,6 +1,7 @@
 'use client';
 import { createContext, useContext, useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
+import { checkSession } from '../api';
 import { serverFrameSchemas, type ClientToServer, type ServerToClient } from '@/lib/events/contract';
 
 export type LiveSocket = Socket<ServerToClient, ClientToServer>;
@@ -28,7 +29,16 @@ export function LiveProvider({ children }: { children: React.ReactNode }) {
     roomUsers.set(socket, new Map());
     setState((s) => ({ ...s, socket }));
     socket.on('connect', () => setState((s) => ({ ...s, connection: 'connected' })));
-    socket.on('disconnect', () => setState((s) => ({ ...s, connection: 'reconnecting' })));
+    socket.on('disconnect', (reason) => {
+      setState((s) => ({ ...s, connection: 'reconnecting' }));
+      // The server closes a socket whose session ended; it does not reconnect on its own.
+      if (reason === 'io server disconnect') {
+        void checkSession();
+        socket.connect();
+      }
+    });
+    // A refused handshake (401 from the gate) is another way to learn the session ended.
+    socket.on('connect_error', () => void checkSession());
     socket.io.on('reconnect_attempt', () => setState((s) => ({ ...s, connection: 'reconnecting' })));
     socket.on('status', (p) => {
       const parsed = serverFrameSchemas.status.safeParse(p);
