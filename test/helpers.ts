@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { phaseOf } from '@/lib/scheduler/interval-grid';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -65,4 +66,13 @@ export function runTs(file: string, args: string[], env: Record<string, string>)
       });
     },
   };
+}
+
+/**
+ * Whether an instant is a slot of an unanchored interval schedule: its name's
+ * phase plus a whole number of periods (see lib/scheduler/interval-grid.ts).
+ */
+export function onScheduleGrid(schedule: string, everyMs: number): (slot: number) => boolean {
+  const phase = phaseOf(schedule, everyMs);
+  return (slot) => (((slot - phase) % everyMs) + everyMs) % everyMs === 0;
 }

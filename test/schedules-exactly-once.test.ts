@@ -7,7 +7,8 @@ import { closeQueues } from '@/lib/queue/queue-registry';
 import { createSchedule, patchSchedule } from '@/lib/scheduler/schedule-service';
 import { readRuns, readState } from '@/lib/scheduler/schedule-store';
 import { schedulerId } from '@/lib/scheduler/schedule-jobs';
-import { runTs, uniqueName, waitFor, type Proc } from './helpers';
+import { runTs, onScheduleGrid, uniqueName, waitFor, type Proc } from './helpers';
+import { phaseOf } from '@/lib/scheduler/interval-grid';
 
 /**
  * Exactly once per slot with several workers: three `worker/main.ts` processes
@@ -73,7 +74,10 @@ describe('exactly once per slot', () => {
     const id = schedulerId(name);
     const createdAt = Date.now();
     await createSchedule({ name, task: 'hello', trigger: { type: 'interval', every: 1, unit: 'seconds' } });
-    const firstSlot = Math.floor(createdAt / 1000) * 1000 + 1000;
+    // Slots are the name's phase + whole seconds (interval-grid.ts); count them in phase-shifted seconds.
+    const phase = phaseOf(name, 1000);
+    const secondOf = (t: number) => Math.floor((t - phase) / 1000);
+    const firstSlot = (secondOf(createdAt) + 1) * 1000 + phase;
     const completedSlots = async () => (await readRuns(redis, name)).filter((r) => r.state === 'completed').map((r) => r.slot!);
 
     // Half-way through the window, restart one worker the way a deployment would.
@@ -99,10 +103,10 @@ describe('exactly once per slot', () => {
     expect(new Set(slots).size).toBe(slots.length);
     const first = slots[0]!;
     const last = slots.at(-1)!;
-    expect(slots.every((s) => s % 1000 === 0)).toBe(true);
+    expect(slots.every(onScheduleGrid(name, 1000))).toBe(true);
     expect(slots).toEqual(Array.from({ length: (last - first) / 1000 + 1 }, (_, i) => first + i * 1000));
     // The window: slots after the create and up to the disable; ±1 at each edge (a slot on the boundary).
-    const expectedCount = Math.floor(disabling / 1000) - Math.floor(createdAt / 1000);
+    const expectedCount = secondOf(disabling) - secondOf(createdAt);
     expect(Math.abs(slots.length - expectedCount)).toBeLessThanOrEqual(1);
     // The first grid point after the create (the next one if the create straddled a second).
     expect([firstSlot, firstSlot + 1000]).toContain(first);

@@ -11,7 +11,7 @@ import { schedulerId } from '@/lib/scheduler/schedule-jobs';
 import { oneOffJobId } from '@/lib/scheduler/trigger-to-repeat';
 import { getScheduleDetail } from '@/lib/data/schedule-dto';
 import { registry } from '@/worker/tasks';
-import { uniqueName, waitFor } from './helpers';
+import { onScheduleGrid, uniqueName, waitFor } from './helpers';
 
 /** Enable/disable, one-offs and "run now", through the service functions the API calls, with a real worker. */
 const prefix = env().CELERITY_PREFIX;
@@ -71,7 +71,7 @@ describe('enable / disable', () => {
     expect(scheduler?.every).toBe(1000);
     // Back on the same grid, from the first slot after the re-enable (nothing owed for the pause).
     expect(scheduler?.next).toBeGreaterThan(enabling);
-    expect(scheduler!.next! % 1000).toBe(0);
+    expect(onScheduleGrid(name, 1000)(scheduler!.next!)).toBe(true);
     expect(await pendingJobs(id)).toEqual([`repeat:${id}:${scheduler?.next}`]);
     expect((await getScheduleDetail(name)).status).toBe('active');
 
@@ -79,7 +79,7 @@ describe('enable / disable', () => {
     // No run for the slots while it was disabled (they are not back-filled either).
     const slots = runs.map((r) => r.slot!);
     expect(slots.filter((s) => s > lastSlotBeforeDisable && s <= enabling)).toEqual([]);
-    expect(slots.every((s) => s % 1000 === 0)).toBe(true);
+    expect(slots.every(onScheduleGrid(name, 1000))).toBe(true);
 
     await deleteSchedule(name);
     expect(await queue.getJobScheduler(id)).toBeUndefined();

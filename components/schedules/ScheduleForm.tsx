@@ -101,7 +101,7 @@ export function ScheduleForm({
       ? `Unchanged: runs once on ${initial.trigger.at.replace('T', ' ')} ${initial.trigger.tz} (or has run then).`
       : undefined;
   const previewNote = built.missing ?? keptOnce;
-  const preview = useTriggerPreview(previewNote ? null : triggerJson);
+  const preview = useTriggerPreview(previewNote ? null : triggerJson, name);
 
   // The preview's field errors show where the save's would; a save's own errors win until the trigger changes.
   const shownErrors: Errors = { ...preview.errors, ...errors };

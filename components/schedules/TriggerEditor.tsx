@@ -124,7 +124,7 @@ export function TriggerEditor({
               </select>
             )}
           </Field>
-          <Field label="Starting at" help="Optional time of day the runs line up with (e.g. every 6 hours starting at 00:30), in the time zone below." error={err('anchor')}>
+          <Field label="Starting at" help="Optional time of day the runs line up with (e.g. every 6 hours starting at 00:30; 00:00 for round times), in the time zone below. Without it, each schedule keeps its own fixed point in the period (within its first minute), so many schedules do not all fire at once." error={err('anchor')}>
             {(p) => <input {...p} type="time" className={inputClass} value={f.anchor} onChange={(e) => onChange({ anchor: e.target.value })} />}
           </Field>
         </div>

@@ -24,9 +24,10 @@ const DEBOUNCE_MS = 250;
 /**
  * The server's preview of a trigger (GET /api/v1/schedules/preview): its words
  * and next 5 runs, computed by the code that schedules them, or the fields
- * that are wrong. `triggerJson` null means "nothing to preview yet".
+ * that are wrong. `triggerJson` null means "nothing to preview yet";
+ * `schedule` is the name being saved (an unanchored interval's phase comes from it).
  */
-export function useTriggerPreview(triggerJson: string | null): PreviewState {
+export function useTriggerPreview(triggerJson: string | null, schedule: string): PreviewState {
   const [state, setState] = useState<PreviewState>(IDLE);
   useEffect(() => {
     if (triggerJson === null) {
@@ -36,7 +37,7 @@ export function useTriggerPreview(triggerJson: string | null): PreviewState {
     const ctrl = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     const timer = setTimeout(() => {
-      api<{ words: string; runs: string[] }>(`/api/v1/schedules/preview?trigger=${encodeURIComponent(triggerJson)}&count=5`, { signal: ctrl.signal }).then(
+      api<{ words: string; runs: string[] }>(`/api/v1/schedules/preview?trigger=${encodeURIComponent(triggerJson)}&schedule=${encodeURIComponent(schedule)}&count=5`, { signal: ctrl.signal }).then(
         (r) => setState({ status: 'ok', loading: false, words: r.words, runs: r.runs, errors: {} }),
         (err: unknown) => {
           if (ctrl.signal.aborted) return;
@@ -53,7 +54,7 @@ export function useTriggerPreview(triggerJson: string | null): PreviewState {
       clearTimeout(timer);
       ctrl.abort();
     };
-  }, [triggerJson]);
+  }, [triggerJson, schedule]);
   return state;
 }
 

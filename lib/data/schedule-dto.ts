@@ -42,7 +42,7 @@ async function toDto(def: ScheduleDefinition, taskQueue: string | undefined, run
     def.trigger.type === 'once' || !def.enabled ? undefined : getQueue(queue).getJobScheduler(schedulerId(def.name)),
   ]);
   const now = Date.now();
-  const computed = nextRuns(def.trigger, { from: new Date(now), count: 1, runsSoFar: state.scheduledRuns })[0]?.getTime() ?? null;
+  const computed = nextRuns(def.trigger, { schedule: def.name, from: new Date(now), count: 1, runsSoFar: state.scheduledRuns })[0]?.getTime() ?? null;
   // Done: a one-off that ran, or a bounded schedule with no run left (limit used up, end date passed) —
   // BullMQ keeps such a scheduler with a `next` in the past, so its `next` is not trusted then.
   const done = state.doneAt !== null || (def.trigger.type !== 'once' && computed === null);
@@ -84,7 +84,7 @@ export async function getScheduleDetail(name: string): Promise<ScheduleDetailDTO
   const now = Date.now();
   return {
     ...dto,
-    upcoming: dto.status === 'active' ? nextRuns(def.trigger, { from: new Date(now), count: 5, runsSoFar: state.scheduledRuns }).map((d) => d.toISOString()) : [],
+    upcoming: dto.status === 'active' ? nextRuns(def.trigger, { schedule: def.name, from: new Date(now), count: 5, runsSoFar: state.scheduledRuns }).map((d) => d.toISOString()) : [],
     missed: dto.status === 'active' ? missedSlots(def, state, dto.runs, now) : [],
   };
 }

@@ -56,6 +56,7 @@ const downloadQuery = z.object({
 const previewQuery = z.object({
   trigger: z.string().describe(`A trigger as JSON: ${JSON.stringify({ type: 'cron', expression: '3 17 * * 0', tz: 'Europe/Paris' })}`),
   count: z.coerce.number().int().min(1).max(20).default(5),
+  schedule: z.string().max(200).optional().describe("The schedule's name: an interval without anchor or start date runs at a phase derived from it"),
 });
 
 const JOB_ACTIONS: { action: string; summary: string; body?: z.ZodType; ok: Record<number, string> }[] = [

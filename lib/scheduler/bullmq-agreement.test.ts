@@ -43,13 +43,13 @@ describe('first slot of a new scheduler = first run of the preview', () => {
     const trigger = parse(input);
     const id = `agree-${label.replace(/\W+/g, '-')}`;
     const before = Date.now();
-    const repeat = triggerToRepeat(trigger, { now: before });
+    const repeat = triggerToRepeat(trigger, { schedule: id, now: before });
     expect(repeat).not.toBeNull();
     await queue.upsertJobScheduler(id, repeat as RepeatOptions, { name: 'hello', data: {} });
     const after = Date.now();
     const scheduler = await queue.getJobScheduler(id);
     // BullMQ read the clock between `before` and `after`; a slot boundary could fall in between.
-    const expected = [nextRuns(trigger, { from: new Date(before), count: 1 })[0], nextRuns(trigger, { from: new Date(after), count: 1 })[0]];
+    const expected = [nextRuns(trigger, { schedule: id, from: new Date(before), count: 1 })[0], nextRuns(trigger, { schedule: id, from: new Date(after), count: 1 })[0]];
     expect(expected.map((d) => d?.toISOString())).toContain(iso(scheduler?.next));
     expect(await queue.getJob(`repeat:${id}:${scheduler?.next}`)).toBeTruthy();
   });
@@ -79,11 +79,12 @@ describe('executed slots = previewed slots (a worker runs them)', () => {
     const second = Math.ceil(now / 1000) * 1000;
     const end = second + 3000;
     const start = second + 2000;
+    // Anchored at 00:00 so the interval slots are round seconds, like the cron's and the end dates.
     const triggers: Record<string, IntervalTrigger | CronTrigger> = {
-      'ends': parse({ type: 'interval', every: 1, unit: 'seconds', endDate: new Date(end).toISOString() }),
+      'ends': parse({ type: 'interval', every: 1, unit: 'seconds', anchor: '00:00', endDate: new Date(end).toISOString() }),
       // An end date between two slots: the last run is the slot before it.
-      'ends-between': parse({ type: 'interval', every: 1, unit: 'seconds', endDate: new Date(end - 500).toISOString() }),
-      'limited': parse({ type: 'interval', every: 1, unit: 'seconds', limit: 2 }),
+      'ends-between': parse({ type: 'interval', every: 1, unit: 'seconds', anchor: '00:00', endDate: new Date(end - 500).toISOString() }),
+      'limited': parse({ type: 'interval', every: 1, unit: 'seconds', anchor: '00:00', limit: 2 }),
       'cron-window': parse({
         type: 'cron',
         expression: '* * * * * *',
@@ -95,8 +96,8 @@ describe('executed slots = previewed slots (a worker runs them)', () => {
     const previews: Record<string, number[]> = {};
     for (const [id, trigger] of Object.entries(triggers)) {
       const at = Date.now();
-      previews[id] = nextRuns(trigger, { from: new Date(at), count: 100 }).map((d) => d.getTime());
-      await queue.upsertJobScheduler(id, triggerToRepeat(trigger, { now: at }) as RepeatOptions, { name: 'hello', data: {} });
+      previews[id] = nextRuns(trigger, { schedule: id, from: new Date(at), count: 100 }).map((d) => d.getTime());
+      await queue.upsertJobScheduler(id, triggerToRepeat(trigger, { schedule: id, now: at }) as RepeatOptions, { name: 'hello', data: {} });
     }
     // BullMQ given the real end date (between two slots) of an `every` schedule: what our translation works around.
     await queue.upsertJobScheduler('raw-end', { every: 1000, offset: 1000, endDate: end - 500 }, { name: 'hello', data: {} });

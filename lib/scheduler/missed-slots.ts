@@ -26,7 +26,7 @@ export function missedSlots(def: ScheduleDefinition, state: ScheduleState, runs:
   const missed: number[] = [];
   let cursor = from;
   for (let chunk = 0; chunk < 100 && cursor <= until; chunk++) {
-    const slots = nextRuns(def.trigger, { from: new Date(cursor), count: 1000 }).map((d) => d.getTime());
+    const slots = nextRuns(def.trigger, { schedule: def.name, from: new Date(cursor), count: 1000 }).map((d) => d.getTime());
     for (const t of slots) {
       if (t > until) break;
       if (!ran.has(t)) missed.push(t);

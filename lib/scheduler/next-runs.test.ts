@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { nextRuns, type NextRunsOptions } from './next-runs';
+import { phaseOf } from './interval-grid';
 import { triggerSchema, type TriggerInput } from './schedule-model';
 
 /** Next runs as ISO strings; the trigger goes through the schema like a stored one. */
 function runs(trigger: TriggerInput, from: string, count = 5, extra: Partial<NextRunsOptions> = {}): string[] {
-  return nextRuns(triggerSchema.parse(trigger), { from: new Date(from), count, ...extra }).map((d) => d.toISOString());
+  return nextRuns(triggerSchema.parse(trigger), { schedule: 'nightly', from: new Date(from), count, ...extra }).map((d) => d.toISOString());
 }
 
 describe('cron across DST (the instants BullMQ/cron-parser produce)', () => {
@@ -81,15 +82,34 @@ describe('cron bounds', () => {
 });
 
 describe('interval', () => {
-  it('unanchored: on multiples of the period since the epoch (every 5 s → :00, :05, :10…)', () => {
-    expect(runs({ type: 'interval', every: 5, unit: 'seconds' }, '2026-05-01T10:00:02.500Z', 3)).toEqual([
+  it("unanchored: a fixed phase of the period, taken from the schedule's name", () => {
+    const every5s: TriggerInput = { type: 'interval', every: 5, unit: 'seconds' };
+    const phase = phaseOf('nightly', 5000);
+    const first = Date.parse('2026-05-01T10:00:00Z') + phase; // 10:00:00 is a multiple of 5 s
+    expect(runs(every5s, '2026-05-01T09:59:59.999Z', 3)).toEqual([first, first + 5000, first + 10_000].map((t) => new Date(t).toISOString()));
+    // The same name gives the same slots whenever asked (preview = execution, and across restarts).
+    expect(runs(every5s, '2026-05-01T10:00:07Z', 1)).toEqual([new Date(first + 5000).toISOString()]);
+    // "Every hour": a fixed second within the first minute of each hour.
+    const [h1, h2] = runs({ type: 'interval', every: 1, unit: 'hours' }, '2026-05-01T10:00:00Z', 2).map(Date.parse);
+    expect(h2! - h1!).toBe(3_600_000);
+    expect(h1! - Date.parse('2026-05-01T10:00:00Z')).toBe(phaseOf('nightly', 3_600_000));
+    expect(phaseOf('nightly', 3_600_000)).toBeLessThan(60_000);
+  });
+
+  it('unanchored phases spread schedules over the period (a thousand "every second" schedules do not fire together)', () => {
+    const phases = Array.from({ length: 1000 }, (_, i) => phaseOf(`s${String(i).padStart(4, '0')}`, 1000));
+    expect(phases.every((p) => Number.isInteger(p) && p >= 0 && p < 1000)).toBe(true);
+    // Per 100 ms tenth of the second: close to 100 each, none crowded.
+    const tenths = Array.from({ length: 10 }, (_, k) => phases.filter((p) => Math.floor(p / 100) === k).length);
+    expect(Math.max(...tenths)).toBeLessThan(150);
+    expect(Math.min(...tenths)).toBeGreaterThan(50);
+  });
+
+  it('anchored at 00:00: on round multiples of the period (every 5 s → :00, :05, :10…)', () => {
+    expect(runs({ type: 'interval', every: 5, unit: 'seconds', anchor: '00:00' }, '2026-05-01T10:00:02.500Z', 3)).toEqual([
       '2026-05-01T10:00:05.000Z',
       '2026-05-01T10:00:10.000Z',
       '2026-05-01T10:00:15.000Z',
-    ]);
-    expect(runs({ type: 'interval', every: 1, unit: 'hours' }, '2026-05-01T10:00:00Z', 2)).toEqual([
-      '2026-05-01T11:00:00.000Z',
-      '2026-05-01T12:00:00.000Z',
     ]);
   });
 
@@ -154,16 +174,16 @@ describe('interval', () => {
   });
 
   it('the end date (inclusive) and the limit truncate the list', () => {
-    expect(runs({ type: 'interval', every: 1, unit: 'hours', endDate: '2026-05-01T13:00:00Z' }, '2026-05-01T10:00:00Z', 10)).toEqual([
+    expect(runs({ type: 'interval', every: 1, unit: 'hours', anchor: '00:00', endDate: '2026-05-01T13:00:00Z' }, '2026-05-01T10:00:00Z', 10)).toEqual([
       '2026-05-01T11:00:00.000Z',
       '2026-05-01T12:00:00.000Z',
       '2026-05-01T13:00:00.000Z',
     ]);
-    expect(runs({ type: 'interval', every: 30, unit: 'minutes', limit: 2 }, '2026-05-01T10:00:00Z', 10)).toEqual([
+    expect(runs({ type: 'interval', every: 30, unit: 'minutes', anchor: '00:00', limit: 2 }, '2026-05-01T10:00:00Z', 10)).toEqual([
       '2026-05-01T10:30:00.000Z',
       '2026-05-01T11:00:00.000Z',
     ]);
-    expect(runs({ type: 'interval', every: 1, unit: 'hours', endDate: '2026-05-01T10:30:00Z' }, '2026-05-01T10:00:00Z', 10)).toEqual([]);
+    expect(runs({ type: 'interval', every: 1, unit: 'hours', anchor: '00:00', endDate: '2026-05-01T10:30:00Z' }, '2026-05-01T10:00:00Z', 10)).toEqual([]);
   });
 
   it('an overdue scheduled slot is not listed; the list resumes at the next grid point', () => {

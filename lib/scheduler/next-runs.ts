@@ -4,6 +4,8 @@ import { onceInstant, type Trigger } from './schedule-model';
 import { cronRepeatOptions, remainingLimit } from './trigger-to-repeat';
 
 export interface NextRunsOptions {
+  /** The schedule's name (an unanchored interval's phase comes from it). */
+  schedule: string;
   /** Runs after this instant are listed (a one-off exactly at `from` is included). */
   from: Date;
   /** How many runs at most. */
@@ -26,7 +28,7 @@ export interface NextRunsOptions {
  *
  * Start and end dates are inclusive; `limit` caps the total with `runsSoFar`.
  */
-export function nextRuns(trigger: Trigger, { from, count, scheduledNext, runsSoFar }: NextRunsOptions): Date[] {
+export function nextRuns(trigger: Trigger, { schedule, from, count, scheduledNext, runsSoFar }: NextRunsOptions): Date[] {
   const now = from.getTime();
   if (count <= 0) return [];
   if (trigger.type === 'once') {
@@ -46,7 +48,7 @@ export function nextRuns(trigger: Trigger, { from, count, scheduledNext, runsSoF
     }
     return out;
   }
-  const ctx = { now, scheduledNext };
+  const ctx = { schedule, now, scheduledNext };
   const grid = intervalGrid(trigger, ctx);
   const end = trigger.endDate ? Date.parse(trigger.endDate) : Infinity;
   for (let slot = firstSlot(trigger, grid, ctx); out.length < max && slot <= end; slot += grid.every) {

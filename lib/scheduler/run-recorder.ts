@@ -33,10 +33,12 @@ export async function beginScheduledRun(redis: Redis, job: Job, now = Date.now()
   if (!of) return undefined;
   let late = false;
   let catchUp = false;
-  if (of.kind === 'scheduled' && of.slot !== null) {
+  // Late means past the following slot (+ tolerance), so at least the tolerance past its own:
+  // a run on time, the usual case, needs no read of the definition.
+  if (of.kind === 'scheduled' && of.slot !== null && now - of.slot > LATE_TOLERANCE_MS) {
     const def = await readDefinition(redis, of.name);
     if (def && def.trigger.type !== 'once') {
-      const following = nextRuns(def.trigger, { from: new Date(of.slot + 1), count: 1 })[0]?.getTime();
+      const following = nextRuns(def.trigger, { schedule: def.name, from: new Date(of.slot + 1), count: 1 })[0]?.getTime();
       late = following !== undefined && now > following + LATE_TOLERANCE_MS;
       catchUp = late && def.catchUp;
     }

@@ -108,6 +108,7 @@ export async function applySchedule(
   const triggerChanged = !prev || JSON.stringify(prev.trigger) !== JSON.stringify(def.trigger) || oldQueue !== queueName;
   const now = Date.now();
   const repeat = triggerToRepeat(def.trigger, {
+    schedule: def.name,
     now,
     scheduledNext: !triggerChanged && existing?.next ? existing.next : undefined,
     runsSoFar: def.trigger.limit !== undefined ? state.scheduledRuns : undefined,

@@ -154,12 +154,16 @@ export async function requireSchedule(name: string): Promise<ScheduleDefinition>
   return def;
 }
 
-/** Preview a trigger: its words and next runs, or InvalidError with the field (`trigger.<field>`). */
-export function previewTrigger(trigger: unknown, count = 5, now = new Date()): { words: string; runs: string[] } {
+/**
+ * Preview a trigger: its words and next runs, or InvalidError with the field
+ * (`trigger.<field>`). `schedule` is the name it will be saved under (an
+ * unanchored interval's phase comes from it).
+ */
+export function previewTrigger(trigger: unknown, { schedule = '', count = 5, now = new Date() }: { schedule?: string; count?: number; now?: Date } = {}): { words: string; runs: string[] } {
   const t = parseOrThrow(triggerSchema, trigger, 'trigger');
   // The same checks as saving (one-off in the past, end date passed), via the full model.
   validateSchedule({ name: 'preview', task: 'preview', trigger }, { now });
-  return { words: describeTrigger(t), runs: nextRuns(t, { from: now, count }).map((d) => d.toISOString()) };
+  return { words: describeTrigger(t), runs: nextRuns(t, { schedule, from: now, count }).map((d) => d.toISOString()) };
 }
 
 /**

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { triggerSchema, type CronTrigger, type IntervalTrigger, type OnceTrigger, type TriggerInput } from './schedule-model';
 import { oneOffJob, oneOffJobId, triggerToRepeat, type RepeatContext } from './trigger-to-repeat';
+import { phaseOf } from './interval-grid';
 
 const now = Date.parse('2026-05-01T10:00:00Z');
 const ms = (iso: string) => Date.parse(iso);
 
 function repeat(trigger: TriggerInput, ctx: Partial<RepeatContext> = {}) {
-  return triggerToRepeat(triggerSchema.parse(trigger) as IntervalTrigger | CronTrigger, { now, ...ctx });
+  return triggerToRepeat(triggerSchema.parse(trigger) as IntervalTrigger | CronTrigger, { schedule: 'nightly', now, ...ctx });
 }
 
 describe('triggerToRepeat: cron', () => {
@@ -39,8 +40,12 @@ describe('triggerToRepeat: cron', () => {
 });
 
 describe('triggerToRepeat: interval', () => {
-  it('unanchored: an offset of one full period puts the slots on multiples of it (0 would mean "run now")', () => {
-    expect(repeat({ type: 'interval', every: 5, unit: 'seconds' })).toEqual({ every: 5000, offset: 5000 });
+  it("unanchored: the offset is the name's phase", () => {
+    expect(repeat({ type: 'interval', every: 5, unit: 'seconds' })).toEqual({ every: 5000, offset: phaseOf('nightly', 5000) || 5000 });
+  });
+
+  it('anchored at 00:00: an offset of one full period puts the slots on multiples of it (0 would mean "run now")', () => {
+    expect(repeat({ type: 'interval', every: 5, unit: 'seconds', anchor: '00:00' })).toEqual({ every: 5000, offset: 5000 });
   });
 
   it('anchored: the offset is the anchor instant modulo the period', () => {
@@ -76,7 +81,7 @@ describe('triggerToRepeat: interval', () => {
 
   it('the end date becomes the midpoint before the last slot (BullMQ checks it when taking a job, not against the next slot)', () => {
     // Slots 11:00, 12:00, 13:00; the 12:00 job, taken at 12:00.0x, must create 13:00; the 13:00 job must create nothing.
-    expect(repeat({ type: 'interval', every: 1, unit: 'hours', endDate: '2026-05-01T13:00:00Z' })).toEqual({
+    expect(repeat({ type: 'interval', every: 1, unit: 'hours', anchor: '00:00', endDate: '2026-05-01T13:00:00Z' })).toEqual({
       every: 3_600_000,
       offset: 3_600_000,
       endDate: ms('2026-05-01T12:30:00Z'),
@@ -84,14 +89,14 @@ describe('triggerToRepeat: interval', () => {
   });
 
   it('a single run left is limit 1; no run left is null', () => {
-    expect(repeat({ type: 'interval', every: 1, unit: 'hours', endDate: '2026-05-01T11:30:00Z' })).toEqual({
+    expect(repeat({ type: 'interval', every: 1, unit: 'hours', anchor: '00:00', endDate: '2026-05-01T11:30:00Z' })).toEqual({
       every: 3_600_000,
       offset: 3_600_000,
       limit: 1,
     });
-    expect(repeat({ type: 'interval', every: 1, unit: 'hours', endDate: '2026-05-01T10:30:00Z' })).toBeNull();
-    expect(repeat({ type: 'interval', every: 1, unit: 'hours', limit: 4 }, { runsSoFar: 4 })).toBeNull();
-    expect(repeat({ type: 'interval', every: 1, unit: 'hours', limit: 4 }, { runsSoFar: 1 })).toEqual({
+    expect(repeat({ type: 'interval', every: 1, unit: 'hours', anchor: '00:00', endDate: '2026-05-01T10:30:00Z' })).toBeNull();
+    expect(repeat({ type: 'interval', every: 1, unit: 'hours', anchor: '00:00', limit: 4 }, { runsSoFar: 4 })).toBeNull();
+    expect(repeat({ type: 'interval', every: 1, unit: 'hours', anchor: '00:00', limit: 4 }, { runsSoFar: 1 })).toEqual({
       every: 3_600_000,
       offset: 3_600_000,
       limit: 3,

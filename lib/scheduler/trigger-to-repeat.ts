@@ -11,6 +11,8 @@ import { onceInstant, type CronTrigger, type IntervalTrigger, type OnceTrigger }
 
 /** What the options depend on besides the trigger. */
 export interface RepeatContext {
+  /** The schedule's name (an unanchored interval's phase comes from it). */
+  schedule: string;
   /** When the upsert happens (ms). Pass `Date.now()` right before the call. */
   now: number;
   /** BullMQ's `next` of the existing scheduler, when re-upserting an interval whose period is unchanged. */

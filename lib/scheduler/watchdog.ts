@@ -21,7 +21,7 @@ const PENDING = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children'
 /** The schedule's period around `at` (interval: fixed; cron: gap between the next two runs). */
 function periodAround(def: ScheduleDefinition, at: number): number | undefined {
   if (def.trigger.type === 'once') return undefined;
-  const [a, b] = nextRuns(def.trigger, { from: new Date(at), count: 2 });
+  const [a, b] = nextRuns(def.trigger, { schedule: def.name, from: new Date(at), count: 2 });
   return a && b ? b.getTime() - a.getTime() : undefined;
 }
 
@@ -29,7 +29,7 @@ function periodAround(def: ScheduleDefinition, at: number): number | undefined {
 function ranOut(def: ScheduleDefinition, scheduler: { next?: number | null; limit?: number; iterationCount?: number }): boolean {
   if (def.trigger.type === 'once' || !scheduler.next) return true;
   if (scheduler.limit !== undefined && (scheduler.iterationCount ?? 0) >= scheduler.limit) return true;
-  return nextRuns(def.trigger, { from: new Date(scheduler.next + 1), count: 1 }).length === 0;
+  return nextRuns(def.trigger, { schedule: def.name, from: new Date(scheduler.next + 1), count: 1 }).length === 0;
 }
 
 /** One pass. Returns the names it restored. Only one process runs a pass at a time (lock). */

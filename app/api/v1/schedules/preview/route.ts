@@ -6,7 +6,8 @@ export const dynamic = 'force-dynamic';
 
 /**
  * Preview a trigger: `?trigger=<JSON>` (e.g. `{"type":"cron","expression":"3 17 * * 0","tz":"Europe/Paris"}`)
- * and optional `count` (1–20) → `{ words, runs: [ISO…] }`, or 400 with the field (`trigger.expression`…).
+ * with optional `count` (1–20) and `schedule` (the name it will be saved under) → `{ words, runs: [ISO…] }`,
+ * or 400 with the field (`trigger.expression`…).
  */
 export const GET = apiRoute(async (req) => {
   const url = new URL(req.url);
@@ -20,5 +21,7 @@ export const GET = apiRoute(async (req) => {
   }
   const count = Number(url.searchParams.get('count') ?? 5);
   if (!Number.isInteger(count) || count < 1 || count > 20) throw new InvalidError('count: a whole number from 1 to 20', 'count');
-  return previewTrigger(trigger, count);
+  const schedule = url.searchParams.get('schedule') ?? '';
+  if (schedule.length > 200) throw new InvalidError('schedule: at most 200 characters', 'schedule');
+  return previewTrigger(trigger, { schedule, count });
 });
