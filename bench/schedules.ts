@@ -37,6 +37,8 @@ export async function benchSchedules(): Promise<string> {
   const { closeQueues } = await import('../lib/queue/queue-registry');
   const { createSchedule, deleteSchedule } = await import('../lib/scheduler/schedule-service');
   const { readRuns } = await import('../lib/scheduler/schedule-store');
+  const { nextRuns } = await import('../lib/scheduler/next-runs');
+  const { triggerSchema } = await import('../lib/scheduler/schedule-model');
 
   const workerEnv = { REDIS_URL: redis.url, CELERITY_PREFIX: 'benchsched', CELERITY_CONCURRENCY: '50', CELERITY_LOG_LEVEL: 'info', CELERITY_SHUTDOWN_TIMEOUT_MS: '5000' };
   const startWorker = (): Child => startTs('worker/main.ts', workerEnv, /worker ready/);
@@ -58,8 +60,10 @@ export async function benchSchedules(): Promise<string> {
         seen.set(r.slot, (seen.get(r.slot) ?? 0) + 1);
         lateness.push(r.startedAt - r.slot);
       }
-      // Slots of an anchor-less interval sit on the epoch grid (multiples of the period).
-      for (let t = Math.ceil(w.from / periodMs) * periodMs; t <= w.to; t += periodMs) slots++;
+      // The slots the trigger defines in the window, by the code that previews them (an unanchored
+      // interval sits at its name's phase of the period).
+      const trigger = triggerSchema.parse({ type: 'interval', every: periodMs / 1000, unit: 'seconds' });
+      slots += nextRuns(trigger, { schedule: name, from: new Date(w.from - 1), count: Math.ceil((w.to - w.from) / periodMs) + 2 }).filter((d) => d.getTime() <= w.to).length;
       runs += seen.size;
       for (const n of seen.values()) if (n > 1) duplicates += n - 1;
     }

@@ -32,17 +32,33 @@ function ranOut(def: ScheduleDefinition, scheduler: { next?: number | null; limi
   return nextRuns(def.trigger, { schedule: def.name, from: new Date(scheduler.next + 1), count: 1 }).length === 0;
 }
 
+/** The shortest period a schedule can have: a scheduler is overdue only once its `next` is at least this old. */
+const MIN_PERIOD_MS = 1_000;
+
+/**
+ * Scheduler ids of a queue whose `next` is at least `MIN_PERIOD_MS` in the past,
+ * from BullMQ's index of schedulers (a sorted set scored by `next`): one call
+ * per queue, so a pass over a thousand healthy schedules costs next to nothing.
+ */
+async function overdueSchedulerIds(redis: Redis, queueName: string, now: number): Promise<Set<string>> {
+  const index = getQueue(queueName).keys.repeat;
+  if (!index) throw new Error(`BullMQ gave no scheduler index key for queue "${queueName}"`);
+  return new Set(await redis.zrangebyscore(index, '-inf', now - MIN_PERIOD_MS));
+}
+
 /** One pass. Returns the names it restored. Only one process runs a pass at a time (lock). */
 export async function watchdogPass(redis: Redis, now = Date.now()): Promise<string[]> {
   const restored = await withLock(redis, 'watchdog', 10_000, async () => {
     const [defs, catalogue] = await Promise.all([readDefinitions(redis), readCatalogue(redis)]);
     const taskQueue = new Map(catalogue.map((e) => [e.name, e.queue]));
+    const watched = defs.filter((def) => def.enabled && def.trigger.type !== 'once').map((def) => ({ def, queueName: scheduleQueue(def, taskQueue.get(def.task)) }));
+    const overdue = new Map<string, Set<string>>();
+    for (const queueName of new Set(watched.map((w) => w.queueName))) overdue.set(queueName, await overdueSchedulerIds(redis, queueName, now));
     const out: string[] = [];
-    for (const def of defs) {
-      if (!def.enabled || def.trigger.type === 'once') continue;
-      const queueName = scheduleQueue(def, taskQueue.get(def.task));
-      const queue = getQueue(queueName);
+    for (const { def, queueName } of watched) {
       const id = schedulerId(def.name);
+      if (!overdue.get(queueName)?.has(id)) continue;
+      const queue = getQueue(queueName);
       const scheduler = await queue.getJobScheduler(id);
       if (!scheduler?.next) continue; // missing scheduler: reconcile's job (it may have run out)
       const period = periodAround(def, scheduler.next);
