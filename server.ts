@@ -14,6 +14,7 @@ import { loadUsers, UsersConfigError } from '@/lib/auth/users';
 import { gate, type GateDecision } from '@/lib/auth/gate';
 import { CLIENT_IP_HEADER, isSecureRequest, resolvePrincipal, type HeaderSource } from '@/lib/auth/request-auth';
 import { setPipelineProbe } from '@/lib/metrics/pipeline-probe';
+import { mayCompress } from '@/lib/http/compression-policy';
 
 /** How often an open live connection re-checks its session (touch: false, so it never extends one). */
 const SOCKET_SESSION_CHECK_MS = 5_000;
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
     if (!req.url?.startsWith('/api/') && !readCookie(req.headers.cookie, CSRF_COOKIE) && !res.hasHeader('Set-Cookie')) {
       res.setHeader('Set-Cookie', csrfCookie(newCsrfToken(), req.headers['x-forwarded-proto'] === 'https'));
     }
+    // Next gzips whatever the client accepts; not the API's small JSON answers (see mayCompress).
+    if (!mayCompress(req.url ?? '/')) delete req.headers['accept-encoding'];
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'same-origin');
     res.setHeader('X-Frame-Options', 'DENY');

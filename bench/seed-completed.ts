@@ -11,11 +11,11 @@ const SEED = `
 local prefix = KEYS[1]
 local from = tonumber(ARGV[1])
 local to = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
+local base = tonumber(ARGV[3])
 local opts = '{"attempts":1,"removeOnComplete":false}'
 for i = from, to do
   local id = tostring(i)
-  local finished = now - (to - i)
+  local finished = base + i
   local result = (i % 1000 == 0) and '{"ok":true,"note":"needle ' .. id .. '"}' or '{"ok":true,"n":' .. id .. '}'
   redis.call('HSET', prefix .. id,
     'name', 'task' .. (i % 10),
@@ -36,11 +36,17 @@ redis.call('HSETNX', prefix .. 'meta', 'opts.maxLenEvents', 10000)
 return to - from + 1
 `;
 
+/**
+ * One timeline for every call: job i finished at BASE + i ms, so the newest
+ * jobs are the highest ids however the set was grown (and the needles stay
+ * one in a thousand in finish order). 1M jobs end about now.
+ */
+const BASE = Date.now() - 1_000_000;
+
 /** Grow the queue's completed set from `have` to `want` jobs. */
 export async function seedCompleted(redis: Redis, prefix: string, queue: string, have: number, want: number): Promise<void> {
-  const now = Date.now();
   for (let from = have + 1; from <= want; from += 10_000) {
     const to = Math.min(want, from + 9_999);
-    await redis.eval(SEED, 1, `${prefix}:${queue}:`, String(from), String(to), String(now));
+    await redis.eval(SEED, 1, `${prefix}:${queue}:`, String(from), String(to), String(BASE));
   }
 }

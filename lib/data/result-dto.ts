@@ -120,20 +120,32 @@ export function toResultRow(j: FoundJob): ResultRowDTO {
   };
 }
 
+/** How long one page of a search keeps scanning for matches before it answers with what it found. */
+const SEARCH_PAGE_BUDGET_MS = 60;
+
 /**
- * One page of results, newest first: up to `limit` matches found within one
- * bounded scan ({@link SEARCH_MAX_SCAN} jobs). A page may hold fewer than
- * `limit` rows and still have a `next`: the search stopped at its bound, and
- * the next page carries on from there.
+ * One page of results, newest first: up to `limit` matches, found by bounded
+ * scans ({@link SEARCH_MAX_SCAN} jobs each) for at most about
+ * SEARCH_PAGE_BUDGET_MS. A page may hold fewer than `limit` rows and still
+ * have a `next`: a rare match in a million jobs answers in time with what the
+ * newest jobs held, and the next page carries on from there.
  */
 export async function searchResults(q: ResultsQuery): Promise<ResultPageDTO> {
   const filter = await filterOf(q);
-  const cursor: SearchCursor | null = q.cursor ? decodeCursor(q.cursor) : null;
-  const batch = await searchFinishedJobs(getRedis(), filter, { cursor, limit: q.limit, maxScan: SEARCH_MAX_SCAN, cell: PAGE_CELL });
+  const started = performance.now();
+  const rows: FoundJob[] = [];
+  let scanned = 0;
+  let cursor: SearchCursor | null = q.cursor ? decodeCursor(q.cursor) : null;
+  do {
+    const batch = await searchFinishedJobs(getRedis(), filter, { cursor, limit: q.limit - rows.length, maxScan: SEARCH_MAX_SCAN, cell: PAGE_CELL });
+    rows.push(...batch.jobs);
+    scanned += batch.scanned;
+    cursor = batch.next;
+  } while (cursor && rows.length < q.limit && performance.now() - started < SEARCH_PAGE_BUDGET_MS);
   return {
-    rows: batch.jobs.map(toResultRow),
-    next: batch.next ? encodeCursor(batch.next) : null,
-    scanned: batch.scanned,
-    reached: batch.next ? batch.next.score : null,
+    rows: rows.map(toResultRow),
+    next: cursor ? encodeCursor(cursor) : null,
+    scanned,
+    reached: cursor ? cursor.score : null,
   };
 }
