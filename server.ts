@@ -5,7 +5,8 @@ import { env } from '@/lib/env';
 import { createLogger } from '@/lib/logger';
 import { bindRefusal } from '@/lib/bind-policy';
 import { EventRelay } from '@/lib/events/event-relay';
-import { roomSchema, type ClientToServer, type ServerToClient } from '@/lib/events/contract';
+import type { ClientToServer, ServerToClient } from '@/lib/events/contract';
+import { serveRooms, socketSink, type RoomServer, type RoomSocket } from '@/lib/events/socket-rooms';
 import { CSRF_COOKIE, csrfCookie, newCsrfToken, readCookie } from '@/lib/http/csrf';
 import { contentSecurityPolicy, newNonce } from '@/lib/http/csp';
 import { closeQueues } from '@/lib/queue/queue-registry';
@@ -149,14 +150,7 @@ async function main(): Promise<void> {
 
   const relay = new EventRelay({
     logger: log,
-    sink: {
-      emit: (room, event, payload) => {
-        const target = room === null ? io : io.to(room);
-        (target.emit as (ev: string, p: unknown) => boolean)(event, payload);
-      },
-      roomSize: (room) => io.sockets.adapter.rooms.get(room)?.size ?? 0,
-      rooms: () => io.sockets.adapter.rooms.keys(),
-    },
+    sink: socketSink(io as unknown as RoomServer),
   });
 
   // A socket outlives the request that opened it: re-check its session every few
@@ -176,18 +170,7 @@ async function main(): Promise<void> {
   socketAuth?.unref();
   setPipelineProbe({ positions: () => relay.positions() });
 
-  io.on('connection', (socket) => {
-    socket.emit('status', relay.status());
-    socket.on('subscribe', (room, ack) => {
-      const parsed = roomSchema.safeParse(room);
-      if (!parsed.success) return ack?.({ ok: false, error: 'unknown room' });
-      void socket.join(parsed.data);
-      ack?.({ ok: true });
-    });
-    socket.on('unsubscribe', (room) => {
-      if (typeof room === 'string') void socket.leave(room);
-    });
-  });
+  io.on('connection', (socket) => serveRooms(socket as unknown as RoomSocket, relay));
 
   relay.start();
   await new Promise<void>((resolve, reject) => {

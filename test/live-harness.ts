@@ -3,13 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { Server as SocketServer } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import { EventRelay, type RelayOptions } from '../lib/events/event-relay';
-import { roomSchema, type ClientToServer, type ServerToClient } from '../lib/events/contract';
+import type { ClientToServer, ServerToClient } from '../lib/events/contract';
+import { serveRooms, socketSink, type RoomServer, type RoomSocket } from '../lib/events/socket-rooms';
 import { createLogger } from '../lib/logger';
 
 /**
  * The console's live half without Next: an HTTP server with Socket.IO and an
- * EventRelay wired the way server.ts wires them (rooms checked against the
- * contract, the relay's sink backed by Socket.IO rooms). Lets tests run real
+ * EventRelay wired as server.ts wires them (lib/events/socket-rooms.ts). Lets tests run real
  * clients against it, in this process or as a child process (fixtures/live-console.ts).
  */
 export interface LiveConsole {
@@ -24,27 +24,9 @@ export async function startLiveConsole(relayOptions: Partial<Omit<RelayOptions, 
   const relay = new EventRelay({
     logger: createLogger('live-console', 'error'),
     ...relayOptions,
-    sink: {
-      emit: (room, event, payload) => {
-        const target = room === null ? io : io.to(room);
-        (target.emit as (ev: string, p: unknown) => boolean)(event, payload);
-      },
-      roomSize: (room) => io.sockets.adapter.rooms.get(room)?.size ?? 0,
-      rooms: () => io.sockets.adapter.rooms.keys(),
-    },
+    sink: socketSink(io as unknown as RoomServer),
   });
-  io.on('connection', (socket) => {
-    socket.emit('status', relay.status());
-    socket.on('subscribe', (room, ack) => {
-      const parsed = roomSchema.safeParse(room);
-      if (!parsed.success) return ack?.({ ok: false, error: 'unknown room' });
-      void socket.join(parsed.data);
-      ack?.({ ok: true });
-    });
-    socket.on('unsubscribe', (room) => {
-      if (typeof room === 'string') void socket.leave(room);
-    });
-  });
+  io.on('connection', (socket) => serveRooms(socket as unknown as RoomSocket, relay));
   relay.start();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
