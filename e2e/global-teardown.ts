@@ -1,7 +1,6 @@
-import { currentServices, stopServices } from './global-setup';
+import { stopServices } from './global-setup';
 
 /** Stop the worker (SIGTERM, it drains), the console, Redis; remove the temp dir. Logs stay in test-results/. */
 export default async function globalTeardown(): Promise<void> {
-  const s = currentServices();
-  if (s) await stopServices(s);
+  await stopServices();
 }

@@ -51,3 +51,6 @@ export function ChartFigure({
 
 /** Chart colours readable on white and on slate-900 alike. */
 export const CHART_COLORS = { completed: '#10b981', failed: '#f43f5e' } as const;
+
+/** Axes drawn in the text colour, so charts read in light and dark. */
+export const AXIS = { stroke: 'currentColor', tick: { fill: 'currentColor', fontSize: 11 } } as const;

@@ -2,9 +2,9 @@
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { HistoryRange, ThroughputHistoryDTO } from '@/lib/data/dashboard-history';
-import { Table, Td, Th } from '../ui/Table';
 import { cn } from '../ui/cn';
-import { ChartFigure, CHART_COLORS } from './ChartFigure';
+import { AXIS, ChartFigure, CHART_COLORS } from './ChartFigure';
+import { ThroughputTable } from './ThroughputTable';
 import { ChartTooltip } from './ChartTooltip';
 import { percent } from './figures';
 
@@ -44,38 +44,14 @@ export function HistoryChart({ history }: { history: Record<HistoryRange, Throug
       title={`Throughput history, ${LABELS[range].toLowerCase()} (per ${per})`}
       summary={summary}
       actions={toggle}
-      table={() => (
-        <Table caption={`${LABELS[range]}: jobs per ${per}`} className="max-h-64 overflow-y-auto">
-          <thead>
-            <tr>
-              <Th>From</Th>
-              <Th numeric>Completed</Th>
-              <Th numeric>Failed</Th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-            {(h?.points ?? [])
-              .filter((p) => p.completed + p.failed > 0)
-              .reverse()
-              .map((p) => (
-                <tr key={p.t}>
-                  <Td>
-                    <time dateTime={new Date(p.t).toISOString()}>{minuteClock(p.t)}</time>
-                  </Td>
-                  <Td numeric>{p.completed}</Td>
-                  <Td numeric>{p.failed}</Td>
-                </tr>
-              ))}
-          </tbody>
-        </Table>
-      )}
+      table={() => <ThroughputTable caption={`${LABELS[range]}: jobs per ${per}`} periodHeader="From" points={h?.points ?? []} format={minuteClock} />}
     >
       {h && (
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={h.points} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} accessibilityLayer={false} barCategoryGap={1}>
             <CartesianGrid stroke="currentColor" strokeOpacity={0.15} vertical={false} />
-            <XAxis dataKey="t" tickFormatter={minuteClock} stroke="currentColor" tick={{ fill: 'currentColor', fontSize: 11 }} minTickGap={40} />
-            <YAxis allowDecimals={false} stroke="currentColor" tick={{ fill: 'currentColor', fontSize: 11 }} width={48} />
+            <XAxis dataKey="t" tickFormatter={minuteClock} {...AXIS} minTickGap={40} />
+            <YAxis allowDecimals={false} {...AXIS} width={48} />
             <Tooltip content={<ChartTooltip format={minuteClock} />} isAnimationActive={false} cursor={{ fill: 'currentColor', fillOpacity: 0.08 }} />
             <Bar dataKey="completed" name="Completed" stackId="1" fill={CHART_COLORS.completed} isAnimationActive={false} />
             <Bar dataKey="failed" name="Failed" stackId="1" fill={CHART_COLORS.failed} isAnimationActive={false} />

@@ -1,8 +1,8 @@
 'use client';
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ThroughputPoint } from '@/lib/events/contract';
-import { Table, Td, Th } from '../ui/Table';
-import { ChartFigure, CHART_COLORS } from './ChartFigure';
+import { AXIS, ChartFigure, CHART_COLORS } from './ChartFigure';
+import { ThroughputTable } from './ThroughputTable';
 import { ChartTooltip } from './ChartTooltip';
 import { formatRate, percent } from './figures';
 
@@ -42,42 +42,13 @@ export function ThroughputChart({ series, windowMs, now, available }: { series: 
     <ChartFigure
       title={`Throughput, last ${minutes} minutes (per second)`}
       summary={summary}
-      table={() => (
-        <Table caption={`Seconds with completed or failed jobs, last ${minutes} minutes`} className="max-h-64 overflow-y-auto">
-          <thead>
-            <tr>
-              <Th>Second</Th>
-              <Th numeric>Completed</Th>
-              <Th numeric>Failed</Th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-            {inWindow.length === 0 ? (
-              <tr>
-                <Td className="text-slate-500">None</Td>
-                <Td numeric>0</Td>
-                <Td numeric>0</Td>
-              </tr>
-            ) : (
-              [...inWindow].reverse().map((p) => (
-                <tr key={p.t}>
-                  <Td>
-                    <time dateTime={new Date(p.t).toISOString()}>{clock(p.t)}</time>
-                  </Td>
-                  <Td numeric>{p.completed}</Td>
-                  <Td numeric>{p.failed}</Td>
-                </tr>
-              ))
-            )}
-          </tbody>
-        </Table>
-      )}
+      table={() => <ThroughputTable caption={`Seconds with completed or failed jobs, last ${minutes} minutes`} periodHeader="Second" points={inWindow} format={clock} />}
     >
       <ResponsiveContainer width="100%" height="100%">
         <AreaChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} accessibilityLayer={false}>
           <CartesianGrid stroke="currentColor" strokeOpacity={0.15} vertical={false} />
-          <XAxis dataKey="t" type="number" domain={[start, end - 1000]} tickFormatter={clock} stroke="currentColor" tick={{ fill: 'currentColor', fontSize: 11 }} minTickGap={40} />
-          <YAxis allowDecimals={false} stroke="currentColor" tick={{ fill: 'currentColor', fontSize: 11 }} width={40} />
+          <XAxis dataKey="t" type="number" domain={[start, end - 1000]} tickFormatter={clock} {...AXIS} minTickGap={40} />
+          <YAxis allowDecimals={false} {...AXIS} width={40} />
           <Tooltip content={<ChartTooltip format={clock} />} isAnimationActive={false} />
           <Area type="stepAfter" dataKey="completed" name="Completed" stackId="1" stroke={CHART_COLORS.completed} fill={CHART_COLORS.completed} fillOpacity={0.35} isAnimationActive={false} />
           <Area type="stepAfter" dataKey="failed" name="Failed" stackId="1" stroke={CHART_COLORS.failed} fill={CHART_COLORS.failed} fillOpacity={0.45} isAnimationActive={false} />

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Worker, UnrecoverableError, WaitingError, MetricsTime, type Job } from 'bullmq';
+import { Queue, Worker, UnrecoverableError, WaitingError, MetricsTime, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { env } from '../env';
 import { createRedis } from '../redis';
@@ -15,6 +15,7 @@ import { beginScheduledRun, endScheduledRun } from '../scheduler/run-recorder';
 import { syncCodeSchedules, type CodeSchedule } from '../scheduler/define-schedule';
 import { reconcileSchedules } from '../scheduler/schedule-service';
 import { watchdogPass } from '../scheduler/watchdog';
+import { startDelayPacer } from './delay-pacer';
 import { recordAttempt, type AttemptOutcome } from '../queue/attempt-log';
 
 export interface StartWorkerOptions {
@@ -308,6 +309,15 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     void worker.run().catch((err: Error) => logger.error('worker stopped', { error: err.message }));
   }
   await Promise.all(workers.map(({ worker }) => worker.waitUntilReady()));
+  // Delayed jobs (a schedule's next run among them) start on their millisecond, whatever Redis's hz.
+  const pacers = queues.map((queue) => {
+    const q = new Queue(queue, { connection: command, prefix });
+    const pacer = startDelayPacer(q, {
+      isActive: () => state === 'running',
+      onError: (err) => logger.debug('delay pacer', { queue, error: err.message }),
+    });
+    return { stop: () => pacer.stop().then(() => q.close()) };
+  });
   logger.info('worker ready', { id, queues, tasks: tasks.map((t) => t.name), concurrency: opts.concurrency });
 
   const self: RunningWorker = {
@@ -318,6 +328,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       stopping ??= (async () => {
         state = 'stopping';
         clearInterval(watchdog);
+        await Promise.all(pacers.map((p) => p.stop()));
         // close() stops fetching at once and resolves when active jobs have finished (or were handed back).
         const closed = Promise.all(workers.map(({ worker }) => worker.close()));
         logger.info('stopping: no new jobs; waiting for running ones', { running: running.size, timeoutMs: opts.shutdownTimeoutMs });

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, startRedisServer, type RunningRedis } from '../../lib/redis-server';
+import { buildIfStale, distDir, isBuildStale } from '../../scripts/build-if-stale';
+import { killNow, startService, stopService, tail, type Service } from './services';
+
+/**
+ * What an e2e suite runs against, private to the run:
+ *   (a) a production build of the console (rebuilt only when sources changed),
+ *   (b) a redis-server on a free port in a temp dir,
+ *   (c) the console (`server.ts`, NODE_ENV=production) on a free port,
+ *   (d) one worker (`worker/main.ts`),
+ * all under a fresh random prefix, with logs in `logDir`. Both suites (main
+ * and auth) start theirs here; they differ only in their extra environment.
+ */
+export interface Stack {
+  dir: string;
+  logDir: string;
+  redis?: RunningRedis;
+  services: Service[];
+}
+
+export interface StackOptions {
+  /** Project root (where package.json is). */
+  root: string;
+  /** Where the services' logs go. */
+  logDir: string;
+  /** Shown in log lines: `[e2e]`, `[e2e:auth]`. */
+  label: string;
+  /** Start of the random prefix, so a run's keys are recognisable. */
+  prefixStem: string;
+  /** Environment for both console and worker on top of the common one (accounts…). */
+  env?: Record<string, string>;
+}
+
+export interface StartedStack {
+  stack: Stack;
+  baseURL: string;
+  redisUrl: string;
+  prefix: string;
+}
+
+/** Stop the worker first (it drains), then the console, then Redis; remove the temp dir. */
+export async function stopStack(s: Stack): Promise<void> {
+  const byName = (n: string) => s.services.filter((x) => x.name === n);
+  // Worker: its own shutdown waits up to CELERITY_SHUTDOWN_TIMEOUT_MS for running jobs.
+  await Promise.all(byName('worker').map((x) => stopService(x, 10_000)));
+  await Promise.all(byName('console').map((x) => stopService(x, 10_000)));
+  await s.redis?.stop().catch(() => {});
+  rmSync(s.dir, { recursive: true, force: true });
+}
+
+export async function startStack(o: StackOptions): Promise<StartedStack> {
+  const { root, logDir, label } = o;
+  mkdirSync(logDir, { recursive: true });
+
+  const t0 = Date.now();
+  if (process.env.CELERITY_E2E_SKIP_BUILD === '1' && existsSync(path.join(root, distDir(), 'BUILD_ID'))) {
+    // While others edit the sources, a build may fail on their half-done work: test the last good one.
+    if (isBuildStale(root)) console.warn(`${label} CELERITY_E2E_SKIP_BUILD=1: testing the existing, stale build in ${distDir()}`);
+  } else {
+    await buildIfStale(root);
+  }
+  const tBuild = Date.now();
+
+  const stack: Stack = { dir: mkdtempSync(path.join(os.tmpdir(), 'celerity-e2e-')), logDir, services: [] };
+  // If the runner dies without running the teardown, do not leave processes behind.
+  process.once('exit', () => {
+    killNow(stack.services);
+    const r = stack.redis?.child;
+    if (r?.pid && r.exitCode === null && r.signalCode === null) {
+      try {
+        process.kill(r.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+
+  try {
+    stack.redis = await startRedisServer({ port: await freePort(), dir: path.join(stack.dir, 'redis'), appendonly: false, logfile: path.join(logDir, 'redis.log') });
+    const prefix = `${o.prefixStem}${randomBytes(4).toString('hex')}`;
+    // The shell's own CELERITY_* / REDIS_URL (a developer's settings) must not leak into the run.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CELERITY_') && k !== 'REDIS_URL'));
+    const env: NodeJS.ProcessEnv = {
+      ...inherited,
+      NODE_ENV: 'production',
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      REDIS_URL: stack.redis.url,
+      CELERITY_PREFIX: prefix,
+      CELERITY_CONCURRENCY: '5',
+      // A stuck job must not hold the teardown for the default 30 s.
+      CELERITY_SHUTDOWN_TIMEOUT_MS: '5000',
+      CELERITY_DATA_DIR: path.join(stack.dir, 'data'),
+      NEXT_TELEMETRY_DISABLED: '1',
+      ...o.env,
+    };
+    const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+    const service = (name: string, file: string, ready: RegExp) =>
+      startService({ name, command: tsx, args: [file], cwd: root, env, logFile: path.join(logDir, `${name}.log`), ready, timeoutMs: 60_000 });
+    // Console and worker only meet in Redis: start both at once (each needs a few seconds of tsx + Next start-up).
+    const [c, w] = await Promise.allSettled([
+      service('console', 'server.ts', /^CELERITY_READY (http:\/\/\S+)\s*$/),
+      service('worker', 'worker/main.ts', /\[worker\] worker ready\b/),
+    ]);
+    for (const r of [c, w]) if (r.status === 'fulfilled') stack.services.push(r.value.service);
+    if (c.status === 'rejected') throw c.reason;
+    if (w.status === 'rejected') throw w.reason;
+    const baseURL = c.value.match[1]!;
+    console.log(
+      `${label} console ${baseURL} · redis ${stack.redis.url} · prefix ${prefix} · ` +
+        `build check ${((tBuild - t0) / 1000).toFixed(1)} s, start ${((Date.now() - tBuild) / 1000).toFixed(1)} s · logs ${path.relative(root, logDir)}/`,
+    );
+    return { stack, baseURL, redisUrl: stack.redis.url, prefix };
+  } catch (err) {
+    for (const f of ['console.log', 'worker.log', 'redis.log']) console.error(`\n----- ${f} (last lines) -----\n${tail(path.join(logDir, f))}`);
+    await stopStack(stack);
+    throw err;
+  }
+}

@@ -1,0 +1,72 @@
+import type { Job, Queue } from 'bullmq';
+
+/** How often the pacer looks again for the earliest delayed job (another producer may add an earlier one). */
+const POLL_MS = 250;
+
+export interface DelayPacer {
+  stop(): Promise<void>;
+}
+
+/** When a delayed job is due: BullMQ orders its delayed set by creation time + delay. */
+function dueAt(job: Job): number {
+  return job.timestamp + (job.delay ?? 0);
+}
+
+/**
+ * Runs delayed jobs — a schedule's next run is one — on the millisecond they
+ * are due. Left to itself, a worker waits for the next delayed job with a
+ * blocking Redis call that Redis times out only on its next cron tick (every
+ * 1000/hz ms: up to 100 ms late on a Redis with the default hz 10, 10 ms at hz
+ * 100). The pacer reads the earliest delayed job, sleeps until it is due by
+ * this process's clock (the clock BullMQ itself promotes by), and promotes it:
+ * the promotion wakes the workers at once, and their fetch moves every other
+ * due job along with it. With several workers one promotion wins; the others
+ * find the job already moved and carry on.
+ */
+export function startDelayPacer(queue: Queue, opts: { isActive: () => boolean; onError: (err: Error) => void }): DelayPacer {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let wake: (() => void) | undefined;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, Math.max(0, ms));
+    });
+  let lastPromoted: string | undefined;
+
+  const step = async (): Promise<void> => {
+    if (!opts.isActive()) return sleep(POLL_MS);
+    const [job] = await queue.getJobs(['delayed'], 0, 0, true);
+    if (!job) return sleep(POLL_MS);
+    const wait = dueAt(job) - Date.now();
+    if (wait > POLL_MS) return sleep(POLL_MS);
+    if (wait > 0) {
+      await sleep(wait);
+      if (stopped) return;
+    }
+    if (job.id === lastPromoted) return sleep(POLL_MS); // it stays delayed (moved by hand?): no tight loop
+    lastPromoted = job.id;
+    // Another worker may have promoted it, or a fetch moved it already: nothing to do then.
+    await job.promote().catch(() => {});
+  };
+
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        await step();
+      } catch (err) {
+        opts.onError(err as Error);
+        if (!stopped) await sleep(POLL_MS);
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      wake?.();
+      await loop;
+    },
+  };
+}
