@@ -121,7 +121,7 @@ export function toResultRow(j: FoundJob): ResultRowDTO {
 }
 
 /** How long one page of a search keeps scanning for matches before it answers with what it found. */
-const SEARCH_PAGE_BUDGET_MS = 60;
+const SEARCH_PAGE_BUDGET_MS = 45;
 
 /**
  * One page of results, newest first: up to `limit` matches, found by bounded
