@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { phaseOf } from '@/lib/scheduler/interval-grid';
+import { bullKey } from '@/lib/keys';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -75,4 +77,15 @@ export function runTs(file: string, args: string[], env: Record<string, string>)
 export function onScheduleGrid(schedule: string, everyMs: number): (slot: number) => boolean {
   const phase = phaseOf(schedule, everyMs);
   return (slot) => (((slot - phase) % everyMs) + everyMs) % everyMs === 0;
+}
+
+/** How many times each job of a queue became active, from BullMQ's event stream (a second execution shows as a second 'active'). */
+export async function activations(redis: Redis, queueName: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const [, fields] of await redis.xrange(bullKey(queueName, 'events'), '-', '+')) {
+    const f: Record<string, string> = {};
+    for (let i = 0; i < fields.length - 1; i += 2) f[fields[i]!] = fields[i + 1]!;
+    if (f.event === 'active' && f.jobId) out.set(f.jobId, (out.get(f.jobId) ?? 0) + 1);
+  }
+  return out;
 }

@@ -1,13 +1,12 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { env } from '@/lib/env';
-import { bullKey } from '@/lib/keys';
 import { createRedis, closeRedis } from '@/lib/redis';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { createSchedule, patchSchedule } from '@/lib/scheduler/schedule-service';
 import { readRuns, readState } from '@/lib/scheduler/schedule-store';
 import { schedulerId } from '@/lib/scheduler/schedule-jobs';
-import { runTs, onScheduleGrid, uniqueName, waitFor, type Proc } from './helpers';
+import { activations, onScheduleGrid, runTs, uniqueName, waitFor, type Proc } from './helpers';
 import { phaseOf } from '@/lib/scheduler/interval-grid';
 
 /**
@@ -53,17 +52,6 @@ afterAll(async () => {
   await closeRedis();
   await redis.quit();
 });
-
-/** How many times each job of the queue became active, from BullMQ's event stream. */
-async function activations(queueName: string): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const [, fields] of await redis.xrange(bullKey(queueName, 'events'), '-', '+')) {
-    const f: Record<string, string> = {};
-    for (let i = 0; i < fields.length - 1; i += 2) f[fields[i]!] = fields[i + 1]!;
-    if (f.event === 'active' && f.jobId) out.set(f.jobId, (out.get(f.jobId) ?? 0) + 1);
-  }
-  return out;
-}
 
 describe('exactly once per slot', () => {
   it('3 worker processes, every 1 s for 20 s, one worker restarted in the middle: one job per slot, none skipped or doubled', async () => {
@@ -114,7 +102,7 @@ describe('exactly once per slot', () => {
 
     // Executed once each: BullMQ ids are unique per slot, so a second execution would show only as a
     // second 'active' event for the same id.
-    const active = await activations('default');
+    const active = await activations(redis, 'default');
     expect(slots.filter((s) => active.get(`repeat:${id}:${s}`) !== 1)).toEqual([]);
 
     // The schedule's history agrees: one record per slot, all completed on time (none skipped as late).

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { env } from '@/lib/env';
-import { bullKey, celerityKeys } from '@/lib/keys';
+import { celerityKeys } from '@/lib/keys';
 import { createRedis, closeRedis } from '@/lib/redis';
 import { createLogger } from '@/lib/logger';
 import { closeQueues } from '@/lib/queue/queue-registry';
@@ -13,7 +13,7 @@ import { schedulerId } from '@/lib/scheduler/schedule-jobs';
 import { nextRuns } from '@/lib/scheduler/next-runs';
 import { listScheduleDtos } from '@/lib/data/schedule-dto';
 import { registry } from '@/worker/tasks';
-import { uniqueName, waitFor } from './helpers';
+import { activations, uniqueName, waitFor } from './helpers';
 
 /**
  * Reconcile brings BullMQ in line with the stored definitions when a worker or
@@ -42,17 +42,6 @@ afterAll(async () => {
   await closeRedis();
   await redis.quit();
 });
-
-/** How many times each job of the queue became active, from BullMQ's event stream. */
-async function activations(queueName: string): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const [, fields] of await redis.xrange(bullKey(queueName, 'events'), '-', '+')) {
-    const f: Record<string, string> = {};
-    for (let i = 0; i < fields.length - 1; i += 2) f[fields[i]!] = fields[i + 1]!;
-    if (f.event === 'active' && f.jobId) out.set(f.jobId, (out.get(f.jobId) ?? 0) + 1);
-  }
-  return out;
-}
 
 describe('orphan schedulers', () => {
   it('a scheduler without a definition is listed as orphan, kept by reconcile, and removed only on request', async () => {
@@ -149,7 +138,7 @@ describe('restarts with unchanged cron schedules', () => {
       (n) => n === 0,
     );
 
-    const active = await activations('default');
+    const active = await activations(redis, 'default');
     for (const [name, expression] of Object.entries(crons)) {
       const sid = schedulerId(name);
       const jobs = (await queue.getJobs(['completed', 'failed'], 0, -1)).filter((j) => j.id!.startsWith(`repeat:${sid}:`));
