@@ -24,12 +24,16 @@ async function timeGet(url: string): Promise<number> {
   return performance.now() - t;
 }
 
-/** p95 (ms) of `SAMPLES` sequential GETs after a warm-up; `url(i)` may vary the request. */
-async function p95(url: (i: number) => string): Promise<number> {
+/** p50 and p95 (ms) of `SAMPLES` sequential GETs after a warm-up; `url(i)` may vary the request. */
+async function latency(url: (i: number) => string): Promise<{ p50: number; p95: number }> {
   for (let i = 0; i < 20; i++) await timeGet(url(i));
   const times: number[] = [];
   for (let i = 0; i < SAMPLES; i++) times.push(await timeGet(url(i)));
-  return percentile(times, 95);
+  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+async function p95(url: (i: number) => string): Promise<number> {
+  return (await latency(url)).p95;
 }
 
 async function totalCommands(redis: Redis): Promise<number> {
@@ -58,8 +62,8 @@ function rssMb(pid: number | undefined): number {
 
 interface Row {
   size: number;
-  celerityPage: number;
-  bullBoardPage: number;
+  celerityPage: { p50: number; p95: number };
+  bullBoardPage: { p50: number; p95: number };
   celerityJob: number;
   bullBoardJob: number;
   celerityCmds: number;
@@ -103,8 +107,8 @@ export async function benchQueues(): Promise<string> {
       const searchAvailable = (await fetch(searchUrl)).status === 200;
       rows.push({
         size,
-        celerityPage: await p95(cPage),
-        bullBoardPage: await p95(bPage),
+        celerityPage: await latency(cPage),
+        bullBoardPage: await latency(bPage),
         celerityJob: await p95(cJob),
         bullBoardJob: await p95(bJob),
         celerityCmds: await commandsPerRequest(client, cPage),
@@ -127,18 +131,18 @@ export async function benchQueues(): Promise<string> {
   const table = rows
     .map(
       (r) =>
-        `| ${r.size.toLocaleString('en')} | ${fmt(r.celerityPage)} | ${fmt(r.bullBoardPage)} | ${fmt(r.celerityJob)} | ${fmt(r.bullBoardJob)} | ${fmt(r.celerityCmds)} | ${fmt(r.bullBoardCmds)} | ${fmt(r.filtered)} | ${r.search === null ? 'n/a' : fmt(r.search)} | ${fmt(r.rss, 0)} |`,
+        `| ${r.size.toLocaleString('en')} | ${fmt(r.celerityPage.p50)} / ${fmt(r.celerityPage.p95)} | ${fmt(r.bullBoardPage.p50)} / ${fmt(r.bullBoardPage.p95)} | ${fmt(r.celerityJob)} | ${fmt(r.bullBoardJob)} | ${fmt(r.celerityCmds)} | ${fmt(r.bullBoardCmds)} | ${fmt(r.filtered)} | ${r.search === null ? 'n/a' : fmt(r.search)} | ${fmt(r.rss, 0)} |`,
     )
     .join('\n');
   return `## Queues and jobs at scale
 
 Command: \`npm run bench -- queues\` (env: BENCH_QUEUE_SIZES=${SIZES.join(',')}, BENCH_SAMPLES=${SAMPLES}). One private redis-server; the queue's completed jobs are written in BullMQ's key layout by a Lua script (bench/seed-completed.ts). The console runs its production build (\`server.ts\`); Bull Board 9 (\`@bull-board/api\` + \`@bull-board/express\`, bench/bull-board-server.ts) serves the same queue. Latencies are p95 over ${SAMPLES} sequential HTTP requests after a warm-up, from this process over loopback; "page" = 10 completed jobs (pages 1–5 in turn), "job" = one job's detail (ids spread over the set). Commands per request = Redis's total_commands_processed over 50 requests, minus the idle count of the same duration.
 
-| completed jobs | Celerity page p95 (ms) | Bull Board page p95 (ms) | Celerity job p95 (ms) | Bull Board job p95 (ms) | Celerity cmds/page | Bull Board cmds/page | filtered by name p95 (ms) | results search p95 (ms) | console RSS (MB) |
+| completed jobs | Celerity page p50 / p95 (ms) | Bull Board page p50 / p95 (ms) | Celerity job p95 (ms) | Bull Board job p95 (ms) | Celerity cmds/page | Bull Board cmds/page | filtered by name p95 (ms) | results search p95 (ms) | console RSS (MB) |
 |---|---|---|---|---|---|---|---|---|---|
 ${table}
 
-Ratios: page p95(${last.size.toLocaleString('en')}) / p95(${first.size.toLocaleString('en')}) = ${fmt(last.celerityPage / first.celerityPage, 2)}; commands per page Celerity / Bull Board = ${fmt(last.celerityCmds / last.bullBoardCmds, 2)}${hundredK ? `; RSS(1M) / RSS(100k) = ${fmt(last.rss / hundredK.rss, 2)}` : ''}.
+Ratios: page p95(${last.size.toLocaleString('en')}) / p95(${first.size.toLocaleString('en')}) = ${fmt(last.celerityPage.p95 / first.celerityPage.p95, 2)}; commands per page Celerity / Bull Board = ${fmt(last.celerityCmds / last.bullBoardCmds, 2)}${hundredK ? `; RSS(1M) / RSS(100k) = ${fmt(last.rss / hundredK.rss, 2)}` : ''}.
 
 Targets (issue 5): plain page p95 ≤ Bull Board's and ≤ 10 ms; filtered page and search p95 ≤ 100 ms at 1M; p95(1M)/p95(1k) ≤ 2; commands per page ≤ half of Bull Board's; RSS(1M) ≤ 1.1 × RSS(100k).
 
