@@ -331,7 +331,7 @@ export class EventRelay {
     this.lastIds.set(queue, last[0]);
     this.dirtyQueues.add(queue);
     this.activeDirty = true;
-    const { sink } = this.opts;
+    const watched = this.watchedJobs(queue);
     let tally = this.tallies.get(queue);
     for (const [, fields] of entries) {
       const event = field(fields, 'event');
@@ -340,9 +340,24 @@ export class EventRelay {
         tally[event]++;
       }
       if (event === 'failed' || event === 'removed' || event === 'cleaned') this.failuresDirty = true;
+      if (watched.size === 0) continue;
       const jobId = field(fields, 'jobId');
-      if (jobId && sink.roomSize(rooms.job(queue, jobId)) > 0) this.dirtyJobs.set(`${queue}\u0000${jobId}`, { queue, id: jobId });
+      if (jobId && watched.has(jobId)) this.dirtyJobs.set(`${queue}\u0000${jobId}`, { queue, id: jobId });
     }
+  }
+
+  /**
+   * Ids of the queue's jobs that someone watches, once per batch: at thousands of
+   * events a second, a room lookup per event was the relay's largest cost, and
+   * usually nobody watches any job.
+   */
+  private watchedJobs(queue: string): { size: number; has(id: string): boolean } {
+    const { sink } = this.opts;
+    if (!sink.rooms) return { size: 1, has: (id) => sink.roomSize(rooms.job(queue, id)) > 0 };
+    const head = rooms.job(queue, '');
+    const ids = new Set<string>();
+    for (const room of sink.rooms()) if (room.startsWith(head)) ids.add(room.slice(head.length));
+    return ids;
   }
 
   /** The stream outran the reader: stop reading it for a while and re-read its state instead. */
