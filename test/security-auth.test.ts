@@ -130,7 +130,8 @@ describe('API tokens', () => {
     const { token, record } = await createToken(redis, { name: 'deploy', scope: 'write' }, 'alice');
     expect(token).toMatch(/^cel_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     const stored = await redis.hget(keys.tokens, record.id);
-    expect(stored).not.toContain(token.split('_')[2]);
+    // The secret is everything after `cel_<id>_` (it may itself contain '_').
+    expect(stored).not.toContain(token.slice('cel_'.length + 12 + 1));
     expect((await verifyToken(redis, token))?.scope).toBe('write');
     expect(await verifyToken(redis, token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A'))).toBeUndefined();
     const listed = await listTokens(redis);
