@@ -353,7 +353,13 @@ export class EventRelay {
    */
   private watchedJobs(queue: string): { size: number; has(id: string): boolean } {
     const { sink } = this.opts;
-    if (!sink.rooms) return { size: 1, has: (id) => sink.roomSize(rooms.job(queue, id)) > 0 };
+    return this.watchedJobIds(queue) ?? { size: 1, has: (id) => sink.roomSize(rooms.job(queue, id)) > 0 };
+  }
+
+  /** Ids of the queue's jobs whose rooms have members; undefined when the sink cannot list its rooms. */
+  private watchedJobIds(queue: string): Set<string> | undefined {
+    const { sink } = this.opts;
+    if (!sink.rooms) return undefined;
     const head = rooms.job(queue, '');
     const ids = new Set<string>();
     for (const room of sink.rooms()) if (room.startsWith(head)) ids.add(room.slice(head.length));
@@ -416,13 +422,7 @@ export class EventRelay {
   private markQueueDirty(queue: string): void {
     this.dirtyQueues.add(queue);
     this.activeDirty = this.failuresDirty = this.completedSinceTimings = true;
-    const head = `job:${queue}:`;
-    for (const room of this.opts.sink.rooms?.() ?? []) {
-      if (room.startsWith(head)) {
-        const id = room.slice(head.length);
-        this.dirtyJobs.set(`${queue}\u0000${id}`, { queue, id });
-      }
-    }
+    for (const id of this.watchedJobIds(queue) ?? []) this.dirtyJobs.set(`${queue}\u0000${id}`, { queue, id });
   }
 
   /** Once a second, just after the second ends: the completed and failed jobs of that second. */
