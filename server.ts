@@ -1,4 +1,5 @@
 import http from 'node:http';
+import path from 'node:path';
 import nextModule from 'next';
 import { Server as SocketServer } from 'socket.io';
 import { env } from '@/lib/env';
@@ -16,6 +17,8 @@ import { gate, type GateDecision } from '@/lib/auth/gate';
 import { CLIENT_IP_HEADER, isSecureRequest, resolvePrincipal, type HeaderSource } from '@/lib/auth/request-auth';
 import { setPipelineProbe } from '@/lib/metrics/pipeline-probe';
 import { mayCompress } from '@/lib/http/compression-policy';
+import { errorResponse, loadAppRoutes, serveRoute } from '@/lib/http/app-routes';
+import { sendWebResponse } from '@/lib/http/node-fetch-bridge';
 
 /** How often an open live connection re-checks its session (touch: false, so it never extends one). */
 const SOCKET_SESSION_CHECK_MS = 5_000;
@@ -47,7 +50,8 @@ async function main(): Promise<void> {
   const createNext = ((nextModule as unknown as { default?: typeof nextModule }).default ?? nextModule) as typeof nextModule;
   const app = createNext({ dev, hostname: e.HOST, port: e.PORT, dir: process.cwd() });
   const handle = app.getRequestHandler();
-  await app.prepare();
+  // The API and /metrics: their route handlers called directly, not through Next (see lib/http/app-routes.ts).
+  const [routes] = await Promise.all([loadAppRoutes(path.join(process.cwd(), 'app')), app.prepare()]);
 
   const server = http.createServer((req, res) => {
     // The double-submit CSRF cookie every page's script echoes in a header on state-changing requests.
@@ -56,11 +60,29 @@ async function main(): Promise<void> {
     if (!req.url?.startsWith('/api/') && !readCookie(req.headers.cookie, CSRF_COOKIE) && !res.hasHeader('Set-Cookie')) {
       res.setHeader('Set-Cookie', csrfCookie(newCsrfToken(), req.headers['x-forwarded-proto'] === 'https'));
     }
-    // Next gzips whatever the client accepts; not the API's small JSON answers (see mayCompress).
-    if (!mayCompress(req.url ?? '/')) delete req.headers['accept-encoding'];
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'same-origin');
     res.setHeader('X-Frame-Options', 'DENY');
+    const url = req.url ?? '/';
+    const compress = mayCompress(url);
+    let route;
+    try {
+      route = routes.match(url.split('?', 1)[0]!);
+    } catch (err) {
+      void sendWebResponse(req, res, errorResponse(err), false);
+      return;
+    }
+    if (route) {
+      void serveRoute(route, req, res, compress).catch((err: Error) => {
+        // The client went away mid-stream, or the body's stream failed after the headers went out.
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+        if (err.name !== 'AbortError' && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log.warn('response failed', { url, error: err.message });
+      });
+      return;
+    }
+    // Next gzips whatever the client accepts (pages, scripts).
+    if (!compress) delete req.headers['accept-encoding'];
     if (!dev) {
       // Next takes the script nonce from the request's CSP header (as it would from middleware);
       // whatever the client sent there is replaced.

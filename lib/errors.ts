@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'unavailable'
   | 'unauthorized'
   | 'forbidden'
+  | 'method_not_allowed'
   | 'payload_too_large'
   | 'too_many_requests'
   | 'timeout'
@@ -69,6 +70,19 @@ export class ForbiddenError extends CelerityError {
   override name = 'ForbiddenError';
 }
 
+/** A method the route does not have; `allow` lists those it has. */
+export class MethodNotAllowedError extends CelerityError {
+  readonly code = 'method_not_allowed' as const;
+  readonly status = 405;
+  override name = 'MethodNotAllowedError';
+  constructor(
+    message: string,
+    readonly allow: string[],
+  ) {
+    super(message);
+  }
+}
+
 export class PayloadTooLargeError extends CelerityError {
   readonly code = 'payload_too_large' as const;
   readonly status = 413;
@@ -117,6 +131,7 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody; he
     let headers: Record<string, string> | undefined;
     if (err.status === 503) headers = { 'Retry-After': '5' };
     else if (err instanceof TooManyRequestsError) headers = { 'Retry-After': String(Math.max(1, Math.ceil(err.retryAfterSec))) };
+    else if (err instanceof MethodNotAllowedError) headers = { Allow: err.allow.join(', ') };
     else if (err.status === 401) headers = { 'WWW-Authenticate': 'Bearer realm="celerity"' };
     return { status: err.status, body, headers };
   }

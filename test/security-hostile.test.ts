@@ -1,4 +1,3 @@
-import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -18,14 +17,15 @@ import { defineTask } from '@/lib/registry/define-task';
 import { login } from '@/lib/auth/login';
 import { createToken } from '@/lib/auth/api-tokens';
 import { SESSION_COOKIE } from '@/lib/auth/request-auth';
+import { findRouteFiles, routePattern } from '@/lib/http/route-table';
 import { CSRF_COOKIE } from '@/lib/http/csrf';
 import { ADMIN, VIEWER, redisSnapshot } from './security-support';
 import { ROOT } from './helpers';
 
 /**
- * Hostile input against every API route, in-process: the route modules of
- * app/api/v1 (found on disk, so a new route is covered without editing this
- * file) called with crafted Requests, accounts configured. Every refused case
+ * Hostile input against every API route, in-process: the route modules under
+ * app/ (found on disk as server.ts finds them, so a new route is covered
+ * without editing this file; the public ones aside) called with crafted Requests, accounts configured. Every refused case
  * must leave Redis as it was: the test compares a fingerprint of every key
  * before and after, except sessions, the audit log, failed-login counters and
  * token "last used" times, which change on purpose (security-support.ts AUTH_KEY).
@@ -45,22 +45,17 @@ interface Route {
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-function routeFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) return routeFiles(p);
-    return name === 'route.ts' ? [p] : [];
-  });
-}
-
+/** Every route except the public ones (sign-in, sign-out, health), loaded as server.ts loads them. */
 async function loadRoutes(): Promise<Route[]> {
-  const files = [...routeFiles(path.join(ROOT, 'app/api/v1')), path.join(ROOT, 'app/metrics/route.ts'), path.join(ROOT, 'app/api/auth/session/route.ts')];
+  const publicRoutes = new Set(['/api/auth/login', '/api/auth/logout', '/api/health']);
   const routes: Route[] = [];
-  for (const f of files) {
-    const mod = (await import(f)) as Record<string, unknown>;
+  for (const file of findRouteFiles(path.join(ROOT, 'app'))) {
+    const pattern = routePattern(file);
+    if (publicRoutes.has(pattern)) continue;
+    const mod = (await import(path.join(ROOT, 'app', file))) as Record<string, unknown>;
     const methods: Record<string, Handler> = {};
     for (const m of METHODS) if (typeof mod[m] === 'function') methods[m] = mod[m] as Handler;
-    routes.push({ pattern: '/' + path.relative(path.join(ROOT, 'app'), path.dirname(f)).split(path.sep).join('/'), methods });
+    routes.push({ pattern, methods });
   }
   return routes;
 }

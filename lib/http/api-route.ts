@@ -10,11 +10,27 @@ import { assertCsrf } from './csrf';
 /** Largest JSON body the API accepts. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** A JSON response (`cache-control: no-store`); its text stays readable by server.ts without the body stream (see {@link bodyTextOf}). */
 export function json(data: unknown, status = 200, headers?: Record<string, string>): Response {
-  return new Response(JSON.stringify(data), {
+  const text = JSON.stringify(data);
+  const res = new Response(text, {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
   });
+  bodyTexts.set(res, text);
+  return res;
+}
+
+const bodyTexts = new WeakMap<Response, string>();
+
+/**
+ * The body of a response made by {@link json}, as the string it was made from,
+ * while nothing has read its stream yet; undefined for any other. Reading a
+ * fetch Response's body stream costs ~0.15 ms per response here, more than
+ * everything else a small API answer needs.
+ */
+export function bodyTextOf(res: Response): string | undefined {
+  return res.bodyUsed ? undefined : bodyTexts.get(res);
 }
 
 type Params = Record<string, string | string[] | undefined>;

@@ -168,7 +168,7 @@ function schemaOf(s: z.ZodType): Record<string, unknown> {
 
 const errorBody = z.object({
   error: z.object({
-    code: z.enum(['invalid', 'not_found', 'conflict', 'unavailable', 'unauthorized', 'forbidden', 'payload_too_large', 'too_many_requests', 'internal']),
+    code: z.enum(['invalid', 'not_found', 'conflict', 'unavailable', 'unauthorized', 'forbidden', 'method_not_allowed', 'payload_too_large', 'too_many_requests', 'timeout', 'internal']),
     message: z.string(),
     field: z.string().optional().describe('Dotted path of the first wrong field'),
     fields: z.record(z.string(), z.string()).optional(),
