@@ -4,10 +4,10 @@ import { env } from '@/lib/env';
 import { InvalidError, NotFoundError } from '@/lib/errors';
 import { createRedis } from '@/lib/redis';
 import { createLogger } from '@/lib/logger';
-import { startWorker, type RunningWorker } from '@/lib/worker/start-worker';
+import { type RunningWorker } from '@/lib/worker/start-worker';
 import { registry } from '@/worker/tasks';
 import { enqueue, closeClient } from '@/worker/client';
-import { runTs, type Proc } from './helpers';
+import { runTs, type Proc, startTestWorker } from './helpers';
 
 const prefix = env().CELERITY_PREFIX;
 // Our own connection for inspecting Redis, so the client's lazy one stays untouched.
@@ -60,14 +60,7 @@ describe('enqueue from a plain script while a worker runs', () => {
   const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
 
   beforeAll(async () => {
-    worker = await startWorker({
-      registry,
-      logger: createLogger('worker', 'warn'),
-      concurrency: 2,
-      heartbeatMs: 1000,
-      shutdownTimeoutMs: 5000,
-      version: 'test',
-    });
+    worker = await startTestWorker(registry, { logger: createLogger('worker', 'warn'), concurrency: 2, shutdownTimeoutMs: 5000 });
   });
 
   afterEach(() => {

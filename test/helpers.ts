@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { phaseOf } from '@/lib/scheduler/interval-grid';
 import { bullKey } from '@/lib/keys';
+import { createLogger } from '@/lib/logger';
+import { startWorker, type RunningWorker, type StartWorkerOptions } from '@/lib/worker/start-worker';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -88,4 +90,13 @@ export async function activations(redis: Redis, queueName: string): Promise<Map<
     if (f.event === 'active' && f.jobId) out.set(f.jobId, (out.get(f.jobId) ?? 0) + 1);
   }
   return out;
+}
+
+/**
+ * A worker for a test, in this process: the registry's tasks, errors-only
+ * logging, concurrency 5, a 1 s heartbeat and a 2 s shutdown unless `options`
+ * say otherwise.
+ */
+export function startTestWorker(registry: StartWorkerOptions['registry'], options: Partial<Omit<StartWorkerOptions, 'registry'>> = {}): Promise<RunningWorker> {
+  return startWorker({ registry, logger: createLogger('worker', 'error'), concurrency: 5, heartbeatMs: 1000, shutdownTimeoutMs: 2000, version: 'test', ...options });
 }

@@ -4,10 +4,10 @@ import { env } from '../lib/env';
 import { createRedis } from '../lib/redis';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/registry/task-registry';
-import { startWorker, type RunningWorker } from '../lib/worker/start-worker';
+import { type RunningWorker } from '../lib/worker/start-worker';
 import { rooms, type CountsFrame, type JobFrame, type WorkersFrame } from '../lib/events/contract';
 import { add } from '../worker/tasks/demo-tasks';
-import { runTs, uniqueName, waitFor, type Proc } from './helpers';
+import { runTs, uniqueName, waitFor, type Proc, startTestWorker } from './helpers';
 import { connectClient, type LiveClient } from './live-harness';
 
 /**
@@ -63,15 +63,7 @@ describe('two consoles on one Redis', () => {
     const counts = (c: LiveClient) => c.received.filter((r) => r.event === 'counts').map((r) => (r.payload as CountsFrame).queues[name]).filter(Boolean);
     for (const c of clients) await waitFor('counts of the queue on each console', () => counts(c).at(-1)?.waiting, (n) => n === 2);
 
-    worker = await startWorker({
-      registry: createRegistry([{ ...add, queue: name }]),
-      logger,
-      concurrency: 2,
-      hostname: 'other-host',
-      heartbeatMs: 500,
-      shutdownTimeoutMs: 2000,
-      version: 'test',
-    });
+    worker = await startTestWorker(createRegistry([{ ...add, queue: name }]), { logger, concurrency: 2, hostname: 'other-host', heartbeatMs: 500 });
     await queue.add('add', { a: 20, b: 22 }, { jobId: 'j1' });
     for (const c of clients) {
       const frame = await waitFor(

@@ -5,13 +5,13 @@ import { createRedis, closeRedis } from '../lib/redis';
 import { createLogger } from '../lib/logger';
 import { closeQueues } from '../lib/queue/queue-registry';
 import { createRegistry } from '../lib/registry/task-registry';
-import { startWorker, type RunningWorker } from '../lib/worker/start-worker';
+import { type RunningWorker } from '../lib/worker/start-worker';
 import { readThroughputHistory, minutesFromMetrics } from '../lib/data/dashboard-history';
 import { readTaskTimings, jobTimes } from '../lib/data/dashboard-timings';
 import { readActiveJobs } from '../lib/data/dashboard-active';
 import { readLatestFailures } from '../lib/data/dashboard-failures';
 import { add, fail, report } from '../worker/tasks/demo-tasks';
-import { uniqueName, waitFor } from './helpers';
+import { uniqueName, waitFor, startTestWorker } from './helpers';
 
 /** The dashboard's figures read from Redis as real workers leave it. */
 const prefix = env().CELERITY_PREFIX;
@@ -34,14 +34,7 @@ afterAll(async () => {
 
 async function setup(): Promise<{ name: string; q: Queue }> {
   const name = uniqueName('dash');
-  worker = await startWorker({
-    registry: createRegistry([add, fail, report].map((t) => ({ ...t, queue: name }))),
-    logger,
-    concurrency: 4,
-    heartbeatMs: 1000,
-    shutdownTimeoutMs: 2000,
-    version: 'test',
-  });
+  worker = await startTestWorker(createRegistry([add, fail, report].map((t) => ({ ...t, queue: name }))), { logger, concurrency: 4 });
   queue = new Queue(name, { connection: redis, prefix });
   return { name, q: queue };
 }

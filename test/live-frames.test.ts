@@ -6,10 +6,10 @@ import { createLogger } from '../lib/logger';
 import { closeQueues } from '../lib/queue/queue-registry';
 import { JOB_STATES, type QueueCounts } from '../lib/data/queue-states';
 import { createRegistry } from '../lib/registry/task-registry';
-import { startWorker, type RunningWorker } from '../lib/worker/start-worker';
+import { type RunningWorker } from '../lib/worker/start-worker';
 import { rooms, type CountsFrame, type JobFrame } from '../lib/events/contract';
 import { hello, sleep } from '../worker/tasks/demo-tasks';
-import { uniqueName, waitFor } from './helpers';
+import { uniqueName, waitFor, startTestWorker } from './helpers';
 import { connectClient, maxInWindow, startLiveConsole, type LiveClient, type LiveConsole } from './live-harness';
 
 /**
@@ -79,14 +79,7 @@ describe('live frames through Socket.IO', () => {
     await waitFor('a throughput second recorded since', () => live!.relay.throughput().upTo, (t) => t >= watchedFrom + 1000);
 
     // Then a worker runs them all: thousands more events (active, completed) while the client watches.
-    worker = await startWorker({
-      registry: createRegistry([{ ...hello, queue: name }]),
-      logger,
-      concurrency: 50,
-      heartbeatMs: 1000,
-      shutdownTimeoutMs: 2000,
-      version: 'test',
-    });
+    worker = await startTestWorker(createRegistry([{ ...hello, queue: name }]), { logger, concurrency: 50 });
     await waitFor('all 5,001 jobs to complete', () => q.getJobCounts('completed'), (c) => c.completed === 5001, 30_000);
     const expected = await realCounts(q);
 
@@ -122,14 +115,7 @@ describe('live frames through Socket.IO', () => {
     clients.push(bystander);
     await bystander.join(rooms.dashboard);
     await watcher.join(rooms.job(name, 'watched'));
-    worker = await startWorker({
-      registry: createRegistry([{ ...sleep, queue: name }, { ...hello, queue: name }]),
-      logger,
-      concurrency: 2,
-      heartbeatMs: 1000,
-      shutdownTimeoutMs: 2000,
-      version: 'test',
-    });
+    worker = await startTestWorker(createRegistry([{ ...sleep, queue: name }, { ...hello, queue: name }]), { logger, concurrency: 2 });
     await q.add('sleep', { ms: 200 }, { jobId: 'watched' });
     await q.add('sleep', { ms: 200 }, { jobId: 'other' });
     const jobFrames = () => watcher.received.filter((r) => r.event === 'job').map((r) => r.payload as JobFrame);

@@ -7,11 +7,11 @@ import { createLogger } from '../lib/logger';
 import { closeQueues } from '../lib/queue/queue-registry';
 import { GatewayTimeoutError, NotFoundError } from '../lib/errors';
 import { createRegistry } from '../lib/registry/task-registry';
-import { startWorker, type RunningWorker, type StartWorkerOptions } from '../lib/worker/start-worker';
+import { type RunningWorker, type StartWorkerOptions } from '../lib/worker/start-worker';
 import { commandWorker, sendWorkerCommand } from '../lib/worker/control';
 import { readHeartbeat, readHeartbeats, writeHeartbeat, type Heartbeat } from '../lib/worker/heartbeat';
 import { add, sleep } from '../worker/tasks/demo-tasks';
-import { uniqueName, waitFor } from './helpers';
+import { uniqueName, waitFor, startTestWorker } from './helpers';
 
 /** Remote control of workers through Redis, and what the console knows of lost ones. */
 const prefix = env().CELERITY_PREFIX;
@@ -23,15 +23,7 @@ let queue: Queue | undefined;
 
 async function setup(extra: Partial<StartWorkerOptions> = {}): Promise<{ worker: RunningWorker; queue: Queue; name: string }> {
   const name = uniqueName('ctl');
-  worker = await startWorker({
-    registry: createRegistry([add, sleep].map((t) => ({ ...t, queue: name }))),
-    logger,
-    concurrency: 2,
-    heartbeatMs: 200,
-    shutdownTimeoutMs: 2000,
-    version: 'test',
-    ...extra,
-  });
+  worker = await startTestWorker(createRegistry([add, sleep].map((t) => ({ ...t, queue: name }))), { logger, concurrency: 2, heartbeatMs: 200, ...extra });
   queue = new Queue(name, { connection: redis, prefix });
   return { worker, queue, name };
 }

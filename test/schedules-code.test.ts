@@ -2,17 +2,16 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { env } from '@/lib/env';
 import { createRedis, closeRedis } from '@/lib/redis';
-import { createLogger } from '@/lib/logger';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { ConflictError } from '@/lib/errors';
-import { startWorker, type RunningWorker } from '@/lib/worker/start-worker';
+import { type RunningWorker } from '@/lib/worker/start-worker';
 import { defineSchedule, type CodeSchedule } from '@/lib/scheduler/define-schedule';
 import { deleteSchedule, patchSchedule, replaceSchedule, requireSchedule } from '@/lib/scheduler/schedule-service';
 import { readRuns } from '@/lib/scheduler/schedule-store';
 import { schedulerId } from '@/lib/scheduler/schedule-jobs';
 import { getScheduleDetail } from '@/lib/data/schedule-dto';
 import { registry } from '@/worker/tasks';
-import { uniqueName, waitFor } from './helpers';
+import { uniqueName, waitFor, startTestWorker } from './helpers';
 
 /**
  * Schedules declared in code (`defineSchedule`, like Celery's beat_schedule):
@@ -26,7 +25,7 @@ let worker: RunningWorker | undefined;
 
 /** A worker started the way worker/main.ts starts one, with these code schedules. */
 async function start(schedules: CodeSchedule[]): Promise<RunningWorker> {
-  worker = await startWorker({ registry, logger: createLogger('worker', 'error'), concurrency: 5, heartbeatMs: 1000, shutdownTimeoutMs: 2000, version: 'test', schedules });
+  worker = await startTestWorker(registry, { schedules });
   return worker;
 }
 

@@ -2,16 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { env } from '@/lib/env';
 import { createRedis, closeRedis } from '@/lib/redis';
-import { createLogger } from '@/lib/logger';
 import { closeQueues } from '@/lib/queue/queue-registry';
-import { startWorker, type RunningWorker } from '@/lib/worker/start-worker';
+import { type RunningWorker } from '@/lib/worker/start-worker';
 import { createSchedule, deleteSchedule, patchSchedule, requireSchedule, runScheduleNow } from '@/lib/scheduler/schedule-service';
 import { readRuns, type RunRecord } from '@/lib/scheduler/schedule-store';
 import { schedulerId } from '@/lib/scheduler/schedule-jobs';
 import { oneOffJobId } from '@/lib/scheduler/trigger-to-repeat';
 import { getScheduleDetail } from '@/lib/data/schedule-dto';
 import { registry } from '@/worker/tasks';
-import { onScheduleGrid, uniqueName, waitFor } from './helpers';
+import { onScheduleGrid, uniqueName, waitFor, startTestWorker } from './helpers';
 
 /** Enable/disable, one-offs and "run now", through the service functions the API calls, with a real worker. */
 const prefix = env().CELERITY_PREFIX;
@@ -20,7 +19,7 @@ const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate:
 let worker: RunningWorker;
 
 beforeAll(async () => {
-  worker = await startWorker({ registry, logger: createLogger('worker', 'error'), concurrency: 5, heartbeatMs: 1000, shutdownTimeoutMs: 2000, version: 'test' });
+  worker = await startTestWorker(registry);
 });
 
 afterAll(async () => {
@@ -109,7 +108,7 @@ describe('one-off', () => {
     expect((await queue.getJob(jobId))?.returnvalue).toBe(5);
 
     // Re-applying (a worker restart reconciles) does not run it again.
-    const again = await startWorker({ registry, logger: createLogger('worker', 'error'), concurrency: 1, heartbeatMs: 1000, shutdownTimeoutMs: 2000, version: 'test' });
+    const again = await startTestWorker(registry, { concurrency: 1 });
     await again.stop();
     expect(await queue.getJobState(jobId)).toBe('completed');
     expect((await getScheduleDetail(name)).runs).toHaveLength(1);

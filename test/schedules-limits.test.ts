@@ -1,21 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedis, closeRedis } from '@/lib/redis';
-import { createLogger } from '@/lib/logger';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { InvalidError } from '@/lib/errors';
-import { startWorker, type RunningWorker } from '@/lib/worker/start-worker';
+import { type RunningWorker } from '@/lib/worker/start-worker';
 import { createSchedule, runScheduleNow } from '@/lib/scheduler/schedule-service';
 import { readRuns, readState } from '@/lib/scheduler/schedule-store';
 import { getScheduleDetail } from '@/lib/data/schedule-dto';
 import { registry } from '@/worker/tasks';
-import { uniqueName, waitFor } from './helpers';
+import { uniqueName, waitFor, startTestWorker } from './helpers';
 
 /** Run limits: what counts against them, and a schedule that used them up shows as done. */
 const redis = createRedis('command');
 let worker: RunningWorker;
 
 beforeAll(async () => {
-  worker = await startWorker({ registry, logger: createLogger('worker', 'error'), concurrency: 5, heartbeatMs: 1000, shutdownTimeoutMs: 2000, version: 'test' });
+  worker = await startTestWorker(registry);
 });
 
 afterAll(async () => {

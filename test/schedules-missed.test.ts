@@ -2,17 +2,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { env } from '@/lib/env';
 import { createRedis, closeRedis } from '@/lib/redis';
-import { createLogger } from '@/lib/logger';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { publishCatalogue } from '@/lib/registry/catalogue';
-import { startWorker, type RunningWorker } from '@/lib/worker/start-worker';
+import { type RunningWorker } from '@/lib/worker/start-worker';
 import { createSchedule } from '@/lib/scheduler/schedule-service';
 import { readRuns, type RunRecord } from '@/lib/scheduler/schedule-store';
 import { schedulerId } from '@/lib/scheduler/schedule-jobs';
 import { MISSED_GRACE_MS } from '@/lib/scheduler/missed-slots';
 import { getScheduleDetail } from '@/lib/data/schedule-dto';
 import { registry } from '@/worker/tasks';
-import { onScheduleGrid, uniqueName, waitFor } from './helpers';
+import { onScheduleGrid, uniqueName, waitFor, startTestWorker } from './helpers';
 
 /**
  * Slots that pass while no worker runs: BullMQ keeps one overdue job and runs it
@@ -64,7 +63,7 @@ describe('missed slots and catch-up', () => {
     expect(pending.map((j) => j.id).sort()).toEqual([`repeat:${schedulerId(skip)}:${firstSkip}`, `repeat:${schedulerId(catchUp)}:${firstCatchUp}`].sort());
 
     const startedAt = Date.now();
-    worker = await startWorker({ registry, logger: createLogger('worker', 'error'), concurrency: 5, heartbeatMs: 1000, shutdownTimeoutMs: 2000, version: 'test' });
+    worker = await startTestWorker(registry);
 
     // Both schedules go back to running on time: wait for a completed on-time slot after the start.
     const onTime = (r: RunRecord[]) => r.some((x) => x.state === 'completed' && x.slot! > startedAt);

@@ -3,17 +3,16 @@ import { Queue } from 'bullmq';
 import { env } from '@/lib/env';
 import { celerityKeys } from '@/lib/keys';
 import { createRedis, closeRedis } from '@/lib/redis';
-import { createLogger } from '@/lib/logger';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { NotFoundError } from '@/lib/errors';
-import { startWorker, type RunningWorker } from '@/lib/worker/start-worker';
+import { type RunningWorker } from '@/lib/worker/start-worker';
 import { createSchedule, listOrphans, patchSchedule, reconcileSchedules, removeOrphan, requireSchedule } from '@/lib/scheduler/schedule-service';
 import { readRuns } from '@/lib/scheduler/schedule-store';
 import { schedulerId } from '@/lib/scheduler/schedule-jobs';
 import { nextRuns } from '@/lib/scheduler/next-runs';
 import { listScheduleDtos } from '@/lib/data/schedule-dto';
 import { registry } from '@/worker/tasks';
-import { activations, uniqueName, waitFor } from './helpers';
+import { activations, uniqueName, waitFor, startTestWorker } from './helpers';
 
 /**
  * Reconcile brings BullMQ in line with the stored definitions when a worker or
@@ -27,7 +26,7 @@ const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate:
 let workers: RunningWorker[] = [];
 
 const startOne = () =>
-  startWorker({ registry, logger: createLogger('worker', 'error'), concurrency: 5, heartbeatMs: 1000, shutdownTimeoutMs: 2000, version: 'test' });
+  startTestWorker(registry);
 
 async function stopAll(): Promise<void> {
   await Promise.all(workers.map((w) => w.stop()));

@@ -3,15 +3,14 @@ import { Queue } from 'bullmq';
 import { env } from '@/lib/env';
 import { celerityKeys } from '@/lib/keys';
 import { createRedis, closeRedis } from '@/lib/redis';
-import { createLogger } from '@/lib/logger';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { ConflictError, InvalidError, toHttpError } from '@/lib/errors';
-import { startWorker, type RunningWorker } from '@/lib/worker/start-worker';
+import { type RunningWorker } from '@/lib/worker/start-worker';
 import { createSchedule, replaceSchedule, requireSchedule } from '@/lib/scheduler/schedule-service';
 import { readDefinition, readRuns } from '@/lib/scheduler/schedule-store';
 import { schedulerId } from '@/lib/scheduler/schedule-jobs';
 import { registry } from '@/worker/tasks';
-import { onScheduleGrid, uniqueName, waitFor } from './helpers';
+import { onScheduleGrid, uniqueName, waitFor, startTestWorker } from './helpers';
 
 /**
  * Bad input through the service functions the API routes call: a 400 naming the
@@ -26,7 +25,7 @@ let worker: RunningWorker;
 
 beforeAll(async () => {
   // A worker publishes the task catalogue (createSchedule checks the task and its arguments against it) and runs the jobs.
-  worker = await startWorker({ registry, logger: createLogger('worker', 'error'), concurrency: 5, heartbeatMs: 1000, shutdownTimeoutMs: 2000, version: 'test' });
+  worker = await startTestWorker(registry);
 });
 
 afterAll(async () => {

@@ -5,12 +5,12 @@ import { bullKey } from '@/lib/keys';
 import { createRedis, closeRedis } from '@/lib/redis';
 import type { Logger } from '@/lib/logger';
 import { closeQueues } from '@/lib/queue/queue-registry';
-import { startWorker, type RunningWorker } from '@/lib/worker/start-worker';
+import { type RunningWorker } from '@/lib/worker/start-worker';
 import { createSchedule, deleteSchedule } from '@/lib/scheduler/schedule-service';
 import { readRuns, type RunRecord } from '@/lib/scheduler/schedule-store';
 import { schedulerId } from '@/lib/scheduler/schedule-jobs';
 import { registry } from '@/worker/tasks';
-import { onScheduleGrid, uniqueName, waitFor } from './helpers';
+import { onScheduleGrid, uniqueName, waitFor, startTestWorker } from './helpers';
 
 /**
  * The watchdog restores a schedule whose next job is gone. BullMQ creates a
@@ -39,7 +39,7 @@ let worker: RunningWorker;
 let name: string | undefined;
 
 beforeAll(async () => {
-  worker = await startWorker({ registry, logger, concurrency: 5, heartbeatMs: 1000, shutdownTimeoutMs: 2000, version: 'test', watchdogMs: WATCHDOG_MS });
+  worker = await startTestWorker(registry, { logger, watchdogMs: WATCHDOG_MS });
 });
 
 afterEach(async () => {

@@ -11,11 +11,10 @@ import { readJobPart } from '../queue/job-download';
 import { PREVIEW_BYTES, TRUNCATED_PREVIEW_BYTES } from '../queue/job-snapshot';
 import { LOG_LINE_MIN_BYTES, LOG_PAGE_BYTES } from '../queue/job-logs';
 import { rerunJob } from '../queue/job-actions';
-import { startWorker, type RunningWorker } from '../worker/start-worker';
+import { type RunningWorker } from '../worker/start-worker';
 import { createRegistry } from '../registry/task-registry';
 import { defineTask } from '../registry/define-task';
-import { createLogger } from '../logger';
-import { uniqueName, waitFor } from '../../test/helpers';
+import { uniqueName, waitFor, startTestWorker } from '../../test/helpers';
 
 // Real Redis and a real worker: a task that fails twice then succeeds (attempt timeline),
 // a task returning 2 MB (truncation), and plain BullMQ producers for the rest.
@@ -44,15 +43,7 @@ let worker: RunningWorker;
 let producer: Queue;
 
 beforeAll(async () => {
-  worker = await startWorker({
-    registry: createRegistry([flaky, big, add]),
-    logger: createLogger('test', 'error'),
-    concurrency: 2,
-    heartbeatMs: 1000,
-    shutdownTimeoutMs: 2000,
-    version: 'test',
-    watchdogMs: 0,
-  });
+  worker = await startTestWorker(createRegistry([flaky, big, add]), { concurrency: 2, watchdogMs: 0 });
   producer = new Queue(queueName, { connection: getRedis(), prefix: env().CELERITY_PREFIX });
 });
 

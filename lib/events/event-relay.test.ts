@@ -6,9 +6,9 @@ import { createLogger } from '../logger';
 import { closeQueues } from '../queue/queue-registry';
 import { JOB_STATES, type QueueCounts } from '../data/queue-states';
 import { createRegistry } from '../registry/task-registry';
-import { startWorker, type RunningWorker } from '../worker/start-worker';
+import { type RunningWorker } from '../worker/start-worker';
 import { add, hello } from '../../worker/tasks/demo-tasks';
-import { uniqueName, waitFor } from '../../test/helpers';
+import { uniqueName, waitFor, startTestWorker } from '../../test/helpers';
 import { EventRelay, type RelaySink } from './event-relay';
 import { rooms, type ServerToClient } from './contract';
 
@@ -88,14 +88,7 @@ describe('EventRelay', () => {
 
     await q.addBulk(Array.from({ length: 2000 }, (_, i) => ({ name: i % 2 ? 'hello' : 'add', data: i % 2 ? {} : { a: i, b: 1 } })));
     // Processing them keeps events flowing for a while: the rate limit has something to limit.
-    worker = await startWorker({
-      registry: createRegistry([hello, add].map((t) => ({ ...t, queue: name }))),
-      logger,
-      concurrency: 5,
-      heartbeatMs: 1000,
-      shutdownTimeoutMs: 2000,
-      version: 'test',
-    });
+    worker = await startTestWorker(createRegistry([hello, add].map((t) => ({ ...t, queue: name }))), { logger });
     await waitFor('all jobs to complete', () => q.getJobCounts('completed'), (c) => c.completed === 2001, 25_000);
     const expected = await realCounts(q);
     expect(expected).toMatchObject({ completed: 2001, waiting: 0, active: 0, failed: 0 });
@@ -130,14 +123,7 @@ describe('EventRelay', () => {
     const sink = recordingSink(new Set([rooms.job(name, jobId)]));
     relay = new EventRelay({ sink, logger });
     relay.start();
-    worker = await startWorker({
-      registry: createRegistry([{ ...add, queue: name }]),
-      logger,
-      concurrency: 1,
-      heartbeatMs: 1000,
-      shutdownTimeoutMs: 2000,
-      version: 'test',
-    });
+    worker = await startTestWorker(createRegistry([{ ...add, queue: name }]), { logger, concurrency: 1 });
     // The warm-up job has no worker task (hello is not registered): it fails, which also proves the relay is reading.
     await waitFor('warm-up to fail', () => q.getJobState('warm-up'), (s) => s === 'failed');
 

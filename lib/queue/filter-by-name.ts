@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { env } from '../env';
 import type { JobStateName } from '../data/queue-states';
+import { STATE_KEYS } from './job-rows';
 
 /**
  * Jobs of one state whose name matches, newest first, found inside Redis by a
@@ -46,16 +47,6 @@ end
 return { found, matched, scanned, exhausted }
 `;
 
-const stateKeys: Record<JobStateName, { key: string; list: boolean }> = {
-  waiting: { key: 'wait', list: true },
-  active: { key: 'active', list: true },
-  prioritized: { key: 'prioritized', list: false },
-  delayed: { key: 'delayed', list: false },
-  'waiting-children': { key: 'waiting-children', list: false },
-  completed: { key: 'completed', list: false },
-  failed: { key: 'failed', list: false },
-};
-
 export interface NameFilterPage {
   ids: string[];
   /** Matches seen so far (all of them when `complete`). */
@@ -77,7 +68,7 @@ export async function filterJobsByName(
   maxScan = 200_000,
 ): Promise<NameFilterPage> {
   const prefix = env().CELERITY_PREFIX;
-  const { key, list } = stateKeys[state];
+  const { key, list } = STATE_KEYS[state];
   const [ids, matched, , exhausted] = (await redis.eval(
     SCRIPT,
     1,

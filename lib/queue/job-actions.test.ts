@@ -6,12 +6,11 @@ import { env } from '../env';
 import { ConflictError, NotFoundError, InvalidError } from '../errors';
 import { cancelJob, changeJobPriority, promoteJob, removeJob, rerunJob, retryJob, rerunOf, listReruns } from './job-actions';
 import { getJobDto } from '../data/job-dto';
-import { startWorker, type RunningWorker } from '../worker/start-worker';
+import { type RunningWorker } from '../worker/start-worker';
 import { createRegistry } from '../registry/task-registry';
 import { defineTask } from '../registry/define-task';
-import { createLogger } from '../logger';
 import { z } from 'zod';
-import { uniqueName, waitFor } from '../../test/helpers';
+import { uniqueName, waitFor, startTestWorker } from '../../test/helpers';
 
 // Real Redis, a queue per test; a worker runs a task that waits for cancellation and one that fails.
 const queueName = uniqueName('actions');
@@ -38,15 +37,7 @@ let worker: RunningWorker;
 let producer: Queue;
 
 beforeAll(async () => {
-  worker = await startWorker({
-    registry: createRegistry([waitForCancel, add, boom]),
-    logger: createLogger('test', 'error'),
-    concurrency: 5,
-    heartbeatMs: 1000,
-    shutdownTimeoutMs: 2000,
-    version: 'test',
-    watchdogMs: 0,
-  });
+  worker = await startTestWorker(createRegistry([waitForCancel, add, boom]), { watchdogMs: 0 });
   producer = new Queue(queueName, { connection: getRedis(), prefix: env().CELERITY_PREFIX });
 });
 

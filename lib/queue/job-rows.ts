@@ -15,6 +15,7 @@ export const ROW_ARGS_BYTES = 300;
 /** Bytes of the error message a row carries. */
 export const ROW_ERROR_BYTES = 500;
 
+/** Each state's key under the queue's prefix, and whether it is a list (newest at the head) or a sorted set. */
 export const STATE_KEYS: Record<JobStateName, { key: string; list: boolean }> = {
   waiting: { key: 'wait', list: true },
   active: { key: 'active', list: true },

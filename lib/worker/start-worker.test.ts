@@ -9,9 +9,9 @@ import { defineTask } from '../registry/define-task';
 import { createRegistry, type AnyTask } from '../registry/task-registry';
 import { readCatalogue } from '../registry/catalogue';
 import { readHeartbeats } from './heartbeat';
-import { startWorker, type RunningWorker } from './start-worker';
+import { type RunningWorker } from './start-worker';
 import { add, fail, flaky, report, sleep } from '../../worker/tasks/demo-tasks';
-import { uniqueName, waitFor } from '../../test/helpers';
+import { uniqueName, waitFor, startTestWorker } from '../../test/helpers';
 
 const prefix = env().CELERITY_PREFIX;
 const redis = createRedis('command');
@@ -28,7 +28,7 @@ let queue: Queue | undefined;
 async function setup(tasks: AnyTask[]): Promise<{ worker: RunningWorker; queue: Queue; name: string }> {
   const name = uniqueName('q');
   const registry = createRegistry(tasks.map((t) => ({ ...t, queue: name })));
-  worker = await startWorker({ registry, logger, concurrency: 4, heartbeatMs: 1000, shutdownTimeoutMs: 2000, version: 'test' });
+  worker = await startTestWorker(registry, { logger, concurrency: 4 });
   queue = new Queue(name, { connection: redis, prefix });
   return { worker, queue, name };
 }
