@@ -1,28 +1,17 @@
 import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
 import { E2E_VARS } from './support/e2e-env';
-import { startStack, stopStack, type Stack } from './support/stack';
+import { keepStack, startStack } from './support/stack';
 
 /**
  * The main suite's services (e2e/support/stack.ts): an open console (no
- * accounts) and one worker. global-teardown.ts stops them; the handle lives on
- * globalThis because both hooks run in Playwright's runner process.
+ * accounts) and one worker; global-teardown.ts stops them.
  */
-const key = '__celerityE2EStack';
-type Holder = { [key]?: Stack };
-
-export async function stopServices(): Promise<void> {
-  const s = (globalThis as Holder)[key];
-  if (!s) return;
-  await stopStack(s);
-  delete (globalThis as Holder)[key];
-}
-
 export default async function globalSetup(config: FullConfig): Promise<void> {
   const root = config.configFile ? path.dirname(config.configFile) : process.cwd();
   const logDir = path.join(root, 'test-results', 'e2e-services');
   const started = await startStack({ root, logDir, label: '[e2e]', prefixStem: 'e2e' });
-  (globalThis as Holder)[key] = started.stack;
+  keepStack('main', started.stack);
   process.env[E2E_VARS.baseURL] = started.baseURL;
   process.env[E2E_VARS.redisUrl] = started.redisUrl;
   process.env[E2E_VARS.prefix] = started.prefix;

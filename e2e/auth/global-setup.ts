@@ -2,24 +2,14 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
 import { hashPassword } from '../../lib/auth/password';
-import { startStack, stopStack, type Stack } from '../support/stack';
+import { keepStack, startStack } from '../support/stack';
 import { ADMIN_USER, AUTH_E2E_VARS, VIEWER_USER } from './auth-env';
 
 /**
  * The security suite's services (e2e/support/stack.ts): a console WITH
  * accounts (CELERITY_USERS: an admin and a viewer with random passwords) and
- * one worker. Logs go to test-results-auth/services/.
+ * one worker; global-teardown.ts stops them. Logs go to test-results-auth/services/.
  */
-const key = '__celerityAuthE2EStack';
-type Holder = { [key]?: Stack };
-
-export async function stopAuthServices(): Promise<void> {
-  const s = (globalThis as Holder)[key];
-  if (!s) return;
-  await stopStack(s);
-  delete (globalThis as Holder)[key];
-}
-
 export default async function globalSetup(config: FullConfig): Promise<void> {
   const root = config.configFile ? path.dirname(config.configFile) : process.cwd();
   const adminPassword = randomBytes(12).toString('base64url');
@@ -32,7 +22,7 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
     prefixStem: 'e2ea',
     env: { CELERITY_USERS: users },
   });
-  (globalThis as Holder)[key] = started.stack;
+  keepStack('auth', started.stack);
   process.env[AUTH_E2E_VARS.baseURL] = started.baseURL;
   process.env[AUTH_E2E_VARS.redisUrl] = started.redisUrl;
   process.env[AUTH_E2E_VARS.prefix] = started.prefix;

@@ -42,6 +42,25 @@ export interface StartedStack {
   prefix: string;
 }
 
+/**
+ * Global setup and teardown run in Playwright's runner process but are
+ * separate modules: the setup keeps its stack here, under the suite's name,
+ * for the teardown to stop.
+ */
+const kept = ((globalThis as { __celerityE2EStacks?: Map<string, Stack> }).__celerityE2EStacks ??= new Map());
+
+export function keepStack(suite: string, s: Stack): void {
+  kept.set(suite, s);
+}
+
+/** Stop the stack a suite's setup kept (nothing if it never started). */
+export async function stopKeptStack(suite: string): Promise<void> {
+  const s = kept.get(suite);
+  if (!s) return;
+  kept.delete(suite);
+  await stopStack(s);
+}
+
 /** Stop the worker first (it drains), then the console, then Redis; remove the temp dir. */
 export async function stopStack(s: Stack): Promise<void> {
   const byName = (n: string) => s.services.filter((x) => x.name === n);
