@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { io as connect, type Socket } from 'socket.io-client';
-import { fmt, percentile, privateRedis, sleep, startTs, ROOT, type Child } from './support';
+import { fmt, percentile, verdict, privateRedis, sleep, startTs, ROOT, type Child } from './support';
 import { buildIfStale } from '../scripts/build-if-stale';
 import { freePort } from '../lib/redis-server';
 import { rooms, type ClientToServer, type JobFrame, type ServerToClient } from '../lib/events/contract';
@@ -324,7 +324,6 @@ export async function benchLive(): Promise<string> {
     // percent of a core a ratio magnifies noise, so 2 points of a core also count as flat.
     const cpuFlat = cpuLast <= cpuFirst * 1.25 || cpuLast - cpuFirst <= 2;
     const maxFrames = Math.max(...tputFrames.map((f) => f.maxPerSecond), oneRate.frames.maxPerSecond, tenRate.frames.maxPerSecond, soak.frames.maxPerSecond);
-    const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
     const list = (xs: number[]) => xs.map((x) => fmt(x, 0)).join(', ');
 
     return `## Live monitoring under load

@@ -71,6 +71,9 @@ export function percentile(values: number[], p: number): number {
 
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
 
+/** How BENCHMARKS.md says whether a target was reached. */
+export const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
+
 /**
  * Replace (or append) one bench's section in BENCHMARKS.md, between
  * `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, so benches can run separately.
