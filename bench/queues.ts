@@ -64,8 +64,8 @@ interface Row {
   size: number;
   celerityPage: { p50: number; p95: number };
   bullBoardPage: { p50: number; p95: number };
-  celerityJob: number;
-  bullBoardJob: number;
+  celerityJob: { p50: number; p95: number };
+  bullBoardJob: { p50: number; p95: number };
   celerityCmds: number;
   bullBoardCmds: number;
   filtered: number;
@@ -109,8 +109,8 @@ export async function benchQueues(): Promise<string> {
         size,
         celerityPage: await latency(cPage),
         bullBoardPage: await latency(bPage),
-        celerityJob: await p95(cJob),
-        bullBoardJob: await p95(bJob),
+        celerityJob: await latency(cJob),
+        bullBoardJob: await latency(bJob),
         celerityCmds: await commandsPerRequest(client, cPage),
         bullBoardCmds: await commandsPerRequest(client, bPage),
         filtered: await p95(filtered),
@@ -131,14 +131,14 @@ export async function benchQueues(): Promise<string> {
   const table = rows
     .map(
       (r) =>
-        `| ${r.size.toLocaleString('en')} | ${fmt(r.celerityPage.p50)} / ${fmt(r.celerityPage.p95)} | ${fmt(r.bullBoardPage.p50)} / ${fmt(r.bullBoardPage.p95)} | ${fmt(r.celerityJob)} | ${fmt(r.bullBoardJob)} | ${fmt(r.celerityCmds)} | ${fmt(r.bullBoardCmds)} | ${fmt(r.filtered)} | ${r.search === null ? 'n/a' : fmt(r.search)} | ${fmt(r.rss, 0)} |`,
+        `| ${r.size.toLocaleString('en')} | ${fmt(r.celerityPage.p50)} / ${fmt(r.celerityPage.p95)} | ${fmt(r.bullBoardPage.p50)} / ${fmt(r.bullBoardPage.p95)} | ${fmt(r.celerityJob.p50)} / ${fmt(r.celerityJob.p95)} | ${fmt(r.bullBoardJob.p50)} / ${fmt(r.bullBoardJob.p95)} | ${fmt(r.celerityCmds)} | ${fmt(r.bullBoardCmds)} | ${fmt(r.filtered)} | ${r.search === null ? 'n/a' : fmt(r.search)} | ${fmt(r.rss, 0)} |`,
     )
     .join('\n');
   return `## Queues and jobs at scale
 
 Command: \`npm run bench -- queues\` (env: BENCH_QUEUE_SIZES=${SIZES.join(',')}, BENCH_SAMPLES=${SAMPLES}). One private redis-server; the queue's completed jobs are written in BullMQ's key layout by a Lua script (bench/seed-completed.ts). The console runs its production build (\`server.ts\`); Bull Board 9 (\`@bull-board/api\` + \`@bull-board/express\`, bench/bull-board-server.ts) serves the same queue. Latencies are p95 over ${SAMPLES} sequential HTTP requests after a warm-up, from this process over loopback; "page" = 10 completed jobs (pages 1–5 in turn), "job" = one job's detail (ids spread over the set). Commands per request = Redis's total_commands_processed over 50 requests, minus the idle count of the same duration.
 
-| completed jobs | Celerity page p50 / p95 (ms) | Bull Board page p50 / p95 (ms) | Celerity job p95 (ms) | Bull Board job p95 (ms) | Celerity cmds/page | Bull Board cmds/page | filtered by name p95 (ms) | results search p95 (ms) | console RSS (MB) |
+| completed jobs | Celerity page p50 / p95 (ms) | Bull Board page p50 / p95 (ms) | Celerity job p50 / p95 (ms) | Bull Board job p50 / p95 (ms) | Celerity cmds/page | Bull Board cmds/page | filtered by name p95 (ms) | results search p95 (ms) | console RSS (MB) |
 |---|---|---|---|---|---|---|---|---|---|
 ${table}
 
