@@ -49,6 +49,7 @@ export async function benchSchedules(): Promise<string> {
   /** Runs of the named schedules whose slot falls in the window; lateness and slot accounting. */
   async function measure(label: string, names: { name: string; periodMs: number }[], w: Window): Promise<Result> {
     const lateness: number[] = [];
+    const late: { ms: number; at: number }[] = [];
     let runs = 0;
     let slots = 0;
     let duplicates = 0;
@@ -60,6 +61,7 @@ export async function benchSchedules(): Promise<string> {
         if (r.state === 'skipped') continue;
         seen.set(r.slot, (seen.get(r.slot) ?? 0) + 1);
         lateness.push(r.startedAt - r.slot);
+        late.push({ ms: r.startedAt - r.slot, at: r.slot - w.from });
       }
       // The slots the trigger defines in the window, by the code that previews them (an unanchored
       // interval sits at its name's phase of the period).
@@ -68,7 +70,8 @@ export async function benchSchedules(): Promise<string> {
       runs += seen.size;
       for (const n of seen.values()) if (n > 1) duplicates += n - 1;
     }
-    console.log(`[bench] ${label}: ${lateness.length} runs, largest lateness (ms):`, [...lateness].sort((a, b) => b - a).slice(0, 8).join(' '));
+    const largest = late.sort((a, b) => b.ms - a.ms).slice(0, 8);
+    console.log(`[bench] ${label}: ${lateness.length} runs, largest lateness (ms @ s into the window):`, largest.map((l) => `${l.ms}@${(l.at / 1000).toFixed(0)}`).join(' '));
     return {
       label,
       schedules: names.length,
