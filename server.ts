@@ -17,7 +17,8 @@ import { gate, type GateDecision } from '@/lib/auth/gate';
 import { CLIENT_IP_HEADER, isSecureRequest, resolvePrincipal, type HeaderSource } from '@/lib/auth/request-auth';
 import { setPipelineProbe } from '@/lib/metrics/pipeline-probe';
 import { mayCompress } from '@/lib/http/compression-policy';
-import { errorResponse, loadAppRoutes, serveRoute } from '@/lib/http/app-routes';
+import { loadAppRoutes, serveRoute } from '@/lib/http/app-routes';
+import { errorResponse } from '@/lib/http/api-route';
 import { sendWebResponse } from '@/lib/http/node-fetch-bridge';
 
 /** How often an open live connection re-checks its session (touch: false, so it never extends one). */

@@ -23,6 +23,13 @@ export function json(data: unknown, status = 200, headers?: Record<string, strin
 
 const bodyTexts = new WeakMap<Response, string>();
 
+/** The one error body for anything thrown, as a response (an unexpected error is logged; Redis down is not). */
+export function errorResponse(err: unknown): Response {
+  const { status, body, headers } = toHttpError(err);
+  if (status >= 500 && status !== 503) console.error(err);
+  return json(body, status, headers);
+}
+
 /**
  * The body of a response made by {@link json}, as the string it was made from,
  * while nothing has read its stream yet; undefined for any other. Reading a
@@ -98,9 +105,7 @@ export function apiRoute<P extends Params = Params>(handler: Handler<P>, options
       const out = await handler(req, params, { principal, ip });
       res = out instanceof Response ? out : json(out);
     } catch (err) {
-      const { status, body, headers } = toHttpError(err);
-      if (status >= 500 && status !== 503) console.error(err);
-      res = json(body, status, headers);
+      res = errorResponse(err);
     }
     if (writes && principal && options.audit !== false) await audit(req, principal, ip, res, options.audit);
     return res;

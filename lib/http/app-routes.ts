@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MethodNotAllowedError, toHttpError } from '../errors';
-import { json } from './api-route';
+import { MethodNotAllowedError } from '../errors';
+import { errorResponse } from './api-route';
 import { findRouteFiles, routePattern, RouteTable, type RouteMatch } from './route-table';
 import { sendWebResponse, toWebRequest } from './node-fetch-bridge';
 
@@ -43,11 +43,7 @@ export async function loadAppRoutes(appDir: string): Promise<RouteTable<RouteMod
 
 /** The methods a route answers, HEAD and OPTIONS included (as Next answers them). */
 export function allowedMethods(module: RouteModule): string[] {
-  const own = ROUTE_METHODS.filter((m) => module[m]);
-  const out = new Set<string>(own);
-  if (module.GET) out.add('HEAD');
-  out.add('OPTIONS');
-  return ROUTE_METHODS.filter((m) => out.has(m));
+  return ROUTE_METHODS.filter((m) => module[m] || m === 'OPTIONS' || (m === 'HEAD' && module.GET));
 }
 
 /**
@@ -71,11 +67,4 @@ export async function serveRoute(route: RouteMatch<RouteModule>, req: IncomingMe
     response = errorResponse(new MethodNotAllowedError(`${route.pattern} does not answer ${method}`, allowedMethods(route.module)));
   }
   await sendWebResponse(req, res, response, compress);
-}
-
-/** The one error body for what escaped a handler (apiRoute maps its own; /api/health has none to throw). */
-export function errorResponse(err: unknown): Response {
-  const { status, body, headers } = toHttpError(err);
-  if (status >= 500 && status !== 503) console.error(err);
-  return json(body, status, headers);
 }
