@@ -17,7 +17,7 @@ import { defineTask } from '@/lib/registry/define-task';
 import { login } from '@/lib/auth/login';
 import { createToken } from '@/lib/auth/api-tokens';
 import { SESSION_COOKIE } from '@/lib/auth/request-auth';
-import { findRouteFiles, routePattern } from '@/lib/http/route-table';
+import { loadRouteModules, type RouteMethod, type RouteModule } from '@/lib/http/app-routes';
 import { CSRF_COOKIE } from '@/lib/http/csrf';
 import { ADMIN, VIEWER, redisSnapshot } from './security-support';
 import { ROOT } from './helpers';
@@ -35,29 +35,18 @@ const ORIGIN = 'http://127.0.0.1:5555';
 const QUEUE = 'sec-q';
 const TASK = 'sec-add';
 
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 interface Route {
   /** e.g. /api/v1/queues/[queue]/jobs/[id]/[action] */
   pattern: string;
-  methods: Record<string, Handler>;
+  methods: RouteModule;
 }
 
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Every route except the public ones (sign-in, sign-out, health), loaded as server.ts loads them. */
 async function loadRoutes(): Promise<Route[]> {
   const publicRoutes = new Set(['/api/auth/login', '/api/auth/logout', '/api/health']);
-  const routes: Route[] = [];
-  for (const file of findRouteFiles(path.join(ROOT, 'app'))) {
-    const pattern = routePattern(file);
-    if (publicRoutes.has(pattern)) continue;
-    const mod = (await import(path.join(ROOT, 'app', file))) as Record<string, unknown>;
-    const methods: Record<string, Handler> = {};
-    for (const m of METHODS) if (typeof mod[m] === 'function') methods[m] = mod[m] as Handler;
-    routes.push({ pattern, methods });
-  }
-  return routes;
+  return (await loadRouteModules(path.join(ROOT, 'app'))).filter((r) => !publicRoutes.has(r.pattern)).map((r) => ({ pattern: r.pattern, methods: r.module }));
 }
 
 /** Concrete parameters for a route pattern: real queue, job and task where they exist. */
@@ -108,7 +97,7 @@ async function call(route: Route, method: string, who: Caller, o: CallOptions = 
     ...o.headers,
   };
   const req = new Request(urlFor(route.pattern, params), { method, headers, body: hasBody ? o.body : undefined, duplex: 'half' } as RequestInit);
-  return route.methods[method]!(req, { params: Promise.resolve(params) });
+  return route.methods[method as RouteMethod]!(req, { params: Promise.resolve(params) });
 }
 
 async function errorOf(res: Response): Promise<{ code: string; message: string; field?: string }> {

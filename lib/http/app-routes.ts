@@ -28,9 +28,9 @@ export type RouteModule = Partial<Record<RouteMethod, RouteHandler>>;
 export const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 export type RouteMethod = (typeof ROUTE_METHODS)[number];
 
-/** Import every route module under appDir (once, at start: a broken route fails the start, not a request). */
-export async function loadAppRoutes(appDir: string): Promise<RouteTable<RouteModule>> {
-  const routes = await Promise.all(
+/** Every route module under appDir with its URL pattern, imported. */
+export function loadRouteModules(appDir: string): Promise<{ pattern: string; module: RouteModule }[]> {
+  return Promise.all(
     findRouteFiles(appDir).map(async (file) => {
       const mod = (await import(pathToFileURL(path.join(appDir, file)).href)) as Record<string, unknown>;
       const module: RouteModule = {};
@@ -38,7 +38,11 @@ export async function loadAppRoutes(appDir: string): Promise<RouteTable<RouteMod
       return { pattern: routePattern(file), module };
     }),
   );
-  return new RouteTable(routes);
+}
+
+/** The route table of appDir, imported once at start: a broken route fails the start, not a request. */
+export async function loadAppRoutes(appDir: string): Promise<RouteTable<RouteModule>> {
+  return new RouteTable(await loadRouteModules(appDir));
 }
 
 /** The methods a route answers, HEAD and OPTIONS included (as Next answers them). */
