@@ -9,7 +9,8 @@ import { z } from 'zod';
 const logLevels = ['debug', 'info', 'warn', 'error'] as const;
 
 const intFrom = (min: number, max: number) =>
-  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min).max(max);
+  // Every check has its own message: zod applies the schema-level one to any check that has none ("0: must be a number").
+  z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
 const schema = z.object({
   REDIS_URL: z

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { env } from '@/lib/env';
@@ -7,7 +9,7 @@ import { createLogger } from '@/lib/logger';
 import { type RunningWorker } from '@/lib/worker/start-worker';
 import { registry } from '@/worker/tasks';
 import { enqueue, closeClient } from '@/worker/client';
-import { runTs, type Proc, startTestWorker } from './helpers';
+import { ROOT, runTs, type Proc, startTestWorker } from './helpers';
 
 const prefix = env().CELERITY_PREFIX;
 // Our own connection for inspecting Redis, so the client's lazy one stays untouched.
@@ -85,5 +87,23 @@ describe('enqueue from a plain script while a worker runs', () => {
     expect(job?.name).toBe('hello');
     expect(job?.returnvalue).toBe('hello world');
     expect(await queue.getJobState(id!)).toBe('completed');
+  });
+
+  it("runs the README's example (`npm run example:enqueue`): hello world, then 2 + 3 = 5", async () => {
+    // The npm script is exactly this command; run the file the same way, with the test's Redis and prefix.
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const example = 'scripts/examples/enqueue-hello.ts';
+    expect(pkg.scripts['example:enqueue']).toBe(`node --import tsx ${example}`);
+    proc = runTs(example, [], { REDIS_URL: env().REDIS_URL!, CELERITY_PREFIX: prefix });
+    expect(await proc.exited).toBe(0);
+
+    const out = proc.output();
+    expect(out).toMatch(/^result: hello world$/m);
+    expect(out).toMatch(/^2 \+ 3 = 5$/m);
+    const [, q, id] = /^queued (\S+)\/(\S+)$/m.exec(out) ?? [];
+    expect(q).toBe('default');
+    const job = await queue.getJob(id!);
+    expect(job?.name).toBe('hello');
+    expect(job?.returnvalue).toBe('hello world');
   });
 });

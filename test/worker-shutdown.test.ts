@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import { env } from '@/lib/env';
 import { celerityKeys, bullKey } from '@/lib/keys';
 import { createRedis } from '@/lib/redis';
+import { readHeartbeats } from '@/lib/worker/heartbeat';
 import { runTs, waitFor, type Proc } from './helpers';
 
 /**
@@ -75,6 +76,15 @@ describe('worker process shutdown', () => {
 
     const job = await queue.add('report', { durationMs: 1500, steps: 5 });
     await waitFor('the report job to be active', () => queue.getJobState(job.id!), (s) => s === 'active');
+    // While it runs, the heartbeat is refreshed with an expiry of 3 intervals (600 ms), never without one.
+    const pttl = await redis.pttl(keys.worker(id));
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(600);
+    await waitFor(
+      'the heartbeat to list the running job',
+      async () => (JSON.parse((await redis.get(keys.worker(id))) ?? '{"running":[]}') as { running: { jobId: string }[] }).running.map((r) => r.jobId),
+      (ids) => ids.length === 1 && ids[0] === job.id,
+    );
 
     proc.child.kill('SIGTERM');
     // The worker says it waits for exactly the one running job.
@@ -97,6 +107,10 @@ describe('worker process shutdown', () => {
     expect(events).toContain('completed');
     expect(events).not.toContain('stalled');
     expect(events).not.toContain('failed');
+    // No other worker runs stall detection here, so "no stalled event" alone proves little: check what
+    // it would find. A job in active without its lock is what the next stall check moves back; there is none.
+    expect(await redis.exists(bullKey('default', `${job.id}:lock`))).toBe(0);
+    expect(await redis.lrange(bullKey('default', 'active'), 0, -1)).toEqual([]);
 
     expect(await queue.getJobState(late.id!)).toBe('waiting');
     const counts = await queue.getJobCounts('active', 'waiting', 'failed', 'completed');
@@ -104,6 +118,26 @@ describe('worker process shutdown', () => {
     await expectHeartbeatGone(id);
 
     await queue.remove(late.id!);
+  });
+
+  it('when killed without a shutdown (SIGKILL), its heartbeat disappears once it expires', async () => {
+    const { proc, id } = await startWorkerProcess();
+    // Right before the kill: the heartbeat is there, with an expiry of 3 × 200 ms.
+    const pttl = await redis.pttl(keys.worker(id));
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(600);
+    proc.child.kill('SIGKILL');
+    expect(await proc.exited).toBeNull();
+    expect(proc.child.signalCode).toBe('SIGKILL');
+
+    // Nobody clears it: it goes away by its expiry alone.
+    await waitFor('the heartbeat to expire', () => redis.exists(keys.worker(id)), (n) => n === 0, 10_000);
+    // The worker is not forgotten: it stays listed, now as lost, with its last heartbeat kept.
+    const { alive, lost } = await readHeartbeats(redis);
+    expect(alive.map((w) => w.id)).not.toContain(id);
+    expect(lost.find((w) => w.id === id)?.last?.pid).toBe(proc.child.pid);
+
+    await redis.multi().zrem(keys.workers, id).del(keys.workerLast(id)).exec();
   });
 
   it('after the shutdown timeout hands the running job back to the queue and exits 0', async () => {

@@ -17,12 +17,17 @@ import { schedules } from './schedules';
 const usage = `Usage: npm run worker -- [--concurrency N] [--queues a,b] [--log-level debug|info|warn|error] [--hostname NAME]`;
 
 const flagsSchema = z.object({
-  concurrency: z.coerce.number().int().min(1).max(1000).optional(),
+  concurrency: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1000, 'must be at most 1000')
+    .optional(),
   queues: z
     .string()
     .optional()
     .transform((v) => v?.split(',').map((s) => s.trim()).filter(Boolean)),
-  'log-level': z.enum(LOG_LEVELS).optional(),
+  'log-level': z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   hostname: z.string().min(1).optional(),
 });
 
@@ -49,7 +54,9 @@ async function main(): Promise<void> {
   }
   const flags = flagsSchema.safeParse(raw);
   if (!flags.success) {
-    console.error(`Invalid flag: ${flags.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}\n${usage}`);
+    const given = raw as Record<string, unknown>;
+    const problems = flags.error.issues.map((i) => `--${i.path.join('.')} ${JSON.stringify(given[String(i.path[0])])}: ${i.message}`);
+    console.error(`Invalid flag: ${problems.join('; ')}\n${usage}`);
     process.exit(2);
   }
   const e = env();
@@ -60,6 +67,10 @@ async function main(): Promise<void> {
 
   const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   // One shutdown path for SIGTERM, SIGINT and a shutdown requested from the console.
+  // The handlers go in before start-up begins: a SIGTERM while the worker is still
+  // connecting (a deployment that changes its mind) must not kill it halfway, with
+  // a heartbeat and catalogue written and nobody left to clear them.
+  const stopRequested = new AbortController();
   let signals = 0;
   function shutdown(sig: string): void {
     signals++;
@@ -68,6 +79,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     logger.info('shutting down', { signal: sig });
+    // Start-up, if still running, finishes without taking a job; then the usual stop.
+    stopRequested.abort();
     started
       .then((w) => w.stop())
       .then(() => closeQueues())
@@ -80,22 +93,27 @@ async function main(): Promise<void> {
         },
       );
   }
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  const concurrency = flags.data.concurrency ?? e.CELERITY_CONCURRENCY;
+  logger.info('worker starting', { queues: queues ?? registry.queues(), concurrency });
+  // Assigned in the same tick as the handlers above: a signal is handled only once this function awaits.
   const started: Promise<RunningWorker> = startWorker({
     registry,
     logger,
-    concurrency: flags.data.concurrency ?? e.CELERITY_CONCURRENCY,
+    concurrency,
     queues,
     hostname: flags.data.hostname ?? e.CELERITY_HOSTNAME,
     heartbeatMs: e.CELERITY_HEARTBEAT_MS,
     shutdownTimeoutMs: e.CELERITY_SHUTDOWN_TIMEOUT_MS,
+    watchdogMs: e.CELERITY_WATCHDOG_MS,
     version,
     schedules,
+    stopRequested: stopRequested.signal,
     onShutdownRequested: () => shutdown('console request'),
   });
   await started;
-
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((err: Error) => {

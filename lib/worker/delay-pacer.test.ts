@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { closeRedis, getRedis } from '../redis';
+import { randomUUID } from 'node:crypto';
+import { Queue, Worker } from 'bullmq';
+import { closeRedis, createRedis, getRedis } from '../redis';
 import { env } from '../env';
 import { uniqueName, waitFor } from '../../test/helpers';
 import { startDelayPacer } from './delay-pacer';
@@ -8,7 +9,7 @@ import { startDelayPacer } from './delay-pacer';
 // No worker runs here: only the pacer can move a delayed job before a fetch would.
 const queue = new Queue(uniqueName('pacer'), { connection: getRedis(), prefix: env().CELERITY_PREFIX });
 const errors: Error[] = [];
-const pacer = startDelayPacer(queue, { isActive: () => true, onError: (e) => errors.push(e) });
+const pacer = startDelayPacer(queue, { redis: getRedis(), isActive: () => true, onError: (e) => errors.push(e) });
 
 afterAll(async () => {
   await pacer.stop();
@@ -39,6 +40,34 @@ describe('delay pacer', () => {
     expect(errors).toEqual([]);
   });
 
+  it('goes by the delayed set, not creation time + delay: a job delayed after a failure is not promoted early', async () => {
+    // A retry's backoff, or moveToDelayed, counts from now; the job keeps its creation time
+    // (here a minute ago), so creation + delay would say "due long ago".
+    // A queue of its own: the fetch below must get this job, not one the tests above promoted.
+    const own = new Queue(uniqueName('pacer-retry'), { connection: getRedis(), prefix: env().CELERITY_PREFIX });
+    const ownPacer = startDelayPacer(own, { redis: getRedis(), isActive: () => true, onError: (e) => errors.push(e) });
+    const job = await own.add('hello', {}, { timestamp: Date.now() - 60_000 });
+    const connection = createRedis('blocking');
+    const fetcher = new Worker(own.name, null, { connection, prefix: env().CELERITY_PREFIX, autorun: false });
+    try {
+      const token = randomUUID();
+      const active = await fetcher.getNextJob(token);
+      expect(active?.id).toBe(job.id);
+      const dueAt = Date.now() + 600;
+      await active!.moveToDelayed(dueAt, token);
+      expect(await own.getJobState(job.id!)).toBe('delayed');
+      const seen = await waitFor('the job to be promoted', () => own.getJobState(job.id!), (s) => s !== 'delayed', 5_000);
+      expect(seen).toBe('waiting');
+      expect(Date.now()).toBeGreaterThanOrEqual(dueAt);
+      expect(errors).toEqual([]);
+    } finally {
+      await ownPacer.stop();
+      await fetcher.close();
+      await connection.quit();
+      await own.close();
+    }
+  });
+
   it('carries on when a due job was taken or removed by someone else first', async () => {
     const gone = await queue.add('hello', {}, { delay: 300 });
     const next = await queue.add('hello', {}, { delay: 600 });
@@ -48,7 +77,7 @@ describe('delay pacer', () => {
   });
 
   it('leaves delayed jobs alone while its worker is not running', async () => {
-    const idle = startDelayPacer(queue, { isActive: () => false, onError: (e) => errors.push(e) });
+    const idle = startDelayPacer(queue, { redis: getRedis(), isActive: () => false, onError: (e) => errors.push(e) });
     await pacer.stop(); // only the idle one is left
     const job = await queue.add('hello', {}, { delay: 200 });
     // Past its time by well over the pacer's poll: still delayed, since nothing promoted it and no worker fetched.

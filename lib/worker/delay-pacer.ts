@@ -1,4 +1,5 @@
-import type { Job, Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 
 /** How often the pacer looks again for the earliest delayed job (another producer may add an earlier one). */
 const POLL_MS = 250;
@@ -7,9 +8,15 @@ export interface DelayPacer {
   stop(): Promise<void>;
 }
 
-/** When a delayed job is due: BullMQ orders its delayed set by creation time + delay. */
-function dueAt(job: Job): number {
-  return job.timestamp + (job.delay ?? 0);
+/**
+ * When a delayed job is due, from its score in the delayed set: BullMQ scores
+ * it `dueMs * 0x1000 + n` (n orders jobs due in the same millisecond). Not the
+ * job's `timestamp + delay`: a retry's backoff delay counts from the failure,
+ * not from the job's creation, so that sum would put every retry after the
+ * first one early.
+ */
+export function dueFromScore(score: number): number {
+  return Math.floor(score / 0x1000);
 }
 
 /**
@@ -23,7 +30,15 @@ function dueAt(job: Job): number {
  * due job along with it. With several workers one promotion wins; the others
  * find the job already moved and carry on.
  */
-export function startDelayPacer(queue: Queue, opts: { isActive: () => boolean; onError: (err: Error) => void }): DelayPacer {
+export function startDelayPacer(
+  queue: Queue,
+  opts: {
+    /** A command connection to the queue's Redis (to read the delayed set's scores, which BullMQ does not expose). */
+    redis: Redis;
+    isActive: () => boolean;
+    onError: (err: Error) => void;
+  },
+): DelayPacer {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let wake: (() => void) | undefined;
@@ -36,18 +51,21 @@ export function startDelayPacer(queue: Queue, opts: { isActive: () => boolean; o
 
   const step = async (): Promise<void> => {
     if (!opts.isActive()) return sleep(POLL_MS);
-    const [job] = await queue.getJobs(['delayed'], 0, 0, true);
-    if (!job) return sleep(POLL_MS);
-    const wait = dueAt(job) - Date.now();
+    const [id, score] = await opts.redis.zrange(queue.keys.delayed!, 0, 0, 'WITHSCORES');
+    if (id === undefined || score === undefined) return sleep(POLL_MS);
+    const due = dueFromScore(Number(score));
+    const wait = due - Date.now();
     if (wait > POLL_MS) return sleep(POLL_MS);
     if (wait > 0) {
       await sleep(wait);
-      if (stopped) return;
+      // A timer can fire a millisecond early by Date.now(): then look again rather than promote early.
+      if (stopped || Date.now() < due) return;
     }
-    if (job.id === lastPromoted) return sleep(POLL_MS); // it stays delayed (moved by hand?): no tight loop
-    lastPromoted = job.id;
+    if (id === lastPromoted) return sleep(POLL_MS); // it stays delayed (moved by hand?): no tight loop
+    lastPromoted = id;
     // Another worker may have promoted it, or a fetch moved it already: nothing to do then.
-    await job.promote().catch(() => {});
+    const job = await queue.getJob(id);
+    await job?.promote().catch(() => {});
   };
 
   const loop = (async () => {

@@ -40,6 +40,12 @@ export interface StartWorkerOptions {
    * the process exits once stopped; without it the worker only stops.
    */
   onShutdownRequested?: () => void;
+  /**
+   * Aborted when a shutdown was asked for while the worker is still starting
+   * (a SIGTERM during start-up): start-up completes, so that `stop()` finds
+   * everything it must undo, but no job is taken.
+   */
+  stopRequested?: AbortSignal;
 }
 
 export interface RunningWorker {
@@ -305,20 +311,27 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
         }, watchdogMs)
       : undefined;
   watchdog?.unref();
-  for (const { worker } of workers) {
-    void worker.run().catch((err: Error) => logger.error('worker stopped', { error: err.message }));
+  const stoppedWhileStarting = opts.stopRequested?.aborted === true;
+  if (stoppedWhileStarting) {
+    state = 'stopping';
+    logger.info('shutdown requested while starting: taking no jobs');
+  } else {
+    for (const { worker } of workers) {
+      void worker.run().catch((err: Error) => logger.error('worker stopped', { error: err.message }));
+    }
   }
   await Promise.all(workers.map(({ worker }) => worker.waitUntilReady()));
   // Delayed jobs (a schedule's next run among them) start on their millisecond, whatever Redis's hz.
   const pacers = queues.map((queue) => {
     const q = new Queue(queue, { connection: command, prefix });
     const pacer = startDelayPacer(q, {
+      redis: command,
       isActive: () => state === 'running',
       onError: (err) => logger.debug('delay pacer', { queue, error: err.message }),
     });
     return { stop: () => pacer.stop().then(() => q.close()) };
   });
-  logger.info('worker ready', { id, queues, tasks: tasks.map((t) => t.name), concurrency: opts.concurrency });
+  if (!stoppedWhileStarting) logger.info('worker ready', { id, queues, tasks: tasks.map((t) => t.name), concurrency: opts.concurrency });
 
   const self: RunningWorker = {
     id,

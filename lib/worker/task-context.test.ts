@@ -1,0 +1,145 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Queue, type Job } from 'bullmq';
+import { z } from 'zod';
+import { env } from '../env';
+import { bullKey } from '../keys';
+import { createRedis } from '../redis';
+import { createLogger } from '../logger';
+import { defineTask, type TaskContext } from '../registry/define-task';
+import { createRegistry, type AnyTask } from '../registry/task-registry';
+import { readCatalogue } from '../registry/catalogue';
+import { createClient } from '../client/create-client';
+import { parseAttempts } from '../queue/attempt-log';
+import { getJobDto } from '../data/job-dto';
+import { type RunningWorker } from './start-worker';
+import { registry as demoRegistry } from '../../worker/tasks';
+import { flaky } from '../../worker/tasks/demo-tasks';
+import { uniqueName, waitFor, startTestWorker } from '../../test/helpers';
+
+/**
+ * What a handler's context gives it (`jobId`, `queue`, `attempt`, object
+ * progress) and the retry behaviour a task's defaults ask for, seen from
+ * outside: through Redis, the job DTO and the enqueue client.
+ */
+
+const prefix = env().CELERITY_PREFIX;
+const redis = createRedis('command');
+const logger = createLogger('worker', 'error');
+
+let worker: RunningWorker | undefined;
+let queue: Queue | undefined;
+let client: { close(): Promise<void> } | undefined;
+
+/** A worker for `tasks` moved onto a queue of their own, an observer Queue on it, and a client bound to the same tasks. */
+async function setup<T extends AnyTask>(tasks: T[]) {
+  const name = uniqueName('ctx');
+  const registry = createRegistry(tasks.map((t) => ({ ...t, queue: name })));
+  worker = await startTestWorker(registry, { logger, concurrency: 2 });
+  queue = new Queue(name, { connection: redis, prefix });
+  const c = createClient(registry);
+  client = c;
+  return { name, queue, enqueue: c.enqueue };
+}
+
+async function finished(q: Queue, id: string, timeoutMs?: number): Promise<{ state: string; job: Job }> {
+  const state = await waitFor(`job ${id} to finish`, () => q.getJobState(id), (s) => s === 'completed' || s === 'failed', timeoutMs);
+  return { state, job: (await q.getJob(id))! };
+}
+
+afterEach(async () => {
+  await worker?.stop();
+  await queue?.close();
+  worker = undefined;
+  queue = undefined;
+});
+
+afterAll(async () => {
+  await client?.close();
+  await redis.quit();
+});
+
+describe('the task context', () => {
+  it('gives the handler its job id, queue and attempt number (1, 2, 3 across retries), and records object progress', async () => {
+    const seen: Pick<TaskContext, 'jobId' | 'queue' | 'attempt'>[] = [];
+    const probe = defineTask({
+      name: 'probe',
+      description: 'Records what its context says; fails until its third attempt.',
+      schema: z.object({}),
+      defaults: { attempts: 3, backoff: { type: 'fixed', delay: 10 } },
+      handler: async (_args, ctx) => {
+        seen.push({ jobId: ctx.jobId, queue: ctx.queue, attempt: ctx.attempt });
+        await ctx.progress({ stage: 'probing', attempt: ctx.attempt, of: 3 });
+        if (ctx.attempt < 3) throw new Error(`not yet (attempt ${ctx.attempt})`);
+        return { ranAs: ctx.jobId };
+      },
+    });
+    const { name, queue, enqueue } = await setup([probe]);
+    const job = await enqueue('probe');
+    const { state, job: done } = await finished(queue, job.id);
+
+    expect(state).toBe('completed');
+    expect(seen).toEqual([1, 2, 3].map((attempt) => ({ jobId: job.id, queue: name, attempt })));
+    expect(done.returnvalue).toEqual({ ranAs: job.id });
+    // The object is stored as given, and is what the console's job DTO shows.
+    expect(done.progress).toEqual({ stage: 'probing', attempt: 3, of: 3 });
+    const dto = await getJobDto(name, job.id);
+    expect(dto.progress).toEqual({ stage: 'probing', attempt: 3, of: 3 });
+    expect(dto.attemptsMade).toBe(3);
+    // Each attempt is recorded with the attempt number the handler saw.
+    const attempts = parseAttempts(Object.entries(await redis.hgetall(bullKey(name, job.id))));
+    expect(attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+      [3, 'completed'],
+    ]);
+  });
+});
+
+describe('flaky: retries with exponential backoff', () => {
+  it('waits at least base·2^(n-1) before attempt n+1, with the backoff of the task’s defaults', async () => {
+    const base = flaky.defaults.backoff!.delay;
+    expect(flaky.defaults).toMatchObject({ attempts: 5, backoff: { type: 'exponential', delay: base } });
+    const { name, queue, enqueue } = await setup([flaky]);
+    // Three failures: gaps of base, 2·base, 4·base (3.5 s with the shipped 500 ms).
+    const job = await enqueue('flaky', { failTimes: 3 });
+    const { state, job: done } = await finished(queue, job.id, 30_000);
+
+    expect(state).toBe('completed');
+    expect(done.returnvalue).toEqual({ succeededOnAttempt: 4 });
+    expect(done.opts.backoff).toEqual({ type: 'exponential', delay: base });
+    const attempts = parseAttempts(Object.entries(await redis.hgetall(bullKey(name, job.id)))).sort((a, b) => a.startedAt - b.startedAt);
+    expect(attempts.map((a) => [a.attempt, a.outcome])).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+      [3, 'failed'],
+      [4, 'completed'],
+    ]);
+    // The gap before attempt n+1: from the end of attempt n (recorded before BullMQ
+    // computes the retry time) to the start of attempt n+1.
+    const gaps = attempts.slice(1).map((a, i) => a.startedAt - attempts[i]!.finishedAt);
+    gaps.forEach((gap, i) => expect(gap, `gap before attempt ${i + 2}`).toBeGreaterThanOrEqual(base * 2 ** i));
+  });
+});
+
+describe('the catalogue of the demo tasks', () => {
+  it('publishes each demo task with its description, queue and argument schema', async () => {
+    worker = await startTestWorker(demoRegistry, { logger });
+    const entries = new Map((await readCatalogue(redis)).map((e) => [e.name, e]));
+    const expected: Record<string, string> = {
+      hello: 'Returns "hello world" — the classic first task.',
+      add: 'Adds two numbers and returns the sum.',
+      report: 'Builds a pretend report: reports progress 0→100 and writes log lines while it runs (~10 s by default).',
+      flaky: 'Fails its first attempts, then succeeds: shows retries with exponential backoff.',
+      fail: 'Always throws an error (with a stack trace).',
+      sleep: 'Waits for the given number of milliseconds, then returns.',
+    };
+    // Every shipped demo task is here (the catalogue also holds this file's other tasks).
+    expect(demoRegistry.tasks.map((t) => t.name).sort()).toEqual(Object.keys(expected).sort());
+    for (const [task, description] of Object.entries(expected)) {
+      expect(entries.get(task)?.description, task).toBe(description);
+      expect(entries.get(task)?.queue, task).toBe('default');
+      expect(entries.get(task)?.argsSchema, task).toMatchObject({ type: 'object' });
+    }
+    expect(entries.get('flaky')?.defaults).toMatchObject({ attempts: 5, backoff: { type: 'exponential' } });
+  });
+});
