@@ -14,7 +14,8 @@ import { closeQueues } from '@/lib/queue/queue-registry';
 import { closeRedis } from '@/lib/redis';
 import { loadUsers, UsersConfigError } from '@/lib/auth/users';
 import { gate, type GateDecision } from '@/lib/auth/gate';
-import { CLIENT_IP_HEADER, isSecureRequest, resolvePrincipal, type HeaderSource } from '@/lib/auth/request-auth';
+import { CLIENT_IP_HEADER, resolvePrincipal, type HeaderSource } from '@/lib/auth/request-auth';
+import { isSecureRequest, requestHost } from '@/lib/http/request-origin';
 import { setPipelineProbe } from '@/lib/metrics/pipeline-probe';
 import { mayCompress } from '@/lib/http/compression-policy';
 import { loadAppRoutes, serveRoute } from '@/lib/http/app-routes';
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     // Not on API responses: an API client that keeps cookies would then need the header too.
     // With a session, the cookie carries the token bound to it (see the gate below).
     if (!req.url?.startsWith('/api/') && !readCookie(req.headers.cookie, CSRF_COOKIE) && !res.hasHeader('Set-Cookie')) {
-      res.setHeader('Set-Cookie', csrfCookie(newCsrfToken(), req.headers['x-forwarded-proto'] === 'https'));
+      res.setHeader('Set-Cookie', csrfCookie(newCsrfToken(), isSecureRequest(nodeHeaders(req))));
     }
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'same-origin');
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
       const origin = req.headers.origin;
       if (!origin) return callback(null, true);
       try {
-        callback(null, new URL(origin).host === req.headers.host);
+        callback(null, new URL(origin).host === requestHost(nodeHeaders(req)));
       } catch {
         callback(null, false);
       }

@@ -67,7 +67,11 @@ const schema = z.object({
     .transform((v) => (v ? v : undefined)),
   /** Idle timeout of a console session in seconds (sliding: every request renews it). */
   CELERITY_SESSION_TTL: intFrom(60, 30 * 24 * 3600).default(8 * 3600),
-  /** Take the client address from the last X-Forwarded-For hop (only behind your own proxy). */
+  /**
+   * A proxy of your own is in front (only then): take the client address from the last
+   * X-Forwarded-For hop, HTTPS from X-Forwarded-Proto and the host from X-Forwarded-Host
+   * (lib/http/request-origin.ts). Off: those headers are ignored, since any client could send them.
+   */
   CELERITY_TRUST_PROXY: z
     .enum(['0', '1', 'true', 'false'])
     .default('0')

@@ -15,6 +15,12 @@ import { ADMIN, ensureConsoleBuild, parsePrometheus, USERS_ENV, type PromSample 
  *    Redis started again → 200, without restarting the console.
  */
 
+/** The text of a page's security notice (the no-accounts banner), tags and React's text separators removed; '' when there is none. */
+function bannerText(html: string): string {
+  const aside = /<aside[^>]*aria-label="Security notice"[^>]*>([\s\S]*?)<\/aside>/.exec(html);
+  return aside ? aside[1]!.replace(/<!--.*?-->/g, '').replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim() : '';
+}
+
 /** Variables of the test process that must not leak into the children. */
 const clean = { CELERITY_USERS: '', CELERITY_USERS_FILE: '', CELERITY_INSECURE: '0' };
 
@@ -27,6 +33,22 @@ describe('binding without accounts', () => {
     expect(p.output()).toMatch(/CELERITY_USERS/);
     expect(p.output()).not.toMatch(/CELERITY_READY/);
   });
+
+  it('HOST=0.0.0.0, no users and CELERITY_INSECURE=1 → the console starts, warns, and every page says it is exposed', async () => {
+    await ensureConsoleBuild(ROOT);
+    const port = await freePort();
+    const p = runTs('server.ts', [], { ...clean, CELERITY_INSECURE: '1', HOST: '0.0.0.0', NODE_ENV: 'production', CELERITY_LOG_LEVEL: 'warn', PORT: String(port) });
+    try {
+      await p.waitForOutput(/CELERITY_READY http:\/\/0\.0\.0\.0:\d+/, 60_000);
+      expect(p.output()).toMatch(/warn +\[console\] no accounts configured \(CELERITY_USERS\): the console is open to anyone who can reach it host="0\.0\.0\.0"/);
+      expect(p.output()).not.toMatch(/Refusing/);
+      const html = await (await fetch(`http://127.0.0.1:${port}/queues`)).text();
+      expect(bannerText(html)).toMatch(/^No accounts, and CELERITY_INSECURE is set: the console listens on 0\.0\.0\.0 and anyone who reaches it can run and delete jobs\./);
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exited;
+    }
+  }, 600_000);
 
   it('a bad account list → refuses to start, naming the variable and the entry', async () => {
     const p = runTs('server.ts', [], { ...clean, CELERITY_USERS: 'alice:admin:not-a-hash', PORT: String(await freePort()) });
@@ -87,9 +109,11 @@ describe('a running console', () => {
     expect(res.status, await res.clone().text()).toBe(201);
   }
 
-  it('shows the no-accounts banner on every page', async () => {
-    const html = await (await fetch(`${base}/queues`)).text();
-    expect(html).toMatch(/No accounts configured/);
+  it('shows the no-accounts banner on every page, saying the console is bound to 127.0.0.1 only', async () => {
+    for (const page of ['/', '/queues', '/workers']) {
+      const html = await (await fetch(`${base}${page}`)).text();
+      expect(bannerText(html), page).toMatch(/^No accounts configured: the console listens on 127\.0\.0\.1 only, and anyone on this machine can use it\./);
+    }
   });
 
   it('/metrics is valid Prometheus text, and its counters move when jobs complete and fail', async () => {

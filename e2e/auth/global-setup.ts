@@ -20,7 +20,8 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
     logDir: path.join(root, 'test-results-auth', 'services'),
     label: `[e2e:auth] (accounts: ${ADMIN_USER} admin, ${VIEWER_USER} viewer)`,
     prefixStem: 'e2ea',
-    env: { CELERITY_USERS: users },
+    // CELERITY_TRUST_PROXY: access.spec.ts plays an HTTPS proxy (X-Forwarded-Proto) to see the Secure cookie.
+    env: { CELERITY_USERS: users, CELERITY_TRUST_PROXY: '1' },
   });
   keepStack('auth', started.stack);
   process.env[AUTH_E2E_VARS.baseURL] = started.baseURL;

@@ -29,11 +29,8 @@ export function clientIp(h: HeaderSource): string {
   return h.get(CLIENT_IP_HEADER) || 'unknown';
 }
 
-/** The request reached us over HTTPS (directly, or through a proxy that says so). */
-export function isSecureRequest(h: HeaderSource, url?: string): boolean {
-  if (h.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() === 'https') return true;
-  return url !== undefined && url.startsWith('https:');
-}
+/** Whether the request came over HTTPS (for the cookies' Secure flag): decided in one place, lib/http/request-origin.ts. */
+export { isSecureRequest } from '../http/request-origin';
 
 /** Set-Cookie for a session: HttpOnly (no script reads it), SameSite=Lax, Secure over HTTPS, gone when the browser closes. */
 export function sessionCookie(id: string, secure: boolean): string {

@@ -9,10 +9,10 @@ function req(method: string, headers: Record<string, string>): Request {
   return new Request(`http://${HOST}/api/v1/x`, { method, headers: { host: HOST, ...headers } });
 }
 
-/** Run assertCsrf and return what it threw (undefined when it passed). */
-function check(r: Pick<Request, 'method' | 'headers'>): unknown {
+/** Run assertCsrf and return what it threw (undefined when it passed). Without a trusted proxy unless `trustProxy`. */
+function check(r: Pick<Request, 'method' | 'headers'>, trustProxy = false): unknown {
   try {
-    assertCsrf(r);
+    assertCsrf(r, undefined, trustProxy);
     return undefined;
   } catch (err) {
     return err;
@@ -74,10 +74,24 @@ describe('assertCsrf', () => {
     expect(check(req('POST', withToken))).toBeUndefined();
   });
 
-  it('compares against X-Forwarded-Host when a proxy sets it', () => {
+  it('compares against X-Forwarded-Host when a trusted proxy (CELERITY_TRUST_PROXY) sets it', () => {
     const proxied = { host: '127.0.0.1:5555', 'x-forwarded-host': 'tasks.example.com', ...withToken };
-    expect(check(req('POST', { ...proxied, origin: 'https://tasks.example.com' }))).toBeUndefined();
-    expect(check(req('POST', { ...proxied, origin: 'http://127.0.0.1:5555' }))).toBeInstanceOf(ForbiddenError);
+    expect(check(req('POST', { ...proxied, origin: 'https://tasks.example.com' }), true)).toBeUndefined();
+    expect(check(req('POST', { ...proxied, origin: 'http://127.0.0.1:5555' }), true)).toBeInstanceOf(ForbiddenError);
+  });
+
+  it('ignores X-Forwarded-Host without a trusted proxy: any client could send one', () => {
+    // A script on evil.example cannot add the header to a form post, but another client
+    // could; without a proxy, only Host says which site the request was for.
+    const forged = { 'x-forwarded-host': 'evil.example', ...withToken };
+    expect(check(req('POST', { ...forged, origin: 'https://evil.example' }))).toBeInstanceOf(ForbiddenError);
+    expect(check(req('POST', { ...forged, origin: `http://${HOST}` }))).toBeUndefined();
+  });
+
+  it('reads CELERITY_TRUST_PROXY when not told (off by default)', () => {
+    const proxied = { host: '127.0.0.1:5555', 'x-forwarded-host': 'tasks.example.com', ...withToken };
+    const r = req('POST', { ...proxied, origin: 'https://tasks.example.com' });
+    expect(() => assertCsrf(r)).toThrow(ForbiddenError);
   });
 });
 

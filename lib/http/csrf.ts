@@ -1,10 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { env } from '../env';
 import { ForbiddenError } from '../errors';
+import { requestHost } from './request-origin';
 
 /**
  * CSRF protection for every state-changing request, in two layers:
  * 1. a browser request must come from our own origin (Origin or Referer
- *    matches Host; Sec-Fetch-Site is not cross-site);
+ *    matches the request's host — see requestHost(); Sec-Fetch-Site is not cross-site);
  * 2. it must carry the double-submit token: the `x-csrf-token` header equals
  *    the `celerity_csrf` cookie, which another site can neither read nor set.
  * Non-browser clients (no Origin, no Sec-Fetch-*) carry no ambient browser
@@ -55,11 +57,12 @@ function hostOf(url: string | null): string | undefined {
  * when given, the header must equal it — a cookie planted by a sibling subdomain
  * (cookie tossing) then matches nothing — and it is required even from non-browser clients,
  * since a session cookie is an ambient credential.
+ * `trustProxy` (default `CELERITY_TRUST_PROXY`): compare against a trusted proxy's X-Forwarded-Host.
  */
-export function assertCsrf(req: Pick<Request, 'method' | 'headers'>, sessionToken?: string): void {
+export function assertCsrf(req: Pick<Request, 'method' | 'headers'>, sessionToken?: string, trustProxy: boolean = env().CELERITY_TRUST_PROXY): void {
   if (SAFE.has(req.method.toUpperCase())) return;
   const h = req.headers;
-  const host = h.get('x-forwarded-host') ?? h.get('host');
+  const host = requestHost(h, trustProxy);
   const origin = h.get('origin');
   const referer = h.get('referer');
   const fetchSite = h.get('sec-fetch-site');
