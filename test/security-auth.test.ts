@@ -1,13 +1,29 @@
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 // Accounts for this file, before anything reads the environment.
 vi.hoisted(() => {
   process.env.CELERITY_USERS =
     'alice:admin:scrypt$16384$8$1$SX_In1gbmApBI9pOp0YSkw$xjRkETFFPVOv6qNlRSttm_hYMpQ5i4pwZseJEfdeWeM,bob:viewer:scrypt$16384$8$1$MhrpH90QXQhUWgdUuOiu4A$mHu74p1jv61uZQvFSLcZB245vJcc9hXJ0Sp2WXEcQQY';
   process.env.CELERITY_SESSION_TTL = '120';
+  // The smallest cap the console accepts, so the cap test can overrun it.
+  process.env.CELERITY_AUDIT_MAXLEN = '100';
 });
 
-import { closeRedis, getRedis } from '@/lib/redis';
+import path from 'node:path';
+import { Queue, Worker } from 'bullmq';
+import { z } from 'zod';
+import { closeRedis, createRedis, getRedis } from '@/lib/redis';
+import { env } from '@/lib/env';
+import { closeQueues } from '@/lib/queue/queue-registry';
+import { publishCatalogue } from '@/lib/registry/catalogue';
+import { defineTask } from '@/lib/registry/define-task';
+import { loadRouteModules, type RouteHandler, type RouteModule } from '@/lib/http/app-routes';
+import { RouteTable } from '@/lib/http/route-table';
+import { apiRoute } from '@/lib/http/api-route';
+import { API_OPERATIONS } from '@/lib/http/openapi';
+import { CSRF_COOKIE } from '@/lib/http/csrf';
+import { CLIENT_IP_HEADER } from '@/lib/auth/request-auth';
+import { ROOT } from './helpers';
 import { celerityKeys } from '@/lib/keys';
 import { TooManyRequestsError, UnauthorizedError } from '@/lib/errors';
 import { ADMIN, VIEWER } from './security-support';
@@ -16,7 +32,7 @@ import { createToken, listTokens, revokeToken, verifyToken } from '@/lib/auth/ap
 import { assertNotThrottled, FREE_FAILURES, lockSeconds, recordLoginFailure } from '@/lib/auth/login-throttle';
 import { login } from '@/lib/auth/login';
 import { resolvePrincipal, SESSION_COOKIE } from '@/lib/auth/request-auth';
-import { appendAudit, auditActionFor, readAudit } from '@/lib/auth/audit-log';
+import { appendAudit, auditActionFor, readAudit, type AuditEntry } from '@/lib/auth/audit-log';
 import { gate } from '@/lib/auth/gate';
 import { allows } from '@/lib/auth/principal';
 
@@ -24,6 +40,7 @@ const redis = getRedis();
 const keys = celerityKeys();
 
 afterAll(async () => {
+  await closeQueues();
   await closeRedis();
 });
 
@@ -174,15 +191,47 @@ describe('audit log', () => {
     await redis.del(keys.audit);
   });
 
-  it('derives action and target from method and path', () => {
-    expect(auditActionFor('POST', '/api/v1/queues/default/jobs/42/retry')).toEqual({ action: 'job.retry', target: 'default/42' });
-    expect(auditActionFor('POST', '/api/v1/queues/my%20q/pause')).toEqual({ action: 'queue.pause', target: 'my q' });
-    expect(auditActionFor('POST', '/api/v1/tasks/add/runs')).toEqual({ action: 'task.run', target: 'add' });
-    expect(auditActionFor('DELETE', '/api/v1/schedules/nightly')).toEqual({ action: 'schedule.delete', target: 'nightly' });
-    expect(auditActionFor('PUT', '/api/v1/something/new')).toEqual({ action: 'put /something/new', target: '' });
+  it('derives action and target from method and path, and for creations from the answer', () => {
+    const by = { actor: 'alice' };
+    expect(auditActionFor('POST', '/api/v1/queues/default/jobs/42/retry', by)).toEqual({ action: 'job.retry', target: 'default/42' });
+    expect(auditActionFor('POST', '/api/v1/queues/my%20q/pause', by)).toEqual({ action: 'queue.pause', target: 'my q' });
+    expect(auditActionFor('DELETE', '/api/v1/schedules/nightly', by)).toEqual({ action: 'schedule.delete', target: 'nightly' });
+    // Creations name what they created…
+    expect(auditActionFor('POST', '/api/v1/tasks/add/runs', { ...by, response: { queue: 'default', id: '42' } })).toEqual({ action: 'task.run', target: 'default/42' });
+    expect(auditActionFor('POST', '/api/v1/queues/q/jobs', { ...by, response: { queue: 'q', id: '7' } })).toEqual({ action: 'job.add', target: 'q/7' });
+    expect(auditActionFor('POST', '/api/v1/queues/q/jobs/6/rerun', { ...by, response: { queue: 'q', id: '6-rerun' } }).target).toBe('q/6 → q/6-rerun');
+    expect(auditActionFor('POST', '/api/v1/schedules/nightly/runs', { ...by, response: { queue: 'q', id: '9' } }).target).toBe('nightly → q/9');
+    expect(auditActionFor('POST', '/api/v1/schedules', { ...by, request: { name: 'asked' }, response: { name: 'nightly' } }).target).toBe('nightly');
+    const token = auditActionFor('POST', '/api/v1/tokens', { ...by, response: { token: 'cel_0123456789ab_SECRET', record: { id: '0123456789ab', name: 'deploy' } } });
+    expect(token).toEqual({ action: 'token.create', target: '0123456789ab (deploy)' });
+    // …refused ones what was asked for (never empty).
+    expect(auditActionFor('POST', '/api/v1/tasks/add/runs', by).target).toBe('add');
+    expect(auditActionFor('POST', '/api/v1/schedules', { ...by, request: { name: 'taken' } }).target).toBe('taken');
+    expect(auditActionFor('POST', '/api/v1/tokens', { ...by, request: { name: 'dup' } }).target).toBe('(dup)');
+    expect(auditActionFor('POST', '/api/v1/tokens', { ...by, request: [] }).target).toBe('(no name given)');
+    expect(auditActionFor('POST', '/api/auth/logout', by)).toEqual({ action: 'logout', target: 'alice' });
+    expect(auditActionFor('PUT', '/api/v1/something/new', by)).toEqual({ action: 'put /something/new', target: '/something/new' });
   });
 
-  it('pages newest first with a cursor, and is capped', async () => {
+  it('is capped at CELERITY_AUDIT_MAXLEN: the oldest entries go, the newest stay', async () => {
+    const cap = env().CELERITY_AUDIT_MAXLEN;
+    expect(cap).toBe(100);
+    const total = cap * 10;
+    for (let i = 0; i < total; i++) await appendAudit(redis, { action: `c${i}`, target: 't', actor: 'x', ip: '', method: 'POST', path: '/', status: 200 });
+    // MAXLEN ~ trims whole stream nodes only, so up to one node's worth may exceed the cap — never more.
+    const [, nodeEntries] = (await redis.config('GET', 'stream-node-max-entries')) as [string, string];
+    const len = await redis.xlen(keys.audit);
+    expect(len).toBeGreaterThanOrEqual(cap);
+    expect(len).toBeLessThanOrEqual(cap + Number(nodeEntries));
+    expect(len).toBeLessThan(total);
+    // The oldest entry left is a recent one; the newest `cap` are all there, in order.
+    const oldest = (await redis.xrange(keys.audit, '-', '+', 'COUNT', 1)) as [string, string[]][];
+    expect(oldest[0]![1][1]).toBe(`c${total - len}`);
+    const { entries } = await readAudit(redis, { limit: cap });
+    expect(entries.map((e) => e.action)).toEqual(Array.from({ length: cap }, (_, i) => `c${total - 1 - i}`));
+  });
+
+  it('pages newest first with a cursor', async () => {
     for (let i = 0; i < 7; i++) await appendAudit(redis, { action: `a${i}`, target: '', actor: 'x', ip: '', method: 'POST', path: '/', status: 200 });
     const p1 = await readAudit(redis, { limit: 3 });
     expect(p1.entries.map((e) => e.action)).toEqual(['a6', 'a5', 'a4']);
@@ -266,5 +315,257 @@ describe('login throttling per address', () => {
     await redis.pexpire(key, 5_000);
     expect(await readSession(redis, id, false)).toBeTruthy();
     expect(await redis.pttl(key)).toBeLessThanOrEqual(5_000);
+  });
+});
+
+describe('every state-changing route is audited', () => {
+  /**
+   * The write routes are found on disk as server.ts finds them (a route added
+   * later is covered without editing this test); `[action]` routes are expanded
+   * to the actions the OpenAPI document lists for them. Each is called once by
+   * an admin, and must append exactly one entry naming a known action, a
+   * non-empty target, the actor, the time and the address. Cases below only
+   * supply what makes a call succeed, and the exact target where a creation
+   * must name what it made.
+   */
+  const ORIGIN = 'http://127.0.0.1:5555';
+  const IP = '203.0.113.7';
+  const QUEUE = 'audit-q';
+  const TASK = 'audit-add';
+  const WRITES = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
+  const SCHEDULE = { name: 'audit-nightly', task: TASK, args: { a: 1, b: 2 }, trigger: { type: 'interval', every: 1, unit: 'hours' } };
+
+  interface Fixture {
+    waitingId: string;
+    doneId: string;
+    revokeId: string;
+  }
+  interface Case {
+    params?: (f: Fixture) => Record<string, string>;
+    /** The JSON body (a function: a fresh one per call). */
+    body?: unknown;
+    /** Another session for this call (sign-out ends the one it is made with). */
+    fresh?: true;
+    /** The exact target, from the fixture and the JSON answer. */
+    target?: (f: Fixture, answer: Record<string, unknown>) => string;
+    /** The status the call must get (a creation must really create something). */
+    status?: number;
+  }
+
+  const jobOf = (a: Record<string, unknown>) => `${String(a.queue)}/${String(a.id)}`;
+  let tokens = 0;
+  const CASES: Record<string, Case> = {
+    'POST /api/auth/login': { body: { username: ADMIN.name, password: ADMIN.password }, target: () => ADMIN.name, status: 200 },
+    'POST /api/auth/logout': { fresh: true, target: () => ADMIN.name, status: 200 },
+    'POST /api/v1/tasks/[name]/runs': { body: { args: { a: 1, b: 2 } }, target: (_f, a) => jobOf(a), status: 201 },
+    'POST /api/v1/queues/[queue]/jobs': { body: { name: 'raw', data: { x: 1 } }, target: (_f, a) => jobOf(a), status: 201 },
+    'POST /api/v1/queues/[queue]/jobs/[id]/rerun': { params: (f) => ({ id: f.doneId }), body: {}, target: (f, a) => `${QUEUE}/${f.doneId} → ${jobOf(a)}`, status: 201 },
+    'POST /api/v1/queues/[queue]/jobs/[id]/priority': { body: { priority: 3 } },
+    'POST /api/v1/queues/[queue]/clean': { body: { state: 'completed', olderThanMs: 3_600_000 } },
+    'POST /api/v1/queues/[queue]/obliterate': { body: { confirm: 'not the name' }, status: 400 },
+    'POST /api/v1/schedules': { body: SCHEDULE, target: () => SCHEDULE.name, status: 201 },
+    'PUT /api/v1/schedules/[name]': { body: SCHEDULE, status: 200 },
+    'PATCH /api/v1/schedules/[name]': { body: { enabled: false }, status: 200 },
+    'DELETE /api/v1/schedules/[name]': { params: () => ({ name: 'audit-never-created' }), status: 404 },
+    'POST /api/v1/schedules/[name]/runs': { target: (_f, a) => `${SCHEDULE.name} → ${jobOf(a)}`, status: 201 },
+    'POST /api/v1/workers/[id]/concurrency': { body: { concurrency: 2 } },
+    'POST /api/v1/tokens': {
+      body: () => ({ name: `audit-created-${++tokens}`, scope: 'read' }),
+      target: (_f, a) => `${(a.record as { id: string }).id} (audit-created-${tokens})`,
+      status: 201,
+    },
+    'DELETE /api/v1/tokens/[id]': { params: (f) => ({ id: f.revokeId }), target: (f) => f.revokeId, status: 204 },
+  };
+
+  function defaultParams(pattern: string, f: Fixture): Record<string, string> {
+    const p: Record<string, string> = {};
+    for (const [, name] of pattern.matchAll(/\[(\w+)\]/g)) {
+      if (name === 'queue') p.queue = QUEUE;
+      else if (name === 'id') p.id = pattern.includes('/jobs/') ? f.waitingId : pattern.includes('/workers/') ? 'no-such-worker' : 'no-such-scheduler';
+      else if (name === 'name') p.name = pattern.includes('/tasks/') ? TASK : SCHEDULE.name;
+      else p[name!] = 'x';
+    }
+    return p;
+  }
+
+  async function signedIn(): Promise<Record<string, string>> {
+    const s = await login(redis, { username: ADMIN.name, password: ADMIN.password }, { ip: 'setup', path: '/' });
+    return { cookie: `${SESSION_COOKIE}=${s.sessionId}; ${CSRF_COOKIE}=${s.session.csrf}`, 'x-csrf-token': s.session.csrf };
+  }
+
+  /** `{ key, pattern, method, action? }` of every write call to make: one per route method, one per action of an `[action]` route. */
+  async function writeCalls(): Promise<{ key: string; pattern: string; method: string; handler: RouteHandler; action?: string }[]> {
+    const loaded = await loadRouteModules(path.join(ROOT, 'app'));
+    const table = new RouteTable<RouteModule>(loaded);
+    const out: { key: string; pattern: string; method: string; handler: RouteHandler; action?: string }[] = [];
+    for (const { pattern, module } of loaded) {
+      for (const method of WRITES) {
+        const handler = module[method];
+        if (!handler) continue;
+        if (!pattern.includes('[action]')) {
+          out.push({ key: `${method} ${pattern}`, pattern, method, handler });
+          continue;
+        }
+        const actions = API_OPERATIONS.filter((op) => op.method.toUpperCase() === method && !op.base)
+          .map((op) => table.match('/api/v1' + op.path.replace(/\{\w+\}/g, 'p')))
+          .filter((m) => m?.pattern === pattern)
+          .map((m) => m!.params.action!);
+        expect(actions.length, `${method} ${pattern}: its actions must be listed in lib/http/openapi.ts`).toBeGreaterThan(0);
+        for (const action of actions) out.push({ key: `${method} ${pattern.replace('[action]', action)}`, pattern, method, handler, action });
+      }
+    }
+    // Collections before their members, so creations come first and the calls on what they created find it.
+    const depth = (p: string) => p.split('[').length;
+    return out.sort((a, b) => depth(a.pattern) - depth(b.pattern));
+  }
+
+  async function newestId(): Promise<string> {
+    const [last] = (await redis.xrevrange(keys.audit, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    return last?.[0] ?? '0-0';
+  }
+
+  /** What is wrong with the audit trail of one call (empty: nothing). */
+  async function auditProblems(
+    call: { key: string; pattern: string; method: string; handler: RouteHandler; action?: string },
+    f: Fixture,
+    headers: Record<string, string>,
+  ): Promise<{ problems: string[]; status: number; entry?: AuditEntry; answer: Record<string, unknown> }> {
+    const c = CASES[call.key] ?? {};
+    const params: Record<string, string> = { ...defaultParams(call.pattern, f), ...(call.action ? { action: call.action } : {}), ...c.params?.(f) };
+    const url = ORIGIN + call.pattern.replace(/\[(\w+)\]/g, (_, n: string) => encodeURIComponent(params[n]!));
+    const body = c.body === undefined ? undefined : JSON.stringify(typeof c.body === 'function' ? (c.body as () => unknown)() : c.body);
+    const before = await newestId();
+    const t0 = Date.now();
+    const res = await call.handler(
+      new Request(url, {
+        method: call.method,
+        headers: {
+          host: '127.0.0.1:5555',
+          origin: ORIGIN,
+          [CLIENT_IP_HEADER]: IP,
+          ...(body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}),
+          ...headers,
+        },
+        body,
+      }),
+      { params: Promise.resolve(params) },
+    );
+    const t1 = Date.now();
+    const answer = (res.status !== 204 ? await res.json().catch(() => ({})) : {}) as Record<string, unknown>;
+    const problems: string[] = [];
+    if (c.status !== undefined && res.status !== c.status) problems.push(`status ${res.status}, expected ${c.status}: ${JSON.stringify(answer)}`);
+    const added = (await redis.xrange(keys.audit, `(${before}`, '+')) as [string, string[]][];
+    if (added.length !== 1) {
+      problems.push(`${added.length} audit entries, expected 1`);
+      return { problems, status: res.status, answer };
+    }
+    const entry = (await readAudit(redis, { limit: 1 })).entries[0]!;
+    if (!/^[a-z]+(\.[a-z-]+)?$/.test(entry.action)) problems.push(`action "${entry.action}" is not a named action (add the route to lib/auth/audit-log.ts ACTIONS)`);
+    if (!entry.target) problems.push('empty target');
+    const expected = c.target?.(f, answer);
+    if (expected !== undefined && entry.target !== expected) problems.push(`target "${entry.target}", expected "${expected}"`);
+    // Without an exact expectation, the target must at least name what the path names first (the queue, the schedule…).
+    const named = Object.entries(params).find(([k]) => k !== 'action')?.[1];
+    if (expected === undefined && named !== undefined && !entry.target.includes(named)) problems.push(`target "${entry.target}" does not name "${named}"`);
+    if (entry.actor !== ADMIN.name) problems.push(`actor "${entry.actor}"`);
+    if (entry.ip !== IP) problems.push(`ip "${entry.ip}"`);
+    if (!(entry.at >= t0 - 1000 && entry.at <= t1 + 1000)) problems.push(`time ${entry.at} outside ${t0}–${t1}`);
+    if (entry.method !== call.method || entry.path !== new URL(url).pathname) problems.push(`request ${entry.method} ${entry.path}`);
+    if (entry.status !== res.status) problems.push(`status recorded ${entry.status}, answered ${res.status}`);
+    return { problems, status: res.status, entry, answer };
+  }
+
+  let fixture: Fixture;
+
+  beforeAll(async () => {
+    const prefix = env().CELERITY_PREFIX;
+    const task = defineTask({ name: TASK, description: 'adds', queue: QUEUE, schema: z.object({ a: z.number(), b: z.number() }), handler: ({ a, b }) => a + b });
+    await publishCatalogue(redis, [task], 'security-auth');
+    const q = new Queue(QUEUE, { connection: redis, prefix });
+    // A finished job to re-run, taken and completed by hand (no worker process needed).
+    const done = await q.add(TASK, { a: 1, b: 2 });
+    const blocking = createRedis('blocking');
+    const w = new Worker(QUEUE, null, { connection: blocking, prefix, autorun: false });
+    const taken = await w.getNextJob('tok');
+    expect(taken?.id).toBe(done.id);
+    await taken!.moveToCompleted(3, 'tok', false);
+    await w.close();
+    blocking.disconnect();
+    const waiting = await q.add(TASK, { a: 2, b: 3 });
+    await q.close();
+    const revoke = await createToken(redis, { name: 'audit-revoke', scope: 'read' }, 'alice');
+    fixture = { waitingId: waiting.id!, doneId: done.id!, revokeId: revoke.record.id };
+  });
+
+  it('each write route appends one entry with a named action, its target, the actor, the time and the address', async () => {
+    const calls = await writeCalls();
+    expect(calls.length).toBeGreaterThanOrEqual(28);
+    // Every case above still names a real call (a renamed route must not leave its case behind unnoticed).
+    expect(Object.keys(CASES).filter((k) => !calls.some((c) => c.key === k))).toEqual([]);
+    const admin = await signedIn();
+    const failures: Record<string, string[]> = {};
+    for (const call of calls) {
+      const { problems } = await auditProblems(call, fixture, CASES[call.key]?.fresh ? await signedIn() : admin);
+      if (problems.length) failures[call.key] = problems;
+    }
+    expect(failures).toEqual({});
+  });
+
+  it('a token is named as the actor; a created token is named by id and name, never by its secret', async () => {
+    const { token } = await createToken(redis, { name: 'audit-writer', scope: 'write' }, 'alice');
+    const calls = await writeCalls();
+    const run = calls.find((c) => c.key === 'POST /api/v1/tasks/[name]/runs')!;
+    const res = await run.handler(
+      new Request(`${ORIGIN}/api/v1/tasks/${TASK}/runs`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', [CLIENT_IP_HEADER]: IP }, body: '{"args":{"a":1,"b":1}}' }),
+      { params: Promise.resolve({ name: TASK }) },
+    );
+    expect(res.status).toBe(201);
+    const [entry] = (await readAudit(redis, { limit: 1 })).entries;
+    expect(entry).toMatchObject({ action: 'task.run', actor: 'token:audit-writer', ip: IP, target: jobOf((await res.json()) as Record<string, unknown>) });
+
+    const create = calls.find((c) => c.key === 'POST /api/v1/tokens')!;
+    const { answer, entry: created } = await auditProblems(create, fixture, await signedIn());
+    const secret = String(answer.token);
+    expect(secret).toMatch(/^cel_/);
+    expect(JSON.stringify(created)).not.toContain(secret.slice(-20));
+  });
+
+  it('the check fails for a write route that forgets the audit (so the test above can fail)', async () => {
+    const forgetful = apiRoute(async () => ({ ok: true }), { audit: false });
+    const { problems } = await auditProblems({ key: 'POST /api/v1/queues/[queue]/forgotten', pattern: '/api/v1/queues/[queue]/forgotten', method: 'POST', handler: forgetful }, fixture, await signedIn());
+    expect(problems).toEqual(['0 audit entries, expected 1']);
+    // A route the audit table does not know gets a generic action, which the check refuses too.
+    const unnamed = apiRoute(async () => ({ ok: true }));
+    const r = await auditProblems({ key: 'POST /api/v1/elsewhere/[id]', pattern: '/api/v1/elsewhere/[id]', method: 'POST', handler: unnamed }, fixture, await signedIn());
+    expect(r.problems.join('\n')).toMatch(/not a named action/);
+  });
+
+  it('a write refused before anyone is identified (401) is not audited; a refused known caller (403) is', async () => {
+    const calls = await writeCalls();
+    const pause = calls.find((c) => c.key === 'POST /api/v1/queues/[queue]/pause')!;
+    const before = await newestId();
+    const anonymous = await pause.handler(new Request(`${ORIGIN}/api/v1/queues/${QUEUE}/pause`, { method: 'POST', headers: { origin: ORIGIN, host: '127.0.0.1:5555' } }), {
+      params: Promise.resolve({ queue: QUEUE, action: 'pause' }),
+    });
+    expect(anonymous.status).toBe(401);
+    const badToken = await pause.handler(new Request(`${ORIGIN}/api/v1/queues/${QUEUE}/pause`, { method: 'POST', headers: { authorization: 'Bearer cel_nope' } }), {
+      params: Promise.resolve({ queue: QUEUE, action: 'pause' }),
+    });
+    expect(badToken.status).toBe(401);
+    expect(await newestId()).toBe(before);
+
+    const v = await login(redis, { username: VIEWER.name, password: VIEWER.password }, { ip: 'setup', path: '/' });
+    const after = await newestId();
+    const refused = await pause.handler(
+      new Request(`${ORIGIN}/api/v1/queues/${QUEUE}/pause`, {
+        method: 'POST',
+        headers: { origin: ORIGIN, host: '127.0.0.1:5555', [CLIENT_IP_HEADER]: IP, cookie: `${SESSION_COOKIE}=${v.sessionId}`, 'x-csrf-token': v.session.csrf },
+      }),
+      { params: Promise.resolve({ queue: QUEUE, action: 'pause' }) },
+    );
+    expect(refused.status).toBe(403);
+    const added = (await redis.xrange(keys.audit, `(${after}`, '+')) as [string, string[]][];
+    expect(added).toHaveLength(1);
+    expect((await readAudit(redis, { limit: 1 })).entries[0]).toMatchObject({ action: 'queue.pause', target: QUEUE, actor: 'bob', status: 403, ip: IP });
   });
 });

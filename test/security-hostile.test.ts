@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -11,6 +12,7 @@ import { Queue } from 'bullmq';
 import { z } from 'zod';
 import { env } from '@/lib/env';
 import { closeRedis, getRedis } from '@/lib/redis';
+import { celerityKeys } from '@/lib/keys';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { publishCatalogue } from '@/lib/registry/catalogue';
 import { defineTask } from '@/lib/registry/define-task';
@@ -25,10 +27,16 @@ import { ROOT } from './helpers';
 /**
  * Hostile input against every API route, in-process: the route modules under
  * app/ (found on disk as server.ts finds them, so a new route is covered
- * without editing this file; the public ones aside) called with crafted Requests, accounts configured. Every refused case
- * must leave Redis as it was: the test compares a fingerprint of every key
- * before and after, except sessions, the audit log, failed-login counters and
- * token "last used" times, which change on purpose (security-support.ts AUTH_KEY).
+ * without editing this file) called with crafted Requests, accounts configured.
+ * The access cases leave out the public routes (sign-in, sign-out, health);
+ * the body cases include sign-in, the one write anyone can reach without
+ * credentials, and sign-out, which reads no body. Every refused case must leave
+ * Redis as it was: the test compares a fingerprint of every key before and
+ * after, except sessions, the audit log, failed-login counters and token "last
+ * used" times, which change on purpose (security-support.ts AUTH_KEY) — and
+ * around each call to sign-in and sign-out, every key without exception: a
+ * refused body never reaches the password check, so not even a failed-login
+ * counter or an audit entry may appear.
  */
 
 const ORIGIN = 'http://127.0.0.1:5555';
@@ -42,11 +50,14 @@ interface Route {
 }
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const LOGIN = '/api/auth/login';
+const LOGOUT = '/api/auth/logout';
+/** Routes anyone may call without credentials. */
+const PUBLIC_ROUTES = new Set([LOGIN, LOGOUT, '/api/health']);
 
-/** Every route except the public ones (sign-in, sign-out, health), loaded as server.ts loads them. */
+/** Every route, loaded as server.ts loads them. */
 async function loadRoutes(): Promise<Route[]> {
-  const publicRoutes = new Set(['/api/auth/login', '/api/auth/logout', '/api/health']);
-  return (await loadRouteModules(path.join(ROOT, 'app'))).filter((r) => !publicRoutes.has(r.pattern)).map((r) => ({ pattern: r.pattern, methods: r.module }));
+  return (await loadRouteModules(path.join(ROOT, 'app'))).map((r) => ({ pattern: r.pattern, methods: r.module }));
 }
 
 /** Concrete parameters for a route pattern: real queue, job and task where they exist. */
@@ -107,7 +118,11 @@ async function errorOf(res: Response): Promise<{ code: string; message: string; 
 const redis = getRedis();
 const prefix = env().CELERITY_PREFIX;
 let routes: Route[];
+/** The routes behind the access check (every route but the public ones). */
+let guarded: Route[];
 const nobody: Caller = { headers: {} };
+/** A browser on the sign-in page: no session, only the pre-session CSRF cookie the page set, echoed in the header. */
+const stranger: Caller = { headers: { cookie: `${CSRF_COOKIE}=pre-session-csrf`, 'x-csrf-token': 'pre-session-csrf' } };
 let admin: Caller;
 let viewer: Caller;
 let readToken: Caller;
@@ -115,6 +130,21 @@ let writeToken: Caller;
 let adminSession: { id: string; csrf: string };
 let before: Map<string, string>;
 const statuses: { what: string; status: number }[] = [];
+
+/**
+ * A fingerprint of every key under the prefix, the ones sign-in may change
+ * included (sessions, failed-login counters, the audit log). A session's
+ * sliding expiry changes its TTL, which DUMP leaves out.
+ */
+async function everything(): Promise<Map<string, string>> {
+  const keys = (await redis.keys(`${prefix}:*`)).sort();
+  const out = new Map<string, string>();
+  for (const k of keys) {
+    const dump = await redis.dumpBuffer(k);
+    out.set(k, dump ? createHash('sha256').update(dump).digest('hex').slice(0, 16) : 'gone');
+  }
+  return out;
+}
 
 /** A route by pattern (fails loudly if it moved). */
 function route(pattern: string): Route {
@@ -125,6 +155,7 @@ function route(pattern: string): Route {
 
 beforeAll(async () => {
   routes = await loadRoutes();
+  guarded = routes.filter((r) => !PUBLIC_ROUTES.has(r.pattern));
   // Something real to refuse to touch: a task in the catalogue, a queue with a failed job.
   const task = defineTask({ name: TASK, description: 'adds', queue: QUEUE, schema: z.object({ a: z.number(), b: z.number() }), handler: ({ a, b }) => a + b });
   await publishCatalogue(redis, [task], 'security-hostile');
@@ -142,7 +173,7 @@ beforeAll(async () => {
   writeToken = { headers: { authorization: `Bearer ${(await createToken(redis, { name: 'w', scope: 'write' }, 'alice')).token}` } };
 
   // Warm-up: every read once (lazy structures, if any, are created now, not inside the measured window).
-  for (const r of routes) if (r.methods.GET) await call(r, 'GET', admin);
+  for (const r of guarded) if (r.methods.GET) await call(r, 'GET', admin);
   before = await redisSnapshot(redis, prefix);
 });
 
@@ -160,12 +191,13 @@ async function expectStatus(what: string, res: Promise<Response>, status: number
 
 describe('access with accounts configured', () => {
   it('finds the routes on disk (so new ones are covered)', () => {
-    expect(routes.length).toBeGreaterThanOrEqual(20);
-    expect(routes.map((r) => r.pattern)).toContain('/api/v1/queues/[queue]/jobs/[id]/[action]');
+    expect(guarded.length).toBeGreaterThanOrEqual(20);
+    expect(guarded.map((r) => r.pattern)).toContain('/api/v1/queues/[queue]/jobs/[id]/[action]');
+    expect(routes.map((r) => r.pattern)).toEqual(expect.arrayContaining([...PUBLIC_ROUTES]));
   });
 
   it('every route and method without a session or token → 401', async () => {
-    for (const r of routes) {
+    for (const r of guarded) {
       for (const m of Object.keys(r.methods)) {
         const res = await expectStatus(`${m} ${r.pattern}`, call(r, m, nobody, { body: WRITES.has(m) ? '{}' : undefined }), 401);
         expect((await errorOf(res)).code).toBe('unauthorized');
@@ -192,7 +224,7 @@ describe('access with accounts configured', () => {
       ['viewer', viewer],
       ['read token', readToken],
     ] as const) {
-      for (const r of routes) {
+      for (const r of guarded) {
         for (const m of Object.keys(r.methods)) {
           const res = call(r, m, caller, { body: WRITES.has(m) ? '{}' : undefined });
           if (WRITES.has(m) || r.pattern.includes('/tokens')) {
@@ -229,9 +261,10 @@ describe('access with accounts configured', () => {
   });
 });
 
-describe('hostile bodies (an admin, everything else right)', () => {
+describe('hostile bodies (an admin, or for sign-in a stranger; everything else right)', () => {
   const bodyRoutes = () =>
     [
+      { r: route(LOGIN), m: 'POST' },
       { r: route('/api/v1/tasks/[name]/runs'), m: 'POST' },
       { r: route('/api/v1/schedules'), m: 'POST' },
       { r: route('/api/v1/schedules/[name]'), m: 'PUT', params: { name: 'no-such-schedule' } },
@@ -241,10 +274,24 @@ describe('hostile bodies (an admin, everything else right)', () => {
       { r: route('/api/v1/tokens'), m: 'POST' },
     ] as { r: Route; m: string; params?: Record<string, string> }[];
 
+  /**
+   * Sign-in is called as a stranger (no session, no token: how it is reached),
+   * every other route as an admin. Around each sign-in call every key is
+   * compared, the ones sign-in may change included: a refused body must not
+   * even count as a failed attempt.
+   */
+  async function send(r: Route, m: string, o: CallOptions): Promise<Response> {
+    if (r.pattern !== LOGIN) return call(r, m, admin, o);
+    const before = await everything();
+    const res = await call(r, m, stranger, o);
+    expect(Object.fromEntries(await everything()), `${m} ${r.pattern}: Redis changed`).toEqual(Object.fromEntries(before));
+    return res;
+  }
+
   it('malformed JSON → 400 naming the body', async () => {
     for (const { r, m, params } of bodyRoutes()) {
       for (const bad of ['{"a":', 'nope', '{"a":1}}', "{'a':1}"]) {
-        const res = await expectStatus(`${m} ${r.pattern} ${bad}`, call(r, m, admin, { params, body: bad }), 400);
+        const res = await expectStatus(`${m} ${r.pattern} ${bad}`, send(r, m, { params, body: bad }), 400);
         expect((await errorOf(res)).field).toBe('body');
       }
     }
@@ -253,7 +300,7 @@ describe('hostile bodies (an admin, everything else right)', () => {
   it('a 10 MB body → 413, declared or streamed without a length', async () => {
     const tenMB = 10 * 1024 * 1024;
     for (const { r, m, params } of bodyRoutes()) {
-      const declared = await expectStatus(`${m} ${r.pattern} declared`, call(r, m, admin, { params, body: `"${'x'.repeat(tenMB)}"` }), 413);
+      const declared = await expectStatus(`${m} ${r.pattern} declared`, send(r, m, { params, body: `"${'x'.repeat(tenMB)}"` }), 413);
       expect((await errorOf(declared)).code).toBe('payload_too_large');
       let sent = 0;
       const stream = new ReadableStream<Uint8Array>({
@@ -263,7 +310,7 @@ describe('hostile bodies (an admin, everything else right)', () => {
           c.enqueue(new Uint8Array(65536).fill(0x20));
         },
       });
-      const streamed = await call(r, m, admin, { params, body: stream });
+      const streamed = await send(r, m, { params, body: stream });
       statuses.push({ what: `${m} ${r.pattern} streamed`, status: streamed.status });
       // The action routes read a body only when Content-Length says there is one; they ignore
       // (never read) a chunked one and refuse the empty body instead.
@@ -275,7 +322,7 @@ describe('hostile bodies (an admin, everything else right)', () => {
 
   it('invalid UTF-8 → 400', async () => {
     for (const { r, m, params } of bodyRoutes()) {
-      const res = await expectStatus(`${m} ${r.pattern}`, call(r, m, admin, { params, body: new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: { 'content-length': '10' } }), 400);
+      const res = await expectStatus(`${m} ${r.pattern}`, send(r, m, { params, body: new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: { 'content-length': '10' } }), 400);
       expect((await errorOf(res)).message).toMatch(/UTF-8/);
     }
   });
@@ -288,11 +335,11 @@ describe('hostile bodies (an admin, everything else right)', () => {
     ];
     for (const { r, m, params } of bodyRoutes()) {
       for (const b of protoBodies) {
-        const res = await expectStatus(`${m} ${r.pattern} ${b}`, call(r, m, admin, { params, body: b }), 400);
+        const res = await expectStatus(`${m} ${r.pattern} ${b}`, send(r, m, { params, body: b }), 400);
         expect((await errorOf(res)).message).toMatch(/__proto__/);
       }
       const harmless = '{"constructor":{"prototype":{"polluted":"yes"}},"args":{"constructor":{"prototype":{"polluted":"yes"}}}}';
-      const res = await call(r, m, admin, { params, body: harmless });
+      const res = await send(r, m, { params, body: harmless });
       statuses.push({ what: `${m} ${r.pattern} constructor`, status: res.status });
       // Refused by the schema (unknown keys, wrong shape) or before it (no such schedule): never accepted, never a 5xx.
       expect([400, 404], `${m} ${r.pattern} constructor`).toContain(res.status);
@@ -312,9 +359,12 @@ describe('hostile bodies (an admin, everything else right)', () => {
       [route('/api/v1/queues/[queue]/jobs/[id]/[action]'), 'POST', '{"priority":"high"}', 'priority', { action: 'priority' }],
       [route('/api/v1/queues/[queue]/[action]'), 'POST', '{"state":"completed","olderThanMs":"old"}', 'olderThanMs', { action: 'clean' }],
       [route('/api/v1/tokens'), 'POST', '{"name":true,"scope":"read"}', 'name'],
+      [route(LOGIN), 'POST', '{"username":5,"password":"x"}', 'username'],
+      [route(LOGIN), 'POST', '{"username":"alice","password":["admin-secret-1"]}', 'password'],
+      [route(LOGIN), 'POST', '{"username":"alice","password":"admin-secret-1","next":{"path":"/"}}', 'next'],
     ];
     for (const [r, m, body, field, params] of cases) {
-      const res = await expectStatus(`${m} ${r.pattern} ${body}`, call(r, m, admin, { params, body }), 400);
+      const res = await expectStatus(`${m} ${r.pattern} ${body}`, send(r, m, { params, body }), 400);
       const e = await errorOf(res);
       expect(e.code).toBe('invalid');
       if (field) expect(e.field, body).toBe(field);
@@ -331,16 +381,17 @@ describe('hostile bodies (an admin, everything else right)', () => {
       [route('/api/v1/schedules/[name]'), 'DELETE', { name: long }, 'name'],
     ];
     for (const [r, m, params, field] of pathCases) {
-      const res = await expectStatus(`${m} ${r.pattern} long ${field}`, call(r, m, admin, { params, body: m === 'GET' ? undefined : '{}' }), 400);
+      const res = await expectStatus(`${m} ${r.pattern} long ${field}`, send(r, m, { params, body: m === 'GET' ? undefined : '{}' }), 400);
       expect((await errorOf(res)).field).toBe(field);
     }
     const bodyCases: [Route, string, string][] = [
       [route('/api/v1/schedules'), JSON.stringify({ name: long, task: TASK, trigger: { type: 'interval', every: 5, unit: 'seconds' } }), 'name'],
       [route('/api/v1/queues/[queue]/jobs'), JSON.stringify({ name: long }), 'name'],
       [route('/api/v1/tokens'), JSON.stringify({ name: long, scope: 'read' }), 'name'],
+      [route(LOGIN), JSON.stringify({ username: long, password: 'x' }), 'username'],
     ];
     for (const [r, body, field] of bodyCases) {
-      const res = await expectStatus(`POST ${r.pattern} long ${field}`, call(r, 'POST', admin, { body }), 400);
+      const res = await expectStatus(`POST ${r.pattern} long ${field}`, send(r, 'POST', { body }), 400);
       expect((await errorOf(res)).field).toBe(field);
     }
   });
@@ -351,6 +402,41 @@ describe('hostile bodies (an admin, everything else right)', () => {
       const res = await expectStatus(`queue ${JSON.stringify(bad)}`, call(route('/api/v1/queues/[queue]'), 'GET', admin, { params: { queue: bad } }), 400);
       expect((await errorOf(res)).message).toMatch(/UTF-8/);
     }
+  });
+
+  it('sign-out reads no body: whatever it is sent, it answers 200, never reads it, and changes nothing', async () => {
+    const logout = route(LOGOUT);
+    const before = await everything();
+    const bodies: [string, BodyInit][] = [
+      ['malformed JSON', '{"a":'],
+      ['__proto__', '{"__proto__":{"polluted":"yes"}}'],
+      ['invalid UTF-8', new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d])],
+      ['a 10,000-character name', JSON.stringify({ username: 'n'.repeat(10_000) })],
+    ];
+    for (const [what, body] of bodies) await expectStatus(`logout ${what}`, call(logout, 'POST', stranger, { body }), 200);
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent >= 10 * 1024 * 1024) return c.close();
+        sent += 65536;
+        c.enqueue(new Uint8Array(65536).fill(0x20));
+      },
+    });
+    await expectStatus('logout 10 MB streamed', call(logout, 'POST', stranger, { body: stream }), 200);
+    expect(sent).toBeLessThan(3 * 1024 * 1024);
+    expect(Object.fromEntries(await everything())).toEqual(Object.fromEntries(before));
+    expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+
+  it('the comparison around sign-in sees what a real failed attempt changes: its two failure counters and one audit entry, nothing else', async () => {
+    const before = await everything();
+    await expectStatus('wrong password', call(route(LOGIN), 'POST', stranger, { body: JSON.stringify({ username: ADMIN.name, password: 'wrong' }) }), 401);
+    const after = await everything();
+    const changed = [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k));
+    const keys = celerityKeys();
+    // The user name + address pair and the address alone (lib/auth/login-throttle.ts), and the audit stream.
+    expect(changed.filter((k) => k !== keys.audit).map((k) => k.replace(/[0-9a-f]{32}$/, '<hash>'))).toEqual([keys.loginThrottle('<hash>'), keys.loginThrottle('<hash>')]);
+    expect(changed).toContain(keys.audit);
   });
 });
 

@@ -1,82 +1,460 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { API_OPERATIONS, openApiDocument } from '@/lib/http/openapi';
+import { loadRouteModules, type RouteHandler, type RouteModule } from '@/lib/http/app-routes';
+import { RouteTable } from '@/lib/http/route-table';
 import { runRequestSchema } from '@/lib/queue/run-task';
-import { ROOT } from './helpers';
+import { closeRedis } from '@/lib/redis';
+import { closeQueues } from '@/lib/queue/queue-registry';
+import { createRegistry } from '@/lib/registry/task-registry';
+import { defineTask } from '@/lib/registry/define-task';
+import type { RunningWorker } from '@/lib/worker/start-worker';
+import { ROOT, startTestWorker, waitFor } from './helpers';
 
-/**
- * The OpenAPI document lists every /api/v1 route and nothing else: the route
- * files are read from disk, so a route added without documentation fails here.
- */
-
-function routeFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) return routeFiles(p);
-    return name === 'route.ts' ? [p] : [];
-  });
-}
-
-const V1 = path.join(ROOT, 'app/api/v1');
-/** `{ method, pattern }` of every exported handler: `[queue]` → a regex segment. */
-const handlers = routeFiles(V1).flatMap((f) => {
-  const rel = '/' + path.relative(V1, path.dirname(f)).split(path.sep).join('/');
-  const src = readFileSync(f, 'utf8');
-  return [...src.matchAll(/export const (GET|POST|PUT|PATCH|DELETE)\b/g)].map((m) => ({ method: m[1]!.toLowerCase(), route: rel === '/' ? '' : rel }));
+// Every schema anything parses with (routes and lib/ alike go through parseOrThrow), to prove which one a route uses.
+const parsedWith = vi.hoisted(() => [] as unknown[]);
+vi.mock('@/lib/validation', async (importOriginal) => {
+  const real = await importOriginal<typeof import('@/lib/validation')>();
+  return {
+    ...real,
+    parseOrThrow: ((schema, value, prefix) => {
+      parsedWith.push(schema);
+      return real.parseOrThrow(schema, value, prefix);
+    }) as typeof real.parseOrThrow,
+  };
 });
 
-/** Does an OpenAPI path (`/queues/{queue}/pause`) belong to a route file pattern (`/queues/[queue]/[action]`)? */
-function matches(route: string, openapiPath: string): boolean {
-  const re = new RegExp('^' + route.replace(/\[\w+\]/g, '[^/]+').replace(/\./g, '\\.') + '$');
-  return re.test(openapiPath.replace(/\{\w+\}/g, 'p'));
-}
+/**
+ * The OpenAPI document against the routes themselves (no accounts configured
+ * in this file: the console is open, so every route can be called in-process):
+ *  - it lists every route file's handlers and nothing else;
+ *  - the request body and query string it documents are the very zod schemas
+ *    the route parses with (the same objects), and values derived from the
+ *    document's own JSON Schema (each
+ *    bound, each enum, wrong types, missing and unknown keys) get the same
+ *    verdict from the document (validated with zod's JSON Schema reader) and
+ *    from the route (400 naming the field, or not);
+ *  - every documented response schema validates a real answer of the route.
+ */
 
-/** The most specific route file for an OpenAPI path (static segments beat [params]), as Next picks it. */
-function routeFor(openapiPath: string, method: string): string | undefined {
-  const candidates = handlers.filter((h) => h.method === method && matches(h.route, openapiPath));
-  return candidates.sort((a, b) => (a.route.match(/\[/g)?.length ?? 0) - (b.route.match(/\[/g)?.length ?? 0))[0]?.route;
+type JsonSchema = Record<string, unknown> & {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  enum?: unknown[];
+  const?: unknown;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  additionalProperties?: unknown;
+  default?: unknown;
+};
+interface DocOperation {
+  operationId: string;
+  parameters?: { name: string; in: string; required: boolean; schema: JsonSchema }[];
+  requestBody?: { content: Record<string, { schema: JsonSchema }> };
+  responses: Record<string, { content?: Record<string, { schema: JsonSchema }> }>;
 }
+type DocPathItem = Record<string, DocOperation> & { servers?: { url: string }[] };
 
-describe('OpenAPI document', () => {
-  it('documents every handler of every route file under app/api/v1', () => {
-    expect(handlers.length).toBeGreaterThan(20);
-    const missing = handlers.filter((h) => !API_OPERATIONS.some((op) => op.method === h.method && matches(h.route, op.path)));
-    expect(missing, 'route handlers without an entry in lib/http/openapi.ts').toEqual([]);
+const doc = openApiDocument() as { openapi: string; servers: { url: string }[]; paths: Record<string, DocPathItem> };
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+/** Every operation of the document: `get /queues/{queue}`, its URL prefix and its description. */
+const documented = Object.entries(doc.paths).flatMap(([p, item]) =>
+  METHODS.filter((m) => item[m]).map((m) => ({ key: `${m} ${p}`, method: m, path: p, base: item.servers?.[0]?.url ?? doc.servers[0]!.url, op: item[m]! })),
+);
+
+const QUEUE = 'oa-q';
+const TASK = 'oa-add';
+const SLOW = 'oa-slow';
+const SCHEDULE = 'oa-nightly';
+const scheduleBody = (name = SCHEDULE) => ({ name, task: TASK, args: { a: 1, b: 2 }, trigger: { type: 'interval', every: 1, unit: 'hours' } });
+
+let routes: RouteTable<RouteModule>;
+let loaded: { pattern: string; module: RouteModule }[];
+let worker: RunningWorker;
+
+beforeAll(async () => {
+  loaded = await loadRouteModules(path.join(ROOT, 'app'));
+  routes = new RouteTable(loaded);
+  const add = defineTask({ name: TASK, description: 'adds', queue: QUEUE, schema: z.object({ a: z.number(), b: z.number() }), handler: ({ a, b }) => a + b });
+  // Runs until cancelled: a job that is active when the cancel request comes.
+  const slow = defineTask({
+    name: SLOW,
+    description: 'waits to be cancelled',
+    queue: QUEUE,
+    schema: z.object({}),
+    handler: (_args, { signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('cancelled')))),
   });
+  worker = await startTestWorker(createRegistry([add, slow]), { heartbeatMs: 200 });
+});
 
-  it('documents nothing that does not exist', () => {
-    const ghosts = API_OPERATIONS.filter((op) => !routeFor(op.path, op.method)).map((op) => `${op.method} ${op.path}`);
-    expect(ghosts).toEqual([]);
+afterAll(async () => {
+  await worker?.stop();
+  await closeQueues();
+  await closeRedis();
+});
+
+/** Call the route that serves `url` (a path with a query) in-process; the JSON answer parsed. */
+async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const u = new URL(url, 'http://127.0.0.1:5555');
+  const match = routes.match(u.pathname);
+  if (!match) throw new Error(`no route for ${u.pathname}`);
+  const handler = match.module[method.toUpperCase() as keyof RouteModule] as RouteHandler | undefined;
+  if (!handler) throw new Error(`${match.pattern} has no ${method}`);
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  const res = await handler(
+    new Request(u, { method: method.toUpperCase(), headers: text === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }, body: text }),
+    { params: Promise.resolve(match.params) },
+  );
+  const type = res.headers.get('content-type') ?? '';
+  return { status: res.status, json: type.startsWith('application/json') ? await res.json() : await res.text() };
+}
+
+/** The route error's field, when the answer is a 400. */
+const fieldOf = (r: { status: number; json: unknown }) => (r.status === 400 ? ((r.json as { error?: { field?: string } }).error?.field ?? '') : undefined);
+
+describe('OpenAPI document: the routes it lists', () => {
+  it('documents every handler of every route file under app/api/v1, and nothing that does not exist', () => {
+    const v1 = loaded.filter((r) => r.pattern.startsWith('/api/v1/'));
+    expect(v1.length).toBeGreaterThan(15);
+    const handlers = v1.flatMap((r) => METHODS.filter((m) => r.module[m.toUpperCase() as keyof RouteModule]).map((m) => `${m} ${r.pattern}`));
+    // Each documented operation, resolved to the route file that serves it (as server.ts resolves URLs).
+    const served = documented.map((d) => {
+      const match = routes.match(d.base + d.path.replace(/\{(\w+)\}/g, 'p'));
+      return { key: d.key, handler: match && match.module[d.method.toUpperCase() as keyof RouteModule] ? `${d.method} ${match.pattern}` : undefined };
+    });
+    expect(served.filter((s) => !s.handler).map((s) => s.key), 'documented operations no route serves').toEqual([]);
+    expect(handlers.filter((h) => !served.some((s) => s.handler === h)), 'route handlers without an entry in lib/http/openapi.ts').toEqual([]);
+    expect(documented.length).toBe(API_OPERATIONS.length);
   });
 
   it('is OpenAPI 3.1 with every path parameter declared and unique operation ids', () => {
-    const doc = openApiDocument() as { openapi: string; paths: Record<string, Record<string, { operationId: string; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>> };
     expect(doc.openapi).toBe('3.1.0');
     const ids = new Set<string>();
-    for (const [p, ops] of Object.entries(doc.paths)) {
-      for (const [method, op] of Object.entries(ops)) {
-        for (const [, name] of p.matchAll(/\{(\w+)\}/g)) expect(op.parameters?.some((x) => x.in === 'path' && x.name === name), `${method} ${p} {${name}}`).toBe(true);
-        expect(ids.has(op.operationId), op.operationId).toBe(false);
-        ids.add(op.operationId);
-        expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['400', '401', '403', '503']));
-      }
+    for (const { key, path: p, op } of documented) {
+      for (const [, name] of p.matchAll(/\{(\w+)\}/g)) expect(op.parameters?.some((x) => x.in === 'path' && x.name === name), `${key} {${name}}`).toBe(true);
+      expect(ids.has(op.operationId), op.operationId).toBe(false);
+      ids.add(op.operationId);
+      if (!key.endsWith(' /health')) expect(Object.keys(op.responses), key).toEqual(expect.arrayContaining(['400', '401', '403', '503']));
     }
   });
 
-  it('request bodies come from the zod schemas the routes parse with', () => {
-    const doc = openApiDocument() as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } }>> };
-    const body = doc.paths['/tasks/{name}/runs']!.post!.requestBody!.content['application/json']!.schema as { properties: Record<string, unknown>; additionalProperties: boolean };
-    expect(Object.keys(body.properties).sort()).toEqual(Object.keys(runRequestSchema.shape).sort());
-    expect(body.additionalProperties).toBe(false);
+  it('request bodies are the zod schemas the routes parse with (same JSON Schema)', () => {
+    const body = doc.paths['/tasks/{name}/runs']!.post!.requestBody!.content['application/json']!.schema;
+    const { $schema: _dialect, ...own } = z.toJSONSchema(runRequestSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    expect(body).toEqual(own);
     const token = doc.paths['/tokens']!.post!.requestBody!.content['application/json']!.schema as { properties: { scope: { enum: string[] } } };
     expect(token.properties.scope.enum).toEqual(['read', 'write']);
   });
 
   it('is served at /api/v1/openapi.json', async () => {
-    const { GET } = (await import('@/app/api/v1/openapi.json/route')) as { GET: (r: Request, c: { params: Promise<Record<string, string>> }) => Promise<Response> };
-    const res = await GET(new Request('http://127.0.0.1:5555/api/v1/openapi.json'), { params: Promise.resolve({}) });
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as { openapi: string }).openapi).toBe('3.1.0');
+    const r = await call('get', '/api/v1/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual(JSON.parse(JSON.stringify(doc)));
+  });
+});
+
+describe('OpenAPI document: every documented answer is what the route answers', () => {
+  /** Real answers by operation key and status, collected by the calls below. */
+  const answers = new Map<string, { status: number; json: unknown }[]>();
+  const record = async (key: string, method: string, url: string, body?: unknown) => {
+    const r = await call(method, url, body);
+    answers.set(key, [...(answers.get(key) ?? []), r]);
+    return r;
+  };
+
+  it('calls every operation with a documented answer schema, and each answer validates against the document', async () => {
+    const q = encodeURIComponent(QUEUE);
+    expect((await record('get /health', 'get', '/api/health')).status).toBe(200);
+    await record('get /tasks', 'get', '/api/v1/tasks');
+    await waitFor('the worker to publish its tasks', () => call('get', '/api/v1/tasks'), (r) => JSON.stringify(r.json).includes(SLOW));
+    await record('get /tasks/{name}', 'get', `/api/v1/tasks/${TASK}`);
+    const run = await record('post /tasks/{name}/runs', 'post', `/api/v1/tasks/${TASK}/runs`, { args: { a: 1, b: 2 } });
+    expect(run.status).toBe(201);
+    const { id } = run.json as { id: string };
+    await waitFor('the job to complete', () => call('get', `/api/v1/queues/${q}/jobs/${id}`), (r) => (r.json as { state?: string }).state === 'completed');
+    await record('get /queues', 'get', '/api/v1/queues');
+    await record('get /queues/{queue}', 'get', `/api/v1/queues/${q}`);
+    await record('get /queues/{queue}/jobs', 'get', `/api/v1/queues/${q}/jobs?state=completed`);
+    await record('get /queues/{queue}/jobs/{id}', 'get', `/api/v1/queues/${q}/jobs/${id}`);
+    await record('get /queues/{queue}/jobs/{id}/logs', 'get', `/api/v1/queues/${q}/jobs/${id}/logs`);
+    await record('post /queues/{queue}/jobs/{id}/rerun', 'post', `/api/v1/queues/${q}/jobs/${id}/rerun`, {});
+    await record('post /queues/{queue}/jobs/{id}/retry', 'post', `/api/v1/queues/${q}/jobs/${id}/retry`);
+
+    // A paused queue keeps the next jobs waiting, for the actions on waiting and delayed jobs.
+    await record('post /queues/{queue}/pause', 'post', `/api/v1/queues/${q}/pause`);
+    const raw = await record('post /queues/{queue}/jobs', 'post', `/api/v1/queues/${q}/jobs`, { name: TASK, data: { a: 2, b: 2 } });
+    const rawId = (raw.json as { id: string }).id;
+    await record('post /queues/{queue}/jobs/{id}/priority', 'post', `/api/v1/queues/${q}/jobs/${rawId}/priority`, { priority: 5 });
+    await record('post /queues/{queue}/jobs/{id}/remove', 'post', `/api/v1/queues/${q}/jobs/${rawId}/remove`);
+    const delayed = await call('post', `/api/v1/queues/${q}/jobs`, { name: TASK, data: { a: 3, b: 3 }, options: { delay: 3_600_000 } });
+    await record('post /queues/{queue}/jobs/{id}/promote', 'post', `/api/v1/queues/${q}/jobs/${(delayed.json as { id: string }).id}/promote`);
+    await record('post /queues/{queue}/drain', 'post', `/api/v1/queues/${q}/drain`, { delayed: true });
+    await record('post /queues/{queue}/resume', 'post', `/api/v1/queues/${q}/resume`);
+    await record('post /queues/{queue}/clean', 'post', `/api/v1/queues/${q}/clean`, { state: 'failed', olderThanMs: 0 });
+
+    const slow = await call('post', `/api/v1/tasks/${SLOW}/runs`, {});
+    const slowId = (slow.json as { id: string }).id;
+    await waitFor('the slow job to start', () => call('get', `/api/v1/queues/${q}/jobs/${slowId}`), (r) => (r.json as { state?: string }).state === 'active');
+    await record('post /queues/{queue}/jobs/{id}/cancel', 'post', `/api/v1/queues/${q}/jobs/${slowId}/cancel`);
+    await waitFor('the slow job to fail', () => call('get', `/api/v1/queues/${q}/jobs/${slowId}`), (r) => (r.json as { state?: string }).state === 'failed');
+    await record('post /queues/{queue}/retry-failed', 'post', `/api/v1/queues/${q}/retry-failed`);
+
+    await record('get /schedules/preview', 'get', `/api/v1/schedules/preview?trigger=${encodeURIComponent(JSON.stringify({ type: 'interval', every: 5, unit: 'minutes' }))}`);
+    await record('post /schedules', 'post', '/api/v1/schedules', scheduleBody());
+    await record('put /schedules/{name}', 'put', `/api/v1/schedules/${SCHEDULE}`, { ...scheduleBody(), description: 'replaced' });
+    await record('patch /schedules/{name}', 'patch', `/api/v1/schedules/${SCHEDULE}`, { catchUp: true });
+    const runNow = await record('post /schedules/{name}/runs', 'post', `/api/v1/schedules/${SCHEDULE}/runs`);
+    await waitFor('the schedule run to be recorded', () => call('get', `/api/v1/schedules/${SCHEDULE}`), (r) => JSON.stringify(r.json).includes((runNow.json as { id: string }).id));
+    await record('get /schedules', 'get', '/api/v1/schedules');
+    await record('get /schedules/{name}', 'get', `/api/v1/schedules/${SCHEDULE}`);
+
+    const created = await record('post /tokens', 'post', '/api/v1/tokens', { name: 'oa-token', scope: 'read' });
+    await record('get /tokens', 'get', '/api/v1/tokens');
+    expect((await call('delete', `/api/v1/tokens/${(created.json as { record: { id: string } }).record.id}`)).status).toBe(204);
+
+    await waitFor('the worker to be listed', () => call('get', '/api/v1/workers'), (r) => (r.json as { alive: unknown[] }).alive.length === 1);
+    await record('get /workers', 'get', '/api/v1/workers');
+    const w = encodeURIComponent(worker.id);
+    await record('post /workers/{id}/pause', 'post', `/api/v1/workers/${w}/pause`);
+    await record('post /workers/{id}/resume', 'post', `/api/v1/workers/${w}/resume`);
+    await record('post /workers/{id}/concurrency', 'post', `/api/v1/workers/${w}/concurrency`, { concurrency: 3 });
+    await record('post /workers/{id}/shutdown', 'post', `/api/v1/workers/${w}/shutdown`);
+    await record('post /queues/{queue}/obliterate', 'post', `/api/v1/queues/${q}/obliterate`, { confirm: QUEUE });
+
+    const problems: string[] = [];
+    let validated = 0;
+    // Success answers: error answers share one schema (checked by the error tests), and health's 503 needs Redis stopped.
+    for (const { key, op } of documented) {
+      const schemas = Object.entries(op.responses).filter(([status, r]) => Number(status) < 400 && r.content?.['application/json']?.schema);
+      for (const [status, r] of schemas) {
+        const schema = r.content!['application/json']!.schema;
+        if (schema.type === 'object' && !schema.properties) continue; // documented as "an object" only
+        const got = (answers.get(key) ?? []).filter((a) => String(a.status) === status);
+        if (got.length === 0) {
+          problems.push(`${key} ${status}: no real answer checked (got ${JSON.stringify((answers.get(key) ?? []).map((a) => [a.status, a.json]))})`);
+          continue;
+        }
+        const check = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+        for (const a of got) {
+          const v = check.safeParse(a.json);
+          if (v.success) validated++;
+          else problems.push(`${key} ${status}: ${z.prettifyError(v.error)}\n${JSON.stringify(a.json).slice(0, 400)}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(validated).toBeGreaterThanOrEqual(30);
+  }, 60_000);
+
+  it('the core answers are described field by field, not as "an object"', () => {
+    for (const key of ['get /tasks', 'post /tasks/{name}/runs', 'get /queues/{queue}/jobs/{id}', 'get /queues', 'get /queues/{queue}/jobs', 'get /schedules', 'get /health']) {
+      const d = documented.find((x) => x.key === key)!;
+      const [, r] = Object.entries(d.op.responses).find(([s]) => Number(s) < 300)!;
+      const schema = r.content!['application/json']!.schema;
+      expect(schema.additionalProperties, key).toBe(false);
+      expect(Object.keys(schema.properties ?? {}).length, key).toBeGreaterThan(0);
+      // Every field typed (a list down to its items); one that holds any JSON (a job's arguments) says so.
+      for (const [name, field] of Object.entries(schema.properties!)) {
+        expect(field.type ?? field.anyOf ?? field.oneOf ?? field.description, `${key} ${name}`).toBeDefined();
+        if (field.type === 'array') expect((field.items as JsonSchema).properties ?? (field.items as JsonSchema).type, `${key} ${name}[]`).toBeDefined();
+      }
+    }
+  });
+
+  it('a documented answer schema refuses an answer that is not one (so the check above can fail)', () => {
+    const d = documented.find((x) => x.key === 'get /queues/{queue}/jobs')!;
+    const check = z.fromJSONSchema(d.op.responses['200']!.content!['application/json']!.schema as Parameters<typeof z.fromJSONSchema>[0]);
+    const page = { queue: 'q', state: 'waiting', name: null, page: 1, pageSize: 25, total: 0, more: false, jobs: [] };
+    expect(check.safeParse(page).success).toBe(true);
+    expect(check.safeParse({ ...page, state: 'sleeping' }).success).toBe(false);
+    expect(check.safeParse({ ...page, total: '0' }).success).toBe(false);
+    expect(check.safeParse({ ...page, extra: 1 }).success).toBe(false);
+  });
+});
+
+describe('OpenAPI document: the documented requests are the ones the routes parse', () => {
+  /** A probe: one field of an otherwise valid request set to a value (or left out, or an unknown key added). */
+  interface Probe {
+    field: string;
+    what: string;
+    value: Record<string, unknown>;
+  }
+
+  /** Values worth trying for one property, from its own JSON Schema (bounds, enums) plus a few of every type. */
+  function candidates(s: JsonSchema, inQuery: boolean): unknown[] {
+    const out: unknown[] = [];
+    for (const v of s.enum ?? []) out.push(v);
+    if (s.enum) out.push('no-such-value');
+    if (s.const !== undefined) out.push(s.const, typeof s.const === 'number' ? s.const + 1 : 'other');
+    const x = (n: number) => 'x'.repeat(n);
+    // An empty query value means "not given" to some routes (the results filters): not a useful probe in a query string.
+    if (s.minLength !== undefined) out.push(x(s.minLength), ...(s.minLength > 0 && !(inQuery && s.minLength === 1) ? [x(s.minLength - 1)] : []));
+    if (s.maxLength !== undefined) out.push(x(s.maxLength), x(s.maxLength + 1));
+    const whole = s.type === 'integer';
+    if (s.minimum !== undefined) out.push(s.minimum, s.minimum - 1);
+    if (s.exclusiveMinimum !== undefined) out.push(s.exclusiveMinimum, s.exclusiveMinimum + 1);
+    if (s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER) out.push(s.maximum, s.maximum + 1);
+    if (whole) out.push((s.minimum ?? s.exclusiveMinimum ?? 0) + 1.5);
+    if (inQuery) out.push('abc', '7');
+    else out.push(12345, 'abc', true, null, [], {});
+    return out;
+  }
+
+  /** A query string value as the document means it (numbers for numeric parameters). */
+  function typed(v: unknown, s: JsonSchema): unknown {
+    if (typeof v === 'string' && (s.type === 'number' || s.type === 'integer') && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
+    return v;
+  }
+
+  /**
+   * What each operation needs besides the probed field: path parameters of
+   * things that exist, and the required fields of a valid request.
+   */
+  const SETUP: Record<string, { url: (ids: Record<string, string>) => string; base?: Record<string, unknown> }> = {};
+  /**
+   * Fields whose accepted values the route narrows for reasons a JSON Schema
+   * cannot carry: a rule against other data, not a shape. Only the "document
+   * accepts → route accepts" direction is skipped for them.
+   */
+  const BEYOND_SHAPE: Record<string, Record<string, string>> = {
+    'post /tasks/{name}/runs': { args: "checked against the task's own schema (GET /tasks/{name} documents it)" },
+    'post /queues/{queue}/jobs/{id}/rerun': { args: "checked against the task's own schema" },
+    'post /schedules': { task: 'must name a task in the catalogue', args: "checked against the task's own schema" },
+    'put /schedules/{name}': { task: 'must name a task in the catalogue', args: "checked against the task's own schema", name: 'must be the name in the path' },
+    'post /queues/{queue}/obliterate': { confirm: "must repeat the queue's name" },
+    'get /results': { from: 'a date-time or ms', to: 'a date-time or ms', cursor: 'an opaque cursor from a previous page' },
+    'get /schedules/preview': { trigger: 'JSON text of a trigger (components.schemas.Trigger)' },
+  };
+
+  let ids: Record<string, string>;
+
+  beforeAll(async () => {
+    // Fresh things to act on (the answers test above used up the first ones).
+    const q = encodeURIComponent(QUEUE);
+    const add = await call('post', `/api/v1/tasks/${TASK}/runs`, { args: { a: 1, b: 1 } });
+    expect(add.status).toBe(201);
+    const schedule = await call('post', '/api/v1/schedules', scheduleBody('oa-probed'));
+    expect(schedule.status).toBe(201);
+    ids = { queue: q, job: (add.json as { id: string }).id, schedule: 'oa-probed' };
+    const jobUrl = (i: Record<string, string>) => `/api/v1/queues/${i.queue}/jobs/${i.job}`;
+    Object.assign(SETUP, {
+      'post /tasks/{name}/runs': { url: () => `/api/v1/tasks/${TASK}/runs`, base: { args: { a: 1, b: 2 } } },
+      'get /queues/{queue}/jobs': { url: (i) => `/api/v1/queues/${i.queue}/jobs` },
+      'post /queues/{queue}/jobs': { url: (i) => `/api/v1/queues/${i.queue}/jobs`, base: { name: TASK } },
+      'get /queues/{queue}/jobs/{id}/logs': { url: (i) => `${jobUrl(i)}/logs` },
+      'get /queues/{queue}/jobs/{id}/download': { url: (i) => `${jobUrl(i)}/download`, base: { part: 'args' } },
+      'post /queues/{queue}/jobs/{id}/priority': { url: (i) => `${jobUrl(i)}/priority`, base: { priority: 1 } },
+      'post /queues/{queue}/jobs/{id}/rerun': { url: (i) => `${jobUrl(i)}/rerun` },
+      'post /queues/{queue}/clean': { url: (i) => `/api/v1/queues/${i.queue}/clean`, base: { state: 'failed', olderThanMs: 3_600_000 } },
+      'post /queues/{queue}/drain': { url: (i) => `/api/v1/queues/${i.queue}/drain` },
+      'post /queues/{queue}/obliterate': { url: (i) => `/api/v1/queues/${i.queue}/obliterate`, base: { confirm: 'not the name' } },
+      'get /results': { url: () => '/api/v1/results' },
+      'post /schedules': { url: () => '/api/v1/schedules', base: scheduleBody('oa-probe-created') },
+      'get /schedules/preview': { url: () => '/api/v1/schedules/preview', base: { trigger: JSON.stringify({ type: 'interval', every: 5, unit: 'minutes' }) } },
+      'put /schedules/{name}': { url: (i) => `/api/v1/schedules/${i.schedule}`, base: scheduleBody('oa-probed') },
+      'patch /schedules/{name}': { url: (i) => `/api/v1/schedules/${i.schedule}` },
+      'post /workers/{id}/concurrency': { url: () => '/api/v1/workers/no-such-worker/concurrency', base: { concurrency: 2 } },
+      'get /dashboard/history': { url: () => '/api/v1/dashboard/history' },
+      'post /tokens': { url: () => '/api/v1/tokens', base: { name: 'oa-probe-token', scope: 'read' } },
+    } satisfies typeof SETUP);
+  });
+
+  /** The documented request of an operation: its body schema, or its query parameters as one object schema. */
+  function requestSchema(op: DocOperation): { schema: JsonSchema; inQuery: boolean } | undefined {
+    const body = op.requestBody?.content['application/json']?.schema;
+    if (body) return { schema: body, inQuery: false };
+    const params = (op.parameters ?? []).filter((p) => p.in === 'query');
+    if (!params.length) return undefined;
+    return {
+      schema: { type: 'object', properties: Object.fromEntries(params.map((p) => [p.name, p.schema])), required: params.filter((p) => p.required).map((p) => p.name) },
+      inQuery: true,
+    };
+  }
+
+  function probes(schema: JsonSchema, base: Record<string, unknown>, inQuery: boolean): Probe[] {
+    const out: Probe[] = [{ field: '', what: 'the base request', value: base }];
+    for (const [name, s] of Object.entries(schema.properties ?? {})) {
+      for (const v of candidates(s, inQuery)) out.push({ field: name, what: `${name}=${JSON.stringify(v).slice(0, 40)}`, value: { ...base, [name]: v } });
+      if (schema.required?.includes(name)) {
+        const { [name]: _gone, ...rest } = base;
+        out.push({ field: name, what: `without ${name}`, value: rest });
+      }
+    }
+    if (schema.additionalProperties === false) out.push({ field: '', what: 'an unknown key', value: { ...base, 'no-such-key': 1 } });
+    return out;
+  }
+
+  it("the document's body and query schemas are the very objects the routes parse with", async () => {
+    const problems: string[] = [];
+    for (const op of API_OPERATIONS) {
+      const schema = op.body ?? op.query;
+      if (!schema) continue;
+      const key = `${op.method} ${op.path}`;
+      const setup = SETUP[key];
+      if (!setup) {
+        problems.push(`${key}: documents a request; add it to SETUP here`);
+        continue;
+      }
+      const base = setup.base ?? {};
+      parsedWith.length = 0;
+      const r = op.body
+        ? await call(op.method, setup.url(ids), base)
+        : await call(op.method, `${setup.url(ids)}?${new URLSearchParams(Object.entries(base).map(([k, v]) => [k, String(v)]))}`);
+      if (!parsedWith.includes(schema)) problems.push(`${key} (answered ${r.status}): the route did not parse with the schema the document shows`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('every body and query parameter gets the same verdict from the document and from the route', async () => {
+    const disagreements: string[] = [];
+    let checked = 0;
+    for (const { key, method, op } of documented) {
+      const req = requestSchema(op);
+      if (!req) continue;
+      const setup = SETUP[key];
+      if (!setup) {
+        disagreements.push(`${key}: documents a request; add it to SETUP here`);
+        continue;
+      }
+      const verdict = z.fromJSONSchema(req.schema as Parameters<typeof z.fromJSONSchema>[0]);
+      for (const p of probes(req.schema, setup.base ?? {}, req.inQuery)) {
+        const docValue = req.inQuery ? Object.fromEntries(Object.entries(p.value).map(([k, v]) => [k, typed(v, req.schema.properties![k]!)])) : p.value;
+        const docAccepts = verdict.safeParse(docValue).success;
+        const url = setup.url(ids);
+        const r = req.inQuery
+          ? await call(method, `${url}?${new URLSearchParams(Object.entries(p.value).map(([k, v]) => [k, String(v)]))}`)
+          : await call(method, url, p.value);
+        const field = fieldOf(r);
+        const namesIt = field !== undefined && (p.field === '' || field === p.field || field.startsWith(`${p.field}.`));
+        checked++;
+        if (!docAccepts && r.status !== 400) disagreements.push(`${key} ${p.what}: the document refuses it, the route answered ${r.status}`);
+        else if (!docAccepts && p.field && !namesIt) disagreements.push(`${key} ${p.what}: the document refuses it, the route's 400 names "${field}"`);
+        else if (docAccepts && namesIt && !BEYOND_SHAPE[key]?.[p.field] && !(p.field === '' && Object.keys(BEYOND_SHAPE[key] ?? {}).includes(field ?? ''))) {
+          disagreements.push(`${key} ${p.what}: the document accepts it, the route refused it: ${JSON.stringify(r.json)}`);
+        }
+      }
+    }
+    expect(disagreements).toEqual([]);
+    expect(checked).toBeGreaterThan(300);
+  }, 120_000);
+
+  it('the comparison notices a route stricter or looser than its document (so the test above can fail)', () => {
+    // The job-list query as documented, against a route that would accept 1,000 jobs a page or refuse 200.
+    const d = documented.find((x) => x.key === 'get /queues/{queue}/jobs')!;
+    const { schema } = requestSchema(d.op)!;
+    const verdict = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+    const looser = z.object({ pageSize: z.coerce.number().int().min(1).max(1000).default(25) });
+    const stricter = z.object({ pageSize: z.coerce.number().int().min(1).max(100).default(25) });
+    const values = probes(schema, {}, true).filter((p) => p.field === 'pageSize');
+    const differs = (route: z.ZodType) =>
+      values.some((p) => verdict.safeParse({ pageSize: typed(p.value.pageSize, schema.properties!.pageSize!) }).success !== route.safeParse({ pageSize: String(p.value.pageSize) }).success);
+    expect(differs(looser)).toBe(true);
+    expect(differs(stricter)).toBe(true);
   });
 });

@@ -79,36 +79,82 @@ function decode(segment: string): string {
   }
 }
 
-/** Known state-changing routes → audit action names; `$n` is the n-th path parameter. */
-const ACTIONS: { method: string; path: RegExp; action: string; target: (p: string[]) => string }[] = [
-  { method: 'POST', path: /^\/api\/v1\/tasks\/([^/]+)\/runs$/, action: 'task.run', target: (p) => p[0]! },
-  { method: 'POST', path: /^\/api\/v1\/queues\/([^/]+)\/jobs$/, action: 'job.add', target: (p) => p[0]! },
-  { method: 'POST', path: /^\/api\/v1\/queues\/([^/]+)\/jobs\/([^/]+)\/([^/]+)$/, action: 'job.$3', target: (p) => `${p[0]}/${p[1]}` },
-  { method: 'DELETE', path: /^\/api\/v1\/queues\/([^/]+)\/schedulers\/([^/]+)$/, action: 'scheduler.remove', target: (p) => `${p[0]}/${p[1]}` },
-  { method: 'POST', path: /^\/api\/v1\/queues\/([^/]+)\/([^/]+)$/, action: 'queue.$2', target: (p) => p[0]! },
-  { method: 'POST', path: /^\/api\/v1\/schedules$/, action: 'schedule.create', target: () => '' },
-  { method: 'PUT', path: /^\/api\/v1\/schedules\/([^/]+)$/, action: 'schedule.replace', target: (p) => p[0]! },
-  { method: 'PATCH', path: /^\/api\/v1\/schedules\/([^/]+)$/, action: 'schedule.update', target: (p) => p[0]! },
-  { method: 'DELETE', path: /^\/api\/v1\/schedules\/([^/]+)$/, action: 'schedule.delete', target: (p) => p[0]! },
-  { method: 'POST', path: /^\/api\/v1\/schedules\/([^/]+)\/runs$/, action: 'schedule.run', target: (p) => p[0]! },
-  { method: 'POST', path: /^\/api\/v1\/workers\/([^/]+)\/([^/]+)$/, action: 'worker.$2', target: (p) => p[0]! },
-  { method: 'POST', path: /^\/api\/v1\/tokens$/, action: 'token.create', target: () => '' },
-  { method: 'DELETE', path: /^\/api\/v1\/tokens\/([^/]+)$/, action: 'token.revoke', target: (p) => p[0]! },
-  { method: 'POST', path: /^\/api\/auth\/logout$/, action: 'logout', target: () => '' },
+/** What a target is derived from: the path parameters, and for creations the request and the answer. */
+export interface AuditContext {
+  /** Decoded path parameters, in order. */
+  params: string[];
+  /** The parsed JSON body of the request, when the handler read one (see lib/http/api-route.ts readJson). */
+  request?: unknown;
+  /** The parsed JSON answer, when it was a success with a JSON body. */
+  response?: unknown;
+  /** Who made the call (as in the entry's actor). */
+  actor: string;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const field = (o: unknown, k: string): unknown => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined);
+
+/** `queue/id` of a job an answer created (`{ queue, id }`), if it is one. */
+function createdJob(response: unknown): string | undefined {
+  const q = str(field(response, 'queue'));
+  const id = str(field(response, 'id'));
+  return q && id ? `${q}/${id}` : undefined;
+}
+
+/** A source and what it made: `default/41 → default/42`; just the source when nothing was made. */
+const made = (source: string, created: string | undefined) => (created ? `${source} → ${created}` : source);
+
+/**
+ * Known state-changing routes → audit action names (`$n`: the n-th path
+ * parameter) and targets. A creation names what it created, from the answer
+ * (a job's `queue/id`, a schedule's name, a token's `id (name)`: never the
+ * token itself); a refused one names what the request asked for.
+ */
+const ACTIONS: { method: string; path: RegExp; action: string; target: (c: AuditContext) => string }[] = [
+  { method: 'POST', path: /^\/api\/v1\/tasks\/([^/]+)\/runs$/, action: 'task.run', target: (c) => createdJob(c.response) ?? c.params[0]! },
+  { method: 'POST', path: /^\/api\/v1\/queues\/([^/]+)\/jobs$/, action: 'job.add', target: (c) => createdJob(c.response) ?? c.params[0]! },
+  {
+    method: 'POST',
+    path: /^\/api\/v1\/queues\/([^/]+)\/jobs\/([^/]+)\/([^/]+)$/,
+    action: 'job.$3',
+    target: (c) => made(`${c.params[0]}/${c.params[1]}`, c.params[2] === 'rerun' ? createdJob(c.response) : undefined),
+  },
+  { method: 'DELETE', path: /^\/api\/v1\/queues\/([^/]+)\/schedulers\/([^/]+)$/, action: 'scheduler.remove', target: (c) => `${c.params[0]}/${c.params[1]}` },
+  { method: 'POST', path: /^\/api\/v1\/queues\/([^/]+)\/([^/]+)$/, action: 'queue.$2', target: (c) => c.params[0]! },
+  { method: 'POST', path: /^\/api\/v1\/schedules$/, action: 'schedule.create', target: (c) => str(field(c.response, 'name')) ?? str(field(c.request, 'name')) ?? '(no name given)' },
+  { method: 'PUT', path: /^\/api\/v1\/schedules\/([^/]+)$/, action: 'schedule.replace', target: (c) => c.params[0]! },
+  { method: 'PATCH', path: /^\/api\/v1\/schedules\/([^/]+)$/, action: 'schedule.update', target: (c) => c.params[0]! },
+  { method: 'DELETE', path: /^\/api\/v1\/schedules\/([^/]+)$/, action: 'schedule.delete', target: (c) => c.params[0]! },
+  { method: 'POST', path: /^\/api\/v1\/schedules\/([^/]+)\/runs$/, action: 'schedule.run', target: (c) => made(c.params[0]!, createdJob(c.response)) },
+  { method: 'POST', path: /^\/api\/v1\/workers\/([^/]+)\/([^/]+)$/, action: 'worker.$2', target: (c) => c.params[0]! },
+  {
+    method: 'POST',
+    path: /^\/api\/v1\/tokens$/,
+    action: 'token.create',
+    target: (c) => {
+      const record = field(c.response, 'record');
+      const id = str(field(record, 'id'));
+      return id ? `${id} (${str(field(record, 'name')) ?? ''})` : `(${str(field(c.request, 'name')) ?? 'no name given'})`;
+    },
+  },
+  { method: 'DELETE', path: /^\/api\/v1\/tokens\/([^/]+)$/, action: 'token.revoke', target: (c) => c.params[0]! },
+  { method: 'POST', path: /^\/api\/auth\/logout$/, action: 'logout', target: (c) => c.actor },
 ];
 
 /**
  * The audit action and target of a request, derived centrally from its method
- * and path (routes need not declare anything); unknown routes get `<method> <path>`.
+ * and path, and for creations from the answer (routes need not declare
+ * anything); an unknown route gets `<method> <path>` and the path as target.
  */
-export function auditActionFor(method: string, pathname: string): { action: string; target: string } {
+export function auditActionFor(method: string, pathname: string, ctx: Omit<AuditContext, 'params'> = { actor: '' }): { action: string; target: string } {
   const m = method.toUpperCase();
   for (const a of ACTIONS) {
     if (a.method !== m) continue;
     const match = a.path.exec(pathname);
     if (!match) continue;
     const params = match.slice(1).map(decode);
-    return { action: a.action.replace(/\$(\d)/g, (_, n: string) => params[Number(n) - 1] ?? ''), target: a.target(params) };
+    return { action: a.action.replace(/\$(\d)/g, (_, n: string) => params[Number(n) - 1] ?? ''), target: a.target({ ...ctx, params }) };
   }
-  return { action: `${m.toLowerCase()} ${decode(pathname.replace(/^\/api\/v1/, ''))}`, target: '' };
+  const path = decode(pathname.replace(/^\/api\/v1/, ''));
+  return { action: `${m.toLowerCase()} ${path}`, target: path };
 }

@@ -38,7 +38,8 @@ export async function login(redis: Redis, body: unknown, ctx: { ip: string; path
   await assertNotThrottled(redis, input.username, ctx.ip);
   const user = findUser(input.username);
   const ok = (await verifyPassword(input.password, user?.hash)) && user !== undefined;
-  const entry = { target: '', ip: ctx.ip, method: 'POST', path: ctx.path };
+  // The target is the account signed in to (or tried).
+  const entry = { target: input.username.slice(0, 64), ip: ctx.ip, method: 'POST', path: ctx.path };
   if (!ok || !user) {
     const locked = await recordLoginFailure(redis, input.username, ctx.ip);
     await appendAudit(redis, { ...entry, action: 'login.failed', actor: input.username.slice(0, 64), status: 401, error: locked ? `locked for ${locked} s` : 'wrong user name or password' });

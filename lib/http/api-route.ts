@@ -80,7 +80,18 @@ function refusal(p: Principal, access: Access): string {
  * (skipped for Bearer requests: a token is never sent by a browser on its own)
  * → role check → the handler; every thrown error mapped by the one mapper to
  * `{ error: { code, message, field? } }`; every state-changing call by a known
- * caller appended to the audit log, whatever its outcome.
+ * caller appended to the audit log, whatever its outcome (refused with 403 or
+ * 400 included), with the action and target derived in one place
+ * (lib/auth/audit-log.ts `auditActionFor`: from the path, and for creations
+ * from the answer).
+ *
+ * A write refused before anyone is identified (401: no credentials, a bad
+ * token, an expired session) is deliberately not audited: it did nothing, has
+ * no actor to name, and anyone on the network could send such requests without
+ * limit and so push the real entries out of the capped log. Attempts to become
+ * someone are audited where they happen: sign-in failures (lib/auth/login.ts),
+ * which the login throttle bounds per user name and per address.
+ *
  * A handler returns a Response, or data that becomes a 200 JSON response.
  */
 export function apiRoute<P extends Params = Params>(handler: Handler<P>, options: ApiRouteOptions = {}) {
@@ -112,19 +123,29 @@ export function apiRoute<P extends Params = Params>(handler: Handler<P>, options
   };
 }
 
+/** The JSON body of a response made by {@link json} (read without its stream), or undefined. */
+function jsonOf(res: Response): unknown {
+  const text = bodyTextOf(res);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Append the audit entry of a state-changing call; a failure to log is reported, not turned into an error. */
 async function audit(req: Request, principal: Principal, ip: string, res: Response, action: string | undefined): Promise<void> {
   try {
     const path = new URL(req.url).pathname;
-    const derived = auditActionFor(req.method, path);
+    const answer = jsonOf(res);
+    const derived = auditActionFor(req.method, path, {
+      actor: actorName(principal),
+      request: requestBodies.get(req),
+      response: res.status < 300 ? answer : undefined,
+    });
     let error: string | undefined;
-    if (res.status >= 400) {
-      const body = (await res
-        .clone()
-        .json()
-        .catch(() => null)) as { error?: { message?: string } } | null;
-      error = body?.error?.message ?? `HTTP ${res.status}`;
-    }
+    if (res.status >= 400) error = (answer as { error?: { message?: string } } | undefined)?.error?.message ?? `HTTP ${res.status}`;
     await appendAudit(getRedis(), {
       action: action ?? derived.action,
       target: derived.target,
@@ -139,6 +160,9 @@ async function audit(req: Request, principal: Principal, ip: string, res: Respon
     console.error('audit log write failed:', (err as Error).message);
   }
 }
+
+/** The parsed JSON body of each request read by {@link readJson}: the audit log names what a refused creation asked for. */
+const requestBodies = new WeakMap<Request, unknown>();
 
 /** Read a JSON body (≤ MAX_BODY_BYTES) and parse it with a zod schema. */
 export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
@@ -169,6 +193,7 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
     throw new InvalidError('Body is not valid JSON', 'body');
   }
   if (protoKey) throw new InvalidError('Body must not contain a "__proto__" key', 'body');
+  requestBodies.set(req, value);
   return parseOrThrow(schema, value);
 }
 

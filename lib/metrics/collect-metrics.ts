@@ -78,8 +78,11 @@ export async function collectMetrics(redis: Redis): Promise<string> {
     const replies = positions.length ? ((await pipe.exec()) ?? []) : [];
     const now = Date.now();
     positions.forEach(([q], i) => {
-      const [err, rows] = replies[i] ?? [];
-      const first = !err ? (rows as [string, string[]][] | undefined)?.[0] : undefined;
+      const [err, rows] = replies[i] ?? [null, undefined];
+      // A stream that could not be read is no evidence of being caught up: no sample (absent, not 0).
+      if (err || !Array.isArray(rows)) return;
+      // The oldest entry the relay has not read yet; none: caught up.
+      const first = (rows as [string, string[]][])[0];
       const lag = first ? Math.max(0, now - Number(first[0].split('-')[0])) / 1000 : 0;
       m.gauge('celerity_event_pipeline_lag_seconds', '', lag, { queue: q });
     });

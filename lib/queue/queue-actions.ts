@@ -42,9 +42,11 @@ export async function cleanQueue(name: string, body: unknown): Promise<{ removed
   return { removed };
 }
 
+export const drainBodySchema = z.object({ delayed: z.boolean().default(false).describe('Also remove delayed jobs') }).strict();
+
 /** Remove every waiting (and, if asked, delayed) job. Active jobs are left to finish. */
 export async function drainQueue(name: string, body: unknown): Promise<void> {
-  const { delayed } = parseOrThrow(z.object({ delayed: z.boolean().default(false) }).strict(), body ?? {});
+  const { delayed } = parseOrThrow(drainBodySchema, body ?? {});
   await (await requireQueue(name)).drain(delayed);
 }
 
@@ -53,9 +55,11 @@ export async function retryAllFailed(name: string): Promise<void> {
   await (await requireQueue(name)).retryJobs({ state: 'failed', count: 1000 });
 }
 
+export const obliterateBodySchema = z.object({ confirm: z.string().describe('The queue name again, to confirm') }).strict();
+
 /** Delete the queue and all its jobs. The body must repeat the queue's name. */
 export async function obliterateQueue(name: string, body: unknown): Promise<void> {
-  const { confirm } = parseOrThrow(z.object({ confirm: z.string() }).strict(), body);
+  const { confirm } = parseOrThrow(obliterateBodySchema, body);
   if (confirm !== name) throw new InvalidError('confirm: type the queue name exactly to confirm', 'confirm');
   const queue = await requireQueue(name);
   await queue.obliterate({ force: true });

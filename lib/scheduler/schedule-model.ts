@@ -214,6 +214,19 @@ function checkArgsSize(s: { args: unknown }, ctx: z.RefinementCtx): void {
   }
 }
 
+/**
+ * Body of POST /api/v1/schedules: the fields an API client sets. The console
+ * owns the others (source `ui`, version, timestamps): a body naming them is refused.
+ */
+const { source: _consoleOwned, ...clientFields } = fieldsShape;
+export const scheduleBodySchema = z.object(clientFields).strict().superRefine(checkArgsSize);
+
+/** Body of PUT /api/v1/schedules/{name}: the same, the name optional (it is the one in the path, and cannot change). */
+export const scheduleReplaceBodySchema = z
+  .object({ ...clientFields, name: fieldsShape.name.optional() })
+  .strict()
+  .superRefine(checkArgsSize);
+
 /** What the console or `defineSchedule` sends: timestamps and version are filled in by `validateSchedule`. */
 export const scheduleInputSchema = z
   .object({

@@ -7,7 +7,7 @@ import { validateTaskArgs } from '../queue/run-task';
 import { addTaskJob, type EnqueuedJob } from '../queue/add-task-job';
 import { ConflictError, InvalidError, NotFoundError } from '../errors';
 import { parseOrThrow } from '../validation';
-import { validateSchedule, triggerSchema, type ScheduleDefinition } from './schedule-model';
+import { validateSchedule, scheduleBodySchema, scheduleReplaceBodySchema, triggerSchema, type ScheduleDefinition } from './schedule-model';
 import { applySchedule, scheduleQueue, unapply, withLock } from './schedule-apply';
 import { readDefinition, readDefinitions, removeDefinition, writeDefinition } from './schedule-store';
 import { manualRunJobId, nameFromSchedulerId, schedulerId } from './schedule-jobs';
@@ -37,8 +37,15 @@ async function taskAndArgsProblems(task: string, args: unknown): Promise<Record<
   }
 }
 
-/** Validate a full schedule input against the model and the task catalogue. */
-async function validateFull(input: unknown, existing?: ScheduleDefinition): Promise<{ def: ScheduleDefinition; queue: string }> {
+/**
+ * Validate a client's body (`body`: the schema the API documents for it), then
+ * the schedule it makes with the console's own fields (`fill`) against the
+ * model and the task catalogue.
+ */
+async function validateFull(
+  input: unknown,
+  { body, fill, existing }: { body: z.ZodType; fill: Record<string, unknown>; existing?: ScheduleDefinition },
+): Promise<{ def: ScheduleDefinition; queue: string }> {
   const now = new Date();
   const allowPastOneOff =
     existing?.trigger.type === 'once' &&
@@ -47,7 +54,8 @@ async function validateFull(input: unknown, existing?: ScheduleDefinition): Prom
     JSON.stringify((input as { trigger?: unknown }).trigger) === JSON.stringify(existing.trigger);
   let def: ScheduleDefinition;
   try {
-    def = validateSchedule(input, { now, allowPastOneOff });
+    parseOrThrow(body, input);
+    def = validateSchedule({ ...(input as object), ...fill }, { now, allowPastOneOff });
   } catch (err) {
     // Report the task and argument problems in the same 400 as the model's, so a form shows them all at once.
     if (!(err instanceof InvalidError)) throw err;
@@ -63,8 +71,7 @@ async function validateFull(input: unknown, existing?: ScheduleDefinition): Prom
 /** Create a schedule; 409 when the name is taken. */
 export async function createSchedule(input: unknown): Promise<ScheduleDefinition> {
   const redis = getRedis();
-  const body = { ...(input as object), source: 'ui' };
-  const { def, queue } = await validateFull(body);
+  const { def, queue } = await validateFull(input, { body: scheduleBodySchema, fill: { source: 'ui' } });
   if (!(await writeDefinition(redis, def, true))) {
     throw new ConflictError(`A schedule named "${def.name}" already exists`);
   }
@@ -84,7 +91,11 @@ export async function replaceSchedule(name: string, input: unknown): Promise<Sch
   if (prev.source === 'code') throw new ConflictError(`"${name}" is defined in code: change it next to the tasks (worker/schedules.ts)`);
   const body = { ...(input as object) } as Record<string, unknown>;
   if (body.name !== undefined && body.name !== name) throw new InvalidError('name: A schedule cannot be renamed; duplicate it instead', 'name');
-  const { def, queue } = await validateFull({ ...body, name, source: prev.source, createdAt: prev.createdAt, updatedAt: undefined }, prev);
+  const { def, queue } = await validateFull(input, {
+    body: scheduleReplaceBodySchema,
+    fill: { name, source: prev.source, createdAt: prev.createdAt, updatedAt: undefined },
+    existing: prev,
+  });
   const prevQueue = scheduleQueue(prev, (await readCatalogueEntry(redis, prev.task))?.queue);
   await writeDefinition(redis, def);
   try {
@@ -98,7 +109,8 @@ export async function replaceSchedule(name: string, input: unknown): Promise<Sch
   return def;
 }
 
-const patchSchema = z
+/** Body of PATCH /api/v1/schedules/{name}. */
+export const schedulePatchSchema = z
   .object({
     enabled: z.boolean().optional(),
     description: z.string().max(2000).optional(),
@@ -110,7 +122,7 @@ const patchSchema = z
 export async function patchSchedule(name: string, input: unknown): Promise<ScheduleDefinition> {
   const redis = getRedis();
   const prev = await requireSchedule(name);
-  const patch = parseOrThrow(patchSchema, input);
+  const patch = parseOrThrow(schedulePatchSchema, input);
   if (prev.source === 'code' && (patch.description !== undefined || patch.catchUp !== undefined)) {
     throw new ConflictError(`"${name}" is defined in code: only pausing and resuming are possible here`);
   }

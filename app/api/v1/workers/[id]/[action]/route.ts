@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { apiRoute, json, param, readJson } from '@/lib/http/api-route';
+import { workerConcurrencyBodySchema } from '@/lib/http/request-schemas';
 import { NotFoundError } from '@/lib/errors';
 import { getRedis } from '@/lib/redis';
 import { commandWorker } from '@/lib/worker/control';
@@ -7,10 +7,6 @@ import { commandWorker } from '@/lib/worker/control';
 export const dynamic = 'force-dynamic';
 
 type P = { id: string; action: string };
-
-const concurrencyBody = z.object({
-  concurrency: z.number({ error: 'concurrency must be a number' }).int('concurrency must be a whole number').min(1, 'concurrency must be 1 or more').max(1000, 'concurrency must be 1000 or less'),
-});
 
 /**
  * Remote control of one worker process: POST …/workers/{id}/pause | resume |
@@ -28,7 +24,7 @@ export const POST = apiRoute<P>(async (req, p) => {
     case 'shutdown':
       return json(await commandWorker(redis, { type: action, workerId }), 202);
     case 'concurrency': {
-      const { concurrency } = await readJson(req, concurrencyBody);
+      const { concurrency } = await readJson(req, workerConcurrencyBodySchema);
       return json(await commandWorker(redis, { type: 'concurrency', workerId, concurrency }), 202);
     }
     default:

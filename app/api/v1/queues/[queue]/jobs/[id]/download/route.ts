@@ -1,19 +1,14 @@
-import { z } from 'zod';
 import { apiRoute, param } from '@/lib/http/api-route';
+import { jobDownloadQuerySchema } from '@/lib/http/request-schemas';
 import { parseOrThrow } from '@/lib/validation';
 import { readJobPart } from '@/lib/queue/job-download';
 import { attachment } from '@/lib/http/attachment';
 
 export const dynamic = 'force-dynamic';
 
-const query = z.object({
-  part: z.enum(['args', 'result', 'error', 'stack', 'progress', 'options', 'job', 'log'], { error: 'part must be one of args, result, error, stack, progress, options, job, log' }),
-  line: z.coerce.number({ error: 'line must be a number' }).int().min(0).optional(),
-});
-
 /** The whole of a job's arguments, result, error, stack trace, progress, options, one log line (`part=log&line=N`) or the whole job, as a file. */
 export const GET = apiRoute<{ queue: string; id: string }>(async (req, p) => {
-  const q = parseOrThrow(query, Object.fromEntries(new URL(req.url).searchParams));
+  const q = parseOrThrow(jobDownloadQuerySchema, Object.fromEntries(new URL(req.url).searchParams));
   const d = await readJobPart(param(p, 'queue'), param(p, 'id'), q.part, q.line);
   return new Response(new Uint8Array(d.body), {
     headers: {
