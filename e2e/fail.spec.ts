@@ -19,3 +19,27 @@ test('a failing task shows Failed, its error message and the stack trace', async
   await expect(stack).toContainText('at ');
   await expect(stack).toContainText(/\bat .+:\d+:\d+/);
 });
+
+test('with Attempts 2 from the form, fail is tried twice: the page shows 2 of 2 attempts and both stack traces are kept', async ({ page, request }) => {
+  await page.goto('/tasks/fail');
+  await expectLive(page);
+  const form = page.getByRole('form', { name: 'Run fail' });
+  await form.getByRole('textbox', { name: 'Attempts' }).fill('2');
+  await form.getByRole('button', { name: 'Run fail' }).click();
+
+  await expect(page).toHaveURL(/\/queues\/default\/jobs\/[^/]+$/);
+  await expect(jobState(page)).toHaveText('Failed');
+  const attempts = page.getByRole('region', { name: 'Timing' }).getByRole('group', { name: 'Attempts', exact: true }).getByRole('definition');
+  await expect(attempts).toHaveText('2 of 2');
+
+  const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+  const res = await request.get(`/api/v1/queues/default/jobs/${encodeURIComponent(id)}`);
+  expect(res.status(), await res.text()).toBe(200);
+  const dto = (await res.json()) as { state: string; attemptsMade: number; attempts: number; stack: string[] };
+  expect(dto).toMatchObject({ state: 'failed', attemptsMade: 2, attempts: 2 });
+  expect(dto.stack).toHaveLength(2);
+  // The last attempt's stack is shown; the earlier one is kept under it.
+  const error = page.getByRole('region', { name: 'Error' });
+  await expect(error.getByRole('region', { name: 'Stack trace' })).toContainText('Error: This task always fails');
+  await expect(error.getByRole('group').filter({ hasText: 'Stack traces of the earlier failed attempts (1)' })).toBeVisible();
+});

@@ -89,6 +89,8 @@ test('workers page: a second worker appears live; pause, concurrency, resume and
   await expect(row).toBeVisible();
   await expect(row.getByLabel('State')).toHaveText('running');
   await expect(await cellOf(row, page, 'Queues')).toHaveText(solo);
+  // As started (--concurrency 2), before the page changes it.
+  await expect(await cellOf(row, page, 'Concurrency')).toHaveText('2');
   const result = page.getByRole('status', { name: 'Worker control result' });
 
   // Pause: the worker acknowledges, the page shows it paused.

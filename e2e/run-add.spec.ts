@@ -1,7 +1,19 @@
 import { test, expect } from '@playwright/test';
+import { formatDuration } from '../components/ui/format';
 import { expectLive, expectSameDocument, jobState, markDocument } from './support/page';
 
-test('run add from its generated form and see the result arrive live', async ({ page }) => {
+/** The parts of GET /api/v1/queues/{queue}/jobs/{id} the job page's Timing card shows. */
+interface JobTiming {
+  state: string;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  durationMs: number | null;
+  attemptsMade: number;
+  attempts: number;
+}
+
+test('run add from its generated form and see the result arrive live, with its times and attempts', async ({ page, request }) => {
   await page.goto('/');
   await expectLive(page);
   await markDocument(page);
@@ -25,6 +37,34 @@ test('run add from its generated form and see the result arrive live', async ({ 
   // The Card names the region; its text is the heading then the JSON of the result.
   await expect(page.getByRole('region', { name: 'Result' })).toHaveText(/^Result\s*5$/);
   await expect(page.getByRole('progressbar', { name: 'Job progress' })).toHaveAttribute('aria-valuenow', '100');
+
+  // Times, duration and attempts: the ones the API has for this job, the times as real <time>s.
+  const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+  const res = await request.get(`/api/v1/queues/default/jobs/${encodeURIComponent(id)}`);
+  expect(res.status(), await res.text()).toBe(200);
+  const dto = (await res.json()) as JobTiming;
+  expect(dto).toMatchObject({ state: 'completed', attemptsMade: 1, attempts: 1 });
+  const { createdAt, startedAt, finishedAt } = dto;
+  if (startedAt === null || finishedAt === null) throw new Error(`a completed job without start or finish time: ${JSON.stringify(dto)}`);
+  expect(createdAt).toBeLessThanOrEqual(startedAt);
+  expect(startedAt).toBeLessThanOrEqual(finishedAt);
+  expect(dto.durationMs).toBe(finishedAt - startedAt);
+
+  const timing = page.getByRole('region', { name: 'Timing' });
+  for (const [label, ms] of [
+    ['Created', createdAt],
+    ['Started', startedAt],
+    ['Finished', finishedAt],
+  ] as const) {
+    const time = timing.getByRole('group', { name: label, exact: true }).getByRole('time');
+    await expect(time).toHaveAttribute('datetime', new Date(ms).toISOString());
+    // Shown as that instant in the viewer's locale and time zone (the server's HTML has UTC until the page hydrates).
+    const local = await page.evaluate((t) => new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }), ms);
+    await expect(time).toHaveText(local);
+  }
+  await expect(timing.getByRole('group', { name: 'Duration', exact: true }).getByRole('definition')).toHaveText(formatDuration(dto.durationMs));
+  await expect(timing.getByRole('group', { name: 'Attempts', exact: true }).getByRole('definition')).toHaveText('1 of 1');
+
   // Nav → task → job page were client-side transitions and the result came over the socket: no reload.
   await expectSameDocument(page);
 });

@@ -60,6 +60,12 @@ export function ArgsFieldset({
     <fieldset className="space-y-4">
       <legend className="mb-2 text-base font-semibold">Arguments</legend>
       {fields.length === 0 && <p className="text-sm text-slate-600 dark:text-slate-400">This task takes no arguments.</p>}
+      {/* The key to the asterisk, for the eye only: each required input carries `required`, which assistive tech announces. */}
+      {fields.some((f) => f.required) && (
+        <p aria-hidden="true" className="text-xs text-slate-600 dark:text-slate-400">
+          <span className="text-rose-600">*</span> marks a required field.
+        </p>
+      )}
       {fields.map((f) => (
         <ArgField
           key={f.name}

@@ -71,6 +71,101 @@ export async function stopStack(s: Stack): Promise<void> {
   rmSync(s.dir, { recursive: true, force: true });
 }
 
+/** What a run's console and worker are given: the run's Redis, prefix, port and data directory. */
+export interface ServiceEnvOptions {
+  redisUrl: string;
+  prefix: string;
+  /** The console's port (the worker ignores it). */
+  port: number;
+  dataDir: string;
+  /** On top of the common settings (accounts…). */
+  extra?: Record<string, string>;
+}
+
+/** The environment of a run's console or worker: production mode, the run's Redis and prefix, nothing of the developer's shell settings. */
+export function serviceEnv(o: ServiceEnvOptions): NodeJS.ProcessEnv {
+  // The shell's own CELERITY_* / REDIS_URL (a developer's settings) must not leak into the run.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CELERITY_') && k !== 'REDIS_URL'));
+  return {
+    ...inherited,
+    NODE_ENV: 'production',
+    PORT: String(o.port),
+    HOST: '127.0.0.1',
+    REDIS_URL: o.redisUrl,
+    CELERITY_PREFIX: o.prefix,
+    CELERITY_CONCURRENCY: '5',
+    // A stuck job must not hold the teardown for the default 30 s.
+    CELERITY_SHUTDOWN_TIMEOUT_MS: '5000',
+    CELERITY_DATA_DIR: o.dataDir,
+    NEXT_TELEMETRY_DISABLED: '1',
+    ...o.extra,
+  };
+}
+
+export interface ConsoleOptions {
+  /** Project root (where server.ts is). */
+  root: string;
+  /** Service name, shown in errors. */
+  name: string;
+  /** Its environment, PORT included (see {@link serviceEnv}). */
+  env: NodeJS.ProcessEnv;
+  /** Appended to on every start. */
+  logFile: string;
+}
+
+/** Start `server.ts` (production build) and wait for its `CELERITY_READY <url>` line. */
+export async function startConsoleService(o: ConsoleOptions): Promise<{ service: Service; baseURL: string }> {
+  const { service, match } = await startService({
+    name: o.name,
+    command: path.join(o.root, 'node_modules', '.bin', 'tsx'),
+    args: ['server.ts'],
+    cwd: o.root,
+    env: o.env,
+    logFile: o.logFile,
+    ready: /^CELERITY_READY (http:\/\/\S+)\s*$/,
+    timeoutMs: 60_000,
+  });
+  return { service, baseURL: match[1]! };
+}
+
+/**
+ * A console that a spec can stop and start again at the same address (same
+ * environment, so the same port): what an open page sees when the console
+ * restarts — its Socket.IO connection drops, then comes back to the same URL.
+ */
+export interface RestartableConsole {
+  readonly baseURL: string;
+  /** SIGTERM and wait for the exit (SIGKILL after 10 s); the port is free afterwards. Nothing if already stopped. */
+  stop(): Promise<void>;
+  /** Start it again on the same port; resolves once it is ready. */
+  start(): Promise<void>;
+}
+
+export async function startRestartableConsole(o: ConsoleOptions): Promise<RestartableConsole> {
+  const first = await startConsoleService(o);
+  let current: Service | undefined = first.service;
+  const { baseURL } = first;
+  // A test process that dies without its afterAll must not leave a console behind.
+  process.once('exit', () => killNow(current ? [current] : []));
+  return {
+    baseURL,
+    async stop() {
+      const s = current;
+      current = undefined;
+      if (s) await stopService(s, 10_000);
+    },
+    async start() {
+      if (current) throw new Error(`${o.name} is already running`);
+      const started = await startConsoleService(o);
+      if (started.baseURL !== baseURL) {
+        await stopService(started.service, 10_000);
+        throw new Error(`${o.name} came back at ${started.baseURL}, not ${baseURL}`);
+      }
+      current = started.service;
+    },
+  };
+}
+
 export async function startStack(o: StackOptions): Promise<StartedStack> {
   const { root, logDir, label } = o;
   mkdirSync(logDir, { recursive: true });
@@ -101,34 +196,17 @@ export async function startStack(o: StackOptions): Promise<StartedStack> {
   try {
     stack.redis = await startRedisServer({ port: await freePort(), dir: path.join(stack.dir, 'redis'), appendonly: false, logfile: path.join(logDir, 'redis.log') });
     const prefix = `${o.prefixStem}${randomBytes(4).toString('hex')}`;
-    // The shell's own CELERITY_* / REDIS_URL (a developer's settings) must not leak into the run.
-    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CELERITY_') && k !== 'REDIS_URL'));
-    const env: NodeJS.ProcessEnv = {
-      ...inherited,
-      NODE_ENV: 'production',
-      PORT: String(await freePort()),
-      HOST: '127.0.0.1',
-      REDIS_URL: stack.redis.url,
-      CELERITY_PREFIX: prefix,
-      CELERITY_CONCURRENCY: '5',
-      // A stuck job must not hold the teardown for the default 30 s.
-      CELERITY_SHUTDOWN_TIMEOUT_MS: '5000',
-      CELERITY_DATA_DIR: path.join(stack.dir, 'data'),
-      NEXT_TELEMETRY_DISABLED: '1',
-      ...o.env,
-    };
+    const env = serviceEnv({ redisUrl: stack.redis.url, prefix, port: await freePort(), dataDir: path.join(stack.dir, 'data'), extra: o.env });
     const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
-    const service = (name: string, file: string, ready: RegExp) =>
-      startService({ name, command: tsx, args: [file], cwd: root, env, logFile: path.join(logDir, `${name}.log`), ready, timeoutMs: 60_000 });
     // Console and worker only meet in Redis: start both at once (each needs a few seconds of tsx + Next start-up).
     const [c, w] = await Promise.allSettled([
-      service('console', 'server.ts', /^CELERITY_READY (http:\/\/\S+)\s*$/),
-      service('worker', 'worker/main.ts', /\[worker\] worker ready\b/),
+      startConsoleService({ root, name: 'console', env, logFile: path.join(logDir, 'console.log') }),
+      startService({ name: 'worker', command: tsx, args: ['worker/main.ts'], cwd: root, env, logFile: path.join(logDir, 'worker.log'), ready: /\[worker\] worker ready\b/, timeoutMs: 60_000 }),
     ]);
     for (const r of [c, w]) if (r.status === 'fulfilled') stack.services.push(r.value.service);
     if (c.status === 'rejected') throw c.reason;
     if (w.status === 'rejected') throw w.reason;
-    const baseURL = c.value.match[1]!;
+    const baseURL = c.value.baseURL;
     console.log(
       `${label} console ${baseURL} · redis ${stack.redis.url} · prefix ${prefix} · ` +
         `build check ${((tBuild - t0) / 1000).toFixed(1)} s, start ${((Date.now() - tBuild) / 1000).toFixed(1)} s · logs ${path.relative(root, logDir)}/`,
