@@ -1,8 +1,9 @@
 import type { NextConfig } from 'next';
+import { nextDistDir } from './lib/env';
 
 const config: NextConfig = {
-  // Overridable so that two builds (e.g. parallel e2e runs) never write into each other.
-  distDir: process.env.NEXT_DIST_DIR || '.next',
+  // Overridable (NEXT_DIST_DIR) so that two builds (e.g. parallel e2e runs) never write into each other.
+  distDir: nextDistDir(),
   // The custom server (server.ts) owns the port; Next only renders.
   poweredByHeader: false,
   reactStrictMode: true,

@@ -123,6 +123,30 @@ export function childEnv(overrides: Record<string, string | undefined>): NodeJS.
   return out;
 }
 
+const distDirSchema = z
+  .string()
+  .trim()
+  // Next joins it to the project root and refuses a dist dir outside the project.
+  // (A regex, not node:path: this file stays free of Node built-ins.)
+  .refine((v) => !/^([\\/]|[A-Za-z]:)/.test(v) && !v.split(/[\\/]/).includes('..'), 'must be a directory inside the project, e.g. .next-mine');
+
+/**
+ * The console's build directory: `NEXT_DIST_DIR`, default `.next` (a second
+ * build dir lets parallel builds or test runs never write into each other).
+ *
+ * Read on its own rather than through {@link env}: next.config.ts, `next build`
+ * and Playwright's runner read it, and a bad value of some unrelated console
+ * setting must not stop a build or a test runner. Imports nothing but zod, so
+ * framework-free scripts can use it.
+ */
+export function nextDistDir(): string {
+  const raw = process.env.NEXT_DIST_DIR;
+  if (raw === undefined || raw.trim() === '') return '.next';
+  const parsed = distDirSchema.safeParse(raw);
+  if (!parsed.success) throw new EnvError(`Invalid configuration:\n  NEXT_DIST_DIR: ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
+}
+
 /** Whether a variable is set at all (used where "unset" means something, e.g. managed Redis). */
 export function isSet(name: keyof Env): boolean {
   const v = process.env[name];

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import net from 'node:net';
 import path from 'node:path';
 import { childEnv, env } from './env';
-import { findRedisServer, freePort, pingRedis, startRedisServer, waitForRedis } from './redis-server';
+import { findRedisServer, freePort, pingRedis, startRedisServer, waitForRedis, type RunningRedis } from './redis-server';
 
 /**
  * The "managed Redis" of `npm start`: when REDIS_URL is unset we run our own
@@ -15,28 +15,33 @@ import { findRedisServer, freePort, pingRedis, startRedisServer, waitForRedis } 
 /** Off the default 6379 so we never collide with (or touch) a system Redis. */
 const PREFERRED_PORT = 6390;
 
-interface ManagedState {
+/** What the state file (`managed.json` in its data directory) records about a running managed Redis. */
+export interface ManagedRedisState {
   port: number;
   pid: number;
   url: string;
   startedAt: string;
 }
 
-/** Absolute data directory of the managed Redis (AOF, log, pidfile, state file). */
+/** Absolute data directory of the managed Redis (AOF, log, pidfile, state file): `${CELERITY_DATA_DIR}/redis`. */
 export function managedRedisDir(): string {
   return path.resolve(process.cwd(), env().CELERITY_DATA_DIR, 'redis');
 }
 
-function statePath(): string {
-  return path.join(managedRedisDir(), 'managed.json');
+function statePath(dir: string): string {
+  return path.join(dir, 'managed.json');
 }
 
-/** The recorded state, or undefined when there is none or it is unreadable (treated as "not running"). */
-function readState(): ManagedState | undefined {
+/**
+ * The recorded state of the managed Redis in `dir` (default {@link managedRedisDir}),
+ * or undefined when there is none or it is unreadable (treated as "not running").
+ * It says nothing about whether that server still runs.
+ */
+export function readManagedRedisState(dir = managedRedisDir()): ManagedRedisState | undefined {
   try {
-    const s = JSON.parse(readFileSync(statePath(), 'utf8')) as Partial<ManagedState>;
+    const s = JSON.parse(readFileSync(statePath(dir), 'utf8')) as Partial<ManagedRedisState>;
     if (typeof s.port === 'number' && typeof s.pid === 'number' && typeof s.url === 'string') {
-      return s as ManagedState;
+      return s as ManagedRedisState;
     }
   } catch {
     // Missing or half-written file: same as no managed Redis.
@@ -94,10 +99,28 @@ function run(cmd: string, args: string[]): Promise<void> {
   });
 }
 
+export interface ManagedRedisOptions {
+  /** Data directory (default {@link managedRedisDir}). */
+  dir?: string;
+  /** Where progress lines go (default: stdout). */
+  log?: (line: string) => void;
+  /**
+   * How to find redis-server and whether we may install it with apt. The
+   * defaults look at this machine; tests swap them to see the "not installed,
+   * not root" path on a CI machine that runs as root with Redis installed.
+   */
+  findRedisServer?: () => string | undefined;
+  isRoot?: () => boolean;
+}
+
 /** Make sure redis-server is installed: apt-get as root, otherwise a message that says what to do. */
-async function requireRedisServer(log: (line: string) => void): Promise<void> {
-  if (findRedisServer()) return;
-  if (process.getuid?.() !== 0) {
+async function requireRedisServer(
+  log: (line: string) => void,
+  find: () => string | undefined,
+  isRoot: () => boolean,
+): Promise<void> {
+  if (find()) return;
+  if (!isRoot()) {
     throw new Error(
       'redis-server is not installed. Install it with `sudo apt-get install -y redis-server` ' +
         '(or run scripts/install-system-deps.sh), or set REDIS_URL to an existing Redis, ' +
@@ -108,32 +131,37 @@ async function requireRedisServer(log: (line: string) => void): Promise<void> {
   await run('apt-get', ['update']);
   await run('apt-get', ['install', '-y', 'redis-server']);
   // Debian starts a system Redis on 6379 after installing; we leave it alone and use our own port.
-  if (!findRedisServer()) throw new Error('apt-get finished but redis-server is still not on PATH');
+  if (!find()) throw new Error('apt-get finished but redis-server is still not on PATH');
 }
+
+/** Ports to try: the chosen one may be taken between our check and redis-server's bind. */
+const START_ATTEMPTS = 3;
 
 /**
  * Start the managed Redis, or reuse the one a previous `npm start` left running.
  *
  * Reuse needs both a live pid and an answer to PING on the recorded port. A
- * fresh server runs detached (it outlives this process), with AOF on, on port
- * 6390 when free, else on any free port. Installs redis-server with apt when
- * missing and running as root; otherwise throws with install instructions.
+ * fresh server runs detached (its own process group, so a Ctrl-C in the
+ * terminal does not reach it; `npm start` stops it itself), with AOF on, on
+ * port 6390 when free, else on any free port. Installs redis-server with apt
+ * when missing and running as root; otherwise throws with install instructions.
  *
- * @param log where progress lines go (default: stdout)
- * @returns the Redis URL and whether an already running server was reused
+ * @returns where it listens, its pid, and whether an already running server was reused
  */
 export async function ensureManagedRedis(
-  log: (line: string) => void = (line) => console.log(line),
-): Promise<{ url: string; reused: boolean }> {
-  const dir = managedRedisDir();
-  const state = readState();
+  options: ManagedRedisOptions = {},
+): Promise<{ url: string; port: number; pid: number; reused: boolean }> {
+  const dir = options.dir ?? managedRedisDir();
+  const log = options.log ?? ((line: string) => console.log(line));
+  const state = readManagedRedisState(dir);
   if (state && pidAlive(state.pid) && isRedisProcess(state.pid)) {
-    if (await pingRedis(state.port)) return { url: state.url, reused: true };
+    const reused = { url: state.url, port: state.port, pid: state.pid, reused: true };
+    if (await pingRedis(state.port)) return reused;
     // Alive but silent: it may still be loading a large AOF. Starting a second server on the
     // same data directory would corrupt it, so wait a while and then refuse.
     try {
       await waitForRedis(state.port, 15_000);
-      return { url: state.url, reused: true };
+      return reused;
     } catch {
       throw new Error(
         `The managed Redis (pid ${state.pid}) is running but does not answer on port ${state.port}. ` +
@@ -142,23 +170,31 @@ export async function ensureManagedRedis(
     }
   }
 
-  await requireRedisServer(log);
+  await requireRedisServer(log, options.findRedisServer ?? findRedisServer, options.isRoot ?? (() => process.getuid?.() === 0));
   mkdirSync(dir, { recursive: true });
-  const port = (await portFree(PREFERRED_PORT)) ? PREFERRED_PORT : await freePort();
-  const redis = await startRedisServer({
-    port,
-    dir,
-    detached: true,
-    appendonly: true,
-    logfile: path.join(dir, 'redis.log'),
-    pidfile: path.join(dir, 'redis.pid'),
-  });
+  let redis: RunningRedis | undefined;
+  for (let attempt = 1; !redis; attempt++) {
+    const port = attempt === 1 && (await portFree(PREFERRED_PORT)) ? PREFERRED_PORT : await freePort();
+    try {
+      redis = await startRedisServer({
+        port,
+        dir,
+        detached: true,
+        appendonly: true,
+        logfile: path.join(dir, 'redis.log'),
+        pidfile: path.join(dir, 'redis.pid'),
+      });
+    } catch (err) {
+      // Another process may have taken the port since we looked; a different one will do.
+      if (attempt >= START_ATTEMPTS) throw err;
+    }
+  }
   if (redis.pid === undefined) throw new Error('redis-server started without a pid');
-  const next: ManagedState = { port, pid: redis.pid, url: redis.url, startedAt: new Date().toISOString() };
+  const next: ManagedRedisState = { port: redis.port, pid: redis.pid, url: redis.url, startedAt: new Date().toISOString() };
   // Write-then-rename so a reader never sees half a file.
-  writeFileSync(`${statePath()}.tmp`, JSON.stringify(next, null, 2) + '\n');
-  renameSync(`${statePath()}.tmp`, statePath());
-  return { url: redis.url, reused: false };
+  writeFileSync(`${statePath(dir)}.tmp`, JSON.stringify(next, null, 2) + '\n');
+  renameSync(`${statePath(dir)}.tmp`, statePath(dir));
+  return { url: redis.url, port: redis.port, pid: redis.pid, reused: false };
 }
 
 /**
@@ -167,20 +203,29 @@ export async function ensureManagedRedis(
  * worker` next to an `npm start`).
  */
 export function managedRedisUrlIfRunning(): string | undefined {
-  return readState()?.url;
+  return readManagedRedisState()?.url;
 }
+
+/** How long {@link stopManagedRedis} waits for a clean exit by default. */
+export const MANAGED_REDIS_STOP_TIMEOUT_MS = 15_000;
 
 /**
  * Stop the managed Redis (SIGTERM, which makes it flush the AOF) and forget it.
+ * Its data stays for the next start.
  *
- * @param timeoutMs how long to wait for a clean exit before SIGKILL
+ * @param options.dir data directory (default {@link managedRedisDir})
+ * @param options.timeoutMs how long to wait for a clean exit before SIGKILL
  * @returns what happened, for the caller to print
  */
-export async function stopManagedRedis(timeoutMs = 15_000): Promise<'stopped' | 'killed' | 'not-running'> {
-  const state = readState();
-  const forget = () => rmSync(statePath(), { force: true });
+export async function stopManagedRedis(
+  options: { dir?: string; timeoutMs?: number } = {},
+): Promise<'stopped' | 'killed' | 'not-running'> {
+  const dir = options.dir ?? managedRedisDir();
+  const timeoutMs = options.timeoutMs ?? MANAGED_REDIS_STOP_TIMEOUT_MS;
+  const state = readManagedRedisState(dir);
+  const forget = () => rmSync(statePath(dir), { force: true });
   if (!state || !pidAlive(state.pid) || !isRedisProcess(state.pid)) {
-    if (existsSync(statePath())) forget();
+    if (existsSync(statePath(dir))) forget();
     return 'not-running';
   }
   process.kill(state.pid, 'SIGTERM');

@@ -1,7 +1,9 @@
 /**
  * `npm start` (production) and `npm run dev` (`--dev`): one command that gets
  * Redis (REDIS_URL or the managed one), builds the console when needed, runs
- * the console and one worker with prefixed output, and stops both on Ctrl-C.
+ * the console and one worker with prefixed output, and on Ctrl-C/SIGTERM (or
+ * when one of them dies) stops them, then the managed Redis. A Redis given by
+ * REDIS_URL is never stopped: it is not ours.
  *
  * Run from the project root (npm does that): paths are relative to the cwd.
  */
@@ -9,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { childEnv, env, isSet } from '../lib/env';
-import { ensureManagedRedis, managedRedisDir } from '../lib/managed-redis';
+import { ensureManagedRedis, managedRedisDir, MANAGED_REDIS_STOP_TIMEOUT_MS, stopManagedRedis } from '../lib/managed-redis';
 import { buildIfStale, isBuildStale } from './build-if-stale';
 
 const dev = process.argv.includes('--dev');
@@ -89,60 +91,74 @@ function signal(c: Child, sig: 'SIGTERM' | 'SIGKILL') {
   }
 }
 
+/** "a", "a and b", "a, b and c". */
+function list(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
 async function main(): Promise<void> {
-  // (a) Redis
-  let redisUrl: string;
-  if (isSet('REDIS_URL')) {
-    redisUrl = env().REDIS_URL!;
-  } else {
-    const { url, reused } = await ensureManagedRedis((l) => say(l));
-    redisUrl = url;
-    say(`${reused ? 'Reusing' : 'Started'} managed Redis at ${url} (data in ${path.relative(root, managedRedisDir())}; \`npm run redis:stop\` stops it)`);
-  }
-
-  // (b) Build (production only; dev compiles on demand)
-  if (!dev && isBuildStale(root)) {
-    say('Building the console (first start or sources changed)…');
-    await buildIfStale(root);
-  }
-
-  // (c) Console and one worker
-  const vars = childEnv({
-    REDIS_URL: redisUrl,
-    NODE_ENV: dev ? 'development' : 'production',
-    NEXT_TELEMETRY_DISABLED: '1',
-  });
+  const managed = !isSet('REDIS_URL');
+  const dataDir = path.relative(root, managedRedisDir()) || '.';
+  const children: Child[] = [];
+  /** Redis, build, children: settles when starting is over (done, failed, or cut short by a stop). */
+  let startStep: Promise<void> = Promise.resolve();
+  /** The managed Redis is up (started or reused), so a stop must stop it. */
+  let managedUp = false;
+  let redisUrl: string | undefined;
   let shuttingDown = false;
-  // `node --import tsx` rather than the `tsx` CLI: the CLI relays signals to a node child and
-  // SIGKILLs it when that child does not acknowledge within 30 ms, which a busy event loop
-  // (a page render, a CPU-bound job) easily misses, so graceful shutdown would be skipped.
-  const runTs = (entry: string): [string, string[]] => [process.execPath, ['--import', 'tsx', entry]];
-  const consoleChild = startChild('console', ...runTs('server.ts'), vars, (line) => {
-    const m = READY.exec(line);
-    if (!m) return true;
-    // (d) One clear line once the console listens.
-    console.log(`Celerity is running: ${m[1]}  (Redis: ${displayUrl(redisUrl)}, worker: 1)  — Ctrl-C to stop`);
-    return false;
-  });
-  // In dev the worker restarts on changes. tsx watch stops its child directly (SIGTERM, then
-  // SIGKILL after 5 s), without the 30 ms race above, so it is safe to use here.
-  const workerChild = dev
-    ? startChild('worker', bin('tsx'), ['watch', 'worker/main.ts'], vars)
-    : startChild('worker', ...runTs('worker/main.ts'), vars);
-  const children = [consoleChild, workerChild];
+  /** Stops a build in progress when a stop is asked for during it. */
+  const abortStart = new AbortController();
+  // Children get their own shutdown timeout first (the worker drains its running jobs).
+  const graceMs = env().CELERITY_SHUTDOWN_TIMEOUT_MS + 5_000;
 
-  // (e) Shutdown: SIGTERM both, wait (they drain active jobs / close sockets), force after a grace period.
-  const graceMs = env().CELERITY_SHUTDOWN_TIMEOUT_MS + 5_000; // children get their own timeout first
-  const stopAll = async (exitCode: number) => {
+  /**
+   * Stop everything this start runs, in order: console and worker (SIGTERM,
+   * SIGKILL after the grace period), then the managed Redis (SIGTERM, so it
+   * flushes its AOF) once nothing uses it any more. Ends with one line saying
+   * what was stopped, then exits.
+   */
+  const stopAll = async (exitCode: number): Promise<never> => {
     shuttingDown = true;
-    for (const c of children) signal(c, 'SIGTERM');
+    // A stop during the start lets the current step end first (an aborted build exits, a
+    // Redis being started comes up), so nothing is left behind half-started.
+    abortStart.abort();
+    await startStep.catch(() => {});
+    const running = children.filter((c) => !c.done);
+    for (const c of running) signal(c, 'SIGTERM');
     const force = setTimeout(() => {
       say(`Still running after ${Math.round(graceMs / 1000)} s: killing.`);
-      for (const c of children) signal(c, 'SIGKILL');
+      killChildren();
     }, graceMs);
     await Promise.all(children.map((c) => c.exited));
     clearTimeout(force);
+
+    const stopped = running.map((c) => `the ${c.name}${killed.has(c) ? ' (killed)' : ''}`);
+    let note = '';
+    if (managedUp) {
+      const result = await stopManagedRedis();
+      if (result === 'stopped') {
+        stopped.push('the managed Redis');
+        note = ` (its data stays in ${dataDir})`;
+      } else if (result === 'killed') {
+        stopped.push('the managed Redis');
+        note = ` (Redis did not stop within ${MANAGED_REDIS_STOP_TIMEOUT_MS / 1000} s and was killed: the last second of writes may be lost)`;
+      } else {
+        note = '; the managed Redis had already stopped';
+      }
+    } else if (redisUrl) {
+      note = `; Redis at ${displayUrl(redisUrl)} (REDIS_URL) keeps running`;
+    }
+    if (stopped.length) say(`Stopped ${list(stopped)}${note}.`);
     process.exit(exitCode);
+  };
+
+  const killed = new Set<Child>();
+  const killChildren = () => {
+    for (const c of children) {
+      if (c.done) continue;
+      killed.add(c);
+      signal(c, 'SIGKILL');
+    }
   };
 
   let firstSignalAt = 0;
@@ -151,27 +167,84 @@ async function main(): Promise<void> {
       // npm and the terminal both deliver one Ctrl-C: copies within a second are the same press.
       if (shuttingDown && Date.now() - firstSignalAt < 1000) return;
       if (shuttingDown) {
-        // A second Ctrl-C means "now".
+        // A second Ctrl-C means "now" for the console and worker. The managed Redis still
+        // gets its SIGTERM afterwards: killing it could lose the last second of writes.
         say('Killing console and worker.');
-        for (const c of children) signal(c, 'SIGKILL');
+        killChildren();
         return;
       }
       firstSignalAt = Date.now();
-      say('Stopping console and worker (Ctrl-C again to force)…');
+      const what = [...(children.length ? ['console', 'worker'] : []), ...(managed ? ['managed Redis'] : [])];
+      say(`Stopping ${what.length ? list(what) : 'the start'} (Ctrl-C again to force)…`);
       void stopAll(0);
     });
   }
 
-  for (const c of children) {
-    void c.exited.then(() => {
-      if (shuttingDown) return;
-      const { exitCode, signalCode } = c.proc;
-      const other = children.find((o) => o !== c)!;
-      console.error(
-        `[start] The ${c.name} exited unexpectedly (${signalCode ?? `exit code ${exitCode}`}); stopping the ${other.name}.`,
-      );
-      void stopAll(1);
+  startStep = startEverything();
+  try {
+    await startStep;
+  } catch (err) {
+    if (shuttingDown) return; // a build we aborted ourselves: stopAll is already on it
+    // A failure after the managed Redis came up (a failed build, say) stops it again too.
+    console.error(`[start] ${err instanceof Error ? err.message : String(err)}`);
+    await stopAll(1);
+  }
+
+  async function startEverything(): Promise<void> {
+    // (a) Redis
+    if (!managed) {
+      redisUrl = env().REDIS_URL!;
+    } else {
+      const { url, reused } = await ensureManagedRedis({ log: (l) => say(l) });
+      managedUp = true;
+      redisUrl = url;
+      say(`${reused ? 'Reusing' : 'Started'} managed Redis at ${url} (data in ${dataDir}; stopped with the console and worker)`);
+    }
+    if (shuttingDown) return;
+
+    // (b) Build (production only; dev compiles on demand)
+    if (!dev && isBuildStale(root)) {
+      say('Building the console (first start or sources changed)…');
+      await buildIfStale(root, { signal: abortStart.signal });
+    }
+    if (shuttingDown) return;
+
+    // (c) Console and one worker
+    const vars = childEnv({
+      REDIS_URL: redisUrl,
+      NODE_ENV: dev ? 'development' : 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
     });
+    // `node --import tsx` rather than the `tsx` CLI: the CLI relays signals to a node child and
+    // SIGKILLs it when that child does not acknowledge within 30 ms, which a busy event loop
+    // (a page render, a CPU-bound job) easily misses, so graceful shutdown would be skipped.
+    const runTs = (entry: string): [string, string[]] => [process.execPath, ['--import', 'tsx', entry]];
+    const shownUrl = displayUrl(redisUrl);
+    children.push(
+      startChild('console', ...runTs('server.ts'), vars, (line) => {
+        const m = READY.exec(line);
+        if (!m) return true;
+        // (d) One clear line once the console listens.
+        console.log(`Celerity is running: ${m[1]}  (Redis: ${shownUrl}, worker: 1)  — Ctrl-C to stop`);
+        return false;
+      }),
+    );
+    // In dev the worker restarts on changes. tsx watch stops its child directly (SIGTERM, then
+    // SIGKILL after 5 s), without the 30 ms race above, so it is safe to use here.
+    children.push(
+      dev ? startChild('worker', bin('tsx'), ['watch', 'worker/main.ts'], vars) : startChild('worker', ...runTs('worker/main.ts'), vars),
+    );
+
+    // (e) One of them dying on its own stops the rest the same way as Ctrl-C, with exit code 1.
+    for (const c of children) {
+      void c.exited.then(() => {
+        if (shuttingDown) return;
+        const { exitCode, signalCode } = c.proc;
+        const rest = [...children.filter((o) => o !== c).map((o) => `the ${o.name}`), ...(managed ? ['the managed Redis'] : [])];
+        console.error(`[start] The ${c.name} exited unexpectedly (${signalCode ?? `exit code ${exitCode}`}); stopping ${list(rest)}.`);
+        void stopAll(1);
+      });
+    }
   }
 }
 

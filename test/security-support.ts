@@ -130,6 +130,12 @@ import { buildIfStale, distDir } from '../scripts/build-if-stale';
  * A production build for tests that run server.ts (in NEXT_DIST_DIR, like the
  * e2e setup). Test files run in parallel: a directory lock makes one build
  * while the others wait. CELERITY_E2E_SKIP_BUILD=1 uses the existing build.
+ *
+ * The build runs with Redis unreachable (`withoutRedis`: REDIS_URL at a
+ * tripwire that counts connections, an empty data dir) and fails if anything
+ * connected; a build without that proof counts as stale, so the build the
+ * tests use always shows that `next build` works with Redis down
+ * (test/build-without-redis.test.ts asserts its marker).
  */
 export async function ensureConsoleBuild(root: string): Promise<void> {
   if (process.env.CELERITY_E2E_SKIP_BUILD === '1' && existsSync(pathModule.join(root, distDir(), 'BUILD_ID'))) return;
@@ -151,7 +157,7 @@ export async function ensureConsoleBuild(root: string): Promise<void> {
     }
   }
   try {
-    await buildIfStale(root);
+    await buildIfStale(root, { withoutRedis: true });
   } finally {
     rmdirSync(lock);
   }
