@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { nextDistDir } from './lib/env';
 
 /**
  * End-to-end specs against a real console, worker and Redis started by
@@ -12,7 +13,7 @@ export default defineConfig({
   // e2e/auth/ runs against its own console with accounts: playwright.auth.config.ts.
   testIgnore: ['auth/**'],
   // Keyed on the build directory so parallel runs (each with its own NEXT_DIST_DIR) never delete each other's traces.
-  outputDir: process.env.NEXT_DIST_DIR ? `test-results/${process.env.NEXT_DIST_DIR.replace(/^\.+/, '')}` : 'test-results',
+  outputDir: nextDistDir() === '.next' ? 'test-results' : `test-results/${nextDistDir().replace(/^\.+/, '')}`,
   globalSetup: './e2e/global-setup.ts',
   globalTeardown: './e2e/global-teardown.ts',
   fullyParallel: false,
