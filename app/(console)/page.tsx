@@ -6,6 +6,7 @@ import { readThroughputHistory } from '@/lib/data/dashboard-history';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { Unavailable } from '@/components/ui/Unavailable';
 import { LiveDashboard } from '@/components/dashboard/LiveDashboard';
+import { IfCanWrite } from '@/components/auth/IfCanWrite';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Dashboard' };
@@ -30,7 +31,7 @@ export default async function DashboardPage() {
             </Link>{' '}
             ·{' '}
             <Link href="/tasks" className="underline">
-              run a task
+              <IfCanWrite fallback="see tasks">run a task</IfCanWrite>
             </Link>
           </>
         }

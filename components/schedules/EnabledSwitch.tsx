@@ -2,10 +2,13 @@
 import { cn } from '../ui/cn';
 import { useCanWrite } from '../auth/SessionProvider';
 
-/** An on/off switch named "Enabled: <schedule>"; the caller does the PATCH. */
+/**
+ * An on/off switch named "Enabled: <schedule>"; the caller does the PATCH.
+ * Viewers get the state as text: no control they cannot use (the server would refuse with 403 anyway).
+ */
 export function EnabledSwitch({ name, enabled, busy, onToggle }: { name: string; enabled: boolean; busy?: boolean; onToggle: (next: boolean) => void }) {
-  // Viewers see the state but cannot flip it (the server would refuse with 403 anyway).
   const canWrite = useCanWrite();
+  if (!canWrite) return <span className="text-xs text-slate-600 dark:text-slate-400">{enabled ? 'On' : 'Off'}</span>;
   return (
     <span className="inline-flex items-center gap-2">
       <button
@@ -14,7 +17,7 @@ export function EnabledSwitch({ name, enabled, busy, onToggle }: { name: string;
         aria-checked={enabled}
         aria-label={`Enabled: ${name}`}
         aria-busy={busy || undefined}
-        disabled={busy || !canWrite}
+        disabled={busy}
         onClick={() => onToggle(!enabled)}
         className={cn(
           'relative inline-flex h-5 w-9 shrink-0 items-center rounded-full transition focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:opacity-60',

@@ -111,7 +111,9 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
     }
   }
 
-  const lockedHelp = 'Defined in code (worker/schedules.ts): change or remove it there. It can be paused and resumed here.';
+  const lockedHelp = canWrite
+    ? 'Defined in code (worker/schedules.ts): change or remove it there. It can be paused and resumed here.'
+    : 'Defined in code (worker/schedules.ts).';
 
   return (
     <div className="space-y-6">
@@ -323,17 +325,19 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
         )}
       </Card>
 
-      <ConfirmDialog
-        open={confirming}
-        title={`Delete ${name}?`}
-        confirmLabel="Delete schedule"
-        busy={busy === 'delete'}
-        error={deleteError}
-        onConfirm={remove}
-        onCancel={() => setConfirming(false)}
-      >
-        <p>The schedule and its BullMQ scheduler are removed, with its run history. Jobs it already created stay in their queue.</p>
-      </ConfirmDialog>
+      {canWrite && (
+        <ConfirmDialog
+          open={confirming}
+          title={`Delete ${name}?`}
+          confirmLabel="Delete schedule"
+          busy={busy === 'delete'}
+          error={deleteError}
+          onConfirm={remove}
+          onCancel={() => setConfirming(false)}
+        >
+          <p>The schedule and its BullMQ scheduler are removed, with its run history. Jobs it already created stay in their queue.</p>
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

@@ -53,7 +53,7 @@ export function SchedulesView({ initial }: { initial: ScheduleList }) {
   useRoom('dashboard', { counts: (frame) => (queues.size === 0 || Object.keys(frame.queues).some((q) => queues.has(q))) && throttled() }, refetch);
 
   const params = useSearchParams();
-  // Viewers get no remove buttons (the server would refuse them with 403 anyway).
+  // Viewers get no switches, remove buttons or dialogs (the server would refuse them with 403 anyway).
   const canWrite = useCanWrite();
   const taskFilter = params.get('task') ?? '';
   const stateFilter = params.get('state') ?? '';
@@ -159,10 +159,16 @@ export function SchedulesView({ initial }: { initial: ScheduleList }) {
 
       {data.schedules.length === 0 ? (
         <Notice title="No schedules yet">
-          <Link href="/schedules/new" className="underline">
-            Create one
-          </Link>{' '}
-          to run a task every few seconds, on a cron expression, or once at a given time.
+          {canWrite ? (
+            <>
+              <Link href="/schedules/new" className="underline">
+                Create one
+              </Link>{' '}
+              to run a task every few seconds, on a cron expression, or once at a given time.
+            </>
+          ) : (
+            'An admin can create one to run a task every few seconds, on a cron expression, or once at a given time.'
+          )}
         </Notice>
       ) : (
         <Table caption="Schedules" showCaption>
@@ -209,7 +215,7 @@ export function SchedulesView({ initial }: { initial: ScheduleList }) {
                 <Th>Task</Th>
                 <Th>Trigger</Th>
                 <Th>Next run</Th>
-                <Th>Action</Th>
+                {canWrite && <Th>Action</Th>}
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
@@ -222,8 +228,8 @@ export function SchedulesView({ initial }: { initial: ScheduleList }) {
                   <Td>
                     <Time ms={o.next} />
                   </Td>
-                  <Td>
-                    {canWrite && (
+                  {canWrite && (
+                    <Td>
                       <Button
                         variant="secondary"
                         aria-label={`Remove scheduler ${o.id} of queue ${o.queue}`}
@@ -234,8 +240,8 @@ export function SchedulesView({ initial }: { initial: ScheduleList }) {
                       >
                         Remove
                       </Button>
-                    )}
-                  </Td>
+                    </Td>
+                  )}
                 </tr>
               ))}
             </tbody>
@@ -243,21 +249,23 @@ export function SchedulesView({ initial }: { initial: ScheduleList }) {
         </Card>
       )}
 
-      <ConfirmDialog
-        open={orphan !== null}
-        title="Remove this scheduler?"
-        confirmLabel="Remove scheduler"
-        busy={removing}
-        error={removeError}
-        onConfirm={removeOrphan}
-        onCancel={() => setOrphan(null)}
-      >
-        {orphan && (
-          <p>
-            The job scheduler “{orphan.id}” of queue “{orphan.queue}” and its pending job will be removed from Redis. Jobs it already created stay.
-          </p>
-        )}
-      </ConfirmDialog>
+      {canWrite && (
+        <ConfirmDialog
+          open={orphan !== null}
+          title="Remove this scheduler?"
+          confirmLabel="Remove scheduler"
+          busy={removing}
+          error={removeError}
+          onConfirm={removeOrphan}
+          onCancel={() => setOrphan(null)}
+        >
+          {orphan && (
+            <p>
+              The job scheduler “{orphan.id}” of queue “{orphan.queue}” and its pending job will be removed from Redis. Jobs it already created stay.
+            </p>
+          )}
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

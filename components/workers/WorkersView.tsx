@@ -11,6 +11,7 @@ import { formatDuration } from '../ui/format';
 import { cn } from '../ui/cn';
 import { useLiveWorkers } from './useLiveWorkers';
 import { WorkerControls, type ControlOutcome } from './WorkerControls';
+import { useCanWrite } from '../auth/SessionProvider';
 
 const STATE_STYLE: Record<WorkerDTO['state'], string> = {
   running: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900/50 dark:text-emerald-200',
@@ -43,6 +44,8 @@ export function WorkersView({ initial }: { initial: WorkersDTO }) {
   const [workers] = useLiveWorkers(initial);
   const [now, setNow] = useState<number | null>(null);
   const [outcome, setOutcome] = useState<ControlOutcome | null>(null);
+  // Viewers get no Control column (WorkerControls renders nothing for them; the server would refuse with 403 anyway).
+  const canWrite = useCanWrite();
   useEffect(() => {
     setNow(Date.now());
     const t = setInterval(() => setNow(Date.now()), 1000);
@@ -78,7 +81,7 @@ export function WorkersView({ initial }: { initial: WorkersDTO }) {
               <Th>Up for</Th>
               <Th>Last heartbeat</Th>
               <Th>Version</Th>
-              <Th>Control</Th>
+              {canWrite && <Th>Control</Th>}
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
@@ -104,9 +107,11 @@ export function WorkersView({ initial }: { initial: WorkersDTO }) {
                   <span title={new Date(w.lastSeen).toISOString()}>{now === null ? '—' : `${ago(w.lastSeen)} ago`}</span>
                 </Td>
                 <Td>{w.version}</Td>
-                <Td>
-                  <WorkerControls key={`${w.id}/${w.concurrency}`} worker={w} onOutcome={setOutcome} />
-                </Td>
+                {canWrite && (
+                  <Td>
+                    <WorkerControls key={`${w.id}/${w.concurrency}`} worker={w} onOutcome={setOutcome} />
+                  </Td>
+                )}
               </tr>
             ))}
           </tbody>

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, expect, type APIRequestContext } from '@playwright/test';
+import { io as connectSocket } from 'socket.io-client';
 import { authEnv } from './auth-env';
 import { anonymous, apiAs, createToken, csrf, redisClient, sessionKeyOf, signIn, snapshot, withToken } from './support';
 
@@ -17,14 +18,31 @@ interface Operation {
   path: string;
 }
 
-/** Every operation of the OpenAPI document, with its path parameters filled in. */
+const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
+
+interface OpenApiDoc {
+  servers: { url: string }[];
+  paths: Record<string, Record<string, unknown> & { servers?: { url: string }[] }>;
+}
+
+/**
+ * Every operation of the OpenAPI document behind the access check, with its path parameters
+ * filled in. A path item may name its own server (routes outside /api/v1); operations marked
+ * public (`security: []`, e.g. health) answer anyone and are not access-checked here.
+ */
 async function operations(): Promise<Operation[]> {
   const admin = await apiAs('admin');
-  const doc = (await (await admin.get('/api/v1/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+  const doc = (await (await admin.get('/api/v1/openapi.json')).json()) as OpenApiDoc;
   await admin.dispose();
   const out: Operation[] = [];
-  for (const [p, ops] of Object.entries(doc.paths)) {
-    for (const method of Object.keys(ops)) out.push({ method: method.toUpperCase(), path: '/api/v1' + p.replace(/\{(\w+)\}/g, (_, n: string) => (n === 'queue' ? 'default' : n === 'id' ? '1' : 'x')) });
+  for (const [p, item] of Object.entries(doc.paths)) {
+    const base = item.servers?.[0]?.url ?? doc.servers[0]!.url;
+    for (const [method, op] of Object.entries(item)) {
+      if (!HTTP_METHODS.has(method)) continue;
+      const security = (op as { security?: unknown[] }).security;
+      if (Array.isArray(security) && security.length === 0) continue;
+      out.push({ method: method.toUpperCase(), path: base + p.replace(/\{(\w+)\}/g, (_, n: string) => (n === 'queue' ? 'default' : n === 'id' ? '1' : 'x')) });
+    }
   }
   expect(out.length).toBeGreaterThan(30);
   return out;
@@ -123,6 +141,71 @@ test('cross-origin POSTs are refused: crafted, and a real form on another site; 
     await admin.dispose();
     await redis.quit();
     void browser;
+  }
+});
+
+test('Socket.IO refuses a handshake from another origin even with a session; the same origin with a session connects', async () => {
+  const base = new URL(authEnv().baseURL);
+  const viewer = await apiAs('viewer');
+  const cookie = (await viewer.storageState()).cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+  const FOREIGN = ['https://evil.example', `http://localhost:${base.port}`, `http://${base.hostname}:1`, 'null'];
+
+  // The long-polling handshake: the session passes the gate, the Origin check (allowRequest) refuses.
+  for (const origin of FOREIGN) {
+    const res = await viewer.get('/socket.io/?EIO=4&transport=polling', { headers: { origin } });
+    expect(res.status(), origin).toBe(403);
+    expect(await res.json(), origin).toEqual({ code: 4, message: 'Forbidden' });
+  }
+  const same = await viewer.get('/socket.io/?EIO=4&transport=polling', { headers: { origin: base.origin } });
+  expect(same.status()).toBe(200);
+  expect(await same.text()).toMatch(/^0\{"sid":"[^"]+"/);
+  await viewer.dispose();
+
+  // The WebSocket upgrade (what the page uses): the same rule (Engine.IO answers a refused upgrade "400 Forbidden").
+  const upgrade = (origin: string) =>
+    new Promise<string>((resolve, reject) => {
+      const req = http.request({
+        host: base.hostname,
+        port: base.port,
+        path: '/socket.io/?EIO=4&transport=websocket',
+        headers: { cookie, origin, Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      });
+      req.on('upgrade', (res, socket) => {
+        socket.destroy();
+        resolve(String(res.statusCode));
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(`${res.statusCode} ${body}`));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  for (const origin of FOREIGN) expect(await upgrade(origin), origin).toBe('400 Forbidden');
+  expect(await upgrade(base.origin)).toBe('101');
+
+  // A real client: refused from another origin; from the console's own origin it connects and joins a room.
+  const client = (origin: string) =>
+    connectSocket(base.origin, { transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { cookie, origin } });
+  const refused = client('https://evil.example');
+  const outcome = await new Promise<string>((resolve) => {
+    refused.once('connect', () => resolve('connected'));
+    refused.once('connect_error', (err) => resolve(`refused: ${err.message}`));
+  });
+  refused.close();
+  expect(outcome).toMatch(/^refused/);
+  const accepted = client(base.origin);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      accepted.once('connect', () => resolve());
+      accepted.once('connect_error', reject);
+    });
+    const joined = await new Promise<{ ok: boolean }>((resolve) => accepted.emit('subscribe', 'dashboard', resolve));
+    expect(joined.ok).toBe(true);
+  } finally {
+    accepted.close();
   }
 });
 

@@ -2,6 +2,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { authEnv } from './auth-env';
+import { expectLive, jobState } from '../support/page';
 import { apiAs, csrf, signIn } from './support';
 
 /**
@@ -33,6 +34,8 @@ const enc = encodeURIComponent;
 let redis: Redis;
 let worker: Worker;
 const jobs: { ok?: string; fail?: string } = {};
+/** The hostile token's id, revoked after the tests: a second run of beforeAll (after a failure) must be able to create it again. */
+let tokenId: string | undefined;
 
 /** Everything the payloads could have done, checked on the current page. */
 async function expectInert(page: Page, where: string): Promise<void> {
@@ -101,7 +104,9 @@ test.beforeAll(async () => {
     data: { name: SCHEDULE, description: ALL, task: TASK, args: { [IMG]: ALL }, trigger: { type: 'interval', every: 1, unit: 'days' }, enabled: false },
   });
   expect(schedule.status(), await schedule.text()).toBe(201);
-  expect((await admin.post('/api/v1/tokens', { headers: h, data: { name: TOKEN, scope: 'read' } })).status()).toBe(201);
+  const token = await admin.post('/api/v1/tokens', { headers: h, data: { name: TOKEN, scope: 'read' } });
+  expect(token.status(), await token.text()).toBe(201);
+  tokenId = ((await token.json()) as { record: { id: string } }).record.id;
   expect((await admin.post(`/api/v1/queues/${enc(QUEUE)}/${enc(`x${SCRIPT}`)}`, { headers: h, data: {} })).status()).toBe(404);
   await admin.dispose();
 });
@@ -110,6 +115,7 @@ test.afterAll(async () => {
   await worker?.close();
   const admin = await apiAs('admin');
   await admin.delete(`/api/v1/schedules/${enc(SCHEDULE)}`, { headers: await csrf(admin) });
+  if (tokenId) await admin.delete(`/api/v1/tokens/${enc(tokenId)}`, { headers: await csrf(admin) });
   await admin.dispose();
   await redis?.quit();
 });
@@ -122,8 +128,9 @@ test('hostile names and data are shown as text on every page', async ({ page }) 
   });
   await signIn(page, 'admin');
 
-  const pages: { path: string; shows?: string }[] = [
-    { path: '/' },
+  const pages: { path: string; shows?: string | string[] }[] = [
+    // The dashboard: the queue table, and the latest failures with the failed job's name and error.
+    { path: '/', shows: [QUEUE, JOB_FAIL, ALL] },
     { path: '/tasks', shows: TASK },
     { path: `/tasks/${enc(TASK)}`, shows: IMG },
     { path: '/queues', shows: QUEUE },
@@ -145,7 +152,7 @@ test('hostile names and data are shown as text on every page', async ({ page }) 
   for (const p of pages) {
     const res = await page.goto(p.path);
     expect(res?.status(), p.path).toBeLessThan(400);
-    if (p.shows) await expect(page.getByText(p.shows, { exact: false }).first(), `${p.path} shows the hostile text as text`).toBeVisible();
+    for (const text of [p.shows ?? []].flat()) await expect(page.getByText(text, { exact: false }).first(), `${p.path} shows the hostile text as text`).toBeVisible();
     await expectInert(page, p.path);
   }
 
@@ -157,6 +164,92 @@ test('hostile names and data are shown as text on every page', async ({ page }) 
 
   // The <img src=x> would have requested …/x.
   expect(requested.filter((u) => /\/x(\?|$)/.test(new URL(u).pathname + new URL(u).search))).toEqual([]);
+});
+
+test('live updates carrying hostile data render as text on pages already open (job, queue, dashboard)', async ({ page, context }) => {
+  const e = authEnv();
+  // Its own queue and jobs, so it stands alone: nothing is runnable until the pages are open.
+  const LIVE_QUEUE = `lq${IMG}`;
+  const LIVE_OK = `live-ok${SCRIPT}`;
+  const LIVE_FAIL = `live-fail${IMG}`;
+  const marks = { args: `args:${SCRIPT}`, log: `log:${ALL}`, progress: `progress:${SCRIPT}`, result: `result:${SCRIPT}`, error: `error:${ALL}` };
+  await redis.sadd(`${e.prefix}:__celerity:queues`, LIVE_QUEUE);
+  const queue = new Queue(LIVE_QUEUE, { connection: redis.duplicate(), prefix: e.prefix });
+  const ok = await queue.add(LIVE_OK, { [IMG]: marks.args, href: JS });
+  const fail = await queue.add(LIVE_FAIL, { [IMG]: marks.args, href: JS }, { attempts: 1 });
+
+  const requested: string[] = [];
+  context.on('request', (r) => requested.push(r.url()));
+  context.on('dialog', (d) => {
+    throw new Error(`a dialog opened: ${d.message()}`);
+  });
+  await signIn(page, 'admin');
+  const open = async (path: string) => {
+    const p = await context.newPage();
+    await p.goto(path);
+    await expectLive(p);
+    return p;
+  };
+  const okPage = await open(`/queues/${enc(LIVE_QUEUE)}/jobs/${ok.id}`);
+  const failPage = await open(`/queues/${enc(LIVE_QUEUE)}/jobs/${fail.id}`);
+  const queuePage = await open(`/queues/${enc(LIVE_QUEUE)}?state=failed`);
+  const dashboard = await open('/');
+  for (const p of [okPage, failPage]) await expect(jobState(p)).toHaveText('Waiting');
+  await expect(queuePage.getByRole('table', { name: /^Failed jobs in/ })).toHaveCount(0);
+
+  // The jobs report progress until the test lets them finish: the console discovers a new queue
+  // within seconds and reads its events from then on, so a report is bound to arrive live.
+  const release = new Set<string>();
+  const liveWorker = new Worker(
+    LIVE_QUEUE,
+    async (job: Job) => {
+      await job.log(marks.log);
+      while (!release.has(job.id!)) {
+        await job.updateProgress({ note: marks.progress, [IMG]: SVG });
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      if (job.name === LIVE_FAIL) throw new Error(marks.error);
+      return { html: marks.result, link: JS, [IMG]: SCRIPT };
+    },
+    { connection: redis.duplicate(), prefix: e.prefix, concurrency: 2 },
+  );
+  try {
+    for (const p of [okPage, failPage]) {
+      await expect(jobState(p)).toHaveText('Active', { timeout: 20_000 });
+      await expect(p.getByRole('list', { name: 'Log lines' })).toContainText(marks.log);
+      await expect(p.getByRole('region', { name: 'Progress data' })).toContainText(marks.progress);
+      await expect(p.getByText(marks.args, { exact: false }).first()).toBeVisible();
+    }
+    const active = dashboard.getByRole('table', { name: 'Active jobs' });
+    await expect(active).toContainText(`${LIVE_OK} #${ok.id}`);
+    await expect(active).toContainText(`${LIVE_FAIL} #${fail.id}`);
+    await expect(active).toContainText(marks.progress);
+
+    release.add(ok.id!);
+    release.add(fail.id!);
+    await expect(jobState(okPage)).toHaveText('Completed');
+    await expect(okPage.getByText(marks.result, { exact: false }).first()).toBeVisible();
+    await expect(jobState(failPage)).toHaveText('Failed');
+    await expect(failPage.getByRole('alert', { name: 'Error message' })).toHaveText(marks.error);
+    const failedRow = queuePage.getByRole('table', { name: /^Failed jobs in/ }).getByRole('row').filter({ hasText: LIVE_FAIL });
+    await expect(failedRow).toContainText(marks.error);
+    const failures = dashboard.getByRole('table', { name: 'Latest failures' });
+    await expect(failures).toContainText(`${LIVE_FAIL} #${fail.id}`);
+    await expect(failures).toContainText(marks.error);
+
+    for (const [p, where] of [
+      [okPage, 'job page, completed live'],
+      [failPage, 'job page, failed live'],
+      [queuePage, 'queue page, refreshed live'],
+      [dashboard, 'dashboard, live'],
+    ] as const) {
+      await expectInert(p, where);
+    }
+    expect(requested.filter((u) => /\/x(\?|$)/.test(new URL(u).pathname + new URL(u).search))).toEqual([]);
+  } finally {
+    await liveWorker.close();
+    await queue.close();
+  }
 });
 
 test('control: the detector sees a payload that runs; on the console, the CSP stops it even if one got into the page', async ({ page }) => {

@@ -6,6 +6,7 @@ import { Table, Th, Td } from '@/components/ui/Table';
 import { Unavailable } from '@/components/ui/Unavailable';
 import { Notice } from '@/components/ui/Notice';
 import { ButtonLink } from '@/components/ui/Button';
+import { IfCanWrite } from '@/components/auth/IfCanWrite';
 import { seg } from '@/components/api';
 
 export const dynamic = 'force-dynamic';
@@ -51,9 +52,12 @@ export default async function TasksPage() {
                 </Td>
                 <Td numeric>{t.workers}</Td>
                 <Td>
-                  <ButtonLink href={`/tasks/${seg(t.name)}`} variant="secondary" aria-label={`Run ${t.name}`}>
-                    Run
-                  </ButtonLink>
+                  {/* Viewers cannot run tasks: the name links to the task's page. */}
+                  <IfCanWrite>
+                    <ButtonLink href={`/tasks/${seg(t.name)}`} variant="secondary" aria-label={`Run ${t.name}`}>
+                      Run
+                    </ButtonLink>
+                  </IfCanWrite>
                 </Td>
               </tr>
             ))}

@@ -9,6 +9,9 @@ import { Notice } from '@/components/ui/Notice';
 import { Unavailable } from '@/components/ui/Unavailable';
 import { ScheduleForm } from '@/components/schedules/ScheduleForm';
 import { seg } from '@/components/api';
+import { NotAllowed } from '@/components/auth/NotAllowed';
+import { allows } from '@/lib/auth/principal';
+import { currentPrincipal, sessionView } from '@/app/_auth/current-principal';
 
 export const dynamic = 'force-dynamic';
 
@@ -21,6 +24,20 @@ export async function generateMetadata({ params }: { params: Params }) {
 
 export default async function EditSchedulePage({ params }: { params: Params }) {
   const name = decodeURIComponent((await params).name);
+  const { principal, unavailable } = await currentPrincipal();
+  // Checked here, before anything is read: a viewer typing the address gets a refusal, not a form the server would refuse.
+  if (!unavailable && !(principal && allows(principal, 'write'))) {
+    return (
+      <>
+        <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
+          <Link href="/schedules" className="hover:underline">Schedules</Link> /{' '}
+          <Link href={`/schedules/${seg(name)}`} className="hover:underline">{name}</Link> / edit
+        </nav>
+        <PageHeader title={`Edit ${name}`} />
+        <NotAllowed role={sessionView(principal).role}>Only admins change schedules.</NotAllowed>
+      </>
+    );
+  }
   const def = await load(() => requireSchedule(name));
   if (!def.ok && def.reason === 'not_found') notFound();
   const tasks = await load(listTaskDtos);
