@@ -43,6 +43,7 @@ test('a viewer sees no action buttons, and a forged retry is refused with 403', 
   await expect(page.getByRole('button', { name: /Pause queue|Retry all failed|Obliterate/ })).toHaveCount(0);
 
   await page.goto('/tasks/add');
+  await expect(page.getByRole('heading', { level: 1, name: 'Task add' })).toBeVisible();
   await expect(page.getByRole('note').filter({ hasText: 'Read-only' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Run add' })).toHaveCount(0);
 

@@ -9,6 +9,8 @@ import { Notice } from '@/components/ui/Notice';
 import { JsonBlock } from '@/components/ui/JsonBlock';
 import { RunTaskForm } from '@/components/tasks/RunTaskForm';
 import { seg } from '@/components/api';
+import { allows } from '@/lib/auth/principal';
+import { currentPrincipal } from '@/app/_auth/current-principal';
 
 export const dynamic = 'force-dynamic';
 
@@ -23,9 +25,12 @@ export default async function TaskPage({ params }: { params: Promise<{ name: str
   if (!res.ok && res.reason === 'not_found') notFound();
   if (!res.ok) return <Unavailable />;
   const task = res.data;
+  // A viewer gets the read-only note instead of the form (RunTaskForm), so the title must not promise a run.
+  const { principal } = await currentPrincipal();
+  const canRun = principal !== null && allows(principal, 'write');
   return (
     <>
-      <PageHeader title={`Run ${task.name}`} description={task.description}>
+      <PageHeader title={canRun ? `Run ${task.name}` : `Task ${task.name}`} description={task.description}>
         <Link href="/tasks" className="text-sm text-indigo-700 hover:underline dark:text-indigo-300">
           All tasks
         </Link>
