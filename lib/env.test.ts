@@ -1,17 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '@/test/helpers';
 import { EnvError, parseEnv } from './env';
 
-/** The message of what `fn` throws (fails the test if it does not throw). */
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('parseEnv', () => {
   it('fills in the defaults for an empty environment', () => {

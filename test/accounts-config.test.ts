@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@/lib/redis-server';
 import { verifyPassword } from '@/lib/auth/password';
 import { loadUsers, readUsers, UsersConfigError, type User } from '@/lib/auth/users';
-import { ROOT, runTs } from './helpers';
+import { ROOT, runTs, thrown } from './helpers';
 import { accountLines, userAdd } from './user-add-run';
 import { ADMIN, VIEWER } from './security-support';
 
@@ -28,14 +28,6 @@ function entryLine(stdout: string): string {
   return lines[0]!;
 }
 
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('npm run user:add', () => {
   const alice = { password: 'correct horse battery staple' };

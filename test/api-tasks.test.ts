@@ -1,4 +1,3 @@
-import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
@@ -7,10 +6,9 @@ import { bullKey } from '@/lib/keys';
 import { closeRedis, createRedis, getRedis } from '@/lib/redis';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { publishCatalogue } from '@/lib/registry/catalogue';
-import { loadAppRoutes, serveRoute } from '@/lib/http/app-routes';
-import { mayCompress } from '@/lib/http/compression-policy';
+import { loadAppRoutes } from '@/lib/http/app-routes';
 import { registry } from '@/worker/tasks';
-import { ROOT } from './helpers';
+import { ROOT, serveRouteTable } from './helpers';
 
 /**
  * The tasks API over HTTP: the app/api/v1/tasks route handlers, found and
@@ -22,25 +20,18 @@ const prefix = env().CELERITY_PREFIX;
 const redis = createRedis('command');
 // An observer; skipMetasUpdate: it writes nothing of its own into the queue.
 const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
-let server: http.Server;
+let served: Awaited<ReturnType<typeof serveRouteTable>>;
 let base: string;
 
 beforeAll(async () => {
   // What a worker publishes at start (the console reads the catalogue, never the task code).
   await publishCatalogue(getRedis(), registry.tasks, 'api-tasks-test');
-  const routes = await loadAppRoutes(path.join(ROOT, 'app'));
-  server = http.createServer((req, res) => {
-    const route = routes.match(req.url!.split('?', 1)[0]!);
-    if (!route) return void res.writeHead(404).end();
-    void serveRoute(route, req, res, mayCompress(req.url!)).catch(() => res.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  served = await serveRouteTable(await loadAppRoutes(path.join(ROOT, 'app')));
+  base = served.base;
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await served.close();
   await queue.close();
   await redis.quit();
   await closeQueues();

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -6,6 +7,9 @@ import { phaseOf } from '@/lib/scheduler/interval-grid';
 import { bullKey } from '@/lib/keys';
 import { createLogger } from '@/lib/logger';
 import { startWorker, type RunningWorker, type StartWorkerOptions } from '@/lib/worker/start-worker';
+import { serveRoute, type RouteModule } from '@/lib/http/app-routes';
+import type { RouteTable } from '@/lib/http/route-table';
+import { mayCompress } from '@/lib/http/compression-policy';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -39,8 +43,11 @@ export interface Proc {
  * rather than the tsx binary: the binary relays SIGTERM and kills the child if it does
  * not react within ~30 ms, which would hide the graceful shutdown under test.
  */
-export function runTs(file: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runTs(file: string, args: string[], env: Record<string, string | undefined>): Proc {
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
+  // `undefined` unsets a variable the test process has (e.g. REDIS_URL for `npm start`'s managed Redis).
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k];
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: ROOT, env: merged, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const waiters: { re: RegExp; resolve: (s: string) => void }[] = [];
   const onData = (d: Buffer) => {
@@ -99,4 +106,34 @@ export async function activations(redis: Redis, queueName: string): Promise<Map<
  */
 export function startTestWorker(registry: StartWorkerOptions['registry'], options: Partial<Omit<StartWorkerOptions, 'registry'>> = {}): Promise<RunningWorker> {
   return startWorker({ registry, logger: createLogger('worker', 'error'), concurrency: 5, heartbeatMs: 1000, shutdownTimeoutMs: 2000, version: 'test', ...options });
+}
+
+/** What `fn` throws (fails the test if it does not throw). */
+export function thrown(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a throw');
+}
+
+/**
+ * The route table behind a real Node server on a free loopback port, served as
+ * server.ts serves it (serveRoute, compression by URL); anything else is a bare 404.
+ */
+export async function serveRouteTable(table: RouteTable<RouteModule>): Promise<{ base: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const route = table.match(req.url!.split('?', 1)[0]!);
+    if (!route) return void res.writeHead(404).end();
+    void serveRoute(route, req, res, mayCompress(req.url!)).catch(() => res.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    base: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -7,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureManagedRedis, readManagedRedisState, stopManagedRedis } from '@/lib/managed-redis';
 import { freePort, pingRedis } from '@/lib/redis-server';
-import { ROOT, waitFor } from './helpers';
+import { ROOT, runTs, waitFor, type Proc } from './helpers';
 import { ensureConsoleBuild } from './security-support';
 
 /**
@@ -116,21 +115,14 @@ function listening(port: number): Promise<boolean> {
   });
 }
 
-interface StartProc {
-  child: ChildProcess;
-  output: () => string;
-  waitForOutput(re: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
-  exited: Promise<number | null>;
-}
-
 /**
  * `npm start` exactly as npm runs it, with REDIS_URL removed (so it manages its
  * own Redis), its data dir in `dataDir`, no accounts, and the tests' console
  * build (NEXT_DIST_DIR is inherited, and ensureConsoleBuild made it current).
  */
-function npmStart(dataDir: string, port: number): StartProc {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+function npmStart(dataDir: string, port: number): Proc {
+  return runTs('scripts/start.ts', [], {
+    REDIS_URL: undefined,
     CELERITY_DATA_DIR: dataDir,
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -140,41 +132,7 @@ function npmStart(dataDir: string, port: number): StartProc {
     CELERITY_LOG_LEVEL: 'info',
     CELERITY_SHUTDOWN_TIMEOUT_MS: '5000',
     CELERITY_HEARTBEAT_MS: '1000',
-  };
-  delete env.REDIS_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const waiters = new Set<() => void>();
-  const onData = (d: Buffer) => {
-    out += d.toString();
-    for (const w of [...waiters]) w();
-  };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    child,
-    output: () => out,
-    exited,
-    waitForOutput(re, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => done(new Error(`Timed out waiting for ${re} in output:\n${out}`)), timeoutMs);
-        const check = () => {
-          const m = re.exec(out);
-          if (m) done(undefined, m);
-        };
-        const done = (err?: Error, m?: RegExpExecArray) => {
-          clearTimeout(t);
-          waiters.delete(check);
-          if (err) reject(err);
-          else resolve(m!);
-        };
-        waiters.add(check);
-        void exited.then((code) => done(new Error(`npm start exited (${code}) before ${re}:\n${out}`)));
-        check();
-      });
-    },
-  };
+  });
 }
 
 /** The console and worker processes that start.ts runs. */
@@ -199,7 +157,7 @@ describe('npm start', () => {
     const port = await freePort();
     const start = npmStart(dataDir, port);
 
-    const banner = await start.waitForOutput(BANNER, 120_000);
+    const banner = BANNER.exec(await start.waitForOutput(BANNER, 120_000))!;
     expect(banner[1]).toBe(`http://127.0.0.1:${port}`);
     expect(start.output()).toMatch(/Started managed Redis at redis:\/\/127\.0\.0\.1:\d+/);
     const state = readManagedRedisState(redisDir)!;

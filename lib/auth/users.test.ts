@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { thrown } from '@/test/helpers';
 import { parseUsersFile, parseUsersList, UsersConfigError, userFingerprint } from './users';
 
 const H = 'scrypt$16384$8$1$SX_In1gbmApBI9pOp0YSkw$xjRkETFFPVOv6qNlRSttm_hYMpQ5i4pwZseJEfdeWeM';
 const H2 = 'scrypt$16384$8$1$MhrpH90QXQhUWgdUuOiu4A$mHu74p1jv61uZQvFSLcZB245vJcc9hXJ0Sp2WXEcQQY';
 
-function thrown(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a throw');
-}
 
 describe('CELERITY_USERS', () => {
   it('parses name:role:hash entries separated by commas', () => {

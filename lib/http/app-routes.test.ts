@@ -2,11 +2,11 @@ import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { allowedMethods, serveRoute, type RouteModule } from './app-routes';
+import { allowedMethods, type RouteModule } from './app-routes';
 import { RouteTable } from './route-table';
 import { json, MAX_BODY_BYTES, readJson } from './api-route';
 import { toHttpError } from '../errors';
-import { mayCompress } from './compression-policy';
+import { serveRouteTable } from '@/test/helpers';
 
 /**
  * serveRoute over a real Node server, as server.ts uses it: the request and
@@ -70,23 +70,15 @@ const modules: Record<string, RouteModule> = {
 };
 
 const table = new RouteTable(Object.entries(modules).map(([pattern, module]) => ({ pattern, module })));
-let server: http.Server;
+let served: Awaited<ReturnType<typeof serveRouteTable>>;
 let base: string;
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    const route = table.match(req.url!.split('?', 1)[0]!);
-    if (!route) return void res.writeHead(404).end();
-    void serveRoute(route, req, res, mayCompress(req.url!)).catch(() => res.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  served = await serveRouteTable(table);
+  base = served.base;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => served.close());
 
 /** A raw request (no fetch: to send chunked bodies and see the headers exactly). */
 function request(method: string, path: string, o: { headers?: Record<string, string>; body?: Buffer[] } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {

@@ -24,16 +24,21 @@ export async function generateMetadata({ params }: { params: Params }) {
 
 export default async function EditSchedulePage({ params }: { params: Params }) {
   const name = decodeURIComponent((await params).name);
+  const header = (
+    <>
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
+        <Link href="/schedules" className="hover:underline">Schedules</Link> /{' '}
+        <Link href={`/schedules/${seg(name)}`} className="hover:underline">{name}</Link> / edit
+      </nav>
+      <PageHeader title={`Edit ${name}`} />
+    </>
+  );
   const { principal, unavailable } = await currentPrincipal();
   // Checked here, before anything is read: a viewer typing the address gets a refusal, not a form the server would refuse.
   if (!unavailable && !(principal && allows(principal, 'write'))) {
     return (
       <>
-        <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
-          <Link href="/schedules" className="hover:underline">Schedules</Link> /{' '}
-          <Link href={`/schedules/${seg(name)}`} className="hover:underline">{name}</Link> / edit
-        </nav>
-        <PageHeader title={`Edit ${name}`} />
+        {header}
         <NotAllowed role={sessionView(principal).role}>Only admins change schedules.</NotAllowed>
       </>
     );
@@ -44,11 +49,7 @@ export default async function EditSchedulePage({ params }: { params: Params }) {
   if (!def.ok || !tasks.ok) return <Unavailable />;
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
-        <Link href="/schedules" className="hover:underline">Schedules</Link> /{' '}
-        <Link href={`/schedules/${seg(name)}`} className="hover:underline">{name}</Link> / edit
-      </nav>
-      <PageHeader title={`Edit ${name}`} />
+      {header}
       {def.data.source === 'code' ? (
         <Notice title="This schedule is defined in code">
           It is declared next to the tasks (worker/schedules.ts) and written again each time a worker starts, so an edit here would not last: change it
