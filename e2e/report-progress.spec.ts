@@ -44,7 +44,12 @@ test('a running report shows its progress and log lines live', async ({ page }) 
   const logLines = page.getByRole('list', { name: 'Log lines' });
   // That it was on screen while the job still ran is checked from the recorded samples below.
   await expect(logLines.getByRole('listitem').filter({ hasText: 'Step 1/8 done' })).toBeVisible();
+  // While it runs, the attempt under way counts (BullMQ only counts an attempt once it ends).
+  const attempts = page.getByRole('region', { name: 'Timing' }).getByRole('group', { name: 'Attempts', exact: true }).getByRole('definition');
+  await expect(attempts).toHaveText('1 of 1, running');
+  await expect(page.getByRole('region', { name: 'Options' })).toContainText('1 (no retries)');
   await expect(jobState(page)).toHaveText('Completed', { timeout: 20_000 });
+  await expect(attempts).toHaveText('1 of 1');
   await expect(logLines.getByRole('listitem')).toHaveText([
     'Report started: 8 steps over 4000 ms',
     ...Array.from({ length: 8 }, (_, i) => `Step ${i + 1}/8 done`),

@@ -98,7 +98,9 @@ function list(items: string[]): string {
 
 async function main(): Promise<void> {
   const managed = !isSet('REDIS_URL');
-  const dataDir = path.relative(root, managedRedisDir()) || '.';
+  // Relative when inside the project (.data/redis), else absolute: `../../tmp/x` helps nobody.
+  const rel = path.relative(root, managedRedisDir());
+  const dataDir = rel.startsWith('..') || path.isAbsolute(rel) ? managedRedisDir() : rel || '.';
   const children: Child[] = [];
   /** Redis, build, children: settles when starting is over (done, failed, or cut short by a stop). */
   let startStep: Promise<void> = Promise.resolve();

@@ -37,6 +37,10 @@ function show(key: string, v: unknown): string {
         return `${b.type ?? 'custom'}${typeof b.delay === 'number' ? `, ${formatDuration(b.delay)}` : ''}`;
       }
       break;
+    case 'attempts':
+      // BullMQ stores 0 when none was given and treats it, like 1, as a single try.
+      if (typeof v === 'number') return v <= 1 ? '1 (no retries)' : `${v} (up to ${v - 1} ${v === 2 ? 'retry' : 'retries'})`;
+      break;
     case 'delay':
       if (typeof v === 'number') return formatDuration(v);
       break;

@@ -67,7 +67,9 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
           <StateBadge state={job.state} />
         </span>
         <span className="text-sm text-slate-500">
-          {job.attemptsMade} of {job.attempts} {job.attempts === 1 ? 'attempt' : 'attempts'} used
+          {job.state === 'active'
+            ? `attempt ${job.attemptsMade + 1} of ${job.attempts} running`
+            : `${job.attemptsMade} of ${job.attempts} ${job.attempts === 1 ? 'attempt' : 'attempts'} used`}
         </span>
       </div>
 
@@ -126,7 +128,8 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
             </Fact>
             <Fact label="Duration">{formatDuration(job.durationMs)}</Fact>
             <Fact label="Attempts">
-              {job.attemptsMade} of {job.attempts}
+              {/* BullMQ counts an attempt once it ends: while active, the running one is attemptsMade + 1. */}
+              {job.state === 'active' ? `${job.attemptsMade + 1} of ${job.attempts}, running` : `${job.attemptsMade} of ${job.attempts}`}
             </Fact>
             {job.delayMs > 0 && <Fact label="Delay">{formatDuration(job.delayMs)}</Fact>}
             {job.priority > 0 && <Fact label="Priority">{job.priority}</Fact>}
