@@ -6,9 +6,14 @@ import { expectLive, expectSameDocument, jobState, markDocument } from './suppor
 interface JobTiming {
   state: string;
   createdAt: number;
+  /** The first attempt's start. */
   startedAt: number | null;
+  firstStartKnown: boolean;
+  lastAttemptStartedAt: number | null;
   finishedAt: number | null;
+  /** From the first start to the finish. */
   durationMs: number | null;
+  lastAttemptDurationMs: number | null;
   attemptsMade: number;
   attempts: number;
 }
@@ -43,12 +48,15 @@ test('run add from its generated form and see the result arrive live, with its t
   const res = await request.get(`/api/v1/queues/default/jobs/${encodeURIComponent(id)}`);
   expect(res.status(), await res.text()).toBe(200);
   const dto = (await res.json()) as JobTiming;
-  expect(dto).toMatchObject({ state: 'completed', attemptsMade: 1, attempts: 1 });
+  expect(dto).toMatchObject({ state: 'completed', attemptsMade: 1, attempts: 1, firstStartKnown: true });
   const { createdAt, startedAt, finishedAt } = dto;
   if (startedAt === null || finishedAt === null) throw new Error(`a completed job without start or finish time: ${JSON.stringify(dto)}`);
   expect(createdAt).toBeLessThanOrEqual(startedAt);
   expect(startedAt).toBeLessThanOrEqual(finishedAt);
   expect(dto.durationMs).toBe(finishedAt - startedAt);
+  // One attempt: its start is the job's first start, and it took the whole duration.
+  expect(dto.lastAttemptStartedAt).toBe(startedAt);
+  expect(dto.lastAttemptDurationMs).toBe(dto.durationMs);
 
   const timing = page.getByRole('region', { name: 'Timing' });
   for (const [label, ms] of [
@@ -64,6 +72,8 @@ test('run add from its generated form and see the result arrive live, with its t
   }
   await expect(timing.getByRole('group', { name: 'Duration', exact: true }).getByRole('definition')).toHaveText(formatDuration(dto.durationMs));
   await expect(timing.getByRole('group', { name: 'Attempts', exact: true }).getByRole('definition')).toHaveText('1 of 1');
+  // The last attempt's own rows are for retried jobs only (e2e/fail.spec.ts has one).
+  await expect(timing.getByRole('group', { name: /^Last attempt/ })).toHaveCount(0);
 
   // Nav → task → job page were client-side transitions and the result came over the socket: no reload.
   await expectSameDocument(page);

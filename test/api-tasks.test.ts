@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 interface ErrorBody {
-  error: { code: string; message: string; field?: string };
+  error: { code: string; message: string; field?: string; fields?: Record<string, string> };
 }
 
 function run(task: string, body: unknown): Promise<Response> {
@@ -115,6 +115,15 @@ describe('POST /api/v1/tasks/{name}/runs', () => {
     const notJson = await fetch(`${base}/api/v1/tasks/add/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"args":' });
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as ErrorBody).error).toMatchObject({ code: 'invalid', field: 'body' });
+    expect(await queueSnapshot()).toEqual(before);
+  });
+
+  it('answers 400 naming the body (never an empty field) for unknown keys at the top of the body, and creates no job', async () => {
+    const before = await queueSnapshot();
+    const res = await run('add', { a: 1, b: 2 });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as ErrorBody;
+    expect(error).toEqual({ code: 'invalid', message: expect.stringMatching(/^body: Unrecognized keys: "a", "b"/), field: 'body', fields: { body: expect.stringMatching(/^Unrecognized keys/) } });
     expect(await queueSnapshot()).toEqual(before);
   });
 

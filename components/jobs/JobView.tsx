@@ -59,6 +59,8 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
   const finished = job.state === 'completed' || job.state === 'failed';
   const stacks = job.stack;
   const hasFlow = Boolean(job.parent || job.children);
+  // More than one attempt in this run: the first start and the last attempt's differ.
+  const retried = job.startedAt !== null && job.lastAttemptStartedAt !== null && job.lastAttemptStartedAt !== job.startedAt;
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center gap-3">
@@ -122,11 +124,21 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
             </Fact>
             <Fact label="Started">
               <Time ms={job.startedAt} />
+              {!job.firstStartKnown && <span className="text-slate-500"> (earliest known: earlier attempts left no timing record)</span>}
             </Fact>
             <Fact label="Finished">
               <Time ms={job.finishedAt} />
             </Fact>
+            {/* From the first start: every attempt and the backoff waits between them. */}
             <Fact label="Duration">{formatDuration(job.durationMs)}</Fact>
+            {retried && (
+              <>
+                <Fact label="Last attempt started">
+                  <Time ms={job.lastAttemptStartedAt} />
+                </Fact>
+                {job.lastAttemptDurationMs !== null && <Fact label="Last attempt took">{formatDuration(job.lastAttemptDurationMs)}</Fact>}
+              </>
+            )}
             <Fact label="Attempts">
               {/* BullMQ counts an attempt once it ends: while active, the running one is attemptsMade + 1. */}
               {job.state === 'active' ? `${job.attemptsMade + 1} of ${job.attempts}, running` : `${job.attemptsMade} of ${job.attempts}`}

@@ -90,9 +90,15 @@ export const jobDtoSchema = z.object({
   priority: z.number().int().min(0),
   delayMs: z.number().min(0),
   createdAt: z.number(),
-  startedAt: z.number().nullable(),
+  startedAt: z
+    .number()
+    .nullable()
+    .describe('When the job first started: its first attempt’s start (Celerity’s attempt record), or the last attempt’s when it had one or the earlier ones were not recorded'),
+  firstStartKnown: z.boolean().describe('False when earlier attempts ran without Celerity’s record (a plain BullMQ worker): startedAt is then the earliest start known'),
+  lastAttemptStartedAt: z.number().nullable().describe('When the last (or the running) attempt started (BullMQ’s processedOn)'),
   finishedAt: z.number().nullable(),
-  durationMs: z.number().nullable(),
+  durationMs: z.number().nullable().describe('finishedAt − startedAt: all attempts and the backoff waits between them'),
+  lastAttemptDurationMs: z.number().nullable().describe('finishedAt − lastAttemptStartedAt'),
   actions: z.array(z.enum(JOB_ACTION_VALUES)),
   rerunOf: z.string().nullable(),
   reruns: z.object({ count: z.number().int().min(0), ids: z.array(z.string()) }),

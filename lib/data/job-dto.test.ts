@@ -10,7 +10,7 @@ import { getJobLogPage } from './job-logs-dto';
 import { readJobPart } from '../queue/job-download';
 import { PREVIEW_BYTES, TRUNCATED_PREVIEW_BYTES } from '../queue/job-snapshot';
 import { LOG_LINE_MIN_BYTES, LOG_PAGE_BYTES } from '../queue/job-logs';
-import { rerunJob } from '../queue/job-actions';
+import { rerunJob, retryJob } from '../queue/job-actions';
 import { type RunningWorker } from '../worker/start-worker';
 import { createRegistry } from '../registry/task-registry';
 import { defineTask } from '../registry/define-task';
@@ -37,13 +37,22 @@ const big = defineTask({
   schema: z.object({}),
   handler: () => ({ blob: 'x'.repeat(2 * 1024 * 1024) }),
 });
+const always = defineTask({
+  name: 'always',
+  description: 'always fails',
+  queue: queueName,
+  schema: z.object({}),
+  handler: () => {
+    throw new Error('always');
+  },
+});
 const add = defineTask({ name: 'add', description: 'a+b', queue: queueName, schema: z.object({ a: z.number(), b: z.number() }), handler: ({ a, b }) => a + b });
 
 let worker: RunningWorker;
 let producer: Queue;
 
 beforeAll(async () => {
-  worker = await startTestWorker(createRegistry([flaky, big, add]), { concurrency: 2, watchdogMs: 0 });
+  worker = await startTestWorker(createRegistry([flaky, big, add, always]), { concurrency: 2, watchdogMs: 0 });
   producer = new Queue(queueName, { connection: getRedis(), prefix: env().CELERITY_PREFIX });
 });
 
@@ -77,6 +86,35 @@ describe('getJobDto', () => {
     expect(dto.timeline.at(-1)!.kind).toBe('completed');
     expect(dto.stack).toHaveLength(2);
     expect(dto.options).toMatchObject({ attempts: 3, backoff: { type: 'fixed', delay: 10 } });
+  
+    // Timing covers all three attempts: started at the first (BullMQ keeps only the last start), duration to the finish.
+    const processedOn = Number(dto.raw.processedOn);
+    expect(dto.startedAt).toBe(attempts[0]!.at);
+    expect(dto.startedAt).toBeLessThan(processedOn);
+    expect(dto.firstStartKnown).toBe(true);
+    expect(dto.lastAttemptStartedAt).toBe(processedOn);
+    expect(dto.finishedAt).toBe(Number(dto.raw.finishedOn));
+    expect(dto.durationMs).toBe(dto.finishedAt! - dto.startedAt!);
+    expect(dto.durationMs).toBeGreaterThanOrEqual(attempts[2]!.until! - attempts[0]!.at!);
+    expect(dto.lastAttemptDurationMs).toBe(dto.finishedAt! - processedOn);
+  });
+
+  it('times a job retried from the console from its new run, not from the attempts before the retry', async () => {
+    const job = await producer.add('always', {}, { attempts: 2, backoff: { type: 'fixed', delay: 10 } });
+    await finished(job.id!);
+    const before = await getJobDto(queueName, job.id!);
+    expect(before).toMatchObject({ state: 'failed', attemptsMade: 2 });
+    await retryJob(queueName, job.id!);
+    const after = await waitFor(
+      'the retried run to fail',
+      () => getJobDto(queueName, job.id!),
+      (d) => d.state === 'failed' && d.finishedAt! > before.finishedAt!,
+    );
+    // Four attempts recorded in all, two per run; this run started after the first one ended.
+    expect(after.timeline.filter((e) => e.kind === 'attempt').map((e) => e.attempt)).toEqual([1, 2, 1, 2]);
+    expect(after.startedAt).toBeGreaterThan(before.finishedAt!);
+    expect(after.startedAt).toBe(after.timeline.filter((e) => e.kind === 'attempt')[2]!.at);
+    expect(after.durationMs).toBe(after.finishedAt! - after.startedAt!);
   });
 
   it('derives the timeline from BullMQ’s fields for a job no Celerity worker ran', async () => {
@@ -105,6 +143,8 @@ describe('getJobDto', () => {
       expect.objectContaining({ attempt: 1, at: null, detail: 'Error: first failure', tone: 'error' }),
       expect.objectContaining({ attempt: 2, at: now - 50, until: now - 40, detail: 'second failure', tone: 'error' }),
     ]);
+    // Only the last attempt's start is known, and the DTO says so rather than pass it off as the first.
+    expect(dto).toMatchObject({ startedAt: now - 50, firstStartKnown: false, lastAttemptStartedAt: now - 50, durationMs: 10, lastAttemptDurationMs: 10 });
   });
 
   it('sends 64 KB of a 2 MB result, and the download gives all of it', async () => {

@@ -7,6 +7,7 @@ import { readJobSnapshot, parseJobKey, PREVIEW_BYTES, type JobSnapshot, type Sto
 import { readLogPage, type LogLine } from '../queue/job-logs';
 import { ATTEMPT_FIELD_PREFIX, parseAttempts } from '../queue/attempt-log';
 import { buildTimeline, type TimelineEntry } from './job-timeline';
+import { jobTiming } from './job-timing';
 
 export type { TimelineEntry } from './job-timeline';
 export type { LogLine } from '../queue/job-logs';
@@ -53,10 +54,20 @@ export interface JobDTO {
   priority: number;
   delayMs: number;
   createdAt: number;
+  /**
+   * When the job first started: its first attempt's start (Celerity's attempt record), or the last
+   * attempt's (BullMQ's processedOn) when there was one attempt or the earlier ones were not recorded.
+   */
   startedAt: number | null;
+  /** False when earlier attempts ran without Celerity's record (a plain BullMQ worker): startedAt is then the earliest start known. */
+  firstStartKnown: boolean;
+  /** When the last (or the running) attempt started: BullMQ's processedOn. */
+  lastAttemptStartedAt: number | null;
   finishedAt: number | null;
-  /** finished − started, when both are known. */
+  /** finished − first start: all attempts and the backoff waits between them; null until finished. */
   durationMs: number | null;
+  /** finished − last attempt's start; null until finished. */
+  lastAttemptDurationMs: number | null;
   /** What can be done to the job in its state (the server enforces the same list). */
   actions: JobAction[];
   /** The job this one re-runs, when it is a re-run. */
@@ -124,7 +135,8 @@ export function toJobDto(s: JobSnapshot, logs: LogLine[]): JobDTO {
   const errorField = f('failedReason');
   const error = errorField && errorField.value !== '' ? errorField.value + (errorField.truncated ? '…' : '') : null;
   const createdAt = num(f('timestamp')) ?? 0;
-  const startedAt = num(f('processedOn'));
+  // BullMQ keeps only the last attempt's start; the first one comes from the attempt record (below).
+  const processedOn = num(f('processedOn'));
   const finishedAt = num(f('finishedOn'));
   const attemptsMade = num(f('atm')) ?? num(f('attemptsMade')) ?? 0;
   const delayMs = num(f('delay')) ?? 0;
@@ -161,11 +173,13 @@ export function toJobDto(s: JobSnapshot, logs: LogLine[]): JobDTO {
   }
 
   const attempts = parseAttempts([...s.fields].filter(([k]) => k.startsWith(ATTEMPT_FIELD_PREFIX)).map(([k, v]) => [k, v.value] as [string, string]));
+  const maxAttempts = Math.max(1, typeof options.attempts === 'number' ? options.attempts : 1);
+  const timing = jobTiming({ state, processedOn, finishedAt, attemptsMade, maxAttempts, attempts });
   const timeline = buildTimeline({
     state,
     createdAt,
     delayMs,
-    startedAt,
+    lastStartedAt: processedOn,
     finishedAt,
     attemptsMade,
     error,
@@ -188,13 +202,11 @@ export function toJobDto(s: JobSnapshot, logs: LogLine[]): JobDTO {
     error,
     stack,
     attemptsMade,
-    attempts: Math.max(1, typeof options.attempts === 'number' ? options.attempts : 1),
+    attempts: maxAttempts,
     priority: num(f('priority')) ?? 0,
     delayMs,
     createdAt,
-    startedAt,
-    finishedAt,
-    durationMs: startedAt && finishedAt ? finishedAt - startedAt : null,
+    ...timing,
     actions: [...ACTIONS_BY_STATE[state]],
     rerunOf: rerunOf(s.id),
     reruns: s.reruns,

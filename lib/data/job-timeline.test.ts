@@ -6,7 +6,7 @@ const base: TimelineInput = {
   state: 'waiting',
   createdAt: 1000,
   delayMs: 0,
-  startedAt: null,
+  lastStartedAt: null,
   finishedAt: null,
   attemptsMade: 0,
   error: null,
@@ -29,7 +29,7 @@ describe('buildTimeline', () => {
   });
 
   it('a running job after one failure: the failure, then the running attempt and its progress', () => {
-    expect(kinds({ state: 'active', attemptsMade: 1, startedAt: 2000, stack: ['Error: x\n at y'], progress: 40 })).toEqual([
+    expect(kinds({ state: 'active', attemptsMade: 1, lastStartedAt: 2000, stack: ['Error: x\n at y'], progress: 40 })).toEqual([
       'created:info',
       'attempt#1:error',
       'attempt#2:running',
@@ -39,7 +39,7 @@ describe('buildTimeline', () => {
 
   it('keeps stack traces aligned with the newest attempts when BullMQ dropped older ones', () => {
     // 3 failed attempts, only the last 2 stacks kept (stackTraceLimit 2).
-    const t = buildTimeline({ ...base, state: 'failed', attemptsMade: 3, startedAt: 5000, finishedAt: 5100, error: 'third', stack: ['Error: second', 'Error: third'] });
+    const t = buildTimeline({ ...base, state: 'failed', attemptsMade: 3, lastStartedAt: 5000, finishedAt: 5100, error: 'third', stack: ['Error: second', 'Error: third'] });
     expect(t.filter((e) => e.kind === 'attempt').map((e) => [e.attempt, e.detail])).toEqual([
       [1, undefined],
       [2, 'Error: second'],
@@ -52,7 +52,7 @@ describe('buildTimeline', () => {
       ...base,
       state: 'completed',
       attemptsMade: 2,
-      startedAt: 3000,
+      lastStartedAt: 3000,
       finishedAt: 3500,
       attempts: [{ attempt: 1, startedAt: 1500, finishedAt: 1600, outcome: 'failed', error: 'boom' }],
     });

@@ -18,7 +18,8 @@ export interface TimelineInput {
   state: string;
   createdAt: number;
   delayMs: number;
-  startedAt: number | null;
+  /** The last (or the running) attempt's start: BullMQ's processedOn, the only start it keeps. */
+  lastStartedAt: number | null;
   finishedAt: number | null;
   attemptsMade: number;
   error: string | null;
@@ -69,7 +70,7 @@ export function buildTimeline(j: TimelineInput): TimelineEntry[] {
   const recorded = [...j.attempts];
   // Without a record, BullMQ says how many attempts ended (attemptsMade), when the last one
   // started and ended, and keeps the newest stack traces of the failed ones — but no earlier times.
-  const lastKnown = j.startedAt !== null && j.state !== 'active' && j.state !== 'waiting-children';
+  const lastKnown = j.lastStartedAt !== null && j.state !== 'active' && j.state !== 'waiting-children';
   const earlier = j.state === 'active' ? j.attemptsMade : Math.max(0, j.attemptsMade - (lastKnown ? 1 : 0));
   const failedTotal = earlier + (j.state === 'failed' || (lastKnown && !finished) ? 1 : 0);
   const stackAt = (attempt: number) => j.stack[attempt - 1 - (failedTotal - j.stack.length)];
@@ -92,17 +93,17 @@ export function buildTimeline(j: TimelineInput): TimelineEntry[] {
     }
   }
   // The current or last attempt, when the record does not already cover it.
-  const covered = j.startedAt !== null && recorded.some((a) => a.startedAt >= j.startedAt!);
-  if (j.startedAt !== null && !covered) {
+  const covered = j.lastStartedAt !== null && recorded.some((a) => a.startedAt >= j.lastStartedAt!);
+  if (j.lastStartedAt !== null && !covered) {
     const n = recorded.length > 0 ? recorded[recorded.length - 1]!.attempt + 1 : j.state === 'active' ? j.attemptsMade + 1 : Math.max(1, j.attemptsMade);
     if (j.state === 'active') {
-      attempts.push({ kind: 'attempt', at: j.startedAt, until: null, attempt: n, label: `Attempt ${n} running`, tone: 'running' });
+      attempts.push({ kind: 'attempt', at: j.lastStartedAt, until: null, attempt: n, label: `Attempt ${n} running`, tone: 'running' });
     } else if (lastKnown) {
       const ok = j.state === 'completed';
       const s = stackAt(n);
       attempts.push({
         kind: 'attempt',
-        at: j.startedAt,
+        at: j.lastStartedAt,
         until: finished ? j.finishedAt : null,
         attempt: n,
         label: `Attempt ${n} ${ok ? 'completed' : 'failed'}`,
