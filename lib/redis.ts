@@ -22,8 +22,9 @@ export function redisUrl(): string {
 function options(blocking: boolean): RedisOptions {
   return {
     // BullMQ requires null for blocking connections; commands wait for reconnection there.
-    // Command connections give up after one reconnect attempt, so a console
-    // request fails fast (503) while Redis is down instead of hanging.
+    // Command connections give up after one reconnect attempt: a queued command waits
+    // at most two reconnect delays (up to 4 s). The console's shared connection does
+    // not queue at all once it has connected or failed to (see getRedis).
     maxRetriesPerRequest: blocking ? null : 1,
     enableOfflineQueue: true,
     retryStrategy: (times) => Math.min(times * 200, 2000),
@@ -47,10 +48,41 @@ const holder = globalThis as unknown as Holder;
 /**
  * The process-wide command connection (console routes, the enqueue client).
  * A singleton on globalThis so Next's hot reload reuses it instead of leaking.
+ *
+ * It fails fast: a command made while the connection is down is refused at
+ * once ("Stream isn't writeable…", which lib/errors.ts maps to 503 with
+ * Retry-After) instead of waiting out reconnect attempts — during an outage
+ * every request would otherwise take seconds, a write twice that (its audit
+ * entry waits again). Only the first connection attempt queues commands, so the
+ * requests (and the event relay's first health check) that arrive while the
+ * process is still connecting are not refused for nothing. After an outage,
+ * ioredis keeps reconnecting on its own; commands work again from its 'ready'.
  */
 export function getRedis(): Redis {
-  holder.__celerityRedis ??= createRedis('command');
+  if (!holder.__celerityRedis) {
+    const client = createRedis('command');
+    // ioredis reads this option on every command, so switching it off later takes effect at once.
+    const stopQueueing = () => {
+      client.options.enableOfflineQueue = false;
+    };
+    client.once('ready', stopQueueing);
+    // 'close' also ends a first attempt that never connected (Redis down at start).
+    client.once('close', stopQueueing);
+    holder.__celerityRedis = client;
+  }
   return holder.__celerityRedis;
+}
+
+/**
+ * True when a command on the shared connection would be refused right now:
+ * it has connected (or failed to) and is not up. A caller that must not add
+ * an error of its own to an outage (the audit entry of a request that already
+ * failed with 503) checks this first. False during the first connection
+ * attempt, whose commands wait for it.
+ */
+export function redisUnavailable(): boolean {
+  const c = getRedis();
+  return !c.options.enableOfflineQueue && c.status !== 'ready';
 }
 
 /** Close the shared connection (process shutdown, tests). */

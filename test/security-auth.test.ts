@@ -34,7 +34,8 @@ import { login } from '@/lib/auth/login';
 import { resolvePrincipal, SESSION_COOKIE } from '@/lib/auth/request-auth';
 import { appendAudit, auditActionFor, readAudit, type AuditEntry } from '@/lib/auth/audit-log';
 import { gate } from '@/lib/auth/gate';
-import { allows } from '@/lib/auth/principal';
+import { allows, type Principal } from '@/lib/auth/principal';
+import { sessionView } from '@/app/_auth/session-view';
 
 const redis = getRedis();
 const keys = celerityKeys();
@@ -178,6 +179,30 @@ describe('API tokens', () => {
     await expect(createToken(redis, { name: 'twice', scope: 'read' }, 'a')).rejects.toMatchObject({ status: 409 });
   });
 
+  it("a token stops working when its creator is no longer an admin (removed from the accounts, or made a viewer)", async () => {
+    // alice is an admin; bob a viewer (as if demoted after creating it); carol is not configured (as if removed).
+    const made = await Promise.all(
+      (['alice', 'bob', 'carol'] as const).map(async (by) => ({ by, ...(await createToken(redis, { name: `by-${by}`, scope: 'write' }, by)) })),
+    );
+    const ask = (token: string) => resolvePrincipal(headers({ authorization: `Bearer ${token}` }), redis);
+    const [alice, bob, carol] = made;
+    expect((await ask(alice!.token)).principal).toMatchObject({ kind: 'token', name: 'by-alice', scope: 'write' });
+    for (const t of [bob!, carol!]) {
+      expect(await ask(t.token), t.by).toEqual({ principal: null, reason: 'creator-not-admin' });
+      expect(await verifyToken(redis, t.token)).toBeUndefined();
+      // A refused token is not "used".
+      expect((await listTokens(redis)).find((x) => x.id === t.record.id)?.lastUsedAt).toBeNull();
+    }
+
+    // The API and the gate answer 401 and say why, not "invalid".
+    const route = apiRoute(async () => ({ ok: true }));
+    const res = await route(new Request('http://127.0.0.1:5555/api/v1/queues', { headers: { authorization: `Bearer ${bob!.token}` } }), { params: Promise.resolve({}) });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe("This API token's creator is no longer an admin");
+    const d = await gate({ method: 'GET', url: '/api/v1/queues', headers: headers({ host: '127.0.0.1:5555', authorization: `Bearer ${carol!.token}` }) }, { authEnabled: true, insecure: false });
+    expect(d.kind === 'deny' && [d.status, JSON.parse(d.body)]).toEqual([401, { error: { code: 'unauthorized', message: "This API token's creator is no longer an admin" } }]);
+  });
+
   it('a malformed Authorization header is refused, never ignored in favour of the cookie', async () => {
     const { id } = await createSession(redis, { user: 'alice', fp: 'x', ip: '' });
     for (const auth of ['Basic YWxpY2U6cHc=', 'Bearer', 'Bearer cel_nope']) {
@@ -210,6 +235,9 @@ describe('audit log', () => {
     expect(auditActionFor('POST', '/api/v1/tokens', { ...by, request: { name: 'dup' } }).target).toBe('(dup)');
     expect(auditActionFor('POST', '/api/v1/tokens', { ...by, request: [] }).target).toBe('(no name given)');
     expect(auditActionFor('POST', '/api/auth/logout', by)).toEqual({ action: 'logout', target: 'alice' });
+    // A revocation names the token as its creation did, from the name read before it went; an unknown id alone.
+    expect(auditActionFor('DELETE', '/api/v1/tokens/0123456789ab', { ...by, found: 'deploy' })).toEqual({ action: 'token.revoke', target: '0123456789ab (deploy)' });
+    expect(auditActionFor('DELETE', '/api/v1/tokens/nope', by).target).toBe('nope');
     expect(auditActionFor('PUT', '/api/v1/something/new', by)).toEqual({ action: 'put /something/new', target: '/something/new' });
   });
 
@@ -286,6 +314,27 @@ describe('gate', () => {
     expect(d).toMatchObject({ kind: 'pass', principal: { kind: 'user', name: 'bob', role: 'viewer' } });
   });
 
+  it('a page or API request renews the session; Socket.IO requests (long-polling included) do not', async () => {
+    const users = await import('@/lib/auth/users');
+    const { id } = await createSession(redis, { user: 'bob', fp: users.userFingerprint(users.findUser('bob')!), ip: '' });
+    const key = keys.session(sessionHash(id));
+    const cookie = { cookie: `${SESSION_COOKIE}=${id}` };
+    await redis.pexpire(key, 5_000);
+    // The handshake and a polling round trip, as a tab whose WebSocket is blocked makes every few seconds.
+    for (const url of ['/socket.io/?EIO=4&transport=polling&t=a', '/socket.io/?EIO=4&transport=polling&t=b&sid=abc']) {
+      expect((await gate(req(url, cookie), opts)).kind, url).toBe('pass');
+      expect(await redis.pttl(key), url).toBeLessThanOrEqual(5_000);
+    }
+    expect((await gate(req('/socket.io/?EIO=4&transport=polling&sid=abc', cookie, 'POST'), opts)).kind).toBe('pass');
+    expect(await redis.pttl(key)).toBeLessThanOrEqual(5_000);
+    // A page (or an API call) is activity: back to the full TTL.
+    expect((await gate(req('/queues', cookie), opts)).kind).toBe('pass');
+    expect(await redis.pttl(key)).toBeGreaterThan(110_000);
+    await redis.pexpire(key, 5_000);
+    expect((await gate(req('/api/v1/queues', cookie), opts)).kind).toBe('pass');
+    expect(await redis.pttl(key)).toBeGreaterThan(110_000);
+  });
+
   it('without accounts, answers only to loopback host names (DNS rebinding)', async () => {
     const open = { authEnabled: false, insecure: false };
     expect((await gate(req('/queues', { host: 'evil.example:5555' }), open)).kind).toBe('deny');
@@ -344,7 +393,7 @@ describe('every state-changing route is audited', () => {
     params?: (f: Fixture) => Record<string, string>;
     /** The JSON body (a function: a fresh one per call). */
     body?: unknown;
-    /** Another session for this call (sign-out ends the one it is made with). */
+    /** Another session for this call (signing in or out ends the one it is made with). */
     fresh?: true;
     /** The exact target, from the fixture and the JSON answer. */
     target?: (f: Fixture, answer: Record<string, unknown>) => string;
@@ -355,7 +404,7 @@ describe('every state-changing route is audited', () => {
   const jobOf = (a: Record<string, unknown>) => `${String(a.queue)}/${String(a.id)}`;
   let tokens = 0;
   const CASES: Record<string, Case> = {
-    'POST /api/auth/login': { body: { username: ADMIN.name, password: ADMIN.password }, target: () => ADMIN.name, status: 200 },
+    'POST /api/auth/login': { fresh: true, body: { username: ADMIN.name, password: ADMIN.password }, target: () => ADMIN.name, status: 200 },
     'POST /api/auth/logout': { fresh: true, target: () => ADMIN.name, status: 200 },
     'POST /api/v1/tasks/[name]/runs': { body: { args: { a: 1, b: 2 } }, target: (_f, a) => jobOf(a), status: 201 },
     'POST /api/v1/queues/[queue]/jobs': { body: { name: 'raw', data: { x: 1 } }, target: (_f, a) => jobOf(a), status: 201 },
@@ -374,7 +423,8 @@ describe('every state-changing route is audited', () => {
       target: (_f, a) => `${(a.record as { id: string }).id} (audit-created-${tokens})`,
       status: 201,
     },
-    'DELETE /api/v1/tokens/[id]': { params: (f) => ({ id: f.revokeId }), target: (f) => f.revokeId, status: 204 },
+    // Named as its creation was, `id (name)`: the name is read before the token is gone.
+    'DELETE /api/v1/tokens/[id]': { params: (f) => ({ id: f.revokeId }), target: (f) => `${f.revokeId} (audit-revoke)`, status: 204 },
   };
 
   function defaultParams(pattern: string, f: Fixture): Record<string, string> {
@@ -540,7 +590,7 @@ describe('every state-changing route is audited', () => {
     expect(r.problems.join('\n')).toMatch(/not a named action/);
   });
 
-  it('a write refused before anyone is identified (401) is not audited; a refused known caller (403) is', async () => {
+  it('a write refused before anyone is identified (401) is not audited; a refused known caller (403) is, in the refused attempts', async () => {
     const calls = await writeCalls();
     const pause = calls.find((c) => c.key === 'POST /api/v1/queues/[queue]/pause')!;
     const before = await newestId();
@@ -564,8 +614,76 @@ describe('every state-changing route is audited', () => {
       { params: Promise.resolve({ queue: QUEUE, action: 'pause' }) },
     );
     expect(refused.status).toBe(403);
+    // Not among the actions (only the viewer's sign-in is)…
     const added = (await redis.xrange(keys.audit, `(${after}`, '+')) as [string, string[]][];
-    expect(added).toHaveLength(1);
-    expect((await readAudit(redis, { limit: 1 })).entries[0]).toMatchObject({ action: 'queue.pause', target: QUEUE, actor: 'bob', status: 403, ip: IP });
+    expect(added).toHaveLength(0);
+    // …but in the refused attempts, named like any entry.
+    expect((await readAudit(redis, { limit: 1, log: 'refused' })).entries[0]).toMatchObject({ action: 'queue.pause', target: QUEUE, actor: 'bob', status: 403, ip: IP });
+  });
+
+  it('20,000 refused writes by a viewer leave every earlier admin entry in place', async () => {
+    const cap = env().CELERITY_AUDIT_MAXLEN;
+    const refusedKey = `${keys.audit}-refused`;
+    await redis.del(keys.audit, refusedKey);
+    const pause = (await writeCalls()).find((c) => c.key === 'POST /api/v1/queues/[queue]/pause')!;
+    const call = (h: Record<string, string>) =>
+      pause.handler(new Request(`${ORIGIN}/api/v1/queues/${QUEUE}/pause`, { method: 'POST', headers: { origin: ORIGIN, host: '127.0.0.1:5555', [CLIENT_IP_HEADER]: IP, ...h } }), {
+        params: Promise.resolve({ queue: QUEUE, action: 'pause' }),
+      });
+    const admin = await signedIn();
+    const v = await login(redis, { username: VIEWER.name, password: VIEWER.password }, { ip: 'setup', path: '/' });
+    const viewer = { cookie: `${SESSION_COOKIE}=${v.sessionId}`, 'x-csrf-token': v.session.csrf };
+    // The admin's real actions (pause and resume, a few times over).
+    const resume = (await writeCalls()).find((c) => c.key === 'POST /api/v1/queues/[queue]/resume')!;
+    for (let i = 0; i < 3; i++) {
+      expect((await call(admin)).status).toBe(200);
+      const r = await resume.handler(new Request(`${ORIGIN}/api/v1/queues/${QUEUE}/resume`, { method: 'POST', headers: { origin: ORIGIN, host: '127.0.0.1:5555', ...admin } }), {
+        params: Promise.resolve({ queue: QUEUE, action: 'resume' }),
+      });
+      expect(r.status).toBe(200);
+    }
+    const before = (await readAudit(redis, { limit: 500 })).entries;
+    expect(before.filter((e) => e.actor === ADMIN.name && /^queue\.(pause|resume)$/.test(e.action))).toHaveLength(6);
+
+    // Twice the default cap (10,000), two hundred times this file's, in parallel batches.
+    const total = 20_000;
+    const batch = 250;
+    for (let i = 0; i < total; i += batch) {
+      const statuses = await Promise.all(Array.from({ length: batch }, () => call(viewer).then((r) => r.status)));
+      expect(statuses.every((st) => st === 403)).toBe(true);
+    }
+
+    // Every entry made before is still there, unchanged, and nothing was added.
+    expect((await readAudit(redis, { limit: 500 })).entries).toEqual(before);
+    // The attempts were logged, newest first, in their own log, capped like the other.
+    const refused = await readAudit(redis, { limit: 1, log: 'refused' });
+    expect(refused.entries[0]).toMatchObject({ action: 'queue.pause', target: QUEUE, actor: VIEWER.name, status: 403, ip: IP });
+    const [, nodeEntries] = (await redis.config('GET', 'stream-node-max-entries')) as [string, string];
+    const len = await redis.xlen(refusedKey);
+    expect(len).toBeGreaterThanOrEqual(cap);
+    expect(len).toBeLessThanOrEqual(cap + Number(nodeEntries));
+  }, 180_000);
+});
+
+describe('session view (what pages know about the caller)', () => {
+  it('labels each kind of caller accurately: a write token is no admin', () => {
+    const user = (role: 'admin' | 'viewer'): Principal => ({ kind: 'user', name: 'x', role, sessionHash: 'h', csrf: 'c' });
+    const token = (scope: 'read' | 'write'): Principal => ({ kind: 'token', id: '0123456789ab', name: 'deploy', scope });
+    const view = (p: Principal | null) => {
+      const v = sessionView(p);
+      return [v.user, v.role, v.canWrite, v.isAdmin];
+    };
+    expect(view(user('admin'))).toEqual(['x', 'admin', true, true]);
+    expect(view(user('viewer'))).toEqual(['x', 'viewer', false, false]);
+    expect(view(token('write'))).toEqual(['deploy', 'write token', true, false]);
+    expect(view(token('read'))).toEqual(['deploy', 'read token', false, false]);
+    // The open console lets everyone do everything; nobody known may do nothing.
+    expect(view({ kind: 'open' })).toEqual([null, 'admin', true, true]);
+    expect(view(null)).toEqual([null, 'viewer', false, false]);
+    // Each label agrees with the permissions the server checks.
+    for (const p of [user('admin'), user('viewer'), token('write'), token('read')]) {
+      expect([sessionView(p).canWrite, sessionView(p).isAdmin]).toEqual([allows(p, 'write'), allows(p, 'admin')]);
+    }
+    expect(sessionView(null).authEnabled).toBe(true);
   });
 });

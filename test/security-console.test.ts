@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startRedisServer, type RunningRedis } from '@/lib/redis-server';
+import { loadRouteModules } from '@/lib/http/app-routes';
 import { ROOT, runTs, waitFor, type Proc } from './helpers';
 import { ADMIN, ensureConsoleBuild, parsePrometheus, USERS_ENV, type PromSample } from './security-support';
 
@@ -11,9 +12,82 @@ import { ADMIN, ensureConsoleBuild, parsePrometheus, USERS_ENV, type PromSample 
  * file starts itself, so it can stop and restart it on the same port:
  *  - binding: no accounts and HOST=0.0.0.0 → refuses to start, saying why;
  *  - /metrics parses as Prometheus text and its counters move when jobs finish;
- *  - Redis stopped → /api/health 503 and pages say "Redis unavailable" →
- *    Redis started again → 200, without restarting the console.
+ *  - Redis stopped → /api/health 503, every API route 503 with Retry-After at
+ *    once, pages say "Redis unavailable" → Redis started again → 200, without
+ *    restarting the console.
  */
+
+/** One call of an API route: its key (`METHOD /pattern`), a sample URL path, and a body that passes validation. */
+interface ApiCall {
+  key: string;
+  method: string;
+  path: string;
+  body?: unknown;
+}
+
+const WRITE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'] as const;
+const SCHEDULE = { name: 'outage-nightly', task: 'add', args: { a: 1, b: 2 }, trigger: { type: 'interval', every: 1, unit: 'hours' } };
+
+/** Sample values of path parameters, per route family; `[action]` routes get one action each. */
+function samplePath(pattern: string): string {
+  return pattern.replace(/\[(\w+)\]/g, (_, name: string) => {
+    if (name === 'queue') return 'default';
+    if (name === 'name') return pattern.startsWith('/api/v1/tasks/') ? 'add' : SCHEDULE.name;
+    if (name === 'action') return pattern.startsWith('/api/v1/queues/[queue]/jobs/') ? 'retry' : 'pause';
+    if (name === 'id') return pattern.startsWith('/api/v1/tokens/') ? '0123456789ab' : pattern.startsWith('/api/v1/queues/[queue]/jobs/') ? '1' : 'w-1';
+    return 'x';
+  });
+}
+
+/** Queries (GET) and bodies (writes) that pass validation, so what answers is the route's need of Redis, not a 400. */
+const QUERIES: Record<string, string> = {
+  'GET /api/v1/queues/[queue]/jobs/[id]/download': '?part=args',
+  'GET /api/v1/schedules/preview': `?trigger=${encodeURIComponent(JSON.stringify({ type: 'cron', expression: '0 * * * *', tz: 'UTC' }))}`,
+};
+const BODIES: Record<string, unknown> = {
+  'POST /api/auth/login': { username: 'nobody', password: 'x' },
+  'POST /api/v1/tasks/[name]/runs': { args: { a: 1, b: 2 } },
+  'POST /api/v1/queues/[queue]/jobs': { name: 'raw', data: { x: 1 } },
+  'POST /api/v1/schedules': SCHEDULE,
+  'PUT /api/v1/schedules/[name]': SCHEDULE,
+  'PATCH /api/v1/schedules/[name]': { enabled: false },
+  'POST /api/v1/tokens': { name: 'outage', scope: 'read' },
+};
+
+/**
+ * Routes that answer without Redis, and what they answer in the open console:
+ * everything else must say 503 with Retry-After.
+ */
+const WITHOUT_REDIS: Record<string, number> = {
+  'GET /api/v1/openapi.json': 200,
+  'GET /api/v1/schedules/preview': 200,
+  'GET /api/auth/session': 200,
+  'GET /metrics': 200,
+  // No accounts: there is nothing to sign in to; signing out ends no session.
+  'POST /api/auth/login': 404,
+  'POST /api/auth/logout': 200,
+};
+
+/** Every route file's methods, found on disk as server.ts finds them (a route added later is covered without editing this). */
+async function everyApiCall(): Promise<ApiCall[]> {
+  const out: ApiCall[] = [];
+  for (const { pattern, module } of await loadRouteModules(path.join(ROOT, 'app'))) {
+    for (const method of ['GET', ...WRITE_METHODS]) {
+      if (!module[method as keyof typeof module]) continue;
+      const key = `${method} ${pattern}`;
+      out.push({ key, method, path: samplePath(pattern) + (QUERIES[key] ?? ''), body: BODIES[key] });
+    }
+  }
+  return out.sort((a, b) => a.key.localeCompare(b.key));
+}
+
+function send(base: string, c: ApiCall, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(base + c.path, {
+    method: c.method,
+    headers: { ...(c.body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: c.body === undefined ? undefined : JSON.stringify(c.body),
+  });
+}
 
 /** The text of a page's security notice (the no-accounts banner), tags and React's text separators removed; '' when there is none. */
 function bannerText(html: string): string {
@@ -164,8 +238,12 @@ describe('a running console', () => {
     return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   }
 
-  it('Redis stopped → health 503 and pages say so; Redis back → 200, same console process', async () => {
+  it('Redis stopped → health 503, every API route 503 at once, pages say so; Redis back → 200, same console process', async () => {
     const pid = consoleProc.child.pid;
+    const calls = await everyApiCall();
+    // Every route file is here: the route table of the API as it stands, not a list kept by hand.
+    expect(calls.length).toBeGreaterThanOrEqual(30);
+    expect(Object.keys({ ...WITHOUT_REDIS, ...QUERIES, ...BODIES }).filter((k) => !calls.some((c) => c.key === k))).toEqual([]);
     expect((await fetch(`${base}/api/health`)).status).toBe(200);
     const cookie = await signIn();
     expect((await fetch(`${authBase}/queues`, { headers: { cookie } })).status).toBe(200);
@@ -174,12 +252,43 @@ describe('a running console', () => {
     const down = await waitFor('health to report 503', () => fetch(`${base}/api/health`), (r) => r.status === 503, 20_000);
     expect(down.headers.get('retry-after')).toBe('5');
     expect(((await down.json()) as { redis: string }).redis).toBe('down');
-    const api = await fetch(`${base}/api/v1/queues`);
-    expect(api.status).toBe(503);
-    expect(api.headers.get('retry-after')).toBe('5');
-    expect(((await api.json()) as { error: { code: string } }).error.code).toBe('unavailable');
-    const page = await fetch(`${base}/queues`);
-    expect(await page.text()).toMatch(/Redis unavailable/);
+    const outputBefore = consoleProc.output().length;
+
+    // Every API route and method: 503, Retry-After, the one error shape — or, for the few that need no Redis, their usual answer.
+    // (Each answers at once: the console's connection refuses commands while Redis is away instead of
+    // waiting out reconnect attempts, and a write's audit entry is skipped, not waited for.)
+    const wrong: Record<string, string> = {};
+    for (const c of calls) {
+      if (c.key === 'GET /api/health') continue;
+      const res = await send(base, c);
+      const text = await res.text();
+      const expected = WITHOUT_REDIS[c.key];
+      if (expected !== undefined) {
+        if (res.status !== expected) wrong[c.key] = `${res.status} ${text.slice(0, 200)}, expected ${expected}`;
+        continue;
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text.slice(0, 200);
+      }
+      // The one error shape, exactly: `{ error: { code: 'unavailable', message } }`.
+      const error = (body as { error?: Record<string, unknown> } | null)?.error;
+      const shaped = JSON.stringify(Object.keys(body as object)) === '["error"]' && error?.code === 'unavailable' && typeof error.message === 'string' && error.message !== '';
+      if (res.status !== 503 || res.headers.get('retry-after') !== '5' || !shaped) wrong[c.key] = `${res.status} retry-after=${res.headers.get('retry-after')} ${JSON.stringify(body)}`;
+    }
+    expect(wrong).toEqual({});
+    // The writes were not audited (Redis is away), and the console said so once — not once per request, and no failed writes.
+    const during = consoleProc.output().slice(outputBefore);
+    expect(during.match(/audit log: Redis is unavailable/g)).toHaveLength(1);
+    expect(during).not.toMatch(/audit log write failed/);
+
+    // Pages show the outage (the schedule form and the admin pages included).
+    for (const pagePath of ['/queues', '/tasks', '/schedules', '/schedules/new', '/audit', '/settings/tokens']) {
+      const page = await fetch(`${base}${pagePath}`);
+      expect(await page.text(), pagePath).toMatch(/Redis unavailable/);
+    }
     const metrics = await fetch(`${base}/metrics`);
     expect(parsePrometheus(await metrics.text()).samples.find((s) => s.name === 'celerity_redis_up')?.value).toBe(0);
     // With accounts, sessions cannot be checked without Redis: a clear 503, not a login loop or a crash.
@@ -190,12 +299,27 @@ describe('a running console', () => {
     const authApi = await fetch(`${authBase}/api/v1/queues`, { headers: { cookie } });
     expect(authApi.status).toBe(503);
     expect(((await authApi.json()) as { error: { code: string } }).error.code).toBe('unavailable');
+    // With accounts, a write is refused at the gate (nobody can be recognised): 503 too, and a token as well.
+    for (const c of calls.filter((x) => ['POST /api/v1/queues/[queue]/[action]', 'POST /api/v1/tasks/[name]/runs'].includes(x.key))) {
+      const res = await send(authBase, c, { cookie, origin: authBase });
+      expect([res.status, res.headers.get('retry-after')], c.key).toEqual([503, '5']);
+    }
+    const tokenRes = await fetch(`${authBase}/api/v1/queues`, { headers: { authorization: `Bearer cel_0123456789ab_${'A'.repeat(43)}` } });
+    expect([tokenRes.status, tokenRes.headers.get('retry-after')]).toEqual([503, '5']);
 
     // Same port, same data directory: Redis "comes back".
     redis = await startRedisServer({ port: redis.port, dir, appendonly: false });
     const up = await waitFor('health to report 200 again', () => fetch(`${base}/api/health`), (r) => r.status === 200, 30_000);
     expect(((await up.json()) as { redis: string }).redis).toBe('up');
     expect((await fetch(`${base}/api/v1/queues`)).status).toBe(200);
+    // Every route answers again (200, or 404 for the sample names that do not exist): none is stuck on the outage.
+    const stuck: Record<string, number> = {};
+    for (const c of calls.filter((x) => x.method === 'GET')) {
+      const res = await send(base, c);
+      await res.arrayBuffer();
+      if (res.status >= 500) stuck[c.key] = res.status;
+    }
+    expect(stuck).toEqual({});
     expect(await (await fetch(`${base}/queues`)).text()).not.toMatch(/Redis unavailable/);
     // The session survived the outage (it lives in Redis, which kept its data).
     expect((await fetch(`${authBase}/queues`, { headers: { cookie } })).status).toBe(200);
@@ -204,5 +328,6 @@ describe('a running console', () => {
     expect(consoleProc.child.exitCode).toBeNull();
     expect(consoleProc.child.pid).toBe(pid);
     expect(consoleProc.output()).not.toMatch(/Unhandled|uncaught/i);
+    // Without fail-fast commands, each of the ~30 calls above waited seconds (writes twice): this bound is a guard, not a measurement.
   }, 90_000);
 });

@@ -15,7 +15,7 @@ export const USERS_ENV = `${ADMIN.name}:admin:${ADMIN.hash},${VIEWER.name}:viewe
  * caller: sessions (sliding expiry), the audit log, failed-login counters and
  * token "last used" times. Everything else must stay as it was.
  */
-export const AUTH_KEY = /:__celerity:(session:|audit$|login-throttle:|token-usage$)/;
+export const AUTH_KEY = /:__celerity:(session:|audit(-refused)?$|login-throttle:|token-usage$)/;
 
 /**
  * Every key under `prefix` except {@link AUTH_KEY}, with a hash of its value

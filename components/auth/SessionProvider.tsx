@@ -1,6 +1,8 @@
 'use client';
 import { createContext, useContext } from 'react';
 
+export type SessionRole = 'admin' | 'viewer' | 'read token' | 'write token';
+
 /**
  * Who is looking at the page, for the UI only: which buttons to show. The
  * server checks every action again (a hidden button is a courtesy, not a lock).
@@ -8,9 +10,10 @@ import { createContext, useContext } from 'react';
 export interface SessionView {
   /** Accounts are configured (false: the console is open on loopback). */
   authEnabled: boolean;
-  /** Signed-in user name; null in the open console. */
+  /** Signed-in user name, or the API token's name; null in the open console. */
   user: string | null;
-  role: 'admin' | 'viewer';
+  /** What the caller is (shown next to the name): a user's role, or which kind of API token. */
+  role: SessionRole;
   canWrite: boolean;
   isAdmin: boolean;
 }

@@ -8,8 +8,12 @@ import { Notice } from '../ui/Notice';
 import { Table, Td, Th } from '../ui/Table';
 import { Time } from '../ui/Time';
 
-/** Create (name + scope), list and revoke API tokens. A new token is shown once, right after creation. */
-export function TokensView({ initial }: { initial: TokenDTO[] }) {
+/**
+ * Create (name + scope), list and revoke API tokens. A new token is shown once,
+ * right after creation. `refused`: ids of the tokens the server refuses because
+ * their creator is no longer an admin (they can only be revoked).
+ */
+export function TokensView({ initial, refused = [] }: { initial: TokenDTO[]; refused?: string[] }) {
   const [tokens, setTokens] = useState(initial);
   const [name, setName] = useState('');
   const [scope, setScope] = useState<'read' | 'write'>('read');
@@ -121,7 +125,10 @@ export function TokensView({ initial }: { initial: TokenDTO[] }) {
                 <Td>
                   <Time ms={t.createdAt} />
                 </Td>
-                <Td className="break-all">{t.createdBy}</Td>
+                <Td className="break-all">
+                  {t.createdBy}
+                  {refused.includes(t.id) && <span className="block text-rose-700 dark:text-rose-300">No longer an admin: this token is refused.</span>}
+                </Td>
                 <Td>
                   <Time ms={t.lastUsedAt} fallback="never" />
                 </Td>

@@ -82,7 +82,7 @@ export async function sessionKeyOf(page: Page): Promise<string> {
  * stalled-job checks, and — on purpose — sessions, the audit log, failed-login
  * counters and token "last used" times. Snapshots compare everything else.
  */
-export const VOLATILE_KEY = /:__celerity:(session:|audit$|login-throttle:|token-usage$|worker[^:]*:|workers$|lock:)|:stalled-check$/;
+export const VOLATILE_KEY = /:__celerity:(session:|audit(-refused)?$|login-throttle:|token-usage$|worker[^:]*:|workers$|lock:)|:stalled-check$/;
 
 /** Every non-volatile key under the suite's prefix with a hash of its value. */
 export async function snapshot(redis: Redis): Promise<Record<string, string>> {

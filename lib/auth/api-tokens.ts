@@ -5,11 +5,17 @@ import { celerityKeys } from '../keys';
 import { ConflictError, NotFoundError } from '../errors';
 import { parseOrThrow } from '../validation';
 import { TOKEN_SCOPES, type TokenScope } from './principal';
+import { authEnabled, findUser } from './users';
 
 /**
  * API tokens for scripts: `cel_<id>_<secret>` with 256 bits of secret. Redis
  * keeps only the SHA-256 of the whole token (a fast hash is right here: the
  * input is random, not a password), so the token is shown once, at creation.
+ *
+ * A token acts on its creator's authority: it works only while its creator is
+ * still a configured admin. Removing an admin from CELERITY_USERS (or the
+ * users file), or making them a viewer, stops their tokens at once, as it ends
+ * their sessions; giving the role back revives the tokens not revoked meanwhile.
  */
 
 export interface TokenRecord {
@@ -104,6 +110,12 @@ export async function listTokens(redis: Redis): Promise<TokenDTO[]> {
   return out.sort((a, b) => b.createdAt - a.createdAt);
 }
 
+/** A token's name (for the audit entry of its revocation); undefined when there is no such token. */
+export async function tokenName(redis: Redis, id: string): Promise<string | undefined> {
+  const json = await redis.hget(celerityKeys().tokens, id);
+  return json ? parseRecord(json)?.name : undefined;
+}
+
 /** Revoke a token at once; NotFoundError when there is no such token. */
 export async function revokeToken(redis: Redis, id: string): Promise<void> {
   const keys = celerityKeys();
@@ -115,23 +127,46 @@ export async function revokeToken(redis: Redis, id: string): Promise<void> {
 const USAGE_RESOLUTION_MS = 60_000;
 
 /**
- * The token's record when `token` is a valid, unrevoked token; undefined
- * otherwise. Compares hashes in constant time.
+ * Whether a token made by `createdBy` may act: its creator is a configured
+ * admin. Without accounts (the open console, where everyone may do everything)
+ * any creator is; a token made then (by `anonymous`) stops once accounts exist.
  */
-export async function verifyToken(redis: Redis, token: string): Promise<TokenRecord | undefined> {
+export function creatorIsAdmin(createdBy: string): boolean {
+  return !authEnabled() || findUser(createdBy)?.role === 'admin';
+}
+
+export type TokenCheck =
+  | { ok: true; record: TokenRecord }
+  /** `bad-token`: not a token, or not (or no longer) stored; `creator-not-admin`: see {@link creatorIsAdmin}. */
+  | { ok: false; reason: 'bad-token' | 'creator-not-admin' };
+
+/**
+ * Check a presented token: well-formed, stored (not revoked), the hash equal
+ * (compared in constant time), and its creator still an admin. Records when a
+ * valid token was last used.
+ */
+export async function checkToken(redis: Redis, token: string): Promise<TokenCheck> {
+  const bad = { ok: false, reason: 'bad-token' } as const;
   const m = TOKEN_FORMAT.exec(token);
-  if (!m) return undefined;
+  if (!m) return bad;
   const keys = celerityKeys();
   const [json, lastUsed] = await Promise.all([redis.hget(keys.tokens, m[1]!), redis.hget(keys.tokenUsage, m[1]!)]);
   const record = json ? parseRecord(json) : undefined;
-  if (!record) return undefined;
+  if (!record) return bad;
   const a = Buffer.from(sha256(token), 'hex');
   const b = Buffer.from(record.hash, 'hex');
-  if (a.length !== b.length || !timingSafeEqual(a, b)) return undefined;
+  if (a.length !== b.length || !timingSafeEqual(a, b)) return bad;
+  if (!creatorIsAdmin(record.createdBy)) return { ok: false, reason: 'creator-not-admin' };
   const now = Date.now();
   if (!lastUsed || now - Number(lastUsed) > USAGE_RESOLUTION_MS) {
     // A separate hash, so this write can never bring back a token revoked meanwhile.
     await redis.hset(keys.tokenUsage, record.id, String(now));
   }
-  return record;
+  return { ok: true, record };
+}
+
+/** The token's record when {@link checkToken} accepts it; undefined otherwise. */
+export async function verifyToken(redis: Redis, token: string): Promise<TokenRecord | undefined> {
+  const c = await checkToken(redis, token);
+  return c.ok ? c.record : undefined;
 }

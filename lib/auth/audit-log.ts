@@ -1,12 +1,31 @@
 import type { Redis } from 'ioredis';
 import { env } from '../env';
 import { celerityKeys } from '../keys';
+import { tokenName } from './api-tokens';
 
 /**
  * The audit log: one entry per state-changing request (who, what, on what,
  * from where, when, and how it ended), in a Redis stream capped at
  * CELERITY_AUDIT_MAXLEN entries (XADD MAXLEN ~, so trimming stays O(1)).
+ *
+ * Two streams, each with that cap:
+ * - `actions`: everything callers allowed to make the request did or tried
+ *   (successes, and their 400/404/409… failures), and sign-ins;
+ * - `refused`: writes refused before anything ran because the caller may not
+ *   make them (403: a viewer or read token writing, a non-admin on an admin
+ *   route, a failed CSRF check). Such a caller can send these without limit;
+ *   in one shared capped stream they would push every real action out within
+ *   seconds. Apart, they can only push out older refusals.
  */
+
+/** Which of the two streams. */
+export type AuditLogName = 'actions' | 'refused';
+
+/** The stream of a log (`refused` sits next to the actions' key, so both go with the prefix). */
+function streamKey(log: AuditLogName): string {
+  const key = celerityKeys().audit;
+  return log === 'refused' ? `${key}-refused` : key;
+}
 
 export interface AuditEntry {
   /** Stream id (time-ordered); also the pagination cursor. */
@@ -32,11 +51,11 @@ export type NewAuditEntry = Omit<AuditEntry, 'id' | 'at'>;
 const MAX_FIELD = 500;
 const clip = (s: string) => (s.length > MAX_FIELD ? `${s.slice(0, MAX_FIELD)}…` : s);
 
-/** Append an entry. */
-export async function appendAudit(redis: Redis, e: NewAuditEntry): Promise<string> {
+/** Append an entry to a log (default: the actions). */
+export async function appendAudit(redis: Redis, e: NewAuditEntry, log: AuditLogName = 'actions'): Promise<string> {
   const fields: string[] = ['action', e.action, 'target', e.target, 'actor', e.actor, 'ip', e.ip, 'method', e.method, 'path', e.path, 'status', String(e.status)];
   if (e.error) fields.push('error', e.error);
-  const id = await redis.xadd(celerityKeys().audit, 'MAXLEN', '~', String(env().CELERITY_AUDIT_MAXLEN), '*', ...fields.map(clip));
+  const id = await redis.xadd(streamKey(log), 'MAXLEN', '~', String(env().CELERITY_AUDIT_MAXLEN), '*', ...fields.map(clip));
   return id!;
 }
 
@@ -60,13 +79,17 @@ function toEntry(id: string, fields: string[]): AuditEntry {
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
 /**
- * A page of entries, newest first. `before` is the id of the last entry of the
- * previous page (exclusive); `next` is the cursor of the following page, or null at the end.
+ * A page of a log's entries (default: the actions), newest first. `before` is
+ * the id of the last entry of the previous page (exclusive); `next` is the
+ * cursor of the following page, or null at the end.
  */
-export async function readAudit(redis: Redis, opts: { before?: string; limit?: number } = {}): Promise<{ entries: AuditEntry[]; next: string | null }> {
+export async function readAudit(
+  redis: Redis,
+  opts: { before?: string; limit?: number; log?: AuditLogName } = {},
+): Promise<{ entries: AuditEntry[]; next: string | null }> {
   const limit = Math.max(1, Math.min(opts.limit ?? 50, 500));
   const end = opts.before && STREAM_ID.test(opts.before) ? `(${opts.before}` : '+';
-  const rows = (await redis.xrevrange(celerityKeys().audit, end, '-', 'COUNT', limit + 1)) as [string, string[]][];
+  const rows = (await redis.xrevrange(streamKey(opts.log ?? 'actions'), end, '-', 'COUNT', limit + 1)) as [string, string[]][];
   const entries = rows.slice(0, limit).map(([id, fields]) => toEntry(id, fields));
   return { entries, next: rows.length > limit ? entries[entries.length - 1]!.id : null };
 }
@@ -89,6 +112,8 @@ export interface AuditContext {
   response?: unknown;
   /** Who made the call (as in the entry's actor). */
   actor: string;
+  /** What the route's `lookup` found before the request ran (see {@link auditLookup}). */
+  found?: string;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -104,13 +129,29 @@ function createdJob(response: unknown): string | undefined {
 /** A source and what it made: `default/41 → default/42`; just the source when nothing was made. */
 const made = (source: string, created: string | undefined) => (created ? `${source} → ${created}` : source);
 
+/** A token's `id (name)`, or the id alone when the name is unknown. */
+const tokenTarget = (id: string, name: string | undefined) => (name !== undefined ? `${id} (${name})` : id);
+
+interface ActionRule {
+  method: string;
+  path: RegExp;
+  action: string;
+  target: (c: AuditContext) => string;
+  /**
+   * Read before the request runs, from the decoded path parameters: what a
+   * deletion removes is gone afterwards, and the entry should still name it.
+   */
+  lookup?: (redis: Redis, params: string[]) => Promise<string | undefined>;
+}
+
 /**
  * Known state-changing routes → audit action names (`$n`: the n-th path
  * parameter) and targets. A creation names what it created, from the answer
  * (a job's `queue/id`, a schedule's name, a token's `id (name)`: never the
- * token itself); a refused one names what the request asked for.
+ * token itself); a refused one names what the request asked for; a token's
+ * revocation names it as its creation did (`id (name)`, the name read before).
  */
-const ACTIONS: { method: string; path: RegExp; action: string; target: (c: AuditContext) => string }[] = [
+const ACTIONS: ActionRule[] = [
   { method: 'POST', path: /^\/api\/v1\/tasks\/([^/]+)\/runs$/, action: 'task.run', target: (c) => createdJob(c.response) ?? c.params[0]! },
   { method: 'POST', path: /^\/api\/v1\/queues\/([^/]+)\/jobs$/, action: 'job.add', target: (c) => createdJob(c.response) ?? c.params[0]! },
   {
@@ -134,10 +175,16 @@ const ACTIONS: { method: string; path: RegExp; action: string; target: (c: Audit
     target: (c) => {
       const record = field(c.response, 'record');
       const id = str(field(record, 'id'));
-      return id ? `${id} (${str(field(record, 'name')) ?? ''})` : `(${str(field(c.request, 'name')) ?? 'no name given'})`;
+      return id ? tokenTarget(id, str(field(record, 'name')) ?? '') : `(${str(field(c.request, 'name')) ?? 'no name given'})`;
     },
   },
-  { method: 'DELETE', path: /^\/api\/v1\/tokens\/([^/]+)$/, action: 'token.revoke', target: (c) => c.params[0]! },
+  {
+    method: 'DELETE',
+    path: /^\/api\/v1\/tokens\/([^/]+)$/,
+    action: 'token.revoke',
+    target: (c) => tokenTarget(c.params[0]!, c.found),
+    lookup: (redis, params) => tokenName(redis, params[0]!),
+  },
   { method: 'POST', path: /^\/api\/auth\/logout$/, action: 'logout', target: (c) => c.actor },
 ];
 
@@ -148,13 +195,30 @@ const ACTIONS: { method: string; path: RegExp; action: string; target: (c: Audit
  */
 export function auditActionFor(method: string, pathname: string, ctx: Omit<AuditContext, 'params'> = { actor: '' }): { action: string; target: string } {
   const m = method.toUpperCase();
-  for (const a of ACTIONS) {
-    if (a.method !== m) continue;
-    const match = a.path.exec(pathname);
-    if (!match) continue;
-    const params = match.slice(1).map(decode);
+  const rule = ruleFor(m, pathname);
+  if (rule) {
+    const { a, params } = rule;
     return { action: a.action.replace(/\$(\d)/g, (_, n: string) => params[Number(n) - 1] ?? ''), target: a.target({ ...ctx, params }) };
   }
   const path = decode(pathname.replace(/^\/api\/v1/, ''));
   return { action: `${m.toLowerCase()} ${path}`, target: path };
+}
+
+function ruleFor(method: string, pathname: string): { a: ActionRule; params: string[] } | undefined {
+  for (const a of ACTIONS) {
+    if (a.method !== method) continue;
+    const match = a.path.exec(pathname);
+    if (match) return { a, params: match.slice(1).map(decode) };
+  }
+  return undefined;
+}
+
+/**
+ * What the audit entry of this request must read before it runs (a revoked
+ * token's name; see `lookup` above), for {@link auditActionFor}'s `found`;
+ * undefined, without a Redis read, for every route that needs nothing.
+ */
+export async function auditLookup(redis: Redis, method: string, pathname: string): Promise<string | undefined> {
+  const rule = ruleFor(method.toUpperCase(), pathname);
+  return rule?.a.lookup?.(redis, rule.params);
 }

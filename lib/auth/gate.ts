@@ -1,7 +1,7 @@
 import { isLoopback } from '../bind-policy';
 import { isConnectionError } from '../errors';
 import type { Principal } from './principal';
-import { resolvePrincipal, type HeaderSource } from './request-auth';
+import { resolvePrincipal, unauthorizedMessage, type HeaderSource } from './request-auth';
 import { loginUrl } from './next-path';
 
 /**
@@ -104,7 +104,9 @@ export async function gate(req: GateRequest, opts: GateOptions): Promise<GateDec
 
   let resolved;
   try {
-    resolved = await resolvePrincipal(req.headers);
+    // Socket.IO's requests (the handshake, and every long-polling round trip when
+    // WebSockets are blocked) do not renew the session: an open tab is not activity.
+    resolved = await resolvePrincipal(req.headers, undefined, { touch: !path.startsWith('/socket.io/') });
   } catch (err) {
     if (!isConnectionError(err)) throw err;
     // Sessions live in Redis: without it nobody can be recognised. Say so, and when to retry.
@@ -117,8 +119,7 @@ export async function gate(req: GateRequest, opts: GateOptions): Promise<GateDec
   if (resolved.principal) return { kind: 'pass', principal: resolved.principal };
 
   if (status) {
-    const message = resolved.reason === 'bad-token' ? 'Invalid or revoked API token' : resolved.reason === 'expired' ? 'Session expired; sign in again' : 'Sign in, or send an API token';
-    return jsonDeny(401, 'unauthorized', message, { 'WWW-Authenticate': 'Bearer realm="celerity"' });
+    return jsonDeny(401, 'unauthorized', unauthorizedMessage(resolved.reason), { 'WWW-Authenticate': 'Bearer realm="celerity"' });
   }
   return { kind: 'redirect', location: loginUrl(req.url) };
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { getRedis } from '../redis';
 import { readCookie } from '../http/csrf';
-import { verifyToken } from './api-tokens';
+import { checkToken } from './api-tokens';
 import type { Principal } from './principal';
 import { deleteSession, readSession } from './session-store';
 import { authEnabled, findUser, userFingerprint } from './users';
@@ -45,9 +45,26 @@ export type Resolution =
   | { principal: Principal }
   | {
       principal: null;
-      /** `none`: no credentials; `bad-token`: a token that is not (or no longer) valid; `expired`: a session cookie that is not. */
-      reason: 'none' | 'bad-token' | 'expired';
+      /**
+       * `none`: no credentials; `bad-token`: a token that is not (or no longer) valid;
+       * `creator-not-admin`: a valid token whose creator is no longer an admin; `expired`: a session cookie that is not.
+       */
+      reason: 'none' | 'bad-token' | 'creator-not-admin' | 'expired';
     };
+
+/** What a 401 says for each reason (the gate and the API answer alike). */
+export function unauthorizedMessage(reason: Extract<Resolution, { principal: null }>['reason']): string {
+  switch (reason) {
+    case 'bad-token':
+      return 'Invalid or revoked API token';
+    case 'creator-not-admin':
+      return "This API token's creator is no longer an admin";
+    case 'expired':
+      return 'Session expired; sign in again';
+    case 'none':
+      return 'Sign in, or send an API token';
+  }
+}
 
 /** The Bearer token of an Authorization header; '' for any other scheme (refused, never ignored). */
 export function bearerToken(h: HeaderSource): string | undefined {
@@ -66,8 +83,8 @@ export async function resolvePrincipal(h: HeaderSource, redis: Redis = getRedis(
   const bearer = bearerToken(h);
   if (bearer !== undefined) {
     // A token is checked even when the console is open: a script must learn its token is wrong.
-    const record = bearer ? await verifyToken(redis, bearer) : undefined;
-    return record ? { principal: { kind: 'token', id: record.id, name: record.name, scope: record.scope } } : { principal: null, reason: 'bad-token' };
+    const c = bearer ? await checkToken(redis, bearer) : ({ ok: false, reason: 'bad-token' } as const);
+    return c.ok ? { principal: { kind: 'token', id: c.record.id, name: c.record.name, scope: c.record.scope } } : { principal: null, reason: c.reason };
   }
   if (!authEnabled()) return { principal: { kind: 'open' } };
   const id = readCookie(h.get('cookie'), SESSION_COOKIE);

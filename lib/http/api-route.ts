@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import { toHttpError, ForbiddenError, InvalidError, PayloadTooLargeError, UnauthorizedError } from '../errors';
+import { toHttpError, isConnectionError, ForbiddenError, InvalidError, PayloadTooLargeError, UnauthorizedError } from '../errors';
 import { parseOrThrow } from '../validation';
-import { getRedis } from '../redis';
+import { getRedis, redisUnavailable } from '../redis';
 import { actorName, allows, type Access, type Principal } from '../auth/principal';
-import { clientIp, resolvePrincipal } from '../auth/request-auth';
-import { appendAudit, auditActionFor } from '../auth/audit-log';
+import { clientIp, resolvePrincipal, unauthorizedMessage } from '../auth/request-auth';
+import { appendAudit, auditActionFor, auditLookup } from '../auth/audit-log';
 import { assertCsrf } from './csrf';
 
 /** Largest JSON body the API accepts. */
@@ -80,10 +80,16 @@ function refusal(p: Principal, access: Access): string {
  * (skipped for Bearer requests: a token is never sent by a browser on its own)
  * → role check → the handler; every thrown error mapped by the one mapper to
  * `{ error: { code, message, field? } }`; every state-changing call by a known
- * caller appended to the audit log, whatever its outcome (refused with 403 or
- * 400 included), with the action and target derived in one place
- * (lib/auth/audit-log.ts `auditActionFor`: from the path, and for creations
- * from the answer).
+ * caller appended to the audit log, whatever its outcome (400, 409… included),
+ * with the action and target derived in one place (lib/auth/audit-log.ts
+ * `auditActionFor`: from the path, and for creations from the answer).
+ *
+ * A call refused by the CSRF or role check (403) goes to the log of refused
+ * attempts instead: a viewer or a read token may send those without limit, and
+ * they must not push the real actions out of the capped log.
+ *
+ * While Redis is unavailable the call itself fails (503) and no entry is
+ * written; that is said once per outage, not once per request.
  *
  * A write refused before anyone is identified (401: no credentials, a bad
  * token, an expired session) is deliberately not audited: it did nothing, has
@@ -100,25 +106,27 @@ export function apiRoute<P extends Params = Params>(handler: Handler<P>, options
     const writes = !SAFE_METHODS.has(method);
     const access = options.access ?? (writes ? 'write' : 'read');
     const ip = clientIp(req.headers);
+    const audited = writes && options.audit !== false;
     let principal: Principal | null = null;
+    /** Passed the CSRF and role checks: the request is the caller's to make. */
+    let allowed = false;
+    let found: string | undefined;
     let res: Response;
     try {
       const resolved = await resolvePrincipal(req.headers);
       principal = resolved.principal;
-      if (!resolved.principal && access !== 'public') {
-        throw new UnauthorizedError(
-          resolved.reason === 'bad-token' ? 'Invalid or revoked API token' : resolved.reason === 'expired' ? 'Session expired; sign in again' : 'Sign in, or send an API token',
-        );
-      }
+      if (!resolved.principal && access !== 'public') throw new UnauthorizedError(unauthorizedMessage(resolved.reason));
       if (principal?.kind !== 'token') assertCsrf(req, principal?.kind === 'user' ? principal.csrf : undefined);
       if (principal && access !== 'public' && !allows(principal, access)) throw new ForbiddenError(refusal(principal, access));
+      allowed = true;
       const params = await ctx.params;
+      if (audited && principal) found = await auditLookup(getRedis(), method, new URL(req.url).pathname);
       const out = await handler(req, params, { principal, ip });
       res = out instanceof Response ? out : json(out);
     } catch (err) {
       res = errorResponse(err);
     }
-    if (writes && principal && options.audit !== false) await audit(req, principal, ip, res, options.audit);
+    if (audited && principal) await audit(req, principal, ip, res, options.audit || undefined, { refused: !allowed, found });
     return res;
   };
 }
@@ -134,8 +142,30 @@ function jsonOf(res: Response): unknown {
   }
 }
 
-/** Append the audit entry of a state-changing call; a failure to log is reported, not turned into an error. */
-async function audit(req: Request, principal: Principal, ip: string, res: Response, action: string | undefined): Promise<void> {
+/** Set while audit entries are being skipped because Redis is away (so that is said once, not per request). */
+let auditPaused = false;
+
+function pauseAudit(): void {
+  if (auditPaused) return;
+  auditPaused = true;
+  console.warn('audit log: Redis is unavailable; state-changing requests fail with 503 and are not logged until it is back');
+}
+
+/**
+ * Append the audit entry of a state-changing call (to the refused attempts'
+ * log when the access checks refused it); a failure to log is reported, not
+ * turned into an error.
+ */
+async function audit(
+  req: Request,
+  principal: Principal,
+  ip: string,
+  res: Response,
+  action: string | undefined,
+  how: { refused: boolean; found: string | undefined },
+): Promise<void> {
+  // The call failed with 503 itself (nothing was done); waiting for a write that cannot work would only slow the answer.
+  if (redisUnavailable()) return pauseAudit();
   try {
     const path = new URL(req.url).pathname;
     const answer = jsonOf(res);
@@ -143,21 +173,19 @@ async function audit(req: Request, principal: Principal, ip: string, res: Respon
       actor: actorName(principal),
       request: requestBodies.get(req),
       response: res.status < 300 ? answer : undefined,
+      found: how.found,
     });
     let error: string | undefined;
     if (res.status >= 400) error = (answer as { error?: { message?: string } } | undefined)?.error?.message ?? `HTTP ${res.status}`;
-    await appendAudit(getRedis(), {
-      action: action ?? derived.action,
-      target: derived.target,
-      actor: actorName(principal),
-      ip,
-      method: req.method.toUpperCase(),
-      path,
-      status: res.status,
-      error,
-    });
+    await appendAudit(
+      getRedis(),
+      { action: action ?? derived.action, target: derived.target, actor: actorName(principal), ip, method: req.method.toUpperCase(), path, status: res.status, error },
+      how.refused ? 'refused' : 'actions',
+    );
+    auditPaused = false;
   } catch (err) {
-    console.error('audit log write failed:', (err as Error).message);
+    if (isConnectionError(err)) pauseAudit();
+    else console.error('audit log write failed:', (err as Error).message);
   }
 }
 

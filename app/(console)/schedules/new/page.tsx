@@ -8,9 +8,7 @@ import { Notice } from '@/components/ui/Notice';
 import { Unavailable } from '@/components/ui/Unavailable';
 import { ScheduleForm } from '@/components/schedules/ScheduleForm';
 import { seg } from '@/components/api';
-import { NotAllowed } from '@/components/auth/NotAllowed';
-import { allows } from '@/lib/auth/principal';
-import { currentPrincipal, sessionView } from '@/app/_auth/current-principal';
+import { requireAccess } from '@/app/_auth/require-access';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'New schedule' };
@@ -19,16 +17,16 @@ type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
 /** New schedule; `?from=<name>` starts from a copy of that schedule (Duplicate). */
 export default async function NewSchedulePage({ searchParams }: { searchParams: SearchParams }) {
-  const { principal, unavailable } = await currentPrincipal();
   // Checked here, before anything is read: a viewer typing the address gets a refusal, not a form the server would refuse.
-  if (!unavailable && !(principal && allows(principal, 'write'))) {
+  const access = await requireAccess('write', 'Only admins create schedules.');
+  if (!access.allowed) {
     return (
       <>
         <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
           <Link href="/schedules" className="hover:underline">Schedules</Link>
         </nav>
         <PageHeader title="New schedule" />
-        <NotAllowed role={sessionView(principal).role}>Only admins create schedules.</NotAllowed>
+        {access.refusal}
       </>
     );
   }

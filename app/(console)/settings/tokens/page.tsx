@@ -1,27 +1,26 @@
 import { getRedis } from '@/lib/redis';
 import { load } from '@/lib/data/load';
-import { allows } from '@/lib/auth/principal';
-import { listTokens } from '@/lib/auth/api-tokens';
+import { creatorIsAdmin, listTokens } from '@/lib/auth/api-tokens';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { Unavailable } from '@/components/ui/Unavailable';
-import { AdminOnly } from '@/components/auth/AdminOnly';
 import { TokensView } from '@/components/auth/TokensView';
-import { currentPrincipal } from '@/app/_auth/current-principal';
+import { requireAccess } from '@/app/_auth/require-access';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'API tokens' };
 
 export default async function TokensPage() {
-  const { principal, unavailable } = await currentPrincipal();
   // Checked here, next to the data, not only in the navigation: a viewer typing the URL gets nothing.
-  if (!unavailable && !(principal && allows(principal, 'admin'))) {
+  const access = await requireAccess('admin');
+  if (!access.allowed) {
     return (
       <>
         <PageHeader title="API tokens" />
-        <AdminOnly />
+        {access.refusal}
       </>
     );
   }
+  const { unavailable } = access;
   const res = unavailable ? null : await load(() => listTokens(getRedis()));
   return (
     <>
@@ -31,11 +30,11 @@ export default async function TokensPage() {
           <>
             For scripts and Prometheus: send <code>Authorization: Bearer &lt;token&gt;</code> to <code>/api/v1</code> and <code>/metrics</code>. A read
             token can only read; a write token can also run and change jobs, queues and schedules. Tokens are stored hashed: copy one when it is
-            created, it is not shown again.
+            created, it is not shown again. A token works only while the admin who created it is still an admin.
           </>
         }
       />
-      {!res?.ok ? <Unavailable /> : <TokensView initial={res.data} />}
+      {!res?.ok ? <Unavailable /> : <TokensView initial={res.data} refused={res.data.filter((t) => !creatorIsAdmin(t.createdBy)).map((t) => t.id)} />}
     </>
   );
 }

@@ -9,9 +9,7 @@ import { Notice } from '@/components/ui/Notice';
 import { Unavailable } from '@/components/ui/Unavailable';
 import { ScheduleForm } from '@/components/schedules/ScheduleForm';
 import { seg } from '@/components/api';
-import { NotAllowed } from '@/components/auth/NotAllowed';
-import { allows } from '@/lib/auth/principal';
-import { currentPrincipal, sessionView } from '@/app/_auth/current-principal';
+import { requireAccess } from '@/app/_auth/require-access';
 
 export const dynamic = 'force-dynamic';
 
@@ -33,13 +31,13 @@ export default async function EditSchedulePage({ params }: { params: Params }) {
       <PageHeader title={`Edit ${name}`} />
     </>
   );
-  const { principal, unavailable } = await currentPrincipal();
   // Checked here, before anything is read: a viewer typing the address gets a refusal, not a form the server would refuse.
-  if (!unavailable && !(principal && allows(principal, 'write'))) {
+  const access = await requireAccess('write', 'Only admins change schedules.');
+  if (!access.allowed) {
     return (
       <>
         {header}
-        <NotAllowed role={sessionView(principal).role}>Only admins change schedules.</NotAllowed>
+        {access.refusal}
       </>
     );
   }
