@@ -1,3 +1,5 @@
+import { loginUrl } from '@/lib/auth/next-path';
+
 /**
  * The browser's one way to call the console's API: JSON in and out, the CSRF
  * token echoed from its cookie, and the server's error shape turned into ApiError.
@@ -28,7 +30,8 @@ export class ApiError extends Error {
 function toLogin(path: string): void {
   if (path.startsWith('/api/auth/')) return;
   const here = window.location.pathname + window.location.search;
-  window.location.assign(`/login?next=${encodeURIComponent(here)}`);
+  // This page was shown to a session, so a 401 means that session ended: the login page says so.
+  window.location.assign(loginUrl(here, 'expired'));
 }
 
 function csrfToken(): string {

@@ -282,7 +282,7 @@ describe('the console as a process: session lifetime and proxies', () => {
     expect(await redis.exists(key)).toBe(0);
     const page = await fetch(`${base}/queues/default`, { headers: { cookie }, redirect: 'manual' });
     expect(page.status).toBe(303);
-    expect(page.headers.get('location')).toBe('/login?next=%2Fqueues%2Fdefault');
+    expect(page.headers.get('location')).toBe('/login?next=%2Fqueues%2Fdefault&reason=expired');
   });
 
   it('X-Forwarded-Proto makes cookies Secure only with CELERITY_TRUST_PROXY', async () => {

@@ -16,6 +16,9 @@ export default async function LoginPage({ searchParams }: Props) {
   const rawNext = typeof sp.next === 'string' ? sp.next : undefined;
   // Only a path on this site: never an open redirect.
   const next = safeNextPath(rawNext);
+  // Only when a session really ended (the gate and the pages' 401 handling add it, lib/auth/next-path.ts
+  // loginUrl); a first visit to a deep link also carries `next`, and must not be told its session ended.
+  const expired = sp.reason === 'expired';
   const enabled = authEnabled();
   if (enabled) {
     const { principal } = await currentPrincipal();
@@ -28,7 +31,7 @@ export default async function LoginPage({ searchParams }: Props) {
       </h1>
       {enabled ? (
         <div className="rounded-lg border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
-          <LoginForm next={next} expired={rawNext !== undefined} />
+          <LoginForm next={next} expired={expired} />
         </div>
       ) : (
         <Notice title="No accounts are configured">

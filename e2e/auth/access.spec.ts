@@ -220,7 +220,7 @@ test('an expired session goes back to the login with the page remembered, and re
   // End the session in Redis: what the sliding TTL does after CELERITY_SESSION_TTL idle seconds.
   // (Deleted, not given a 1 ms TTL: a request of the page's own landing in that millisecond would renew it.)
   expect(await redis.del(await sessionKeyOf(page))).toBe(1);
-  await expect(page).toHaveURL(/\/login\?next=%2Ftasks$/, { timeout: 30_000 });
+  await expect(page).toHaveURL(/\/login\?next=%2Ftasks&reason=expired$/, { timeout: 30_000 });
   await expect(page.getByRole('status').filter({ hasText: 'Your session ended' })).toBeVisible();
   await signIn(page, 'admin');
   await expect(page).toHaveURL(/\/tasks$/);
@@ -232,7 +232,7 @@ test('an expired session goes back to the login with the page remembered, and re
   // A client-side navigation: the page data request gets 401, the browser loads the page, the gate redirects.
   expect(await redis.del(await sessionKeyOf(page))).toBe(1);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Workers' }).click();
-  await expect(page).toHaveURL(/\/login\?next=%2Fworkers$/);
+  await expect(page).toHaveURL(/\/login\?next=%2Fworkers&reason=expired$/);
   await expect(page.getByRole('status').filter({ hasText: 'Your session ended' })).toBeVisible();
 
   // An action on an open page after the session ended: 401 → the login, remembering the page.
@@ -241,14 +241,21 @@ test('an expired session goes back to the login with the page remembered, and re
   await expect(page.getByRole('button', { name: 'Run hello' })).toBeVisible();
   expect(await redis.del(await sessionKeyOf(page))).toBe(1);
   await page.getByRole('button', { name: 'Run hello' }).click();
-  await expect(page).toHaveURL(/\/login\?next=%2Ftasks%2Fhello$/);
+  await expect(page).toHaveURL(/\/login\?next=%2Ftasks%2Fhello&reason=expired$/);
 
   // A full page load of a deep link with a query.
   await page.goto('/queues/default?state=failed');
-  await expect(page).toHaveURL(/\/login\?next=%2Fqueues%2Fdefault%3Fstate%3Dfailed$/);
+  await expect(page).toHaveURL(/\/login\?next=%2Fqueues%2Fdefault%3Fstate%3Dfailed&reason=expired$/);
   await signIn(page, 'admin');
   await expect(page).toHaveURL(/\/queues\/default\?state=failed$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Queue default' })).toBeVisible();
+
+  // A first visit (no session ever) remembers the page too, but says nothing about a session ending.
+  await page.context().clearCookies();
+  await page.goto('/tasks');
+  await expect(page).toHaveURL(/\/login\?next=%2Ftasks$/);
+  await expect(page.getByRole('form', { name: 'Sign in' })).toBeVisible();
+  await expect(page.getByText('Your session ended')).toHaveCount(0);
   await redis.quit();
 });
 
@@ -308,6 +315,6 @@ test('the session cookie is HttpOnly and SameSite=Lax; signing out ends the sess
   // Behind an HTTPS proxy the cookie is Secure.
   const viaProxy = await anonymous();
   const login = await viaProxy.post('/api/auth/login', { data: { username: 'bob', password: authEnv().viewerPassword }, headers: { 'x-forwarded-proto': 'https' } });
-  expect(login.headers()['set-cookie']).toMatch(/celerity_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Secure/);
+  expect(login.headers()['set-cookie']).toMatch(/^__Host-celerity_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Secure$/m);
   await viaProxy.dispose();
 });

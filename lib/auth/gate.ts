@@ -121,5 +121,6 @@ export async function gate(req: GateRequest, opts: GateOptions): Promise<GateDec
   if (status) {
     return jsonDeny(401, 'unauthorized', unauthorizedMessage(resolved.reason), { 'WWW-Authenticate': 'Bearer realm="celerity"' });
   }
-  return { kind: 'redirect', location: loginUrl(req.url) };
+  // `expired`: the browser had a session that ended (the login page says so); `none` is a first visit.
+  return { kind: 'redirect', location: loginUrl(req.url, resolved.reason === 'expired' ? 'expired' : undefined) };
 }

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { UnauthorizedError } from '../errors';
 import { parseOrThrow } from '../validation';
 import { appendAudit } from './audit-log';
-import { assertNotThrottled, clearLoginFailures, recordLoginFailure } from './login-throttle';
-import { MAX_PASSWORD_LENGTH, verifyPassword } from './password';
+import { loginNotChecked, loginSucceeded, startLoginAttempt } from './login-throttle';
+import { MAX_PASSWORD_LENGTH, PasswordCheckBusyError, verifyPassword } from './password';
 import { safeNextPath } from './next-path';
-import { createSession, type SessionRecord } from './session-store';
+import { createSession, deleteSession, sessionHash, type SessionRecord } from './session-store';
 import { findUser, userFingerprint, type User } from './users';
 
 /** Body of POST /api/auth/login. */
@@ -28,24 +28,37 @@ export interface LoginResult {
 
 /**
  * Check a user name and password and open a session. Wrong name or password →
- * UnauthorizedError with the same message and about the same time either way;
- * too many failures from this address for this name → TooManyRequestsError
- * (checked before the password, so a locked-out guesser learns nothing).
- * Successes and failures go to the audit log.
+ * UnauthorizedError with the same message and about the same time either way.
+ * The attempt is counted before the password is checked, in one atomic step
+ * with the lock check (lib/auth/login-throttle.ts): while the user name from
+ * this address, the address, or the account is locked out → TooManyRequestsError
+ * before any password check, so a locked-out guesser learns nothing, however
+ * many requests it sends at once. Too many checks already waiting →
+ * PasswordCheckBusyError (503), not counted. Successes and failures go to the
+ * audit log; refused attempts do not (they are bounded by nothing but the sender).
+ * `replaces`: the session id the browser already had, ended on success — a
+ * sign-in always starts a new session (no session fixation).
  */
-export async function login(redis: Redis, body: unknown, ctx: { ip: string; path: string }): Promise<LoginResult> {
+export async function login(redis: Redis, body: unknown, ctx: { ip: string; path: string; replaces?: string }): Promise<LoginResult> {
   const input = parseOrThrow(loginSchema, body);
-  await assertNotThrottled(redis, input.username, ctx.ip);
+  const attempt = await startLoginAttempt(redis, input.username, ctx.ip);
   const user = findUser(input.username);
-  const ok = (await verifyPassword(input.password, user?.hash)) && user !== undefined;
+  let ok: boolean;
+  try {
+    ok = (await verifyPassword(input.password, user?.hash)) && user !== undefined;
+  } catch (err) {
+    if (err instanceof PasswordCheckBusyError) await loginNotChecked(redis, attempt);
+    throw err;
+  }
   // The target is the account signed in to (or tried).
   const entry = { target: input.username.slice(0, 64), ip: ctx.ip, method: 'POST', path: ctx.path };
   if (!ok || !user) {
-    const locked = await recordLoginFailure(redis, input.username, ctx.ip);
+    const locked = attempt.lockSeconds;
     await appendAudit(redis, { ...entry, action: 'login.failed', actor: input.username.slice(0, 64), status: 401, error: locked ? `locked for ${locked} s` : 'wrong user name or password' });
     throw new UnauthorizedError('Wrong user name or password');
   }
-  await clearLoginFailures(redis, input.username, ctx.ip);
+  await loginSucceeded(redis, attempt);
+  if (ctx.replaces) await deleteSession(redis, sessionHash(ctx.replaces));
   const { id, record } = await createSession(redis, { user: user.name, fp: userFingerprint(user), ip: ctx.ip });
   await appendAudit(redis, { ...entry, action: 'login', actor: user.name, status: 200 });
   return { sessionId: id, session: record, user, next: safeNextPath(input.next) };

@@ -38,4 +38,14 @@ describe('safeNextPath (no open redirect)', () => {
     expect(loginUrl('/')).toBe('/login');
     expect(loginUrl('//evil.example')).toBe('/login');
   });
+
+  it('loginUrl says why only when given a reason (a session that ended), keeping next safe', () => {
+    expect(loginUrl('/queues/x?state=failed', 'expired')).toBe('/login?next=%2Fqueues%2Fx%3Fstate%3Dfailed&reason=expired');
+    expect(loginUrl('/', 'expired')).toBe('/login?reason=expired');
+    expect(loginUrl('//evil.example', 'expired')).toBe('/login?reason=expired');
+    // What the login page reads back: the remembered page and the reason, nothing else.
+    const q = new URL(loginUrl('/queues/a%20b?x=1&reason=none', 'expired'), 'http://console.test').searchParams;
+    expect([q.get('next'), q.get('reason')]).toEqual(['/queues/a%20b?x=1&reason=none', 'expired']);
+    expect(safeNextPath(q.get('next'))).toBe('/queues/a%20b?x=1&reason=none');
+  });
 });

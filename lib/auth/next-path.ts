@@ -21,8 +21,15 @@ export function safeNextPath(raw: string | null | undefined, fallback = '/'): st
   return path;
 }
 
-/** The login URL that brings the user back to `path` afterwards. */
-export function loginUrl(path: string): string {
+/**
+ * Why the login page is shown: `expired` when the browser had a session that
+ * ended (the page then says so); absent on a first visit.
+ */
+export type LoginReason = 'expired';
+
+/** The login URL that brings the user back to `path` afterwards, saying why when there is a reason. */
+export function loginUrl(path: string, reason?: LoginReason): string {
   const next = safeNextPath(path, '');
-  return next && next !== '/' ? `/login?next=${encodeURIComponent(next)}` : '/login';
+  const query = [...(next && next !== '/' ? [`next=${encodeURIComponent(next)}`] : []), ...(reason ? [`reason=${reason}`] : [])];
+  return query.length ? `/login?${query.join('&')}` : '/login';
 }

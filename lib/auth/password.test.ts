@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, parsePasswordHash, verifyPassword } from './password';
+import { hashPassword, MAX_CONCURRENT, MAX_WAITING, parsePasswordHash, PasswordCheckBusyError, verifyPassword, withPasswordSlot } from './password';
 
 const FAST = { N: 16384, r: 8, p: 1 };
 
@@ -47,5 +47,48 @@ describe('password hashes', () => {
   it('refuses over-long passwords without hashing them', async () => {
     const h = await hashPassword('a', FAST);
     expect(await verifyPassword('a'.repeat(2000), h)).toBe(false);
+  });
+});
+
+/** Both hash slots taken and the whole waiting line full, with work that ends only on `release()`. */
+function fillPasswordLine(): { release: () => Promise<void> } {
+  let open!: () => void;
+  const held = new Promise<void>((resolve) => (open = resolve));
+  const work = Array.from({ length: MAX_CONCURRENT + MAX_WAITING }, () => withPasswordSlot(() => held, MAX_WAITING));
+  return {
+    release: async () => {
+      open();
+      await Promise.all(work);
+    },
+  };
+}
+
+/** What a check came to: `true`/`false`, `busy` (refused), or still waiting after everything already queued ran (a macrotask later). */
+async function outcome(p: Promise<boolean>): Promise<string> {
+  const settled = p.then(String, (err: unknown) => (err instanceof PasswordCheckBusyError ? 'busy' : String(err)));
+  return Promise.race([settled, new Promise<string>((resolve) => setImmediate(() => resolve('waiting')))]);
+}
+
+describe('the line of password checks', () => {
+  it('refuses a check at once, without hashing, when the line is full (known and unknown user alike); checks again once it moves', async () => {
+    const hash = await hashPassword('right', FAST);
+    const line = fillPasswordLine();
+    try {
+      expect(await outcome(verifyPassword('right', hash))).toBe('busy');
+      expect(await outcome(verifyPassword('wrong', undefined))).toBe('busy');
+      // A 503 (Retry-After) for the sign-in route: the server is busy, the caller did nothing wrong.
+      expect(new PasswordCheckBusyError().status).toBe(503);
+    } finally {
+      await line.release();
+    }
+    expect(await verifyPassword('right', hash)).toBe(true);
+  });
+
+  it('creating a hash (npm run user:add) waits its turn instead of being refused', async () => {
+    const line = fillPasswordLine();
+    const made = hashPassword('x', FAST);
+    expect(await outcome(made.then(() => true))).toBe('waiting');
+    await line.release();
+    expect(await made).toMatch(/^scrypt\$/);
   });
 });

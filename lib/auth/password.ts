@@ -1,4 +1,5 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { UnavailableError } from '../errors';
 
 /**
  * Password hashes in a self-describing format: `scrypt$N$r$p$salt$hash`
@@ -29,12 +30,36 @@ function scrypt(password: string, salt: Buffer, keylen: number, params: ScryptPa
  * At most this many hashes at once: each takes 32 MiB, so a burst of login
  * attempts must queue instead of exhausting memory.
  */
-const MAX_CONCURRENT = 2;
+export const MAX_CONCURRENT = 2;
+/**
+ * At most this many password checks wait for a turn (about a second of work
+ * at ~100 ms per hash, two at a time); more are refused at once with
+ * {@link PasswordCheckBusyError}. Otherwise a flood of sign-in attempts from
+ * addresses the throttle has not seen yet queues without bound: memory for
+ * every pending request, and every real user behind all of them.
+ */
+export const MAX_WAITING = 16;
 let active = 0;
 const waiting: (() => void)[] = [];
 
-async function limited<T>(fn: () => Promise<T>): Promise<T> {
-  if (active >= MAX_CONCURRENT) await new Promise<void>((resolve) => waiting.push(resolve));
+/** Too many password checks already waiting: refused without checking (503 with Retry-After). */
+export class PasswordCheckBusyError extends UnavailableError {
+  override name = 'PasswordCheckBusyError';
+  constructor() {
+    super('Too many sign-ins at once; try again in a few seconds');
+  }
+}
+
+/**
+ * Run `fn` (a hash) when one of the {@link MAX_CONCURRENT} slots is free,
+ * waiting in line otherwise; with `maxWaiting`, throw PasswordCheckBusyError
+ * at once (before `fn` runs) when that many already wait.
+ */
+export async function withPasswordSlot<T>(fn: () => Promise<T>, maxWaiting = Infinity): Promise<T> {
+  if (active >= MAX_CONCURRENT) {
+    if (waiting.length >= maxWaiting) throw new PasswordCheckBusyError();
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  }
   active++;
   try {
     return await fn();
@@ -68,7 +93,7 @@ export function parsePasswordHash(encoded: string): ParsedHash | undefined {
 /** Hash a password with a fresh random salt. */
 export async function hashPassword(password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
   const salt = randomBytes(SALT_LENGTH);
-  const key = await limited(() => scrypt(password, salt, KEY_LENGTH, params));
+  const key = await withPasswordSlot(() => scrypt(password, salt, KEY_LENGTH, params));
   return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
@@ -80,11 +105,13 @@ const DUMMY_HASH = `scrypt$${DEFAULT_SCRYPT.N}$${DEFAULT_SCRYPT.r}$${DEFAULT_SCR
 
 /**
  * True when `password` matches `encoded`. With `encoded` undefined (unknown
- * user) it still spends the time of one check and returns false.
+ * user) it still spends the time of one check and returns false. Throws
+ * {@link PasswordCheckBusyError} without checking when {@link MAX_WAITING}
+ * checks are already waiting (for a known and an unknown user alike).
  */
 export async function verifyPassword(password: string, encoded: string | undefined): Promise<boolean> {
   const parsed = parsePasswordHash(encoded ?? DUMMY_HASH) ?? parsePasswordHash(DUMMY_HASH)!;
   if (password.length > MAX_PASSWORD_LENGTH) return false;
-  const key = await limited(() => scrypt(password, parsed.salt, parsed.hash.length, parsed.params));
+  const key = await withPasswordSlot(() => scrypt(password, parsed.salt, parsed.hash.length, parsed.params), MAX_WAITING);
   return encoded !== undefined && key.length === parsed.hash.length && timingSafeEqual(key, parsed.hash);
 }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { getRedis } from '../redis';
 import { readCookie } from '../http/csrf';
+import { isSecureRequest } from '../http/request-origin';
 import { checkToken } from './api-tokens';
 import type { Principal } from './principal';
 import { deleteSession, readSession } from './session-store';
@@ -17,7 +18,21 @@ export interface HeaderSource {
   get(name: string): string | null;
 }
 
+/** The session cookie over plain HTTP (no prefix can protect a cookie there). */
 export const SESSION_COOKIE = 'celerity_session';
+/**
+ * The session cookie over HTTPS. Browsers accept a `__Host-` cookie only when
+ * it is Secure, has Path=/ and no Domain, so a sibling subdomain (or a
+ * man-in-the-middle on plain HTTP) can neither set nor shadow it — a planted
+ * `celerity_session` with `Domain=.example.com` would otherwise come first in
+ * the Cookie header and be read instead of ours.
+ */
+export const SECURE_SESSION_COOKIE = '__Host-celerity_session';
+
+/** The session cookie's name for a connection. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+}
 
 /**
  * The client address as server.ts saw it. server.ts always overwrites this
@@ -30,15 +45,31 @@ export function clientIp(h: HeaderSource): string {
 }
 
 /** Whether the request came over HTTPS (for the cookies' Secure flag): decided in one place, lib/http/request-origin.ts. */
-export { isSecureRequest } from '../http/request-origin';
+export { isSecureRequest };
 
-/** Set-Cookie for a session: HttpOnly (no script reads it), SameSite=Lax, Secure over HTTPS, gone when the browser closes. */
+/**
+ * Set-Cookie for a session: HttpOnly (no script reads it), SameSite=Lax, gone
+ * when the browser closes; over HTTPS named `__Host-…`, Secure, host-only.
+ */
 export function sessionCookie(id: string, secure: boolean): string {
-  return `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  return `${sessionCookieName(secure)}=${id}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 }
 
 export function clearSessionCookie(secure: boolean): string {
-  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? '; Secure' : ''}`;
+  return `${sessionCookieName(secure)}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? '; Secure' : ''}`;
+}
+
+/**
+ * The session id a request carries. The `__Host-` cookie is always accepted
+ * (only a secure page of this very host can have set it); the plain one only
+ * when the request did not come over HTTPS — behind HTTPS a plain
+ * `celerity_session` can only have been planted by someone else.
+ */
+export function sessionIdFrom(h: HeaderSource): string | undefined {
+  const cookies = h.get('cookie');
+  const hostOnly = readCookie(cookies, SECURE_SESSION_COOKIE);
+  if (hostOnly !== undefined) return hostOnly;
+  return isSecureRequest(h) ? undefined : readCookie(cookies, SESSION_COOKIE);
 }
 
 export type Resolution =
@@ -87,7 +118,7 @@ export async function resolvePrincipal(h: HeaderSource, redis: Redis = getRedis(
     return c.ok ? { principal: { kind: 'token', id: c.record.id, name: c.record.name, scope: c.record.scope } } : { principal: null, reason: c.reason };
   }
   if (!authEnabled()) return { principal: { kind: 'open' } };
-  const id = readCookie(h.get('cookie'), SESSION_COOKIE);
+  const id = sessionIdFrom(h);
   if (!id) return { principal: null, reason: 'none' };
   const session = await readSession(redis, id, opts.touch ?? true);
   if (!session) return { principal: null, reason: 'expired' };
