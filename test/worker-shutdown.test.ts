@@ -96,7 +96,9 @@ describe('worker process shutdown', () => {
     const late = await queue.add('hello', {});
 
     expect(await proc.exited).toBe(0);
-    expect(proc.output()).toMatch(/worker stopped/);
+    // Settled in Redis and closed properly: no job left behind, no shortcut taken for an unreachable Redis.
+    expect(proc.output()).toMatch(/worker stopped id="[^"]+" processed=1 failed=0 clean=true/);
+    expect(proc.output()).not.toMatch(/unreachable|left active|did not finish in time/);
 
     expect(await queue.getJobState(job.id!)).toBe('completed');
     const done = await queue.getJob(job.id!);
@@ -152,6 +154,9 @@ describe('worker process shutdown', () => {
     expect(await proc.exited).toBe(0);
     const took = Date.now() - sentAt;
     expect(proc.output()).toMatch(/shutdown timeout: handing running jobs back/);
+    // Handed back counts as settled: a clean stop, nothing left active.
+    expect(proc.output()).toMatch(/worker stopped id="[^"]+" processed=0 failed=0 clean=true/);
+    expect(proc.output()).not.toMatch(/unreachable|left active|did not finish in time/);
     // It waited for the timeout, then did not wait for the 60 s job (slack for process exit on a slow machine).
     expect(took).toBeGreaterThanOrEqual(timeoutMs);
     expect(took).toBeLessThan(timeoutMs + 5_000);

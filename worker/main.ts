@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { env, LOG_LEVELS } from '@/lib/env';
 import { createLogger } from '@/lib/logger';
-import { startWorker, type RunningWorker } from '@/lib/worker/start-worker';
+import { startWorker, stopDeadlineMs, type RunningWorker } from '@/lib/worker/start-worker';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { closeRedis } from '@/lib/redis';
 import { registry } from './tasks';
@@ -71,6 +71,8 @@ async function main(): Promise<void> {
   // connecting (a deployment that changes its mind) must not kill it halfway, with
   // a heartbeat and catalogue written and nobody left to clear them.
   const stopRequested = new AbortController();
+  /** Start-up finished (the shutdown deadline's message says which phase hung). */
+  let startedUp = false;
   let signals = 0;
   function shutdown(sig: string): void {
     signals++;
@@ -79,19 +81,34 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     logger.info('shutting down', { signal: sig });
+    // A hard deadline whatever happens below: stop() is bounded, but start-up is not (it waits for
+    // Redis), and a worker that ignores SIGTERM only gets SIGKILLed, with no word of why.
+    const deadlineMs = stopDeadlineMs(e.CELERITY_SHUTDOWN_TIMEOUT_MS);
+    setTimeout(() => {
+      logger.error('shutdown did not finish in time: exiting (is Redis reachable?)', { deadlineMs, starting: !startedUp });
+      process.exit(1);
+    }, deadlineMs).unref();
     // Start-up, if still running, finishes without taking a job; then the usual stop.
     stopRequested.abort();
     started
       .then((w) => w.stop())
-      .then(() => closeQueues())
-      .then(() => closeRedis())
-      .then(
-        () => process.exit(0),
-        (err: Error) => {
-          logger.error('shutdown failed', { error: err.message });
-          process.exit(1);
-        },
-      );
+      .then(async (report) => {
+        // The shared connection (schedules, watchdog) and its queues: quit when Redis answers, for a
+        // second at most (a Redis that goes away right now must not turn a clean stop into a deadline
+        // exit); when it does not answer, the exit below closes the sockets.
+        if (!report.redisUnreachable) {
+          await Promise.race([closeQueues().then(() => closeRedis()), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+        }
+        // Exit code: 0 when no job was left behind (all finished and recorded, handed back, or none
+        // running), even if Redis was unreachable at the end; 1 when a job stays active in Redis for
+        // stall detection to run again, so a supervisor sees that this stop lost work in progress.
+        if (!report.clean) logger.error('exiting with code 1: jobs left active in Redis', { jobs: report.leftBehind.length });
+        process.exit(report.clean ? 0 : 1);
+      })
+      .catch((err: Error) => {
+        logger.error('shutdown failed', { error: err.message });
+        process.exit(1);
+      });
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
@@ -114,6 +131,7 @@ async function main(): Promise<void> {
     onShutdownRequested: () => shutdown('console request'),
   });
   await started;
+  startedUp = true;
 }
 
 main().catch((err: Error) => {

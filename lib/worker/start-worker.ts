@@ -17,6 +17,7 @@ import { reconcileSchedules } from '../scheduler/schedule-service';
 import { watchdogPass } from '../scheduler/watchdog';
 import { startDelayPacer } from './delay-pacer';
 import { recordAttempt, type AttemptOutcome } from '../queue/attempt-log';
+import { createRedisOutage } from './redis-outage';
 
 export interface StartWorkerOptions {
   registry: TaskRegistry;
@@ -48,13 +49,66 @@ export interface StartWorkerOptions {
   stopRequested?: AbortSignal;
 }
 
+/** How a stop went. */
+export interface StopReport {
+  /** No job was left behind: every job this worker held was finished and recorded, or handed back to its queue. */
+  clean: boolean;
+  /**
+   * Jobs whose outcome could not be written to Redis (it was unreachable, or
+   * did not answer in time): they stay active in their queue, and stall
+   * detection runs them again once their lock expires.
+   */
+  leftBehind: { queue: string; jobId: string }[];
+  /** Redis was unreachable at the end: the heartbeat could not be cleared (it expires on its own). */
+  redisUnreachable: boolean;
+}
+
 export interface RunningWorker {
   id: string;
   queues: string[];
   /** running, paused (remote pause: takes no new jobs) or stopping. */
   state(): Heartbeat['state'];
-  /** Stop taking jobs, let running ones finish (up to the timeout), clear the heartbeat, close connections. */
-  stop(): Promise<void>;
+  /**
+   * Stop taking jobs, let running ones finish (up to the timeout), hand back
+   * the ones still running, clear the heartbeat, close connections. Always
+   * settles, within {@link stopDeadlineMs} of the call, even when Redis is gone.
+   */
+  stop(): Promise<StopReport>;
+}
+
+/**
+ * After the shutdown timeout, how long the jobs being handed back get to
+ * reach Redis (a few round trips when it answers) before the worker stops
+ * waiting for them.
+ */
+const HANDBACK_GRACE_MS = 2000;
+/** How long clearing the heartbeat and closing the connections may take before they are cut. */
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * A deadline for a whole shutdown: what `stop()` takes at most (the shutdown
+ * timeout, the hand-back grace, the closing of connections) plus 1.5 s for the
+ * process entry to close its shared connection and exit. The entry exits when
+ * it passes whatever happened, so a shutdown is bounded even if a step hangs in
+ * a way this file did not foresee (or start-up never finished). It stays under
+ * the 5 s that `npm start` adds to the timeout before it kills the worker.
+ */
+export function stopDeadlineMs(shutdownTimeoutMs: number): number {
+  return shutdownTimeoutMs + HANDBACK_GRACE_MS + CLOSE_GRACE_MS + 1500;
+}
+
+/** Whether `p` settles within `ms` (the promise keeps running either way). */
+function settlesWithin(ms: number, p: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 interface RunningJob {
@@ -86,14 +140,26 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const prefix = env().CELERITY_PREFIX;
   const command: Redis = createRedis('command');
   const subscriber: Redis = createRedis('blocking');
+  // Every connection's failures go through here: one line per outage, not one per connection per retry.
+  const outage = createRedisOutage(logger);
+  outage.watch(command);
+  outage.watch(subscriber);
   const running = new Map<string, RunningJob>();
+  /**
+   * Jobs taken and not yet settled in Redis: from the processor's start until
+   * BullMQ has recorded the outcome ('completed'/'failed', which it emits only
+   * once written) or the job was handed back. Longer than `running`, which
+   * ends when the handler does: a stop must know about a result that is still
+   * waiting for Redis.
+   */
+  const unsettled = new Map<string, { queue: string; jobId: string }>();
   const startedAt = Date.now();
   let processed = 0;
   let failed = 0;
   let state: Heartbeat['state'] = 'running';
   let concurrency = opts.concurrency;
   // Declared before the control channel opens: a command may arrive while start-up still runs.
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<StopReport> | undefined;
   const handle: { self?: RunningWorker } = {};
 
   const runKey = (queue: string, jobId: string) => `${queue}\u0000${jobId}`;
@@ -104,6 +170,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       await job.moveToWait(token);
       throw new WaitingError();
     }
+    unsettled.set(runKey(queue, job.id!), { queue, jobId: job.id! });
     const task: AnyTask | undefined = registry.get(job.name);
     if (!task) throw new UnrecoverableError(`Unknown task "${job.name}": no worker on queue "${queue}" defines it`);
     const parsed = task.schema.safeParse(job.data ?? {});
@@ -168,6 +235,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
         // Shutdown ran out of time: hand the job back instead of failing it.
         await attemptDone('requeued');
         await job.moveToWait(token);
+        unsettled.delete(runKey(queue, job.id!));
         throw new WaitingError();
       }
       failed++;
@@ -184,6 +252,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const workers = queues.map((queue) => {
     // BullMQ does not close a connection it was given; we keep it to close it ourselves.
     const connection = createRedis('blocking');
+    outage.watch(connection);
     const w = new Worker(queue, processor(queue), {
       connection,
       prefix,
@@ -192,11 +261,21 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       autorun: false,
     });
-    w.on('error', (err) => logger.warn('worker error', { queue, error: err.message }));
+    w.on('error', (err) => outage.report('worker error', err, { queue }));
+    // Both are emitted only once BullMQ has written the outcome (a retry's move to delayed counts).
     w.on('failed', (job, err) => {
-      if (job) logger.info('job failed', { queue, task: job.name, jobId: job.id, error: err.message });
+      if (!job) return;
+      unsettled.delete(runKey(queue, job.id!));
+      logger.info('job failed', { queue, task: job.name, jobId: job.id, error: err.message });
     });
-    w.on('completed', (job) => logger.debug('job completed', { queue, task: job.name, jobId: job.id }));
+    w.on('completed', (job) => {
+      unsettled.delete(runKey(queue, job.id!));
+      logger.debug('job completed', { queue, task: job.name, jobId: job.id });
+    });
+    // A job whose lock was lost is no longer this worker's to settle (stall detection has it): forget it.
+    w.on('lockRenewalFailed', (jobIds) => {
+      for (const jobId of jobIds) unsettled.delete(runKey(queue, jobId));
+    });
     return { queue, worker: w, connection };
   });
 
@@ -216,8 +295,29 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     state,
     ttlMs: opts.heartbeatMs * 3,
   });
-  const beat = () =>
-    writeHeartbeat(command, heartbeat()).catch((err: Error) => logger.warn('heartbeat failed', { error: err.message }));
+  // One write at a time: while Redis is away a write waits for a reconnect, and beats
+  // queued behind it would all fail together (and be logged together) when it gives up.
+  // A beat asked for meanwhile runs once after it, so a state change is still published.
+  let beating: Promise<void> | undefined;
+  let beatAgain = false;
+  const beat = (): Promise<void> => {
+    if (beating) {
+      beatAgain = true;
+      return beating;
+    }
+    beating = (async () => {
+      do {
+        beatAgain = false;
+        await writeHeartbeat(command, heartbeat()).then(
+          () => outage.succeeded(),
+          (err: Error) => void outage.report('heartbeat failed', err),
+        );
+      } while (beatAgain);
+    })().finally(() => {
+      beating = undefined;
+    });
+    return beating;
+  };
 
   // Control channel: cancel a job this process holds; pause, resume, concurrency and shutdown addressed to this worker.
   await subscriber.subscribe(celerityKeys().control);
@@ -324,6 +424,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   // Delayed jobs (a schedule's next run among them) start on their millisecond, whatever Redis's hz.
   const pacers = queues.map((queue) => {
     const q = new Queue(queue, { connection: command, prefix });
+    // Without a listener BullMQ prints every connection error of this Queue to the console, stack and all.
+    q.on('error', (err) => outage.report('delay pacer', err, { queue }));
     const pacer = startDelayPacer(q, {
       redis: command,
       isActive: () => state === 'running',
@@ -338,26 +440,66 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     queues,
     state: () => state,
     stop() {
-      stopping ??= (async () => {
+      stopping ??= (async (): Promise<StopReport> => {
         state = 'stopping';
         clearInterval(watchdog);
-        await Promise.all(pacers.map((p) => p.stop()));
+        const reachable = outage.reachable();
+        // Not awaited first: a pacer waiting on an unreachable Redis must not hold the workers' close back.
+        const pacersStopped = Promise.all(pacers.map((p) => p.stop()));
         // close() stops fetching at once and resolves when active jobs have finished (or were handed back).
-        const closed = Promise.all(workers.map(({ worker }) => worker.close()));
+        // With Redis away and nothing running there is nothing to wait for, and a graceful close would
+        // wait for the fetching connection to end cleanly, which it does not do while it reconnects.
+        const force = !reachable && running.size === 0;
+        const closed = Promise.all(workers.map(({ worker }) => worker.close(force)));
         logger.info('stopping: no new jobs; waiting for running ones', { running: running.size, timeoutMs: opts.shutdownTimeoutMs });
-        await beat();
-        const giveUp = setTimeout(() => {
+        if (!reachable) {
+          logger.warn(
+            running.size
+              ? 'Redis is unreachable: running jobs may finish, but their results are recorded only if Redis is back before the timeout'
+              : 'Redis is unreachable: closing without it',
+            { running: running.size },
+          );
+        }
+        void beat();
+        let done = await settlesWithin(opts.shutdownTimeoutMs, closed);
+        if (!done) {
           logger.warn('shutdown timeout: handing running jobs back to their queues', { running: running.size });
           for (const r of running.values()) r.requeue.abort('shutdown');
-        }, opts.shutdownTimeoutMs);
-        await closed;
-        clearTimeout(giveUp);
-        await Promise.all(workers.map(({ connection }) => connection.quit().catch(() => connection.disconnect())));
+          done = await settlesWithin(HANDBACK_GRACE_MS, closed);
+        }
         clearInterval(timer);
-        await clearHeartbeat(command, id).catch(() => {});
-        await subscriber.quit().catch(() => subscriber.disconnect());
-        await command.quit().catch(() => command.disconnect());
-        logger.info('worker stopped', { id, processed, failed });
+        const leftBehind = [...unsettled.values()];
+        if (leftBehind.length) {
+          logger.error('jobs left active: their outcome could not be written to Redis; stall detection will run them again', {
+            jobs: leftBehind.map((j) => `${j.queue}/${j.jobId}`),
+          });
+        } else if (!done) {
+          // Every job is settled; only BullMQ's own closing hangs (a connection that never ends while it reconnects).
+          logger.debug('worker connections did not close in time: cutting them');
+        }
+        const all = [...workers.map(({ connection }) => connection), subscriber, command];
+        let heartbeatCleared = false;
+        if (outage.reachable() && command.status === 'ready') {
+          await settlesWithin(
+            CLOSE_GRACE_MS,
+            (async () => {
+              await pacersStopped;
+              // Cleared after the last beat: one still under way would write it back.
+              await beating;
+              await clearHeartbeat(command, id);
+              heartbeatCleared = true;
+              await Promise.all(all.map((c) => c.quit().catch(() => {})));
+            })().catch(() => {}),
+          );
+        }
+        if (!heartbeatCleared) {
+          logger.warn('Redis unreachable: heartbeat not cleared; it expires on its own', { expiresInMs: opts.heartbeatMs * 3 });
+        }
+        // Whatever is not closed by now is cut: quit() waits for a reply, and there may be none coming.
+        for (const c of all) if (c.status !== 'end') c.disconnect();
+        const report: StopReport = { clean: leftBehind.length === 0, leftBehind, redisUnreachable: !heartbeatCleared };
+        logger.info('worker stopped', { id, processed, failed, clean: report.clean });
+        return report;
       })();
       return stopping;
     },
