@@ -11,7 +11,7 @@ import { serveRooms, socketSink, type RoomServer, type RoomSocket } from '@/lib/
 import { CSRF_COOKIE, csrfCookie, newCsrfToken, readCookie } from '@/lib/http/csrf';
 import { contentSecurityPolicy, newNonce } from '@/lib/http/csp';
 import { closeQueues } from '@/lib/queue/queue-registry';
-import { closeRedis } from '@/lib/redis';
+import { closeRedis, failFastWhileRedisDown } from '@/lib/redis';
 import { loadUsers, UsersConfigError } from '@/lib/auth/users';
 import { gate, type GateDecision } from '@/lib/auth/gate';
 import { CLIENT_IP_HEADER, resolvePrincipal, type HeaderSource } from '@/lib/auth/request-auth';
@@ -20,6 +20,7 @@ import { setPipelineProbe } from '@/lib/metrics/pipeline-probe';
 import { mayCompress } from '@/lib/http/compression-policy';
 import { loadAppRoutes, serveRoute } from '@/lib/http/app-routes';
 import { errorResponse } from '@/lib/http/api-route';
+import { MethodNotAllowedError } from '@/lib/errors';
 import { sendWebResponse } from '@/lib/http/node-fetch-bridge';
 
 /** How often an open live connection re-checks its session (touch: false, so it never extends one). */
@@ -30,6 +31,8 @@ const SOCKET_SESSION_CHECK_MS = 5_000;
  * `npm start` runs it in production mode; `npm run dev` with hot reload.
  */
 async function main(): Promise<void> {
+  // Requests made while Redis is down get 503 at once, not after the reconnect attempts (see lib/redis.ts).
+  failFastWhileRedisDown();
   const e = env();
   const log = createLogger('console', e.CELERITY_LOG_LEVEL);
   let userCount: number;
@@ -81,6 +84,13 @@ async function main(): Promise<void> {
         else res.destroy();
         if (err.name !== 'AbortError' && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log.warn('response failed', { url, error: err.message });
       });
+      return;
+    }
+    // Pages are read-only (the console has no server actions): a form another site posts at a
+    // page gets 405 instead of a rendered page. Not in dev, where Next's overlay posts to its own paths.
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (!dev && method !== 'GET' && method !== 'HEAD') {
+      void sendWebResponse(req, res, errorResponse(new MethodNotAllowedError(`${method} is not allowed on pages`, ['GET', 'HEAD'])), false);
       return;
     }
     // Next gzips whatever the client accepts (pages, scripts).

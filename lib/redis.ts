@@ -42,14 +42,14 @@ export function createRedis(purpose: 'command' | 'blocking', url = redisUrl()): 
   return client;
 }
 
-type Holder = { __celerityRedis?: Redis };
+type Holder = { __celerityRedis?: Redis; __celerityFailFast?: boolean };
 const holder = globalThis as unknown as Holder;
 
 /**
  * The process-wide command connection (console routes, the enqueue client).
  * A singleton on globalThis so Next's hot reload reuses it instead of leaking.
  *
- * It fails fast: a command made while the connection is down is refused at
+ * In the console (failFastWhileRedisDown) it fails fast: a command made while the connection is down is refused at
  * once ("Stream isn't writeable…", which lib/errors.ts maps to 503 with
  * Retry-After) instead of waiting out reconnect attempts — during an outage
  * every request would otherwise take seconds, a write twice that (its audit
@@ -61,16 +61,38 @@ const holder = globalThis as unknown as Holder;
 export function getRedis(): Redis {
   if (!holder.__celerityRedis) {
     const client = createRedis('command');
-    // ioredis reads this option on every command, so switching it off later takes effect at once.
-    const stopQueueing = () => {
-      client.options.enableOfflineQueue = false;
-    };
-    client.once('ready', stopQueueing);
-    // 'close' also ends a first attempt that never connected (Redis down at start).
-    client.once('close', stopQueueing);
+    if (holder.__celerityFailFast) {
+      // ioredis reads these options on every command, so setting them now takes effect at once.
+      const stopQueueing = () => {
+        client.options.enableOfflineQueue = false;
+      };
+      client.once('ready', stopQueueing);
+      // 'close' also ends a first attempt that never connected (Redis down at start).
+      client.once('close', stopQueueing);
+      // A Redis that accepts but never answers (stopped, swapping) gives a 503 instead of a request that hangs.
+      client.options.commandTimeout = CONSOLE_COMMAND_TIMEOUT_MS;
+    }
     holder.__celerityRedis = client;
   }
   return holder.__celerityRedis;
+}
+
+/**
+ * Longest a console command may wait for Redis's answer. Above the slowest
+ * legitimate command (a drain of a very large queue is one Lua call), far
+ * below "forever".
+ */
+const CONSOLE_COMMAND_TIMEOUT_MS = 15_000;
+
+/**
+ * Make the shared connection fail fast (see getRedis): the console calls it once
+ * at start, before the first command. Other processes that use the shared
+ * connection — application code calling `enqueue` — keep ioredis's default and
+ * wait out a short blip instead of failing at once.
+ */
+export function failFastWhileRedisDown(): void {
+  if (holder.__celerityRedis) throw new Error('failFastWhileRedisDown() must run before the first getRedis()');
+  holder.__celerityFailFast = true;
 }
 
 /**

@@ -142,4 +142,11 @@ describe('POST /api/v1/tasks/{name}/runs', () => {
     const dto = (await (await fetch(`${base}/api/v1/queues/default/jobs/${body.id}`)).json()) as { id: string; name: string; args: unknown; state: string };
     expect(dto).toMatchObject({ id: body.id, name: 'add', args: { a: 2, b: 3 }, state: 'prioritized' });
   });
+
+  it('answers 201 to a bare POST (no body, no Content-Type) for a task without arguments, as `curl -X POST` sends it', async () => {
+    const res = await fetch(`${base}/api/v1/tasks/hello/runs`, { method: 'POST' });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    expect((await queue.getJob(id))?.name).toBe('hello');
+  });
 });

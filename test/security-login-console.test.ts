@@ -83,9 +83,12 @@ describe('another site cannot sign a browser in (login CSRF)', () => {
     expect(await sessionKeys()).toEqual(before);
   });
 
-  it('its form posting them to the login page → no session either (the page never signs in)', async () => {
+  it('its form posting them to the login page → 405 (pages take GET and HEAD only), no session either', async () => {
     const before = await sessionKeys();
     const res = await fetch(`${base}/login`, { method: 'POST', headers: crossSite, body: form, redirect: 'manual' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect(await res.clone().json()).toMatchObject({ error: { code: 'method_not_allowed' } });
     await res.arrayBuffer();
     expect([...cookiesOf(res).keys()].filter((n) => n.includes('session'))).toEqual([]);
     expect(await sessionKeys()).toEqual(before);

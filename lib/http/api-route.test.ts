@@ -93,6 +93,13 @@ describe('readJson', () => {
     expect(await rejection(readJson(post('{}', { 'content-type': 'application/jsonp' }), anything))).toBeInstanceOf(InvalidError);
   });
 
+  it('reads a bare POST (no Content-Type, no body) as {}, and refuses a body without a Content-Type', async () => {
+    await expect(readJson(post(null, {}), anything)).resolves.toEqual({});
+    const bytes = new Request('http://x/', { method: 'POST', body: new Uint8Array([0x7b, 0x7d]) });
+    expect(bytes.headers.get('content-type')).toBeNull();
+    expect(await rejection(readJson(bytes, anything))).toBeInstanceOf(InvalidError);
+  });
+
   it('refuses a declared Content-Length over 1 MB without reading the body', async () => {
     const { stream, seen } = streamOf(10);
     const req = post(stream, { 'content-type': 'application/json', 'content-length': String(MAX_BODY_BYTES + 1) });

@@ -197,8 +197,12 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
   const length = Number(req.headers.get('content-length') ?? '0');
   if (length > MAX_BODY_BYTES) throw new PayloadTooLargeError(`Body larger than ${MAX_BODY_BYTES} bytes`);
   const type = req.headers.get('content-type') ?? '';
-  if (!/^application\/json\b/i.test(type)) throw new InvalidError('Content-Type must be application/json', 'body');
+  const json = /^application\/json\b/i.test(type);
+  // A bare POST (no Content-Type, no body) means "nothing to say", as an empty JSON body does:
+  // `curl -X POST …/tasks/hello/runs`. Any other type is refused (forms are never read as JSON).
+  if (!json && type !== '') throw new InvalidError('Content-Type must be application/json', 'body');
   const buf = await readLimited(req, MAX_BODY_BYTES);
+  if (!json && buf.byteLength > 0) throw new InvalidError('Content-Type must be application/json', 'body');
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
