@@ -369,7 +369,7 @@ export function openApiDocument(server = '/'): Record<string, unknown> {
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token: `cel_…`' },
-        sessionCookie: { type: 'apiKey', in: 'cookie', name: 'celerity_session', description: 'The console session (browsers; state-changing requests also need `x-csrf-token`)' },
+        sessionCookie: { type: 'apiKey', in: 'cookie', name: 'celerity_session', description: 'The console session (browsers; state-changing requests also need `x-csrf-token`). Over HTTPS the cookie is `__Host-celerity_session`' },
       },
       schemas: { Error: schemaOf(errorBody), Trigger: schemaOf(triggerSchema) },
     },
