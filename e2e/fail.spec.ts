@@ -1,27 +1,13 @@
 import { test, expect, type APIRequestContext, type Locator } from '@playwright/test';
 import { formatDuration } from '../components/ui/format';
+import type { JobDTO } from '../lib/data/job-dto';
 import { runTaskViaApi } from './support/api';
 import { expectLive, jobState } from './support/page';
 
-/** The parts of the job DTO the Timing card shows, and the attempts of its timeline. */
-interface JobTiming {
-  state: string;
-  attemptsMade: number;
-  attempts: number;
-  stack: string[];
-  startedAt: number | null;
-  firstStartKnown: boolean;
-  lastAttemptStartedAt: number | null;
-  finishedAt: number | null;
-  durationMs: number | null;
-  lastAttemptDurationMs: number | null;
-  timeline: { kind: string; attempt?: number; at: number | null; until?: number | null }[];
-}
-
-async function readJob(request: APIRequestContext, id: string): Promise<JobTiming> {
+async function readJob(request: APIRequestContext, id: string): Promise<JobDTO> {
   const res = await request.get(`/api/v1/queues/default/jobs/${encodeURIComponent(id)}`);
   expect(res.status(), await res.text()).toBe(200);
-  return (await res.json()) as JobTiming;
+  return (await res.json()) as JobDTO;
 }
 
 /** The <time> of one Timing row: the instant in its datetime attribute. */

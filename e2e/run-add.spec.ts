@@ -1,22 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { formatDuration } from '../components/ui/format';
+import type { JobDTO } from '../lib/data/job-dto';
 import { expectLive, expectSameDocument, jobState, markDocument } from './support/page';
-
-/** The parts of GET /api/v1/queues/{queue}/jobs/{id} the job page's Timing card shows. */
-interface JobTiming {
-  state: string;
-  createdAt: number;
-  /** The first attempt's start. */
-  startedAt: number | null;
-  firstStartKnown: boolean;
-  lastAttemptStartedAt: number | null;
-  finishedAt: number | null;
-  /** From the first start to the finish. */
-  durationMs: number | null;
-  lastAttemptDurationMs: number | null;
-  attemptsMade: number;
-  attempts: number;
-}
 
 test('run add from its generated form and see the result arrive live, with its times and attempts', async ({ page, request }) => {
   await page.goto('/');
@@ -47,7 +32,7 @@ test('run add from its generated form and see the result arrive live, with its t
   const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
   const res = await request.get(`/api/v1/queues/default/jobs/${encodeURIComponent(id)}`);
   expect(res.status(), await res.text()).toBe(200);
-  const dto = (await res.json()) as JobTiming;
+  const dto = (await res.json()) as JobDTO;
   expect(dto).toMatchObject({ state: 'completed', attemptsMade: 1, attempts: 1, firstStartKnown: true });
   const { createdAt, startedAt, finishedAt } = dto;
   if (startedAt === null || finishedAt === null) throw new Error(`a completed job without start or finish time: ${JSON.stringify(dto)}`);

@@ -7,7 +7,7 @@ import { readJobSnapshot, parseJobKey, PREVIEW_BYTES, type JobSnapshot, type Sto
 import { readLogPage, type LogLine } from '../queue/job-logs';
 import { ATTEMPT_FIELD_PREFIX, parseAttempts } from '../queue/attempt-log';
 import { buildTimeline, type TimelineEntry } from './job-timeline';
-import { jobTiming } from './job-timing';
+import { jobTiming, type JobTiming } from './job-timing';
 
 export type { TimelineEntry } from './job-timeline';
 export type { LogLine } from '../queue/job-logs';
@@ -29,8 +29,8 @@ export interface JobChildDTO {
   status: 'pending' | 'completed' | 'failed' | 'ignored';
 }
 
-/** The one shape of a job that leaves the server. Plain data: no BullMQ objects. */
-export interface JobDTO {
+/** The one shape of a job that leaves the server. Plain data: no BullMQ objects. Its times: {@link JobTiming}. */
+export interface JobDTO extends JobTiming {
   id: string;
   queue: string;
   /** The task name (BullMQ's job name). */
@@ -54,20 +54,6 @@ export interface JobDTO {
   priority: number;
   delayMs: number;
   createdAt: number;
-  /**
-   * When the job first started: its first attempt's start (Celerity's attempt record), or the last
-   * attempt's (BullMQ's processedOn) when there was one attempt or the earlier ones were not recorded.
-   */
-  startedAt: number | null;
-  /** False when earlier attempts ran without Celerity's record (a plain BullMQ worker): startedAt is then the earliest start known. */
-  firstStartKnown: boolean;
-  /** When the last (or the running) attempt started: BullMQ's processedOn. */
-  lastAttemptStartedAt: number | null;
-  finishedAt: number | null;
-  /** finished − first start: all attempts and the backoff waits between them; null until finished. */
-  durationMs: number | null;
-  /** finished − last attempt's start; null until finished. */
-  lastAttemptDurationMs: number | null;
   /** What can be done to the job in its state (the server enforces the same list). */
   actions: JobAction[];
   /** The job this one re-runs, when it is a re-run. */
