@@ -89,7 +89,9 @@ async function main(): Promise<void> {
     // Pages are read-only (the console has no server actions): a form another site posts at a
     // page gets 405 instead of a rendered page. Not in dev, where Next's overlay posts to its own paths.
     const method = (req.method ?? 'GET').toUpperCase();
-    if (!dev && method !== 'GET' && method !== 'HEAD') {
+    const pagePath = !url.startsWith('/api/') && url !== '/metrics' && !url.startsWith('/metrics?');
+    // (An API path the table did not match — a trailing slash, a typo — still gets Next's redirect or 404.)
+    if (!dev && pagePath && method !== 'GET' && method !== 'HEAD') {
       void sendWebResponse(req, res, errorResponse(new MethodNotAllowedError(`${method} is not allowed on pages`, ['GET', 'HEAD'])), false);
       return;
     }

@@ -15,7 +15,7 @@ import { celerityKeys } from '@/lib/keys';
 import { CSRF_COOKIE } from '@/lib/http/csrf';
 import { CLIENT_IP_HEADER, resolvePrincipal, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '@/lib/auth/request-auth';
 import { createSession, sessionHash } from '@/lib/auth/session-store';
-import { FREE_ADDRESS_FAILURES, FREE_FAILURES, FREE_USER_FAILURES, lockSeconds, MAX_USER_LOCK_SEC, startLoginAttempt } from '@/lib/auth/login-throttle';
+import { FREE_ADDRESS_FAILURES, FREE_FAILURES, FREE_USER_FAILURES, lockSeconds, MAX_LOCK_SEC, MAX_USER_LOCK_SEC, startLoginAttempt } from '@/lib/auth/login-throttle';
 import { MAX_CONCURRENT, MAX_WAITING, withPasswordSlot } from '@/lib/auth/password';
 import { gate } from '@/lib/auth/gate';
 import { findUser, userFingerprint } from '@/lib/auth/users';
@@ -205,6 +205,25 @@ describe('an account across addresses', () => {
     expect(Math.max(...locks)).toBe(MAX_USER_LOCK_SEC);
     // …and once the lock ends, the account can be tried again.
     await expect(startLoginAttempt(redis, user, '198.20.0.1', now)).resolves.toBeTruthy();
+  });
+
+  it('a count outlives its lock: when the longest lock ends, the next guess is not free again', async () => {
+    const throttleKeys = () => redis.keys(celerityKeys().loginThrottle('*'));
+    const before = new Set(await throttleKeys());
+    let now = Date.parse('2031-01-01T00:00:00Z');
+    let attempt;
+    // One account from one address, each guess as soon as the last lock ended, up to the longest lock.
+    do {
+      attempt = await startLoginAttempt(redis, 'patient-guesser', '198.51.100.77', now);
+      now += attempt.lockSeconds * 1000;
+    } while (attempt.lockSeconds < MAX_LOCK_SEC);
+    const locked = [];
+    for (const key of (await throttleKeys()).filter((k) => !before.has(k))) {
+      if (await redis.hexists(key, 'lockedUntil')) locked.push({ key, ttlMs: await redis.pttl(key) });
+    }
+    expect(locked).toHaveLength(1); // the account-and-address pair; the address and account budgets are larger
+    // Its count is kept for longer than the lock lasts (the lock, then the time to forget).
+    expect(locked[0]!.ttlMs).toBeGreaterThan(MAX_LOCK_SEC * 1000);
   });
 
   it('many successful sign-ins from one address (a shared office address) never lock it', async () => {

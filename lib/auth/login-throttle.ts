@@ -88,10 +88,12 @@ end
 local out = {1, 0, 0, 0, -1}
 for i = 1, n do
   local failures = redis.call('HINCRBY', KEYS[i], 'failures', 1)
-  redis.call('PEXPIRE', KEYS[i], ARGV[3])
   local free = tonumber(ARGV[3 + 2 * i])
   local lockMs = 0
   if failures >= free then lockMs = math.min(tonumber(ARGV[4]) * math.pow(2, failures - free), tonumber(ARGV[4 + 2 * i])) end
+  -- The count is forgotten a while after the lock ends, not with it: else the longest lock
+  -- would end with the count gone, and the next guesses would be free again.
+  redis.call('PEXPIRE', KEYS[i], lockMs + tonumber(ARGV[3]))
   out[2 + i] = 0
   if lockMs > 0 then
     local lockedUntil = string.format('%d', now + lockMs)

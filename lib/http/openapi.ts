@@ -352,7 +352,8 @@ export function openApiDocument(server = '/'): Record<string, unknown> {
       ...(op.access === 'public' ? { security: [] } : {}),
       operationId: `${op.method}${op.path.replace(/\{(\w+)\}/g, 'By_$1').replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       ...(parameters.length ? { parameters } : {}),
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(op.body) } } } } : {}),
+      // Not required when {} is a valid body: a bare POST (no body, no Content-Type) is read as {} (readJson).
+      ...(op.body ? { requestBody: { required: !op.body.safeParse({}).success, content: { 'application/json': { schema: schemaOf(op.body) } } } } : {}),
       responses,
     };
   }
