@@ -28,10 +28,21 @@ export class ApiError extends Error {
  * where 401 means a wrong password.
  */
 function toLogin(path: string): void {
-  if (path.startsWith('/api/auth/')) return;
+  // Signing out ends the session on purpose: the live connection's check then sees a 401 too,
+  // and must not race the sign-out to a login page that says the session ended.
+  if (path.startsWith('/api/auth/') || signingOut) return;
   const here = window.location.pathname + window.location.search;
   // This page was shown to a session, so a 401 means that session ended: the login page says so.
   window.location.assign(loginUrl(here, 'expired'));
+}
+
+let signingOut = false;
+
+/** End this browser's session and go to the login page (plain: nothing ended unexpectedly). */
+export async function signOut(): Promise<void> {
+  signingOut = true;
+  await api('/api/auth/logout', { method: 'POST', body: {} }).catch(() => {});
+  window.location.assign('/login');
 }
 
 function csrfToken(): string {

@@ -1,6 +1,6 @@
 'use client';
 import { useState } from 'react';
-import { api } from '../api';
+import { signOut } from '../api';
 import { useSession } from './SessionProvider';
 
 /**
@@ -26,8 +26,7 @@ export function UserMenu() {
           className="rounded-md px-2 py-1 font-medium text-slate-700 hover:bg-slate-200 disabled:opacity-50 dark:text-slate-300 dark:hover:bg-slate-800"
           onClick={async () => {
             setBusy(true);
-            await api('/api/auth/logout', { method: 'POST', body: {} }).catch(() => {});
-            window.location.assign('/login');
+            await signOut();
           }}
         >
           Sign out

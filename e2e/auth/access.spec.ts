@@ -304,8 +304,18 @@ test('the session cookie is HttpOnly and SameSite=Lax; signing out ends the sess
   expect(cookie.secure).toBe(false); // plain HTTP here; Secure behind HTTPS (x-forwarded-proto)
   expect(await page.evaluate(() => document.cookie)).not.toContain('celerity_session');
 
+  // Hold the sign-out's answer (the session is already gone on the server) until the page's live
+  // connection has found out and its session check got 401: that check must not send the page to a
+  // login saying the session ended, racing the sign-out's own navigation.
+  await page.route('**/api/auth/logout', async (route) => {
+    const response = await route.fetch();
+    await page.waitForResponse((r) => new URL(r.url()).pathname === '/api/auth/session' && r.status() === 401);
+    await route.fulfill({ response });
+  });
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole('heading', { name: /Sign in to Celerity/ })).toBeVisible();
+  await expect(page.getByText('Your session ended')).toHaveCount(0);
   // The old cookie, replayed, is worthless.
   const replay = await anonymous();
   const res = await replay.get('/api/v1/queues', { headers: { cookie: `celerity_session=${cookie.value}` } });
