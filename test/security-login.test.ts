@@ -16,13 +16,12 @@ import { CSRF_COOKIE } from '@/lib/http/csrf';
 import { CLIENT_IP_HEADER, resolvePrincipal, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '@/lib/auth/request-auth';
 import { createSession, sessionHash } from '@/lib/auth/session-store';
 import { FREE_ADDRESS_FAILURES, FREE_FAILURES, FREE_USER_FAILURES, lockSeconds, MAX_LOCK_SEC, MAX_USER_LOCK_SEC, startLoginAttempt } from '@/lib/auth/login-throttle';
-import { MAX_CONCURRENT, MAX_WAITING, withPasswordSlot } from '@/lib/auth/password';
 import { gate } from '@/lib/auth/gate';
 import { findUser, userFingerprint } from '@/lib/auth/users';
 import { TooManyRequestsError } from '@/lib/errors';
 import { POST as loginRoute } from '@/app/api/auth/login/route';
 import { POST as logoutRoute } from '@/app/api/auth/logout/route';
-import { ADMIN, VIEWER } from './security-support';
+import { ADMIN, fillPasswordLine, VIEWER } from './security-support';
 
 /**
  * Sign-in under attack, in-process: the sign-in and sign-out route handlers
@@ -101,18 +100,6 @@ function setSession(res: Response, name: string): { id: string; attributes: stri
   return undefined;
 }
 
-/** Both hash slots taken and the whole waiting line full, with work that ends only on `release()`. */
-function fillPasswordLine(): { release: () => Promise<void> } {
-  let open!: () => void;
-  const held = new Promise<void>((resolve) => (open = resolve));
-  const work = Array.from({ length: MAX_CONCURRENT + MAX_WAITING }, () => withPasswordSlot(() => held, MAX_WAITING));
-  return {
-    release: async () => {
-      open();
-      await Promise.all(work);
-    },
-  };
-}
 
 function tally(statuses: number[]): Record<number, number> {
   const out: Record<number, number> = {};

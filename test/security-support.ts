@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { MAX_CONCURRENT, MAX_WAITING, withPasswordSlot } from '../lib/auth/password';
 
 /**
  * Shared by the security tests: two accounts with known passwords (hashes made
@@ -161,4 +162,17 @@ export async function ensureConsoleBuild(root: string): Promise<void> {
   } finally {
     rmdirSync(lock);
   }
+}
+
+/** Both hash slots taken and the whole waiting line full, with work that ends only on `release()`. */
+export function fillPasswordLine(): { release: () => Promise<void> } {
+  let open!: () => void;
+  const held = new Promise<void>((resolve) => (open = resolve));
+  const work = Array.from({ length: MAX_CONCURRENT + MAX_WAITING }, () => withPasswordSlot(() => held, MAX_WAITING));
+  return {
+    release: async () => {
+      open();
+      await Promise.all(work);
+    },
+  };
 }

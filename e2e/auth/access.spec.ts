@@ -251,6 +251,9 @@ test('an expired session goes back to the login with the page remembered, and re
   await expect(page.getByRole('heading', { level: 1, name: 'Queue default' })).toBeVisible();
 
   // A first visit (no session ever) remembers the page too, but says nothing about a session ending.
+  // Leave the console first: an open page whose cookies vanish would itself (rightly) go to the
+  // login saying the session ended, racing the visit below.
+  await page.goto('about:blank');
   await page.context().clearCookies();
   await page.goto('/tasks');
   await expect(page).toHaveURL(/\/login\?next=%2Ftasks$/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, MAX_CONCURRENT, MAX_WAITING, parsePasswordHash, PasswordCheckBusyError, verifyPassword, withPasswordSlot } from './password';
+import { hashPassword, parsePasswordHash, PasswordCheckBusyError, verifyPassword } from './password';
+import { fillPasswordLine } from '@/test/security-support';
 
 const FAST = { N: 16384, r: 8, p: 1 };
 
@@ -50,18 +51,6 @@ describe('password hashes', () => {
   });
 });
 
-/** Both hash slots taken and the whole waiting line full, with work that ends only on `release()`. */
-function fillPasswordLine(): { release: () => Promise<void> } {
-  let open!: () => void;
-  const held = new Promise<void>((resolve) => (open = resolve));
-  const work = Array.from({ length: MAX_CONCURRENT + MAX_WAITING }, () => withPasswordSlot(() => held, MAX_WAITING));
-  return {
-    release: async () => {
-      open();
-      await Promise.all(work);
-    },
-  };
-}
 
 /** What a check came to: `true`/`false`, `busy` (refused), or still waiting after everything already queued ran (a macrotask later). */
 async function outcome(p: Promise<boolean>): Promise<string> {
