@@ -164,9 +164,3 @@ export async function checkToken(redis: Redis, token: string): Promise<TokenChec
   }
   return { ok: true, record };
 }
-
-/** The token's record when {@link checkToken} accepts it; undefined otherwise. */
-export async function verifyToken(redis: Redis, token: string): Promise<TokenRecord | undefined> {
-  const c = await checkToken(redis, token);
-  return c.ok ? c.record : undefined;
-}

@@ -67,9 +67,9 @@ export function lockSeconds(failures: number, free = FREE_FAILURES, max = MAX_LO
 }
 
 /**
- * KEYS: pair, address, user, known. ARGV: now, check (1: refuse while locked),
- * forget ms, first lock ms, then free and max lock ms of pair, address, user.
- * The user counter is skipped when the known marker exists.
+ * KEYS: pair, address, user, known. ARGV: now, forget ms, first lock ms, then
+ * free and max lock ms of pair, address, user. The user counter is skipped
+ * when the known marker exists. Refuses while any counted key is locked.
  * Returns {1, 0, pairLock, addressLock, userLock} (each the lockedUntil this
  * attempt set, 0 none, -1 not counted) or {0, ms until the latest lock ends}.
  */
@@ -77,23 +77,21 @@ const START = luaScript(`
 local now = tonumber(ARGV[1])
 local n = 3
 if redis.call('EXISTS', KEYS[4]) == 1 then n = 2 end
-if ARGV[2] == '1' then
-  local latest = 0
-  for i = 1, n do
-    local l = tonumber(redis.call('HGET', KEYS[i], 'lockedUntil') or '0') or 0
-    if l > latest then latest = l end
-  end
-  if latest > now then return {0, latest - now} end
+local latest = 0
+for i = 1, n do
+  local l = tonumber(redis.call('HGET', KEYS[i], 'lockedUntil') or '0') or 0
+  if l > latest then latest = l end
 end
+if latest > now then return {0, latest - now} end
 local out = {1, 0, 0, 0, -1}
 for i = 1, n do
   local failures = redis.call('HINCRBY', KEYS[i], 'failures', 1)
-  local free = tonumber(ARGV[3 + 2 * i])
+  local free = tonumber(ARGV[2 + 2 * i])
   local lockMs = 0
-  if failures >= free then lockMs = math.min(tonumber(ARGV[4]) * math.pow(2, failures - free), tonumber(ARGV[4 + 2 * i])) end
+  if failures >= free then lockMs = math.min(tonumber(ARGV[3]) * math.pow(2, failures - free), tonumber(ARGV[3 + 2 * i])) end
   -- The count is forgotten a while after the lock ends, not with it: else the longest lock
   -- would end with the count gone, and the next guesses would be free again.
-  redis.call('PEXPIRE', KEYS[i], lockMs + tonumber(ARGV[3]))
+  redis.call('PEXPIRE', KEYS[i], lockMs + tonumber(ARGV[2]))
   out[2 + i] = 0
   if lockMs > 0 then
     local lockedUntil = string.format('%d', now + lockMs)
@@ -139,12 +137,17 @@ export interface LoginAttempt {
   readonly lockSeconds: number;
 }
 
-async function count(redis: Redis, user: string, ip: string, now: number, check: boolean): Promise<LoginAttempt> {
+/**
+ * Count a sign-in attempt before its password is checked. Throws
+ * TooManyRequestsError (429 with Retry-After) while the pair, the address or
+ * (from an address it never signed in from) the account is locked; nothing is
+ * counted then.
+ */
+export async function startLoginAttempt(redis: Redis, user: string, ip: string, now = Date.now()): Promise<LoginAttempt> {
   const keys = keysFor(user, ip);
   const ms = (s: number) => s * 1000;
   const r = (await START.run(redis, keys, [
     now,
-    check ? 1 : 0,
     FORGET_AFTER_MS,
     ms(FIRST_LOCK_SEC),
     FREE_FAILURES,
@@ -162,16 +165,6 @@ async function count(redis: Redis, user: string, ip: string, now: number, check:
   return { keys, locks, lockSeconds: latest > now ? Math.ceil((latest - now) / 1000) : 0 };
 }
 
-/**
- * Count a sign-in attempt before its password is checked. Throws
- * TooManyRequestsError (429 with Retry-After) while the pair, the address or
- * (from an address it never signed in from) the account is locked; nothing is
- * counted then.
- */
-export function startLoginAttempt(redis: Redis, user: string, ip: string, now = Date.now()): Promise<LoginAttempt> {
-  return count(redis, user, ip, now, true);
-}
-
 /** The password was right: clear the pair, give the count back to address and account, remember the address for the account. */
 export async function loginSucceeded(redis: Redis, attempt: LoginAttempt): Promise<void> {
   await SETTLE.run(redis, attempt.keys, ['success', ...attempt.locks, KNOWN_ADDRESS_DAYS * 24 * 3600 * 1000]);
@@ -180,26 +173,4 @@ export async function loginSucceeded(redis: Redis, attempt: LoginAttempt): Promi
 /** The password was never checked (the server was busy): the attempt counts for nothing. */
 export async function loginNotChecked(redis: Redis, attempt: LoginAttempt): Promise<void> {
   await SETTLE.run(redis, attempt.keys, ['cancel', ...attempt.locks, 0]);
-}
-
-/**
- * Count a failure without the lock check (tests and tools: what a failed
- * attempt leaves behind); returns how long the caller is now locked out (seconds).
- */
-export async function recordLoginFailure(redis: Redis, user: string, ip: string, now = Date.now()): Promise<number> {
-  return (await count(redis, user, ip, now, false)).lockSeconds;
-}
-
-/**
- * Throw TooManyRequestsError while the pair, the address or the account is
- * locked out, without counting anything. Only for looking: a sign-in must use
- * {@link startLoginAttempt}, which checks and counts in one step.
- */
-export async function assertNotThrottled(redis: Redis, user: string, ip: string, now = Date.now()): Promise<void> {
-  const [pair, address, account, known] = keysFor(user, ip);
-  const [a, b, c, k] = await Promise.all([redis.hget(pair, 'lockedUntil'), redis.hget(address, 'lockedUntil'), redis.hget(account, 'lockedUntil'), redis.exists(known)]);
-  const until = Math.max(Number(a ?? 0), Number(b ?? 0), k ? 0 : Number(c ?? 0));
-  if (until > now) {
-    throw new TooManyRequestsError('Too many failed sign-in attempts; try again later', Math.ceil((until - now) / 1000));
-  }
 }

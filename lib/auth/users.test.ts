@@ -1,10 +1,24 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { thrown } from '@/test/helpers';
-import { parseUsersFile, parseUsersList, UsersConfigError, userFingerprint } from './users';
+import { readUsers, UsersConfigError, userFingerprint } from './users';
 
 const H = 'scrypt$16384$8$1$SX_In1gbmApBI9pOp0YSkw$xjRkETFFPVOv6qNlRSttm_hYMpQ5i4pwZseJEfdeWeM';
 const H2 = 'scrypt$16384$8$1$MhrpH90QXQhUWgdUuOiu4A$mHu74p1jv61uZQvFSLcZB245vJcc9hXJ0Sp2WXEcQQY';
 
+const parseUsersList = (value: string) => readUsers({ CELERITY_USERS: value, CELERITY_USERS_FILE: undefined });
+
+const dir = mkdtempSync(path.join(tmpdir(), 'celerity-users-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The accounts of a users file holding `text`, named `name`. */
+function parseUsersFile(text: string, name: string) {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return readUsers({ CELERITY_USERS: undefined, CELERITY_USERS_FILE: file });
+}
 
 describe('CELERITY_USERS', () => {
   it('parses name:role:hash entries separated by commas', () => {
@@ -46,7 +60,7 @@ describe('CELERITY_USERS_FILE', () => {
   });
 
   it('names the line of a bad entry', () => {
-    expect(thrown(() => parseUsersFile(`alice:admin:${H}\nbob:viewer:nope`, 'users.txt')).message).toMatch(/users\.txt line 2/);
+    expect(thrown(() => parseUsersFile(`alice:admin:${H}\nbob:viewer:nope`, 'users.txt')).message).toMatch(/users\.txt\) line 2/);
     expect(thrown(() => parseUsersFile('[{"name":"x"}', 'users.json')).message).toMatch(/not valid JSON/);
   });
 });

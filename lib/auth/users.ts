@@ -100,16 +100,6 @@ function fileEntries(text: string, source: string): Located[] {
   return out;
 }
 
-/** Parse `CELERITY_USERS`: comma-separated `name:role:hash`. */
-export function parseUsersList(value: string, source = 'CELERITY_USERS'): User[] {
-  return noDuplicates(listEntries(value, source));
-}
-
-/** Parse a users file: a JSON array of `{ name, role, hash }`, or lines `name:role:hash` (`#` comments). */
-export function parseUsersFile(text: string, source: string): User[] {
-  return noDuplicates(fileEntries(text, source));
-}
-
 /** Where accounts come from: the two variables of lib/env.ts. */
 export type UsersConfig = Pick<Env, 'CELERITY_USERS' | 'CELERITY_USERS_FILE'>;
 

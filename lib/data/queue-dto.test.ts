@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { getRedis, closeRedis, createRedis } from '../redis';
 import { env } from '../env';
 import { closeQueues, discoverQueues, forgetQueueScan } from '../queue/queue-registry';
-import { countFromClientList, forgetWorkerCounts } from '../queue/queue-workers';
-import { getQueueDetail, getQueueSummary, listQueueSummaries } from './queue-dto';
+import { countFromClientList } from '../queue/queue-workers';
+import { getQueueDetail, listQueueSummaries } from './queue-dto';
 import { listJobs } from './job-list';
 import { publishCatalogue, readCatalogueEntry } from '../registry/catalogue';
 import { defineTask } from '../registry/define-task';
@@ -20,6 +20,11 @@ afterAll(async () => {
   await closeQueues();
   await closeRedis();
 });
+
+/** Drop workerCounts' cached counts (kept on globalThis for WORKERS_CACHE_MS), so the next summary runs CLIENT LIST now. */
+function forgetWorkerCounts(): void {
+  (globalThis as { __celerityWorkerCounts?: unknown }).__celerityWorkerCounts = undefined;
+}
 
 function producer(name: string): Queue {
   const q = new Queue(name, { connection: getRedis(), prefix: env().CELERITY_PREFIX });
@@ -40,12 +45,12 @@ describe('queue summaries', () => {
     });
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     forgetWorkerCounts();
-    expect((await getQueueSummary(name)).workers).toBe(2);
+    expect((await getQueueDetail(name)).workers).toBe(2);
     // Agrees with BullMQ's own (per-queue) count.
     expect(await q.getWorkersCount()).toBe(2);
     const other = uniqueName('idle');
     await producer(other).add('x', {});
-    expect((await getQueueSummary(other)).workers).toBe(0);
+    expect((await getQueueDetail(other)).workers).toBe(0);
   });
 
   it('parses worker names from a CLIENT LIST reply, ignoring other clients', () => {
@@ -69,11 +74,11 @@ describe('queue summaries', () => {
     const q = producer(name);
     const first = await q.add('a', {}, { timestamp: Date.now() - 60_000 });
     await q.add('b', {});
-    const s = await getQueueSummary(name);
+    const s = await getQueueDetail(name);
     expect(s.counts.waiting).toBe(2);
     expect(s.oldestWaitingAt).toBe(first.timestamp);
     await q.drain();
-    expect((await getQueueSummary(name)).oldestWaitingAt).toBeNull();
+    expect((await getQueueDetail(name)).oldestWaitingAt).toBeNull();
   });
 
   it('lists a queue a plain producer made, and forgets it once obliterated', async () => {

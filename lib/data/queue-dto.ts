@@ -66,12 +66,6 @@ export async function listQueueSummaries(): Promise<QueueSummaryDTO[]> {
   return Promise.all(names.map((n) => summary(n, workers)));
 }
 
-/** One queue's summary; NotFoundError when it does not exist. */
-export async function getQueueSummary(name: string): Promise<QueueSummaryDTO> {
-  await requireQueue(name);
-  return summary(name, await workerCounts(getRedis()));
-}
-
 /** One queue's summary with the retention of the tasks that use it; NotFoundError when it does not exist. */
 export async function getQueueDetail(name: string): Promise<QueueDetailDTO> {
   await requireQueue(name);

@@ -1,5 +1,5 @@
 import { getRedis } from '../redis';
-import { readHeartbeat, readHeartbeats, type Heartbeat, type LostWorker } from '../worker/heartbeat';
+import { readHeartbeats, type Heartbeat, type LostWorker } from '../worker/heartbeat';
 
 export type WorkerDTO = Heartbeat;
 export type LostWorkerDTO = LostWorker;
@@ -21,9 +21,4 @@ export function toWorkersDto(read: { alive: Heartbeat[]; lost: LostWorker[] }, a
 /** Live workers and lost ones, read from their heartbeats. */
 export async function listWorkerDtos(): Promise<WorkersDTO> {
   return toWorkersDto(await readHeartbeats(getRedis()));
-}
-
-/** One live worker by id; null when it is not alive. */
-export async function findLiveWorker(id: string): Promise<WorkerDTO | null> {
-  return readHeartbeat(getRedis(), id);
 }

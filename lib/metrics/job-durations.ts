@@ -50,11 +50,6 @@ function state(): State {
   return holder.__celerityDurations;
 }
 
-/** Forget everything (tests). */
-export function resetDurations(since = Date.now()): void {
-  holder.__celerityDurations = { since, marks: new Map(), hists: new Map() };
-}
-
 function observe(s: State, queue: string, task: string, outcome: Outcome, seconds: number): void {
   const key = `${queue}\u0000${task}\u0000${outcome}`;
   let h = s.hists.get(key);

@@ -4,7 +4,7 @@ import { getRedis, closeRedis } from '../redis';
 import { closeQueues, getQueue } from './queue-registry';
 import { env } from '../env';
 import { ConflictError, NotFoundError, InvalidError } from '../errors';
-import { cancelJob, changeJobPriority, promoteJob, removeJob, rerunJob, retryJob, rerunOf, listReruns } from './job-actions';
+import { cancelJob, changeJobPriority, promoteJob, removeJob, rerunJob, retryJob, rerunOf } from './job-actions';
 import { getJobDto } from '../data/job-dto';
 import { type RunningWorker } from '../worker/start-worker';
 import { createRegistry } from '../registry/task-registry';
@@ -94,7 +94,9 @@ describe('job actions', () => {
     const dto = await getJobDto(queueName, created.id);
     expect(dto.result).toBe(42);
     expect(dto.rerunOf).toBe(job.id);
-    expect(await listReruns(queueName, job.id!)).toEqual([created.id]);
+    expect(dto.reruns).toEqual({ count: 0, ids: [] });
+    // The original's page lists the re-run.
+    expect((await getJobDto(queueName, job.id!)).reruns).toEqual({ count: 1, ids: [created.id] });
   });
 
   it('validates re-run args against the task schema when the task is in the catalogue', async () => {

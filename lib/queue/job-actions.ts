@@ -151,8 +151,3 @@ export async function rerunJob(queue: string, id: string, body: unknown): Promis
   await getRedis().sadd(celerityKeys().reruns(queue, id), created.id);
   return created;
 }
-
-/** Ids of the re-runs made of a job. */
-export async function listReruns(queue: string, id: string): Promise<string[]> {
-  return (await getRedis().smembers(celerityKeys().reruns(queue, id))).sort();
-}

@@ -22,11 +22,8 @@ export const PREVIEW_BYTES = 256 * 1024;
  */
 export const TRUNCATED_PREVIEW_BYTES = 64 * 1024;
 
-/** Children of a flow job listed per kind (the counts are exact). */
+/** Children of a flow job listed per kind, and re-runs of a job (the counts are exact). */
 export const CHILDREN_SAMPLE = 50;
-
-/** Re-runs of a job listed on its page. */
-export const RERUNS_SAMPLE = 50;
 
 const SCRIPT = luaScript(`
 local jobKey = KEYS[1]

@@ -55,8 +55,3 @@ export async function workerCounts(redis: Redis): Promise<Map<string, number>> {
   holder.__celerityWorkerCounts = next;
   return next.counts;
 }
-
-/** Drop the cached counts (tests). */
-export function forgetWorkerCounts(): void {
-  holder.__celerityWorkerCounts = undefined;
-}
