@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { env } from '../env';
 import type { JobStateName } from '../data/queue-states';
-import { STATE_KEYS } from './job-rows';
+import { STATE_KEYS, stateKeys } from './job-rows';
 
 /**
  * Jobs of one state whose name matches, newest first, found inside Redis by a
@@ -11,7 +11,6 @@ import { STATE_KEYS } from './job-rows';
  * queue size. The total is known only when the whole state was scanned.
  */
 const SCRIPT = `
-local stateKey = KEYS[1]
 local jobPrefix = ARGV[1]
 local wanted = ARGV[2]
 local skip = tonumber(ARGV[3])
@@ -22,27 +21,33 @@ local chunk = 500
 local found = {}
 local matched = 0
 local scanned = 0
-local pos = 0
-local exhausted = 0
-while scanned < maxScan do
-  local ids
-  if isList then
-    ids = redis.call('LRANGE', stateKey, pos, pos + chunk - 1)
-  else
-    ids = redis.call('ZREVRANGE', stateKey, pos, pos + chunk - 1)
-  end
-  if #ids == 0 then exhausted = 1 break end
-  for i = 1, #ids do
-    scanned = scanned + 1
-    local name = redis.call('HGET', jobPrefix .. ids[i], 'name')
-    if name == wanted then
-      matched = matched + 1
-      if matched > skip and #found < limit then found[#found + 1] = ids[i] end
+local exhausted = 1
+-- KEYS: the state's keys, walked as one sequence.
+for k = 1, #KEYS do
+  local key = KEYS[k]
+  local size
+  if isList then size = redis.call('LLEN', key) else size = redis.call('ZCARD', key) end
+  local pos = 0
+  while pos < size do
+    if scanned >= maxScan or (#found >= limit and matched > skip + limit) then exhausted = 0 break end
+    local ids
+    if isList then
+      ids = redis.call('LRANGE', key, pos, pos + chunk - 1)
+    else
+      ids = redis.call('ZREVRANGE', key, pos, pos + chunk - 1)
     end
+    if #ids == 0 then break end
+    for i = 1, #ids do
+      scanned = scanned + 1
+      local name = redis.call('HGET', jobPrefix .. ids[i], 'name')
+      if name == wanted then
+        matched = matched + 1
+        if matched > skip and #found < limit then found[#found + 1] = ids[i] end
+      end
+    end
+    pos = pos + #ids
   end
-  pos = pos + #ids
-  if #ids < chunk then exhausted = 1 break end
-  if #found >= limit and matched > skip + limit then break end
+  if exhausted == 0 then break end
 end
 return { found, matched, scanned, exhausted }
 `;
@@ -68,17 +73,17 @@ export async function filterJobsByName(
   maxScan = 200_000,
 ): Promise<NameFilterPage> {
   const prefix = env().CELERITY_PREFIX;
-  const { key, list } = STATE_KEYS[state];
+  const keys = stateKeys(prefix, queue, state);
   const [ids, matched, , exhausted] = (await redis.eval(
     SCRIPT,
-    1,
-    `${prefix}:${queue}:${key}`,
+    keys.length,
+    ...keys,
     `${prefix}:${queue}:`,
     name,
     String(offset),
     String(limit),
     String(maxScan),
-    list ? '1' : '0',
+    STATE_KEYS[state].list ? '1' : '0',
   )) as [string[], number, number, number];
   return { ids, matched, complete: exhausted === 1, more: matched > offset + ids.length };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Job, JobState } from 'bullmq';
 import { getRedis } from '../redis';
-import { celerityKeys } from '../keys';
+import { bullKey, celerityKeys } from '../keys';
 import { requireQueue } from './queue-registry';
 import { ConflictError, NotFoundError } from '../errors';
 import { parseOrThrow } from '../validation';
@@ -93,6 +93,10 @@ export async function changeJobPriority(queue: string, id: string, body: unknown
   const { priority } = parseOrThrow(priorityBodySchema, body);
   const { job, state } = await requireJob(queue, id);
   assertAllowed('priority', state, id);
+  // BullMQ 6 would only write the field: the job stays in the `paused` list BullMQ 5 keeps, in its place.
+  if (state === 'waiting' && (await getRedis().lpos(bullKey(queue, 'paused'), id)) !== null) {
+    throw new ConflictError(`Job ${id} waits in a queue paused by a BullMQ 5 producer: resume the queue before changing its priority`);
+  }
   await job.changePriority({ priority });
 }
 

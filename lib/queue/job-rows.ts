@@ -15,16 +15,27 @@ export const ROW_ARGS_BYTES = 300;
 /** Bytes of the error message a row carries. */
 export const ROW_ERROR_BYTES = 500;
 
-/** Each state's key under the queue's prefix, and whether it is a list (newest at the head) or a sorted set. */
-export const STATE_KEYS: Record<JobStateName, { key: string; list: boolean }> = {
-  waiting: { key: 'wait', list: true },
-  active: { key: 'active', list: true },
-  prioritized: { key: 'prioritized', list: false },
-  delayed: { key: 'delayed', list: false },
-  'waiting-children': { key: 'waiting-children', list: false },
-  completed: { key: 'completed', list: false },
-  failed: { key: 'failed', list: false },
+/**
+ * Each state's keys under the queue's prefix, read as one sequence, and whether
+ * they are lists (newest at the head) or sorted sets. Waiting jobs are in `wait`,
+ * and also in `paused` when a BullMQ 5 producer paused the queue (BullMQ 6 keeps
+ * them in `wait` and only marks the meta hash); `paused` comes second because a
+ * BullMQ 6 resume appends it to the tail of `wait`, where workers take jobs from.
+ */
+export const STATE_KEYS: Record<JobStateName, { keys: readonly string[]; list: boolean }> = {
+  waiting: { keys: ['wait', 'paused'], list: true },
+  active: { keys: ['active'], list: true },
+  prioritized: { keys: ['prioritized'], list: false },
+  delayed: { keys: ['delayed'], list: false },
+  'waiting-children': { keys: ['waiting-children'], list: false },
+  completed: { keys: ['completed'], list: false },
+  failed: { keys: ['failed'], list: false },
 };
+
+/** The full Redis keys of a state of a queue (see STATE_KEYS). */
+export function stateKeys(prefix: string, queue: string, state: JobStateName): string[] {
+  return STATE_KEYS[state].keys.map((k) => `${prefix}:${queue}:${k}`);
+}
 
 // Shared by both scripts: the row of one id (false when the job hash is gone).
 const ROW_FN = `
@@ -42,20 +53,35 @@ local function row(jobPrefix, id, argsMax, errMax)
 end
 `;
 
+// KEYS: the state's keys, paged through as one sequence.
 const PAGE = luaScript(`${ROW_FN}
-local stateKey = KEYS[1]
 local jobPrefix = ARGV[1]
 local isList = ARGV[2] == '1'
 local page = tonumber(ARGV[3])
 local size = tonumber(ARGV[4])
-local total
-if isList then total = redis.call('LLEN', stateKey) else total = redis.call('ZCARD', stateKey) end
+local lens = {}
+local total = 0
+for k = 1, #KEYS do
+  if isList then lens[k] = redis.call('LLEN', KEYS[k]) else lens[k] = redis.call('ZCARD', KEYS[k]) end
+  total = total + lens[k]
+end
 local last = math.max(1, math.ceil(total / size))
 if page > last then page = last end
 if page < 1 then page = 1 end
 local start = (page - 1) * size
-local ids
-if isList then ids = redis.call('LRANGE', stateKey, start, start + size - 1) else ids = redis.call('ZREVRANGE', stateKey, start, start + size - 1) end
+local ids = {}
+for k = 1, #KEYS do
+  local want = size - #ids
+  if want <= 0 then break end
+  if start < lens[k] then
+    local part
+    if isList then part = redis.call('LRANGE', KEYS[k], start, start + want - 1) else part = redis.call('ZREVRANGE', KEYS[k], start, start + want - 1) end
+    for i = 1, #part do ids[#ids + 1] = part[i] end
+    start = 0
+  else
+    start = start - lens[k]
+  end
+end
 local rows = {}
 for i = 1, #ids do
   local r = row(jobPrefix, ids[i], tonumber(ARGV[5]), tonumber(ARGV[6]))
@@ -117,12 +143,15 @@ export async function readJobPage(
   pageSize: number,
 ): Promise<{ total: number; page: number; rows: RawJobRow[] }> {
   const prefix = env().CELERITY_PREFIX;
-  const { key, list } = STATE_KEYS[state];
-  const [total, p, rows] = (await PAGE.run(redis, [`${prefix}:${queue}:${key}`], [`${prefix}:${queue}:`, list ? '1' : '0', page, pageSize, ROW_ARGS_BYTES, ROW_ERROR_BYTES])) as [
-    number,
-    number,
-    Reply[],
-  ];
+  const list = STATE_KEYS[state].list;
+  const [total, p, rows] = (await PAGE.run(redis, stateKeys(prefix, queue, state), [
+    `${prefix}:${queue}:`,
+    list ? '1' : '0',
+    page,
+    pageSize,
+    ROW_ARGS_BYTES,
+    ROW_ERROR_BYTES,
+  ])) as [number, number, Reply[]];
   return { total, page: p, rows: rows.map(toRow) };
 }
 
