@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextDistDir } from '@/lib/env';
 import { createRedis } from '@/lib/redis';
-import { BUILD_MARKER, buildIfStale, distDir, isBuildStale, readBuildMarker, startRedisTripwire } from '../scripts/build-if-stale';
+import { distDir, isBuildStale } from '../scripts/build-if-stale';
+import { BUILD_MARKER, buildWithoutRedisIfStale, needsBuildWithoutRedis, readBuildMarker, startRedisTripwire } from './build-tripwire';
 import { ROOT } from './helpers';
 import { ensureConsoleBuild } from './security-support';
 
@@ -14,7 +15,7 @@ import { ensureConsoleBuild } from './security-support';
  * build (ensureConsoleBuild) runs `next build` with REDIS_URL at a tripwire
  * that counts connections and an empty data dir, and records the outcome in a
  * marker; here we check the marker of the build in use, and that the tripwire
- * and buildIfStale really catch a build that connects or fails (with a
+ * and buildWithoutRedisIfStale really catch a build that connects or fails (with a
  * stand-in for `next build`, so this costs no second build).
  */
 
@@ -27,7 +28,7 @@ describe('the console build in use', () => {
     expect(marker).toMatchObject({ builtWithoutRedis: true, redisConnections: 0 });
     // The marker speaks for this very build, not an earlier one.
     expect(marker!.buildId).toBe(readFileSync(path.join(ROOT, distDir(), 'BUILD_ID'), 'utf8').trim());
-    expect(isBuildStale(ROOT, { withoutRedis: true })).toBe(false);
+    expect(needsBuildWithoutRedis(ROOT)).toBe(false);
   });
 });
 
@@ -64,7 +65,7 @@ describe('the Redis tripwire', () => {
   });
 });
 
-describe('buildIfStale with withoutRedis (a stand-in for next build)', () => {
+describe('buildWithoutRedisIfStale (a stand-in for next build)', () => {
   const roots: string[] = [];
   afterAll(() => {
     for (const r of roots) rmSync(r, { recursive: true, force: true });
@@ -98,13 +99,13 @@ if (process.argv.includes('--connect')) {
     return root;
   }
   const build = (root: string, ...flags: string[]) =>
-    buildIfStale(root, { withoutRedis: true, command: { cmd: process.execPath, args: ['fake-build.cjs', ...flags] } });
+    buildWithoutRedisIfStale(root, { command: { cmd: process.execPath, args: ['fake-build.cjs', ...flags] } });
   const seen = (root: string) =>
     JSON.parse(readFileSync(path.join(root, distDir(), 'seen.json'), 'utf8')) as { redisUrl: string; dataDir: string; dataDirEntries: string[] };
 
   it('a build that stays away from Redis passes and gets a good marker', async () => {
     const root = fakeProject();
-    expect(isBuildStale(root, { withoutRedis: true })).toBe(true);
+    expect(needsBuildWithoutRedis(root)).toBe(true);
     await build(root);
     const s = seen(root);
     // The build saw the tripwire, never the tests' own Redis, and an empty data dir (no managed Redis to find).
@@ -113,7 +114,7 @@ if (process.argv.includes('--connect')) {
     expect(s.dataDirEntries).toEqual([]);
     expect(existsSync(s.dataDir)).toBe(false); // cleaned up afterwards
     expect(readBuildMarker(root)).toMatchObject({ builtWithoutRedis: true, redisConnections: 0, buildId: readFileSync(path.join(root, distDir(), 'BUILD_ID'), 'utf8') });
-    expect(isBuildStale(root, { withoutRedis: true })).toBe(false);
+    expect(needsBuildWithoutRedis(root)).toBe(false);
   });
 
   it('a build that connects to REDIS_URL fails, and its marker says so', async () => {
@@ -121,7 +122,7 @@ if (process.argv.includes('--connect')) {
     await expect(build(root, '--connect')).rejects.toThrow(/next build tried to reach Redis \(1 connection to the tripwire/);
     expect(readBuildMarker(root)).toMatchObject({ builtWithoutRedis: false, redisConnections: 1 });
     // Not good enough for the tests: rebuilt next time, while a plain start would accept it.
-    expect(isBuildStale(root, { withoutRedis: true })).toBe(true);
+    expect(needsBuildWithoutRedis(root)).toBe(true);
     expect(isBuildStale(root)).toBe(false);
   });
 
@@ -131,13 +132,31 @@ if (process.argv.includes('--connect')) {
     expect(readBuildMarker(root)).toBeUndefined();
   });
 
+  it('a new lockfile makes the build stale (a dependency upgrade rebuilds), and the rebuild is fresh', async () => {
+    const root = fakeProject();
+    writeFileSync(path.join(root, 'package-lock.json'), '{"lockfileVersion":3}');
+    await build(root);
+    const buildId = path.join(root, distDir(), 'BUILD_ID');
+    const first = readFileSync(buildId, 'utf8');
+    // The lockfile is two minutes old, the build one; then `npm install` upgrades a dependency: only the lockfile changes.
+    const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000);
+    utimesSync(path.join(root, 'package-lock.json'), minutesAgo(2), minutesAgo(2));
+    utimesSync(buildId, minutesAgo(1), minutesAgo(1));
+    expect(isBuildStale(root)).toBe(false);
+    writeFileSync(path.join(root, 'package-lock.json'), '{"lockfileVersion":3,"packages":{}}');
+    expect(isBuildStale(root)).toBe(true);
+    await build(root);
+    expect(readFileSync(buildId, 'utf8')).not.toBe(first);
+    expect(isBuildStale(root)).toBe(false);
+  });
+
   it('a marker of another build does not count', async () => {
     const root = fakeProject();
     await build(root);
-    expect(isBuildStale(root, { withoutRedis: true })).toBe(false);
+    expect(needsBuildWithoutRedis(root)).toBe(false);
     // A plain rebuild (no tripwire) writes a new BUILD_ID and leaves the old marker behind.
     writeFileSync(path.join(root, distDir(), 'BUILD_ID'), 'another-build');
-    expect(isBuildStale(root, { withoutRedis: true })).toBe(true);
+    expect(needsBuildWithoutRedis(root)).toBe(true);
     expect(readdirSync(path.join(root, distDir()))).toContain(BUILD_MARKER);
   });
 });

@@ -125,15 +125,16 @@ export function parsePrometheus(text: string): { samples: PromSample[]; types: M
 
 import { existsSync, mkdirSync, rmdirSync, statSync as statPath } from 'node:fs';
 import pathModule from 'node:path';
-import { buildIfStale, distDir } from '../scripts/build-if-stale';
+import { distDir } from '../scripts/build-if-stale';
+import { buildWithoutRedisIfStale } from './build-tripwire';
 
 /**
  * A production build for tests that run server.ts (in NEXT_DIST_DIR, like the
  * e2e setup). Test files run in parallel: a directory lock makes one build
  * while the others wait. CELERITY_E2E_SKIP_BUILD=1 uses the existing build.
  *
- * The build runs with Redis unreachable (`withoutRedis`: REDIS_URL at a
- * tripwire that counts connections, an empty data dir) and fails if anything
+ * The build runs with Redis unreachable (test/build-tripwire.ts: REDIS_URL at
+ * a tripwire that counts connections, an empty data dir) and fails if anything
  * connected; a build without that proof counts as stale, so the build the
  * tests use always shows that `next build` works with Redis down
  * (test/build-without-redis.test.ts asserts its marker).
@@ -158,7 +159,7 @@ export async function ensureConsoleBuild(root: string): Promise<void> {
     }
   }
   try {
-    await buildIfStale(root, { withoutRedis: true });
+    await buildWithoutRedisIfStale(root);
   } finally {
     rmdirSync(lock);
   }

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startRedisServer, type RunningRedis } from '../../lib/redis-server';
-import { buildIfStale, distDir, isBuildStale } from '../../scripts/build-if-stale';
+import { distDir } from '../../scripts/build-if-stale';
+import { buildWithoutRedisIfStale, needsBuildWithoutRedis } from '../../test/build-tripwire';
 import { killNow, startService, stopService, tail, type Service } from './services';
 
 /**
@@ -173,10 +174,10 @@ export async function startStack(o: StackOptions): Promise<StartedStack> {
   const t0 = Date.now();
   if (process.env.CELERITY_E2E_SKIP_BUILD === '1' && existsSync(path.join(root, distDir(), 'BUILD_ID'))) {
     // While others edit the sources, a build may fail on their half-done work: test the last good one.
-    if (isBuildStale(root, { withoutRedis: true })) console.warn(`${label} CELERITY_E2E_SKIP_BUILD=1: testing the existing, stale build in ${distDir()}`);
+    if (needsBuildWithoutRedis(root)) console.warn(`${label} CELERITY_E2E_SKIP_BUILD=1: testing the existing, stale build in ${distDir()}`);
   } else {
     // Built the way the unit tests build it: Redis unreachable, and any connection attempt fails the build.
-    await buildIfStale(root, { withoutRedis: true });
+    await buildWithoutRedisIfStale(root);
   }
   const tBuild = Date.now();
 
