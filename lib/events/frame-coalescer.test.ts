@@ -1,0 +1,163 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { env } from '../env';
+import { createRedis, closeRedis } from '../redis';
+import { createLogger } from '../logger';
+import { closeQueues } from '../queue/queue-registry';
+import { uniqueName, waitFor } from '../../test/helpers';
+import { rooms, type ServerToClient } from './contract';
+import { FrameCoalescer, type DashboardFeed, type RelaySink } from './frame-coalescer';
+import type { StreamEntry } from './stream-entries';
+
+/**
+ * The coalescer on its own, against real queues in Redis (it reads their
+ * counts and jobs). Its sink is an in-memory stand-in for Socket.IO that
+ * records each frame with its time; the dashboard feed is a counter.
+ */
+type Frame = { at: number; room: string | null; event: keyof ServerToClient; payload: unknown };
+
+function recordingSink(watched: string[]): RelaySink & { frames: Frame[] } {
+  const frames: Frame[] = [];
+  return {
+    frames,
+    emit: (room, event, payload) => void frames.push({ at: Date.now(), room, event, payload }),
+    roomSize: (room) => (watched.includes(room) ? 1 : 0),
+    rooms: () => watched,
+  };
+}
+
+const prefix = env().CELERITY_PREFIX;
+const redis = createRedis('command');
+const logger = createLogger('coalescer', 'error');
+const queues: Queue[] = [];
+let coalescer: FrameCoalescer | undefined;
+
+async function queueWithJobs(...ids: string[]): Promise<string> {
+  const name = uniqueName('frames');
+  const q = new Queue(name, { connection: redis, prefix });
+  queues.push(q);
+  for (const id of ids) await q.add('hello', {}, { jobId: id });
+  return name;
+}
+
+function start(sink: RelaySink, options: { dashboard?: DashboardFeed; resyncMinMs?: number } = {}): FrameCoalescer {
+  coalescer = new FrameCoalescer({
+    sink,
+    logger,
+    dashboard: options.dashboard ?? { delta: async () => undefined, drop: () => {}, stale: () => {} },
+    takeWorkers: () => undefined,
+    redisUp: () => true,
+    resyncMinMs: options.resyncMinMs,
+  });
+  coalescer.start();
+  return coalescer;
+}
+
+/** The most frames within any window of `ms` (half-open: [t, t + ms)). */
+function maxInWindow(times: number[], ms: number): number {
+  let best = 0;
+  for (let i = 0, j = 0; j < times.length; j++) {
+    while (times[j]! - times[i]! >= ms) i++;
+    best = Math.max(best, j - i + 1);
+  }
+  return best;
+}
+
+const entry = (jobId: string): StreamEntry => ['0-1', ['event', 'progress', 'jobId', jobId, 'data', '1']];
+const inRoom = (sink: { frames: Frame[] }, room: string) => sink.frames.filter((f) => f.room === room);
+
+afterEach(async () => {
+  coalescer?.stop();
+  coalescer = undefined;
+  await Promise.all(queues.splice(0).map((q) => q.close()));
+});
+
+afterAll(async () => {
+  await closeQueues();
+  await closeRedis();
+  await redis.quit();
+});
+
+describe('FrameCoalescer', () => {
+  it('changes at 400 a second become at most 10 frames a second per room, each to its own room only', async () => {
+    const name = await queueWithJobs('watched', 'other');
+    const watched = [rooms.dashboard, rooms.queue(name), rooms.job(name, 'watched')];
+    const sink = recordingSink(watched);
+    const c = start(sink);
+    const startedAt = Date.now();
+    while (Date.now() - startedAt < 2500) {
+      c.take(name, [entry('watched'), entry('other')]);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // The changes of the last interval still go out: wait for the frame after the last take.
+    const lastTake = Date.now();
+    await waitFor(
+      'a frame after the last change',
+      () => inRoom(sink, rooms.dashboard).at(-1)?.at ?? 0,
+      (t) => t >= lastTake,
+    );
+    c.stop();
+
+    for (const room of watched) {
+      const times = inRoom(sink, room).map((f) => f.at);
+      expect(times.length, room).toBeGreaterThanOrEqual(10); // coalesced, not withheld
+      expect(maxInWindow(times, 1000), room).toBeLessThanOrEqual(10);
+    }
+    // Nobody watches the other job: no frame for it, and no frame to any room nobody is in.
+    expect(sink.frames.every((f) => f.room !== null && watched.includes(f.room))).toBe(true);
+    const jobFrames = inRoom(sink, rooms.job(name, 'watched')).map((f) => f.payload as Parameters<ServerToClient['job']>[0]);
+    expect(jobFrames.every((p) => p.id === 'watched' && p.job?.id === 'watched')).toBe(true);
+    const queueFrames = inRoom(sink, rooms.queue(name)).map((f) => f.payload as Parameters<ServerToClient['counts']>[0]);
+    expect(queueFrames.every((p) => Object.keys(p.queues).join() === name && p.queues[name]!.waiting === 2)).toBe(true);
+  });
+
+  it("a stream-caused resync is that interval's only frame, and at most one goes out per resyncMinMs", async () => {
+    const name = await queueWithJobs('a');
+    const sink = recordingSink([rooms.dashboard]);
+    const c = start(sink, { resyncMinMs: 60_000 });
+    c.touchQueue(name);
+    c.resync('stream-gap');
+    c.resync('reader-behind');
+    await waitFor(
+      'the counts after the resync',
+      () => sink.frames.map((f) => f.event),
+      (e) => e.includes('counts'),
+    );
+    // Changes made before the resync wait for the next interval: the resync frame comes first, alone.
+    expect(sink.frames.map((f) => [f.room, f.event])).toEqual([
+      [null, 'resync'],
+      [rooms.dashboard, 'counts'],
+    ]);
+    expect(sink.frames[0]!.payload).toEqual({ v: 1, reason: 'stream-gap' });
+  });
+
+  it('a hot queue is re-read every ~250 ms without events (counts and dashboard lists), until it cools', async () => {
+    const [name, other] = [await queueWithJobs('a'), await queueWithJobs('b')];
+    const sink = recordingSink([rooms.queue(name), rooms.queue(other)]);
+    let stale = 0;
+    const c = start(sink, { dashboard: { delta: async () => undefined, drop: () => {}, stale: () => void stale++ } });
+    c.setHot(name, true);
+    await waitFor(
+      'three re-reads of the hot queue',
+      () => inRoom(sink, rooms.queue(name)).length,
+      (n) => n >= 3,
+    );
+    expect(stale).toBeGreaterThanOrEqual(3);
+    const times = inRoom(sink, rooms.queue(name)).map((f) => f.at);
+    // Not at every frame (~110 ms): every ~250 ms (on average, as reads stretch single frames).
+    expect((times.at(-1)! - times[0]!) / (times.length - 1)).toBeGreaterThanOrEqual(200);
+
+    c.setHot(name, false);
+    const cooled = inRoom(sink, rooms.queue(name)).length;
+    // Three more frames of another queue: had the queue stayed hot, it would have been re-read meanwhile.
+    for (let i = 1; i <= 3; i++) {
+      c.touchQueue(other);
+      await waitFor(
+        `frame ${i} of the other queue`,
+        () => inRoom(sink, rooms.queue(other)).length,
+        (n) => n >= i,
+      );
+    }
+    expect(inRoom(sink, rooms.queue(name)).length).toBeLessThanOrEqual(cooled + 1); // at most one flush was under way
+  });
+});
