@@ -8,6 +8,11 @@ import { freePort, startRedisServer, type RunningRedis } from '../lib/redis-serv
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
+/** The build directory the benches use (NEXT_DIST_DIR, default .next-bench), set for the builds they start. */
+export function benchDistDir(): string {
+  return (process.env.NEXT_DIST_DIR ||= '.next-bench');
+}
+
 export async function privateRedis(): Promise<RunningRedis & { dir: string; cleanup(): Promise<void> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'celerity-bench-redis-'));
   const r = await startRedisServer({ port: await freePort(), dir, appendonly: false });
@@ -27,10 +32,13 @@ export interface Child {
   stop(): Promise<number | null>;
 }
 
-/** Start a TS entry (`node --import tsx`) and resolve `ready` when its output matches. */
-export function startTs(file: string, env: Record<string, string>, readyLine: RegExp, args: string[] = []): Child {
+/**
+ * Start a TS entry (`node --import tsx`) and resolve `ready` when its output
+ * matches. `cwd` is where it runs (a baseline's worktree for its server.ts).
+ */
+export function startTs(file: string, env: Record<string, string>, readyLine: RegExp, args: string[] = [], cwd = ROOT): Child {
   const proc = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -67,6 +75,12 @@ export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank]!;
+}
+
+/** A process's resident memory in MB (NaN without a pid). */
+export function rssMb(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 }
 
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
