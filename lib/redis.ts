@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { env, isSet } from './env';
-import { managedRedisUrlIfRunning } from './managed-redis';
+import { managedRedisUrlIfRunning } from './managed-redis-state';
 
 /**
  * Lazy Redis connections. Nothing here connects at import time: `next build`

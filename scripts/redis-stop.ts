@@ -3,7 +3,8 @@
  * its own on Ctrl-C, but not when it was killed outright (kill -9, a crash).
  * Its data stays in `${CELERITY_DATA_DIR}/redis` for the next start.
  */
-import { MANAGED_REDIS_STOP_TIMEOUT_MS, managedRedisDir, stopManagedRedis } from '../lib/managed-redis';
+import { managedRedisDir } from '../lib/managed-redis-state';
+import { MANAGED_REDIS_STOP_TIMEOUT_MS, stopManagedRedis } from './managed-redis';
 
 const result = await stopManagedRedis();
 const messages = {

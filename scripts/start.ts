@@ -11,7 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { childEnv, env, isSet } from '../lib/env';
-import { ensureManagedRedis, managedRedisDir, MANAGED_REDIS_STOP_TIMEOUT_MS, stopManagedRedis } from '../lib/managed-redis';
+import { managedRedisDir } from '../lib/managed-redis-state';
+import { ensureManagedRedis, MANAGED_REDIS_STOP_TIMEOUT_MS, stopManagedRedis } from './managed-redis';
 import { buildIfStale, isBuildStale } from './build-if-stale';
 
 const dev = process.argv.includes('--dev');

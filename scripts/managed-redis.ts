@@ -2,52 +2,21 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { childEnv, env } from './env';
-import { findRedisServer, freePort, pingRedis, startRedisServer, waitForRedis, type RunningRedis } from './redis-server';
+import { childEnv } from '../lib/env';
+import { managedRedisDir, managedRedisStatePath, readManagedRedisState, type ManagedRedisState } from '../lib/managed-redis-state';
+import { findRedisServer, freePort, pingRedis, startRedisServer, waitForRedis, type RunningRedis } from '../lib/redis-server';
 
 /**
  * The "managed Redis" of `npm start`: when REDIS_URL is unset we run our own
  * redis-server, detached, with its data in `${CELERITY_DATA_DIR}/redis`, and
  * reuse it on the next start so queued jobs and schedules survive restarts of
- * the console and worker. A small state file remembers its port and pid.
+ * the console and worker. A small state file remembers its port and pid; the
+ * console and worker find the server through it (lib/managed-redis-state.ts),
+ * never by spawning anything.
  */
 
 /** Off the default 6379 so we never collide with (or touch) a system Redis. */
 const PREFERRED_PORT = 6390;
-
-/** What the state file (`managed.json` in its data directory) records about a running managed Redis. */
-export interface ManagedRedisState {
-  port: number;
-  pid: number;
-  url: string;
-  startedAt: string;
-}
-
-/** Absolute data directory of the managed Redis (AOF, log, pidfile, state file): `${CELERITY_DATA_DIR}/redis`. */
-export function managedRedisDir(): string {
-  return path.resolve(process.cwd(), env().CELERITY_DATA_DIR, 'redis');
-}
-
-function statePath(dir: string): string {
-  return path.join(dir, 'managed.json');
-}
-
-/**
- * The recorded state of the managed Redis in `dir` (default {@link managedRedisDir}),
- * or undefined when there is none or it is unreadable (treated as "not running").
- * It says nothing about whether that server still runs.
- */
-export function readManagedRedisState(dir = managedRedisDir()): ManagedRedisState | undefined {
-  try {
-    const s = JSON.parse(readFileSync(statePath(dir), 'utf8')) as Partial<ManagedRedisState>;
-    if (typeof s.port === 'number' && typeof s.pid === 'number' && typeof s.url === 'string') {
-      return s as ManagedRedisState;
-    }
-  } catch {
-    // Missing or half-written file: same as no managed Redis.
-  }
-  return undefined;
-}
 
 /**
  * Whether the process exists and is not a zombie. The managed Redis is not our
@@ -192,18 +161,9 @@ export async function ensureManagedRedis(
   if (redis.pid === undefined) throw new Error('redis-server started without a pid');
   const next: ManagedRedisState = { port: redis.port, pid: redis.pid, url: redis.url, startedAt: new Date().toISOString() };
   // Write-then-rename so a reader never sees half a file.
-  writeFileSync(`${statePath(dir)}.tmp`, JSON.stringify(next, null, 2) + '\n');
-  renameSync(`${statePath(dir)}.tmp`, statePath(dir));
+  writeFileSync(`${managedRedisStatePath(dir)}.tmp`, JSON.stringify(next, null, 2) + '\n');
+  renameSync(`${managedRedisStatePath(dir)}.tmp`, managedRedisStatePath(dir));
   return { url: redis.url, port: redis.port, pid: redis.pid, reused: false };
-}
-
-/**
- * URL of the managed Redis as recorded in its state file, without checking it
- * answers. Lets `lib/redis.ts` find it when REDIS_URL is unset (e.g. `npm run
- * worker` next to an `npm start`).
- */
-export function managedRedisUrlIfRunning(): string | undefined {
-  return readManagedRedisState()?.url;
 }
 
 /** How long {@link stopManagedRedis} waits for a clean exit by default. */
@@ -223,9 +183,9 @@ export async function stopManagedRedis(
   const dir = options.dir ?? managedRedisDir();
   const timeoutMs = options.timeoutMs ?? MANAGED_REDIS_STOP_TIMEOUT_MS;
   const state = readManagedRedisState(dir);
-  const forget = () => rmSync(statePath(dir), { force: true });
+  const forget = () => rmSync(managedRedisStatePath(dir), { force: true });
   if (!state || !pidAlive(state.pid) || !isRedisProcess(state.pid)) {
-    if (existsSync(statePath(dir))) forget();
+    if (existsSync(managedRedisStatePath(dir))) forget();
     return 'not-running';
   }
   process.kill(state.pid, 'SIGTERM');
