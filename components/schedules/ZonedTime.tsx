@@ -1,5 +1,5 @@
 'use client';
-import { formatInZone } from '@/lib/scheduler/describe-trigger';
+import { formatInZone } from '@/lib/scheduler/zoned-time';
 import { useViewerZone } from './use-viewer-zone';
 
 /**
