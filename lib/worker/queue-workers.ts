@@ -1,0 +1,119 @@
+import { Worker, MetricsTime } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { bullKey } from '../keys';
+import { createRedis } from '../redis';
+import type { Logger } from '../logger';
+import type { RedisOutage } from './redis-outage';
+import type { JobTracker } from './job-tracker';
+import type { QueueProcessor } from './job-processor';
+
+interface QueueWorker {
+  queue: string;
+  worker: Worker;
+  /** BullMQ does not close a connection it was given; kept to close it ourselves. */
+  connection: Redis;
+}
+
+export interface QueueWorkersOptions {
+  queues: readonly string[];
+  prefix: string;
+  concurrency: number;
+  processorFor: (queue: string) => QueueProcessor;
+  tracker: JobTracker;
+  outage: RedisOutage;
+  logger: Logger;
+}
+
+/**
+ * One BullMQ Worker per queue, created without running, each on its own
+ * blocking connection. Outcome events settle the jobs in the tracker; the
+ * methods act on every queue at once (pause, resume, concurrency, close).
+ */
+export class QueueWorkers {
+  private readonly list: QueueWorker[];
+
+  constructor(private readonly opts: QueueWorkersOptions) {
+    this.list = opts.queues.map((queue) => this.create(queue));
+  }
+
+  private create(queue: string): QueueWorker {
+    const { prefix, concurrency, outage } = this.opts;
+    const connection = createRedis('blocking');
+    outage.watch(connection);
+    const worker = new Worker(queue, this.opts.processorFor(queue), {
+      connection,
+      prefix,
+      concurrency,
+      // Per-minute completed/failed counts for the dashboard's history.
+      metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+      autorun: false,
+    });
+    worker.on('error', (err) => outage.report('worker error', err, { queue }));
+    this.followOutcomes(queue, worker);
+    return { queue, worker, connection };
+  }
+
+  private followOutcomes(queue: string, worker: Worker): void {
+    const { tracker, logger } = this.opts;
+    // Both are emitted only once BullMQ has written the outcome (a retry's move to delayed counts).
+    worker.on('failed', (job, err) => {
+      if (!job) return;
+      tracker.settled(queue, job.id!);
+      logger.info('job failed', { queue, task: job.name, jobId: job.id, error: err.message });
+    });
+    worker.on('completed', (job) => {
+      tracker.settled(queue, job.id!);
+      logger.debug('job completed', { queue, task: job.name, jobId: job.id });
+    });
+    // A job whose lock was lost is no longer this worker's to settle (stall detection has it): forget it.
+    worker.on('lockRenewalFailed', (jobIds) => {
+      for (const jobId of jobIds) tracker.settled(queue, jobId);
+    });
+  }
+
+  /** Start taking jobs (the run loops are not awaited: they last until close). */
+  run(): void {
+    for (const { worker } of this.list) {
+      void worker.run().catch((err: Error) => this.opts.logger.error('worker stopped', { error: err.message }));
+    }
+  }
+
+  /** Resolves once every worker's connection is ready. */
+  async waitUntilReady(): Promise<void> {
+    await Promise.all(this.list.map(({ worker }) => worker.waitUntilReady()));
+  }
+
+  /**
+   * Stop fetching; running jobs finish (not awaited). A fetch blocked on an
+   * empty queue would still take the next job that arrives: a marker wakes it
+   * now, while there is nothing to take (a marker is how BullMQ itself wakes
+   * workers). One that slips through is handed back by the processor.
+   */
+  async pause(command: Redis): Promise<void> {
+    await Promise.all(this.list.map(({ worker }) => worker.pause(true)));
+    await Promise.all(this.list.map(({ queue }) => command.zadd(bullKey(queue, 'marker'), 0, '0')));
+  }
+
+  async resume(): Promise<void> {
+    await Promise.all(this.list.map(({ worker }) => worker.resume()));
+  }
+
+  setConcurrency(concurrency: number): void {
+    for (const { worker } of this.list) worker.concurrency = concurrency;
+  }
+
+  /** Abort a job this process runs; false when no worker here holds it. */
+  cancelJob(queue: string, jobId: string, reason: string): boolean {
+    return this.list.find((x) => x.queue === queue)?.worker.cancelJob(jobId, reason) ?? false;
+  }
+
+  /** Stop fetching at once; resolves when active jobs have finished (or were handed back). `force` does not wait. */
+  close(force: boolean): Promise<void> {
+    return Promise.all(this.list.map(({ worker }) => worker.close(force))).then(() => undefined);
+  }
+
+  /** The workers' own connections, for the shutdown to quit or cut. */
+  connections(): Redis[] {
+    return this.list.map(({ connection }) => connection);
+  }
+}
