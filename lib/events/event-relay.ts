@@ -111,6 +111,7 @@ export class EventRelay {
     void this.discover().then(() => reader.start());
   }
 
+  /** Stop reading, ticking and sending; positions() still tells where reading stopped. */
   async stop(): Promise<void> {
     this.running = false;
     clearLiveRelay(this);
@@ -120,7 +121,6 @@ export class EventRelay {
     this.workers.stop();
     this.ticks.stop();
     this.reader?.stop();
-    this.reader = undefined;
   }
 
   /**

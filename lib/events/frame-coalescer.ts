@@ -69,6 +69,7 @@ export class FrameCoalescer {
     this.resyncMinMs = opts.resyncMinMs ?? 5000;
   }
 
+  /** Send frames every `frameMs` until stopped. */
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -81,6 +82,7 @@ export class FrameCoalescer {
     this.timer = setTimeout(loop, this.frameMs);
   }
 
+  /** No more frames (one under way still goes out). */
   stop(): void {
     this.running = false;
     clearTimeout(this.timer);

@@ -19,16 +19,19 @@ export class RedisHealth {
 
   constructor(private readonly opts: RedisHealthOptions) {}
 
+  /** Ping now, then every `everyMs`. */
   start(): void {
     clearInterval(this.timer);
     this.timer = setInterval(() => void this.check(), this.opts.everyMs ?? 2000);
     void this.check();
   }
 
+  /** No more pings. */
   stop(): void {
     clearInterval(this.timer);
   }
 
+  /** Whether Redis answered the last ping (true until a ping says otherwise). */
   isUp(): boolean {
     return this.up;
   }

@@ -95,7 +95,7 @@ describe('StreamReader', () => {
     );
     expect(sink.reports).toContainEqual({ kind: 'missed', queue });
     // Reading goes on after the gap: the 10 entries left were read, and the cursor is at the stream's end.
-    const [[last]] = (await redis.xrevrange(streamKey(queue), '+', '-', 'COUNT', 1)) as [string, string[]][] as [[string]];
+    const last = (await redis.xrevrange(streamKey(queue), '+', '-', 'COUNT', 1))[0]![0];
     await waitFor(
       'the cursor at the end',
       () => reader.positions().get(queue),

@@ -37,12 +37,14 @@ export class ThroughputTicks {
     this.window = new ThroughputWindow(opts.windowMs);
   }
 
+  /** Tick once a second until stopped. */
   start(): void {
     if (this.running) return;
     this.running = true;
     this.scheduleTick();
   }
 
+  /** No more ticks; the window keeps what it holds. */
   stop(): void {
     this.running = false;
     clearTimeout(this.timer);

@@ -33,11 +33,13 @@ export class WorkersPoller {
 
   constructor(private readonly opts: WorkersPollerOptions) {}
 
+  /** Poll every `pollMs` (a poll does nothing while nobody watches). */
   start(): void {
     clearInterval(this.timer);
     this.timer = setInterval(() => void this.poll(), this.opts.pollMs ?? 1500);
   }
 
+  /** No more polls. */
   stop(): void {
     clearInterval(this.timer);
   }
