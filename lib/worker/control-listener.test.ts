@@ -1,0 +1,78 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { celerityKeys } from '../keys';
+import { createRedis } from '../redis';
+import { createLogger } from '../logger';
+import { ackSchema, type ControlAck, type WorkerCommand } from './control';
+import { listenForControl, parseControlMessage } from './control-listener';
+
+const publisher = createRedis('command');
+const logger = createLogger('worker', 'error');
+
+afterAll(async () => {
+  await publisher.quit();
+});
+
+describe('parseControlMessage', () => {
+  it('reads a cancel (the reason defaults) and commands addressed to a worker', () => {
+    expect(parseControlMessage(JSON.stringify({ type: 'cancel', queue: 'q', jobId: '7' }))).toEqual({ type: 'cancel', queue: 'q', jobId: '7', reason: 'cancelled' });
+    expect(parseControlMessage(JSON.stringify({ type: 'concurrency', workerId: 'w', requestId: 'r', concurrency: 3 }))).toEqual({
+      type: 'concurrency',
+      workerId: 'w',
+      requestId: 'r',
+      concurrency: 3,
+    });
+  });
+
+  it('ignores what is not a control message', () => {
+    for (const raw of ['', 'not json', '"pause"', 'null', '{}', '{"type":"reboot","workerId":"w","requestId":"r"}', '{"type":"pause","requestId":"r"}']) {
+      expect(parseControlMessage(raw), raw).toBeUndefined();
+    }
+    expect(parseControlMessage(JSON.stringify({ type: 'concurrency', workerId: 'w', requestId: 'r', concurrency: 0 }))).toBeUndefined();
+  });
+});
+
+describe('listenForControl', () => {
+  it('routes cancels to the holder and this worker\'s commands to obey, whose answer is acknowledged', async () => {
+    const subscriber = createRedis('blocking');
+    const command = createRedis('command');
+    const cancels: string[] = [];
+    const obeyed: WorkerCommand[] = [];
+    let cancelled!: () => void;
+    const gotCancel = new Promise<void>((resolve) => (cancelled = resolve));
+    await listenForControl(
+      subscriber,
+      command,
+      {
+        workerId: 'me',
+        cancel: (queue, jobId, reason) => {
+          cancels.push(`${queue}/${jobId}/${reason}`);
+          cancelled();
+          return true;
+        },
+        obey: async (msg): Promise<ControlAck> => {
+          obeyed.push(msg);
+          return { requestId: msg.requestId, workerId: 'me', command: msg.type, ok: true, state: 'paused', concurrency: 2, at: 1 };
+        },
+      },
+      logger,
+    );
+    try {
+      const channel = celerityKeys().control;
+      // Published in order on one connection, so received in order: the other worker's and the garbage come first.
+      await publisher.publish(channel, JSON.stringify({ type: 'pause', workerId: 'someone-else', requestId: 'r-other' }));
+      await publisher.publish(channel, 'garbage');
+      await publisher.publish(channel, JSON.stringify({ type: 'pause', workerId: 'me', requestId: 'r-mine' }));
+      const reply = await command.blpop(celerityKeys().controlAck('r-mine'), 5);
+      expect(ackSchema.parse(JSON.parse(reply![1]))).toMatchObject({ requestId: 'r-mine', command: 'pause', state: 'paused', ok: true });
+      expect(obeyed.map((m) => m.requestId)).toEqual(['r-mine']);
+      expect(await command.exists(celerityKeys().controlAck('r-other'))).toBe(0);
+
+      await publisher.publish(channel, JSON.stringify({ type: 'cancel', queue: 'q', jobId: '42', reason: 'no longer needed' }));
+      await gotCancel;
+      expect(cancels).toEqual(['q/42/no longer needed']);
+    } finally {
+      subscriber.disconnect();
+      command.disconnect();
+    }
+  });
+});

@@ -1,0 +1,64 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRedis } from '../redis';
+import { createLogger } from '../logger';
+import { createRedisOutage } from './redis-outage';
+import { HeartbeatLoop } from './heartbeat-loop';
+import { readHeartbeat, type Heartbeat } from './heartbeat';
+
+const redis = createRedis('command');
+const logger = createLogger('worker', 'error');
+
+afterAll(async () => {
+  await redis.quit();
+});
+
+/** A loop whose heartbeat shows `state.value`, counting how many times it was written. */
+function loop(id: string) {
+  const state = { value: 'running' as Heartbeat['state'], writes: 0 };
+  const read = (): Heartbeat => {
+    state.writes++;
+    const now = Date.now();
+    return { id, host: 'h', pid: 1, queues: [], tasks: [], concurrency: 1, running: [], processed: 0, failed: 0, startedAt: now, lastSeen: now, version: '0', state: state.value, ttlMs: 30_000 };
+  };
+  return { state, heartbeat: new HeartbeatLoop(redis, read, createRedisOutage(logger)) };
+}
+
+describe('HeartbeatLoop', () => {
+  it('beats asked for during a write become one more write, which publishes the latest state', async () => {
+    const id = `hb-${Date.now()}-a`;
+    const { state, heartbeat } = loop(id);
+    const first = heartbeat.beat();
+    state.value = 'paused';
+    const second = heartbeat.beat();
+    state.value = 'stopping';
+    const third = heartbeat.beat();
+    await Promise.all([first, second, third]);
+    expect(state.writes).toBe(2);
+    expect((await readHeartbeat(redis, id))?.state).toBe('stopping');
+  });
+
+  it('clear waits for the write under way: a heartbeat written after the clear would bring the worker back', async () => {
+    const id = `hb-${Date.now()}-b`;
+    const { heartbeat } = loop(id);
+    const beats = heartbeat.beat();
+    void heartbeat.beat(); // queued behind the first: written after it
+    await heartbeat.clear(id);
+    await beats; // both writes are done
+    expect(await readHeartbeat(redis, id)).toBeNull();
+  });
+
+  it('beats every interval until the timer is stopped', async () => {
+    const id = `hb-${Date.now()}-c`;
+    const { state, heartbeat } = loop(id);
+    heartbeat.start(20);
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => state.writes >= 3 && (clearInterval(check), resolve()), 5);
+    });
+    heartbeat.stopTimer();
+    await heartbeat.clear(id);
+    const writes = state.writes;
+    await new Promise((r) => setTimeout(r, 80));
+    expect(state.writes).toBe(writes);
+    expect(await readHeartbeat(redis, id)).toBeNull();
+  });
+});
