@@ -1,6 +1,6 @@
 import http from 'node:http';
-import path from 'node:path';
 import nextModule from 'next';
+import { getRequestListener } from '@hono/node-server';
 import { Server as SocketServer } from 'socket.io';
 import { env } from '@/lib/env';
 import { createLogger } from '@/lib/logger';
@@ -18,10 +18,9 @@ import { CLIENT_IP_HEADER, resolvePrincipal, type HeaderSource } from '@/lib/aut
 import { isSecureRequest, requestHost } from '@/lib/http/request-origin';
 import { setPipelineProbe } from '@/lib/metrics/pipeline-probe';
 import { mayCompress } from '@/lib/http/compression-policy';
-import { loadAppRoutes, serveRoute } from '@/lib/http/app-routes';
 import { errorResponse } from '@/lib/http/api-route';
-import { MethodNotAllowedError } from '@/lib/errors';
-import { sendWebResponse } from '@/lib/http/node-fetch-bridge';
+import { MethodNotAllowedError, toHttpError } from '@/lib/errors';
+import { createApiApp, servesApi } from '@/lib/api/api-app';
 
 /** How often an open live connection re-checks its session (touch: false, so it never extends one). */
 const SOCKET_SESSION_CHECK_MS = 5_000;
@@ -55,8 +54,19 @@ async function main(): Promise<void> {
   const createNext = ((nextModule as unknown as { default?: typeof nextModule }).default ?? nextModule) as typeof nextModule;
   const app = createNext({ dev, hostname: e.HOST, port: e.PORT, dir: process.cwd() });
   const handle = app.getRequestHandler();
-  // The API and /metrics: their route handlers called directly, not through Next (see lib/http/app-routes.ts).
-  const [routes] = await Promise.all([loadAppRoutes(path.join(process.cwd(), 'app')), app.prepare()]);
+  // The API and /metrics: the Hono app of the operation definitions (lib/api/), not Next — Next's
+  // request pipeline costs 2–3 ms per request before a handler runs, more than a whole page of jobs.
+  const api = createApiApp();
+  const serveApi = getRequestListener(api.fetch, {
+    // The app reads bodies from Node's stream and discards what it refuses (lib/api/node-body.ts);
+    // one it never reads, Node discards after the answer, keeping the connection usable.
+    autoCleanupIncoming: false,
+    errorHandler: (err) => {
+      log.warn('API request failed', { error: (err as Error).message });
+      return errorResponse(err);
+    },
+  });
+  await app.prepare();
 
   const server = http.createServer((req, res) => {
     // The double-submit CSRF cookie every page's script echoes in a header on state-changing requests.
@@ -69,32 +79,19 @@ async function main(): Promise<void> {
     res.setHeader('Referrer-Policy', 'same-origin');
     res.setHeader('X-Frame-Options', 'DENY');
     const url = req.url ?? '/';
-    const compress = mayCompress(url);
-    let route;
-    try {
-      route = routes.match(url.split('?', 1)[0]!);
-    } catch (err) {
-      void sendWebResponse(req, res, errorResponse(err), false);
-      return;
-    }
-    if (route) {
-      void serveRoute(route, req, res, compress).catch((err: Error) => {
-        // The client went away mid-stream, or the body's stream failed after the headers went out.
-        if (!res.headersSent) res.writeHead(500).end();
-        else res.destroy();
-        if (err.name !== 'AbortError' && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') log.warn('response failed', { url, error: err.message });
-      });
+    if (servesApi(url)) {
+      void serveApi(req, res);
       return;
     }
     // Pages are read-only (the console has no server actions): a form another site posts at a
     // page gets 405 instead of a rendered page. Not in dev, where Next's overlay posts to its own paths.
     const method = (req.method ?? 'GET').toUpperCase();
-    const pagePath = !url.startsWith('/api/') && url !== '/metrics' && !url.startsWith('/metrics?');
-    // (An API path the table did not match — a trailing slash, a typo — still gets Next's redirect or 404.)
-    if (!dev && pagePath && method !== 'GET' && method !== 'HEAD') {
-      void sendWebResponse(req, res, errorResponse(new MethodNotAllowedError(`${method} is not allowed on pages`, ['GET', 'HEAD'])), false);
+    if (!dev && method !== 'GET' && method !== 'HEAD') {
+      const { status, body, headers } = toHttpError(new MethodNotAllowedError(`${method} is not allowed on pages`, ['GET', 'HEAD']));
+      res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(body));
       return;
     }
+    const compress = mayCompress(url);
     // Next gzips whatever the client accepts (pages, scripts).
     if (!compress) delete req.headers['accept-encoding'];
     if (!dev) {

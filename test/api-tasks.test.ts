@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { env } from '@/lib/env';
@@ -6,13 +5,12 @@ import { bullKey } from '@/lib/keys';
 import { closeRedis, createRedis, getRedis } from '@/lib/redis';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { publishCatalogue } from '@/lib/registry/catalogue';
-import { loadAppRoutes } from '@/lib/http/app-routes';
 import { registry } from '@/worker/tasks';
-import { ROOT, serveRouteTable } from './helpers';
+import { serveApi } from './api-server';
 
 /**
- * The tasks API over HTTP: the app/api/v1/tasks route handlers, found and
- * called through the route table as server.ts does, behind a real Node server,
+ * The tasks API over HTTP: the operations of lib/api/tasks.ts, served by the
+ * API app as server.ts serves it, behind a real Node server,
  * against the test Redis (no accounts: the console is open, as on loopback).
  */
 
@@ -20,13 +18,13 @@ const prefix = env().CELERITY_PREFIX;
 const redis = createRedis('command');
 // An observer; skipMetasUpdate: it writes nothing of its own into the queue.
 const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
-let served: Awaited<ReturnType<typeof serveRouteTable>>;
+let served: Awaited<ReturnType<typeof serveApi>>;
 let base: string;
 
 beforeAll(async () => {
   // What a worker publishes at start (the console reads the catalogue, never the task code).
   await publishCatalogue(getRedis(), registry.tasks, 'api-tasks-test');
-  served = await serveRouteTable(await loadAppRoutes(path.join(ROOT, 'app')));
+  served = await serveApi();
   base = served.base;
 });
 

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -7,9 +6,6 @@ import { phaseOf } from '@/lib/scheduler/interval-grid';
 import { bullKey } from '@/lib/keys';
 import { createLogger } from '@/lib/logger';
 import { startWorker, type RunningWorker, type StartWorkerOptions } from '@/lib/worker/start-worker';
-import { serveRoute, type RouteModule } from '@/lib/http/app-routes';
-import type { RouteTable } from '@/lib/http/route-table';
-import { mayCompress } from '@/lib/http/compression-policy';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -116,24 +112,4 @@ export function thrown(fn: () => unknown): Error {
     return err as Error;
   }
   throw new Error('expected a throw');
-}
-
-/**
- * The route table behind a real Node server on a free loopback port, served as
- * server.ts serves it (serveRoute, compression by URL); anything else is a bare 404.
- */
-export async function serveRouteTable(table: RouteTable<RouteModule>): Promise<{ base: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    const route = table.match(req.url!.split('?', 1)[0]!);
-    if (!route) return void res.writeHead(404).end();
-    void serveRoute(route, req, res, mayCompress(req.url!)).catch(() => res.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    base: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
 }

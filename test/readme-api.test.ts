@@ -7,7 +7,9 @@ import { freePort } from '@/lib/redis-server';
 import { closeRedis, getRedis } from '@/lib/redis';
 import { celerityKeys } from '@/lib/keys';
 import { sessionHash, SESSION_MAX_LIFETIME_MS } from '@/lib/auth/session-store';
-import { API_OPERATIONS, type ApiOperation } from '@/lib/http/openapi';
+import { z } from 'zod';
+import { API_OPERATIONS } from '@/lib/api/operations';
+import type { Operation as ApiOperation } from '@/lib/api/operation';
 import { ROOT, runTs, waitFor, type Proc } from './helpers';
 import { ensureConsoleBuild } from './security-support';
 import { accountLines, userAdd } from './user-add-run';
@@ -91,12 +93,11 @@ function requestOf(command: string): { method: ApiOperation['method']; url: URL 
 function operationOf(method: ApiOperation['method'], pathname: string): ApiOperation {
   const candidates = API_OPERATIONS.filter((op) => {
     if (op.method !== method) return false;
-    const full = (op.base ?? '/api/v1') + op.path;
-    const re = new RegExp('^' + full.replace(/\./g, '\\.').replace(/\{\w+\}/g, '[^/]+') + '$');
+    const re = new RegExp('^' + op.path.replace(/\./g, '\\.').replace(/\{\w+\}/g, '[^/]+') + '$');
     return re.test(pathname);
   });
   const op = candidates.sort((a, b) => (a.path.match(/\{/g)?.length ?? 0) - (b.path.match(/\{/g)?.length ?? 0))[0];
-  if (!op) throw new Error(`${method.toUpperCase()} ${pathname} is not a documented operation (lib/http/openapi.ts)`);
+  if (!op) throw new Error(`${method.toUpperCase()} ${pathname} is not a defined operation (lib/api/operations.ts)`);
   return op;
 }
 
@@ -212,7 +213,7 @@ describe("the README's HTTP API examples", () => {
       const command = ex.command.split(README_BASE).join(base);
       const { method, url } = requestOf(command);
       const op = operationOf(method, url.pathname);
-      const key = `${method} ${op.path}`;
+      const key = `${method} ${op.path.replace(/^\/api\/v1/, '')}`;
       const params = url.pathname.split('/');
 
       // The README retries a job it enqueued a moment before: a worker must have finished it first.
@@ -223,12 +224,12 @@ describe("the README's HTTP API examples", () => {
 
       const r = await runCurl(command, token);
       expect(r.code, `${where}\n${r.stderr}`).toBe(0);
-      const documented = Object.keys(op.ok).map(Number).filter((s) => s < 300);
+      const documented = Object.keys(op.answers).map(Number).filter((s) => s < 300);
       expect(documented, `${key}: one documented success status`).toHaveLength(1);
       expect(r.status, `${where}\n${r.body}`).toBe(documented[0]);
       const body: unknown = JSON.parse(r.body);
-      const schema = op.ok[documented[0]!]!.schema;
-      if (schema) {
+      const schema = op.answers[documented[0]!]!.content?.['application/json']?.schema;
+      if (schema instanceof z.ZodType) {
         const parsed = schema.safeParse(body);
         expect(parsed.success, `${where}: body does not have the documented shape: ${parsed.error?.message}`).toBe(true);
       }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 // Accounts for this file (alice admin, bob viewer), before anything reads the environment.
@@ -19,15 +18,16 @@ import { defineTask } from '@/lib/registry/define-task';
 import { login } from '@/lib/auth/login';
 import { createToken } from '@/lib/auth/api-tokens';
 import { SESSION_COOKIE } from '@/lib/auth/request-auth';
-import { loadRouteModules, type RouteMethod, type RouteModule } from '@/lib/http/app-routes';
+import { API_OPERATIONS } from '@/lib/api/operations';
+import { createApiApp } from '@/lib/api/api-app';
 import { CSRF_COOKIE } from '@/lib/http/csrf';
 import { ADMIN, VIEWER, redisSnapshot } from './security-support';
-import { ROOT } from './helpers';
 
 /**
- * Hostile input against every API route, in-process: the route modules under
- * app/ (found on disk as server.ts finds them, so a new route is covered
- * without editing this file) called with crafted Requests, accounts configured.
+ * Hostile input against every API route, in-process: every path of the
+ * operation definitions (lib/api/operations.ts, so a new operation is covered
+ * without editing this file) called through the API app with crafted
+ * Requests, accounts configured.
  * The access cases leave out the public routes (sign-in, sign-out, health);
  * the body cases include sign-in, the one write anyone can reach without
  * credentials, and sign-out, which reads no body. Every refused case must leave
@@ -44,9 +44,10 @@ const QUEUE = 'sec-q';
 const TASK = 'sec-add';
 
 interface Route {
-  /** e.g. /api/v1/queues/[queue]/jobs/[id]/[action] */
+  /** e.g. /api/v1/queues/[queue]/jobs/[id]/retry */
   pattern: string;
-  methods: RouteModule;
+  /** The methods it answers (GET, POST…). */
+  methods: Record<string, true>;
 }
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -55,10 +56,19 @@ const LOGOUT = '/api/auth/logout';
 /** Routes anyone may call without credentials. */
 const PUBLIC_ROUTES = new Set([LOGIN, LOGOUT, '/api/health']);
 
-/** Every route, loaded as server.ts loads them. */
+/** Every path of the operation definitions, with its methods. */
 async function loadRoutes(): Promise<Route[]> {
-  return (await loadRouteModules(path.join(ROOT, 'app'))).map((r) => ({ pattern: r.pattern, methods: r.module }));
+  const byPath = new Map<string, Route>();
+  for (const op of API_OPERATIONS) {
+    const pattern = op.path.replace(/\{(\w+)\}/g, '[$1]');
+    const r = byPath.get(pattern) ?? { pattern, methods: {} };
+    r.methods[op.method.toUpperCase()] = true;
+    byPath.set(pattern, r);
+  }
+  return [...byPath.values()];
 }
+
+const api = createApiApp();
 
 /** Concrete parameters for a route pattern: real queue, job and task where they exist. */
 function paramsFor(pattern: string, over: Record<string, string> = {}): Record<string, string> {
@@ -67,7 +77,6 @@ function paramsFor(pattern: string, over: Record<string, string> = {}): Record<s
     if (name === 'queue') p.queue = QUEUE;
     else if (name === 'id') p.id = '1';
     else if (name === 'name') p.name = pattern.includes('/tasks/') ? TASK : 'no-such-schedule';
-    else if (name === 'action') p.action = pattern.includes('/jobs/') ? 'retry' : 'pause';
     else p[name!] = 'x';
   }
   return { ...p, ...over };
@@ -108,7 +117,7 @@ async function call(route: Route, method: string, who: Caller, o: CallOptions = 
     ...o.headers,
   };
   const req = new Request(urlFor(route.pattern, params), { method, headers, body: hasBody ? o.body : undefined, duplex: 'half' } as RequestInit);
-  return route.methods[method as RouteMethod]!(req, { params: Promise.resolve(params) });
+  return api.fetch(req);
 }
 
 async function errorOf(res: Response): Promise<{ code: string; message: string; field?: string }> {
@@ -190,9 +199,9 @@ async function expectStatus(what: string, res: Promise<Response>, status: number
 }
 
 describe('access with accounts configured', () => {
-  it('finds the routes on disk (so new ones are covered)', () => {
-    expect(guarded.length).toBeGreaterThanOrEqual(20);
-    expect(guarded.map((r) => r.pattern)).toContain('/api/v1/queues/[queue]/jobs/[id]/[action]');
+  it('finds the routes of every operation (so new ones are covered)', () => {
+    expect(guarded.length).toBeGreaterThanOrEqual(30);
+    expect(guarded.map((r) => r.pattern)).toContain('/api/v1/queues/[queue]/jobs/[id]/retry');
     expect(routes.map((r) => r.pattern)).toEqual(expect.arrayContaining([...PUBLIC_ROUTES]));
   });
 
@@ -244,7 +253,7 @@ describe('access with accounts configured', () => {
   });
 
   it('an admin request from another origin, or without the session-bound CSRF token → 403', async () => {
-    const pause = route('/api/v1/queues/[queue]/[action]');
+    const pause = route('/api/v1/queues/[queue]/pause');
     const cases: [string, Record<string, string>][] = [
       ['cross-origin', { origin: 'https://evil.example' }],
       ['cross-site fetch metadata', { 'sec-fetch-site': 'cross-site' }],
@@ -269,8 +278,8 @@ describe('hostile bodies (an admin, or for sign-in a stranger; everything else r
       { r: route('/api/v1/schedules'), m: 'POST' },
       { r: route('/api/v1/schedules/[name]'), m: 'PUT', params: { name: 'no-such-schedule' } },
       { r: route('/api/v1/queues/[queue]/jobs'), m: 'POST' },
-      { r: route('/api/v1/queues/[queue]/jobs/[id]/[action]'), m: 'POST', params: { action: 'priority' } },
-      { r: route('/api/v1/queues/[queue]/[action]'), m: 'POST', params: { action: 'clean' } },
+      { r: route('/api/v1/queues/[queue]/jobs/[id]/priority'), m: 'POST' },
+      { r: route('/api/v1/queues/[queue]/clean'), m: 'POST' },
       { r: route('/api/v1/tokens'), m: 'POST' },
     ] as { r: Route; m: string; params?: Record<string, string> }[];
 
@@ -312,9 +321,8 @@ describe('hostile bodies (an admin, or for sign-in a stranger; everything else r
       });
       const streamed = await send(r, m, { params, body: stream });
       statuses.push({ what: `${m} ${r.pattern} streamed`, status: streamed.status });
-      // The action routes read a body only when Content-Length says there is one; they ignore
-      // (never read) a chunked one and refuse the empty body instead.
-      expect(r.pattern.endsWith('[action]') ? [400, 413] : [413], `${m} ${r.pattern} streamed`).toContain(streamed.status);
+      // A body is a body however it is framed: the action routes read a chunked one too.
+      expect(streamed.status, `${m} ${r.pattern} streamed`).toBe(413);
       // It stopped reading soon after the limit instead of buffering 10 MB.
       expect(sent).toBeLessThan(3 * 1024 * 1024);
     }
@@ -356,8 +364,8 @@ describe('hostile bodies (an admin, or for sign-in a stranger; everything else r
       [route('/api/v1/tasks/[name]/runs'), 'POST', '[]', ''],
       [route('/api/v1/schedules'), 'POST', '{"name":5,"task":"t","trigger":{"type":"interval","every":5,"unit":"seconds"}}', 'name'],
       [route('/api/v1/queues/[queue]/jobs'), 'POST', '{"name":["x"]}', 'name'],
-      [route('/api/v1/queues/[queue]/jobs/[id]/[action]'), 'POST', '{"priority":"high"}', 'priority', { action: 'priority' }],
-      [route('/api/v1/queues/[queue]/[action]'), 'POST', '{"state":"completed","olderThanMs":"old"}', 'olderThanMs', { action: 'clean' }],
+      [route('/api/v1/queues/[queue]/jobs/[id]/priority'), 'POST', '{"priority":"high"}', 'priority'],
+      [route('/api/v1/queues/[queue]/clean'), 'POST', '{"state":"completed","olderThanMs":"old"}', 'olderThanMs'],
       [route('/api/v1/tokens'), 'POST', '{"name":true,"scope":"read"}', 'name'],
       [route(LOGIN), 'POST', '{"username":5,"password":"x"}', 'username'],
       [route(LOGIN), 'POST', '{"username":"alice","password":["admin-secret-1"]}', 'password'],
@@ -375,8 +383,8 @@ describe('hostile bodies (an admin, or for sign-in a stranger; everything else r
     const long = 'n'.repeat(10_000);
     const pathCases: [Route, string, Record<string, string>, string][] = [
       [route('/api/v1/queues/[queue]'), 'GET', { queue: long }, 'queue'],
-      [route('/api/v1/queues/[queue]/[action]'), 'POST', { queue: long, action: 'pause' }, 'queue'],
-      [route('/api/v1/queues/[queue]/jobs/[id]/[action]'), 'POST', { id: long, action: 'retry' }, 'id'],
+      [route('/api/v1/queues/[queue]/pause'), 'POST', { queue: long }, 'queue'],
+      [route('/api/v1/queues/[queue]/jobs/[id]/retry'), 'POST', { id: long }, 'id'],
       [route('/api/v1/tasks/[name]/runs'), 'POST', { name: long }, 'name'],
       [route('/api/v1/schedules/[name]'), 'DELETE', { name: long }, 'name'],
     ];

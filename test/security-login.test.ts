@@ -19,8 +19,7 @@ import { FREE_ADDRESS_FAILURES, FREE_FAILURES, FREE_USER_FAILURES, lockSeconds, 
 import { gate } from '@/lib/auth/gate';
 import { findUser, userFingerprint } from '@/lib/auth/users';
 import { TooManyRequestsError } from '@/lib/errors';
-import { POST as loginRoute } from '@/app/api/auth/login/route';
-import { POST as logoutRoute } from '@/app/api/auth/logout/route';
+import { createApiApp } from '@/lib/api/api-app';
 import { ADMIN, fillPasswordLine, VIEWER } from './security-support';
 
 /**
@@ -40,7 +39,11 @@ import { ADMIN, fillPasswordLine, VIEWER } from './security-support';
 const ORIGIN = 'http://127.0.0.1:5555';
 const redis = getRedis();
 const keys = celerityKeys();
-const noParams = { params: Promise.resolve({}) };
+const api = createApiApp();
+/** Sign-in and sign-out as the API app serves them (in-process: the URL says which). */
+const loginRoute = (req: Request, _ctx?: unknown): Promise<Response> => Promise.resolve(api.fetch(req));
+const logoutRoute = loginRoute;
+const noParams = undefined;
 
 afterAll(async () => {
   await closeRedis();

@@ -1,16 +1,16 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { API_OPERATIONS, openApiDocument } from '@/lib/http/openapi';
-import { loadRouteModules, type RouteHandler, type RouteModule } from '@/lib/http/app-routes';
-import { RouteTable } from '@/lib/http/route-table';
+import { API_OPERATIONS } from '@/lib/api/operations';
+import { openApiDocument } from '@/lib/api/openapi-document';
+import { createApiApp } from '@/lib/api/api-app';
+import { auditActionFor } from '@/lib/auth/audit-log';
 import { runRequestSchema } from '@/lib/queue/run-task';
 import { closeRedis } from '@/lib/redis';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { createRegistry } from '@/lib/registry/task-registry';
 import { defineTask } from '@/lib/registry/define-task';
 import type { RunningWorker } from '@/lib/worker/start-worker';
-import { ROOT, startTestWorker, waitFor } from './helpers';
+import { startTestWorker, waitFor } from './helpers';
 
 // Every schema anything parses with (routes and lib/ alike go through parseOrThrow), to prove which one a route uses.
 const parsedWith = vi.hoisted(() => [] as unknown[]);
@@ -26,9 +26,10 @@ vi.mock('@/lib/validation', async (importOriginal) => {
 });
 
 /**
- * The OpenAPI document against the routes themselves (no accounts configured
- * in this file: the console is open, so every route can be called in-process):
- *  - it lists every route file's handlers and nothing else;
+ * The OpenAPI document against the API app that serves the same definitions
+ * (no accounts configured in this file: the console is open, so every
+ * operation can be called in-process):
+ *  - it lists every defined operation (but the hidden ones) and the app serves each;
  *  - the request body and query string it documents are the very zod schemas
  *    the route parses with (the same objects), and values derived from the
  *    document's own JSON Schema (each
@@ -60,7 +61,7 @@ interface DocOperation {
 }
 type DocPathItem = Record<string, DocOperation> & { servers?: { url: string }[] };
 
-const doc = openApiDocument() as { openapi: string; servers: { url: string }[]; paths: Record<string, DocPathItem> };
+const doc = openApiDocument(API_OPERATIONS) as { openapi: string; servers: { url: string }[]; paths: Record<string, DocPathItem> };
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
 /** Every operation of the document: `get /queues/{queue}`, its URL prefix and its description. */
@@ -74,13 +75,12 @@ const SLOW = 'oa-slow';
 const SCHEDULE = 'oa-nightly';
 const scheduleBody = (name = SCHEDULE) => ({ name, task: TASK, args: { a: 1, b: 2 }, trigger: { type: 'interval', every: 1, unit: 'hours' } });
 
-let routes: RouteTable<RouteModule>;
-let loaded: { pattern: string; module: RouteModule }[];
+const api = createApiApp();
+/** The operations the document lists. */
+const shown = API_OPERATIONS.filter((op) => !op.hidden);
 let worker: RunningWorker;
 
 beforeAll(async () => {
-  loaded = await loadRouteModules(path.join(ROOT, 'app'));
-  routes = new RouteTable(loaded);
   const add = defineTask({ name: TASK, description: 'adds', queue: QUEUE, schema: z.object({ a: z.number(), b: z.number() }), handler: ({ a, b }) => a + b });
   // Runs until cancelled: a job that is active when the cancel request comes.
   const slow = defineTask({
@@ -99,17 +99,12 @@ afterAll(async () => {
   await closeRedis();
 });
 
-/** Call the route that serves `url` (a path with a query) in-process; the JSON answer parsed. */
+/** Call the operation that serves `url` (a path with a query) through the API app, in-process; the JSON answer parsed. */
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const u = new URL(url, 'http://127.0.0.1:5555');
-  const match = routes.match(u.pathname);
-  if (!match) throw new Error(`no route for ${u.pathname}`);
-  const handler = match.module[method.toUpperCase() as keyof RouteModule] as RouteHandler | undefined;
-  if (!handler) throw new Error(`${match.pattern} has no ${method}`);
   const text = body === undefined ? undefined : JSON.stringify(body);
-  const res = await handler(
+  const res = await api.fetch(
     new Request(u, { method: method.toUpperCase(), headers: text === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }, body: text }),
-    { params: Promise.resolve(match.params) },
   );
   const type = res.headers.get('content-type') ?? '';
   return { status: res.status, json: type.startsWith('application/json') ? await res.json() : await res.text() };
@@ -119,18 +114,27 @@ async function call(method: string, url: string, body?: unknown): Promise<{ stat
 const fieldOf = (r: { status: number; json: unknown }) => (r.status === 400 ? ((r.json as { error?: { field?: string } }).error?.field ?? '') : undefined);
 
 describe('OpenAPI document: the routes it lists', () => {
-  it('documents every handler of every route file under app/api/v1, and nothing that does not exist', () => {
-    const v1 = loaded.filter((r) => r.pattern.startsWith('/api/v1/'));
-    expect(v1.length).toBeGreaterThan(15);
-    const handlers = v1.flatMap((r) => METHODS.filter((m) => r.module[m.toUpperCase() as keyof RouteModule]).map((m) => `${m} ${r.pattern}`));
-    // Each documented operation, resolved to the route file that serves it (as server.ts resolves URLs).
-    const served = documented.map((d) => {
-      const match = routes.match(d.base + d.path.replace(/\{(\w+)\}/g, 'p'));
-      return { key: d.key, handler: match && match.module[d.method.toUpperCase() as keyof RouteModule] ? `${d.method} ${match.pattern}` : undefined };
-    });
-    expect(served.filter((s) => !s.handler).map((s) => s.key), 'documented operations no route serves').toEqual([]);
-    expect(handlers.filter((h) => !served.some((s) => s.handler === h)), 'route handlers without an entry in lib/http/openapi.ts').toEqual([]);
-    expect(documented.length).toBe(API_OPERATIONS.length);
+  it('documents every defined operation but the hidden ones (sign-in, /metrics), and the app serves each', async () => {
+    expect(shown.length).toBeGreaterThan(30);
+    expect(documented.map((d) => `${d.method} ${d.base}${d.path}`).sort()).toEqual(shown.map((op) => `${op.method} ${op.path}`).sort());
+    // Served: a sample URL of each documented operation reaches an operation (not the app's 404 or a 405).
+    const unserved: string[] = [];
+    for (const d of documented) {
+      const r = await call(d.method, d.base + d.path.replace(/\{(\w+)\}/g, 'no-such-$1'), d.method === 'get' || d.method === 'delete' ? undefined : {});
+      if (r.status === 405 || JSON.stringify(r.json).includes('No API operation')) unserved.push(`${d.key}: ${r.status}`);
+    }
+    expect(unserved).toEqual([]);
+  });
+
+  it('every operation has an access level, and every write operation is audited under a named action', () => {
+    for (const op of API_OPERATIONS) {
+      expect(['public', 'read', 'write', 'admin'], `${op.method} ${op.path}`).toContain(op.access);
+      if (op.method === 'get' || op.audit === false) continue;
+      const { action } = auditActionFor(op.method.toUpperCase(), op.path.replace(/\{(\w+)\}/g, 'x'));
+      expect(action, `${op.method} ${op.path}: name its action in lib/auth/audit-log.ts`).toMatch(/^[a-z]+(\.[a-z-]+)?$/);
+    }
+    // The one write that logs itself is sign-in (failures included, lib/auth/login.ts).
+    expect(API_OPERATIONS.filter((op) => op.audit === false).map((op) => op.path)).toEqual(['/api/auth/login']);
   });
 
   it('is OpenAPI 3.1 with every path parameter declared and unique operation ids', () => {
@@ -156,6 +160,8 @@ describe('OpenAPI document: the routes it lists', () => {
     const r = await call('get', '/api/v1/openapi.json');
     expect(r.status).toBe(200);
     expect(r.json).toEqual(JSON.parse(JSON.stringify(doc)));
+    // Made from the same objects the app routes by: a definition changed in memory would show (not a copy kept apart).
+    expect(Object.keys(doc.paths).length).toBe(new Set(shown.map((op) => op.path)).size);
   });
 });
 
@@ -183,6 +189,9 @@ describe('OpenAPI document: every documented answer is what the route answers', 
     await record('get /queues/{queue}/jobs', 'get', `/api/v1/queues/${q}/jobs?state=completed`);
     await record('get /queues/{queue}/jobs/{id}', 'get', `/api/v1/queues/${q}/jobs/${id}`);
     await record('get /queues/{queue}/jobs/{id}/logs', 'get', `/api/v1/queues/${q}/jobs/${id}/logs`);
+    await record('get /queues/{queue}/jobs/{id}/download', 'get', `/api/v1/queues/${q}/jobs/${id}/download?part=args`);
+    await record('get /results', 'get', `/api/v1/results?queue=${q}`);
+    await record('get /results', 'get', `/api/v1/results?queue=${q}&format=json`);
     await record('post /queues/{queue}/jobs/{id}/rerun', 'post', `/api/v1/queues/${q}/jobs/${id}/rerun`, {});
     await record('post /queues/{queue}/jobs/{id}/retry', 'post', `/api/v1/queues/${q}/jobs/${id}/retry`);
 
@@ -392,10 +401,10 @@ describe('OpenAPI document: the documented requests are the ones the routes pars
 
   it("the document's body and query schemas are the very objects the routes parse with", async () => {
     const problems: string[] = [];
-    for (const op of API_OPERATIONS) {
+    for (const op of shown) {
       const schema = op.body ?? op.query;
       if (!schema) continue;
-      const key = `${op.method} ${op.path}`;
+      const key = `${op.method} ${op.path.replace(/^\/api\/v1/, '')}`;
       const setup = SETUP[key];
       if (!setup) {
         problems.push(`${key}: documents a request; add it to SETUP here`);

@@ -17,10 +17,12 @@ import type { QueueDetailDTO, QueueSummaryDTO } from './queue-dto';
 import type { JobPageDTO } from './job-list';
 import type { ScheduleDetailDTO, ScheduleDTO } from './schedule-dto';
 import type { WorkersDTO } from './worker-dto';
+import type { ResultPageDTO } from './result-dto';
+import { RESULT_STATES } from '../queue/search-results';
 
 /**
  * zod schemas of the DTOs the API answers with, for the OpenAPI document's
- * responses (lib/http/openapi.ts). The DTOs themselves are TypeScript
+ * responses (the operation definitions in lib/api/). The DTOs themselves are TypeScript
  * interfaces next to the code that builds them; the `Same<…>` checks at the
  * bottom make the compiler refuse a schema that no longer matches its
  * interface, so the document cannot silently drift from the answers.
@@ -180,8 +182,46 @@ export const tokenDtoSchema = z.object({
 export const tokenListSchema = z.object({ tokens: z.array(tokenDtoSchema) });
 export const createdTokenSchema = z.object({ token: z.string().describe('The token itself: shown this once'), record: tokenDtoSchema });
 
-/** `GET /api/health` (outside /api/v1; app/api/health/route.ts). */
+/** `GET /api/health` (outside /api/v1; lib/api/health.ts). */
 export const healthSchema = z.object({ status: z.enum(['ok', 'degraded']), redis: z.enum(['up', 'down']), latencyMs: z.number().nullable() });
+
+/** A row of the results search: excerpts of the stored JSON (arguments, result) and of the error. */
+export const resultRowSchema = z.object({
+  queue: z.string(),
+  id: z.string(),
+  name: z.string(),
+  state: z.enum(RESULT_STATES),
+  createdAt: z.number().nullable(),
+  startedAt: z.number().nullable(),
+  finishedAt: z.number(),
+  durationMs: z.number().nullable(),
+  attemptsMade: z.number().int().min(0),
+  args: z.string(),
+  result: z.string().nullable(),
+  error: z.string().nullable(),
+});
+/** A page of `GET /results`. */
+export const resultPageSchema = z.object({
+  rows: z.array(resultRowSchema),
+  next: z.string().nullable().describe('Cursor of the next (older) page; null when the whole window was searched'),
+  scanned: z.number().int().min(0).describe('Jobs looked at for this page'),
+  reached: z.number().nullable().describe('The finish time the search reached, when it stopped before the end of the window'),
+});
+/** One job of the JSON export of `GET /results?format=json` (an array of these). */
+export const resultExportRecordSchema = z.object({
+  queue: z.string(),
+  id: z.string(),
+  task: z.string(),
+  state: z.enum(RESULT_STATES),
+  created_at: z.string().nullable(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  duration_ms: z.number().nullable(),
+  attempts: z.number().int().min(0),
+  args: z.string().nullable(),
+  result: z.string().nullable(),
+  error: z.string().nullable(),
+});
 
 // Compile-time only: each schema's output is exactly its DTO (assignable both ways), or tsc fails here.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -199,4 +239,5 @@ export type DtoSchemasMatchTheirInterfaces = [
   Holds<Same<z.output<typeof orphanSchema>, OrphanDTO>>,
   Holds<Same<z.output<typeof workersSchema>, WorkersDTO>>,
   Holds<Same<z.output<typeof tokenDtoSchema>, TokenDTO>>,
+  Holds<Same<z.output<typeof resultPageSchema>, ResultPageDTO>>,
 ];

@@ -1,9 +1,10 @@
 import type { ThroughputSnapshot } from './throughput';
 
 /**
- * How the console's API routes (bundled by Next) reach the event relay that
+ * How the console's pages (bundled by Next) reach the event relay that
  * server.ts runs in the same process: through globalThis, because Next loads
- * its own copy of this module.
+ * its own copy of this module. (The API, lib/api/, is served by server.ts
+ * itself and shares server.ts's copy; it reads the same holder.)
  */
 export interface LiveRelay {
   throughput(): ThroughputSnapshot;

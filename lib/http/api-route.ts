@@ -10,7 +10,7 @@ import { assertCsrf } from './csrf';
 /** Largest JSON body the API accepts. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** A JSON response (`cache-control: no-store`); its text stays readable by server.ts without the body stream (see {@link bodyTextOf}). */
+/** A JSON response (`cache-control: no-store`); its text stays readable by the audit log without the body stream (see {@link bodyTextOf}). */
 export function json(data: unknown, status = 200, headers?: Record<string, string>): Response {
   const text = JSON.stringify(data);
   const res = new Response(text, {
@@ -31,13 +31,14 @@ export function errorResponse(err: unknown): Response {
 }
 
 /**
- * The body of a response made by {@link json}, as the string it was made from,
- * while nothing has read its stream yet; undefined for any other. Reading a
- * fetch Response's body stream costs ~0.15 ms per response here, more than
- * everything else a small API answer needs.
+ * The body of a response made by {@link json}, as the string it was made from;
+ * undefined for any other. Reading a fetch Response's body stream costs
+ * ~0.15 ms per response here, more than everything else a small API answer
+ * needs; and @hono/node-server writes a response made from a string without
+ * ever making its stream, unless something (such as `bodyUsed`) asks for it.
  */
 export function bodyTextOf(res: Response): string | undefined {
-  return res.bodyUsed ? undefined : bodyTexts.get(res);
+  return bodyTexts.get(res);
 }
 
 type Params = Record<string, string | string[] | undefined>;
@@ -194,6 +195,18 @@ const requestBodies = new WeakMap<Request, unknown>();
 
 /** Read a JSON body (≤ MAX_BODY_BYTES) and parse it with a zod schema. */
 export async function readJson<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
+  return parseOrThrow(schema, await readJsonValue(req));
+}
+
+/** Reads a request's body whole, or throws PayloadTooLargeError once it passes `max` bytes. */
+export type BodyReader = (max: number) => Promise<Uint8Array>;
+
+/**
+ * Read a JSON body (≤ MAX_BODY_BYTES, however it is framed: Content-Length or
+ * chunked) as the value sent: a bare POST is {}, another Content-Type, text
+ * that is not UTF-8 or JSON, or a `__proto__` key are 400.
+ */
+export async function readJsonValue(req: Request, readBody: BodyReader = (max) => readLimited(req, max)): Promise<unknown> {
   const length = Number(req.headers.get('content-length') ?? '0');
   if (length > MAX_BODY_BYTES) throw new PayloadTooLargeError(`Body larger than ${MAX_BODY_BYTES} bytes`);
   const type = req.headers.get('content-type') ?? '';
@@ -201,7 +214,7 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
   // A bare POST (no Content-Type, no body) means "nothing to say", as an empty JSON body does:
   // `curl -X POST …/tasks/hello/runs`. Any other type is refused (forms are never read as JSON).
   if (!json && type !== '') throw new InvalidError('Content-Type must be application/json', 'body');
-  const buf = await readLimited(req, MAX_BODY_BYTES);
+  const buf = await readBody(MAX_BODY_BYTES);
   if (!json && buf.byteLength > 0) throw new InvalidError('Content-Type must be application/json', 'body');
   let text: string;
   try {
@@ -226,7 +239,7 @@ export async function readJson<S extends z.ZodType>(req: Request, schema: S): Pr
   }
   if (protoKey) throw new InvalidError('Body must not contain a "__proto__" key', 'body');
   requestBodies.set(req, value);
-  return parseOrThrow(schema, value);
+  return value;
 }
 
 async function readLimited(req: Request, max: number): Promise<Uint8Array> {

@@ -5,10 +5,10 @@ import { HISTORY_RANGES, type HistoryRange } from '../data/dashboard-history';
 import { LOG_PAGE_SIZE, MAX_LOG_PAGE_SIZE } from '../queue/job-logs';
 
 /**
- * Query strings and bodies of /api/v1 routes whose schema has no home in a
- * lib/ function (the route parses them itself). Each schema is declared here
- * once: the route file parses with it and lib/http/openapi.ts documents it, so
- * the document cannot drift from what the route accepts.
+ * Query strings and bodies of /api/v1 operations whose schema has no home in a
+ * lib/ function. Each schema is declared here once and named in its operation's
+ * definition (lib/api/), from which the request is validated and the OpenAPI
+ * document generated, so the document cannot drift from what is accepted.
  * (Bodies parsed inside lib/ functions keep their schema next to the function:
  * cleanBodySchema, drainBodySchema… in lib/queue/queue-actions.ts.)
  */

@@ -1,0 +1,42 @@
+import { authOperations } from './auth';
+import { dashboardOperations } from './dashboard';
+import { healthOperations } from './health';
+import { jobOperations } from './jobs';
+import { metricsOperations } from './metrics';
+import { queueOperations } from './queues';
+import { resultOperations } from './results';
+import { scheduleOperations } from './schedules';
+import { taskOperations } from './tasks';
+import { tokenOperations } from './tokens';
+import { workerOperations } from './workers';
+import { defineOperation, jsonAnswer, type Operation } from './operation';
+import { openApiDocument } from './openapi-document';
+
+let document: Record<string, unknown> | undefined;
+
+/** `GET /api/v1/openapi.json`: the document of the operations below (made once: the definitions do not change while the console runs). */
+const openApiOperation = defineOperation({
+  method: 'get',
+  path: '/api/v1/openapi.json',
+  summary: 'This document',
+  tag: 'meta',
+  access: 'read',
+  answers: { 200: jsonAnswer('OpenAPI 3.1') },
+  handler: async () => (document ??= openApiDocument(API_OPERATIONS)),
+});
+
+/** Every operation the console serves under /api and at /metrics: the router and the document read this list. */
+export const API_OPERATIONS: readonly Operation[] = [
+  ...taskOperations,
+  ...queueOperations,
+  ...jobOperations,
+  ...resultOperations,
+  ...scheduleOperations,
+  ...workerOperations,
+  ...dashboardOperations,
+  ...tokenOperations,
+  openApiOperation,
+  ...healthOperations,
+  ...authOperations,
+  ...metricsOperations,
+];

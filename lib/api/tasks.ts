@@ -1,0 +1,40 @@
+import { json } from '../http/api-route';
+import { listTaskDtos, getTaskDto } from '../data/task-dto';
+import { taskDtoSchema, taskListSchema } from '../data/dto-schemas';
+import { runRequestSchema, runTask } from '../queue/run-task';
+import { defineOperation, jsonAnswer } from './operation';
+import { CREATED_JOB } from './answers';
+
+/** The task catalogue, and enqueuing a job of a task. */
+export const taskOperations = [
+  defineOperation({
+    method: 'get',
+    path: '/api/v1/tasks',
+    summary: 'Every task in the catalogue',
+    tag: 'tasks',
+    access: 'read',
+    answers: { 200: jsonAnswer('`{ tasks }`', taskListSchema) },
+    handler: async () => ({ tasks: await listTaskDtos() }),
+  }),
+  defineOperation({
+    method: 'get',
+    path: '/api/v1/tasks/{name}',
+    summary: 'One task: description, queue, JSON Schema of its arguments',
+    tag: 'tasks',
+    access: 'read',
+    answers: { 200: jsonAnswer('The task', taskDtoSchema) },
+    errors: [404],
+    handler: ({ params }) => getTaskDto(params.name!),
+  }),
+  defineOperation({
+    method: 'post',
+    path: '/api/v1/tasks/{name}/runs',
+    summary: "Enqueue a job of a task (arguments checked against the task's schema)",
+    tag: 'tasks',
+    access: 'write',
+    body: runRequestSchema,
+    answers: { 201: CREATED_JOB },
+    errors: [404],
+    handler: async ({ params, raw }) => json(await runTask(params.name!, raw), 201),
+  }),
+];
