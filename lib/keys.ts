@@ -41,6 +41,11 @@ export function celerityKeys(prefix = env().CELERITY_PREFIX) {
     tokenUsage: `${base}:token-usage`,
     /** Hash with expiry: failed logins of one user name from one address (keyed by a hash of both). */
     loginThrottle: (hash: string) => `${base}:login-throttle:${hash}`,
+    /**
+     * String with expiry: an account's password hash made with today's scrypt parameters at a
+     * sign-in, keyed by a hash of the user name and the configured (older) hash it replaces.
+     */
+    passwordUpgrade: (hash: string) => `${base}:password-upgrade:${hash}`,
     /** Stream (capped): the audit log of state-changing requests. */
     audit: `${base}:audit`,
   };

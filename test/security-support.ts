@@ -4,8 +4,10 @@ import { MAX_CONCURRENT, MAX_WAITING, withPasswordSlot } from '../lib/auth/passw
 
 /**
  * Shared by the security tests: two accounts with known passwords (hashes made
- * with `hashPassword(…, { N: 16384 })`, the smallest cost accepted, to keep
- * tests quick), and a fingerprint of everything in Redis under a prefix.
+ * with `hashPassword(…, { N: 16384, r: 8, p: 1 })`, the smallest cost accepted,
+ * to keep tests quick; the first sign-in of each upgrades it, in Redis, as
+ * lib/auth/password-upgrade.ts does for any older hash), and a fingerprint of
+ * everything in Redis under a prefix.
  */
 export const ADMIN = { name: 'alice', password: 'admin-secret-1', hash: 'scrypt$16384$8$1$SX_In1gbmApBI9pOp0YSkw$xjRkETFFPVOv6qNlRSttm_hYMpQ5i4pwZseJEfdeWeM' };
 export const VIEWER = { name: 'bob', password: 'viewer-secret-1', hash: 'scrypt$16384$8$1$MhrpH90QXQhUWgdUuOiu4A$mHu74p1jv61uZQvFSLcZB245vJcc9hXJ0Sp2WXEcQQY' };
@@ -13,10 +15,11 @@ export const USERS_ENV = `${ADMIN.name}:admin:${ADMIN.hash},${VIEWER.name}:viewe
 
 /**
  * Keys that change on purpose when a request is refused or made by a known
- * caller: sessions (sliding expiry), the audit log, failed-login counters and
- * token "last used" times. Everything else must stay as it was.
+ * caller: sessions (sliding expiry), the audit log, failed-login counters,
+ * token "last used" times and password hashes upgraded at a sign-in.
+ * Everything else must stay as it was.
  */
-export const AUTH_KEY = /:__celerity:(session:|audit(-refused)?$|login-throttle:|token-usage$)/;
+export const AUTH_KEY = /:__celerity:(session:|audit(-refused)?$|login-throttle:|token-usage$|password-upgrade:)/;
 
 /**
  * Every key under `prefix` except {@link AUTH_KEY}, with a hash of its value

@@ -80,9 +80,10 @@ export async function sessionKeyOf(page: Page): Promise<string> {
 /**
  * Keys that change without any request: worker heartbeats (`worker:…`, `worker-last:…`), locks, BullMQ's
  * stalled-job checks, and — on purpose — sessions, the audit log, failed-login
- * counters and token "last used" times. Snapshots compare everything else.
+ * counters, token "last used" times and password hashes upgraded at a sign-in.
+ * Snapshots compare everything else.
  */
-export const VOLATILE_KEY = /:__celerity:(session:|audit(-refused)?$|login-throttle:|token-usage$|worker[^:]*:|workers$|lock:)|:stalled-check$/;
+export const VOLATILE_KEY = /:__celerity:(session:|audit(-refused)?$|login-throttle:|token-usage$|password-upgrade:|worker[^:]*:|workers$|lock:)|:stalled-check$/;
 
 /** Every non-volatile key under the suite's prefix with a hash of its value. */
 export async function snapshot(redis: Redis): Promise<Record<string, string>> {

@@ -5,6 +5,7 @@ import { parseOrThrow } from '../validation';
 import { appendAudit } from './audit-log';
 import { loginNotChecked, loginSucceeded, startLoginAttempt } from './login-throttle';
 import { MAX_PASSWORD_LENGTH, PasswordCheckBusyError, verifyPassword } from './password';
+import { currentPasswordHash, upgradePasswordHash } from './password-upgrade';
 import { safeNextPath } from './next-path';
 import { createSession, deleteSession, sessionHash, type SessionRecord } from './session-store';
 import { findUser, userFingerprint, type User } from './users';
@@ -36,6 +37,8 @@ export interface LoginResult {
  * many requests it sends at once. Too many checks already waiting →
  * PasswordCheckBusyError (503), not counted. Successes and failures go to the
  * audit log; refused attempts do not (they are bounded by nothing but the sender).
+ * A hash made with older scrypt parameters is upgraded on success
+ * (lib/auth/password-upgrade.ts).
  * `replaces`: the session id the browser already had, ended on success — a
  * sign-in always starts a new session (no session fixation).
  */
@@ -43,9 +46,10 @@ export async function login(redis: Redis, body: unknown, ctx: { ip: string; path
   const input = parseOrThrow(loginSchema, body);
   const attempt = await startLoginAttempt(redis, input.username, ctx.ip);
   const user = findUser(input.username);
+  const hash = user ? await currentPasswordHash(redis, user) : undefined;
   let ok: boolean;
   try {
-    ok = (await verifyPassword(input.password, user?.hash)) && user !== undefined;
+    ok = (await verifyPassword(input.password, hash)) && user !== undefined;
   } catch (err) {
     if (err instanceof PasswordCheckBusyError) await loginNotChecked(redis, attempt);
     throw err;
@@ -58,6 +62,7 @@ export async function login(redis: Redis, body: unknown, ctx: { ip: string; path
     throw new UnauthorizedError('Wrong user name or password');
   }
   await loginSucceeded(redis, attempt);
+  await upgradePasswordHash(redis, user, input.password, hash!);
   if (ctx.replaces) await deleteSession(redis, sessionHash(ctx.replaces));
   const { id, record } = await createSession(redis, { user: user.name, fp: userFingerprint(user), ip: ctx.ip });
   await appendAudit(redis, { ...entry, action: 'login', actor: user.name, status: 200 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, parsePasswordHash, PasswordCheckBusyError, verifyPassword } from './password';
+import { DEFAULT_SCRYPT, hashPassword, isWeakerThanDefault, parsePasswordHash, PasswordCheckBusyError, verifyPassword } from './password';
 import { fillPasswordLine } from '@/test/security-support';
 
 const FAST = { N: 16384, r: 8, p: 1 };
@@ -17,8 +17,25 @@ describe('password hashes', () => {
     expect(await hashPassword('same', FAST)).not.toBe(await hashPassword('same', FAST));
   });
 
-  it('uses N=2^15 by default', async () => {
-    expect(await hashPassword('x')).toMatch(/^scrypt\$32768\$8\$1\$/);
+  it("uses OWASP's minimum by default: N=2^15, r=8, p=3, and verifies it", async () => {
+    const h = await hashPassword('correct horse');
+    expect(h).toMatch(/^scrypt\$32768\$8\$3\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
+    expect(parsePasswordHash(h)?.params).toEqual(DEFAULT_SCRYPT);
+    expect(await verifyPassword('correct horse', h)).toBe(true);
+    expect(await verifyPassword('correct horsE', h)).toBe(false);
+  });
+
+  it('still verifies hashes made with the earlier parameters (N=2^15, p=1; N=2^14 in the tests), and calls them weaker', async () => {
+    // Made by npm run user:add before the change (N=2^15, r=8, p=1), password "admin-secret-1".
+    const before = 'scrypt$32768$8$1$k1VrDbyJIlyDWSWdlZAeSQ$YEWlzVdt-IjXfTvsdQMIpfZlGA1eAuYIfHnzLlllvHU';
+    expect(await verifyPassword('admin-secret-1', before)).toBe(true);
+    expect(await verifyPassword('admin-secret-2', before)).toBe(false);
+    expect(isWeakerThanDefault(before)).toBe(true);
+    expect(isWeakerThanDefault(await hashPassword('x', FAST))).toBe(true);
+    expect(isWeakerThanDefault(await hashPassword('x'))).toBe(false);
+    // Stronger than today's (OWASP's N=2^17, p=1 variant): kept as it is.
+    expect(isWeakerThanDefault(await hashPassword('x', { N: 1 << 17, r: 8, p: 1 }))).toBe(false);
+    expect(isWeakerThanDefault('plaintext')).toBe(false);
   });
 
   it('normalises Unicode (é typed two ways is one password)', async () => {

@@ -13,27 +13,35 @@ export interface ScryptParams {
   p: number;
 }
 
-/** ~50–100 ms and 32 MiB per hash on a small server: slow for a guesser, fine for a login. */
-export const DEFAULT_SCRYPT: ScryptParams = { N: 1 << 15, r: 8, p: 1 };
+/**
+ * OWASP's minimum for scrypt, in the variant that keeps 32 MiB per hash:
+ * N=2^15, r=8, p=3 (the listed equivalent of N=2^17, r=8, p=1). With p=3 the
+ * same 32 MiB block is filled three times in a row, so a hash costs about 3/4
+ * of the CPU of N=2^17 (~130 ms on an idle core here) and a quarter of its
+ * memory: {@link MAX_CONCURRENT} checks at once stay at 64 MiB, not 256 MiB,
+ * on the small servers a console runs on. Hashes made with lower parameters
+ * still verify and are replaced at the next sign-in (lib/auth/password-upgrade.ts).
+ */
+export const DEFAULT_SCRYPT: ScryptParams = { N: 1 << 15, r: 8, p: 3 };
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 /** Longest password accepted: scrypt is fast on long input, but there is no reason for more. */
 export const MAX_PASSWORD_LENGTH = 1024;
 
 function scrypt(password: string, salt: Buffer, keylen: number, params: ScryptParams): Promise<Buffer> {
-  // Node refuses by default above 32 MiB; allow what the parameters need (128·N·r·p) plus headroom.
-  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r * params.p + 1024 * 1024 };
+  // Node refuses by default at 32 MiB; allow what the parameters need (128·N·r for the block, 128·r·p for the lanes) plus headroom.
+  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 2 * 128 * params.N * params.r + 128 * params.r * params.p + 1024 * 1024 };
   return new Promise((resolve, reject) => scryptCb(password.normalize('NFC'), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
 /**
- * At most this many hashes at once: each takes 32 MiB, so a burst of login
- * attempts must queue instead of exhausting memory.
+ * At most this many hashes at once: each takes 32 MiB (with the default
+ * parameters), so a burst of login attempts must queue instead of exhausting memory.
  */
 export const MAX_CONCURRENT = 2;
 /**
  * At most this many password checks wait for a turn (about a second of work
- * at ~100 ms per hash, two at a time); more are refused at once with
+ * at ~130 ms per hash, two at a time); more are refused at once with
  * {@link PasswordCheckBusyError}. Otherwise a flood of sign-in attempts from
  * addresses the throttle has not seen yet queues without bound: memory for
  * every pending request, and every real user behind all of them.
@@ -90,7 +98,10 @@ export function parsePasswordHash(encoded: string): ParsedHash | undefined {
   return { params: { N, r, p }, salt, hash };
 }
 
-/** Hash a password with a fresh random salt. */
+/**
+ * Hash a password with a fresh random salt, with {@link DEFAULT_SCRYPT} unless
+ * `params` says otherwise (tests that hash many times pass cheaper ones).
+ */
 export async function hashPassword(password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
   const salt = randomBytes(SALT_LENGTH);
   const key = await withPasswordSlot(() => scrypt(password, salt, KEY_LENGTH, params));
@@ -114,4 +125,16 @@ export async function verifyPassword(password: string, encoded: string | undefin
   if (password.length > MAX_PASSWORD_LENGTH) return false;
   const key = await withPasswordSlot(() => scrypt(password, parsed.salt, parsed.hash.length, parsed.params), MAX_WAITING);
   return encoded !== undefined && key.length === parsed.hash.length && timingSafeEqual(key, parsed.hash);
+}
+
+/**
+ * True when `encoded` costs a guesser less work (N·r·p) than a hash made today
+ * with {@link DEFAULT_SCRYPT}: it is replaced at the next sign-in. A stronger
+ * one (say N=2^17, p=1) is kept. False for what is not a hash at all.
+ */
+export function isWeakerThanDefault(encoded: string): boolean {
+  const parsed = parsePasswordHash(encoded);
+  if (!parsed) return false;
+  const work = (q: ScryptParams) => q.N * q.r * q.p;
+  return work(parsed.params) < work(DEFAULT_SCRYPT);
 }
