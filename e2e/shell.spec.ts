@@ -49,8 +49,7 @@ test('the dashboard counts rise live when a job is enqueued through the API', as
   await expectLive(page);
   const completed = page
     .getByRole('region', { name: 'Jobs by state, all queues' })
-    .getByRole('group', { name: 'Completed jobs', exact: true })
-    .getByRole('definition');
+    .getByRole('definition', { name: 'Completed jobs', exact: true });
   await expect(completed).toHaveText(/^\d+$/);
   const before = Number(await completed.textContent());
   await markDocument(page);

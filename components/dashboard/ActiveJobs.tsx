@@ -37,7 +37,7 @@ export function ActiveJobs({ active, now }: { active: ActiveJobsData; now: numbe
                 ) : j.progress ? (
                   <code className="text-xs break-all">{JSON.stringify(j.progress).slice(0, 80)}</code>
                 ) : (
-                  <span className="text-slate-500">—</span>
+                  <span className="text-slate-500 dark:text-slate-400">—</span>
                 )}
               </Td>
               <Td numeric>{j.startedAt ? formatDuration(Math.max(0, now - j.startedAt)) : '—'}</Td>

@@ -7,6 +7,7 @@ import { JOB_STATES } from '@/lib/data/queue-states';
 import { useLiveQueues } from '../queues/useLiveQueues';
 import { QueueTable } from '../queues/QueueTable';
 import { Card } from '../ui/Card';
+import { Fact } from '../ui/Fact';
 import { stateLabel } from '../ui/StateBadge';
 import { useDashboard } from './useDashboard';
 import { useHistory } from './useHistory';
@@ -19,11 +20,16 @@ import { percent, formatRate } from './figures';
 
 function Stat({ label, value, hint }: { label: string; value: React.ReactNode; hint?: React.ReactNode }) {
   return (
-    <div role="group" aria-label={label} className="rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
-      <dt className="text-xs font-medium tracking-wide text-slate-500 uppercase">{label}</dt>
-      <dd className="mt-1 text-2xl font-semibold tabular-nums">{value}</dd>
-      {hint && <dd className="text-xs text-slate-500">{hint}</dd>}
-    </div>
+    <Fact
+      label={label}
+      className="rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900"
+      termClassName="text-xs font-medium tracking-wide text-slate-500 dark:text-slate-400 uppercase"
+      valueClassName="mt-1 text-2xl font-semibold tabular-nums"
+      note={hint}
+      noteClassName="text-xs text-slate-500 dark:text-slate-400"
+    >
+      {value}
+    </Fact>
   );
 }
 

@@ -27,7 +27,7 @@ export function ThroughputTable({
       <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
         {rows.length === 0 ? (
           <tr>
-            <Td className="text-slate-500">None</Td>
+            <Td className="text-slate-500 dark:text-slate-400">None</Td>
             <Td numeric>0</Td>
             <Td numeric>0</Td>
           </tr>

@@ -32,7 +32,7 @@ export function CopyButton({ text, label }: { text: () => string; label: string 
   }
   return (
     <span className="inline-flex items-center gap-2">
-      <span role="status" className="text-xs text-slate-500">
+      <span role="status" className="text-xs text-slate-500 dark:text-slate-400">
         {done === 'copied' ? 'Copied' : done === 'failed' ? 'Copy failed' : ''}
       </span>
       <button

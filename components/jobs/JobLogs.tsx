@@ -39,7 +39,7 @@ export function JobLogs({ job }: { job: JobDTO }) {
   return (
     <div className="space-y-2">
       {lines.length === 0 ? (
-        <p className="text-sm text-slate-500">No log lines yet.</p>
+        <p className="text-sm text-slate-500 dark:text-slate-400">No log lines yet.</p>
       ) : (
         <ol
           aria-label="Log lines"
@@ -77,7 +77,7 @@ export function JobLogs({ job }: { job: JobDTO }) {
               Newest (live)
             </Button>
           )}
-          <span className="text-slate-500">
+          <span className="text-slate-500 dark:text-slate-400">
             {page ? `Page ${page.page} of ${page.pages}` : `The newest ${lines.length} of ${job.logCount} lines`} · {pages} {pages === 1 ? 'page' : 'pages'} of {PAGE_SIZE}
           </span>
         </nav>

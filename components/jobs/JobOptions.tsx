@@ -63,18 +63,18 @@ export function JobOptions({ job }: { job: JobDTO }) {
     return (ia === -1 ? 999 : ia) - (ib === -1 ? 999 : ib) || a.localeCompare(b);
   });
   const retentionUnset = !('removeOnComplete' in job.options);
-  if (entries.length === 0 && !job.truncated.options) return <p className="text-sm text-slate-500">No options: BullMQ&apos;s defaults apply.</p>;
+  if (entries.length === 0 && !job.truncated.options) return <p className="text-sm text-slate-500 dark:text-slate-400">No options: BullMQ&apos;s defaults apply.</p>;
   return (
     <dl aria-label="Options" className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
       {entries.map(([k, v]) => (
         <div key={k} className="contents">
-          <dt className="text-slate-500">{labels[k] ?? k}</dt>
+          <dt className="text-slate-500 dark:text-slate-400">{labels[k] ?? k}</dt>
           <dd className="font-mono text-xs break-all">{show(k, v)}</dd>
         </div>
       ))}
       {retentionUnset && (
         <div className="contents">
-          <dt className="text-slate-500">Keep when completed</dt>
+          <dt className="text-slate-500 dark:text-slate-400">Keep when completed</dt>
           <dd className="font-mono text-xs">kept until removed</dd>
         </div>
       )}

@@ -19,7 +19,7 @@ export function JobTimeline({ entries }: { entries: TimelineEntry[] }) {
           <span aria-hidden="true" className={cn('mt-1.5 h-2.5 w-2.5 shrink-0 rounded-full', dot[e.tone])} />
           <div className="min-w-0">
             <p className="font-medium">{e.label}</p>
-            <p className="text-xs text-slate-500">
+            <p className="text-xs text-slate-500 dark:text-slate-400">
               {e.at !== null ? <Time ms={e.at} /> : e.kind === 'attempt' ? 'time not recorded' : null}
               {e.kind === 'attempt' && e.at !== null && e.until ? ` · took ${formatDuration(e.until - e.at)}` : null}
               {e.kind === 'delayed' && e.until ? (

@@ -10,6 +10,7 @@ import { ProgressBar } from '../ui/ProgressBar';
 import { Time } from '../ui/Time';
 import { formatDuration } from '../ui/format';
 import { Notice } from '../ui/Notice';
+import { Fact } from '../ui/Fact';
 import { JobActions } from './JobActions';
 import { JobTimeline } from './JobTimeline';
 import { JobOptions } from './JobOptions';
@@ -20,13 +21,12 @@ import { ValueBlock } from './ValueBlock';
 import { CopyButton } from './CopyButton';
 import { downloadHref, formatBytes } from './download';
 
-/** One term of the Timing list, grouped under its name so each value can be found by it (the page's tests, assistive tech). */
-function Fact({ label, className, children }: { label: string; className?: string; children: React.ReactNode }) {
+/** One term of the Timing list, its value named by it (the page's tests and assistive tech find each value by its term). */
+function TimingFact({ label, className, children }: { label: string; className?: string; children: React.ReactNode }) {
   return (
-    <div role="group" aria-label={label} className="contents">
-      <dt className="text-slate-500">{label}</dt>
-      <dd className={className}>{children}</dd>
-    </div>
+    <Fact label={label} className="contents" termClassName="text-slate-500 dark:text-slate-400" valueClassName={className}>
+      {children}
+    </Fact>
   );
 }
 
@@ -64,11 +64,11 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center gap-3">
-        <span className="text-sm text-slate-500">State</span>
+        <span className="text-sm text-slate-500 dark:text-slate-400">State</span>
         <span role="status" aria-label="Job state">
           <StateBadge state={job.state} />
         </span>
-        <span className="text-sm text-slate-500">
+        <span className="text-sm text-slate-500 dark:text-slate-400">
           {job.state === 'active'
             ? `attempt ${job.attemptsMade + 1} of ${job.attempts} running`
             : `${job.attemptsMade} of ${job.attempts} ${job.attempts === 1 ? 'attempt' : 'attempts'} used`}
@@ -97,7 +97,7 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
               </li>
             ))}
           </ul>
-          {job.reruns.ids.length < job.reruns.count && <p className="text-xs text-slate-500">Showing {job.reruns.ids.length} of {job.reruns.count}.</p>}
+          {job.reruns.ids.length < job.reruns.count && <p className="text-xs text-slate-500 dark:text-slate-400">Showing {job.reruns.ids.length} of {job.reruns.count}.</p>}
         </section>
       )}
 
@@ -119,36 +119,36 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
         </Card>
         <Card title="Timing">
           <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
-            <Fact label="Created">
+            <TimingFact label="Created">
               <Time ms={job.createdAt} />
-            </Fact>
-            <Fact label="Started">
+            </TimingFact>
+            <TimingFact label="Started">
               <Time ms={job.startedAt} />
-              {!job.firstStartKnown && <span className="text-slate-500"> (earliest known: earlier attempts left no timing record)</span>}
-            </Fact>
-            <Fact label="Finished">
+              {!job.firstStartKnown && <span className="text-slate-500 dark:text-slate-400"> (earliest known: earlier attempts left no timing record)</span>}
+            </TimingFact>
+            <TimingFact label="Finished">
               <Time ms={job.finishedAt} />
-            </Fact>
+            </TimingFact>
             {/* From the first start: every attempt and the backoff waits between them. */}
-            <Fact label="Duration">{formatDuration(job.durationMs)}</Fact>
+            <TimingFact label="Duration">{formatDuration(job.durationMs)}</TimingFact>
             {retried && (
               <>
-                <Fact label="Last attempt started">
+                <TimingFact label="Last attempt started">
                   <Time ms={job.lastAttemptStartedAt} />
-                </Fact>
-                {job.lastAttemptDurationMs !== null && <Fact label="Last attempt took">{formatDuration(job.lastAttemptDurationMs)}</Fact>}
+                </TimingFact>
+                {job.lastAttemptDurationMs !== null && <TimingFact label="Last attempt took">{formatDuration(job.lastAttemptDurationMs)}</TimingFact>}
               </>
             )}
-            <Fact label="Attempts">
+            <TimingFact label="Attempts">
               {/* BullMQ counts an attempt once it ends: while active, the running one is attemptsMade + 1. */}
               {job.state === 'active' ? `${job.attemptsMade + 1} of ${job.attempts}, running` : `${job.attemptsMade} of ${job.attempts}`}
-            </Fact>
-            {job.delayMs > 0 && <Fact label="Delay">{formatDuration(job.delayMs)}</Fact>}
-            {job.priority > 0 && <Fact label="Priority">{job.priority}</Fact>}
+            </TimingFact>
+            {job.delayMs > 0 && <TimingFact label="Delay">{formatDuration(job.delayMs)}</TimingFact>}
+            {job.priority > 0 && <TimingFact label="Priority">{job.priority}</TimingFact>}
             {job.processedBy && (
-              <Fact label="Worker" className="font-mono text-xs break-all">
+              <TimingFact label="Worker" className="font-mono text-xs break-all">
                 {job.processedBy}
-              </Fact>
+              </TimingFact>
             )}
           </dl>
         </Card>

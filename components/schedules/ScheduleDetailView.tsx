@@ -7,6 +7,7 @@ import { useRoom } from '../live/LiveProvider';
 import { api, ApiError, seg } from '../api';
 import { Button, ButtonLink } from '../ui/Button';
 import { Card } from '../ui/Card';
+import { Fact } from '../ui/Fact';
 import { JsonBlock } from '../ui/JsonBlock';
 import { Notice } from '../ui/Notice';
 import { StateBadge } from '../ui/StateBadge';
@@ -118,7 +119,7 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-center gap-3">
-        <span className="text-sm text-slate-500">Status</span>
+        <span className="text-sm text-slate-500 dark:text-slate-400">Status</span>
         <span role="status" aria-label="Schedule status">
           <ScheduleStatus status={s.status} />
         </span>
@@ -177,53 +178,53 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
       <div className="grid gap-4 lg:grid-cols-3">
         <Card title="Definition" className="lg:col-span-2">
           <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
-            <dt className="text-slate-500">Task</dt>
+            <dt className="text-slate-500 dark:text-slate-400">Task</dt>
             <dd>
               <Link href={`/tasks/${seg(d.task)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
                 {d.task}
               </Link>
             </dd>
-            <dt className="text-slate-500">Queue</dt>
+            <dt className="text-slate-500 dark:text-slate-400">Queue</dt>
             <dd>
               <Link href={`/queues/${seg(s.queue)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
                 {s.queue}
               </Link>
             </dd>
-            <dt className="text-slate-500">Trigger</dt>
+            <dt className="text-slate-500 dark:text-slate-400">Trigger</dt>
             <dd>{s.words}</dd>
-            <dt className="text-slate-500">Time zone</dt>
+            <dt className="text-slate-500 dark:text-slate-400">Time zone</dt>
             <dd>{zone}</dd>
             {d.description && (
               <>
-                <dt className="text-slate-500">Description</dt>
+                <dt className="text-slate-500 dark:text-slate-400">Description</dt>
                 <dd className="whitespace-pre-wrap">{d.description}</dd>
               </>
             )}
-            <dt className="text-slate-500">Enabled</dt>
+            <dt className="text-slate-500 dark:text-slate-400">Enabled</dt>
             <dd>{d.enabled ? 'Yes' : 'No'}</dd>
-            <dt className="text-slate-500">Catch up once on resume</dt>
+            <dt className="text-slate-500 dark:text-slate-400">Catch up once on resume</dt>
             <dd>{d.catchUp ? 'Yes' : 'No'}</dd>
-            <dt className="text-slate-500">Attempts</dt>
+            <dt className="text-slate-500 dark:text-slate-400">Attempts</dt>
             <dd>{d.options.attempts ?? 'task default'}</dd>
             {d.options.priority !== undefined && (
               <>
-                <dt className="text-slate-500">Priority</dt>
+                <dt className="text-slate-500 dark:text-slate-400">Priority</dt>
                 <dd>{d.options.priority}</dd>
               </>
             )}
             {d.options.backoff && (
               <>
-                <dt className="text-slate-500">Backoff</dt>
+                <dt className="text-slate-500 dark:text-slate-400">Backoff</dt>
                 <dd>
                   {d.options.backoff.type}, {formatDuration(d.options.backoff.delay)}
                 </dd>
               </>
             )}
-            <dt className="text-slate-500">Created</dt>
+            <dt className="text-slate-500 dark:text-slate-400">Created</dt>
             <dd>
               <Time ms={Date.parse(d.createdAt)} />
             </dd>
-            <dt className="text-slate-500">Updated</dt>
+            <dt className="text-slate-500 dark:text-slate-400">Updated</dt>
             <dd>
               <Time ms={Date.parse(d.updatedAt)} />
             </dd>
@@ -235,14 +236,12 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
         <div className="space-y-4">
           <Card title="Counters">
             <dl className="grid grid-cols-2 gap-3">
-              <div role="group" aria-label="Total runs">
-                <dt className="text-xs font-medium tracking-wide text-slate-500 uppercase">Total runs</dt>
-                <dd className="text-2xl font-semibold tabular-nums">{s.runCount}</dd>
-              </div>
-              <div role="group" aria-label="Failures">
-                <dt className="text-xs font-medium tracking-wide text-slate-500 uppercase">Failures</dt>
-                <dd className="text-2xl font-semibold tabular-nums">{s.failureCount}</dd>
-              </div>
+              <Fact label="Total runs" termClassName="text-xs font-medium tracking-wide text-slate-500 dark:text-slate-400 uppercase" valueClassName="text-2xl font-semibold tabular-nums">
+                {s.runCount}
+              </Fact>
+              <Fact label="Failures" termClassName="text-xs font-medium tracking-wide text-slate-500 dark:text-slate-400 uppercase" valueClassName="text-2xl font-semibold tabular-nums">
+                {s.failureCount}
+              </Fact>
             </dl>
           </Card>
           <Card title="Upcoming runs">

@@ -189,7 +189,7 @@ export function SchedulesView({ initial }: { initial: ScheduleList }) {
           <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
             {shown.length === 0 && (
               <tr>
-                <td colSpan={10} className="px-3 py-2 text-slate-500">
+                <td colSpan={10} className="px-3 py-2 text-slate-500 dark:text-slate-400">
                   No schedule matches these filters.
                 </td>
               </tr>

@@ -52,7 +52,7 @@ export function TriggerEditor({
       <legend className="mb-2 text-base font-semibold">Trigger</legend>
 
       <div role="group" aria-label="Presets" className="space-y-2 rounded-md border border-dashed border-slate-300 p-3 dark:border-slate-700">
-        <p className="text-xs font-medium tracking-wide text-slate-500 uppercase">Presets</p>
+        <p className="text-xs font-medium tracking-wide text-slate-500 dark:text-slate-400 uppercase">Presets</p>
         <div className="flex flex-wrap gap-2">
           {presets.map((p) => (
             <Button key={p.label} variant="secondary" disabled={!p.apply} onClick={() => p.apply && onChange(p.apply)}>

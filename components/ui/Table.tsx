@@ -5,7 +5,7 @@ export function Table({ caption, children, className, showCaption = false }: { c
   return (
     <div className={cn('overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900', className)}>
       <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
-        <caption className={showCaption ? 'p-2 text-left text-sm text-slate-500' : 'sr-only'}>{caption}</caption>
+        <caption className={showCaption ? 'p-2 text-left text-sm text-slate-500 dark:text-slate-400' : 'sr-only'}>{caption}</caption>
         {children}
       </table>
     </div>

@@ -67,17 +67,17 @@ export default async function QueuePage({ params, searchParams }: Props) {
   const hrefs = Object.fromEntries(JOB_STATES.map((s) => [s, href(s)])) as Record<JobStateName, string>;
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
         <Link href="/queues" className="hover:underline">Queues</Link> / {queue}
       </nav>
       <PageHeader title={`Queue ${queue}`} description={summary.paused ? 'Paused: workers take no new jobs.' : 'Running.'} />
       <dl aria-label="Queue facts" className="mb-4 flex flex-wrap gap-x-6 gap-y-1 text-sm">
         <div className="flex gap-2">
-          <dt className="text-slate-500">Workers</dt>
+          <dt className="text-slate-500 dark:text-slate-400">Workers</dt>
           <dd className="tabular-nums">{summary.workers}</dd>
         </div>
         <div className="flex gap-2">
-          <dt className="text-slate-500">Oldest waiting job</dt>
+          <dt className="text-slate-500 dark:text-slate-400">Oldest waiting job</dt>
           <dd className="tabular-nums">
             <Age since={summary.oldestWaitingAt} />
           </dd>

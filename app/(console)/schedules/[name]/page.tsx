@@ -22,7 +22,7 @@ export default async function SchedulePage({ params }: { params: Params }) {
   if (!res.ok) return <Unavailable />;
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
         <Link href="/schedules" className="hover:underline">Schedules</Link> / {name}
       </nav>
       <PageHeader title={name} description={res.data.definition.description} />

@@ -22,7 +22,7 @@ export default async function NewSchedulePage({ searchParams }: { searchParams: 
   if (!access.allowed) {
     return (
       <>
-        <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
+        <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
           <Link href="/schedules" className="hover:underline">Schedules</Link>
         </nav>
         <PageHeader title="New schedule" />
@@ -38,7 +38,7 @@ export default async function NewSchedulePage({ searchParams }: { searchParams: 
   const original = source?.ok ? source.data : undefined;
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
         <Link href="/schedules" className="hover:underline">Schedules</Link>
         {original && (
           <>

@@ -47,15 +47,15 @@ export default async function TaskPage({ params }: { params: Promise<{ name: str
         <div className="space-y-4">
           <Card title="About">
             <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
-              <dt className="text-slate-500">Queue</dt>
+              <dt className="text-slate-500 dark:text-slate-400">Queue</dt>
               <dd>
                 <Link href={`/queues/${seg(task.queue)}`} className="hover:underline">
                   {task.queue}
                 </Link>
               </dd>
-              <dt className="text-slate-500">Live workers</dt>
+              <dt className="text-slate-500 dark:text-slate-400">Live workers</dt>
               <dd>{task.workers}</dd>
-              <dt className="text-slate-500">Default attempts</dt>
+              <dt className="text-slate-500 dark:text-slate-400">Default attempts</dt>
               <dd>{task.defaults.attempts ?? 1}</dd>
             </dl>
           </Card>

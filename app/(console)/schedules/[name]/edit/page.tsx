@@ -24,7 +24,7 @@ export default async function EditSchedulePage({ params }: { params: Params }) {
   const name = decodeURIComponent((await params).name);
   const header = (
     <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
         <Link href="/schedules" className="hover:underline">Schedules</Link> /{' '}
         <Link href={`/schedules/${seg(name)}`} className="hover:underline">{name}</Link> / edit
       </nav>

@@ -35,7 +35,7 @@ export default async function JobPage({ params }: { params: Params }) {
   const { job, argsSchema } = res.data;
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500">
+      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
         <Link href="/queues" className="hover:underline">Queues</Link> /{' '}
         <Link href={`/queues/${seg(queue)}`} className="hover:underline">{queue}</Link> / job {id}
       </nav>
