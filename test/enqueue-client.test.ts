@@ -1,19 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
 import { env } from '@/lib/env';
 import { InvalidError, NotFoundError } from '@/lib/errors';
-import { createRedis } from '@/lib/redis';
 import { createLogger } from '@/lib/logger';
-import { type RunningWorker } from '@/lib/worker/start-worker';
 import { registry } from '@/worker/tasks';
 import { enqueue, closeClient } from '@/worker/client';
-import { ROOT, runTs, type Proc, startTestWorker } from './helpers';
+import { ROOT, runTs, type Proc } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 
-const prefix = env().CELERITY_PREFIX;
-// Our own connection for inspecting Redis, so the client's lazy one stays untouched.
-const redis = createRedis('command');
+// The stack's connection inspects Redis, so the client's lazy one stays untouched.
+const stack = queueStack();
+const { prefix, redis } = stack;
 
 /** Every key under this file's prefix. */
 async function allKeys(): Promise<string[]> {
@@ -29,7 +27,6 @@ async function allKeys(): Promise<string[]> {
 
 afterAll(async () => {
   await closeClient();
-  await redis.quit();
 });
 
 // Runs first, before any worker or producer touched this file's fresh prefix.
@@ -57,21 +54,15 @@ describe('enqueue: validation before Redis', () => {
 });
 
 describe('enqueue from a plain script while a worker runs', () => {
-  let worker: RunningWorker | undefined;
   let proc: Proc | undefined;
-  const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
+  const queue = stack.observe();
 
   beforeAll(async () => {
-    worker = await startTestWorker(registry, { logger: createLogger('worker', 'warn'), concurrency: 2, shutdownTimeoutMs: 5000 });
+    await stack.worker(registry, { logger: createLogger('worker', 'warn'), concurrency: 2, shutdownTimeoutMs: 5000 });
   });
 
   afterEach(() => {
     if (proc && proc.child.exitCode === null) proc.child.kill('SIGKILL');
-  });
-
-  afterAll(async () => {
-    await worker?.stop();
-    await queue.close();
   });
 
   it('enqueue("hello") in a child process returns a job that completes with "hello world"', async () => {

@@ -1,58 +1,43 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
+import { describe, expect, it } from 'vitest';
 import { env } from '../lib/env';
-import { createRedis } from '../lib/redis';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/registry/task-registry';
-import { type RunningWorker } from '../lib/worker/start-worker';
 import { rooms, type CountsFrame, type JobFrame, type WorkersFrame } from '../lib/events/contract';
 import { add } from '../worker/tasks/demo-tasks';
-import { runTs, uniqueName, waitFor, type Proc, startTestWorker } from './helpers';
+import { runTs, uniqueName, waitFor } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 import { connectClient, type LiveClient } from './live-harness';
 
 /**
  * Two console processes on one Redis (each with its own relay and Socket.IO
  * server, as two `server.ts` would have): both deliver the same live data.
  */
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
+const stack = queueStack();
+const { prefix } = stack;
 const logger = createLogger('live-consoles', 'error');
 
-const procs: Proc[] = [];
-const clients: LiveClient[] = [];
-let worker: RunningWorker | undefined;
-let queue: Queue | undefined;
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await worker?.stop();
-  worker = undefined;
-  for (const p of procs.splice(0)) {
-    p.child.kill('SIGTERM');
-    await p.exited;
-  }
-  await queue?.close();
-});
-
-afterAll(async () => {
-  await redis.quit();
-});
-
-async function startConsole(): Promise<{ proc: Proc; url: string }> {
+/** A console process (test/fixtures/live-console.ts) on this file's Redis; stopped with SIGTERM, as a deployment would. */
+async function startConsole(): Promise<{ url: string }> {
   const proc = runTs('test/fixtures/live-console.ts', [], { REDIS_URL: env().REDIS_URL!, CELERITY_PREFIX: prefix });
-  procs.push(proc);
+  stack.closing({
+    async close() {
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+    },
+  });
   const line = await proc.waitForOutput(/LIVE_READY (\S+)/);
-  return { proc, url: line.split(' ')[1]! };
+  return { url: line.split(' ')[1]! };
 }
 
 describe('two consoles on one Redis', () => {
   it("both deliver a job's completion, the same counts, and a worker of another host", async () => {
     const name = uniqueName('two');
-    queue = new Queue(name, { connection: redis, prefix });
+    const queue = stack.queue(name);
     await queue.add('add', { a: 0, b: 0 }, { jobId: 'probe-0' });
     const consoles = await Promise.all([startConsole(), startConsole()]);
+    const clients: LiveClient[] = [];
     for (const c of consoles) {
-      const client = await connectClient(c.url);
+      const client = stack.closing(await connectClient(c.url));
       clients.push(client);
       await client.join(rooms.dashboard);
       await client.join(rooms.workers);
@@ -63,7 +48,7 @@ describe('two consoles on one Redis', () => {
     const counts = (c: LiveClient) => c.received.filter((r) => r.event === 'counts').map((r) => (r.payload as CountsFrame).queues[name]).filter(Boolean);
     for (const c of clients) await waitFor('counts of the queue on each console', () => counts(c).at(-1)?.waiting, (n) => n === 2);
 
-    worker = await startTestWorker(createRegistry([{ ...add, queue: name }]), { logger, concurrency: 2, hostname: 'other-host', heartbeatMs: 500 });
+    const worker = await stack.worker(createRegistry([{ ...add, queue: name }]), { logger, concurrency: 2, hostname: 'other-host', heartbeatMs: 500 });
     await queue.add('add', { a: 20, b: 22 }, { jobId: 'j1' });
     for (const c of clients) {
       const frame = await waitFor(
@@ -76,9 +61,9 @@ describe('two consoles on one Redis', () => {
       const seen = await waitFor(
         'the worker of the other host on each console',
         () => c.received.filter((r) => r.event === 'workers').map((r) => r.payload as WorkersFrame).at(-1),
-        (f) => Boolean(f?.alive.some((w) => w.id === worker!.id)),
+        (f) => Boolean(f?.alive.some((w) => w.id === worker.id)),
       );
-      expect(seen!.alive.find((w) => w.id === worker!.id)).toMatchObject({ host: 'other-host', queues: [name], state: 'running' });
+      expect(seen!.alive.find((w) => w.id === worker.id)).toMatchObject({ host: 'other-host', queues: [name], state: 'running' });
     }
   });
 });

@@ -1,41 +1,20 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { env } from '../lib/env';
-import { createRedis, closeRedis } from '../lib/redis';
+import { describe, expect, it } from 'vitest';
+import type { Queue } from 'bullmq';
 import { createLogger } from '../lib/logger';
-import { closeQueues } from '../lib/queue/queue-registry';
-import { createRegistry } from '../lib/registry/task-registry';
-import { type RunningWorker } from '../lib/worker/start-worker';
 import { readThroughputHistory, minutesFromMetrics } from '../lib/data/dashboard-history';
 import { readTaskTimings, jobTimes } from '../lib/data/dashboard-timings';
 import { readActiveJobs } from '../lib/data/dashboard-active';
 import { readLatestFailures } from '../lib/data/dashboard-failures';
 import { add, fail, report } from '../worker/tasks/demo-tasks';
-import { uniqueName, waitFor, startTestWorker } from './helpers';
+import { waitFor } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 
 /** The dashboard's figures read from Redis as real workers leave it. */
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
+const stack = queueStack();
 const logger = createLogger('live-dashboard-data', 'error');
-let worker: RunningWorker | undefined;
-let queue: Queue | undefined;
-
-afterEach(async () => {
-  await worker?.stop();
-  await queue?.close();
-  worker = undefined;
-});
-
-afterAll(async () => {
-  await closeQueues();
-  await closeRedis();
-  await redis.quit();
-});
 
 async function setup(): Promise<{ name: string; q: Queue }> {
-  const name = uniqueName('dash');
-  worker = await startTestWorker(createRegistry([add, fail, report].map((t) => ({ ...t, queue: name }))), { logger, concurrency: 4 });
-  queue = new Queue(name, { connection: redis, prefix });
+  const { name, queue } = await stack.workerOnOwnQueue([add, fail, report], { logger, concurrency: 4 }, 'dash');
   return { name, q: queue };
 }
 

@@ -1,59 +1,30 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { env } from '../lib/env';
-import { createRedis, closeRedis } from '../lib/redis';
+import { describe, expect, it } from 'vitest';
+import type { Queue } from 'bullmq';
 import { createLogger } from '../lib/logger';
-import { closeQueues } from '../lib/queue/queue-registry';
-import { JOB_STATES, type QueueCounts } from '../lib/data/queue-states';
 import { createRegistry } from '../lib/registry/task-registry';
-import { type RunningWorker } from '../lib/worker/start-worker';
 import { rooms, type CountsFrame, type JobFrame } from '../lib/events/contract';
 import { hello, sleep } from '../worker/tasks/demo-tasks';
-import { uniqueName, waitFor, startTestWorker } from './helpers';
+import { uniqueName, waitFor } from './helpers';
+import { countsOf, queueStack } from './fixtures/queue-stack';
 import { connectClient, maxInWindow, startLiveConsole, type LiveClient, type LiveConsole } from './live-harness';
 
 /**
  * The live pipeline end to end, minus the browser: real BullMQ streams, the
  * relay, a real Socket.IO server and real socket.io-client clients.
  */
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
+const stack = queueStack();
+const { prefix, redis } = stack;
 const logger = createLogger('live-frames', 'error');
 
 let live: LiveConsole | undefined;
-let worker: RunningWorker | undefined;
-const clients: LiveClient[] = [];
-const queues: Queue[] = [];
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await live?.close();
-  await worker?.stop();
-  live = undefined;
-  worker = undefined;
-  await Promise.all(queues.splice(0).map((q) => q.close()));
-});
-
-afterAll(async () => {
-  await closeQueues();
-  await closeRedis();
-  await redis.quit();
-});
-
-async function realCounts(q: Queue): Promise<QueueCounts> {
-  const raw = await q.getJobCounts(...JOB_STATES);
-  return Object.fromEntries(JOB_STATES.map((s) => [s, raw[s] ?? 0])) as QueueCounts;
-}
-
-/** A queue that exists (a first job), a console that reads its stream, and a client in `rooms`. */
+/** A queue that exists (a first job), a console that reads its stream, and a client in `rooms`; all closed when the test ends. */
 async function setUp(name: string, joinRooms: string[]): Promise<{ q: Queue; client: LiveClient }> {
-  const q = new Queue(name, { connection: redis, prefix });
-  queues.push(q);
+  const q = stack.queue(name);
   await q.add('hello', {}, { jobId: 'first' });
-  live = await startLiveConsole({ discoverMs: 200 });
+  live = stack.closing(await startLiveConsole({ discoverMs: 200 }));
   await waitFor('the relay to read the new queue', () => live!.relay.positions().has(name), Boolean);
-  const client = await connectClient(live.url);
-  clients.push(client);
+  const client = stack.closing(await connectClient(live.url));
   for (const r of joinRooms) await client.join(r);
   return { q, client };
 }
@@ -79,9 +50,9 @@ describe('live frames through Socket.IO', () => {
     await waitFor('a throughput second recorded since', () => live!.relay.throughput().upTo, (t) => t >= watchedFrom + 1000);
 
     // Then a worker runs them all: thousands more events (active, completed) while the client watches.
-    worker = await startTestWorker(createRegistry([{ ...hello, queue: name }]), { logger, concurrency: 50 });
+    await stack.worker(createRegistry([{ ...hello, queue: name }]), { logger, concurrency: 50 });
     await waitFor('all 5,001 jobs to complete', () => q.getJobCounts('completed'), (c) => c.completed === 5001, 30_000);
-    const expected = await realCounts(q);
+    const expected = await countsOf(q);
 
     const frames = () => client.received.filter((r) => r.event === 'counts').map((r) => r.payload as CountsFrame);
     await waitFor(
@@ -111,11 +82,10 @@ describe('live frames through Socket.IO', () => {
   it("sends a job's frames only to the clients watching that job", async () => {
     const name = uniqueName('jobroom');
     const { q, client: watcher } = await setUp(name, []);
-    const bystander = await connectClient(live!.url);
-    clients.push(bystander);
+    const bystander = stack.closing(await connectClient(live!.url));
     await bystander.join(rooms.dashboard);
     await watcher.join(rooms.job(name, 'watched'));
-    worker = await startTestWorker(createRegistry([{ ...sleep, queue: name }, { ...hello, queue: name }]), { logger, concurrency: 2 });
+    await stack.worker(createRegistry([{ ...sleep, queue: name }, { ...hello, queue: name }]), { logger, concurrency: 2 });
     await q.add('sleep', { ms: 200 }, { jobId: 'watched' });
     await q.add('sleep', { ms: 200 }, { jobId: 'other' });
     const jobFrames = () => watcher.received.filter((r) => r.event === 'job').map((r) => r.payload as JobFrame);

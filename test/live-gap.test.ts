@@ -1,12 +1,9 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { env } from '../lib/env';
-import { createRedis, closeRedis } from '../lib/redis';
-import { closeQueues } from '../lib/queue/queue-registry';
-import { JOB_STATES, type QueueCounts } from '../lib/data/queue-states';
+import { describe, expect, it } from 'vitest';
+import type { Queue } from 'bullmq';
 import { rooms, type CountsFrame, type ResyncFrame } from '../lib/events/contract';
 import { compareIds } from '../lib/events/event-relay';
 import { uniqueName, waitFor } from './helpers';
+import { countsOf, queueStack } from './fixtures/queue-stack';
 import { connectClient, startLiveConsole, type LiveClient, type LiveConsole } from './live-harness';
 
 /**
@@ -14,40 +11,19 @@ import { connectClient, startLiveConsole, type LiveClient, type LiveConsole } fr
  * trimmed past its position), pages are told to resync, and the frames that
  * follow still carry the exact counts.
  */
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
+const stack = queueStack();
+const { prefix, redis } = stack;
 
 let live: LiveConsole | undefined;
-const clients: LiveClient[] = [];
-const queues: Queue[] = [];
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await live?.close();
-  live = undefined;
-  await Promise.all(queues.splice(0).map((q) => q.close()));
-});
-
-afterAll(async () => {
-  await closeQueues();
-  await closeRedis();
-  await redis.quit();
-});
-
-async function realCounts(q: Queue): Promise<QueueCounts> {
-  const raw = await q.getJobCounts(...JOB_STATES);
-  return Object.fromEntries(JOB_STATES.map((s) => [s, raw[s] ?? 0])) as QueueCounts;
-}
-
+/** A queue with a job, a console that reads its stream, and a client in the dashboard room; all closed when the test ends. */
 async function setUp(relay: Parameters<typeof startLiveConsole>[0]): Promise<{ q: Queue; name: string; client: LiveClient }> {
   const name = uniqueName('gap');
-  const q = new Queue(name, { connection: redis, prefix });
-  queues.push(q);
+  const q = stack.queue(name);
   await q.add('hello', {});
-  live = await startLiveConsole({ discoverMs: 200, resyncMinMs: 0, ...relay });
+  live = stack.closing(await startLiveConsole({ discoverMs: 200, resyncMinMs: 0, ...relay }));
   await waitFor('the relay to read the queue', () => live!.relay.positions().has(name), Boolean);
-  const client = await connectClient(live.url);
-  clients.push(client);
+  const client = stack.closing(await connectClient(live.url));
   await client.join(rooms.dashboard);
   return { q, name, client };
 }
@@ -65,7 +41,7 @@ describe('gaps in the event stream', () => {
     const { q, name, client } = await setUp({ readCount: 50 });
     await q.addBulk(Array.from({ length: 500 }, () => ({ name: 'hello', data: {} })));
     await waitFor('a resync', () => resyncs(client), (r) => r.includes('reader-behind'));
-    const expected = await realCounts(q);
+    const expected = await countsOf(q);
     expect(expected.waiting).toBe(501);
     await waitFor('the exact counts after it', () => lastCounts(client, name), (c) => JSON.stringify(c) === JSON.stringify(expected));
   });
@@ -79,7 +55,7 @@ describe('gaps in the event stream', () => {
     await q.addBulk(Array.from({ length: 100 }, () => ({ name: 'hello', data: {} })));
     await redis.xtrim(`${prefix}:${name}:events`, 'MAXLEN', 10);
     await waitFor('a resync for the gap', () => resyncs(client), (r) => r.includes('stream-gap'), 10_000);
-    const expected = await realCounts(q);
+    const expected = await countsOf(q);
     await waitFor('the exact counts after it', () => lastCounts(client, name), (c) => JSON.stringify(c) === JSON.stringify(expected));
     expect(expected.waiting).toBe(102);
   });

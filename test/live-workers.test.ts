@@ -1,31 +1,22 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { env } from '../lib/env';
+import { describe, expect, it } from 'vitest';
 import { celerityKeys } from '../lib/keys';
-import { createRedis, closeRedis, getRedis } from '../lib/redis';
+import { getRedis } from '../lib/redis';
 import { createLogger } from '../lib/logger';
-import { closeQueues } from '../lib/queue/queue-registry';
 import { GatewayTimeoutError, NotFoundError } from '../lib/errors';
-import { createRegistry } from '../lib/registry/task-registry';
-import { type RunningWorker, type StartWorkerOptions } from '../lib/worker/start-worker';
+import { type StartWorkerOptions } from '../lib/worker/start-worker';
 import { commandWorker, sendWorkerCommand } from '../lib/worker/control';
 import { readHeartbeat, readHeartbeats, writeHeartbeat, type Heartbeat } from '../lib/worker/heartbeat';
 import { add, sleep } from '../worker/tasks/demo-tasks';
-import { uniqueName, waitFor, startTestWorker } from './helpers';
+import { uniqueName, waitFor } from './helpers';
+import { queueStack, type OwnQueueWorker } from './fixtures/queue-stack';
 
 /** Remote control of workers through Redis, and what the console knows of lost ones. */
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
+const stack = queueStack();
+const { redis } = stack;
 const logger = createLogger('live-workers', 'error');
 
-let worker: RunningWorker | undefined;
-let queue: Queue | undefined;
-
-async function setup(extra: Partial<StartWorkerOptions> = {}): Promise<{ worker: RunningWorker; queue: Queue; name: string }> {
-  const name = uniqueName('ctl');
-  worker = await startTestWorker(createRegistry([add, sleep].map((t) => ({ ...t, queue: name }))), { logger, concurrency: 2, heartbeatMs: 200, ...extra });
-  queue = new Queue(name, { connection: redis, prefix });
-  return { worker, queue, name };
+function setup(extra: Partial<StartWorkerOptions> = {}): Promise<OwnQueueWorker> {
+  return stack.workerOnOwnQueue([add, sleep], { logger, concurrency: 2, heartbeatMs: 200, ...extra }, 'ctl');
 }
 
 /** Resolve once the worker has written `n` more heartbeats (its `lastSeen` moved on n times). */
@@ -38,19 +29,6 @@ async function heartbeatsLater(id: string, n: number): Promise<Heartbeat> {
   }
   return hb!;
 }
-
-afterEach(async () => {
-  await worker?.stop();
-  await queue?.close();
-  worker = undefined;
-  queue = undefined;
-});
-
-afterAll(async () => {
-  await closeQueues();
-  await closeRedis();
-  await redis.quit();
-});
 
 describe('remote control', () => {
   it('pause: acknowledged, takes no new jobs while paused (several heartbeats), resume: takes them', async () => {
@@ -102,7 +80,6 @@ describe('remote control', () => {
     const { worker: w } = await setup();
     await commandWorker(getRedis(), { type: 'shutdown', workerId: w.id });
     await waitFor('the heartbeat to be cleared', () => readHeartbeats(redis), (r) => !r.alive.some((x) => x.id === w.id) && !r.lost.some((x) => x.id === w.id));
-    worker = undefined;
   });
 
   it('a worker that does not answer: 504-style timeout; an unknown worker: not found; cancel still works', async () => {

@@ -1,8 +1,4 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { env } from '@/lib/env';
-import { createRedis, closeRedis } from '@/lib/redis';
-import { closeQueues } from '@/lib/queue/queue-registry';
+import { describe, expect, it } from 'vitest';
 import { ConflictError } from '@/lib/errors';
 import { type RunningWorker } from '@/lib/worker/start-worker';
 import { defineSchedule, type CodeSchedule } from '@/lib/scheduler/define-schedule';
@@ -11,35 +7,24 @@ import { readRuns } from '@/lib/scheduler/schedule-store';
 import { schedulerId } from '@/lib/scheduler/schedule-jobs';
 import { getScheduleDetail } from '@/lib/data/schedule-dto';
 import { registry } from '@/worker/tasks';
-import { uniqueName, waitFor, startTestWorker } from './helpers';
+import { uniqueName, waitFor } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 
 /**
  * Schedules declared in code (`defineSchedule`, like Celery's beat_schedule):
  * stored when a worker starts, paused from the console, and the pause survives
  * the next worker start even when the code changed.
  */
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
-const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
+const stack = queueStack();
+const { redis } = stack;
+const queue = stack.observe();
 let worker: RunningWorker | undefined;
 
-/** A worker started the way worker/main.ts starts one, with these code schedules. */
+/** A worker started the way worker/main.ts starts one, with these code schedules (stopped when the test ends). */
 async function start(schedules: CodeSchedule[]): Promise<RunningWorker> {
-  worker = await startTestWorker(registry, { schedules });
+  worker = await stack.worker(registry, { schedules });
   return worker;
 }
-
-afterEach(async () => {
-  await worker?.stop();
-  worker = undefined;
-});
-
-afterAll(async () => {
-  await queue.close();
-  await closeQueues();
-  await closeRedis();
-  await redis.quit();
-});
 
 describe('schedules defined in code', () => {
   it('are stored with source "code" and run; a pause from the console survives restarts, also when the code changed', async () => {

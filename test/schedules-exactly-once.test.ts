@@ -1,12 +1,9 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { env } from '@/lib/env';
-import { createRedis, closeRedis } from '@/lib/redis';
-import { closeQueues } from '@/lib/queue/queue-registry';
+import { describe, expect, it } from 'vitest';
 import { createSchedule, patchSchedule } from '@/lib/scheduler/schedule-service';
 import { readRuns, readState } from '@/lib/scheduler/schedule-store';
 import { schedulerId } from '@/lib/scheduler/schedule-jobs';
-import { activations, onScheduleGrid, runTs, uniqueName, waitFor, type Proc } from './helpers';
+import { activations, onScheduleGrid, uniqueName, waitFor, type Proc } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 import { phaseOf } from '@/lib/scheduler/interval-grid';
 
 /**
@@ -14,22 +11,14 @@ import { phaseOf } from '@/lib/scheduler/interval-grid';
  * share an every-second schedule for 20 seconds while one of them is restarted
  * (SIGTERM, then started again), as a rolling deployment would.
  */
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
-const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
+const stack = queueStack();
+const { redis } = stack;
+const queue = stack.observe();
 const WINDOW_MS = 20_000;
-const procs = new Set<Proc>();
 
 /** Start `worker/main.ts` against this file's Redis and prefix; resolve once it is ready. */
 async function startWorkerProcess(hostname: string): Promise<Proc> {
-  const proc = runTs('worker/main.ts', ['--hostname', hostname], {
-    REDIS_URL: env().REDIS_URL!,
-    CELERITY_PREFIX: prefix,
-    CELERITY_LOG_LEVEL: 'info',
-    CELERITY_HEARTBEAT_MS: '200',
-    CELERITY_SHUTDOWN_TIMEOUT_MS: '5000',
-  });
-  procs.add(proc);
+  const proc = stack.workerProcess(['--hostname', hostname], { CELERITY_SHUTDOWN_TIMEOUT_MS: '5000' });
   await proc.waitForOutput(/worker ready/, 30_000);
   return proc;
 }
@@ -37,21 +26,7 @@ async function startWorkerProcess(hostname: string): Promise<Proc> {
 async function stopWorkerProcess(proc: Proc): Promise<void> {
   proc.child.kill('SIGTERM');
   expect(await proc.exited).toBe(0);
-  procs.delete(proc);
 }
-
-afterEach(() => {
-  // A failed assertion must not leave worker processes behind.
-  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-  procs.clear();
-});
-
-afterAll(async () => {
-  await queue.close();
-  await closeQueues();
-  await closeRedis();
-  await redis.quit();
-});
 
 describe('exactly once per slot', () => {
   it('3 worker processes, every 1 s for 20 s, one worker restarted in the middle: one job per slot, none skipped or doubled', async () => {

@@ -1,33 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { env } from '@/lib/env';
-import { createRedis, closeRedis } from '@/lib/redis';
-import { closeQueues } from '@/lib/queue/queue-registry';
-import { type RunningWorker } from '@/lib/worker/start-worker';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createSchedule, deleteSchedule, patchSchedule, requireSchedule, runScheduleNow } from '@/lib/scheduler/schedule-service';
 import { readRuns, type RunRecord } from '@/lib/scheduler/schedule-store';
 import { schedulerId } from '@/lib/scheduler/schedule-jobs';
 import { oneOffJobId } from '@/lib/scheduler/trigger-to-repeat';
 import { getScheduleDetail } from '@/lib/data/schedule-dto';
 import { registry } from '@/worker/tasks';
-import { onScheduleGrid, uniqueName, waitFor, startTestWorker } from './helpers';
+import { onScheduleGrid, uniqueName, waitFor } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 
 /** Enable/disable, one-offs and "run now", through the service functions the API calls, with a real worker. */
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
-const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
-let worker: RunningWorker;
+const stack = queueStack();
+const { redis } = stack;
+const queue = stack.observe();
 
 beforeAll(async () => {
-  worker = await startTestWorker(registry);
-});
-
-afterAll(async () => {
-  await worker.stop();
-  await queue.close();
-  await closeQueues();
-  await closeRedis();
-  await redis.quit();
+  await stack.worker(registry);
 });
 
 const completed = (runs: RunRecord[]) => runs.filter((r) => r.state === 'completed');
@@ -108,7 +95,7 @@ describe('one-off', () => {
     expect((await queue.getJob(jobId))?.returnvalue).toBe(5);
 
     // Re-applying (a worker restart reconciles) does not run it again.
-    const again = await startTestWorker(registry, { concurrency: 1 });
+    const again = await stack.worker(registry, { concurrency: 1 });
     await again.stop();
     expect(await queue.getJobState(jobId)).toBe('completed');
     expect((await getScheduleDetail(name)).runs).toHaveLength(1);

@@ -1,27 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedis, closeRedis } from '@/lib/redis';
-import { closeQueues } from '@/lib/queue/queue-registry';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidError } from '@/lib/errors';
-import { type RunningWorker } from '@/lib/worker/start-worker';
 import { createSchedule, runScheduleNow } from '@/lib/scheduler/schedule-service';
 import { readRuns, readState } from '@/lib/scheduler/schedule-store';
 import { getScheduleDetail } from '@/lib/data/schedule-dto';
 import { registry } from '@/worker/tasks';
-import { uniqueName, waitFor, startTestWorker } from './helpers';
+import { uniqueName, waitFor } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 
 /** Run limits: what counts against them, and a schedule that used them up shows as done. */
-const redis = createRedis('command');
-let worker: RunningWorker;
+const stack = queueStack();
+const { redis } = stack;
 
 beforeAll(async () => {
-  worker = await startTestWorker(registry);
-});
-
-afterAll(async () => {
-  await worker.stop();
-  await closeQueues();
-  await closeRedis();
-  await redis.quit();
+  await stack.worker(registry);
 });
 
 describe('run limits', () => {

@@ -1,17 +1,13 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { env } from '@/lib/env';
-import { createRedis, closeRedis } from '@/lib/redis';
-import { closeQueues } from '@/lib/queue/queue-registry';
+import { describe, expect, it } from 'vitest';
 import { publishCatalogue } from '@/lib/registry/catalogue';
-import { type RunningWorker } from '@/lib/worker/start-worker';
 import { createSchedule } from '@/lib/scheduler/schedule-service';
 import { readRuns, type RunRecord } from '@/lib/scheduler/schedule-store';
 import { schedulerId } from '@/lib/scheduler/schedule-jobs';
 import { MISSED_GRACE_MS } from '@/lib/scheduler/missed-slots';
 import { getScheduleDetail } from '@/lib/data/schedule-dto';
 import { registry } from '@/worker/tasks';
-import { onScheduleGrid, uniqueName, waitFor, startTestWorker } from './helpers';
+import { onScheduleGrid, uniqueName, waitFor } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 
 /**
  * Slots that pass while no worker runs: BullMQ keeps one overdue job and runs it
@@ -19,18 +15,9 @@ import { onScheduleGrid, uniqueName, waitFor, startTestWorker } from './helpers'
  * computes them. The late run is skipped unless the schedule catches up, in
  * which case it runs exactly once for all the missed slots.
  */
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
-const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
-let worker: RunningWorker | undefined;
-
-afterAll(async () => {
-  await worker?.stop();
-  await queue.close();
-  await closeQueues();
-  await closeRedis();
-  await redis.quit();
-});
+const stack = queueStack();
+const { redis } = stack;
+const queue = stack.observe();
 
 const bySlot = (runs: RunRecord[]) => [...runs].sort((a, b) => a.slot! - b.slot!);
 
@@ -63,7 +50,7 @@ describe('missed slots and catch-up', () => {
     expect(pending.map((j) => j.id).sort()).toEqual([`repeat:${schedulerId(skip)}:${firstSkip}`, `repeat:${schedulerId(catchUp)}:${firstCatchUp}`].sort());
 
     const startedAt = Date.now();
-    worker = await startTestWorker(registry);
+    const worker = await stack.worker(registry);
 
     // Both schedules go back to running on time: wait for a completed on-time slot after the start.
     const onTime = (r: RunRecord[]) => r.some((x) => x.state === 'completed' && x.slot! > startedAt);
@@ -71,7 +58,6 @@ describe('missed slots and catch-up', () => {
     await waitFor('the catch-up schedule to run on time again', () => readRuns(redis, catchUp), onTime, 5_000);
     // Stop the worker so that every record is final (no run half-way) while we compare them with the counters.
     await worker.stop();
-    worker = undefined;
     const skipRuns = bySlot(await readRuns(redis, skip));
     const catchUpRuns = bySlot(await readRuns(redis, catchUp));
 

@@ -1,9 +1,5 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { env } from '@/lib/env';
+import { describe, expect, it } from 'vitest';
 import { celerityKeys } from '@/lib/keys';
-import { createRedis, closeRedis } from '@/lib/redis';
-import { closeQueues } from '@/lib/queue/queue-registry';
 import { NotFoundError } from '@/lib/errors';
 import { type RunningWorker } from '@/lib/worker/start-worker';
 import { createSchedule, listOrphans, patchSchedule, reconcileSchedules, removeOrphan, requireSchedule } from '@/lib/scheduler/schedule-service';
@@ -12,7 +8,8 @@ import { schedulerId } from '@/lib/scheduler/schedule-jobs';
 import { nextRuns } from '@/lib/scheduler/next-runs';
 import { listScheduleDtos } from '@/lib/data/schedule-dto';
 import { registry } from '@/worker/tasks';
-import { activations, uniqueName, waitFor, startTestWorker } from './helpers';
+import { activations, uniqueName, waitFor } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 
 /**
  * Reconcile brings BullMQ in line with the stored definitions when a worker or
@@ -20,27 +17,18 @@ import { activations, uniqueName, waitFor, startTestWorker } from './helpers';
  * (shown as orphan, removed on request), and must not re-upsert unchanged cron
  * schedulers: BullMQ 6.7 can drop the slot that is due at that moment (FACTS.md).
  */
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
-const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
+const stack = queueStack();
+const { redis } = stack;
+const queue = stack.observe();
 let workers: RunningWorker[] = [];
 
-const startOne = () =>
-  startTestWorker(registry);
+/** A worker for the demo tasks, stopped when the test ends if stopAll did not stop it before. */
+const startOne = () => stack.worker(registry);
 
 async function stopAll(): Promise<void> {
   await Promise.all(workers.map((w) => w.stop()));
   workers = [];
 }
-
-afterEach(stopAll);
-
-afterAll(async () => {
-  await queue.close();
-  await closeQueues();
-  await closeRedis();
-  await redis.quit();
-});
 
 describe('orphan schedulers', () => {
   it('a scheduler without a definition is listed as orphan, kept by reconcile, and removed only on request', async () => {
@@ -53,45 +41,41 @@ describe('orphan schedulers', () => {
     expect(await redis.hdel(celerityKeys().schedules, lost)).toBe(1);
     // And one written by some other BullMQ producer, in a queue no task uses.
     const foreignQueue = uniqueName('legacy');
-    const foreign = new Queue(foreignQueue, { connection: redis, prefix });
+    const foreign = stack.queue(foreignQueue);
     await foreign.upsertJobScheduler('nightly-cleanup', { every: 60_000 }, { name: 'cleanup', data: {} });
-    try {
-      const orphans = await listOrphans();
-      expect(orphans).toEqual(
-        expect.arrayContaining([
-          expect.objectContaining({ queue: 'default', id: schedulerId(lost), task: 'add', pattern: '0 3 * * *', tz: 'Europe/Paris', everyMs: null }),
-          expect.objectContaining({ queue: foreignQueue, id: 'nightly-cleanup', task: 'cleanup', everyMs: 60_000, pattern: null }),
-        ]),
-      );
-      expect(orphans).toHaveLength(2);
-      expect(orphans.some((o) => o.id === schedulerId(kept))).toBe(false);
-      expect((await listScheduleDtos()).orphans).toHaveLength(2);
+    const orphans = await listOrphans();
+    expect(orphans).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ queue: 'default', id: schedulerId(lost), task: 'add', pattern: '0 3 * * *', tz: 'Europe/Paris', everyMs: null }),
+        expect.objectContaining({ queue: foreignQueue, id: 'nightly-cleanup', task: 'cleanup', everyMs: 60_000, pattern: null }),
+      ]),
+    );
+    expect(orphans).toHaveLength(2);
+    expect(orphans.some((o) => o.id === schedulerId(kept))).toBe(false);
+    expect((await listScheduleDtos()).orphans).toHaveLength(2);
 
-      // Reconcile, directly and through a worker restart, does not touch them.
-      expect(await reconcileSchedules()).toEqual({ applied: [], unchanged: 1 });
-      await stopAll();
-      workers = [await startOne()];
-      expect((await queue.getJobScheduler(schedulerId(lost)))?.pattern).toBe('0 3 * * *');
-      expect((await foreign.getJobScheduler('nightly-cleanup'))?.every).toBe(60_000);
-      expect(await listOrphans()).toHaveLength(2);
+    // Reconcile, directly and through a worker restart, does not touch them.
+    expect(await reconcileSchedules()).toEqual({ applied: [], unchanged: 1 });
+    await stopAll();
+    workers = [await startOne()];
+    expect((await queue.getJobScheduler(schedulerId(lost)))?.pattern).toBe('0 3 * * *');
+    expect((await foreign.getJobScheduler('nightly-cleanup'))?.every).toBe(60_000);
+    expect(await listOrphans()).toHaveLength(2);
 
-      // A scheduler that has a definition is not an orphan and cannot be removed as one.
-      await expect(removeOrphan('default', schedulerId(kept))).rejects.toBeInstanceOf(NotFoundError);
-      expect(await queue.getJobScheduler(schedulerId(kept))).toBeDefined();
-      await expect(removeOrphan('default', 'no-such-scheduler')).rejects.toBeInstanceOf(NotFoundError);
+    // A scheduler that has a definition is not an orphan and cannot be removed as one.
+    await expect(removeOrphan('default', schedulerId(kept))).rejects.toBeInstanceOf(NotFoundError);
+    expect(await queue.getJobScheduler(schedulerId(kept))).toBeDefined();
+    await expect(removeOrphan('default', 'no-such-scheduler')).rejects.toBeInstanceOf(NotFoundError);
 
-      await removeOrphan('default', schedulerId(lost));
-      await removeOrphan(foreignQueue, 'nightly-cleanup');
-      expect(await queue.getJobScheduler(schedulerId(lost))).toBeUndefined();
-      expect(await foreign.getJobScheduler('nightly-cleanup')).toBeUndefined();
-      // Their pending jobs went with them.
-      expect(await foreign.getDelayedCount()).toBe(0);
-      expect((await queue.getJobs(['delayed'], 0, -1)).filter((j) => j.id!.startsWith(`repeat:${schedulerId(lost)}:`))).toEqual([]);
-      expect(await listOrphans()).toEqual([]);
-      expect(await requireSchedule(kept)).toMatchObject({ name: kept, enabled: true });
-    } finally {
-      await foreign.close();
-    }
+    await removeOrphan('default', schedulerId(lost));
+    await removeOrphan(foreignQueue, 'nightly-cleanup');
+    expect(await queue.getJobScheduler(schedulerId(lost))).toBeUndefined();
+    expect(await foreign.getJobScheduler('nightly-cleanup')).toBeUndefined();
+    // Their pending jobs went with them.
+    expect(await foreign.getDelayedCount()).toBe(0);
+    expect((await queue.getJobs(['delayed'], 0, -1)).filter((j) => j.id!.startsWith(`repeat:${schedulerId(lost)}:`))).toEqual([]);
+    expect(await listOrphans()).toEqual([]);
+    expect(await requireSchedule(kept)).toMatchObject({ name: kept, enabled: true });
   });
 });
 

@@ -1,39 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { env } from '@/lib/env';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { celerityKeys } from '@/lib/keys';
-import { createRedis, closeRedis } from '@/lib/redis';
-import { closeQueues } from '@/lib/queue/queue-registry';
 import { ConflictError, InvalidError, toHttpError } from '@/lib/errors';
-import { type RunningWorker } from '@/lib/worker/start-worker';
 import { createSchedule, replaceSchedule, requireSchedule } from '@/lib/scheduler/schedule-service';
 import { readDefinition, readRuns } from '@/lib/scheduler/schedule-store';
 import { schedulerId } from '@/lib/scheduler/schedule-jobs';
 import { registry } from '@/worker/tasks';
-import { onScheduleGrid, uniqueName, waitFor, startTestWorker } from './helpers';
+import { onScheduleGrid, uniqueName, waitFor } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 
 /**
  * Bad input through the service functions the API routes call: a 400 naming the
  * field, nothing written to Redis, and an edit that fails leaves the running
  * schedule exactly as it was (its BullMQ scheduler untouched, its runs going on).
  */
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
-// An observer on the demo tasks' queue; skipMetasUpdate: it must not write anything itself.
-const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
-let worker: RunningWorker;
+const stack = queueStack();
+const { redis } = stack;
+// An observer on the demo tasks' queue: it must not write anything itself.
+const queue = stack.observe();
 
 beforeAll(async () => {
   // A worker publishes the task catalogue (createSchedule checks the task and its arguments against it) and runs the jobs.
-  worker = await startTestWorker(registry);
-});
-
-afterAll(async () => {
-  await worker.stop();
-  await queue.close();
-  await closeQueues();
-  await closeRedis();
-  await redis.quit();
+  await stack.worker(registry);
 });
 
 const every = (n: number, unit = 'seconds') => ({ type: 'interval', every: n, unit });

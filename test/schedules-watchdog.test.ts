@@ -1,16 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Queue, Worker } from 'bullmq';
-import { env } from '@/lib/env';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from 'bullmq';
 import { bullKey } from '@/lib/keys';
-import { createRedis, closeRedis } from '@/lib/redis';
+import { createRedis } from '@/lib/redis';
 import type { Logger } from '@/lib/logger';
-import { closeQueues } from '@/lib/queue/queue-registry';
-import { type RunningWorker } from '@/lib/worker/start-worker';
 import { createSchedule, deleteSchedule } from '@/lib/scheduler/schedule-service';
 import { readRuns, type RunRecord } from '@/lib/scheduler/schedule-store';
 import { schedulerId } from '@/lib/scheduler/schedule-jobs';
 import { registry } from '@/worker/tasks';
-import { onScheduleGrid, uniqueName, waitFor, startTestWorker } from './helpers';
+import { onScheduleGrid, uniqueName, waitFor } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 
 /**
  * The watchdog restores a schedule whose next job is gone. BullMQ creates a
@@ -18,9 +16,9 @@ import { onScheduleGrid, uniqueName, waitFor, startTestWorker } from './helpers'
  * lost (removed by hand, or never created because the worker crashed or its
  * Redis call failed in between), nothing else would ever create it again.
  */
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
-const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
+const stack = queueStack();
+const { prefix, redis } = stack;
+const queue = stack.observe();
 const PERIOD = 1000;
 // The pass interval of this test's worker. "Within two periods" needs passes at most a period apart:
 // overdue is noticed one period after the lost slot, and the next pass may be up to this much later.
@@ -35,11 +33,10 @@ const logger: Logger = {
   warn: (msg, extra) => warnings.push({ msg, extra }),
   error: () => {},
 };
-let worker: RunningWorker;
 let name: string | undefined;
 
 beforeAll(async () => {
-  worker = await startTestWorker(registry, { logger, watchdogMs: WATCHDOG_MS });
+  await stack.worker(registry, { logger, watchdogMs: WATCHDOG_MS });
 });
 
 afterEach(async () => {
@@ -47,13 +44,6 @@ afterEach(async () => {
   name = undefined;
 });
 
-afterAll(async () => {
-  await worker.stop();
-  await queue.close();
-  await closeQueues();
-  await closeRedis();
-  await redis.quit();
-});
 
 const completedSlots = (runs: RunRecord[]) => runs.filter((r) => r.state === 'completed').map((r) => r.slot!);
 
@@ -162,7 +152,7 @@ describe('watchdog', () => {
     name = uniqueName('wd-crashed');
     const id = schedulerId(name);
     const queueName = uniqueName('crashy');
-    const observed = new Queue(queueName, { connection: redis, prefix, skipMetasUpdate: true });
+    const observed = stack.observe(queueName);
     const takerConnection = createRedis('blocking');
     const taker = new Worker(queueName, null, { connection: takerConnection, prefix });
     try {
@@ -195,7 +185,6 @@ describe('watchdog', () => {
     } finally {
       await taker.close(true);
       await takerConnection.quit();
-      await observed.close();
     }
   });
 
@@ -226,17 +215,13 @@ describe('watchdog', () => {
     name = uniqueName('wd-waiting');
     const id = schedulerId(name);
     const queueName = uniqueName('nobody-listens');
-    const idle = new Queue(queueName, { connection: redis, prefix, skipMetasUpdate: true });
-    try {
-      await createSchedule({ name, task: 'hello', queue: queueName, trigger: { type: 'interval', every: 1, unit: 'seconds' } });
-      const next = (await idle.getJobScheduler(id))!.next!;
-      // The window is the point here: overdue by more than a period, then two more watchdog passes.
-      await new Promise((r) => setTimeout(r, next + PERIOD + 2 * WATCHDOG_MS + MARGIN - Date.now()));
-      expect((await idle.getJobScheduler(id))?.next).toBe(next);
-      expect(await idle.getJobState(`repeat:${id}:${next}`)).toBe('delayed');
-      expect(warnings.some((w) => (w.extra?.names as string[] | undefined)?.includes(name!))).toBe(false);
-    } finally {
-      await idle.close();
-    }
+    const idle = stack.observe(queueName);
+    await createSchedule({ name, task: 'hello', queue: queueName, trigger: { type: 'interval', every: 1, unit: 'seconds' } });
+    const next = (await idle.getJobScheduler(id))!.next!;
+    // The window is the point here: overdue by more than a period, then two more watchdog passes.
+    await new Promise((r) => setTimeout(r, next + PERIOD + 2 * WATCHDOG_MS + MARGIN - Date.now()));
+    expect((await idle.getJobScheduler(id))?.next).toBe(next);
+    expect(await idle.getJobState(`repeat:${id}:${next}`)).toBe('delayed');
+    expect(warnings.some((w) => (w.extra?.names as string[] | undefined)?.includes(name!))).toBe(false);
   });
 });

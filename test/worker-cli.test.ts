@@ -1,12 +1,11 @@
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
+import { describe, expect, it } from 'vitest';
 import { env } from '@/lib/env';
 import { bullKey, celerityKeys } from '@/lib/keys';
-import { createRedis } from '@/lib/redis';
 import { heartbeatSchema, type Heartbeat } from '@/lib/worker/heartbeat';
-import { ROOT, runTs, uniqueName, waitFor, type Proc } from './helpers';
+import { ROOT, uniqueName, waitFor, type Proc } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 
 /**
  * `npm run worker` as a command: its flags (`--log-level`, `--queues`,
@@ -14,25 +13,13 @@ import { ROOT, runTs, uniqueName, waitFor, type Proc } from './helpers';
  * while the worker is still starting. Each worker is `worker/main.ts` in a
  * child process against the test Redis, under this file's prefix.
  */
-const prefix = env().CELERITY_PREFIX;
+const stack = queueStack();
+const { redis } = stack;
 const keys = celerityKeys();
-const redis = createRedis('command');
-const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
+const queue = stack.observe();
 const version = (JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { version: string }).version;
 
-const procs: Proc[] = [];
-
-function startWorker(args: string[], extraEnv: Record<string, string> = {}): Proc {
-  const proc = runTs('worker/main.ts', args, {
-    REDIS_URL: env().REDIS_URL!,
-    CELERITY_PREFIX: prefix,
-    CELERITY_LOG_LEVEL: 'info',
-    CELERITY_HEARTBEAT_MS: '200',
-    ...extraEnv,
-  });
-  procs.push(proc);
-  return proc;
-}
+const startWorker = (args: string[], extraEnv: Record<string, string> = {}): Proc => stack.workerProcess(args, extraEnv);
 
 /** The id in the worker's "worker ready" line. */
 async function readyId(proc: Proc): Promise<string> {
@@ -65,16 +52,6 @@ async function expectHeartbeatGone(id: string): Promise<void> {
 function linesAt(proc: Proc, level: string): string[] {
   return proc.output().split('\n').filter((l) => new RegExp(`^\\S+ ${level}\\s+\\[`).test(l));
 }
-
-afterEach(() => {
-  // A failed assertion must not leave a worker process behind.
-  for (const p of procs.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-});
-
-afterAll(async () => {
-  await queue.close();
-  await redis.quit();
-});
 
 describe('worker flags', () => {
   it('--log-level debug (over CELERITY_LOG_LEVEL=warn) writes debug lines', async () => {

@@ -1,63 +1,35 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { env } from '@/lib/env';
-import { celerityKeys, bullKey } from '@/lib/keys';
-import { createRedis } from '@/lib/redis';
+import { describe, expect, it } from 'vitest';
+import { bullKey, celerityKeys } from '@/lib/keys';
 import { readHeartbeats } from '@/lib/worker/heartbeat';
-import { runTs, waitFor, type Proc } from './helpers';
+import { waitFor, type Proc } from './helpers';
+import { queueStack, streamEvents } from './fixtures/queue-stack';
 
 /**
  * The worker process end to end: `worker/main.ts` in a child process, stopped
  * with SIGTERM like a deployment would, while a job runs.
  */
-const prefix = env().CELERITY_PREFIX;
+const stack = queueStack();
+const { redis } = stack;
 const keys = celerityKeys();
-const redis = createRedis('command');
-// skipMetasUpdate: this observer must not write anything of its own into the queue.
-const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
-
-let proc: Proc | undefined;
+// An observer: it must not write anything of its own into the queue.
+const queue = stack.observe();
 
 /** Start the worker process and resolve with it and its id once it is ready. */
 async function startWorkerProcess(extraEnv: Record<string, string> = {}): Promise<{ proc: Proc; id: string }> {
-  proc = runTs('worker/main.ts', [], {
-    REDIS_URL: env().REDIS_URL!,
-    CELERITY_PREFIX: prefix,
-    CELERITY_LOG_LEVEL: 'info',
-    CELERITY_HEARTBEAT_MS: '200',
-    ...extraEnv,
-  });
+  const proc = stack.workerProcess([], extraEnv);
   const line = await proc.waitForOutput(/worker ready id="[^"]+"/);
   return { proc, id: /id="([^"]+)"/.exec(line)![1]! };
 }
 
 /** The events BullMQ wrote for one job, in order (`added`, `active`, `progress`, `completed`…). */
 async function jobEvents(id: string): Promise<string[]> {
-  const entries = await redis.xrange(bullKey('default', 'events'), '-', '+');
-  const out: string[] = [];
-  for (const [, fields] of entries) {
-    const f: Record<string, string> = {};
-    for (let i = 0; i < fields.length - 1; i += 2) f[fields[i]!] = fields[i + 1]!;
-    if (f.jobId === id) out.push(f.event!);
-  }
-  return out;
+  return (await streamEvents(redis, 'default')).filter((f) => f.jobId === id).map((f) => f.event!);
 }
 
 async function expectHeartbeatGone(id: string): Promise<void> {
   expect(await redis.exists(keys.worker(id))).toBe(0);
   expect(await redis.zscore(keys.workers, id)).toBeNull();
 }
-
-afterEach(() => {
-  // A failed assertion must not leave a worker process behind.
-  if (proc && proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
-  proc = undefined;
-});
-
-afterAll(async () => {
-  await queue.close();
-  await redis.quit();
-});
 
 describe('worker process shutdown', () => {
   it('on SIGTERM finishes the running job, takes no new one, clears its heartbeat and exits 0', async () => {

@@ -1,37 +1,22 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Queue, type Job } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import type { Job, Queue } from 'bullmq';
 import { z } from 'zod';
-import { env } from '../env';
-import { bullKey, celerityKeys } from '../keys';
-import { createRedis } from '../redis';
+import { celerityKeys } from '../keys';
 import { createLogger } from '../logger';
 import { defineTask } from '../registry/define-task';
-import { createRegistry, type AnyTask } from '../registry/task-registry';
+import type { AnyTask } from '../registry/task-registry';
 import { readCatalogue } from '../registry/catalogue';
 import { readHeartbeats } from './heartbeat';
-import { type RunningWorker } from './start-worker';
 import { add, fail, flaky, report, sleep } from '../../worker/tasks/demo-tasks';
-import { uniqueName, waitFor, startTestWorker } from '../../test/helpers';
+import { uniqueName, waitFor } from '../../test/helpers';
+import { queueStack, streamEvents } from '../../test/fixtures/queue-stack';
 
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
+const stack = queueStack();
+const { redis } = stack;
 const logger = createLogger('worker', 'error');
 
-let worker: RunningWorker | undefined;
-let queue: Queue | undefined;
-
-/**
- * A worker for `tasks` moved onto a queue of their own (so tests never share
- * one), and an observer Queue on it. `defineTask` objects are data: a copy with
- * another queue is the same task.
- */
-async function setup(tasks: AnyTask[]): Promise<{ worker: RunningWorker; queue: Queue; name: string }> {
-  const name = uniqueName('q');
-  const registry = createRegistry(tasks.map((t) => ({ ...t, queue: name })));
-  worker = await startTestWorker(registry, { logger, concurrency: 4 });
-  queue = new Queue(name, { connection: redis, prefix });
-  return { worker, queue, name };
-}
+/** A worker for `tasks` on a queue of their own, and a Queue on it; both closed when the test ends. */
+const setup = (tasks: AnyTask[]) => stack.workerOnOwnQueue(tasks, { logger, concurrency: 4 });
 
 async function finished(q: Queue, job: Job): Promise<{ state: string; job: Job }> {
   const state = await waitFor(`job ${job.id} to finish`, () => q.getJobState(job.id!), (s) => s === 'completed' || s === 'failed');
@@ -40,30 +25,12 @@ async function finished(q: Queue, job: Job): Promise<{ state: string; job: Job }
 
 /** The events of one job in its queue's stream, in order, with their fields. */
 async function jobEvents(name: string, id: string): Promise<Record<string, string>[]> {
-  const entries = await redis.xrange(bullKey(name, 'events'), '-', '+');
-  const out: Record<string, string>[] = [];
-  for (const [, fields] of entries) {
-    const f: Record<string, string> = {};
-    for (let i = 0; i < fields.length - 1; i += 2) f[fields[i]!] = fields[i + 1]!;
-    if (f.jobId === id) out.push(f);
-  }
-  return out;
+  return (await streamEvents(redis, name)).filter((f) => f.jobId === id);
 }
 
 function cancel(name: string, jobId: string, reason?: string): Promise<number> {
   return redis.publish(celerityKeys().control, JSON.stringify({ type: 'cancel', queue: name, jobId, ...(reason ? { reason } : {}) }));
 }
-
-afterEach(async () => {
-  await worker?.stop();
-  await queue?.close();
-  worker = undefined;
-  queue = undefined;
-});
-
-afterAll(async () => {
-  await redis.quit();
-});
 
 describe('startWorker: execution', () => {
   it('publishes its tasks and a heartbeat, and clears the heartbeat on stop', async () => {

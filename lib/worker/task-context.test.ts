@@ -1,20 +1,18 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Queue, type Job } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import type { Job, Queue } from 'bullmq';
 import { z } from 'zod';
-import { env } from '../env';
 import { bullKey } from '../keys';
-import { createRedis } from '../redis';
 import { createLogger } from '../logger';
 import { defineTask, type TaskContext } from '../registry/define-task';
-import { createRegistry, type AnyTask } from '../registry/task-registry';
+import type { AnyTask } from '../registry/task-registry';
 import { readCatalogue } from '../registry/catalogue';
 import { createClient } from '../client/create-client';
 import { parseAttempts } from '../queue/attempt-log';
 import { getJobDto } from '../data/job-dto';
-import { type RunningWorker } from './start-worker';
 import { registry as demoRegistry } from '../../worker/tasks';
 import { flaky } from '../../worker/tasks/demo-tasks';
-import { uniqueName, waitFor, startTestWorker } from '../../test/helpers';
+import { waitFor } from '../../test/helpers';
+import { queueStack } from '../../test/fixtures/queue-stack';
 
 /**
  * What a handler's context gives it (`jobId`, `queue`, `attempt`, object
@@ -22,41 +20,23 @@ import { uniqueName, waitFor, startTestWorker } from '../../test/helpers';
  * outside: through Redis, the job DTO and the enqueue client.
  */
 
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
+const stack = queueStack();
+const { redis } = stack;
 const logger = createLogger('worker', 'error');
 
-let worker: RunningWorker | undefined;
-let queue: Queue | undefined;
-let client: { close(): Promise<void> } | undefined;
-
-/** A worker for `tasks` moved onto a queue of their own, an observer Queue on it, and a client bound to the same tasks. */
+/**
+ * A worker for `tasks` on a queue of their own, a Queue on it, and a client bound to the same tasks.
+ * The client needs no closing of its own: it uses lib/'s shared connections, which the stack closes.
+ */
 async function setup<T extends AnyTask>(tasks: T[]) {
-  const name = uniqueName('ctx');
-  const registry = createRegistry(tasks.map((t) => ({ ...t, queue: name })));
-  worker = await startTestWorker(registry, { logger, concurrency: 2 });
-  queue = new Queue(name, { connection: redis, prefix });
-  const c = createClient(registry);
-  client = c;
-  return { name, queue, enqueue: c.enqueue };
+  const { name, queue, registry } = await stack.workerOnOwnQueue(tasks, { logger, concurrency: 2 }, 'ctx');
+  return { name, queue, enqueue: createClient(registry).enqueue };
 }
 
 async function finished(q: Queue, id: string, timeoutMs?: number): Promise<{ state: string; job: Job }> {
   const state = await waitFor(`job ${id} to finish`, () => q.getJobState(id), (s) => s === 'completed' || s === 'failed', timeoutMs);
   return { state, job: (await q.getJob(id))! };
 }
-
-afterEach(async () => {
-  await worker?.stop();
-  await queue?.close();
-  worker = undefined;
-  queue = undefined;
-});
-
-afterAll(async () => {
-  await client?.close();
-  await redis.quit();
-});
 
 describe('the task context', () => {
   it('gives the handler its job id, queue and attempt number (1, 2, 3 across retries), and records object progress', async () => {
@@ -165,7 +145,7 @@ describe('flaky: retries with exponential backoff', () => {
 
 describe('the catalogue of the demo tasks', () => {
   it('publishes each demo task with its description, queue and argument schema', async () => {
-    worker = await startTestWorker(demoRegistry, { logger });
+    await stack.worker(demoRegistry, { logger });
     const entries = new Map((await readCatalogue(redis)).map((e) => [e.name, e]));
     const expected: Record<string, string> = {
       hello: 'Returns "hello world" — the classic first task.',
