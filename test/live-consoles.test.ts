@@ -19,11 +19,9 @@ const logger = createLogger('live-consoles', 'error');
 /** A console process (test/fixtures/live-console.ts) on this file's Redis; stopped with SIGTERM, as a deployment would. */
 async function startConsole(): Promise<{ url: string }> {
   const proc = runTs('test/fixtures/live-console.ts', [], { REDIS_URL: env().REDIS_URL!, CELERITY_PREFIX: prefix });
-  stack.closing({
-    async close() {
-      proc.child.kill('SIGTERM');
-      await proc.exited;
-    },
+  stack.atTeardown(async () => {
+    proc.child.kill('SIGTERM');
+    await proc.exited;
   });
   const line = await proc.waitForOutput(/LIVE_READY (\S+)/);
   return { url: line.split(' ')[1]! };

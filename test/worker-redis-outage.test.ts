@@ -1,56 +1,40 @@
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
-import { env } from '@/lib/env';
 import { createRedis } from '@/lib/redis';
 import { freePort, startRedisServer, type RunningRedis } from '@/lib/redis-server';
 import { stopDeadlineMs } from '@/lib/worker/start-worker';
-import { runTs, waitFor, type Proc } from './helpers';
+import { waitFor, type Proc } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 
 /**
  * The worker process when its Redis goes away: what it logs, how it comes
  * back, and that a SIGTERM still ends it. Each test starts a redis-server of
  * its own (temp dir, free port) because it stops it: never the shared test Redis.
  */
-const prefix = env().CELERITY_PREFIX;
+const stack = queueStack();
+const { prefix } = stack;
 
-interface Cleanup {
-  procs: Proc[];
-  servers: RunningRedis[];
-  dirs: string[];
-  close: (() => Promise<unknown>)[];
-}
-const cleanup: Cleanup = { procs: [], servers: [], dirs: [], close: [] };
-
-/** A redis-server of this test's own; `appendonly` keeps its data across a restart on the same dir. */
+/** A redis-server of this test's own; `appendonly` keeps its data across a restart on the same dir. Stopped, and its dir removed, when the test ends. */
 async function ownRedis(opts: { appendonly?: boolean; port?: number; dir?: string } = {}): Promise<RunningRedis & { dir: string }> {
   const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'celerity-outage-'));
-  if (!opts.dir) cleanup.dirs.push(dir);
+  if (!opts.dir) stack.atTeardown(() => rmSync(dir, { recursive: true, force: true }));
   const server = await startRedisServer({ port: opts.port ?? (await freePort()), dir, appendonly: opts.appendonly ?? false });
-  cleanup.servers.push(server);
+  stack.atTeardown(() => server.stop());
   return { ...server, dir };
 }
 
-function startWorker(redisUrl: string, extraEnv: Record<string, string> = {}): Proc {
-  const proc = runTs('worker/main.ts', [], {
-    REDIS_URL: redisUrl,
-    CELERITY_PREFIX: prefix,
-    CELERITY_LOG_LEVEL: 'info',
-    CELERITY_HEARTBEAT_MS: '200',
-    ...extraEnv,
-  });
-  cleanup.procs.push(proc);
-  return proc;
-}
+/** `worker/main.ts` against the Redis at `redisUrl`, under this file's prefix. */
+const startWorker = (redisUrl: string, extraEnv: Record<string, string> = {}): Proc => stack.workerProcess([], { REDIS_URL: redisUrl, ...extraEnv });
 
 /** An observer on the `default` queue of a given Redis. */
 function queueOn(url: string): Queue {
   const connection = createRedis('command', url);
   const queue = new Queue('default', { connection, prefix, skipMetasUpdate: true });
   queue.on('error', () => {});
-  cleanup.close.push(async () => {
+  stack.atTeardown(async () => {
     await queue.close().catch(() => {});
     connection.disconnect();
   });
@@ -72,13 +56,6 @@ function exitWithin(proc: Proc, ms: number): Promise<number | null> {
     }),
   ]).finally(() => clearTimeout(timer));
 }
-
-afterEach(async () => {
-  for (const p of cleanup.procs.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-  for (const c of cleanup.close.splice(0)) await c();
-  for (const s of cleanup.servers.splice(0)) await s.stop();
-  for (const d of cleanup.dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
 
 describe('worker and a Redis outage', () => {
   it('logs the outage once (no stack traces), says when Redis is back, and runs jobs again', async () => {
