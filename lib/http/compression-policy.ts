@@ -1,6 +1,6 @@
 /**
- * Which responses may be gzipped (by Next for pages, by server.ts for route
- * handlers). API answers are small JSON that a client waits on: gzip costs more CPU and latency than the bytes it saves (a page of
+ * Which responses may be gzipped (by Next for pages, by the API app, lib/api/api-app.ts,
+ * for the API and /metrics). API answers are small JSON that a client waits on: gzip costs more CPU and latency than the bytes it saves (a page of
  * jobs is a few kB). Pages, scripts, and the API's downloads (a job's full
  * value, a results export) are worth it.
  */
