@@ -75,4 +75,41 @@ describe('listenForControl', () => {
       command.disconnect();
     }
   });
+
+  it('logs an acknowledgement it cannot write (Redis gone mid-command) instead of leaving an unhandled rejection', async () => {
+    const subscriber = createRedis('blocking');
+    const command = createRedis('command');
+    await command.ping();
+    const warned: string[] = [];
+    let logged!: () => void;
+    const gotWarning = new Promise<void>((resolve) => (logged = resolve));
+    const recording = {
+      ...logger,
+      warn: (msg: string) => {
+        warned.push(msg);
+        logged();
+      },
+    };
+    await listenForControl(
+      subscriber,
+      command,
+      {
+        workerId: 'me',
+        cancel: () => false,
+        obey: async (msg): Promise<ControlAck> => {
+          // The acknowledgement's connection goes away after the command was carried out.
+          command.disconnect();
+          return { requestId: msg.requestId, workerId: 'me', command: msg.type, ok: true, state: 'paused', concurrency: 2, at: 1 };
+        },
+      },
+      recording,
+    );
+    try {
+      await publisher.publish(celerityKeys().control, JSON.stringify({ type: 'pause', workerId: 'me', requestId: 'r-lost' }));
+      await gotWarning;
+      expect(warned).toEqual(['control acknowledgement not written']);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
 });

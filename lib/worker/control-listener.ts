@@ -41,9 +41,12 @@ export async function listenForControl(subscriber: Redis, command: Redis, handle
       return;
     }
     if (msg.workerId !== handlers.workerId) return;
-    void handlers.obey(msg).then(
-      (ack) => writeAck(command, ack),
-      (err: Error) => logger.warn('control command failed', { command: msg.type, error: err.message }),
-    );
+    // Both steps can fail when Redis goes away mid-command; either is logged, never left as an unhandled rejection (which ends the process).
+    void handlers
+      .obey(msg)
+      .then(
+        (ack) => writeAck(command, ack).catch((err: Error) => logger.warn('control acknowledgement not written', { command: msg.type, error: err.message })),
+        (err: Error) => logger.warn('control command failed', { command: msg.type, error: err.message }),
+      );
   });
 }
