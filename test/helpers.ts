@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import { JOB_STATES, type QueueCounts } from '@/lib/data/queue-states';
 import { phaseOf } from '@/lib/scheduler/interval-grid';
 import { bullKey } from '@/lib/keys';
 import { createLogger } from '@/lib/logger';
@@ -84,15 +86,28 @@ export function onScheduleGrid(schedule: string, everyMs: number): (slot: number
   return (slot) => (((slot - phase) % everyMs) + everyMs) % everyMs === 0;
 }
 
+/** A queue's BullMQ event stream, oldest first: each entry's fields (`event`, `jobId`, …). */
+export async function streamEvents(redis: Redis, queueName: string): Promise<Record<string, string>[]> {
+  return (await redis.xrange(bullKey(queueName, 'events'), '-', '+')).map(([, fields]) => {
+    const f: Record<string, string> = {};
+    for (let i = 0; i < fields.length - 1; i += 2) f[fields[i]!] = fields[i + 1]!;
+    return f;
+  });
+}
+
 /** How many times each job of a queue became active, from BullMQ's event stream (a second execution shows as a second 'active'). */
 export async function activations(redis: Redis, queueName: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const [, fields] of await redis.xrange(bullKey(queueName, 'events'), '-', '+')) {
-    const f: Record<string, string> = {};
-    for (let i = 0; i < fields.length - 1; i += 2) f[fields[i]!] = fields[i + 1]!;
+  for (const f of await streamEvents(redis, queueName)) {
     if (f.event === 'active' && f.jobId) out.set(f.jobId, (out.get(f.jobId) ?? 0) + 1);
   }
   return out;
+}
+
+/** A queue's count in every state the console shows, 0 where BullMQ has none: what the live frames must carry. */
+export async function countsOf(q: Queue): Promise<QueueCounts> {
+  const raw = await q.getJobCounts(...JOB_STATES);
+  return Object.fromEntries(JOB_STATES.map((s) => [s, raw[s] ?? 0])) as QueueCounts;
 }
 
 /**

@@ -4,8 +4,8 @@ import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/registry/task-registry';
 import { rooms, type CountsFrame, type JobFrame } from '../lib/events/contract';
 import { hello, sleep } from '../worker/tasks/demo-tasks';
-import { uniqueName, waitFor } from './helpers';
-import { countsOf, queueStack } from './fixtures/queue-stack';
+import { countsOf, uniqueName, waitFor } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 import { connectClient, maxInWindow, startLiveConsole, type LiveClient, type LiveConsole } from './live-harness';
 
 /**

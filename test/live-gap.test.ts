@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Queue } from 'bullmq';
 import { rooms, type CountsFrame, type ResyncFrame } from '../lib/events/contract';
 import { compareIds } from '../lib/events/event-relay';
-import { uniqueName, waitFor } from './helpers';
-import { countsOf, queueStack } from './fixtures/queue-stack';
+import { countsOf, uniqueName, waitFor } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 import { connectClient, startLiveConsole, type LiveClient, type LiveConsole } from './live-harness';
 
 /**

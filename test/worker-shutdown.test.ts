@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { bullKey, celerityKeys } from '@/lib/keys';
 import { readHeartbeats } from '@/lib/worker/heartbeat';
-import { waitFor, type Proc } from './helpers';
-import { queueStack, streamEvents } from './fixtures/queue-stack';
+import { streamEvents, waitFor, type Proc } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 
 /**
  * The worker process end to end: `worker/main.ts` in a child process, stopped

@@ -8,8 +8,8 @@ import type { AnyTask } from '../registry/task-registry';
 import { readCatalogue } from '../registry/catalogue';
 import { readHeartbeats } from './heartbeat';
 import { add, fail, flaky, report, sleep } from '../../worker/tasks/demo-tasks';
-import { uniqueName, waitFor } from '../../test/helpers';
-import { queueStack, streamEvents } from '../../test/fixtures/queue-stack';
+import { streamEvents, uniqueName, waitFor } from '../../test/helpers';
+import { queueStack } from '../../test/fixtures/queue-stack';
 
 const stack = queueStack();
 const { redis } = stack;
