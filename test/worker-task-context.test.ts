@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, Queue } from 'bullmq';
 import { z } from 'zod';
-import { bullKey } from '../keys';
-import { createLogger } from '../logger';
-import { defineTask, type TaskContext } from '../registry/define-task';
-import type { AnyTask } from '../registry/task-registry';
-import { readCatalogue } from '../registry/catalogue';
-import { createClient } from '../client/create-client';
-import { parseAttempts } from '../queue/attempt-log';
-import { getJobDto } from '../data/job-dto';
-import { registry as demoRegistry } from '../../worker/tasks';
-import { flaky } from '../../worker/tasks/demo-tasks';
-import { waitFor } from '../../test/helpers';
-import { queueStack } from '../../test/fixtures/queue-stack';
+import { bullKey } from '@/lib/keys';
+import { createLogger } from '@/lib/logger';
+import { defineTask, type TaskContext } from '@/lib/registry/define-task';
+import type { AnyTask } from '@/lib/registry/task-registry';
+import { readCatalogue } from '@/lib/registry/catalogue';
+import { createClient } from '@/lib/client/create-client';
+import { parseAttempts } from '@/lib/queue/attempt-log';
+import { getJobDto } from '@/lib/data/job-dto';
+import { registry as demoRegistry } from '@/worker/tasks';
+import { flaky } from '@/worker/tasks/demo-tasks';
+import { waitFor } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
 
 /**
  * What a handler's context gives it (`jobId`, `queue`, `attempt`, object
