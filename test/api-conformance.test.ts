@@ -57,13 +57,25 @@ describe('the API against its own document', () => {
     await ensureConsoleBuild(ROOT);
     dir = mkdtempSync(path.join(os.tmpdir(), 'celerity-api-conformance-'));
     redis = await startRedisServer({ port: await freePort(), dir, appendonly: false });
-    const env = { ...clean, NODE_ENV: 'production', HOST: '127.0.0.1', REDIS_URL: redis.url, CELERITY_PREFIX: prefix, CELERITY_LOG_LEVEL: 'warn', CELERITY_HEARTBEAT_MS: '500' };
+    const env = {
+      ...clean,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      REDIS_URL: redis.url,
+      CELERITY_PREFIX: prefix,
+      CELERITY_LOG_LEVEL: 'warn',
+      CELERITY_HEARTBEAT_MS: '500',
+    };
     consoleProc = runTs('server.ts', [], { ...env, CELERITY_USERS: USERS_ENV, PORT: String(await freePort()) });
     worker = runTs('worker/main.ts', [], { ...env, CELERITY_LOG_LEVEL: 'info' });
     base = /CELERITY_READY (\S+)/.exec(await consoleProc.waitForOutput(/CELERITY_READY \S+/, 60_000))![1]!;
     await worker.waitForOutput(/worker ready/, 60_000);
 
-    const signIn = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: ADMIN.name, password: ADMIN.password }) });
+    const signIn = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: ADMIN.name, password: ADMIN.password }),
+    });
     expect(signIn.status).toBe(200);
     const cookies = signIn.headers.getSetCookie().map((c) => c.split(';', 1)[0]!);
     const csrf = cookies.find((c) => c.startsWith('celerity_csrf='))!.split('=')[1]!;
@@ -104,7 +116,8 @@ describe('the API against its own document', () => {
     for (const [p, item] of Object.entries(doc.paths)) {
       const full = (item.servers?.[0]?.url ?? doc.servers[0]!.url) + p;
       const op = item[method.toLowerCase()] as DocOperation | undefined;
-      if (op && new RegExp(`^${full.replace(/\./g, '\\.').replace(/\{\w+\}/g, '[^/]+')}$`).test(pathname)) found.push({ key: `${method.toLowerCase()} ${full}`, op, params: full.split('{').length });
+      if (op && new RegExp(`^${full.replace(/\./g, '\\.').replace(/\{\w+\}/g, '[^/]+')}$`).test(pathname))
+        found.push({ key: `${method.toLowerCase()} ${full}`, op, params: full.split('{').length });
     }
     return found.sort((a, b) => a.params - b.params)[0];
   }
@@ -167,7 +180,11 @@ describe('the API against its own document', () => {
     // Tasks and jobs.
     await check('read', 'GET', '/api/v1/tasks', undefined, 200);
     await check('nobody', 'GET', '/api/v1/tasks', undefined, 401);
-    await waitFor('the worker to publish its tasks', () => send('read', 'GET', '/api/v1/tasks'), (a) => a.text.includes('"add"'));
+    await waitFor(
+      'the worker to publish its tasks',
+      () => send('read', 'GET', '/api/v1/tasks'),
+      (a) => a.text.includes('"add"'),
+    );
     await check('read', 'GET', '/api/v1/tasks/add', undefined, 200);
     await check('read', 'GET', '/api/v1/tasks/no-such-task', undefined, 404);
     await check('read', 'GET', `/api/v1/tasks/${'n'.repeat(2000)}`, undefined, 400);
@@ -178,9 +195,17 @@ describe('the API against its own document', () => {
     await check('nobody', 'POST', '/api/v1/tasks/add/runs', { args: { a: 1, b: 2 } }, 401);
     await check('write', 'POST', '/api/v1/tasks/add/runs', big, 413);
     const done = idOf(run);
-    await waitFor('the job to complete', () => stateOf(done), (s) => s === 'completed');
+    await waitFor(
+      'the job to complete',
+      () => stateOf(done),
+      (s) => s === 'completed',
+    );
     const failed = idOf(await check('write', 'POST', '/api/v1/tasks/fail/runs', { args: {} }, 201));
-    await waitFor('the failing job to fail', () => stateOf(failed), (s) => s === 'failed');
+    await waitFor(
+      'the failing job to fail',
+      () => stateOf(failed),
+      (s) => s === 'failed',
+    );
 
     await check('read', 'GET', '/api/v1/queues', undefined, 200);
     await check('read', 'GET', '/api/v1/queues/default', undefined, 200);
@@ -210,7 +235,11 @@ describe('the API against its own document', () => {
     await check('write', 'POST', `${jobUrl(failed)}/retry`, undefined, 200);
     await check('write', 'POST', `${jobUrl('no-such-job')}/remove`, undefined, 404);
     const slow = idOf(await check('write', 'POST', '/api/v1/tasks/report/runs', { args: { durationMs: 60_000, steps: 60 } }, 201));
-    await waitFor('the slow job to start', () => stateOf(slow), (s) => s === 'active');
+    await waitFor(
+      'the slow job to start',
+      () => stateOf(slow),
+      (s) => s === 'active',
+    );
     await check('write', 'POST', `${jobUrl(slow)}/cancel`, undefined, 202);
     await check('write', 'POST', '/api/v1/queues/default/pause', undefined, 200);
     const waiting = idOf(await check('write', 'POST', '/api/v1/queues/default/jobs', { name: 'add', data: { a: 1, b: 1 } }, 201));
@@ -220,7 +249,9 @@ describe('the API against its own document', () => {
     await check('write', 'POST', `${jobUrl(waiting)}/priority`, { priority: 'high' }, 400);
     await check('write', 'POST', `${jobUrl(waiting)}/priority`, big, 413);
     await check('write', 'POST', `${jobUrl(waiting)}/remove`, undefined, 200);
-    const delayed = idOf(await check('write', 'POST', '/api/v1/queues/default/jobs', { name: 'add', data: { a: 1, b: 1 }, options: { delay: 3_600_000 } }, 201));
+    const delayed = idOf(
+      await check('write', 'POST', '/api/v1/queues/default/jobs', { name: 'add', data: { a: 1, b: 1 }, options: { delay: 3_600_000 } }, 201),
+    );
     await check('write', 'POST', `${jobUrl(delayed)}/promote`, undefined, 200);
 
     // Queue actions.

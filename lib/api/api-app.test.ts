@@ -187,7 +187,10 @@ describe('the API app', () => {
     expect(jsonOf(ok)).toEqual({ got: { a: 1 } });
     // No content-length: the limit is found while reading, and the rest is discarded, not the socket reset.
     const chunk = Buffer.alloc(256 * 1024, 0x20);
-    const big = await request('POST', '/api/v1/echo/x', { headers: { 'content-type': 'application/json' }, body: Array.from({ length: Math.ceil((2 * MAX_BODY_BYTES) / chunk.length) }, () => chunk) });
+    const big = await request('POST', '/api/v1/echo/x', {
+      headers: { 'content-type': 'application/json' },
+      body: Array.from({ length: Math.ceil((2 * MAX_BODY_BYTES) / chunk.length) }, () => chunk),
+    });
     expect(big.status).toBe(413);
     expect((jsonOf(big).error as { code: string }).code).toBe('payload_too_large');
   });

@@ -21,7 +21,11 @@ export const healthOperations = [
         status = { redis: 'down' as const, latencyMs: null, error: (err as Error).message };
       }
       const up = status.redis === 'up';
-      return json({ status: up ? 'ok' : 'degraded', redis: status.redis, latencyMs: status.latencyMs }, up ? 200 : 503, up ? undefined : { 'Retry-After': '5' });
+      return json(
+        { status: up ? 'ok' : 'degraded', redis: status.redis, latencyMs: status.latencyMs },
+        up ? 200 : 503,
+        up ? undefined : { 'Retry-After': '5' },
+      );
     },
   }),
 ];

@@ -81,7 +81,12 @@ export const jobOperations = [
     handler: async ({ params, query: q }) => {
       const d = await readJobPart(params.queue!, params.id!, q.part, q.line);
       return new Response(new Uint8Array(d.body), {
-        headers: { 'content-type': d.contentType, 'content-length': String(d.body.length), 'content-disposition': attachment(d.filename), 'cache-control': 'no-store' },
+        headers: {
+          'content-type': d.contentType,
+          'content-length': String(d.body.length),
+          'content-disposition': attachment(d.filename),
+          'cache-control': 'no-store',
+        },
       });
     },
   }),

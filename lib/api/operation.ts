@@ -68,7 +68,19 @@ export interface Operation extends Omit<OperationSpec<z.ZodType | undefined, z.Z
 /** The one error body, `{ error: { code, message, field?, fields? } }` (lib/errors.ts toHttpError). */
 export const errorBodySchema = z.object({
   error: z.object({
-    code: z.enum(['invalid', 'not_found', 'conflict', 'unavailable', 'unauthorized', 'forbidden', 'method_not_allowed', 'payload_too_large', 'too_many_requests', 'timeout', 'internal']),
+    code: z.enum([
+      'invalid',
+      'not_found',
+      'conflict',
+      'unavailable',
+      'unauthorized',
+      'forbidden',
+      'method_not_allowed',
+      'payload_too_large',
+      'too_many_requests',
+      'timeout',
+      'internal',
+    ]),
     message: z.string(),
     field: z.string().optional().describe('Dotted path of the first wrong field'),
     fields: z.record(z.string(), z.string()).optional(),
@@ -102,12 +114,15 @@ export function errorStatuses(spec: { access: AccessLevel; body?: unknown; query
 }
 
 /** Declare an operation (see {@link OperationSpec}). */
-export function defineOperation<Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(spec: OperationSpec<Q, B>): Operation {
+export function defineOperation<Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
+  spec: OperationSpec<Q, B>,
+): Operation {
   const paramNames = [...spec.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   const responses: RouteConfig['responses'] = {};
   for (const [status, a] of Object.entries(spec.answers)) responses[status] = a as RouteConfig['responses'][string];
   for (const status of errorStatuses(spec, spec.path)) {
-    if (!(status in responses)) responses[String(status)] = { description: ERROR_TEXT[status] ?? 'Error', content: { 'application/json': { schema: errorBodySchema } } };
+    if (!(status in responses))
+      responses[String(status)] = { description: ERROR_TEXT[status] ?? 'Error', content: { 'application/json': { schema: errorBodySchema } } };
   }
   const route = createRoute({
     method: spec.method,

@@ -21,7 +21,8 @@ export const resultOperations = [
     query: resultsQuerySchema,
     answers: {
       200: {
-        description: 'Without `format`: a page of results. With `format=json`: every result as one JSON array; with `format=csv`: as CSV (a header row, then one row per job)',
+        description:
+          'Without `format`: a page of results. With `format=json`: every result as one JSON array; with `format=csv`: as CSV (a header row, then one row per job)',
         content: {
           'application/json': { schema: z.union([resultPageSchema, z.array(resultExportRecordSchema)]) },
           'text/csv': { schema: { type: 'string' } },

@@ -3,7 +3,15 @@ import { json } from '../http/api-route';
 import { listScheduleDtos, getScheduleDetail } from '../data/schedule-dto';
 import { scheduleDetailSchema, scheduleListSchema } from '../data/dto-schemas';
 import { scheduleBodySchema, scheduleDefinitionSchema, scheduleReplaceBodySchema } from '../scheduler/schedule-model';
-import { createSchedule, deleteSchedule, patchSchedule, previewTrigger, replaceSchedule, runScheduleNow, schedulePatchSchema } from '../scheduler/schedule-service';
+import {
+  createSchedule,
+  deleteSchedule,
+  patchSchedule,
+  previewTrigger,
+  replaceSchedule,
+  runScheduleNow,
+  schedulePatchSchema,
+} from '../scheduler/schedule-service';
 import { schedulePreviewQuerySchema } from '../http/request-schemas';
 import { defineOperation, jsonAnswer } from './operation';
 import { CREATED_JOB, NO_CONTENT } from './answers';

@@ -49,7 +49,8 @@ export const workerOperations = [
     body: workerConcurrencyBodySchema,
     answers: { 202: ACK },
     errors: [404, 504],
-    handler: async ({ params, body }) => json(await commandWorker(getRedis(), { type: 'concurrency', workerId: params.id!, concurrency: body.concurrency }), 202),
+    handler: async ({ params, body }) =>
+      json(await commandWorker(getRedis(), { type: 'concurrency', workerId: params.id!, concurrency: body.concurrency }), 202),
   }),
   workerCommand('shutdown', 'Ask a worker process to finish its jobs and exit'),
 ];
