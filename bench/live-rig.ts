@@ -60,8 +60,10 @@ export async function connectProbe(c: LiveConsole): Promise<void> {
 }
 
 export function freeze(c: LiveConsole, on: boolean): void {
-  if (on === c.frozen || !c.child.proc.pid) return;
-  process.kill(c.child.proc.pid, on ? 'SIGSTOP' : 'SIGCONT');
+  const { proc } = c.child;
+  // An exited console (it failed to start, or crashed) has nothing to freeze; its exit is reported by `ready`/`stop`.
+  if (on === c.frozen || !proc.pid || proc.exitCode !== null || proc.signalCode !== null) return;
+  process.kill(proc.pid, on ? 'SIGSTOP' : 'SIGCONT');
   c.frozen = on;
 }
 

@@ -55,10 +55,16 @@ export function startTs(file: string, env: Record<string, string>, readyLine: Re
     void exited.then((code) => reject(new Error(`${file} exited (${code}) before ready:\n${out.slice(-3000)}`)));
   });
   ready.catch(() => {});
+  let stopping = false;
+  // A child that dies mid-run would otherwise surface only as a refused connection somewhere later.
+  void Promise.all([ready, exited])
+    .then(([, code]) => stopping || console.error(`[bench] ${file} exited (${code ?? proc.signalCode}) during the run:\n${out.slice(-3000)}`))
+    .catch(() => {});
   return {
     proc,
     ready,
     async stop() {
+      stopping = true;
       if (proc.exitCode !== null) return proc.exitCode;
       proc.kill('SIGTERM');
       const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
