@@ -108,7 +108,9 @@ export class EventRelay {
     this.health.start();
     this.workers.start();
     this.ticks.start();
-    void this.discover().then(() => reader.start());
+    // The first discovery scans afresh: a scan answer cached before start (kept up to 60 s with a large
+    // keyspace) could miss a queue made just before, whose events would then go unread until the next one.
+    void this.discover({ fresh: true }).then(() => reader.start());
   }
 
   /** Stop reading, ticking and sending; positions() still tells where reading stopped. */
@@ -182,10 +184,10 @@ export class EventRelay {
   }
 
   /** Find queues that appeared (read from now on, counts sent) and queues that are gone (no longer read). */
-  private async discover(): Promise<void> {
+  private async discover({ fresh = false } = {}): Promise<void> {
     if (!this.reader) return;
     try {
-      const { added, removed } = await this.reader.cover(await discoverQueues({ maxAgeMs: 'auto' }));
+      const { added, removed } = await this.reader.cover(await discoverQueues({ maxAgeMs: fresh ? 0 : 'auto' }));
       for (const q of removed) this.ticks.forget(q);
       if (added.length === 0) return;
       for (const q of added) this.frames.touchQueue(q);
