@@ -13,7 +13,7 @@ async function readJob(request: APIRequestContext, id: string): Promise<JobDTO> 
 /** The <time> of one Timing row: the instant in its datetime attribute. */
 async function expectTimeRow(timing: Locator, label: string, ms: number | null): Promise<void> {
   if (ms === null) throw new Error(`no time for ${label}`);
-  await expect(timing.getByRole('definition', { name: label, exact: true }).getByRole('time')).toHaveAttribute('datetime', new Date(ms).toISOString());
+  await expect(timing.getByRole('group', { name: label, exact: true }).getByRole('time')).toHaveAttribute('datetime', new Date(ms).toISOString());
 }
 
 test('a failing task shows Failed, its error message and the stack trace', async ({ page }) => {
@@ -44,7 +44,7 @@ test('with Attempts 2 from the form, fail is tried twice: the page shows 2 of 2 
 
   await expect(page).toHaveURL(/\/queues\/default\/jobs\/[^/]+$/);
   await expect(jobState(page)).toHaveText('Failed');
-  const attempts = page.getByRole('region', { name: 'Timing' }).getByRole('definition', { name: 'Attempts', exact: true });
+  const attempts = page.getByRole('region', { name: 'Timing' }).getByRole('group', { name: 'Attempts', exact: true }).getByRole('definition');
   await expect(attempts).toHaveText('2 of 2');
 
   const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
@@ -60,7 +60,7 @@ test('with Attempts 2 from the form, fail is tried twice: the page shows 2 of 2 
   const timing = page.getByRole('region', { name: 'Timing' });
   await expectTimeRow(timing, 'Started', dto.startedAt);
   await expectTimeRow(timing, 'Finished', dto.finishedAt);
-  await expect(timing.getByRole('definition', { name: 'Duration', exact: true })).toHaveText(formatDuration(dto.durationMs));
+  await expect(timing.getByRole('group', { name: 'Duration', exact: true }).getByRole('definition')).toHaveText(formatDuration(dto.durationMs));
   // The last attempt's stack is shown; the earlier one is kept under it.
   const error = page.getByRole('region', { name: 'Error' });
   await expect(error.getByRole('region', { name: 'Stack trace' })).toContainText('Error: This task always fails');
@@ -93,8 +93,8 @@ test('flaky fails twice, then succeeds: Started is the first attempt’s start a
   const timing = page.getByRole('region', { name: 'Timing' });
   await expectTimeRow(timing, 'Started', startedAt);
   await expectTimeRow(timing, 'Finished', finishedAt);
-  await expect(timing.getByRole('definition', { name: 'Duration', exact: true })).toHaveText(formatDuration(dto.durationMs));
+  await expect(timing.getByRole('group', { name: 'Duration', exact: true }).getByRole('definition')).toHaveText(formatDuration(dto.durationMs));
   await expectTimeRow(timing, 'Last attempt started', lastAttemptStartedAt);
-  await expect(timing.getByRole('definition', { name: 'Last attempt took', exact: true })).toHaveText(formatDuration(dto.lastAttemptDurationMs));
-  await expect(timing.getByRole('definition', { name: 'Attempts', exact: true })).toHaveText('3 of 5');
+  await expect(timing.getByRole('group', { name: 'Last attempt took', exact: true }).getByRole('definition')).toHaveText(formatDuration(dto.lastAttemptDurationMs));
+  await expect(timing.getByRole('group', { name: 'Attempts', exact: true }).getByRole('definition')).toHaveText('3 of 5');
 });

@@ -4,7 +4,7 @@ import { expectLive, expectSameDocument, markDocument } from './support/page';
 
 /** The number in one of the dashboard's "jobs by state" tiles. */
 function stateTile(page: Page, label: string): Locator {
-  return page.getByRole('region', { name: 'Jobs by state, all queues' }).getByRole('definition', { name: label, exact: true });
+  return page.getByRole('region', { name: 'Jobs by state, all queues' }).getByRole('group', { name: label, exact: true }).getByRole('definition');
 }
 
 const tileValue = async (l: Locator) => Number(await l.textContent());

@@ -92,7 +92,7 @@ test.afterAll(async () => {
 });
 
 function completedTile(page: Page): Locator {
-  return page.getByRole('region', { name: 'Jobs by state, all queues' }).getByRole('definition', { name: 'Completed jobs', exact: true });
+  return page.getByRole('region', { name: 'Jobs by state, all queues' }).getByRole('group', { name: 'Completed jobs', exact: true }).getByRole('definition');
 }
 
 async function openDashboard(browser: Browser, url: string): Promise<Page> {

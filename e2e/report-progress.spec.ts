@@ -45,7 +45,7 @@ test('a running report shows its progress and log lines live', async ({ page }) 
   // That it was on screen while the job still ran is checked from the recorded samples below.
   await expect(logLines.getByRole('listitem').filter({ hasText: 'Step 1/8 done' })).toBeVisible();
   // While it runs, the attempt under way counts (BullMQ only counts an attempt once it ends).
-  const attempts = page.getByRole('region', { name: 'Timing' }).getByRole('definition', { name: 'Attempts', exact: true });
+  const attempts = page.getByRole('region', { name: 'Timing' }).getByRole('group', { name: 'Attempts', exact: true }).getByRole('definition');
   await expect(attempts).toHaveText('1 of 1, running');
   await expect(page.getByRole('region', { name: 'Options' })).toContainText('1 (no retries)');
   await expect(jobState(page)).toHaveText('Completed', { timeout: 20_000 });

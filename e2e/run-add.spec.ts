@@ -49,16 +49,16 @@ test('run add from its generated form and see the result arrive live, with its t
     ['Started', startedAt],
     ['Finished', finishedAt],
   ] as const) {
-    const time = timing.getByRole('definition', { name: label, exact: true }).getByRole('time');
+    const time = timing.getByRole('group', { name: label, exact: true }).getByRole('time');
     await expect(time).toHaveAttribute('datetime', new Date(ms).toISOString());
     // Shown as that instant in the viewer's locale and time zone (the server's HTML has UTC until the page hydrates).
     const local = await page.evaluate((t) => new Date(t).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }), ms);
     await expect(time).toHaveText(local);
   }
-  await expect(timing.getByRole('definition', { name: 'Duration', exact: true })).toHaveText(formatDuration(dto.durationMs));
-  await expect(timing.getByRole('definition', { name: 'Attempts', exact: true })).toHaveText('1 of 1');
+  await expect(timing.getByRole('group', { name: 'Duration', exact: true }).getByRole('definition')).toHaveText(formatDuration(dto.durationMs));
+  await expect(timing.getByRole('group', { name: 'Attempts', exact: true }).getByRole('definition')).toHaveText('1 of 1');
   // The last attempt's own rows are for retried jobs only (e2e/fail.spec.ts has one).
-  await expect(timing.getByRole('definition', { name: /^Last attempt/ })).toHaveCount(0);
+  await expect(timing.getByRole('group', { name: /^Last attempt/ })).toHaveCount(0);
 
   // Nav → task → job page were client-side transitions and the result came over the socket: no reload.
   await expectSameDocument(page);

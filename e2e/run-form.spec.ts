@@ -77,9 +77,9 @@ test('delay (in seconds), attempts and priority from the form are the job’s op
     expect(dto.options).toMatchObject({ delay: 90_500, attempts: 3, priority: 7 });
 
     const timing = page.getByRole('region', { name: 'Timing' });
-    await expect(timing.getByRole('definition', { name: 'Delay', exact: true })).toHaveText(formatDuration(90_500));
-    await expect(timing.getByRole('definition', { name: 'Priority', exact: true })).toHaveText('7');
-    await expect(timing.getByRole('definition', { name: 'Attempts', exact: true })).toHaveText('0 of 3');
+    await expect(timing.getByRole('group', { name: 'Delay', exact: true }).getByRole('definition')).toHaveText(formatDuration(90_500));
+    await expect(timing.getByRole('group', { name: 'Priority', exact: true }).getByRole('definition')).toHaveText('7');
+    await expect(timing.getByRole('group', { name: 'Attempts', exact: true }).getByRole('definition')).toHaveText('0 of 3');
   } finally {
     // Not left to run 90 s later in the middle of another spec.
     await b.queue('default').remove(id);

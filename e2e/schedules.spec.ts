@@ -191,7 +191,7 @@ test.describe('schedules', () => {
     const runs = page.getByRole('table', { name: 'Run history' }).getByRole('row').filter({ has: page.getByRole('link') });
     await expect(runs).toHaveCount(1);
     await expect(runs.first()).toContainText('Completed');
-    await expect(page.getByRole('definition', { name: 'Total runs' })).toHaveText('1');
+    await expect(page.getByRole('group', { name: 'Total runs' }).getByRole('definition')).toHaveText('1');
     const detail = await scheduleDetail(request, name);
     expect(detail.status).toBe('done');
     expect(detail.runCount).toBe(1);

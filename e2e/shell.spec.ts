@@ -49,7 +49,8 @@ test('the dashboard counts rise live when a job is enqueued through the API', as
   await expectLive(page);
   const completed = page
     .getByRole('region', { name: 'Jobs by state, all queues' })
-    .getByRole('definition', { name: 'Completed jobs', exact: true });
+    .getByRole('group', { name: 'Completed jobs', exact: true })
+    .getByRole('definition');
   await expect(completed).toHaveText(/^\d+$/);
   const before = Number(await completed.textContent());
   await markDocument(page);

@@ -59,14 +59,14 @@ export function LiveDashboard({
   return (
     <div className="space-y-6">
       <section aria-label="Jobs by state, all queues">
-        <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-7">
+        <div className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-7">
           {JOB_STATES.map((s) => (
             <Stat key={s} label={`${stateLabel(s)} jobs`} value={totals[s]} />
           ))}
-        </dl>
+        </div>
       </section>
       <section aria-label="Rates and workers">
-        <dl className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-5">
+        <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-5">
           <Stat label="Throughput now" value={formatRate((recent.completed + recent.failed) / 10)} hint="average of the last 10 s" />
           <Stat label={`Failure rate, last ${minutes} min`} value={percent(windowed.failed, windowed.completed + windowed.failed)} hint={`${windowed.failed} of ${windowed.completed + windowed.failed}`} />
           <Stat label="Failure rate, last hour" value={rate(history['1h'])} hint={history['1h'] ? `${history['1h'].totals.failed} of ${history['1h'].totals.completed + history['1h'].totals.failed}` : undefined} />
@@ -80,7 +80,7 @@ export function LiveDashboard({
               </Link>
             }
           />
-        </dl>
+        </div>
       </section>
       <div className="grid gap-6 lg:grid-cols-2">
         <Card>

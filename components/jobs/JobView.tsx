@@ -21,10 +21,10 @@ import { ValueBlock } from './ValueBlock';
 import { CopyButton } from './CopyButton';
 import { downloadHref, formatBytes } from './download';
 
-/** One term of the Timing list, its value named by it (the page's tests and assistive tech find each value by its term). */
+/** One row of the Timing grid: a group named by its term, so each value can be found by it (the page's tests, assistive tech). */
 function TimingFact({ label, className, children }: { label: string; className?: string; children: React.ReactNode }) {
   return (
-    <Fact label={label} className="contents" termClassName="text-slate-500 dark:text-slate-400" valueClassName={className}>
+    <Fact label={label} className="contents" listClassName="contents" termClassName="text-slate-500 dark:text-slate-400" valueClassName={className}>
       {children}
     </Fact>
   );
@@ -118,7 +118,7 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
           <ValueBlock job={job} value={job.args} truncated={job.truncated.args} part="args" what="arguments" />
         </Card>
         <Card title="Timing">
-          <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
+          <div className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
             <TimingFact label="Created">
               <Time ms={job.createdAt} />
             </TimingFact>
@@ -150,7 +150,7 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
                 {job.processedBy}
               </TimingFact>
             )}
-          </dl>
+          </div>
         </Card>
       </div>
 

@@ -235,14 +235,14 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
 
         <div className="space-y-4">
           <Card title="Counters">
-            <dl className="grid grid-cols-2 gap-3">
+            <div className="grid grid-cols-2 gap-3">
               <Fact label="Total runs" termClassName="text-xs font-medium tracking-wide text-slate-500 dark:text-slate-400 uppercase" valueClassName="text-2xl font-semibold tabular-nums">
                 {s.runCount}
               </Fact>
               <Fact label="Failures" termClassName="text-xs font-medium tracking-wide text-slate-500 dark:text-slate-400 uppercase" valueClassName="text-2xl font-semibold tabular-nums">
                 {s.failureCount}
               </Fact>
-            </dl>
+            </div>
           </Card>
           <Card title="Upcoming runs">
             {s.status === 'done' ? (

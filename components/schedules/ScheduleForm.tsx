@@ -206,7 +206,7 @@ export function ScheduleForm({
           {(p) => (
             <input
               {...p}
-              className={`${inputClass} read-only:bg-slate-100 read-only:text-slate-600 dark:read-only:bg-slate-900`}
+              className={`${inputClass} read-only:bg-slate-100 read-only:text-slate-600 dark:read-only:bg-slate-900 dark:read-only:text-slate-400`}
               value={name}
               readOnly={mode === 'edit'}
               autoComplete="off"

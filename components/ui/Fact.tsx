@@ -1,16 +1,18 @@
 import { useId } from 'react';
 
 /**
- * One term and its value inside a `<dl>`. The value (`dd`) is named by its
- * term, so it can be found by name (assistive tech, the e2e specs'
- * `getByRole('definition', { name })`) without wrapping the pair in a role:
- * a `dl` may only hold `dt`/`dd` groups and plain `div`s around them.
- * `note` is a second, unnamed `dd` under the value.
+ * One named value: a group named by its term, holding a one-entry `<dl>`.
+ * Found by name (assistive tech, the e2e specs' `getByRole('group', { name })
+ * .getByRole('definition')`). The group sits around the list, not inside it:
+ * a `dl` may only hold `dt`/`dd` groups and plain `div`s, and a `dd` may not
+ * be named itself (ARIA prohibits naming the definition role).
+ * `note` is a second `dd` under the value.
  */
 export function Fact({
   label,
   children,
   className,
+  listClassName,
   termClassName,
   valueClassName,
   note,
@@ -18,8 +20,9 @@ export function Fact({
 }: {
   label: React.ReactNode;
   children: React.ReactNode;
-  /** The wrapping div (`contents` keeps the pair in the list's grid). */
+  /** The group (`contents` keeps the term and value in the parent's grid). */
   className?: string;
+  listClassName?: string;
   termClassName?: string;
   valueClassName?: string;
   note?: React.ReactNode;
@@ -27,14 +30,14 @@ export function Fact({
 }) {
   const id = useId();
   return (
-    <div className={className}>
-      <dt id={id} className={termClassName}>
-        {label}
-      </dt>
-      <dd aria-labelledby={id} className={valueClassName}>
-        {children}
-      </dd>
-      {note && <dd className={noteClassName}>{note}</dd>}
+    <div role="group" aria-labelledby={id} className={className}>
+      <dl className={listClassName}>
+        <dt id={id} className={termClassName}>
+          {label}
+        </dt>
+        <dd className={valueClassName}>{children}</dd>
+        {note && <dd className={noteClassName}>{note}</dd>}
+      </dl>
     </div>
   );
 }
