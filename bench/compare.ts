@@ -52,12 +52,13 @@ export function judgedRow(j: Judged): string {
   return `| ${j.name} | ${fmt(j.current, d)} ${j.unit} | ${fmt(j.baseline, d)} ${j.unit} | ${fmt(j.ratio, 2)} | ±${pct(j.noise)} | ${rounds(j.currentRounds)} / ${rounds(j.baselineRounds)} | ${j.slower ? '**slower**' : 'no'} |`;
 }
 
-export const JUDGED_HEADER = '| figure | today | baseline | today / baseline | this run\'s noise | rounds: today / baseline | slower beyond noise |\n|---|---|---|---|---|---|---|';
+export const JUDGED_HEADER =
+  "| figure | today | baseline | today / baseline | this run's noise | rounds: today / baseline | slower beyond noise |\n|---|---|---|---|---|---|---|";
 
 /** The sentence the acceptance asks for. */
 export function baselineVerdict(judged: Judged[]): string {
   const slower = judged.filter((j) => j.slower);
-  if (!slower.length) return 'Verdict: **nothing slower beyond this run\'s noise**.';
+  if (!slower.length) return "Verdict: **nothing slower beyond this run's noise**.";
   const list = slower.map((j) => `${j.name} (${fmt(j.ratio, 2)}× the baseline's, noise ±${pct(j.noise)})`).join('; ');
   return `Verdict: **slower beyond this run's noise**: ${list}.`;
 }

@@ -110,7 +110,14 @@ async function measureRates(rig: Rig, redisUrl: string, withBaseline: boolean) {
   for (let r = 0; r < (withBaseline ? RATE_ROUNDS : 1); r++) {
     for (const phase of rotation(phases, r)) (windows[phase] ??= []).push(await rateWindow(rig, redisUrl, phase, withBaseline ? `${phase}-${r + 1}` : phase));
   }
-  return { bare, one, ten: pooled(windows.ten!), tenRounds: windows.ten!, baseTen: windows.baseTen && pooled(windows.baseTen), baseTenRounds: windows.baseTen ?? [] };
+  return {
+    bare,
+    one,
+    ten: pooled(windows.ten!),
+    tenRounds: windows.ten!,
+    baseTen: windows.baseTen && pooled(windows.baseTen),
+    baseTenRounds: windows.baseTen ?? [],
+  };
 }
 
 /** Soak: today's console, 10 dashboards at the fixed rate for SOAK_S seconds, sampled. */

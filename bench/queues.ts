@@ -171,9 +171,14 @@ async function measureSize(client: Redis, size: number, consoles: Served[], boar
   const bullBoardCmds = await commandsPerRequest(client, board.page);
   const filtered = await measureEach(reqs, (r) => r.filtered);
   const search = await measureSearch(reqs);
-  const figures = consoles.map(
-    (c, k): ConsoleFigures => ({ page: page[k]!, job: job[k]!, cmds: cmds[k]!, filtered: filtered[k]!, search: search[k]!, rss: rssMb(c.child.proc.pid) }),
-  );
+  const figures = consoles.map((c, k): ConsoleFigures => ({
+    page: page[k]!,
+    job: job[k]!,
+    cmds: cmds[k]!,
+    filtered: filtered[k]!,
+    search: search[k]!,
+    rss: rssMb(c.child.proc.pid),
+  }));
   return { size, celerity: figures[0]!, baseline: figures[1], bullBoardPage: page.at(-1)!, bullBoardJob: job.at(-1)!, bullBoardCmds };
 }
 
@@ -288,7 +293,10 @@ function sizeFigures(r: Row, b: ConsoleFigures): Figure[] {
 function baselineSection(rows: Row[], baseline: Baseline): string {
   const judged: Judged[] = rows.flatMap((r) => (r.baseline ? sizeFigures(r, r.baseline).map(judge) : []));
   const extra = rows
-    .map((r) => `${r.size.toLocaleString('en')}: ${fmt(r.celerity.cmds)} / ${fmt(r.baseline?.cmds ?? NaN)} commands per page, RSS ${fmt(r.celerity.rss, 0)} / ${fmt(r.baseline?.rss ?? NaN, 0)} MB`)
+    .map(
+      (r) =>
+        `${r.size.toLocaleString('en')}: ${fmt(r.celerity.cmds)} / ${fmt(r.baseline?.cmds ?? NaN)} commands per page, RSS ${fmt(r.celerity.rss, 0)} / ${fmt(r.baseline?.rss ?? NaN, 0)} MB`,
+    )
     .join('; ');
   return `### Side by side with the baseline (${baselineName(baseline)})
 

@@ -100,7 +100,8 @@ export const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
  */
 export function writeSection(name: string, markdown: string): void {
   const file = path.join(ROOT, 'BENCHMARKS.md');
-  const header = '# Benchmarks\n\nMeasured on this project\'s reference machine (2 cores, 24 GiB). Each section says the exact command that produced it; numbers vary ±20% run to run, so compare ratios within one run.\n';
+  const header =
+    "# Benchmarks\n\nMeasured on this project's reference machine (2 cores, 24 GiB). Each section says the exact command that produced it; numbers vary ±20% run to run, so compare ratios within one run.\n";
   let doc = existsSync(file) ? readFileSync(file, 'utf8') : header;
   const start = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
