@@ -35,7 +35,7 @@ import { verifyPassword } from '@/lib/auth/password';
 import { currentPasswordHash } from '@/lib/auth/password-upgrade';
 import { findUser, userFingerprint } from '@/lib/auth/users';
 import { resolvePrincipal, SESSION_COOKIE } from '@/lib/auth/request-auth';
-import { appendAudit, auditActionFor, readAudit, type AuditEntry } from '@/lib/auth/audit-log';
+import { appendAudit, readAudit, type AuditContext, type AuditEntry } from '@/lib/auth/audit-log';
 import { gate } from '@/lib/auth/gate';
 import { allows, type Principal } from '@/lib/auth/principal';
 import { sessionView } from '@/app/_auth/session-view';
@@ -201,7 +201,7 @@ describe('API tokens', () => {
     await expect(createToken(redis, { name: 'twice', scope: 'read' }, 'a')).rejects.toMatchObject({ status: 409 });
   });
 
-  it("a token stops working when its creator is no longer an admin (removed from the accounts, or made a viewer)", async () => {
+  it('a token stops working when its creator is no longer an admin (removed from the accounts, or made a viewer)', async () => {
     // alice is an admin; bob a viewer (as if demoted after creating it); carol is not configured (as if removed).
     const made = await Promise.all(
       (['alice', 'bob', 'carol'] as const).map(async (by) => ({ by, ...(await createToken(redis, { name: `by-${by}`, scope: 'write' }, by)) })),
@@ -218,11 +218,19 @@ describe('API tokens', () => {
 
     // The API and the gate answer 401 and say why, not "invalid".
     const route = apiRoute(async () => ({ ok: true }));
-    const res = await route(new Request('http://127.0.0.1:5555/api/v1/queues', { headers: { authorization: `Bearer ${bob!.token}` } }), { params: Promise.resolve({}) });
+    const res = await route(new Request('http://127.0.0.1:5555/api/v1/queues', { headers: { authorization: `Bearer ${bob!.token}` } }), {
+      params: Promise.resolve({}),
+    });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe("This API token's creator is no longer an admin");
-    const d = await gate({ method: 'GET', url: '/api/v1/queues', headers: headers({ host: '127.0.0.1:5555', authorization: `Bearer ${carol!.token}` }) }, { authEnabled: true, insecure: false });
-    expect(d.kind === 'deny' && [d.status, JSON.parse(d.body)]).toEqual([401, { error: { code: 'unauthorized', message: "This API token's creator is no longer an admin" } }]);
+    const d = await gate(
+      { method: 'GET', url: '/api/v1/queues', headers: headers({ host: '127.0.0.1:5555', authorization: `Bearer ${carol!.token}` }) },
+      { authEnabled: true, insecure: false },
+    );
+    expect(d.kind === 'deny' && [d.status, JSON.parse(d.body)]).toEqual([
+      401,
+      { error: { code: 'unauthorized', message: "This API token's creator is no longer an admin" } },
+    ]);
   });
 
   it('a malformed Authorization header is refused, never ignored in favour of the cookie', async () => {
@@ -238,29 +246,44 @@ describe('audit log', () => {
     await redis.del(keys.audit);
   });
 
-  it('derives action and target from method and path, and for creations from the answer', () => {
-    const by = { actor: 'alice' };
-    expect(auditActionFor('POST', '/api/v1/queues/default/jobs/42/retry', by)).toEqual({ action: 'job.retry', target: 'default/42' });
-    expect(auditActionFor('POST', '/api/v1/queues/my%20q/pause', by)).toEqual({ action: 'queue.pause', target: 'my q' });
-    expect(auditActionFor('DELETE', '/api/v1/schedules/nightly', by)).toEqual({ action: 'schedule.delete', target: 'nightly' });
+  it("takes action and target from each operation's definition, and for creations from the answer", () => {
+    /** The entry an operation's declared rule makes of a call (lib/api/*.ts `audit`). */
+    const entry = (method: string, path: string, c: Partial<AuditContext> = {}) => {
+      const rule = API_OPERATIONS.find((op) => op.method === method && op.path === path)?.audit;
+      if (!rule) throw new Error(`${method} ${path} declares no audit rule`);
+      return { action: rule.action, target: rule.target({ actor: 'alice', params: {}, ...c }) };
+    };
+    const job = { queue: 'default', id: '42' };
+    expect(entry('post', '/api/v1/queues/{queue}/jobs/{id}/retry', { params: job })).toEqual({ action: 'job.retry', target: 'default/42' });
+    expect(entry('post', '/api/v1/queues/{queue}/pause', { params: { queue: 'my q' } })).toEqual({ action: 'queue.pause', target: 'my q' });
+    expect(entry('delete', '/api/v1/schedules/{name}', { params: { name: 'nightly' } })).toEqual({ action: 'schedule.delete', target: 'nightly' });
     // Creations name what they created…
-    expect(auditActionFor('POST', '/api/v1/tasks/add/runs', { ...by, response: { queue: 'default', id: '42' } })).toEqual({ action: 'task.run', target: 'default/42' });
-    expect(auditActionFor('POST', '/api/v1/queues/q/jobs', { ...by, response: { queue: 'q', id: '7' } })).toEqual({ action: 'job.add', target: 'q/7' });
-    expect(auditActionFor('POST', '/api/v1/queues/q/jobs/6/rerun', { ...by, response: { queue: 'q', id: '6-rerun' } }).target).toBe('q/6 → q/6-rerun');
-    expect(auditActionFor('POST', '/api/v1/schedules/nightly/runs', { ...by, response: { queue: 'q', id: '9' } }).target).toBe('nightly → q/9');
-    expect(auditActionFor('POST', '/api/v1/schedules', { ...by, request: { name: 'asked' }, response: { name: 'nightly' } }).target).toBe('nightly');
-    const token = auditActionFor('POST', '/api/v1/tokens', { ...by, response: { token: 'cel_0123456789ab_SECRET', record: { id: '0123456789ab', name: 'deploy' } } });
+    expect(entry('post', '/api/v1/tasks/{name}/runs', { params: { name: 'add' }, response: job })).toEqual({ action: 'task.run', target: 'default/42' });
+    expect(entry('post', '/api/v1/queues/{queue}/jobs', { params: { queue: 'q' }, response: { queue: 'q', id: '7' } })).toEqual({
+      action: 'job.add',
+      target: 'q/7',
+    });
+    expect(entry('post', '/api/v1/queues/{queue}/jobs/{id}/rerun', { params: { queue: 'q', id: '6' }, response: { queue: 'q', id: '6-rerun' } }).target).toBe(
+      'q/6 → q/6-rerun',
+    );
+    expect(entry('post', '/api/v1/schedules/{name}/runs', { params: { name: 'nightly' }, response: { queue: 'q', id: '9' } }).target).toBe('nightly → q/9');
+    expect(entry('post', '/api/v1/schedules', { request: { name: 'asked' }, response: { name: 'nightly' } }).target).toBe('nightly');
+    const token = entry('post', '/api/v1/tokens', { response: { token: 'cel_0123456789ab_SECRET', record: { id: '0123456789ab', name: 'deploy' } } });
     expect(token).toEqual({ action: 'token.create', target: '0123456789ab (deploy)' });
     // …refused ones what was asked for (never empty).
-    expect(auditActionFor('POST', '/api/v1/tasks/add/runs', by).target).toBe('add');
-    expect(auditActionFor('POST', '/api/v1/schedules', { ...by, request: { name: 'taken' } }).target).toBe('taken');
-    expect(auditActionFor('POST', '/api/v1/tokens', { ...by, request: { name: 'dup' } }).target).toBe('(dup)');
-    expect(auditActionFor('POST', '/api/v1/tokens', { ...by, request: [] }).target).toBe('(no name given)');
-    expect(auditActionFor('POST', '/api/auth/logout', by)).toEqual({ action: 'logout', target: 'alice' });
+    expect(entry('post', '/api/v1/tasks/{name}/runs', { params: { name: 'add' } }).target).toBe('add');
+    expect(entry('post', '/api/v1/queues/{queue}/jobs/{id}/rerun', { params: { queue: 'q', id: '6' } }).target).toBe('q/6');
+    expect(entry('post', '/api/v1/schedules', { request: { name: 'taken' } }).target).toBe('taken');
+    expect(entry('post', '/api/v1/schedules').target).toBe('(no name given)');
+    expect(entry('post', '/api/v1/tokens', { request: { name: 'dup' } }).target).toBe('(dup)');
+    expect(entry('post', '/api/v1/tokens', { request: [] }).target).toBe('(no name given)');
+    expect(entry('post', '/api/auth/logout')).toEqual({ action: 'logout', target: 'alice' });
     // A revocation names the token as its creation did, from the name read before it went; an unknown id alone.
-    expect(auditActionFor('DELETE', '/api/v1/tokens/0123456789ab', { ...by, found: 'deploy' })).toEqual({ action: 'token.revoke', target: '0123456789ab (deploy)' });
-    expect(auditActionFor('DELETE', '/api/v1/tokens/nope', by).target).toBe('nope');
-    expect(auditActionFor('PUT', '/api/v1/something/new', by)).toEqual({ action: 'put /something/new', target: '/something/new' });
+    expect(entry('delete', '/api/v1/tokens/{id}', { params: { id: '0123456789ab' }, found: 'deploy' })).toEqual({
+      action: 'token.revoke',
+      target: '0123456789ab (deploy)',
+    });
+    expect(entry('delete', '/api/v1/tokens/{id}', { params: { id: 'nope' } }).target).toBe('nope');
   });
 
   it('is capped at CELERITY_AUDIT_MAXLEN: the oldest entries go, the newest stay', async () => {
@@ -331,7 +354,11 @@ describe('gate', () => {
   });
 
   it('lets a valid session through', async () => {
-    const { id } = await createSession(redis, { user: 'bob', fp: (await import('@/lib/auth/users')).userFingerprint((await import('@/lib/auth/users')).findUser('bob')!), ip: '' });
+    const { id } = await createSession(redis, {
+      user: 'bob',
+      fp: (await import('@/lib/auth/users')).userFingerprint((await import('@/lib/auth/users')).findUser('bob')!),
+      ip: '',
+    });
     const d = await gate(req('/queues', { cookie: `${SESSION_COOKIE}=${id}` }), opts);
     expect(d).toMatchObject({ kind: 'pass', principal: { kind: 'user', name: 'bob', role: 'viewer' } });
   });
@@ -429,7 +456,12 @@ describe('every state-changing route is audited', () => {
     'POST /api/auth/logout': { fresh: true, target: () => ADMIN.name, status: 200 },
     'POST /api/v1/tasks/[name]/runs': { body: { args: { a: 1, b: 2 } }, target: (_f, a) => jobOf(a), status: 201 },
     'POST /api/v1/queues/[queue]/jobs': { body: { name: 'raw', data: { x: 1 } }, target: (_f, a) => jobOf(a), status: 201 },
-    'POST /api/v1/queues/[queue]/jobs/[id]/rerun': { params: (f) => ({ id: f.doneId }), body: {}, target: (f, a) => `${QUEUE}/${f.doneId} → ${jobOf(a)}`, status: 201 },
+    'POST /api/v1/queues/[queue]/jobs/[id]/rerun': {
+      params: (f) => ({ id: f.doneId }),
+      body: {},
+      target: (f, a) => `${QUEUE}/${f.doneId} → ${jobOf(a)}`,
+      status: 201,
+    },
     'POST /api/v1/queues/[queue]/jobs/[id]/priority': { body: { priority: 3 } },
     'POST /api/v1/queues/[queue]/clean': { body: { state: 'completed', olderThanMs: 3_600_000 } },
     'POST /api/v1/queues/[queue]/obliterate': { body: { confirm: 'not the name' }, status: 400 },
@@ -520,7 +552,8 @@ describe('every state-changing route is audited', () => {
       return { problems, status: res.status, answer };
     }
     const entry = (await readAudit(redis, { limit: 1 })).entries[0]!;
-    if (!/^[a-z]+(\.[a-z-]+)?$/.test(entry.action)) problems.push(`action "${entry.action}" is not a named action (add the route to lib/auth/audit-log.ts ACTIONS)`);
+    if (!/^[a-z]+(\.[a-z-]+)?$/.test(entry.action))
+      problems.push(`action "${entry.action}" is not a named action (declare its audit rule in its defineOperation, lib/api/*.ts)`);
     if (!entry.target) problems.push('empty target');
     const expected = c.target?.(f, answer);
     if (expected !== undefined && entry.target !== expected) problems.push(`target "${entry.target}", expected "${expected}"`);
@@ -539,7 +572,13 @@ describe('every state-changing route is audited', () => {
 
   beforeAll(async () => {
     const prefix = env().CELERITY_PREFIX;
-    const task = defineTask({ name: TASK, description: 'adds', queue: QUEUE, schema: z.object({ a: z.number(), b: z.number() }), handler: ({ a, b }) => a + b });
+    const task = defineTask({
+      name: TASK,
+      description: 'adds',
+      queue: QUEUE,
+      schema: z.object({ a: z.number(), b: z.number() }),
+      handler: ({ a, b }) => a + b,
+    });
     await publishCatalogue(redis, [task], 'security-auth');
     const q = new Queue(QUEUE, { connection: redis, prefix });
     // A finished job to re-run, taken and completed by hand (no worker process needed).
@@ -576,7 +615,11 @@ describe('every state-changing route is audited', () => {
     const calls = await writeCalls();
     const run = calls.find((c) => c.key === 'POST /api/v1/tasks/[name]/runs')!;
     const res = await run.handler(
-      new Request(`${ORIGIN}/api/v1/tasks/${TASK}/runs`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', [CLIENT_IP_HEADER]: IP }, body: '{"args":{"a":1,"b":1}}' }),
+      new Request(`${ORIGIN}/api/v1/tasks/${TASK}/runs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', [CLIENT_IP_HEADER]: IP },
+        body: '{"args":{"a":1,"b":1}}',
+      }),
       { params: Promise.resolve({ name: TASK }) },
     );
     expect(res.status).toBe(201);
@@ -592,11 +635,19 @@ describe('every state-changing route is audited', () => {
 
   it('the check fails for a write route that forgets the audit (so the test above can fail)', async () => {
     const forgetful = apiRoute(async () => ({ ok: true }), { audit: false });
-    const { problems } = await auditProblems({ key: 'POST /api/v1/queues/[queue]/forgotten', pattern: '/api/v1/queues/[queue]/forgotten', method: 'POST', handler: forgetful }, fixture, await signedIn());
+    const { problems } = await auditProblems(
+      { key: 'POST /api/v1/queues/[queue]/forgotten', pattern: '/api/v1/queues/[queue]/forgotten', method: 'POST', handler: forgetful },
+      fixture,
+      await signedIn(),
+    );
     expect(problems).toEqual(['0 audit entries, expected 1']);
     // A route the audit table does not know gets a generic action, which the check refuses too.
     const unnamed = apiRoute(async () => ({ ok: true }));
-    const r = await auditProblems({ key: 'POST /api/v1/elsewhere/[id]', pattern: '/api/v1/elsewhere/[id]', method: 'POST', handler: unnamed }, fixture, await signedIn());
+    const r = await auditProblems(
+      { key: 'POST /api/v1/elsewhere/[id]', pattern: '/api/v1/elsewhere/[id]', method: 'POST', handler: unnamed },
+      fixture,
+      await signedIn(),
+    );
     expect(r.problems.join('\n')).toMatch(/not a named action/);
   });
 
@@ -604,13 +655,19 @@ describe('every state-changing route is audited', () => {
     const calls = await writeCalls();
     const pause = calls.find((c) => c.key === 'POST /api/v1/queues/[queue]/pause')!;
     const before = await newestId();
-    const anonymous = await pause.handler(new Request(`${ORIGIN}/api/v1/queues/${QUEUE}/pause`, { method: 'POST', headers: { origin: ORIGIN, host: '127.0.0.1:5555' } }), {
-      params: Promise.resolve({ queue: QUEUE, action: 'pause' }),
-    });
+    const anonymous = await pause.handler(
+      new Request(`${ORIGIN}/api/v1/queues/${QUEUE}/pause`, { method: 'POST', headers: { origin: ORIGIN, host: '127.0.0.1:5555' } }),
+      {
+        params: Promise.resolve({ queue: QUEUE, action: 'pause' }),
+      },
+    );
     expect(anonymous.status).toBe(401);
-    const badToken = await pause.handler(new Request(`${ORIGIN}/api/v1/queues/${QUEUE}/pause`, { method: 'POST', headers: { authorization: 'Bearer cel_nope' } }), {
-      params: Promise.resolve({ queue: QUEUE, action: 'pause' }),
-    });
+    const badToken = await pause.handler(
+      new Request(`${ORIGIN}/api/v1/queues/${QUEUE}/pause`, { method: 'POST', headers: { authorization: 'Bearer cel_nope' } }),
+      {
+        params: Promise.resolve({ queue: QUEUE, action: 'pause' }),
+      },
+    );
     expect(badToken.status).toBe(401);
     expect(await newestId()).toBe(before);
 
@@ -628,7 +685,13 @@ describe('every state-changing route is audited', () => {
     const added = (await redis.xrange(keys.audit, `(${after}`, '+')) as [string, string[]][];
     expect(added).toHaveLength(0);
     // …but in the refused attempts, named like any entry.
-    expect((await readAudit(redis, { limit: 1, log: 'refused' })).entries[0]).toMatchObject({ action: 'queue.pause', target: QUEUE, actor: 'bob', status: 403, ip: IP });
+    expect((await readAudit(redis, { limit: 1, log: 'refused' })).entries[0]).toMatchObject({
+      action: 'queue.pause',
+      target: QUEUE,
+      actor: 'bob',
+      status: 403,
+      ip: IP,
+    });
   });
 
   it('20,000 refused writes by a viewer leave every earlier admin entry in place', async () => {
@@ -637,9 +700,15 @@ describe('every state-changing route is audited', () => {
     await redis.del(keys.audit, refusedKey);
     const pause = (await writeCalls()).find((c) => c.key === 'POST /api/v1/queues/[queue]/pause')!;
     const call = (h: Record<string, string>) =>
-      pause.handler(new Request(`${ORIGIN}/api/v1/queues/${QUEUE}/pause`, { method: 'POST', headers: { origin: ORIGIN, host: '127.0.0.1:5555', [CLIENT_IP_HEADER]: IP, ...h } }), {
-        params: Promise.resolve({ queue: QUEUE, action: 'pause' }),
-      });
+      pause.handler(
+        new Request(`${ORIGIN}/api/v1/queues/${QUEUE}/pause`, {
+          method: 'POST',
+          headers: { origin: ORIGIN, host: '127.0.0.1:5555', [CLIENT_IP_HEADER]: IP, ...h },
+        }),
+        {
+          params: Promise.resolve({ queue: QUEUE, action: 'pause' }),
+        },
+      );
     const admin = await signedIn();
     const v = await login(redis, { username: VIEWER.name, password: VIEWER.password }, { ip: 'setup', path: '/' });
     const viewer = { cookie: `${SESSION_COOKIE}=${v.sessionId}`, 'x-csrf-token': v.session.csrf };
@@ -647,9 +716,12 @@ describe('every state-changing route is audited', () => {
     const resume = (await writeCalls()).find((c) => c.key === 'POST /api/v1/queues/[queue]/resume')!;
     for (let i = 0; i < 3; i++) {
       expect((await call(admin)).status).toBe(200);
-      const r = await resume.handler(new Request(`${ORIGIN}/api/v1/queues/${QUEUE}/resume`, { method: 'POST', headers: { origin: ORIGIN, host: '127.0.0.1:5555', ...admin } }), {
-        params: Promise.resolve({ queue: QUEUE, action: 'resume' }),
-      });
+      const r = await resume.handler(
+        new Request(`${ORIGIN}/api/v1/queues/${QUEUE}/resume`, { method: 'POST', headers: { origin: ORIGIN, host: '127.0.0.1:5555', ...admin } }),
+        {
+          params: Promise.resolve({ queue: QUEUE, action: 'resume' }),
+        },
+      );
       expect(r.status).toBe(200);
     }
     const before = (await readAudit(redis, { limit: 500 })).entries;

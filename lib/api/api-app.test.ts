@@ -37,6 +37,7 @@ const ops = [
     summary: 'echo a body',
     tag: 'test',
     access: 'write',
+    audit: { action: 'echo.create', target: ({ params }) => params.name! },
     body: z.object({ a: z.number() }).partial(),
     answers: { 201: jsonAnswer('the body') },
     handler: async ({ body }) => json({ got: body }, 201),

@@ -42,6 +42,7 @@ export const authOperations = [
     summary: 'Sign out: ends the session in Redis (not just the cookie); works with an expired session too',
     tag: 'auth',
     access: 'public',
+    audit: { action: 'logout', target: ({ actor }) => actor },
     answers: { 200: OK },
     hidden: true,
     handler: async ({ req, auth: { principal } }) => {

@@ -8,6 +8,7 @@ import { jobDtoSchema, jobPageSchema, logPageSchema } from '../data/dto-schemas'
 import { readJobPart } from '../queue/job-download';
 import { cancelJob, changeJobPriority, priorityBodySchema, promoteJob, removeJob, rerunBodySchema, rerunJob, retryJob } from '../queue/job-actions';
 import { jobDownloadQuerySchema, jobListQuerySchema, jobLogsQuerySchema } from '../http/request-schemas';
+import { createdJob, jobTarget, made } from './audit-targets';
 import { defineOperation, jsonAnswer, type Operation } from './operation';
 import { CREATED_JOB, OK } from './answers';
 
@@ -21,6 +22,7 @@ function jobAction(action: string, summary: string, run: (queue: string, id: str
     summary,
     tag: 'jobs',
     access: 'write',
+    audit: { action: `job.${action}`, target: jobTarget },
     answers: { 200: OK },
     errors: [404, 409],
     handler: async ({ params }) => {
@@ -99,6 +101,7 @@ export const jobOperations = [
     summary: 'Change the priority of a waiting job',
     tag: 'jobs',
     access: 'write',
+    audit: { action: 'job.priority', target: jobTarget },
     body: priorityBodySchema,
     answers: { 200: OK },
     errors: [404, 409],
@@ -113,6 +116,7 @@ export const jobOperations = [
     summary: 'Ask the worker running the job to stop it',
     tag: 'jobs',
     access: 'write',
+    audit: { action: 'job.cancel', target: jobTarget },
     answers: { 202: jsonAnswer('Workers that got the request', z.object({ delivered: z.number().int().min(0) })) },
     errors: [404, 409],
     handler: async ({ params }) => json(await cancelJob(params.queue!, params.id!), 202),
@@ -123,6 +127,8 @@ export const jobOperations = [
     summary: 'Run the job again as a new job, optionally with edited arguments',
     tag: 'jobs',
     access: 'write',
+    // The job re-run and the new job it made: `q/6 → q/6-rerun`.
+    audit: { action: 'job.rerun', target: (c) => made(jobTarget(c), createdJob(c.response)) },
     body: rerunBodySchema,
     answers: { 201: CREATED_JOB },
     errors: [404, 409],

@@ -1,6 +1,7 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import { z } from 'zod';
 import type { Access } from '../auth/principal';
+import type { AuditRule } from '../auth/audit-log';
 import type { RouteAuth } from '../http/api-route';
 
 /**
@@ -12,7 +13,9 @@ import type { RouteAuth } from '../http/api-route';
  */
 
 export type AccessLevel = Access | 'public';
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+/** The methods that change state: each such operation says how it is audited. */
+type WriteMethod = 'post' | 'put' | 'patch' | 'delete';
+type Method = 'get' | WriteMethod;
 
 /** An answer's content: media type → a zod schema (or a plain JSON Schema for what zod cannot describe, e.g. a file). */
 export type AnswerContent = Record<string, { schema: z.ZodType | Record<string, unknown> }>;
@@ -32,20 +35,13 @@ export interface OperationInput<Q, B> {
   auth: RouteAuth;
 }
 
-export interface OperationSpec<Q extends z.ZodType | undefined, B extends z.ZodType | undefined> {
-  method: Method;
+interface OperationBase<Q extends z.ZodType | undefined, B extends z.ZodType | undefined> {
   /** Full URL path with `{param}` placeholders (`/api/v1/queues/{queue}`). */
   path: string;
   summary: string;
   tag: string;
   /** Who may call: nobody in particular (`public`), any token or session (`read`), a write token or an admin (`write`), an admin's session (`admin`). */
   access: AccessLevel;
-  /**
-   * The audit log: state-changing calls are logged with the action derived from
-   * method and path (lib/auth/audit-log.ts `auditActionFor`, which names every
-   * write operation); `false` when the handler logs itself (sign-in).
-   */
-  audit?: false;
   query?: Q;
   body?: B;
   /** The successful answers (and any other answer with a body of its own, like health's 503). */
@@ -57,7 +53,19 @@ export interface OperationSpec<Q extends z.ZodType | undefined, B extends z.ZodT
   handler: (input: OperationInput<Q extends z.ZodType ? z.output<Q> : undefined, B extends z.ZodType ? z.output<B> : undefined>) => Promise<Response | unknown>;
 }
 
-export interface Operation extends Omit<OperationSpec<z.ZodType | undefined, z.ZodType | undefined>, 'handler'> {
+/**
+ * The audit log: a state-changing operation declares its entry — action
+ * (`noun.verb`), target, and what to read before it runs (`lookup`) — or
+ * `false` when its handler logs itself (sign-in); a read has none. Without it
+ * a write operation does not compile.
+ */
+export type OperationSpec<Q extends z.ZodType | undefined, B extends z.ZodType | undefined> = OperationBase<Q, B> &
+  ({ method: 'get'; audit?: never } | { method: WriteMethod; audit: AuditRule | false });
+
+export interface Operation extends Omit<OperationBase<z.ZodType | undefined, z.ZodType | undefined>, 'handler'> {
+  method: Method;
+  /** Absent on reads (see {@link OperationSpec}). */
+  audit?: AuditRule | false;
   /** The @hono/zod-openapi route: method, path, request schemas and every answer, error statuses included. */
   route: RouteConfig;
   /** Path parameter names, in order. */

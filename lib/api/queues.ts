@@ -16,8 +16,12 @@ import {
   retryAllFailed,
 } from '../queue/queue-actions';
 import { removeOrphan } from '../scheduler/schedule-service';
+import { jobCreatedFrom, paramTarget } from './audit-targets';
 import { defineOperation, jsonAnswer, type Operation } from './operation';
 import { CREATED_JOB, NO_CONTENT, OK } from './answers';
+
+/** A queue action's audit target: the queue. */
+const queueTarget = paramTarget('queue');
 
 /** `POST /api/v1/queues/{queue}/<action>` without a body: `{ ok: true }`. */
 function queueAction(action: string, summary: string, run: (queue: string) => Promise<void>): Operation {
@@ -27,6 +31,7 @@ function queueAction(action: string, summary: string, run: (queue: string) => Pr
     summary,
     tag: 'queues',
     access: 'write',
+    audit: { action: `queue.${action}`, target: queueTarget },
     answers: { 200: OK },
     errors: [404],
     handler: async ({ params }) => {
@@ -63,6 +68,7 @@ export const queueOperations = [
     summary: 'Add a raw job to any queue',
     tag: 'jobs',
     access: 'write',
+    audit: { action: 'job.add', target: jobCreatedFrom('queue') },
     body: addJobBodySchema,
     answers: { 201: CREATED_JOB },
     errors: [404],
@@ -76,6 +82,7 @@ export const queueOperations = [
     summary: 'Remove finished jobs older than an age',
     tag: 'queues',
     access: 'write',
+    audit: { action: 'queue.clean', target: queueTarget },
     body: cleanBodySchema,
     answers: { 200: jsonAnswer('How many jobs were removed', z.object({ removed: z.number().int().min(0) })) },
     errors: [404],
@@ -87,6 +94,7 @@ export const queueOperations = [
     summary: 'Remove every waiting job',
     tag: 'queues',
     access: 'write',
+    audit: { action: 'queue.drain', target: queueTarget },
     body: drainBodySchema,
     answers: { 200: OK },
     errors: [404],
@@ -102,6 +110,7 @@ export const queueOperations = [
     summary: 'Delete the queue and all its jobs',
     tag: 'queues',
     access: 'write',
+    audit: { action: 'queue.obliterate', target: queueTarget },
     body: obliterateBodySchema,
     answers: { 200: OK },
     errors: [404],
@@ -116,6 +125,7 @@ export const queueOperations = [
     summary: 'Remove an orphan job scheduler (one no schedule owns)',
     tag: 'schedules',
     access: 'write',
+    audit: { action: 'scheduler.remove', target: ({ params }) => `${params.queue}/${params.id}` },
     answers: { 204: NO_CONTENT },
     errors: [404],
     handler: async ({ params }) => {

@@ -13,10 +13,14 @@ import {
   schedulePatchSchema,
 } from '../scheduler/schedule-service';
 import { schedulePreviewQuerySchema } from '../http/request-schemas';
+import { createdJob, made, paramTarget, scheduleCreated } from './audit-targets';
 import { defineOperation, jsonAnswer } from './operation';
 import { CREATED_JOB, NO_CONTENT } from './answers';
 
 const THE_SCHEDULE = jsonAnswer("The schedule's definition", scheduleDefinitionSchema);
+
+/** A schedule action's audit target: the schedule's name. */
+const scheduleTarget = paramTarget('name');
 
 /** Schedules (periodic tasks): list, create, preview a trigger, one schedule, replace, change, delete, run now. */
 export const scheduleOperations = [
@@ -35,6 +39,7 @@ export const scheduleOperations = [
     summary: 'Create a schedule',
     tag: 'schedules',
     access: 'write',
+    audit: { action: 'schedule.create', target: scheduleCreated },
     body: scheduleBodySchema,
     answers: { 201: THE_SCHEDULE },
     errors: [409],
@@ -66,6 +71,7 @@ export const scheduleOperations = [
     summary: 'Replace a schedule (the name stays)',
     tag: 'schedules',
     access: 'write',
+    audit: { action: 'schedule.replace', target: scheduleTarget },
     body: scheduleReplaceBodySchema,
     answers: { 200: THE_SCHEDULE },
     errors: [404, 409],
@@ -78,6 +84,7 @@ export const scheduleOperations = [
     summary: 'Enable, disable, or change the description or catch-up',
     tag: 'schedules',
     access: 'write',
+    audit: { action: 'schedule.update', target: scheduleTarget },
     body: schedulePatchSchema,
     answers: { 200: THE_SCHEDULE },
     errors: [404, 409],
@@ -89,6 +96,7 @@ export const scheduleOperations = [
     summary: 'Delete a schedule',
     tag: 'schedules',
     access: 'write',
+    audit: { action: 'schedule.delete', target: scheduleTarget },
     answers: { 204: NO_CONTENT },
     errors: [404],
     handler: async ({ params }) => {
@@ -102,6 +110,8 @@ export const scheduleOperations = [
     summary: "Run a schedule's task now",
     tag: 'schedules',
     access: 'write',
+    // The schedule and the job it made: `nightly → q/9`.
+    audit: { action: 'schedule.run', target: (c) => made(c.params.name!, createdJob(c.response)) },
     answers: { 201: CREATED_JOB },
     errors: [404],
     handler: async ({ params }) => json(await runScheduleNow(params.name!), 201),

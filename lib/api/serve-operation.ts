@@ -29,12 +29,14 @@ export function serveOperation(op: Operation): OperationServer {
     },
     { access: op.access, audit: op.audit },
   );
+  const audited = !!op.audit;
   return (req, rawParams, readBody) => {
     if (readBody) readers.set(req, readBody);
     const params = decodeParams(op.paramNames, rawParams);
     // Awaited by apiRoute after the access checks (an unauthenticated caller gets 401, not 400); not unhandled meanwhile.
     params.catch(() => {});
-    return run(req, { params });
+    // The audit entry names the parameters even when they are refused (403 before they are read, 400 for bad ones).
+    return run(req, audited ? { params, auditParams: () => namedParams(op.paramNames, rawParams) } : { params });
   };
 }
 
@@ -55,6 +57,20 @@ function decodeParams(names: string[], raw: string[]): Promise<Record<string, st
     return Promise.reject(err);
   }
   return Promise.resolve(out);
+}
+
+/** Path parameters as an audit entry names them: decoded, or as sent when that fails. */
+function namedParams(names: string[], raw: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  names.forEach((name, i) => {
+    const v = raw[i] ?? '';
+    try {
+      out[name] = decodeURIComponent(v);
+    } catch {
+      out[name] = v;
+    }
+  });
+  return out;
 }
 
 /** The query string as an object (the last of repeated keys wins). */

@@ -2,6 +2,7 @@ import { json } from '../http/api-route';
 import { listTaskDtos, getTaskDto } from '../data/task-dto';
 import { taskDtoSchema, taskListSchema } from '../data/dto-schemas';
 import { runRequestSchema, runTask } from '../queue/run-task';
+import { jobCreatedFrom } from './audit-targets';
 import { defineOperation, jsonAnswer } from './operation';
 import { CREATED_JOB } from './answers';
 
@@ -32,6 +33,7 @@ export const taskOperations = [
     summary: "Enqueue a job of a task (arguments checked against the task's schema)",
     tag: 'tasks',
     access: 'write',
+    audit: { action: 'task.run', target: jobCreatedFrom('name') },
     body: runRequestSchema,
     answers: { 201: CREATED_JOB },
     errors: [404],

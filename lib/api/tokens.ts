@@ -1,8 +1,9 @@
 import { json } from '../http/api-route';
 import { getRedis } from '../redis';
 import { actorName } from '../auth/principal';
-import { createToken, createTokenSchema, listTokens, revokeToken } from '../auth/api-tokens';
+import { createToken, createTokenSchema, listTokens, revokeToken, tokenName } from '../auth/api-tokens';
 import { createdTokenSchema, tokenListSchema } from '../data/dto-schemas';
+import { tokenCreated, tokenTarget } from './audit-targets';
 import { defineOperation, jsonAnswer } from './operation';
 import { NO_CONTENT } from './answers';
 
@@ -23,6 +24,7 @@ export const tokenOperations = [
     summary: 'Create an API token; the response holds the token, shown this once',
     tag: 'tokens',
     access: 'admin',
+    audit: { action: 'token.create', target: tokenCreated },
     body: createTokenSchema,
     answers: { 201: jsonAnswer('`{ token, record }`', createdTokenSchema) },
     errors: [409],
@@ -34,6 +36,8 @@ export const tokenOperations = [
     summary: 'Revoke an API token',
     tag: 'tokens',
     access: 'admin',
+    // Named as its creation was (`id (name)`): the name is read before the token goes.
+    audit: { action: 'token.revoke', target: ({ params, found }) => tokenTarget(params.id!, found), lookup: (redis, params) => tokenName(redis, params.id!) },
     answers: { 204: NO_CONTENT },
     errors: [404],
     handler: async ({ params }) => {

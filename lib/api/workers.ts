@@ -5,6 +5,7 @@ import { listWorkerDtos } from '../data/worker-dto';
 import { workersSchema } from '../data/dto-schemas';
 import { ackSchema, commandWorker } from '../worker/control';
 import { workerConcurrencyBodySchema } from '../http/request-schemas';
+import { paramTarget } from './audit-targets';
 import { defineOperation, jsonAnswer, type Operation } from './operation';
 
 /**
@@ -21,6 +22,7 @@ function workerCommand(type: 'pause' | 'resume' | 'shutdown', summary: string): 
     summary,
     tag: 'workers',
     access: 'write',
+    audit: { action: `worker.${type}`, target: paramTarget('id') },
     answers: { 202: ACK },
     errors: [404, 504],
     handler: async ({ params }) => json(await commandWorker(getRedis(), { type, workerId: params.id! }), 202),
@@ -46,6 +48,7 @@ export const workerOperations = [
     summary: "Change a worker process's concurrency",
     tag: 'workers',
     access: 'write',
+    audit: { action: 'worker.concurrency', target: paramTarget('id') },
     body: workerConcurrencyBodySchema,
     answers: { 202: ACK },
     errors: [404, 504],

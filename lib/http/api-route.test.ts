@@ -7,7 +7,7 @@ import { closeQueues, requireQueue } from '../queue/queue-registry';
 import { freePort } from '../redis-server';
 import { uniqueName } from '../../test/helpers';
 import { celerityKeys } from '../keys';
-import { readAudit } from '../auth/audit-log';
+import { readAudit, type AuditContext } from '../auth/audit-log';
 import { createToken } from '../auth/api-tokens';
 
 const URL_ = 'http://127.0.0.1:5555/api/v1/x';
@@ -248,20 +248,33 @@ describe('apiRoute: access and audit (no accounts configured: everyone is "anony
   const ctx = () => ({ params: Promise.resolve({}) });
   const auditKey = () => celerityKeys().audit;
 
-  it('audits a state-changing call with the derived action, its outcome, and not a read', async () => {
+  it("audits a state-changing call under its rule's action and target, with its outcome, and not a read", async () => {
     const redis = getRedis();
     await redis.del(auditKey());
-    const ok = apiRoute(async () => ({ ok: true }));
-    await ok(new Request('http://127.0.0.1:5555/api/v1/queues/q1/pause', { method: 'POST' }), ctx());
-    await ok(new Request('http://127.0.0.1:5555/api/v1/queues/q1', { method: 'GET' }), ctx());
-    const failing = apiRoute(async () => {
-      throw new ConflictError('Job is active');
+    const pause = { action: 'queue.pause', target: ({ params }: AuditContext) => params.queue! };
+    const ok = apiRoute(async () => ({ ok: true }), { audit: pause });
+    await ok(new Request('http://127.0.0.1:5555/api/v1/queues/q1/pause', { method: 'POST' }), { params: Promise.resolve({ queue: 'q1' }) });
+    await ok(new Request('http://127.0.0.1:5555/api/v1/queues/q1', { method: 'GET' }), { params: Promise.resolve({ queue: 'q1' }) });
+    const retry = { action: 'job.retry', target: ({ params }: AuditContext) => `${params.queue}/${params.id}` };
+    const failing = apiRoute(
+      async () => {
+        throw new ConflictError('Job is active');
+      },
+      { audit: retry },
+    );
+    // The parameters the route names for its entry (as lib/api/serve-operation.ts gives them) win over the handler's.
+    await failing(new Request('http://127.0.0.1:5555/api/v1/queues/q1/jobs/7/retry', { method: 'POST' }), {
+      params: Promise.resolve({}),
+      auditParams: () => ({ queue: 'q1', id: '7' }),
     });
-    await failing(new Request('http://127.0.0.1:5555/api/v1/queues/q1/jobs/7/retry', { method: 'POST' }), ctx());
     const quiet = apiRoute(async () => ({}), { audit: false });
     await quiet(new Request('http://127.0.0.1:5555/api/v1/x', { method: 'POST' }), ctx());
+    // A route made without a rule: `<method> <path>`.
+    const unnamed = apiRoute(async () => ({}));
+    await unnamed(new Request('http://127.0.0.1:5555/api/v1/some%20thing/new', { method: 'PUT' }), ctx());
     const { entries } = await readAudit(redis);
     expect(entries.map((e) => [e.action, e.target, e.actor, e.status, e.error])).toEqual([
+      ['put /some thing/new', '/some thing/new', 'anonymous', 200, undefined],
       ['job.retry', 'q1/7', 'anonymous', 409, 'Job is active'],
       ['queue.pause', 'q1', 'anonymous', 200, undefined],
     ]);

@@ -4,7 +4,7 @@ import { parseOrThrow } from '../validation';
 import { getRedis, redisUnavailable } from '../redis';
 import { actorName, allows, type Access, type Principal } from '../auth/principal';
 import { clientIp, resolvePrincipal, unauthorizedMessage } from '../auth/request-auth';
-import { appendAudit, auditActionFor, auditLookup } from '../auth/audit-log';
+import { appendAudit, type AuditRule } from '../auth/audit-log';
 import { assertCsrf } from './csrf';
 
 /** Largest JSON body the API accepts. */
@@ -61,10 +61,22 @@ export interface ApiRouteOptions {
    */
   access?: Access | 'public';
   /**
-   * Audit action for state-changing calls. Default: derived from method and path
-   * (lib/auth/audit-log.ts `auditActionFor`); `false`: the handler audits itself.
+   * How state-changing calls are logged: the operation's action, target and
+   * lookup (lib/api/*.ts declares one per write operation); `false`: the handler
+   * audits itself. Without one, a write is logged as `<method> <path>`.
    */
-  audit?: string | false;
+  audit?: AuditRule | false;
+}
+
+/** What apiRoute is called with: the route's parameters, and those its audit entry names. */
+export interface RouteContext<P> {
+  params: Promise<P>;
+  /**
+   * The path parameters as the audit entry names them, decoded where they can
+   * be even when the handler refuses them (lib/api/serve-operation.ts); read
+   * only for audited calls. Default: `params` as they resolve.
+   */
+  auditParams?: () => Record<string, string>;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -82,8 +94,8 @@ function refusal(p: Principal, access: Access): string {
  * → role check → the handler; every thrown error mapped by the one mapper to
  * `{ error: { code, message, field? } }`; every state-changing call by a known
  * caller appended to the audit log, whatever its outcome (400, 409… included),
- * with the action and target derived in one place (lib/auth/audit-log.ts
- * `auditActionFor`: from the path, and for creations from the answer).
+ * under the action and target its operation declares (`options.audit`: from
+ * the path parameters, and for creations from the request and the answer).
  *
  * A call refused by the CSRF or role check (403) goes to the log of refused
  * attempts instead: a viewer or a read token may send those without limit, and
@@ -102,12 +114,13 @@ function refusal(p: Principal, access: Access): string {
  * A handler returns a Response, or data that becomes a 200 JSON response.
  */
 export function apiRoute<P extends Params = Params>(handler: Handler<P>, options: ApiRouteOptions = {}) {
-  return async (req: Request, ctx: { params: Promise<P> }): Promise<Response> => {
+  return async (req: Request, ctx: RouteContext<P>): Promise<Response> => {
     const method = req.method.toUpperCase();
     const writes = !SAFE_METHODS.has(method);
     const access = options.access ?? (writes ? 'write' : 'read');
     const ip = clientIp(req.headers);
     const audited = writes && options.audit !== false;
+    const rule = options.audit || undefined;
     let principal: Principal | null = null;
     /** Passed the CSRF and role checks: the request is the caller's to make. */
     let allowed = false;
@@ -121,13 +134,13 @@ export function apiRoute<P extends Params = Params>(handler: Handler<P>, options
       if (principal && access !== 'public' && !allows(principal, access)) throw new ForbiddenError(refusal(principal, access));
       allowed = true;
       const params = await ctx.params;
-      if (audited && principal) found = await auditLookup(getRedis(), method, new URL(req.url).pathname);
+      if (audited && principal && rule?.lookup) found = await rule.lookup(getRedis(), await auditParamsOf(ctx));
       const out = await handler(req, params, { principal, ip });
       res = out instanceof Response ? out : json(out);
     } catch (err) {
       res = errorResponse(err);
     }
-    if (audited && principal) await audit(req, principal, ip, res, options.audit || undefined, { refused: !allowed, found });
+    if (audited && principal) await audit(req, principal, ip, res, rule, { refused: !allowed, found, params: await auditParamsOf(ctx) });
     return res;
   };
 }
@@ -162,25 +175,22 @@ async function audit(
   principal: Principal,
   ip: string,
   res: Response,
-  action: string | undefined,
-  how: { refused: boolean; found: string | undefined },
+  rule: AuditRule | undefined,
+  how: { refused: boolean; found: string | undefined; params: Record<string, string> },
 ): Promise<void> {
   // The call failed with 503 itself (nothing was done); waiting for a write that cannot work would only slow the answer.
   if (redisUnavailable()) return pauseAudit();
   try {
     const path = new URL(req.url).pathname;
     const answer = jsonOf(res);
-    const derived = auditActionFor(req.method, path, {
-      actor: actorName(principal),
-      request: requestBodies.get(req),
-      response: res.status < 300 ? answer : undefined,
-      found: how.found,
-    });
+    const actor = actorName(principal);
+    const context = { params: how.params, actor, request: requestBodies.get(req), response: res.status < 300 ? answer : undefined, found: how.found };
+    const { action, target } = rule ? { action: rule.action, target: rule.target(context) } : unnamedAction(req.method, path);
     let error: string | undefined;
     if (res.status >= 400) error = (answer as { error?: { message?: string } } | undefined)?.error?.message ?? `HTTP ${res.status}`;
     await appendAudit(
       getRedis(),
-      { action: action ?? derived.action, target: derived.target, actor: actorName(principal), ip, method: req.method.toUpperCase(), path, status: res.status, error },
+      { action, target, actor, ip, method: req.method.toUpperCase(), path, status: res.status, error },
       how.refused ? 'refused' : 'actions',
     );
     auditPaused = false;
@@ -188,6 +198,24 @@ async function audit(
     if (isConnectionError(err)) pauseAudit();
     else console.error('audit log write failed:', (err as Error).message);
   }
+}
+
+/** The path parameters an audit entry names: as the route gives them for the audit, else those the handler got (none when refused). */
+async function auditParamsOf<P extends Params>(ctx: RouteContext<P>): Promise<Record<string, string>> {
+  if (ctx.auditParams) return ctx.auditParams();
+  const params: Params = await ctx.params.catch(() => ({}));
+  return Object.fromEntries(Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+/** The entry of a write no operation names (only routes made without a rule): `<method> <path>`, on the path. */
+function unnamedAction(method: string, pathname: string): { action: string; target: string } {
+  let path = pathname.replace(/^\/api\/v1/, '');
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // Named as sent.
+  }
+  return { action: `${method.toLowerCase()} ${path}`, target: path };
 }
 
 /** The parsed JSON body of each request read by {@link readJson}: the audit log names what a refused creation asked for. */
