@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { benchDistDir, privateRedis, sleep, startTs, ROOT, type Child } from './support';
 import { buildIfStale } from '../scripts/build-if-stale';
-import { freePort } from '../lib/redis-server';
+import { freePort } from '../scripts/redis-server';
 import { startBaselineConsole, type Baseline } from './baseline';
 import { connectProbe, focus, release, type LiveConsole, type Rig } from './live-rig';
 import { drain, fixedRate, idleCommands, pooled, PREFIX, QUEUE, throughputWindow, type FrameStats, type RateResult, type Sample } from './live-phases';

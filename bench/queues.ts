@@ -4,7 +4,7 @@ import { seedCompleted } from './seed-completed';
 import { baselineName, startBaselineConsole, type Baseline } from './baseline';
 import { baselineVerdict, judge, judgedRow, JUDGED_HEADER, type Figure, type Judged } from './compare';
 import { buildIfStale } from '../scripts/build-if-stale';
-import { freePort } from '../lib/redis-server';
+import { freePort } from '../scripts/redis-server';
 
 /**
  * Queue and job pages at 1k / 100k / 1M completed jobs: p95 latency of the

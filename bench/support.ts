@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort, startRedisServer, type RunningRedis } from '../lib/redis-server';
+import { freePort, startRedisServer, type RunningRedis } from '../scripts/redis-server';
 
 /** Helpers shared by the benchmarks: a private Redis, child processes, percentiles, BENCHMARKS.md sections. */
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
-import { freePort } from '../lib/redis-server';
+import { freePort } from '../scripts/redis-server';
 import { e2eEnv } from './support/e2e-env';
 import { bull, uniqueQueue, type Bull } from './support/queues-seed';
 import { expectLive, expectSameDocument, jobState, markDocument } from './support/page';

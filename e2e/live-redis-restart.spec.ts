@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { test, expect, type Browser, type Locator, type Page } from '@playwright/test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { freePort, startRedisServer, type RunningRedis } from '../lib/redis-server';
+import { freePort, startRedisServer, type RunningRedis } from '../scripts/redis-server';
 import { e2eEnv } from './support/e2e-env';
 import { startService, stopService, type Service } from './support/services';
 

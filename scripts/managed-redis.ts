@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { childEnv } from '../lib/env';
 import { managedRedisDir, managedRedisStatePath, readManagedRedisState, type ManagedRedisState } from '../lib/managed-redis-state';
-import { findRedisServer, freePort, pingRedis, startRedisServer, waitForRedis, type RunningRedis } from '../lib/redis-server';
+import { findRedisServer, freePort, pingRedis, startRedisServer, waitForRedis, type RunningRedis } from './redis-server';
 
 /**
  * The "managed Redis" of `npm start`: when REDIS_URL is unset we run our own

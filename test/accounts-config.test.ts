@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@/lib/redis-server';
+import { freePort } from '@/scripts/redis-server';
 import { verifyPassword } from '@/lib/auth/password';
 import { loadUsers, readUsers, UsersConfigError, type User } from '@/lib/auth/users';
 import { ROOT, runTs, thrown } from './helpers';

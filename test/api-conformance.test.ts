@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { freePort, startRedisServer, type RunningRedis } from '@/lib/redis-server';
+import { freePort, startRedisServer, type RunningRedis } from '@/scripts/redis-server';
 import { MAX_BODY_BYTES } from '@/lib/http/api-route';
 import { ROOT, runTs, waitFor, type Proc } from './helpers';
 import { ADMIN, ensureConsoleBuild, USERS_ENV } from './security-support';

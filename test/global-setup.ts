@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort, startRedisServer, type RunningRedis } from '../lib/redis-server';
+import { freePort, startRedisServer, type RunningRedis } from '../scripts/redis-server';
 
 let redis: RunningRedis | undefined;
 let dir: string | undefined;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@/lib/redis-server';
+import { freePort } from '@/scripts/redis-server';
 import { closeRedis, getRedis } from '@/lib/redis';
 import { celerityKeys } from '@/lib/keys';
 import { sessionHash, SESSION_MAX_LIFETIME_MS } from '@/lib/auth/session-store';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeRedis, failFastWhileRedisDown, getRedis } from '@/lib/redis';
-import { freePort, startRedisServer } from '@/lib/redis-server';
+import { freePort, startRedisServer } from '@/scripts/redis-server';
 import { toHttpError } from '@/lib/errors';
 import { waitFor } from './helpers';
 

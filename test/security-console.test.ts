@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startRedisServer, type RunningRedis } from '@/lib/redis-server';
+import { freePort, startRedisServer, type RunningRedis } from '@/scripts/redis-server';
 import { API_OPERATIONS } from '@/lib/api/operations';
 import { ROOT, runTs, waitFor, type Proc } from './helpers';
 import { ADMIN, ensureConsoleBuild, parsePrometheus, USERS_ENV, type PromSample } from './security-support';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@/lib/redis-server';
+import { freePort } from '@/scripts/redis-server';
 import { closeRedis, getRedis } from '@/lib/redis';
 import { celerityKeys } from '@/lib/keys';
 import { sessionHash } from '@/lib/auth/session-store';

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readManagedRedisState } from '@/lib/managed-redis-state';
 import { ensureManagedRedis, stopManagedRedis } from '@/scripts/managed-redis';
-import { freePort, pingRedis } from '@/lib/redis-server';
+import { freePort, pingRedis } from '@/scripts/redis-server';
 import { ROOT, runTs, waitFor, type Proc } from './helpers';
 import { ensureConsoleBuild } from './security-support';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { createRedis } from '@/lib/redis';
-import { freePort, startRedisServer, type RunningRedis } from '@/lib/redis-server';
+import { freePort, startRedisServer, type RunningRedis } from '@/scripts/redis-server';
 import { stopDeadlineMs } from '@/lib/worker/start-worker';
 import { waitFor, type Proc } from './helpers';
 import { queueStack } from './fixtures/queue-stack';

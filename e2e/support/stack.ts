@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, startRedisServer, type RunningRedis } from '../../lib/redis-server';
+import { freePort, startRedisServer, type RunningRedis } from '../../scripts/redis-server';
 import { distDir } from '../../scripts/build-if-stale';
 import { buildWithoutRedisIfStale, needsBuildWithoutRedis } from '../../test/build-tripwire';
 import { killNow, startService, stopService, tail, type Service } from './services';

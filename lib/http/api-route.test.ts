@@ -4,7 +4,7 @@ import { apiRoute, json, MAX_BODY_BYTES, param, readJson } from './api-route';
 import { ConflictError, InvalidError, PayloadTooLargeError, UnavailableError } from '../errors';
 import { createRedis, closeRedis, getRedis } from '../redis';
 import { closeQueues, requireQueue } from '../queue/queue-registry';
-import { freePort } from '../redis-server';
+import { freePort } from '@/scripts/redis-server';
 import { uniqueName } from '../../test/helpers';
 import { celerityKeys } from '../keys';
 import { readAudit, type AuditContext } from '../auth/audit-log';
