@@ -25,10 +25,12 @@ export interface Finding {
 }
 
 const HTML_SHOWN = 160;
+const WHY_SHOWN = 200;
 
 /** axe's reason for one element ("insufficient color contrast of 2.9 (foreground …)"), on one line. */
 function why(failureSummary: string | undefined): string {
-  return (failureSummary ?? '').split('\n').slice(1).map((l) => l.trim()).join(' ');
+  const text = (failureSummary ?? '').split('\n').slice(1).map((l) => l.trim()).join(' ');
+  return text.length > WHY_SHOWN ? `${text.slice(0, WHY_SHOWN)}…` : text;
 }
 
 /** Run axe on the page as it is now; the serious and critical findings. */
