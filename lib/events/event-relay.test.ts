@@ -1,15 +1,10 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { env } from '../env';
-import { createRedis, closeRedis } from '../redis';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger';
-import { closeQueues } from '../queue/queue-registry';
-import { JOB_STATES, type QueueCounts } from '../data/queue-states';
 import { createRegistry } from '../registry/task-registry';
-import { type RunningWorker } from '../worker/start-worker';
 import { add, hello } from '../../worker/tasks/demo-tasks';
-import { uniqueName, waitFor, startTestWorker } from '../../test/helpers';
-import { EventRelay, type RelaySink } from './event-relay';
+import { countsOf, uniqueName, waitFor } from '../../test/helpers';
+import { queueStack } from '../../test/fixtures/queue-stack';
+import { EventRelay, type RelayOptions, type RelaySink } from './event-relay';
 import { rooms, type ServerToClient } from './contract';
 
 /**
@@ -33,23 +28,15 @@ function recordingSink(watched: Set<string>): RelaySink & { frames: Frame[] } {
 type CountsPayload = Parameters<ServerToClient['counts']>[0];
 type JobPayload = Parameters<ServerToClient['job']>[0];
 
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
+const stack = queueStack();
 const logger = createLogger('relay', 'error');
 
-let relay: EventRelay | undefined;
-let worker: RunningWorker | undefined;
-const queues: Queue[] = [];
-
-function observe(name: string): Queue {
-  const q = new Queue(name, { connection: redis, prefix });
-  queues.push(q);
-  return q;
-}
-
-async function realCounts(q: Queue): Promise<QueueCounts> {
-  const raw = await q.getJobCounts(...JOB_STATES);
-  return Object.fromEntries(JOB_STATES.map((s) => [s, raw[s] ?? 0])) as QueueCounts;
+/** A started relay, stopped when the test ends. */
+function startRelay(sink: RelaySink, options: Partial<RelayOptions> = {}): EventRelay {
+  const relay = new EventRelay({ sink, logger, ...options });
+  relay.start();
+  stack.atTeardown(() => relay.stop());
+  return relay;
 }
 
 /** The most frames emitted within any window of `ms` (half-open: [t, t + ms)). */
@@ -62,35 +49,29 @@ function maxInWindow(times: number[], ms: number): number {
   return best;
 }
 
-afterEach(async () => {
-  await relay?.stop();
-  await worker?.stop();
-  relay = undefined;
-  worker = undefined;
-  await Promise.all(queues.splice(0).map((q) => q.close()));
-});
-
-afterAll(async () => {
-  await closeQueues();
-  await closeRedis();
-  await redis.quit();
-});
-
 describe('EventRelay', () => {
   it('coalesces a burst of 2,000 jobs into at most 10 dashboard frames a second, ending with the exact counts', async () => {
     const name = uniqueName('burst');
-    const q = observe(name);
+    const q = stack.queue(name);
     await q.add('hello', {}); // the queue exists before the relay starts, so it is discovered at once
     const sink = recordingSink(new Set([rooms.dashboard]));
-    relay = new EventRelay({ sink, logger });
-    relay.start();
-    await waitFor('the first counts frame', () => sink.frames.length, (n) => n > 0);
+    const relay = startRelay(sink);
+    await waitFor(
+      'the first counts frame',
+      () => sink.frames.length,
+      (n) => n > 0,
+    );
 
     await q.addBulk(Array.from({ length: 2000 }, (_, i) => ({ name: i % 2 ? 'hello' : 'add', data: i % 2 ? {} : { a: i, b: 1 } })));
     // Processing them keeps events flowing for a while: the rate limit has something to limit.
-    worker = await startTestWorker(createRegistry([hello, add].map((t) => ({ ...t, queue: name }))), { logger });
-    await waitFor('all jobs to complete', () => q.getJobCounts('completed'), (c) => c.completed === 2001, 25_000);
-    const expected = await realCounts(q);
+    await stack.worker(createRegistry([hello, add].map((t) => ({ ...t, queue: name }))), { logger });
+    await waitFor(
+      'all jobs to complete',
+      () => q.getJobCounts('completed'),
+      (c) => c.completed === 2001,
+      25_000,
+    );
+    const expected = await countsOf(q);
     expect(expected).toMatchObject({ completed: 2001, waiting: 0, active: 0, failed: 0 });
 
     const countsFrames = () => sink.frames.filter((f) => f.event === 'counts' && f.room === rooms.dashboard);
@@ -117,19 +98,26 @@ describe('EventRelay', () => {
 
   it("sends a watched job's room a frame with its completed state and result", async () => {
     const name = uniqueName('watched');
-    const q = observe(name);
+    const q = stack.queue(name);
     await q.add('hello', {}, { jobId: 'warm-up' });
     const jobId = 'job-1';
     const sink = recordingSink(new Set([rooms.job(name, jobId)]));
-    relay = new EventRelay({ sink, logger });
-    relay.start();
-    worker = await startTestWorker(createRegistry([{ ...add, queue: name }]), { logger, concurrency: 1 });
+    startRelay(sink);
+    await stack.worker(createRegistry([{ ...add, queue: name }]), { logger, concurrency: 1 });
     // The warm-up job has no worker task (hello is not registered): it fails, which also proves the relay is reading.
-    await waitFor('warm-up to fail', () => q.getJobState('warm-up'), (s) => s === 'failed');
+    await waitFor(
+      'warm-up to fail',
+      () => q.getJobState('warm-up'),
+      (s) => s === 'failed',
+    );
 
     await q.add('add', { a: 20, b: 22 }, { jobId });
     const jobFrames = () => sink.frames.filter((f) => f.event === 'job' && f.room === rooms.job(name, jobId)).map((f) => f.payload as JobPayload);
-    const last = await waitFor('a completed job frame', () => jobFrames().at(-1), (p) => p?.job?.state === 'completed');
+    const last = await waitFor(
+      'a completed job frame',
+      () => jobFrames().at(-1),
+      (p) => p?.job?.state === 'completed',
+    );
     expect(last).toMatchObject({ v: 1, queue: name, id: jobId });
     expect(last!.job).toMatchObject({ id: jobId, queue: name, name: 'add', state: 'completed', result: 42, args: { a: 20, b: 22 } });
     expect(last!.job!.finishedAt).toBeGreaterThan(0);
@@ -140,17 +128,20 @@ describe('EventRelay', () => {
 
   it('discovers a queue created after start and sends its counts', async () => {
     const sink = recordingSink(new Set([rooms.dashboard]));
-    relay = new EventRelay({ sink, logger, discoverMs: 200 });
-    relay.start();
+    startRelay(sink, { discoverMs: 200 });
     const name = uniqueName('late');
-    const q = observe(name);
+    const q = stack.queue(name);
     await q.add('hello', {});
     await q.add('hello', {}, { delay: 60_000 });
     const frame = await waitFor(
       'counts for the new queue',
-      () => sink.frames.filter((f) => f.event === 'counts').map((f) => (f.payload as CountsPayload).queues[name]).find(Boolean),
+      () =>
+        sink.frames
+          .filter((f) => f.event === 'counts')
+          .map((f) => (f.payload as CountsPayload).queues[name])
+          .find(Boolean),
       (c) => c !== undefined && c.waiting === 1 && c.delayed === 1,
     );
-    expect(frame).toEqual(await realCounts(q));
+    expect(frame).toEqual(await countsOf(q));
   });
 });

@@ -1,10 +1,7 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Queue } from 'bullmq';
-import { env } from '../env';
-import { createRedis, closeRedis } from '../redis';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger';
-import { closeQueues } from '../queue/queue-registry';
 import { uniqueName, waitFor } from '../../test/helpers';
+import { queueStack } from '../../test/fixtures/queue-stack';
 import { rooms, type ServerToClient } from './contract';
 import { FrameCoalescer, type DashboardFeed, type RelaySink } from './frame-coalescer';
 import type { StreamEntry } from './stream-entries';
@@ -26,22 +23,19 @@ function recordingSink(watched: string[]): RelaySink & { frames: Frame[] } {
   };
 }
 
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
+const stack = queueStack();
 const logger = createLogger('coalescer', 'error');
-const queues: Queue[] = [];
-let coalescer: FrameCoalescer | undefined;
 
 async function queueWithJobs(...ids: string[]): Promise<string> {
   const name = uniqueName('frames');
-  const q = new Queue(name, { connection: redis, prefix });
-  queues.push(q);
+  const q = stack.queue(name);
   for (const id of ids) await q.add('hello', {}, { jobId: id });
   return name;
 }
 
+/** A started coalescer, stopped when the test ends. */
 function start(sink: RelaySink, options: { dashboard?: DashboardFeed; resyncMinMs?: number } = {}): FrameCoalescer {
-  coalescer = new FrameCoalescer({
+  const coalescer = new FrameCoalescer({
     sink,
     logger,
     dashboard: options.dashboard ?? { delta: async () => undefined, drop: () => {}, stale: () => {} },
@@ -50,6 +44,7 @@ function start(sink: RelaySink, options: { dashboard?: DashboardFeed; resyncMinM
     resyncMinMs: options.resyncMinMs,
   });
   coalescer.start();
+  stack.atTeardown(() => coalescer.stop());
   return coalescer;
 }
 
@@ -65,18 +60,6 @@ function maxInWindow(times: number[], ms: number): number {
 
 const entry = (jobId: string): StreamEntry => ['0-1', ['event', 'progress', 'jobId', jobId, 'data', '1']];
 const inRoom = (sink: { frames: Frame[] }, room: string) => sink.frames.filter((f) => f.room === room);
-
-afterEach(async () => {
-  coalescer?.stop();
-  coalescer = undefined;
-  await Promise.all(queues.splice(0).map((q) => q.close()));
-});
-
-afterAll(async () => {
-  await closeQueues();
-  await closeRedis();
-  await redis.quit();
-});
 
 describe('FrameCoalescer', () => {
   it('changes at 400 a second become at most 10 frames a second per room, each to its own room only', async () => {

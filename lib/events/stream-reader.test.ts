@@ -1,8 +1,8 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { env } from '../env';
+import { describe, expect, it } from 'vitest';
 import { createRedis } from '../redis';
 import { createLogger } from '../logger';
 import { uniqueName, waitFor } from '../../test/helpers';
+import { queueStack } from '../../test/fixtures/queue-stack';
 import type { StreamEntry } from './stream-entries';
 import { StreamReader, type StreamSink } from './stream-reader';
 
@@ -11,10 +11,8 @@ import { StreamReader, type StreamSink } from './stream-reader';
  * BullMQ's events). Its sink is an in-memory recorder: what the reader
  * reports is all the rest of the relay ever learns from the streams.
  */
-const prefix = env().CELERITY_PREFIX;
-const redis = createRedis('command');
+const { prefix, redis, atTeardown } = queueStack();
 const logger = createLogger('stream-reader', 'error');
-const readers: StreamReader[] = [];
 
 type Report =
   | { kind: 'entries'; queue: string; ids: string[] }
@@ -33,9 +31,10 @@ function recordingSink(): StreamSink & { reports: Report[] } {
   };
 }
 
+/** A reader on its own blocking connection, stopped when the test ends. */
 function startReader(sink: StreamSink, options: { readCount?: number; readPaceMs?: number; hotMs?: number } = {}): StreamReader {
   const reader = new StreamReader({ connection: createRedis('blocking'), commands: redis, prefix, sink, logger, ...options });
-  readers.push(reader);
+  atTeardown(() => reader.stop());
   return reader;
 }
 
@@ -43,14 +42,6 @@ const streamKey = (queue: string) => `${prefix}:${queue}:events`;
 const addEvent = (queue: string, jobId: string) => redis.xadd(streamKey(queue), '*', 'event', 'waiting', 'jobId', jobId) as Promise<string>;
 const read = (sink: { reports: Report[] }) => sink.reports.filter((r) => r.kind === 'entries').flatMap((r) => r.ids);
 const resyncs = (sink: { reports: Report[] }) => sink.reports.filter((r) => r.kind === 'resync').map((r) => r.reason);
-
-afterEach(() => {
-  for (const r of readers.splice(0)) r.stop();
-});
-
-afterAll(async () => {
-  await redis.quit();
-});
 
 describe('StreamReader', () => {
   it('reads a covered stream from its end as of cover(): older entries are not replayed', async () => {

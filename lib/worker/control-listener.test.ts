@@ -1,20 +1,35 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
 import { celerityKeys } from '../keys';
 import { createRedis } from '../redis';
 import { createLogger } from '../logger';
 import { ackSchema, type ControlAck, type WorkerCommand } from './control';
 import { listenForControl, parseControlMessage } from './control-listener';
+import { queueStack } from '../../test/fixtures/queue-stack';
 
-const publisher = createRedis('command');
+const stack = queueStack();
+const publisher = stack.redis;
 const logger = createLogger('worker', 'error');
 
-afterAll(async () => {
-  await publisher.quit();
-});
+/** A worker's subscriber and command connections, cut when the test ends. */
+function workerConnections(): { subscriber: Redis; command: Redis } {
+  const subscriber = createRedis('blocking');
+  const command = createRedis('command');
+  stack.atTeardown(() => {
+    subscriber.disconnect();
+    command.disconnect();
+  });
+  return { subscriber, command };
+}
 
 describe('parseControlMessage', () => {
   it('reads a cancel (the reason defaults) and commands addressed to a worker', () => {
-    expect(parseControlMessage(JSON.stringify({ type: 'cancel', queue: 'q', jobId: '7' }))).toEqual({ type: 'cancel', queue: 'q', jobId: '7', reason: 'cancelled' });
+    expect(parseControlMessage(JSON.stringify({ type: 'cancel', queue: 'q', jobId: '7' }))).toEqual({
+      type: 'cancel',
+      queue: 'q',
+      jobId: '7',
+      reason: 'cancelled',
+    });
     expect(parseControlMessage(JSON.stringify({ type: 'concurrency', workerId: 'w', requestId: 'r', concurrency: 3 }))).toEqual({
       type: 'concurrency',
       workerId: 'w',
@@ -32,9 +47,8 @@ describe('parseControlMessage', () => {
 });
 
 describe('listenForControl', () => {
-  it('routes cancels to the holder and this worker\'s commands to obey, whose answer is acknowledged', async () => {
-    const subscriber = createRedis('blocking');
-    const command = createRedis('command');
+  it("routes cancels to the holder and this worker's commands to obey, whose answer is acknowledged", async () => {
+    const { subscriber, command } = workerConnections();
     const cancels: string[] = [];
     const obeyed: WorkerCommand[] = [];
     let cancelled!: () => void;
@@ -56,29 +70,23 @@ describe('listenForControl', () => {
       },
       logger,
     );
-    try {
-      const channel = celerityKeys().control;
-      // Published in order on one connection, so received in order: the other worker's and the garbage come first.
-      await publisher.publish(channel, JSON.stringify({ type: 'pause', workerId: 'someone-else', requestId: 'r-other' }));
-      await publisher.publish(channel, 'garbage');
-      await publisher.publish(channel, JSON.stringify({ type: 'pause', workerId: 'me', requestId: 'r-mine' }));
-      const reply = await command.blpop(celerityKeys().controlAck('r-mine'), 5);
-      expect(ackSchema.parse(JSON.parse(reply![1]))).toMatchObject({ requestId: 'r-mine', command: 'pause', state: 'paused', ok: true });
-      expect(obeyed.map((m) => m.requestId)).toEqual(['r-mine']);
-      expect(await command.exists(celerityKeys().controlAck('r-other'))).toBe(0);
+    const channel = celerityKeys().control;
+    // Published in order on one connection, so received in order: the other worker's and the garbage come first.
+    await publisher.publish(channel, JSON.stringify({ type: 'pause', workerId: 'someone-else', requestId: 'r-other' }));
+    await publisher.publish(channel, 'garbage');
+    await publisher.publish(channel, JSON.stringify({ type: 'pause', workerId: 'me', requestId: 'r-mine' }));
+    const reply = await command.blpop(celerityKeys().controlAck('r-mine'), 5);
+    expect(ackSchema.parse(JSON.parse(reply![1]))).toMatchObject({ requestId: 'r-mine', command: 'pause', state: 'paused', ok: true });
+    expect(obeyed.map((m) => m.requestId)).toEqual(['r-mine']);
+    expect(await command.exists(celerityKeys().controlAck('r-other'))).toBe(0);
 
-      await publisher.publish(channel, JSON.stringify({ type: 'cancel', queue: 'q', jobId: '42', reason: 'no longer needed' }));
-      await gotCancel;
-      expect(cancels).toEqual(['q/42/no longer needed']);
-    } finally {
-      subscriber.disconnect();
-      command.disconnect();
-    }
+    await publisher.publish(channel, JSON.stringify({ type: 'cancel', queue: 'q', jobId: '42', reason: 'no longer needed' }));
+    await gotCancel;
+    expect(cancels).toEqual(['q/42/no longer needed']);
   });
 
   it('logs an acknowledgement it cannot write (Redis gone mid-command) instead of leaving an unhandled rejection', async () => {
-    const subscriber = createRedis('blocking');
-    const command = createRedis('command');
+    const { subscriber, command } = workerConnections();
     await command.ping();
     const warned: string[] = [];
     let logged!: () => void;
@@ -104,12 +112,8 @@ describe('listenForControl', () => {
       },
       recording,
     );
-    try {
-      await publisher.publish(celerityKeys().control, JSON.stringify({ type: 'pause', workerId: 'me', requestId: 'r-lost' }));
-      await gotWarning;
-      expect(warned).toEqual(['control acknowledgement not written']);
-    } finally {
-      subscriber.disconnect();
-    }
+    await publisher.publish(celerityKeys().control, JSON.stringify({ type: 'pause', workerId: 'me', requestId: 'r-lost' }));
+    await gotWarning;
+    expect(warned).toEqual(['control acknowledgement not written']);
   });
 });

@@ -1,16 +1,12 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { createRedis } from '../redis';
+import { describe, expect, it } from 'vitest';
+import { queueStack } from '../../test/fixtures/queue-stack';
 import { createLogger } from '../logger';
 import { createRedisOutage } from './redis-outage';
 import { HeartbeatLoop } from './heartbeat-loop';
 import { readHeartbeat, type Heartbeat } from './heartbeat';
 
-const redis = createRedis('command');
+const { redis } = queueStack();
 const logger = createLogger('worker', 'error');
-
-afterAll(async () => {
-  await redis.quit();
-});
 
 /** A loop whose heartbeat shows `state.value`, counting how many times it was written. */
 function loop(id: string) {
@@ -18,7 +14,22 @@ function loop(id: string) {
   const read = (): Heartbeat => {
     state.writes++;
     const now = Date.now();
-    return { id, host: 'h', pid: 1, queues: [], tasks: [], concurrency: 1, running: [], processed: 0, failed: 0, startedAt: now, lastSeen: now, version: '0', state: state.value, ttlMs: 30_000 };
+    return {
+      id,
+      host: 'h',
+      pid: 1,
+      queues: [],
+      tasks: [],
+      concurrency: 1,
+      running: [],
+      processed: 0,
+      failed: 0,
+      startedAt: now,
+      lastSeen: now,
+      version: '0',
+      state: state.value,
+      ttlMs: 30_000,
+    };
   };
   return { state, heartbeat: new HeartbeatLoop(redis, read, createRedisOutage(logger)) };
 }

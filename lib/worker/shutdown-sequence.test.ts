@@ -1,6 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { celerityKeys } from '../keys';
+import { queueStack } from '../../test/fixtures/queue-stack';
 import { createRedis } from '../redis';
 import { createRedisOutage } from './redis-outage';
 import { createLogger } from '../logger';
@@ -8,12 +9,8 @@ import { HeartbeatLoop } from './heartbeat-loop';
 import { readHeartbeat, type Heartbeat } from './heartbeat';
 import { CLOSE_GRACE_MS, HANDBACK_GRACE_MS, closeConnections, settlesWithin, stopDeadlineMs, waitThenHandBack } from './shutdown-sequence';
 
-const observer = createRedis('command');
+const { redis: observer } = queueStack();
 const logger = createLogger('worker', 'error');
-
-afterAll(async () => {
-  await observer.quit();
-});
 
 const never = new Promise<never>(() => {});
 
@@ -24,7 +21,22 @@ function allEnded(connections: Redis[]): Promise<unknown> {
 
 function heartbeatFor(id: string): Heartbeat {
   const now = Date.now();
-  return { id, host: 'h', pid: 1, queues: [], tasks: [], concurrency: 1, running: [], processed: 0, failed: 0, startedAt: now, lastSeen: now, version: '0', state: 'stopping', ttlMs: 30_000 };
+  return {
+    id,
+    host: 'h',
+    pid: 1,
+    queues: [],
+    tasks: [],
+    concurrency: 1,
+    running: [],
+    processed: 0,
+    failed: 0,
+    startedAt: now,
+    lastSeen: now,
+    version: '0',
+    state: 'stopping',
+    ttlMs: 30_000,
+  };
 }
 
 /** A worker's connections and its heartbeat written in Redis, as a stop finds them. */
