@@ -8,6 +8,7 @@ import { phaseOf } from '@/lib/scheduler/interval-grid';
 import { bullKey } from '@/lib/keys';
 import { createLogger } from '@/lib/logger';
 import { startWorker, type RunningWorker, type StartWorkerOptions } from '@/lib/worker/start-worker';
+import type { Heartbeat } from '@/lib/worker/heartbeat';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -127,4 +128,37 @@ export function thrown(fn: () => unknown): Error {
     return err as Error;
   }
   throw new Error('expected a throw');
+}
+
+/** The most events within any window of `ms` (half-open: [t, t + ms)). */
+export function maxInWindow(times: number[], ms: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; j < sorted.length; j++) {
+    while (sorted[j]! - sorted[i]! >= ms) i++;
+    best = Math.max(best, j - i + 1);
+  }
+  return best;
+}
+
+/** A worker heartbeat as a test writes it: an idle worker seen now, with `overrides`. */
+export function testHeartbeat(id: string, overrides: Partial<Heartbeat> = {}): Heartbeat {
+  const now = Date.now();
+  return {
+    id,
+    host: 'h',
+    pid: 1,
+    queues: [],
+    tasks: [],
+    concurrency: 1,
+    running: [],
+    processed: 0,
+    failed: 0,
+    startedAt: now,
+    lastSeen: now,
+    version: '0',
+    state: 'running',
+    ttlMs: 30_000,
+    ...overrides,
+  };
 }

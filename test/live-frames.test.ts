@@ -6,7 +6,8 @@ import { rooms, type CountsFrame, type JobFrame } from '../lib/events/contract';
 import { hello, sleep } from '../worker/tasks/demo-tasks';
 import { countsOf, uniqueName, waitFor } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
-import { connectClient, maxInWindow, startLiveConsole, type LiveClient, type LiveConsole } from './live-harness';
+import { connectClient, startLiveConsole, type LiveClient, type LiveConsole } from './live-harness';
+import { maxInWindow } from './helpers';
 
 /**
  * The live pipeline end to end, minus the browser: real BullMQ streams, the

@@ -70,13 +70,3 @@ export async function connectClient(url: string): Promise<LiveClient> {
   };
 }
 
-/** The most events within any window of `ms` (half-open: [t, t + ms)). */
-export function maxInWindow(times: number[], ms: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; j < sorted.length; j++) {
-    while (sorted[j]! - sorted[i]! >= ms) i++;
-    best = Math.max(best, j - i + 1);
-  }
-  return best;
-}

@@ -7,7 +7,7 @@ import { type StartWorkerOptions } from '../lib/worker/start-worker';
 import { commandWorker, sendWorkerCommand } from '../lib/worker/control';
 import { readHeartbeat, readHeartbeats, writeHeartbeat, type Heartbeat } from '../lib/worker/heartbeat';
 import { add, sleep } from '../worker/tasks/demo-tasks';
-import { uniqueName, waitFor } from './helpers';
+import { testHeartbeat, uniqueName, waitFor } from './helpers';
 import { queueStack, type OwnQueueWorker } from './fixtures/queue-stack';
 
 /** Remote control of workers through Redis, and what the console knows of lost ones. */
@@ -134,22 +134,7 @@ describe('lost workers', () => {
   });
 
   it('are pruned after a day', async () => {
-    const old: Heartbeat = {
-      id: `ancient:${uniqueName('pid')}`,
-      host: 'h',
-      pid: 1,
-      queues: [],
-      tasks: [],
-      concurrency: 1,
-      running: [],
-      processed: 0,
-      failed: 0,
-      startedAt: 0,
-      lastSeen: Date.now() - 25 * 3600 * 1000,
-      version: 'test',
-      state: 'running',
-      ttlMs: 100,
-    };
+    const old = testHeartbeat(`ancient:${uniqueName('pid')}`, { startedAt: 0, lastSeen: Date.now() - 25 * 3600 * 1000, version: 'test', ttlMs: 100 });
     await redis.zadd(celerityKeys().workers, old.lastSeen, old.id);
     expect((await readHeartbeats(redis)).lost.some((w) => w.id === old.id)).toBe(true);
     // Any live worker's heartbeat prunes entries lost for more than a day.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger';
 import { createRegistry } from '../registry/task-registry';
 import { add, hello } from '../../worker/tasks/demo-tasks';
-import { countsOf, uniqueName, waitFor } from '../../test/helpers';
+import { countsOf, maxInWindow, uniqueName, waitFor } from '../../test/helpers';
 import { queueStack } from '../../test/fixtures/queue-stack';
 import { EventRelay, type RelayOptions, type RelaySink } from './event-relay';
 import { rooms, type ServerToClient } from './contract';
@@ -37,16 +37,6 @@ function startRelay(sink: RelaySink, options: Partial<RelayOptions> = {}): Event
   relay.start();
   stack.atTeardown(() => relay.stop());
   return relay;
-}
-
-/** The most frames emitted within any window of `ms` (half-open: [t, t + ms)). */
-function maxInWindow(times: number[], ms: number): number {
-  let best = 0;
-  for (let i = 0, j = 0; j < times.length; j++) {
-    while (times[j]! - times[i]! >= ms) i++;
-    best = Math.max(best, j - i + 1);
-  }
-  return best;
 }
 
 describe('EventRelay', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger';
-import { uniqueName, waitFor } from '../../test/helpers';
+import { maxInWindow, uniqueName, waitFor } from '../../test/helpers';
 import { queueStack } from '../../test/fixtures/queue-stack';
 import { rooms, type ServerToClient } from './contract';
 import { FrameCoalescer, type DashboardFeed, type RelaySink } from './frame-coalescer';
@@ -46,16 +46,6 @@ function start(sink: RelaySink, options: { dashboard?: DashboardFeed; resyncMinM
   coalescer.start();
   stack.atTeardown(() => coalescer.stop());
   return coalescer;
-}
-
-/** The most frames within any window of `ms` (half-open: [t, t + ms)). */
-function maxInWindow(times: number[], ms: number): number {
-  let best = 0;
-  for (let i = 0, j = 0; j < times.length; j++) {
-    while (times[j]! - times[i]! >= ms) i++;
-    best = Math.max(best, j - i + 1);
-  }
-  return best;
 }
 
 const entry = (jobId: string): StreamEntry => ['0-1', ['event', 'progress', 'jobId', jobId, 'data', '1']];

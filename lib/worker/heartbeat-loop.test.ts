@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { queueStack } from '../../test/fixtures/queue-stack';
+import { testHeartbeat } from '../../test/helpers';
 import { createLogger } from '../logger';
 import { createRedisOutage } from './redis-outage';
 import { HeartbeatLoop } from './heartbeat-loop';
@@ -13,23 +14,7 @@ function loop(id: string) {
   const state = { value: 'running' as Heartbeat['state'], writes: 0 };
   const read = (): Heartbeat => {
     state.writes++;
-    const now = Date.now();
-    return {
-      id,
-      host: 'h',
-      pid: 1,
-      queues: [],
-      tasks: [],
-      concurrency: 1,
-      running: [],
-      processed: 0,
-      failed: 0,
-      startedAt: now,
-      lastSeen: now,
-      version: '0',
-      state: state.value,
-      ttlMs: 30_000,
-    };
+    return testHeartbeat(id, { state: state.value });
   };
   return { state, heartbeat: new HeartbeatLoop(redis, read, createRedisOutage(logger)) };
 }

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { celerityKeys } from '../keys';
 import { queueStack } from '../../test/fixtures/queue-stack';
+import { testHeartbeat } from '../../test/helpers';
 import { createRedis } from '../redis';
 import { createRedisOutage } from './redis-outage';
 import { createLogger } from '../logger';
 import { HeartbeatLoop } from './heartbeat-loop';
-import { readHeartbeat, type Heartbeat } from './heartbeat';
+import { readHeartbeat } from './heartbeat';
 import { CLOSE_GRACE_MS, HANDBACK_GRACE_MS, closeConnections, settlesWithin, stopDeadlineMs, waitThenHandBack } from './shutdown-sequence';
 
 const { redis: observer } = queueStack();
@@ -19,32 +20,12 @@ function allEnded(connections: Redis[]): Promise<unknown> {
   return Promise.all(connections.map((c) => (c.status === 'end' ? undefined : new Promise((resolve) => c.once('end', resolve)))));
 }
 
-function heartbeatFor(id: string): Heartbeat {
-  const now = Date.now();
-  return {
-    id,
-    host: 'h',
-    pid: 1,
-    queues: [],
-    tasks: [],
-    concurrency: 1,
-    running: [],
-    processed: 0,
-    failed: 0,
-    startedAt: now,
-    lastSeen: now,
-    version: '0',
-    state: 'stopping',
-    ttlMs: 30_000,
-  };
-}
-
 /** A worker's connections and its heartbeat written in Redis, as a stop finds them. */
 async function beatingWorker(id: string) {
   const command = createRedis('command');
   const other = createRedis('blocking');
   await Promise.all([command.ping(), other.ping()]);
-  const heartbeat = new HeartbeatLoop(command, () => heartbeatFor(id), createRedisOutage(logger));
+  const heartbeat = new HeartbeatLoop(command, () => testHeartbeat(id, { state: 'stopping' }), createRedisOutage(logger));
   await heartbeat.beat();
   expect(await readHeartbeat(observer, id)).not.toBeNull();
   return { command, connections: [other, command], heartbeat };
