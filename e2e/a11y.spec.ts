@@ -22,7 +22,10 @@ async function csrfHeader(request: APIRequestContext): Promise<Record<string, st
 
 async function waitForState(request: APIRequestContext, job: { queue: string; id: string }, state: string): Promise<void> {
   await expect
-    .poll(async () => ((await (await request.get(`/api/v1/queues/${encodeURIComponent(job.queue)}/jobs/${encodeURIComponent(job.id)}`)).json()) as { state: string }).state)
+    .poll(
+      async () =>
+        ((await (await request.get(`/api/v1/queues/${encodeURIComponent(job.queue)}/jobs/${encodeURIComponent(job.id)}`)).json()) as { state: string }).state,
+    )
     .toBe(state);
 }
 
@@ -143,7 +146,10 @@ test.describe('accessibility: no serious or critical axe violation, light and da
     test(`a queue, ${state} jobs`, async ({ page }) => {
       await expectAccessibleInBothSchemes(page, async () => {
         await open(page, `/queues/${seg(queue)}`, `Queue ${queue}`);
-        await page.getByRole('navigation', { name: 'Job states' }).getByRole('link', { name: new RegExp(`^${label} \\(`) }).click();
+        await page
+          .getByRole('navigation', { name: 'Job states' })
+          .getByRole('link', { name: new RegExp(`^${label} \\(`) })
+          .click();
         await expect(page).toHaveURL(new RegExp(`state=${state}`));
         await expect(page.getByRole('table').getByText(row).first()).toBeVisible();
       });

@@ -29,7 +29,11 @@ const WHY_SHOWN = 200;
 
 /** axe's reason for one element ("insufficient color contrast of 2.9 (foreground …)"), on one line. */
 function why(failureSummary: string | undefined): string {
-  const text = (failureSummary ?? '').split('\n').slice(1).map((l) => l.trim()).join(' ');
+  const text = (failureSummary ?? '')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .join(' ');
   return text.length > WHY_SHOWN ? `${text.slice(0, WHY_SHOWN)}…` : text;
 }
 
@@ -49,9 +53,7 @@ export async function seriousFindings(page: Page, scheme: ColorScheme): Promise<
 }
 
 export function describeFindings(findings: Finding[]): string {
-  return findings
-    .map((f) => `[${f.scheme}] ${f.url} ${f.rule} (${f.impact}): ${f.help}\n${f.targets.map((t) => `    ${t}`).join('\n')}`)
-    .join('\n');
+  return findings.map((f) => `[${f.scheme}] ${f.url} ${f.rule} (${f.impact}): ${f.help}\n${f.targets.map((t) => `    ${t}`).join('\n')}`).join('\n');
 }
 
 /**
