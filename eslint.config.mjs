@@ -17,10 +17,7 @@ export default tseslint.config(
       // lib/env.ts is the only reader of process.env (STYLE rule 5).
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through lib/env.ts' }],
       // Job data is never rendered as HTML.
-      'no-restricted-syntax': [
-        'error',
-        { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'Never render data as HTML' },
-      ],
+      'no-restricted-syntax': ['error', { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'Never render data as HTML' }],
     },
   },
   {
@@ -32,10 +29,7 @@ export default tseslint.config(
     // The worker never sees the UI (STYLE rule 8); lib/ stays framework-free (rule 1).
     files: ['worker/**', 'lib/**'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['next', 'next/*', 'react', 'react-dom', 'socket.io', 'socket.io-client', '@/components/*', '@/app/*'] },
-      ],
+      'no-restricted-imports': ['error', { patterns: ['next', 'next/*', 'react', 'react-dom', 'socket.io', 'socket.io-client', '@/components/*', '@/app/*'] }],
     },
   },
 );

@@ -41,7 +41,13 @@ export async function benchSchedules(): Promise<string> {
   const { nextRuns } = await import('../lib/scheduler/next-runs');
   const { triggerSchema } = await import('../lib/scheduler/schedule-model');
 
-  const workerEnv = { REDIS_URL: redis.url, CELERITY_PREFIX: 'benchsched', CELERITY_CONCURRENCY: '50', CELERITY_LOG_LEVEL: 'info', CELERITY_SHUTDOWN_TIMEOUT_MS: '5000' };
+  const workerEnv = {
+    REDIS_URL: redis.url,
+    CELERITY_PREFIX: 'benchsched',
+    CELERITY_CONCURRENCY: '50',
+    CELERITY_LOG_LEVEL: 'info',
+    CELERITY_SHUTDOWN_TIMEOUT_MS: '5000',
+  };
   const startWorker = (): Child => startTs('worker/main.ts', workerEnv, /worker ready/);
   const workers: Child[] = [startWorker(), startWorker()];
   await Promise.all(workers.map((w) => w.ready));
@@ -66,12 +72,17 @@ export async function benchSchedules(): Promise<string> {
       // The slots the trigger defines in the window, by the code that previews them (an unanchored
       // interval sits at its name's phase of the period).
       const trigger = triggerSchema.parse({ type: 'interval', every: periodMs / 1000, unit: 'seconds' });
-      slots += nextRuns(trigger, { schedule: name, from: new Date(w.from - 1), count: Math.ceil((w.to - w.from) / periodMs) + 2 }).filter((d) => d.getTime() <= w.to).length;
+      slots += nextRuns(trigger, { schedule: name, from: new Date(w.from - 1), count: Math.ceil((w.to - w.from) / periodMs) + 2 }).filter(
+        (d) => d.getTime() <= w.to,
+      ).length;
       runs += seen.size;
       for (const n of seen.values()) if (n > 1) duplicates += n - 1;
     }
     const largest = late.sort((a, b) => b.ms - a.ms).slice(0, 8);
-    console.log(`[bench] ${label}: ${lateness.length} runs, largest lateness (ms @ s into the window):`, largest.map((l) => `${l.ms}@${(l.at / 1000).toFixed(0)}`).join(' '));
+    console.log(
+      `[bench] ${label}: ${lateness.length} runs, largest lateness (ms @ s into the window):`,
+      largest.map((l) => `${l.ms}@${(l.at / 1000).toFixed(0)}`).join(' '),
+    );
     return {
       label,
       schedules: names.length,
@@ -128,7 +139,10 @@ export async function benchSchedules(): Promise<string> {
   }
 
   const rows = results
-    .map((r) => `| ${r.label} | ${r.seconds} s | ${r.runs} / ${r.slots} = ${fmt(r.runs / r.slots, 3)} | ${r.duplicates} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} |`)
+    .map(
+      (r) =>
+        `| ${r.label} | ${r.seconds} s | ${r.runs} / ${r.slots} = ${fmt(r.runs / r.slots, 3)} | ${r.duplicates} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} |`,
+    )
     .join('\n');
   return `## Schedules: lateness and executions per slot
 

@@ -67,7 +67,10 @@ test('with Attempts 2 from the form, fail is tried twice: the page shows 2 of 2 
   await expect(error.getByRole('group').filter({ hasText: 'Stack traces of the earlier failed attempts (1)' })).toBeVisible();
 });
 
-test('flaky fails twice, then succeeds: Started is the first attempt’s start and Duration covers all three attempts and the backoffs', async ({ page, request }) => {
+test('flaky fails twice, then succeeds: Started is the first attempt’s start and Duration covers all three attempts and the backoffs', async ({
+  page,
+  request,
+}) => {
   // flaky's defaults: 5 attempts, exponential backoff from 500 ms, so the retries wait 500 ms then 1 s.
   const { id } = await runTaskViaApi(request, 'flaky', { failTimes: 2 });
   await page.goto(`/queues/default/jobs/${encodeURIComponent(id)}`);
@@ -95,6 +98,8 @@ test('flaky fails twice, then succeeds: Started is the first attempt’s start a
   await expectTimeRow(timing, 'Finished', finishedAt);
   await expect(timing.getByRole('group', { name: 'Duration', exact: true }).getByRole('definition')).toHaveText(formatDuration(dto.durationMs));
   await expectTimeRow(timing, 'Last attempt started', lastAttemptStartedAt);
-  await expect(timing.getByRole('group', { name: 'Last attempt took', exact: true }).getByRole('definition')).toHaveText(formatDuration(dto.lastAttemptDurationMs));
+  await expect(timing.getByRole('group', { name: 'Last attempt took', exact: true }).getByRole('definition')).toHaveText(
+    formatDuration(dto.lastAttemptDurationMs),
+  );
   await expect(timing.getByRole('group', { name: 'Attempts', exact: true }).getByRole('definition')).toHaveText('3 of 5');
 });

@@ -25,7 +25,10 @@ async function completedInTableSince(figure: Locator, from: number): Promise<num
   }, from);
 }
 
-test('50 add jobs enqueued by the API: the completed counter rises by exactly 50 without a reload, and the throughput chart shows them', async ({ page, request }) => {
+test('50 add jobs enqueued by the API: the completed counter rises by exactly 50 without a reload, and the throughput chart shows them', async ({
+  page,
+  request,
+}) => {
   await page.goto('/');
   await expectLive(page);
   await markDocument(page);
@@ -49,7 +52,8 @@ test('50 add jobs enqueued by the API: the completed counter rises by exactly 50
   const figure = page.getByRole('figure', { name: /^Throughput, last 5 minutes/ });
   await expect(figure).toHaveAccessibleDescription(/^Last 5 minutes: \d+ completed, \d+ failed/);
   // Seconds are sent once they have ended: the description catches up within about a second.
-  const described = () => figure.evaluate((el) => Number(/(\d+) completed/.exec(document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent ?? '')?.[1]));
+  const described = () =>
+    figure.evaluate((el) => Number(/(\d+) completed/.exec(document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent ?? '')?.[1]));
   await expect.poll(described).toBeGreaterThanOrEqual(50);
   await figure.getByRole('button', { name: 'Show as table' }).click();
   await expect(figure.getByRole('table')).toBeVisible();

@@ -102,7 +102,9 @@ async function openDashboard(browser: Browser, url: string): Promise<Page> {
   return page;
 }
 
-test('two consoles show the same live data and a worker of another host; a Redis restart is shown, then both recover with the right counts', async ({ browser }) => {
+test('two consoles show the same live data and a worker of another host; a Redis restart is shown, then both recover with the right counts', async ({
+  browser,
+}) => {
   test.setTimeout(180_000);
   const f = fx!;
   const pages = await Promise.all(f.consoles.map((c) => openDashboard(browser, c.url)));

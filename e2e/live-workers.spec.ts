@@ -46,7 +46,14 @@ async function startWorkerProcess(host: string, queue: string): Promise<Service>
     command: process.execPath,
     args: ['--import', 'tsx', 'worker/main.ts', '--hostname', host, '--queues', queue, '--concurrency', '2'],
     cwd: ROOT,
-    env: { ...inherited, NODE_ENV: 'production', REDIS_URL: redisUrl, CELERITY_PREFIX: prefix, CELERITY_HEARTBEAT_MS: '500', CELERITY_SHUTDOWN_TIMEOUT_MS: '5000' },
+    env: {
+      ...inherited,
+      NODE_ENV: 'production',
+      REDIS_URL: redisUrl,
+      CELERITY_PREFIX: prefix,
+      CELERITY_HEARTBEAT_MS: '500',
+      CELERITY_SHUTDOWN_TIMEOUT_MS: '5000',
+    },
     logFile: path.join(logDir, `worker-${host}.log`),
     ready: /\[worker\] worker ready\b/,
     timeoutMs: 60_000,
@@ -56,7 +63,10 @@ async function startWorkerProcess(host: string, queue: string): Promise<Service>
 }
 
 function workerRow(page: Page, host: string): Locator {
-  return page.getByRole('table', { name: 'Live workers' }).getByRole('row').filter({ has: page.getByRole('cell', { name: host, exact: true }) });
+  return page
+    .getByRole('table', { name: 'Live workers' })
+    .getByRole('row')
+    .filter({ has: page.getByRole('cell', { name: host, exact: true }) });
 }
 
 /** A column of a worker's row, by header name. */
@@ -153,7 +163,10 @@ test('a worker killed without a clean shutdown is shown lost, with the job it he
   process.kill(doomed.proc.pid!, 'SIGKILL');
   await doomed.exited;
   // Its heartbeat expires (3 × 500 ms): it moves to the lost table, with the job it was running.
-  const lost = page.getByRole('table', { name: /^Lost workers/ }).getByRole('row').filter({ has: page.getByRole('cell', { name: 'e2e-doomed', exact: true }) });
+  const lost = page
+    .getByRole('table', { name: /^Lost workers/ })
+    .getByRole('row')
+    .filter({ has: page.getByRole('cell', { name: 'e2e-doomed', exact: true }) });
   await expect(lost).toBeVisible({ timeout: 20_000 });
   await expect(lost.getByRole('link', { name: `sleep #${job.id}` })).toBeVisible();
   await expect(workerRow(page, 'e2e-doomed')).toHaveCount(0);

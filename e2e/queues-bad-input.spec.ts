@@ -61,7 +61,10 @@ test('queue and job names with spaces, % and unicode work end to end', async ({ 
   await page.getByRole('link', { name: ODD, exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name: `Queue ${ODD}` })).toBeVisible();
   await expect(page).toHaveTitle(`Queue ${ODD} · Celerity`);
-  await page.getByRole('navigation', { name: 'Job states' }).getByRole('link', { name: /^Completed/ }).click();
+  await page
+    .getByRole('navigation', { name: 'Job states' })
+    .getByRole('link', { name: /^Completed/ })
+    .click();
   await page.getByRole('link', { name: 'id %2F/ü', exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'report · job id %2F/ü' })).toBeVisible();
   await expect(jobState(page)).toHaveText('Completed');

@@ -29,16 +29,22 @@ test('cancel a running report: it fails with reason "cancelled" and reports no p
 
   // Wait until the worker no longer holds the job (its heartbeat lists what it runs), then look at what happened.
   await expect
-    .poll(async () => {
-      const res = await request.get('/api/v1/workers');
-      const body = (await res.json()) as { alive: { running: { jobId: string }[] }[] };
-      return body.alive.some((w) => w.running.some((r) => r.jobId === job.id));
-    }, { timeout: 20_000 })
+    .poll(
+      async () => {
+        const res = await request.get('/api/v1/workers');
+        const body = (await res.json()) as { alive: { running: { jobId: string }[] }[] };
+        return body.alive.some((w) => w.running.some((r) => r.jobId === job.id));
+      },
+      { timeout: 20_000 },
+    )
     .toBe(false);
   const events = await jobEvents(b, job.queue, job.id);
   const failedAt = events.findIndex(([, e]) => e === 'failed');
   expect(failedAt, JSON.stringify(events)).toBeGreaterThan(0);
-  expect(events.slice(failedAt + 1).filter(([, e]) => e === 'progress'), JSON.stringify(events)).toEqual([]);
+  expect(
+    events.slice(failedAt + 1).filter(([, e]) => e === 'progress'),
+    JSON.stringify(events),
+  ).toEqual([]);
   // The stored progress is the last one before the cancel, and the page shows it.
   const stored = await b.redis.hget(`${b.prefix}:${job.queue}:${job.id}`, 'progress');
   expect(Number(stored)).toBe(shown);

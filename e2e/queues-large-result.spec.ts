@@ -42,7 +42,9 @@ test('a job whose result is 2 MB opens in under 2 s and offers the full download
   await expect(link).toBeVisible();
   const wall = Date.now() - t0;
   const ms = await page.evaluate(() => (window as unknown as { __e2eShownAt?: number }).__e2eShownAt);
-  test.info().annotations.push({ type: 'navigation to visible content', description: `${Math.round(ms ?? -1)} ms in the browser, ${wall} ms seen by the test` });
+  test
+    .info()
+    .annotations.push({ type: 'navigation to visible content', description: `${Math.round(ms ?? -1)} ms in the browser, ${wall} ms seen by the test` });
   expect(ms, 'the result was never painted').toBeDefined();
   expect(ms!, `navigation to visible content took ${ms} ms`).toBeLessThan(2000);
   await expect(result).toContainText('Too large to show whole (2.0 MB)');

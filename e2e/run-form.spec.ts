@@ -50,7 +50,9 @@ test('required fields are marked, descriptions are the inputs’ help text, defa
   await expect(report.getByRole('textbox', { name: 'Attempts' })).toHaveAccessibleDescription('Tries in all (task default: 1).');
   await expect(report.getByRole('textbox', { name: 'Priority' })).toHaveAccessibleDescription('1 runs first; empty for none.');
   await page.goto('/tasks/flaky');
-  await expect(page.getByRole('form', { name: 'Run flaky' }).getByRole('textbox', { name: 'Attempts' })).toHaveAccessibleDescription('Tries in all (task default: 5).');
+  await expect(page.getByRole('form', { name: 'Run flaky' }).getByRole('textbox', { name: 'Attempts' })).toHaveAccessibleDescription(
+    'Tries in all (task default: 5).',
+  );
 });
 
 test('delay (in seconds), attempts and priority from the form are the job’s options', async ({ page, request }) => {
@@ -72,7 +74,15 @@ test('delay (in seconds), attempts and priority from the form are the job’s op
     await expect(jobState(page)).toHaveText('Delayed');
     const res = await request.get(`/api/v1/queues/default/jobs/${encodeURIComponent(id)}`);
     expect(res.status(), await res.text()).toBe(200);
-    const dto = (await res.json()) as { state: string; args: unknown; delayMs: number; attempts: number; attemptsMade: number; priority: number; options: Record<string, unknown> };
+    const dto = (await res.json()) as {
+      state: string;
+      args: unknown;
+      delayMs: number;
+      attempts: number;
+      attemptsMade: number;
+      priority: number;
+      options: Record<string, unknown>;
+    };
     expect(dto).toMatchObject({ state: 'delayed', args: { a: 1, b: 2 }, delayMs: 90_500, attempts: 3, attemptsMade: 0, priority: 7 });
     expect(dto.options).toMatchObject({ delay: 90_500, attempts: 3, priority: 7 });
 

@@ -94,7 +94,10 @@ test.describe('schedules', () => {
     const status = page.getByRole('status', { name: 'Schedule status' });
     await expect(status).toHaveText('Active');
     // Body rows of the history: each links to its job (the header row has no link).
-    const runs = page.getByRole('table', { name: 'Run history' }).getByRole('row').filter({ has: page.getByRole('link') });
+    const runs = page
+      .getByRole('table', { name: 'Run history' })
+      .getByRole('row')
+      .filter({ has: page.getByRole('link') });
     await expect.poll(() => runs.count(), { timeout: 12_000 }).toBeGreaterThanOrEqual(2);
     // The runs arrived over the socket: the page was never reloaded.
     await expectSameDocument(page);
@@ -148,7 +151,10 @@ test.describe('schedules', () => {
     await form.getByRole('button', { name: 'Create schedule' }).click();
     await expect(page.getByRole('heading', { level: 1, name, exact: true })).toBeVisible();
     await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Schedules' }).click();
-    const row = page.getByRole('table', { name: 'Schedules' }).getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) });
+    const row = page
+      .getByRole('table', { name: 'Schedules' })
+      .getByRole('row')
+      .filter({ has: page.getByRole('link', { name, exact: true }) });
     await expect(row.getByRole('cell', { name: 'at 17:03, only on Sunday, Europe/Paris', exact: true })).toBeVisible();
     const enabled = row.getByRole('switch', { name: `Enabled: ${name}` });
     await expect(enabled).toHaveAttribute('aria-checked', 'true');
@@ -188,7 +194,10 @@ test.describe('schedules', () => {
     await expect(page.getByRole('heading', { level: 1, name, exact: true })).toBeVisible();
     const status = page.getByRole('status', { name: 'Schedule status' });
     await expect(status).toHaveText('Done', { timeout: 15_000 });
-    const runs = page.getByRole('table', { name: 'Run history' }).getByRole('row').filter({ has: page.getByRole('link') });
+    const runs = page
+      .getByRole('table', { name: 'Run history' })
+      .getByRole('row')
+      .filter({ has: page.getByRole('link') });
     await expect(runs).toHaveCount(1);
     await expect(runs.first()).toContainText('Completed');
     await expect(page.getByRole('group', { name: 'Total runs' }).getByRole('definition')).toHaveText('1');
@@ -198,7 +207,10 @@ test.describe('schedules', () => {
     expect(detail.runs).toHaveLength(1);
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Schedules', exact: true }).click();
-    const row = page.getByRole('table', { name: 'Schedules' }).getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) });
+    const row = page
+      .getByRole('table', { name: 'Schedules' })
+      .getByRole('row')
+      .filter({ has: page.getByRole('link', { name, exact: true }) });
     await expect(row.getByRole('cell', { name: 'Done', exact: true })).toBeVisible();
   });
 

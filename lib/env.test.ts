@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { thrown } from '@/test/helpers';
 import { EnvError, parseEnv } from './env';
 
-
 describe('parseEnv', () => {
   it('fills in the defaults for an empty environment', () => {
     const e = parseEnv({});
@@ -116,7 +115,13 @@ describe('README configuration table', () => {
     const rows = documented();
     const duplicates = rows.filter((name, i) => rows.indexOf(name) !== i);
     expect(duplicates, 'variables with more than one row').toEqual([]);
-    expect(variables.filter((v) => !rows.includes(v)), 'variables without a row').toEqual([]);
-    expect(rows.filter((r) => !variables.includes(r)), 'rows that are no variable').toEqual([]);
+    expect(
+      variables.filter((v) => !rows.includes(v)),
+      'variables without a row',
+    ).toEqual([]);
+    expect(
+      rows.filter((r) => !variables.includes(r)),
+      'rows that are no variable',
+    ).toEqual([]);
   });
 });

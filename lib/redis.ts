@@ -11,9 +11,7 @@ import { managedRedisUrlIfRunning } from './managed-redis-state';
 export function redisUrl(): string {
   const url = isSet('REDIS_URL') ? env().REDIS_URL : managedRedisUrlIfRunning();
   if (!url) {
-    throw new Error(
-      'REDIS_URL is not set and no managed Redis is running. Start everything with `npm start`, or set REDIS_URL=redis://host:port.',
-    );
+    throw new Error('REDIS_URL is not set and no managed Redis is running. Start everything with `npm start`, or set REDIS_URL=redis://host:port.');
   }
   return url;
 }

@@ -83,11 +83,7 @@ export interface ManagedRedisOptions {
 }
 
 /** Make sure redis-server is installed: apt-get as root, otherwise a message that says what to do. */
-async function requireRedisServer(
-  log: (line: string) => void,
-  find: () => string | undefined,
-  isRoot: () => boolean,
-): Promise<void> {
+async function requireRedisServer(log: (line: string) => void, find: () => string | undefined, isRoot: () => boolean): Promise<void> {
   if (find()) return;
   if (!isRoot()) {
     throw new Error(
@@ -117,9 +113,7 @@ const START_ATTEMPTS = 3;
  *
  * @returns where it listens, its pid, and whether an already running server was reused
  */
-export async function ensureManagedRedis(
-  options: ManagedRedisOptions = {},
-): Promise<{ url: string; port: number; pid: number; reused: boolean }> {
+export async function ensureManagedRedis(options: ManagedRedisOptions = {}): Promise<{ url: string; port: number; pid: number; reused: boolean }> {
   const dir = options.dir ?? managedRedisDir();
   const log = options.log ?? ((line: string) => console.log(line));
   const state = readManagedRedisState(dir);
@@ -177,9 +171,7 @@ export const MANAGED_REDIS_STOP_TIMEOUT_MS = 15_000;
  * @param options.timeoutMs how long to wait for a clean exit before SIGKILL
  * @returns what happened, for the caller to print
  */
-export async function stopManagedRedis(
-  options: { dir?: string; timeoutMs?: number } = {},
-): Promise<'stopped' | 'killed' | 'not-running'> {
+export async function stopManagedRedis(options: { dir?: string; timeoutMs?: number } = {}): Promise<'stopped' | 'killed' | 'not-running'> {
   const dir = options.dir ?? managedRedisDir();
   const timeoutMs = options.timeoutMs ?? MANAGED_REDIS_STOP_TIMEOUT_MS;
   const state = readManagedRedisState(dir);

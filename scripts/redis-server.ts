@@ -80,17 +80,27 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<Runnin
   if (!bin) throw new Error('redis-server is not installed');
   mkdirSync(opts.dir, { recursive: true });
   const args = [
-    '--port', String(opts.port),
-    '--bind', '127.0.0.1',
-    '--dir', opts.dir,
-    '--save', '',
-    '--appendonly', opts.appendonly ? 'yes' : 'no',
-    '--appendfsync', 'everysec',
-    '--maxmemory-policy', 'noeviction',
+    '--port',
+    String(opts.port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    opts.dir,
+    '--save',
+    '',
+    '--appendonly',
+    opts.appendonly ? 'yes' : 'no',
+    '--appendfsync',
+    'everysec',
+    '--maxmemory-policy',
+    'noeviction',
     // Delayed jobs and schedulers fire on Redis's timer: hz 100 keeps them within ~10 ms of their slot.
-    '--hz', '100',
-    '--protected-mode', 'yes',
-    '--daemonize', 'no',
+    '--hz',
+    '100',
+    '--protected-mode',
+    'yes',
+    '--daemonize',
+    'no',
     ...(opts.logfile ? ['--logfile', opts.logfile] : []),
     ...(opts.pidfile ? ['--pidfile', opts.pidfile] : []),
     ...(opts.extraArgs ?? []),
@@ -101,11 +111,18 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<Runnin
   });
   if (opts.detached) child.unref();
   let exited = false;
-  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   try {
     await Promise.race([
       waitForRedis(opts.port),
-      exitPromise.then(() => { throw new Error(`redis-server exited at start (port ${opts.port} in use?)`); }),
+      exitPromise.then(() => {
+        throw new Error(`redis-server exited at start (port ${opts.port} in use?)`);
+      }),
     ]);
   } catch (err) {
     if (!exited) child.kill('SIGKILL');

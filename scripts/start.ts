@@ -234,9 +234,7 @@ async function main(): Promise<void> {
     );
     // In dev the worker restarts on changes. tsx watch stops its child directly (SIGTERM, then
     // SIGKILL after 5 s), without the 30 ms race above, so it is safe to use here.
-    children.push(
-      dev ? startChild('worker', bin('tsx'), ['watch', 'worker/main.ts'], vars) : startChild('worker', ...runTs('worker/main.ts'), vars),
-    );
+    children.push(dev ? startChild('worker', bin('tsx'), ['watch', 'worker/main.ts'], vars) : startChild('worker', ...runTs('worker/main.ts'), vars));
 
     // (e) One of them dying on its own stops the rest the same way as Ctrl-C, with exit code 1.
     for (const c of children) {

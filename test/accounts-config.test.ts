@@ -28,7 +28,6 @@ function entryLine(stdout: string): string {
   return lines[0]!;
 }
 
-
 describe('npm run user:add', () => {
   const alice = { password: 'correct horse battery staple' };
   const bob = { password: 'another long passphrase' };
@@ -96,7 +95,11 @@ describe('npm run user:add', () => {
   }, 60_000);
 
   it('refuses a short password, an unknown role and a bad name, printing no account', async () => {
-    const runs = await Promise.all([userAdd(['dave', 'admin'], 'short\n'), userAdd(['dave', 'root'], 'long enough password\n'), userAdd(['da ve', 'admin'], 'long enough password\n')]);
+    const runs = await Promise.all([
+      userAdd(['dave', 'admin'], 'short\n'),
+      userAdd(['dave', 'root'], 'long enough password\n'),
+      userAdd(['da ve', 'admin'], 'long enough password\n'),
+    ]);
     expect(runs.map((r) => r.code)).toEqual([2, 2, 2]);
     expect(runs[0]!.stderr).toMatch(/at least 10 characters/);
     expect(runs[1]!.stderr).toMatch(/role must be admin or viewer/);
@@ -151,7 +154,9 @@ describe('readUsers: where accounts come from', () => {
 
   it('an unreadable file is refused, naming it and why', () => {
     const missing = path.join(dir, 'no-such-file');
-    expect(thrown(() => readUsers({ CELERITY_USERS: undefined, CELERITY_USERS_FILE: missing })).message).toBe(`CELERITY_USERS_FILE: cannot read ${missing} (ENOENT)`);
+    expect(thrown(() => readUsers({ CELERITY_USERS: undefined, CELERITY_USERS_FILE: missing })).message).toBe(
+      `CELERITY_USERS_FILE: cannot read ${missing} (ENOENT)`,
+    );
     const aDir = path.join(dir, 'a-directory');
     mkdirSync(aDir);
     const err = thrown(() => readUsers({ CELERITY_USERS: undefined, CELERITY_USERS_FILE: aDir }));
@@ -201,7 +206,12 @@ describe('the console with a bad accounts file', () => {
   it('refuses to start when a user is both in CELERITY_USERS and in the file', async () => {
     const f = path.join(dir, 'dup-users');
     writeFileSync(f, `${VIEWER.name}:viewer:${VIEWER.hash}\n`);
-    const p = runTs('server.ts', [], { ...clean, CELERITY_USERS: `${VIEWER.name}:admin:${ADMIN.hash}`, CELERITY_USERS_FILE: f, PORT: String(await freePort()) });
+    const p = runTs('server.ts', [], {
+      ...clean,
+      CELERITY_USERS: `${VIEWER.name}:admin:${ADMIN.hash}`,
+      CELERITY_USERS_FILE: f,
+      PORT: String(await freePort()),
+    });
     expect(await p.exited).not.toBe(0);
     expect(p.output()).toContain(`Refusing to start: user "${VIEWER.name}" is listed twice: CELERITY_USERS entry 1 and CELERITY_USERS_FILE (${f}) line 1`);
   });

@@ -58,7 +58,9 @@ describe('GET /api/v1/tasks', () => {
     const res = await fetch(`${base}/api/v1/tasks`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    const { tasks } = (await res.json()) as { tasks: { name: string; description: string; queue: string; argsSchema: Record<string, unknown>; defaults: unknown; workers: number }[] };
+    const { tasks } = (await res.json()) as {
+      tasks: { name: string; description: string; queue: string; argsSchema: Record<string, unknown>; defaults: unknown; workers: number }[];
+    };
     expect(tasks.map((t) => t.name)).toEqual(['add', 'fail', 'flaky', 'hello', 'report', 'sleep']);
     for (const t of tasks) {
       expect(t.description, t.name).toBe(registry.get(t.name)!.description);
@@ -73,7 +75,10 @@ describe('GET /api/v1/tasks', () => {
       required: ['a', 'b'],
     });
     // Defaults make a field optional on the input side, and show up as the schema's default.
-    const report = byName.get('report')!.argsSchema as { properties: Record<string, { type: string; default?: unknown; minimum?: number }>; required?: string[] };
+    const report = byName.get('report')!.argsSchema as {
+      properties: Record<string, { type: string; default?: unknown; minimum?: number }>;
+      required?: string[];
+    };
     expect(report.properties.durationMs).toMatchObject({ type: 'integer', default: 10_000, minimum: 0 });
     expect(report.properties.steps).toMatchObject({ type: 'integer', default: 10, minimum: 1 });
     expect(report.required ?? []).toEqual([]);
@@ -121,7 +126,12 @@ describe('POST /api/v1/tasks/{name}/runs', () => {
     const res = await run('add', { a: 1, b: 2 });
     expect(res.status).toBe(400);
     const { error } = (await res.json()) as ErrorBody;
-    expect(error).toEqual({ code: 'invalid', message: expect.stringMatching(/^body: Unrecognized keys: "a", "b"/), field: 'body', fields: { body: expect.stringMatching(/^Unrecognized keys/) } });
+    expect(error).toEqual({
+      code: 'invalid',
+      message: expect.stringMatching(/^body: Unrecognized keys: "a", "b"/),
+      field: 'body',
+      fields: { body: expect.stringMatching(/^Unrecognized keys/) },
+    });
     expect(await queueSnapshot()).toEqual(before);
   });
 

@@ -113,7 +113,11 @@ if (process.argv.includes('--connect')) {
     expect(s.redisUrl).not.toBe(process.env.REDIS_URL);
     expect(s.dataDirEntries).toEqual([]);
     expect(existsSync(s.dataDir)).toBe(false); // cleaned up afterwards
-    expect(readBuildMarker(root)).toMatchObject({ builtWithoutRedis: true, redisConnections: 0, buildId: readFileSync(path.join(root, distDir(), 'BUILD_ID'), 'utf8') });
+    expect(readBuildMarker(root)).toMatchObject({
+      builtWithoutRedis: true,
+      redisConnections: 0,
+      buildId: readFileSync(path.join(root, distDir(), 'BUILD_ID'), 'utf8'),
+    });
     expect(needsBuildWithoutRedis(root)).toBe(false);
   });
 

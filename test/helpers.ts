@@ -117,7 +117,15 @@ export async function countsOf(q: Queue): Promise<QueueCounts> {
  * say otherwise.
  */
 export function startTestWorker(registry: StartWorkerOptions['registry'], options: Partial<Omit<StartWorkerOptions, 'registry'>> = {}): Promise<RunningWorker> {
-  return startWorker({ registry, logger: createLogger('worker', 'error'), concurrency: 5, heartbeatMs: 1000, shutdownTimeoutMs: 2000, version: 'test', ...options });
+  return startWorker({
+    registry,
+    logger: createLogger('worker', 'error'),
+    concurrency: 5,
+    heartbeatMs: 1000,
+    shutdownTimeoutMs: 2000,
+    version: 'test',
+    ...options,
+  });
 }
 
 /** What `fn` throws (fails the test if it does not throw). */

@@ -43,22 +43,43 @@ describe('two consoles on one Redis', () => {
     }
     // Both relays read the queue's stream: a probe job shows up in both dashboards' counts.
     await queue.add('add', { a: 0, b: 0 }, { jobId: 'probe-1' });
-    const counts = (c: LiveClient) => c.received.filter((r) => r.event === 'counts').map((r) => (r.payload as CountsFrame).queues[name]).filter(Boolean);
-    for (const c of clients) await waitFor('counts of the queue on each console', () => counts(c).at(-1)?.waiting, (n) => n === 2);
+    const counts = (c: LiveClient) =>
+      c.received
+        .filter((r) => r.event === 'counts')
+        .map((r) => (r.payload as CountsFrame).queues[name])
+        .filter(Boolean);
+    for (const c of clients)
+      await waitFor(
+        'counts of the queue on each console',
+        () => counts(c).at(-1)?.waiting,
+        (n) => n === 2,
+      );
 
     const worker = await stack.worker(createRegistry([{ ...add, queue: name }]), { logger, concurrency: 2, hostname: 'other-host', heartbeatMs: 500 });
     await queue.add('add', { a: 20, b: 22 }, { jobId: 'j1' });
     for (const c of clients) {
       const frame = await waitFor(
         'the completion on each console',
-        () => c.received.filter((r) => r.event === 'job').map((r) => r.payload as JobFrame).at(-1),
+        () =>
+          c.received
+            .filter((r) => r.event === 'job')
+            .map((r) => r.payload as JobFrame)
+            .at(-1),
         (f) => f?.job?.state === 'completed',
       );
       expect(frame).toMatchObject({ queue: name, id: 'j1', job: { state: 'completed', result: 42 } });
-      await waitFor('the final counts on each console', () => counts(c).at(-1), (k) => k?.completed === 3 && k.waiting === 0 && k.active === 0);
+      await waitFor(
+        'the final counts on each console',
+        () => counts(c).at(-1),
+        (k) => k?.completed === 3 && k.waiting === 0 && k.active === 0,
+      );
       const seen = await waitFor(
         'the worker of the other host on each console',
-        () => c.received.filter((r) => r.event === 'workers').map((r) => r.payload as WorkersFrame).at(-1),
+        () =>
+          c.received
+            .filter((r) => r.event === 'workers')
+            .map((r) => r.payload as WorkersFrame)
+            .at(-1),
         (f) => Boolean(f?.alive.some((w) => w.id === worker.id)),
       );
       expect(seen!.alive.find((w) => w.id === worker.id)).toMatchObject({ host: 'other-host', queues: [name], state: 'running' });

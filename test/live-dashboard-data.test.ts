@@ -23,7 +23,11 @@ describe('dashboard data', () => {
     const { name, q } = await setup();
     await q.addBulk(Array.from({ length: 30 }, (_, i) => ({ name: 'add', data: { a: i, b: 1 } })));
     await q.addBulk(Array.from({ length: 4 }, () => ({ name: 'fail', data: { message: 'boom' } })));
-    await waitFor('all jobs to finish', () => q.getJobCounts('completed', 'failed'), (c) => c.completed === 30 && c.failed === 4);
+    await waitFor(
+      'all jobs to finish',
+      () => q.getJobCounts('completed', 'failed'),
+      (c) => c.completed === 30 && c.failed === 4,
+    );
 
     for (const range of ['1h', '24h'] as const) {
       const h = await readThroughputHistory([name], range, Date.now());
@@ -47,7 +51,11 @@ describe('dashboard data', () => {
   it('active jobs with their progress', async () => {
     const { name, q } = await setup();
     const job = await q.add('report', { durationMs: 3000, steps: 10 });
-    const active = await waitFor('progress on the active job', () => readActiveJobs([name]), (a) => typeof a.jobs[0]?.progress === 'number' && (a.jobs[0].progress as number) > 0);
+    const active = await waitFor(
+      'progress on the active job',
+      () => readActiveJobs([name]),
+      (a) => typeof a.jobs[0]?.progress === 'number' && (a.jobs[0].progress as number) > 0,
+    );
     expect(active.total).toBe(1);
     expect(active.jobs[0]).toMatchObject({ queue: name, id: job.id, task: 'report' });
     expect(active.jobs[0]!.startedAt).toBeGreaterThan(0);

@@ -48,17 +48,29 @@ describe('live frames through Socket.IO', () => {
     const countsFrames = () => client.received.filter((r) => r.event === 'counts').map((r) => r.payload as CountsFrame);
     await waitFor('the queue in a dashboard frame', () => countsFrames().some((f) => (f.queues[name]?.waiting ?? 0) >= 5000), Boolean);
     const watchedFrom = live!.relay.throughput().upTo;
-    await waitFor('a throughput second recorded since', () => live!.relay.throughput().upTo, (t) => t >= watchedFrom + 1000);
+    await waitFor(
+      'a throughput second recorded since',
+      () => live!.relay.throughput().upTo,
+      (t) => t >= watchedFrom + 1000,
+    );
 
     // Then a worker runs them all: thousands more events (active, completed) while the client watches.
     await stack.worker(createRegistry([{ ...hello, queue: name }]), { logger, concurrency: 50 });
-    await waitFor('all 5,001 jobs to complete', () => q.getJobCounts('completed'), (c) => c.completed === 5001, 30_000);
+    await waitFor(
+      'all 5,001 jobs to complete',
+      () => q.getJobCounts('completed'),
+      (c) => c.completed === 5001,
+      30_000,
+    );
     const expected = await countsOf(q);
 
     const frames = () => client.received.filter((r) => r.event === 'counts').map((r) => r.payload as CountsFrame);
     await waitFor(
       'a frame with the final counts',
-      () => frames().filter((f) => f.queues[name]).at(-1)?.queues[name],
+      () =>
+        frames()
+          .filter((f) => f.queues[name])
+          .at(-1)?.queues[name],
       (c) => JSON.stringify(c) === JSON.stringify(expected),
     );
     // Throughput comes as per-second points, each second sent once: their sum is every job completed while watching.
@@ -66,7 +78,11 @@ describe('live frames through Socket.IO', () => {
     const sum = () => throughput().reduce((n, p) => n + p.completed, 0);
     await waitFor('the throughput seconds to add up to 5,001', sum, (n) => n >= 5001);
     const upTo = live!.relay.throughput().upTo;
-    await waitFor('two more seconds recorded', () => live!.relay.throughput().upTo, (t) => t >= upTo + 2000);
+    await waitFor(
+      'two more seconds recorded',
+      () => live!.relay.throughput().upTo,
+      (t) => t >= upTo + 2000,
+    );
     expect(sum()).toBe(5001);
     expect(new Set(throughput().map((p) => p.t)).size).toBe(throughput().length);
 
@@ -86,12 +102,26 @@ describe('live frames through Socket.IO', () => {
     const bystander = stack.closing(await connectClient(live!.url));
     await bystander.join(rooms.dashboard);
     await watcher.join(rooms.job(name, 'watched'));
-    await stack.worker(createRegistry([{ ...sleep, queue: name }, { ...hello, queue: name }]), { logger, concurrency: 2 });
+    await stack.worker(
+      createRegistry([
+        { ...sleep, queue: name },
+        { ...hello, queue: name },
+      ]),
+      { logger, concurrency: 2 },
+    );
     await q.add('sleep', { ms: 200 }, { jobId: 'watched' });
     await q.add('sleep', { ms: 200 }, { jobId: 'other' });
     const jobFrames = () => watcher.received.filter((r) => r.event === 'job').map((r) => r.payload as JobFrame);
-    await waitFor('the watched job to be shown completed', () => jobFrames().at(-1)?.job?.state, (s) => s === 'completed');
-    await waitFor('the other job to complete', () => q.getJobState('other'), (s) => s === 'completed');
+    await waitFor(
+      'the watched job to be shown completed',
+      () => jobFrames().at(-1)?.job?.state,
+      (s) => s === 'completed',
+    );
+    await waitFor(
+      'the other job to complete',
+      () => q.getJobState('other'),
+      (s) => s === 'completed',
+    );
     expect(jobFrames().every((f) => f.id === 'watched' && f.queue === name)).toBe(true);
     expect(bystander.received.filter((r) => r.event === 'job')).toEqual([]);
   });

@@ -40,10 +40,18 @@ describe('gaps in the event stream', () => {
   it('a stream that outruns the reader (full batches): resync, and the counts stay exact', async () => {
     const { q, name, client } = await setUp({ readCount: 50 });
     await q.addBulk(Array.from({ length: 500 }, () => ({ name: 'hello', data: {} })));
-    await waitFor('a resync', () => resyncs(client), (r) => r.includes('reader-behind'));
+    await waitFor(
+      'a resync',
+      () => resyncs(client),
+      (r) => r.includes('reader-behind'),
+    );
     const expected = await countsOf(q);
     expect(expected.waiting).toBe(501);
-    await waitFor('the exact counts after it', () => lastCounts(client, name), (c) => JSON.stringify(c) === JSON.stringify(expected));
+    await waitFor(
+      'the exact counts after it',
+      () => lastCounts(client, name),
+      (c) => JSON.stringify(c) === JSON.stringify(expected),
+    );
   });
 
   it('a position trimmed from the stream before it was read: resync (stream-gap)', async () => {
@@ -51,12 +59,25 @@ describe('gaps in the event stream', () => {
     const { q, name, client } = await setUp({ readPaceMs: 2000 });
     const before = live!.relay.positions().get(name)!;
     await q.add('hello', {});
-    await waitFor('the relay to read the new job', () => live!.relay.positions().get(name)!, (id) => compareIds(id, before) > 0);
+    await waitFor(
+      'the relay to read the new job',
+      () => live!.relay.positions().get(name)!,
+      (id) => compareIds(id, before) > 0,
+    );
     await q.addBulk(Array.from({ length: 100 }, () => ({ name: 'hello', data: {} })));
     await redis.xtrim(`${prefix}:${name}:events`, 'MAXLEN', 10);
-    await waitFor('a resync for the gap', () => resyncs(client), (r) => r.includes('stream-gap'), 10_000);
+    await waitFor(
+      'a resync for the gap',
+      () => resyncs(client),
+      (r) => r.includes('stream-gap'),
+      10_000,
+    );
     const expected = await countsOf(q);
-    await waitFor('the exact counts after it', () => lastCounts(client, name), (c) => JSON.stringify(c) === JSON.stringify(expected));
+    await waitFor(
+      'the exact counts after it',
+      () => lastCounts(client, name),
+      (c) => JSON.stringify(c) === JSON.stringify(expected),
+    );
     expect(expected.waiting).toBe(102);
   });
 });

@@ -63,10 +63,7 @@ export async function connectClient(url: string): Promise<LiveClient> {
     socket,
     received,
     join: (room) =>
-      new Promise<void>((resolve, reject) =>
-        socket.emit('subscribe', room, (r) => (r.ok ? resolve() : reject(new Error(r.error ?? 'subscribe refused')))),
-      ),
+      new Promise<void>((resolve, reject) => socket.emit('subscribe', room, (r) => (r.ok ? resolve() : reject(new Error(r.error ?? 'subscribe refused'))))),
     close: () => void socket.close(),
   };
 }
-

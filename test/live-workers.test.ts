@@ -24,7 +24,11 @@ async function heartbeatsLater(id: string, n: number): Promise<Heartbeat> {
   let seen = (await readHeartbeat(redis, id))!.lastSeen;
   let hb: Heartbeat | null = null;
   for (let i = 0; i < n; i++) {
-    hb = await waitFor('the next heartbeat', () => readHeartbeat(redis, id), (h) => Boolean(h && h.lastSeen > seen));
+    hb = await waitFor(
+      'the next heartbeat',
+      () => readHeartbeat(redis, id),
+      (h) => Boolean(h && h.lastSeen > seen),
+    );
     seen = hb!.lastSeen;
   }
   return hb!;
@@ -34,7 +38,11 @@ describe('remote control', () => {
   it('pause: acknowledged, takes no new jobs while paused (several heartbeats), resume: takes them', async () => {
     const { worker: w, queue: q } = await setup();
     await q.add('add', { a: 1, b: 1 }, { jobId: 'before' });
-    await waitFor('the first job', () => q.getJobState('before'), (s) => s === 'completed');
+    await waitFor(
+      'the first job',
+      () => q.getJobState('before'),
+      (s) => s === 'completed',
+    );
 
     const paused = await commandWorker(getRedis(), { type: 'pause', workerId: w.id });
     expect(paused.delivered).toBeGreaterThanOrEqual(1);
@@ -52,7 +60,11 @@ describe('remote control', () => {
 
     const resumed = await commandWorker(getRedis(), { type: 'resume', workerId: w.id });
     expect(resumed.ack).toMatchObject({ command: 'resume', ok: true, state: 'running' });
-    await waitFor('the waiting jobs to run after resume', () => q.getJobCounts('completed'), (c) => c.completed === 4);
+    await waitFor(
+      'the waiting jobs to run after resume',
+      () => q.getJobCounts('completed'),
+      (c) => c.completed === 4,
+    );
   });
 
   it('concurrency: acknowledged and applied (more jobs at once), shown in the heartbeat', async () => {
@@ -62,7 +74,11 @@ describe('remote control', () => {
     expect((await readHeartbeat(redis, w.id))!.concurrency).toBe(6);
     await q.addBulk(Array.from({ length: 6 }, (_, i) => ({ name: 'sleep', data: { ms: 1500 }, opts: { jobId: `s${i}` } })));
     // Six at once: more than the 2 it started with.
-    await waitFor('six jobs active at once', () => q.getJobCounts('active'), (c) => c.active === 6);
+    await waitFor(
+      'six jobs active at once',
+      () => q.getJobCounts('active'),
+      (c) => c.active === 6,
+    );
   });
 
   it('shutdown: acknowledged, then the callback the process entry gives (same path as SIGTERM)', async () => {
@@ -70,7 +86,11 @@ describe('remote control', () => {
     const { worker: w } = await setup({ onShutdownRequested: () => requested++ });
     const res = await commandWorker(getRedis(), { type: 'shutdown', workerId: w.id });
     expect(res.ack).toMatchObject({ command: 'shutdown', ok: true, state: 'stopping' });
-    await waitFor('the shutdown callback', () => requested, (n) => n === 1);
+    await waitFor(
+      'the shutdown callback',
+      () => requested,
+      (n) => n === 1,
+    );
     // A command after that is refused: the worker is on its way out.
     const again = await commandWorker(getRedis(), { type: 'pause', workerId: w.id });
     expect(again.ack).toMatchObject({ ok: false, state: 'stopping' });
@@ -79,7 +99,11 @@ describe('remote control', () => {
   it('shutdown without a callback stops the worker: its heartbeat is cleared (gone, not lost)', async () => {
     const { worker: w } = await setup();
     await commandWorker(getRedis(), { type: 'shutdown', workerId: w.id });
-    await waitFor('the heartbeat to be cleared', () => readHeartbeats(redis), (r) => !r.alive.some((x) => x.id === w.id) && !r.lost.some((x) => x.id === w.id));
+    await waitFor(
+      'the heartbeat to be cleared',
+      () => readHeartbeats(redis),
+      (r) => !r.alive.some((x) => x.id === w.id) && !r.lost.some((x) => x.id === w.id),
+    );
   });
 
   it('a worker that does not answer: 504-style timeout; an unknown worker: not found; cancel still works', async () => {
@@ -97,9 +121,17 @@ describe('remote control', () => {
     expect(w.state()).toBe('running');
 
     const job = await q.add('sleep', { ms: 10_000 }, { jobId: 'long' });
-    await waitFor('the job to start', () => q.getJobState(job.id!), (s) => s === 'active');
+    await waitFor(
+      'the job to start',
+      () => q.getJobState(job.id!),
+      (s) => s === 'active',
+    );
     await redis.publish(celerityKeys().control, JSON.stringify({ type: 'cancel', queue: q.name, jobId: 'long' }));
-    await waitFor('the cancel', () => q.getJobState('long'), (s) => s === 'failed');
+    await waitFor(
+      'the cancel',
+      () => q.getJobState('long'),
+      (s) => s === 'failed',
+    );
   });
 
   it('an acknowledgement written before the console waits is not lost', async () => {
@@ -129,7 +161,11 @@ describe('lost workers', () => {
     };
     await writeHeartbeat(redis, base);
     expect((await readHeartbeats(redis)).alive.some((w) => w.id === base.id)).toBe(true);
-    const lost = await waitFor('the heartbeat to expire', () => readHeartbeats(redis), (r) => r.lost.some((w) => w.id === base.id));
+    const lost = await waitFor(
+      'the heartbeat to expire',
+      () => readHeartbeats(redis),
+      (r) => r.lost.some((w) => w.id === base.id),
+    );
     expect(lost.lost.find((w) => w.id === base.id)).toEqual({ id: base.id, lastSeen: base.lastSeen, last: base });
   });
 

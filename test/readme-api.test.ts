@@ -184,7 +184,11 @@ const getJson = async (url: string, token: string) => {
 
 describe("the README's HTTP API examples", () => {
   it('a wrong password for the account user:add made is refused by the console', async () => {
-    const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: ADMIN_NAME, password: `${ADMIN_PASSWORD}x` }) });
+    const res = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: ADMIN_NAME, password: `${ADMIN_PASSWORD}x` }),
+    });
     expect(res.status).toBe(401);
   });
 
@@ -204,7 +208,8 @@ describe("the README's HTTP API examples", () => {
     const token = ((await created.json()) as { token: string }).token;
 
     /** A job's DTO through the API. */
-    const job = async (queue: string, id: string) => (await getJson(`${base}/api/v1/queues/${queue}/jobs/${id}`, token)) as { state: string; finishedAt: number | null; name: string; args: unknown };
+    const job = async (queue: string, id: string) =>
+      (await getJson(`${base}/api/v1/queues/${queue}/jobs/${id}`, token)) as { state: string; finishedAt: number | null; name: string; args: unknown };
     const finished = (j: { state: string }) => j.state === 'completed' || j.state === 'failed';
 
     for (const ex of examples) {
@@ -224,7 +229,9 @@ describe("the README's HTTP API examples", () => {
 
       const r = await runCurl(command, token);
       expect(r.code, `${where}\n${r.stderr}`).toBe(0);
-      const documented = Object.keys(op.answers).map(Number).filter((s) => s < 300);
+      const documented = Object.keys(op.answers)
+        .map(Number)
+        .filter((s) => s < 300);
       expect(documented, `${key}: one documented success status`).toHaveLength(1);
       expect(r.status, `${where}\n${r.body}`).toBe(documented[0]);
       const body: unknown = JSON.parse(r.body);
@@ -249,7 +256,12 @@ describe("the README's HTTP API examples", () => {
           break;
         case 'post /queues/{queue}/jobs/{id}/retry':
           // It runs again: a later finish than before.
-          await waitFor(`${where}: the job to run again`, () => job(params[4]!, params[6]!), (j) => finished(j) && j.finishedAt! > finishedBefore!, 20_000);
+          await waitFor(
+            `${where}: the job to run again`,
+            () => job(params[4]!, params[6]!),
+            (j) => finished(j) && j.finishedAt! > finishedBefore!,
+            20_000,
+          );
           break;
         case 'post /queues/{queue}/pause':
           expect(await getJson(`${base}/api/v1/queues/${params[4]}`, token)).toMatchObject({ paused: true });

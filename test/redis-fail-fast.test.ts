@@ -39,7 +39,11 @@ describe('the shared Redis connection', () => {
       const r = getRedis();
       expect(await r.ping()).toBe('PONG');
       await redis.stop();
-      await waitFor('the connection to notice', () => r.status, (s) => s !== 'ready');
+      await waitFor(
+        'the connection to notice',
+        () => r.status,
+        (s) => s !== 'ready',
+      );
       const err = (await r.get('x').catch((e: unknown) => e)) as Error;
       // Refused without waiting in the offline queue for a reconnect.
       expect(err.message).toMatch(/Stream isn't writeable/);
@@ -47,7 +51,12 @@ describe('the shared Redis connection', () => {
       expect(http.status).toBe(503);
       expect(http.headers?.['Retry-After']).toBeDefined();
       redis = await startRedisServer({ port, dir, appendonly: false });
-      await waitFor('the connection to come back', () => r.status, (s) => s === 'ready', 20_000);
+      await waitFor(
+        'the connection to come back',
+        () => r.status,
+        (s) => s === 'ready',
+        20_000,
+      );
       expect(await r.ping()).toBe('PONG');
     } finally {
       await redis.stop().catch(() => {});

@@ -37,7 +37,11 @@ describe('schedules defined in code', () => {
     expect(stored).toMatchObject({ name, source: 'code', enabled: true, task: 'add', args: { a: 1, b: 1 }, description: 'from code' });
     expect(stored.trigger).toEqual({ type: 'interval', every: 1, unit: 'seconds' });
     expect((await queue.getJobScheduler(id))?.every).toBe(1000);
-    await waitFor('a run of the code schedule', () => readRuns(redis, name), (r) => r.some((x) => x.state === 'completed'));
+    await waitFor(
+      'a run of the code schedule',
+      () => readRuns(redis, name),
+      (r) => r.some((x) => x.state === 'completed'),
+    );
     expect((await getScheduleDetail(name)).definition.source).toBe('code');
 
     // The console may pause and resume it, but not edit or delete it.
@@ -70,7 +74,12 @@ describe('schedules defined in code', () => {
     await patchSchedule(name, { enabled: true });
     const scheduler = await queue.getJobScheduler(id);
     expect(scheduler).toMatchObject({ pattern: '*/2 * * * * *', tz: 'Europe/Paris' });
-    const runs = await waitFor('a run with the new code', () => readRuns(redis, name), (r) => r.some((x) => x.state === 'completed' && x.slot! > resumedAt), 5_000);
+    const runs = await waitFor(
+      'a run with the new code',
+      () => readRuns(redis, name),
+      (r) => r.some((x) => x.state === 'completed' && x.slot! > resumedAt),
+      5_000,
+    );
     expect(runs.length).toBeGreaterThan(pausedCount);
     const newRun = runs.find((x) => x.slot! > resumedAt)!;
     expect(newRun.slot! % 2000).toBe(0);

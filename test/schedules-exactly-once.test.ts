@@ -31,7 +31,11 @@ async function stopWorkerProcess(proc: Proc): Promise<void> {
 describe('exactly once per slot', () => {
   it('3 worker processes, every 1 s for 20 s, one worker restarted in the middle: one job per slot, none skipped or doubled', async () => {
     const workers = await Promise.all(['w1', 'w2', 'w3'].map(startWorkerProcess));
-    await waitFor('3 workers fetching jobs', () => queue.getWorkersCount(), (n) => n === 3);
+    await waitFor(
+      '3 workers fetching jobs',
+      () => queue.getWorkersCount(),
+      (n) => n === 3,
+    );
 
     const name = uniqueName('every-second');
     const id = schedulerId(name);
@@ -47,7 +51,11 @@ describe('exactly once per slot', () => {
     await waitFor('the middle of the window', completedSlots, (s) => s.some((x) => x >= firstSlot + WINDOW_MS / 2 - 1000), WINDOW_MS);
     await stopWorkerProcess(workers[1]!);
     workers[1] = await startWorkerProcess('w2-restarted');
-    await waitFor('3 workers fetching jobs again', () => queue.getWorkersCount(), (n) => n === 3);
+    await waitFor(
+      '3 workers fetching jobs again',
+      () => queue.getWorkersCount(),
+      (n) => n === 3,
+    );
 
     await waitFor('the end of the window', completedSlots, (s) => s.some((x) => x >= firstSlot + WINDOW_MS - 1000), WINDOW_MS);
     const disabling = Date.now();

@@ -29,7 +29,11 @@ describe('enable / disable', () => {
     const name = uniqueName('toggle');
     const id = schedulerId(name);
     await createSchedule({ name, task: 'hello', trigger: { type: 'interval', every: 1, unit: 'seconds' } });
-    await waitFor('a first run', () => readRuns(redis, name), (r) => completed(r).length >= 1);
+    await waitFor(
+      'a first run',
+      () => readRuns(redis, name),
+      (r) => completed(r).length >= 1,
+    );
 
     const off = await patchSchedule(name, { enabled: false });
     expect(off.enabled).toBe(false);
@@ -45,7 +49,11 @@ describe('enable / disable', () => {
 
     // Nothing runs while disabled: no job exists that could (checked above), and a run that was already
     // taken finishes within a slot; after that the history stops growing.
-    const runsAtDisable = await waitFor('runs taken before the disable to finish', () => readRuns(redis, name), (r) => r.every((x) => x.state !== 'active'));
+    const runsAtDisable = await waitFor(
+      'runs taken before the disable to finish',
+      () => readRuns(redis, name),
+      (r) => r.every((x) => x.state !== 'active'),
+    );
     const lastSlotBeforeDisable = Math.max(...runsAtDisable.map((r) => r.slot!));
     expect(lastSlotBeforeDisable).toBeLessThanOrEqual(disabledAt);
 
@@ -61,7 +69,12 @@ describe('enable / disable', () => {
     expect(await pendingJobs(id)).toEqual([`repeat:${id}:${scheduler?.next}`]);
     expect((await getScheduleDetail(name)).status).toBe('active');
 
-    const runs = await waitFor('a run after enabling', () => readRuns(redis, name), (r) => completed(r).some((x) => x.slot! > enabledAt), 5_000);
+    const runs = await waitFor(
+      'a run after enabling',
+      () => readRuns(redis, name),
+      (r) => completed(r).some((x) => x.slot! > enabledAt),
+      5_000,
+    );
     // No run for the slots while it was disabled (they are not back-filled either).
     const slots = runs.map((r) => r.slot!);
     expect(slots.filter((s) => s > lastSlotBeforeDisable && s <= enabling)).toEqual([]);
@@ -85,7 +98,12 @@ describe('one-off', () => {
     expect(before.status).toBe('active');
     expect(before.nextRun).toBe(at);
 
-    const detail = await waitFor('the one-off to be done', () => getScheduleDetail(name), (d) => d.status === 'done', 10_000);
+    const detail = await waitFor(
+      'the one-off to be done',
+      () => getScheduleDetail(name),
+      (d) => d.status === 'done',
+      10_000,
+    );
     expect(detail.runs).toHaveLength(1);
     expect(detail.runs[0]).toMatchObject({ jobId, kind: 'once', slot: at, state: 'completed' });
     expect(detail.runs[0]!.startedAt).toBeGreaterThanOrEqual(at);
@@ -112,7 +130,11 @@ describe('run now', () => {
     const job = await runScheduleNow(name);
     expect(job.queue).toBe('default');
     expect(job.id).toMatch(/^schedule-run-/);
-    const runs = await waitFor('the manual run to complete', () => readRuns(redis, name), (r) => r.some((x) => x.jobId === job.id && x.state === 'completed'));
+    const runs = await waitFor(
+      'the manual run to complete',
+      () => readRuns(redis, name),
+      (r) => r.some((x) => x.jobId === job.id && x.state === 'completed'),
+    );
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ jobId: job.id, queue: 'default', kind: 'manual', slot: null, state: 'completed', error: null });
     expect((await queue.getJob(job.id))?.returnvalue).toBe(42);

@@ -20,9 +20,17 @@ describe('run limits', () => {
     const name = uniqueName('limited');
     await createSchedule({ name, task: 'hello', trigger: { type: 'interval', every: 1, unit: 'seconds', limit: 2 } });
     const manual = await runScheduleNow(name);
-    await waitFor('the manual run', () => readRuns(redis, name), (runs) => runs.some((r) => r.jobId === manual.id && r.state === 'completed'));
+    await waitFor(
+      'the manual run',
+      () => readRuns(redis, name),
+      (runs) => runs.some((r) => r.jobId === manual.id && r.state === 'completed'),
+    );
     // Both slots of the limit still run after the manual one.
-    const state = await waitFor('two scheduled runs', () => readState(redis, name), (s) => s.scheduledRuns === 2);
+    const state = await waitFor(
+      'two scheduled runs',
+      () => readState(redis, name),
+      (s) => s.scheduledRuns === 2,
+    );
     expect(state.runCount).toBe(3);
     const detail = await getScheduleDetail(name);
     expect(detail.status).toBe('done');

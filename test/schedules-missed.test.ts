@@ -37,7 +37,12 @@ describe('missed slots and catch-up', () => {
     expect(firstSkip).toBeLessThanOrEqual(Date.now() + 1000);
 
     // A slot counts as missed once it is MISSED_GRACE_MS old and nothing ran it.
-    const detail = await waitFor('missed slots to show', () => getScheduleDetail(skip), (d) => d.missed.length >= 2, MISSED_GRACE_MS + 5_000);
+    const detail = await waitFor(
+      'missed slots to show',
+      () => getScheduleDetail(skip),
+      (d) => d.missed.length >= 2,
+      MISSED_GRACE_MS + 5_000,
+    );
     const listedAt = Date.now();
     expect(detail.missed).toContain(firstSkip);
     // Newest first, on the 1 s grid, none younger than the grace period.

@@ -88,14 +88,22 @@ describe('restarts with unchanged cron schedules', () => {
     for (const [name, expression] of Object.entries(crons)) {
       await createSchedule({ name, task: 'hello', trigger: { type: 'cron', expression, tz: 'UTC' } });
     }
-    await waitFor('both schedules to run', async () => Promise.all(Object.keys(crons).map((n) => readRuns(redis, n))), (rs) => rs.every((r) => r.some((x) => x.state === 'completed')));
+    await waitFor(
+      'both schedules to run',
+      async () => Promise.all(Object.keys(crons).map((n) => readRuns(redis, n))),
+      (rs) => rs.every((r) => r.some((x) => x.state === 'completed')),
+    );
 
     const id = schedulerId(everySecond);
     for (let round = 0; round < 10; round++) {
       await stopAll();
       // The dangerous moment: the every-second slot is due and nobody has taken it yet.
       const next = (await queue.getJobScheduler(id))!.next!;
-      await waitFor('the next slot to be due', () => Date.now(), (now) => now > next);
+      await waitFor(
+        'the next slot to be due',
+        () => Date.now(),
+        (now) => now > next,
+      );
       const dueJob = `repeat:${id}:${next}`;
       expect(await queue.getJobState(dueJob)).toBe('delayed');
       // Reconcile (as a console start would) and start both workers (each reconciles at start): nothing is re-upserted.
@@ -103,7 +111,12 @@ describe('restarts with unchanged cron schedules', () => {
       expect((await queue.getJobScheduler(id))?.next).toBe(next);
       expect(await queue.getJobState(dueJob)).toBe('delayed');
       workers = await Promise.all([startOne(), startOne()]);
-      await waitFor(`the due slot of round ${round} to run`, () => queue.getJobState(dueJob), (s) => s === 'completed', 5_000);
+      await waitFor(
+        `the due slot of round ${round} to run`,
+        () => queue.getJobState(dueJob),
+        (s) => s === 'completed',
+        5_000,
+      );
     }
     // Let each schedule run once more with the workers up, then stop the schedules and let the last jobs finish.
     const lastRestart = Date.now();

@@ -103,7 +103,11 @@ describe('replaceSchedule: an edit that fails leaves the old schedule running un
     const secondly = uniqueName('secondly');
     await createSchedule({ name: yearly, task: 'add', args: { a: 1, b: 2 }, trigger: { type: 'cron', expression: '30 4 1 1 *', tz: 'Europe/Paris' } });
     await createSchedule({ name: secondly, task: 'hello', trigger: every(1) });
-    const firstRun = await waitFor('a run of the every-second schedule', () => readRuns(redis, secondly), (r) => r.some((x) => x.state === 'completed'));
+    const firstRun = await waitFor(
+      'a run of the every-second schedule',
+      () => readRuns(redis, secondly),
+      (r) => r.some((x) => x.state === 'completed'),
+    );
     const lastSlotBefore = Math.max(...firstRun.map((r) => r.slot ?? 0));
 
     const defsBefore = { yearly: await requireSchedule(yearly), secondly: await requireSchedule(secondly) };

@@ -44,7 +44,6 @@ afterEach(async () => {
   name = undefined;
 });
 
-
 const completedSlots = (runs: RunRecord[]) => runs.filter((r) => r.state === 'completed').map((r) => r.slot!);
 
 /**
@@ -94,7 +93,11 @@ describe('watchdog', () => {
     name = uniqueName('wd-removed');
     const id = schedulerId(name);
     await createSchedule({ name, task: 'hello', trigger: { type: 'interval', every: 1, unit: 'seconds' } });
-    await waitFor('a first run', () => readRuns(redis, name!), (r) => completedSlots(r).length >= 1);
+    await waitFor(
+      'a first run',
+      () => readRuns(redis, name!),
+      (r) => completedSlots(r).length >= 1,
+    );
 
     // Lose the pending job.
     const lost = await pendingNext(id);
@@ -108,10 +111,20 @@ describe('watchdog', () => {
     expect(restored.at - lost).toBeLessThanOrEqual(2 * PERIOD + MARGIN);
     expect(onScheduleGrid(name, PERIOD)(restored.next)).toBe(true); // still on the schedule's grid
     // The worker logs the restore once the pass is over (just after the restore itself).
-    await waitFor('the watchdog to report it', () => warnings.some((w) => /watchdog restored/.test(w.msg) && (w.extra?.names as string[]).includes(name!)), Boolean, 2_000);
+    await waitFor(
+      'the watchdog to report it',
+      () => warnings.some((w) => /watchdog restored/.test(w.msg) && (w.extra?.names as string[]).includes(name!)),
+      Boolean,
+      2_000,
+    );
 
     // Runs resume: the restored slot completes; the lost one never ran.
-    const runs = await waitFor('a run after the lost slot', () => readRuns(redis, name!), (r) => completedSlots(r).some((s) => s > lost), restored.next - Date.now() + 5_000);
+    const runs = await waitFor(
+      'a run after the lost slot',
+      () => readRuns(redis, name!),
+      (r) => completedSlots(r).some((s) => s > lost),
+      restored.next - Date.now() + 5_000,
+    );
     const after = completedSlots(runs).filter((s) => s > lost);
     expect(Math.min(...after)).toBe(restored.next);
     expect(completedSlots(runs)).not.toContain(lost);
@@ -123,7 +136,11 @@ describe('watchdog', () => {
     name = uniqueName('wd-not-created');
     const id = schedulerId(name);
     await createSchedule({ name, task: 'hello', trigger: { type: 'interval', every: 1, unit: 'seconds' } });
-    await waitFor('a first run', () => readRuns(redis, name!), (r) => completedSlots(r).length >= 1);
+    await waitFor(
+      'a first run',
+      () => readRuns(redis, name!),
+      (r) => completedSlots(r).length >= 1,
+    );
 
     // The state BullMQ is left in when the worker that took slot `taken` did not create the next job
     // (Worker.nextJobFromJobData only emits 'error' when that call fails, and a crash right after
@@ -131,7 +148,11 @@ describe('watchdog', () => {
     // undoing what the worker did: drop the next job and put the scheduler's score back.
     const next = await pendingNext(id);
     const taken = next - PERIOD;
-    await waitFor('the job that created it to complete', () => queue.getJobState(`repeat:${id}:${taken}`), (s) => s === 'completed');
+    await waitFor(
+      'the job that created it to complete',
+      () => queue.getJobState(`repeat:${id}:${taken}`),
+      (s) => s === 'completed',
+    );
     await loseJob(`repeat:${id}:${next}`);
     await redis.zadd(bullKey('default', 'repeat'), 'XX', taken, id);
     expect((await queue.getJobScheduler(id))?.next).toBe(taken);
@@ -140,7 +161,12 @@ describe('watchdog', () => {
     // `taken` is the slot after which nothing was scheduled: the first missing one is `taken + PERIOD`.
     const restored = await restoredAfter(id, taken);
     expect(restored.at - (taken + PERIOD)).toBeLessThanOrEqual(2 * PERIOD + MARGIN);
-    const resumed = await waitFor('a run after the restore', () => readRuns(redis, name!), (r) => completedSlots(r).some((s) => s > taken), restored.next - Date.now() + 5_000);
+    const resumed = await waitFor(
+      'a run after the restore',
+      () => readRuns(redis, name!),
+      (r) => completedSlots(r).some((s) => s > taken),
+      restored.next - Date.now() + 5_000,
+    );
     expect(Math.min(...completedSlots(resumed).filter((s) => s > taken))).toBe(restored.next);
     // The completed job of `taken` did not run again.
     expect(resumed.filter((r) => r.slot === taken)).toHaveLength(1);
@@ -164,7 +190,11 @@ describe('watchdog', () => {
       const next = (await observed.getJobScheduler(id))!.next!;
       expect(next).toBe(slot + PERIOD);
       expect(await observed.getJobState(`repeat:${id}:${next}`)).toBe('delayed');
-      await redis.multi().zrem(bullKey(queueName, 'delayed'), `repeat:${id}:${next}`).del(bullKey(queueName, `repeat:${id}:${next}`)).exec();
+      await redis
+        .multi()
+        .zrem(bullKey(queueName, 'delayed'), `repeat:${id}:${next}`)
+        .del(bullKey(queueName, `repeat:${id}:${next}`))
+        .exec();
       await redis.zadd(bullKey(queueName, 'repeat'), 'XX', slot, id);
       expect(await observed.getJobState(`repeat:${id}:${slot}`)).toBe('active');
 
@@ -197,9 +227,19 @@ describe('watchdog', () => {
     const first = (await queue.getJobScheduler(id))!.next!;
     const last = first + PERIOD;
     // The last run is overdue (by the watchdog's measure) from last + PERIOD while it still runs, until last + 1500.
-    await waitFor('the last run to be taken', () => queue.getJobState(`repeat:${id}:${last}`), (st) => st === 'active', last - Date.now() + 5_000);
+    await waitFor(
+      'the last run to be taken',
+      () => queue.getJobState(`repeat:${id}:${last}`),
+      (st) => st === 'active',
+      last - Date.now() + 5_000,
+    );
     expect((await queue.getJobScheduler(id))?.next).toBe(last);
-    await waitFor('both runs to complete', () => readRuns(redis, name!), (r) => completedSlots(r).length === 2, 10_000);
+    await waitFor(
+      'both runs to complete',
+      () => readRuns(redis, name!),
+      (r) => completedSlots(r).length === 2,
+      10_000,
+    );
     // Then two more watchdog passes with the last run completed and overdue.
     await new Promise((r) => setTimeout(r, Math.max(0, last + 1500 + 2 * WATCHDOG_MS + MARGIN - Date.now())));
     const runs = await readRuns(redis, name);

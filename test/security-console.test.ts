@@ -93,7 +93,13 @@ function send(base: string, c: ApiCall, headers: Record<string, string> = {}): P
 /** The text of a page's security notice (the no-accounts banner), tags and React's text separators removed; '' when there is none. */
 function bannerText(html: string): string {
   const aside = /<aside[^>]*aria-label="Security notice"[^>]*>([\s\S]*?)<\/aside>/.exec(html);
-  return aside ? aside[1]!.replace(/<!--.*?-->/g, '').replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim() : '';
+  return aside
+    ? aside[1]!
+        .replace(/<!--.*?-->/g, '')
+        .replace(/<[^>]+>/g, '')
+        .replace(/\s+/g, ' ')
+        .trim()
+    : '';
 }
 
 /** Variables of the test process that must not leak into the children. */
@@ -112,13 +118,24 @@ describe('binding without accounts', () => {
   it('HOST=0.0.0.0, no users and CELERITY_INSECURE=1 → the console starts, warns, and every page says it is exposed', async () => {
     await ensureConsoleBuild(ROOT);
     const port = await freePort();
-    const p = runTs('server.ts', [], { ...clean, CELERITY_INSECURE: '1', HOST: '0.0.0.0', NODE_ENV: 'production', CELERITY_LOG_LEVEL: 'warn', PORT: String(port) });
+    const p = runTs('server.ts', [], {
+      ...clean,
+      CELERITY_INSECURE: '1',
+      HOST: '0.0.0.0',
+      NODE_ENV: 'production',
+      CELERITY_LOG_LEVEL: 'warn',
+      PORT: String(port),
+    });
     try {
       await p.waitForOutput(/CELERITY_READY http:\/\/0\.0\.0\.0:\d+/, 60_000);
-      expect(p.output()).toMatch(/warn +\[console\] no accounts configured \(CELERITY_USERS\): the console is open to anyone who can reach it host="0\.0\.0\.0"/);
+      expect(p.output()).toMatch(
+        /warn +\[console\] no accounts configured \(CELERITY_USERS\): the console is open to anyone who can reach it host="0\.0\.0\.0"/,
+      );
       expect(p.output()).not.toMatch(/Refusing/);
       const html = await (await fetch(`http://127.0.0.1:${port}/queues`)).text();
-      expect(bannerText(html)).toMatch(/^No accounts, and CELERITY_INSECURE is set: the console listens on 0\.0\.0\.0 and anyone who reaches it can run and delete jobs\./);
+      expect(bannerText(html)).toMatch(
+        /^No accounts, and CELERITY_INSECURE is set: the console listens on 0\.0\.0\.0 and anyone who reaches it can run and delete jobs\./,
+      );
     } finally {
       p.child.kill('SIGTERM');
       await p.exited;
@@ -147,7 +164,15 @@ describe('a running console', () => {
     await ensureConsoleBuild(ROOT);
     dir = mkdtempSync(path.join(os.tmpdir(), 'celerity-sec-console-'));
     redis = await startRedisServer({ port: await freePort(), dir, appendonly: false });
-    const env = { ...clean, NODE_ENV: 'production', HOST: '127.0.0.1', REDIS_URL: redis.url, CELERITY_PREFIX: prefix, CELERITY_LOG_LEVEL: 'warn', CELERITY_HEARTBEAT_MS: '500' };
+    const env = {
+      ...clean,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      REDIS_URL: redis.url,
+      CELERITY_PREFIX: prefix,
+      CELERITY_LOG_LEVEL: 'warn',
+      CELERITY_HEARTBEAT_MS: '500',
+    };
     consoleProc = runTs('server.ts', [], { ...env, PORT: String(await freePort()) });
     authConsole = runTs('server.ts', [], { ...env, CELERITY_USERS: USERS_ENV, PORT: String(await freePort()) });
     worker = runTs('worker/main.ts', [], { ...env, CELERITY_LOG_LEVEL: 'info' });
@@ -180,7 +205,11 @@ describe('a running console', () => {
     samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((a, s) => a + s.value, 0);
 
   async function run(task: string, args: Record<string, unknown>): Promise<void> {
-    const res = await fetch(`${base}/api/v1/tasks/${task}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ args }) });
+    const res = await fetch(`${base}/api/v1/tasks/${task}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ args }),
+    });
     expect(res.status, await res.clone().text()).toBe(201);
   }
 
@@ -234,9 +263,16 @@ describe('a running console', () => {
   }, 60_000);
 
   async function signIn(): Promise<string> {
-    const res = await fetch(`${authBase}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: ADMIN.name, password: ADMIN.password }) });
+    const res = await fetch(`${authBase}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: ADMIN.name, password: ADMIN.password }),
+    });
     expect(res.status).toBe(200);
-    return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    return res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
   }
 
   it('Redis stopped → health 503, every API route 503 at once, pages say so; Redis back → 200, same console process', async () => {
@@ -250,7 +286,12 @@ describe('a running console', () => {
     expect((await fetch(`${authBase}/queues`, { headers: { cookie } })).status).toBe(200);
     await redis.stop();
 
-    const down = await waitFor('health to report 503', () => fetch(`${base}/api/health`), (r) => r.status === 503, 20_000);
+    const down = await waitFor(
+      'health to report 503',
+      () => fetch(`${base}/api/health`),
+      (r) => r.status === 503,
+      20_000,
+    );
     expect(down.headers.get('retry-after')).toBe('5');
     expect(((await down.json()) as { redis: string }).redis).toBe('down');
     const outputBefore = consoleProc.output().length;
@@ -276,8 +317,13 @@ describe('a running console', () => {
       }
       // The one error shape, exactly: `{ error: { code: 'unavailable', message } }`.
       const error = (body as { error?: Record<string, unknown> } | null)?.error;
-      const shaped = JSON.stringify(Object.keys(body as object)) === '["error"]' && error?.code === 'unavailable' && typeof error.message === 'string' && error.message !== '';
-      if (res.status !== 503 || res.headers.get('retry-after') !== '5' || !shaped) wrong[c.key] = `${res.status} retry-after=${res.headers.get('retry-after')} ${JSON.stringify(body)}`;
+      const shaped =
+        JSON.stringify(Object.keys(body as object)) === '["error"]' &&
+        error?.code === 'unavailable' &&
+        typeof error.message === 'string' &&
+        error.message !== '';
+      if (res.status !== 503 || res.headers.get('retry-after') !== '5' || !shaped)
+        wrong[c.key] = `${res.status} retry-after=${res.headers.get('retry-after')} ${JSON.stringify(body)}`;
     }
     expect(wrong).toEqual({});
     // The writes were not audited (Redis is away), and the console said so once — not once per request, and no failed writes.
@@ -310,7 +356,12 @@ describe('a running console', () => {
 
     // Same port, same data directory: Redis "comes back".
     redis = await startRedisServer({ port: redis.port, dir, appendonly: false });
-    const up = await waitFor('health to report 200 again', () => fetch(`${base}/api/health`), (r) => r.status === 200, 30_000);
+    const up = await waitFor(
+      'health to report 200 again',
+      () => fetch(`${base}/api/health`),
+      (r) => r.status === 200,
+      30_000,
+    );
     expect(((await up.json()) as { redis: string }).redis).toBe('up');
     expect((await fetch(`${base}/api/v1/queues`)).status).toBe(200);
     // Every route answers again (200, or 404 for the sample names that do not exist): none is stuck on the outage.

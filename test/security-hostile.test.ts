@@ -259,7 +259,10 @@ describe('access with accounts configured', () => {
       ['cross-site fetch metadata', { 'sec-fetch-site': 'cross-site' }],
       ['opaque origin', { origin: 'null' }],
       ['no CSRF header', { 'x-csrf-token': '' }],
-      ['double-submit cookie that is not the session token', { cookie: `${SESSION_COOKIE}=${adminSession.id}; ${CSRF_COOKIE}=planted`, 'x-csrf-token': 'planted' }],
+      [
+        'double-submit cookie that is not the session token',
+        { cookie: `${SESSION_COOKIE}=${adminSession.id}; ${CSRF_COOKIE}=planted`, 'x-csrf-token': 'planted' },
+      ],
       // A classic cross-site form post: urlencoded body, the site's cookies, another Origin.
       ['cross-site form post', { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': '' }],
     ];
@@ -330,7 +333,11 @@ describe('hostile bodies (an admin, or for sign-in a stranger; everything else r
 
   it('invalid UTF-8 → 400', async () => {
     for (const { r, m, params } of bodyRoutes()) {
-      const res = await expectStatus(`${m} ${r.pattern}`, send(r, m, { params, body: new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: { 'content-length': '10' } }), 400);
+      const res = await expectStatus(
+        `${m} ${r.pattern}`,
+        send(r, m, { params, body: new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: { 'content-length': '10' } }),
+        400,
+      );
       expect((await errorOf(res)).message).toMatch(/UTF-8/);
     }
   });
@@ -443,7 +450,11 @@ describe('hostile bodies (an admin, or for sign-in a stranger; everything else r
     const changed = [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k));
     const keys = celerityKeys();
     // The user name + address pair, the address alone and the user name alone (lib/auth/login-throttle.ts), and the audit stream.
-    expect(changed.filter((k) => k !== keys.audit).map((k) => k.replace(/[0-9a-f]{32}$/, '<hash>'))).toEqual([keys.loginThrottle('<hash>'), keys.loginThrottle('<hash>'), keys.loginThrottle('<hash>')]);
+    expect(changed.filter((k) => k !== keys.audit).map((k) => k.replace(/[0-9a-f]{32}$/, '<hash>'))).toEqual([
+      keys.loginThrottle('<hash>'),
+      keys.loginThrottle('<hash>'),
+      keys.loginThrottle('<hash>'),
+    ]);
     expect(changed).toContain(keys.audit);
   });
 });

@@ -64,7 +64,11 @@ function cookiesOf(res: Response): Map<string, string> {
 
 /** A sign-in as a script would make it (no Origin): 200 expected. */
 async function signIn(headers: Record<string, string> = {}): Promise<Map<string, string>> {
-  const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ username: ADMIN.name, password: ADMIN.password }) });
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ username: ADMIN.name, password: ADMIN.password }),
+  });
   expect(res.status, await res.clone().text()).toBe(200);
   return cookiesOf(res);
 }
@@ -75,7 +79,11 @@ describe('another site cannot sign a browser in (login CSRF)', () => {
 
   it('its form posting the right credentials to the sign-in API → 403, no session cookie, no session in Redis', async () => {
     const before = await sessionKeys();
-    for (const headers of [crossSite, { ...crossSite, 'content-type': 'text/plain' }, { origin: 'null', 'content-type': 'application/x-www-form-urlencoded' }]) {
+    for (const headers of [
+      crossSite,
+      { ...crossSite, 'content-type': 'text/plain' },
+      { origin: 'null', 'content-type': 'application/x-www-form-urlencoded' },
+    ]) {
       const res = await fetch(`${base}/api/auth/login`, { method: 'POST', headers, body: form, redirect: 'manual' });
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect([...cookiesOf(res).keys()].filter((n) => n.includes('session'))).toEqual([]);
@@ -98,7 +106,10 @@ describe('another site cannot sign a browser in (login CSRF)', () => {
     const jar = await signIn();
     const id = jar.get('celerity_session')!;
     const cookie = `celerity_session=${id}; celerity_csrf=${jar.get('celerity_csrf')}`;
-    const res = await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: { cookie, origin: EVIL, 'sec-fetch-site': 'cross-site', 'x-csrf-token': jar.get('celerity_csrf')! } });
+    const res = await fetch(`${base}/api/auth/logout`, {
+      method: 'POST',
+      headers: { cookie, origin: EVIL, 'sec-fetch-site': 'cross-site', 'x-csrf-token': jar.get('celerity_csrf')! },
+    });
     expect(res.status).toBe(403);
     expect(await redis.exists(keys.session(sessionHash(id)))).toBe(1);
     // From the console's own page, the same request ends it.
@@ -116,7 +127,8 @@ describe('the session cookie behind an HTTPS proxy', () => {
     expect(jar.has('celerity_session')).toBe(false);
     const id = jar.get('__Host-celerity_session')!;
     expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const session = (cookie: string, h: Record<string, string> = https) => fetch(`${base}/api/auth/session`, { headers: { ...h, cookie } }).then((r) => r.status);
+    const session = (cookie: string, h: Record<string, string> = https) =>
+      fetch(`${base}/api/auth/session`, { headers: { ...h, cookie } }).then((r) => r.status);
     expect(await session(`__Host-celerity_session=${id}`)).toBe(200);
     // The same id under the plain name (what a sibling subdomain can plant): refused over HTTPS…
     expect(await session(`celerity_session=${id}`)).toBe(401);

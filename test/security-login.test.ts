@@ -15,7 +15,15 @@ import { celerityKeys } from '@/lib/keys';
 import { CSRF_COOKIE } from '@/lib/http/csrf';
 import { CLIENT_IP_HEADER, resolvePrincipal, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '@/lib/auth/request-auth';
 import { createSession, sessionHash } from '@/lib/auth/session-store';
-import { FREE_ADDRESS_FAILURES, FREE_FAILURES, FREE_USER_FAILURES, lockSeconds, MAX_LOCK_SEC, MAX_USER_LOCK_SEC, startLoginAttempt } from '@/lib/auth/login-throttle';
+import {
+  FREE_ADDRESS_FAILURES,
+  FREE_FAILURES,
+  FREE_USER_FAILURES,
+  lockSeconds,
+  MAX_LOCK_SEC,
+  MAX_USER_LOCK_SEC,
+  startLoginAttempt,
+} from '@/lib/auth/login-throttle';
 import { gate } from '@/lib/auth/gate';
 import { findUser, userFingerprint } from '@/lib/auth/users';
 import { TooManyRequestsError } from '@/lib/errors';
@@ -103,7 +111,6 @@ function setSession(res: Response, name: string): { id: string; attributes: stri
   return undefined;
 }
 
-
 function tally(statuses: number[]): Record<number, number> {
   const out: Record<number, number> = {};
   for (const s of statuses) out[s] = (out[s] ?? 0) + 1;
@@ -146,7 +153,8 @@ describe('guesses sent all at once', () => {
 describe('addresses are counted by network', () => {
   it('every address of an IPv6 /64 shares one budget; the next /64 has its own', async () => {
     const name = 'v6-victim';
-    for (let i = 1; i <= FREE_FAILURES; i++) expect((await signIn({ username: name, password: 'x' }, from(`2001:db8:aa:1::${i.toString(16)}`))).status).toBe(401);
+    for (let i = 1; i <= FREE_FAILURES; i++)
+      expect((await signIn({ username: name, password: 'x' }, from(`2001:db8:aa:1::${i.toString(16)}`))).status).toBe(401);
     const stepped = await signIn({ username: name, password: 'x' }, from('2001:db8:aa:1:ffff:ffff:ffff:fffe'));
     expect(stepped.status).toBe(429);
     expect((await signIn({ username: name, password: 'x' }, from('2001:db8:aa:2::1'))).status).toBe(401);
@@ -165,7 +173,8 @@ describe('addresses are counted by network', () => {
 describe('an account across addresses', () => {
   it(`after ${FREE_USER_FAILURES} failures from many addresses, new addresses wait (even with the right password); an address the user signed in from does not`, async () => {
     expect((await signIn(admin, from('192.0.2.1'))).status).toBe(200);
-    for (let i = 1; i <= FREE_USER_FAILURES; i++) expect((await signIn({ username: ADMIN.name, password: `guess-${i}` }, from(`203.0.113.${i}`))).status).toBe(401);
+    for (let i = 1; i <= FREE_USER_FAILURES; i++)
+      expect((await signIn({ username: ADMIN.name, password: `guess-${i}` }, from(`203.0.113.${i}`))).status).toBe(401);
     const fresh = await signIn(admin, from('203.0.113.200'));
     expect(fresh.status).toBe(429);
     expect(Number(fresh.headers.get('retry-after'))).toBeLessThanOrEqual(MAX_USER_LOCK_SEC);
@@ -263,7 +272,10 @@ describe('the session cookie', () => {
     const id = setSession(signedIn, SECURE_SESSION_COOKIE)!.id;
     const csrf = setSession(signedIn, CSRF_COOKIE)!.id;
     const res = await logoutRoute(
-      new Request(`${ORIGIN}/api/auth/logout`, { method: 'POST', headers: { ...https, host: '127.0.0.1:5555', cookie: `${SECURE_SESSION_COOKIE}=${id}; ${CSRF_COOKIE}=${csrf}`, 'x-csrf-token': csrf } }),
+      new Request(`${ORIGIN}/api/auth/logout`, {
+        method: 'POST',
+        headers: { ...https, host: '127.0.0.1:5555', cookie: `${SECURE_SESSION_COOKIE}=${id}; ${CSRF_COOKIE}=${csrf}`, 'x-csrf-token': csrf },
+      }),
       noParams,
     );
     expect(res.status).toBe(200);
@@ -297,8 +309,16 @@ describe('cross-origin sign-in and sign-out (login CSRF)', () => {
       { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'content-type': 'application/x-www-form-urlencoded' },
       `username=${ADMIN.name}&password=${ADMIN.password}`,
     ],
-    ['a cross-site HTML form (text/plain)', { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' }, JSON.stringify(admin)],
-    ['a sandboxed frame (Origin: null)', { origin: 'null', 'content-type': 'application/x-www-form-urlencoded' }, `username=${ADMIN.name}&password=${ADMIN.password}`],
+    [
+      'a cross-site HTML form (text/plain)',
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' },
+      JSON.stringify(admin),
+    ],
+    [
+      'a sandboxed frame (Origin: null)',
+      { origin: 'null', 'content-type': 'application/x-www-form-urlencoded' },
+      `username=${ADMIN.name}&password=${ADMIN.password}`,
+    ],
     ['a sibling subdomain (same-site)', { origin: 'https://other.celerity.example', 'sec-fetch-site': 'same-site' }, JSON.stringify(admin)],
     ['another origin named only by Referer', { referer: 'https://evil.example/attack' }, JSON.stringify(admin)],
   ];
@@ -314,7 +334,13 @@ describe('cross-origin sign-in and sign-out (login CSRF)', () => {
 
   it('the same sign-in from the console’s own page works (so the refusals above are about the origin)', async () => {
     const sessions = await sessionCount();
-    const res = await signIn(admin, { ...from('192.0.2.30'), origin: ORIGIN, 'sec-fetch-site': 'same-origin', cookie: `${CSRF_COOKIE}=t0k3n`, 'x-csrf-token': 't0k3n' });
+    const res = await signIn(admin, {
+      ...from('192.0.2.30'),
+      origin: ORIGIN,
+      'sec-fetch-site': 'same-origin',
+      cookie: `${CSRF_COOKIE}=t0k3n`,
+      'x-csrf-token': 't0k3n',
+    });
     expect(res.status).toBe(200);
     expect(await sessionCount()).toBe(sessions + 1);
   });
@@ -324,7 +350,10 @@ describe('cross-origin sign-in and sign-out (login CSRF)', () => {
     const { csrf } = (await resolvePrincipal(new Headers({ cookie: `${SESSION_COOKIE}=${s}` }), redis)).principal as { csrf: string };
     const logout = (headers: Record<string, string>) =>
       logoutRoute(
-        new Request(`${ORIGIN}/api/auth/logout`, { method: 'POST', headers: { host: '127.0.0.1:5555', cookie: `${SESSION_COOKIE}=${s}; ${CSRF_COOKIE}=${csrf}`, ...headers } }),
+        new Request(`${ORIGIN}/api/auth/logout`, {
+          method: 'POST',
+          headers: { host: '127.0.0.1:5555', cookie: `${SESSION_COOKIE}=${s}; ${CSRF_COOKIE}=${csrf}`, ...headers },
+        }),
         noParams,
       );
     const foreignHeaders: Record<string, string>[] = [
@@ -345,12 +374,19 @@ describe('cross-origin sign-in and sign-out (login CSRF)', () => {
 
 describe('"your session ended" only when it did', () => {
   const opts = { authEnabled: true, insecure: false };
-  const page = (cookie?: string) => ({ method: 'GET', url: '/queues/x?state=failed', headers: new Headers({ host: '127.0.0.1:5555', ...(cookie ? { cookie } : {}) }) });
+  const page = (cookie?: string) => ({
+    method: 'GET',
+    url: '/queues/x?state=failed',
+    headers: new Headers({ host: '127.0.0.1:5555', ...(cookie ? { cookie } : {}) }),
+  });
 
   it('a first visit goes to the login with the page remembered and no reason; a session that ended adds reason=expired', async () => {
     expect(await gate(page(), opts)).toEqual({ kind: 'redirect', location: '/login?next=%2Fqueues%2Fx%3Fstate%3Dfailed' });
     const s = await createSession(redis, { user: ADMIN.name, fp: 'x', ip: '' });
     await redis.del(keys.session(sessionHash(s.id)));
-    expect(await gate(page(`${SESSION_COOKIE}=${s.id}`), opts)).toEqual({ kind: 'redirect', location: '/login?next=%2Fqueues%2Fx%3Fstate%3Dfailed&reason=expired' });
+    expect(await gate(page(`${SESSION_COOKIE}=${s.id}`), opts)).toEqual({
+      kind: 'redirect',
+      location: '/login?next=%2Fqueues%2Fx%3Fstate%3Dfailed&reason=expired',
+    });
   });
 });

@@ -110,7 +110,12 @@ export function parsePrometheus(text: string): { samples: PromSample[]; types: M
   for (const [family, type] of types) {
     if (type !== 'histogram') continue;
     const groups = new Map<string, { le: number; v: number }[]>();
-    const key = (l: Record<string, string>) => JSON.stringify(Object.entries(l).filter(([k]) => k !== 'le').sort());
+    const key = (l: Record<string, string>) =>
+      JSON.stringify(
+        Object.entries(l)
+          .filter(([k]) => k !== 'le')
+          .sort(),
+      );
     for (const s of samples.filter((x) => x.name === `${family}_bucket`)) {
       if (s.labels.le === undefined) throw new Error(`bucket without le in ${family}`);
       const g = groups.get(key(s.labels)) ?? [];

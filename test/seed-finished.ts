@@ -54,6 +54,18 @@ export interface SeedOptions {
 export async function seedFinished(redis: Redis, o: SeedOptions): Promise<void> {
   for (let first = 1; first <= o.count; first += 5000) {
     const n = Math.min(5000, o.count - first + 1);
-    await redis.eval(SEED, 1, `${o.prefix}:${o.queue}:`, o.state, n, first, o.finishedBase, o.name ?? 'seeded', o.pad ?? '', o.idPrefix ?? 'j', o.failedReason ?? 'seeded failure');
+    await redis.eval(
+      SEED,
+      1,
+      `${o.prefix}:${o.queue}:`,
+      o.state,
+      n,
+      first,
+      o.finishedBase,
+      o.name ?? 'seeded',
+      o.pad ?? '',
+      o.idPrefix ?? 'j',
+      o.failedReason ?? 'seeded failure',
+    );
   }
 }

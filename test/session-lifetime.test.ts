@@ -82,6 +82,9 @@ describe('the 7-day absolute session lifetime', () => {
     expect(await resolvePrincipal(request('/queues/emails', t.id).headers, redis)).toEqual({ principal: null, reason: 'expired' });
     const u = await signIn();
     vi.setSystemTime(u.signedInAt + SESSION_MAX_LIFETIME_MS + 1_000);
-    expect(await gate(request('/queues/emails?state=failed', u.id), gateOptions)).toEqual({ kind: 'redirect', location: '/login?next=%2Fqueues%2Femails%3Fstate%3Dfailed&reason=expired' });
+    expect(await gate(request('/queues/emails?state=failed', u.id), gateOptions)).toEqual({
+      kind: 'redirect',
+      location: '/login?next=%2Fqueues%2Femails%3Fstate%3Dfailed&reason=expired',
+    });
   });
 });

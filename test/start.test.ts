@@ -182,7 +182,11 @@ describe('npm start', () => {
     expect(workers.alive.map((w) => w.pid)).toEqual([pids.worker]);
 
     // The classic first task runs through it.
-    const res = await fetch(`${base}/api/v1/tasks/hello/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ args: {} }) });
+    const res = await fetch(`${base}/api/v1/tasks/hello/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ args: {} }),
+    });
     expect(res.status, await res.clone().text()).toBe(201);
     const { queue, id } = (await res.json()) as { queue: string; id: string };
     const job = await waitFor(
@@ -213,7 +217,11 @@ describe('npm start', () => {
     const out = start.output();
     expect(out).toMatch(/Stopped the console, the worker and the managed Redis \(its data stays in \S+\)\.\s*$/);
     expect(out.match(/Celerity is running:/g)).toHaveLength(1);
-    for (const [what, pid] of [['console', pids.console], ['worker', pids.worker], ['redis-server', state.pid]] as const) {
+    for (const [what, pid] of [
+      ['console', pids.console],
+      ['worker', pids.worker],
+      ['redis-server', state.pid],
+    ] as const) {
       expect(gone(pid), `${what} (pid ${pid}) is gone`).toBe(true);
     }
     expect(await listening(port), 'console port').toBe(false);

@@ -50,7 +50,10 @@ async function expectHeartbeatGone(id: string): Promise<void> {
 
 /** Lines of output at a log level (the logger writes `<time> <level> [worker] …`). */
 function linesAt(proc: Proc, level: string): string[] {
-  return proc.output().split('\n').filter((l) => new RegExp(`^\\S+ ${level}\\s+\\[`).test(l));
+  return proc
+    .output()
+    .split('\n')
+    .filter((l) => new RegExp(`^\\S+ ${level}\\s+\\[`).test(l));
 }
 
 describe('worker flags', () => {
@@ -58,7 +61,11 @@ describe('worker flags', () => {
     const proc = startWorker(['--log-level', 'debug'], { CELERITY_LOG_LEVEL: 'warn' });
     await readyId(proc);
     const job = await queue.add('hello', {});
-    await waitFor('hello to complete', () => queue.getJobState(job.id!), (s) => s === 'completed');
+    await waitFor(
+      'hello to complete',
+      () => queue.getJobState(job.id!),
+      (s) => s === 'completed',
+    );
     // "job completed" is the worker's debug line for every finished job.
     await proc.waitForOutput(new RegExp(`debug \\[worker\\] job completed queue="default" task="hello" jobId="${job.id}"`));
     proc.child.kill('SIGTERM');
@@ -73,7 +80,11 @@ describe('worker flags', () => {
     const hb = await heartbeatOfPid(proc.child.pid!);
     expect(hb.queues).toEqual(['default', 'nowhere']);
     const job = await queue.add('hello', {});
-    await waitFor('hello to complete', () => queue.getJobState(job.id!), (s) => s === 'completed');
+    await waitFor(
+      'hello to complete',
+      () => queue.getJobState(job.id!),
+      (s) => s === 'completed',
+    );
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
     await expectHeartbeatGone(hb.id);
@@ -119,7 +130,11 @@ describe('worker signals', () => {
     const proc = startWorker([]);
     const id = await readyId(proc);
     const job = await queue.add('report', { durationMs: 1000, steps: 4 });
-    await waitFor('the report job to be active', () => queue.getJobState(job.id!), (s) => s === 'active');
+    await waitFor(
+      'the report job to be active',
+      () => queue.getJobState(job.id!),
+      (s) => s === 'active',
+    );
 
     proc.child.kill('SIGINT');
     await proc.waitForOutput(/shutting down signal="SIGINT"/);
@@ -141,7 +156,11 @@ describe('worker signals', () => {
       const waiting = await queue.add('hello', {});
       const proc = startWorker([], { REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
       await proc.waitForOutput(/worker starting/);
-      await waitFor('the worker to connect', () => proxy.connections(), (n) => n > 0);
+      await waitFor(
+        'the worker to connect',
+        () => proxy.connections(),
+        (n) => n > 0,
+      );
 
       proc.child.kill('SIGTERM');
       // Handled, not killed: the process says so while start-up is still blocked.

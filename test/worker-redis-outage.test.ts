@@ -43,7 +43,10 @@ function queueOn(url: string): Queue {
 
 /** Lines of output at a level (the logger writes `<time> <level> [worker] …`). */
 function linesAt(proc: Proc, level: string): string[] {
-  return proc.output().split('\n').filter((l) => new RegExp(`^\\S+ ${level}\\s+\\[worker\\]`).test(l));
+  return proc
+    .output()
+    .split('\n')
+    .filter((l) => new RegExp(`^\\S+ ${level}\\s+\\[worker\\]`).test(l));
 }
 
 /** Resolve with the exit code, or fail if the process is still alive after `ms` (the bug this file guards against). */
@@ -67,7 +70,11 @@ describe('worker and a Redis outage', () => {
     await redis.stop();
     await proc.waitForOutput(/warn +\[worker\] Redis unreachable, retrying/);
     // Every connection keeps failing while Redis is away; wait until a good number of failures was seen.
-    await waitFor('repeated connection failures', () => linesAt(proc, 'debug').filter((l) => l.includes('Redis still unreachable')).length, (n) => n >= 5);
+    await waitFor(
+      'repeated connection failures',
+      () => linesAt(proc, 'debug').filter((l) => l.includes('Redis still unreachable')).length,
+      (n) => n >= 5,
+    );
 
     // One warn line for the outage, no "worker error" pair per retry, nothing printed by BullMQ itself.
     // (Its error is whichever connection noticed first: a refused reconnect, a dropped connection, a command given up.)
@@ -75,7 +82,10 @@ describe('worker and a Redis outage', () => {
     expect(proc.output()).not.toMatch(/^Error: connect ECONNREFUSED/m);
     expect(proc.output()).not.toMatch(/^\s+at /m);
     // Every line is one of the logger's (a raw console.error of an Error would be several lines without a time).
-    const stray = proc.output().split('\n').filter((l) => l && !/^\S+Z (debug|info |warn |error) \[worker\] /.test(l));
+    const stray = proc
+      .output()
+      .split('\n')
+      .filter((l) => l && !/^\S+Z (debug|info |warn |error) \[worker\] /.test(l));
     expect(stray).toEqual([]);
 
     // Same port again: the worker reconnects on its own.
@@ -83,7 +93,11 @@ describe('worker and a Redis outage', () => {
     await proc.waitForOutput(/info +\[worker\] Redis back downMs=\d+ failures=\d+/);
     const queue = queueOn(redis.url);
     const job = await queue.add('hello', {});
-    await waitFor('the hello job to complete', () => queue.getJobState(job.id!), (s) => s === 'completed');
+    await waitFor(
+      'the hello job to complete',
+      () => queue.getJobState(job.id!),
+      (s) => s === 'completed',
+    );
     expect((await queue.getJob(job.id!))?.returnvalue).toBe('hello world');
     expect(linesAt(proc, 'warn').filter((l) => l.includes('unreachable'))).toHaveLength(1);
 
@@ -126,7 +140,11 @@ describe('worker and a Redis outage', () => {
     await proc.waitForOutput(/worker ready/);
     const queue = queueOn(redis.url);
     const job = await queue.add('sleep', { ms: 60_000 });
-    await waitFor('the sleep job to be active', () => queue.getJobState(job.id!), (s) => s === 'active');
+    await waitFor(
+      'the sleep job to be active',
+      () => queue.getJobState(job.id!),
+      (s) => s === 'active',
+    );
 
     await redis.stop();
     // The worker has seen Redis go.

@@ -44,10 +44,18 @@ describe('worker process shutdown', () => {
     expect(hb.tasks).toContain('report');
 
     // BullMQ names the worker's blocking connection; CLIENT LIST shows it while it can fetch jobs.
-    await waitFor('the worker to be listed', () => queue.getWorkersCount(), (n) => n === 1);
+    await waitFor(
+      'the worker to be listed',
+      () => queue.getWorkersCount(),
+      (n) => n === 1,
+    );
 
     const job = await queue.add('report', { durationMs: 1500, steps: 5 });
-    await waitFor('the report job to be active', () => queue.getJobState(job.id!), (s) => s === 'active');
+    await waitFor(
+      'the report job to be active',
+      () => queue.getJobState(job.id!),
+      (s) => s === 'active',
+    );
     // While it runs, the heartbeat is refreshed with an expiry of 3 intervals (600 ms), never without one.
     const pttl = await redis.pttl(keys.worker(id));
     expect(pttl).toBeGreaterThan(0);
@@ -63,7 +71,11 @@ describe('worker process shutdown', () => {
     await proc.waitForOutput(/stopping: no new jobs; waiting for running ones running=1/);
     // The log line is written just before close() is called; the fetching connection
     // going away is what proves the worker stopped taking jobs.
-    await waitFor('the worker to stop fetching', () => queue.getWorkersCount(), (n) => n === 0);
+    await waitFor(
+      'the worker to stop fetching',
+      () => queue.getWorkersCount(),
+      (n) => n === 0,
+    );
     // A job added now must wait for another worker: this one is stopping.
     const late = await queue.add('hello', {});
 
@@ -105,7 +117,12 @@ describe('worker process shutdown', () => {
     expect(proc.child.signalCode).toBe('SIGKILL');
 
     // Nobody clears it: it goes away by its expiry alone.
-    await waitFor('the heartbeat to expire', () => redis.exists(keys.worker(id)), (n) => n === 0, 10_000);
+    await waitFor(
+      'the heartbeat to expire',
+      () => redis.exists(keys.worker(id)),
+      (n) => n === 0,
+      10_000,
+    );
     // The worker is not forgotten: it stays listed, now as lost, with its last heartbeat kept.
     const { alive, lost } = await readHeartbeats(redis);
     expect(alive.map((w) => w.id)).not.toContain(id);
@@ -119,7 +136,11 @@ describe('worker process shutdown', () => {
     const { proc, id } = await startWorkerProcess({ CELERITY_SHUTDOWN_TIMEOUT_MS: String(timeoutMs) });
 
     const job = await queue.add('sleep', { ms: 60_000 });
-    await waitFor('the sleep job to be active', () => queue.getJobState(job.id!), (s) => s === 'active');
+    await waitFor(
+      'the sleep job to be active',
+      () => queue.getJobState(job.id!),
+      (s) => s === 'active',
+    );
 
     const sentAt = Date.now();
     proc.child.kill('SIGTERM');

@@ -34,7 +34,12 @@ async function setup<T extends AnyTask>(tasks: T[]) {
 }
 
 async function finished(q: Queue, id: string, timeoutMs?: number): Promise<{ state: string; job: Job }> {
-  const state = await waitFor(`job ${id} to finish`, () => q.getJobState(id), (s) => s === 'completed' || s === 'failed', timeoutMs);
+  const state = await waitFor(
+    `job ${id} to finish`,
+    () => q.getJobState(id),
+    (s) => s === 'completed' || s === 'failed',
+    timeoutMs,
+  );
   return { state, job: (await q.getJob(id))! };
 }
 
@@ -113,7 +118,11 @@ describe('flaky: retries with exponential backoff', () => {
       expect(state).toBe('completed');
       expect(done.returnvalue).toEqual({ succeededOnAttempt: 4 });
       expect(done.opts.backoff).toEqual({ type: 'exponential', delay: base });
-      await waitFor('the three retries to be seen', () => watch.retries.length, (n) => n >= 3);
+      await waitFor(
+        'the three retries to be seen',
+        () => watch.retries.length,
+        (n) => n >= 3,
+      );
       expect(watch.retries.map((r) => r.delay)).toEqual([base, 2 * base, 4 * base]);
 
       // The 'delayed' events say when each retry was due: exactly its failure time plus that delay.

@@ -26,7 +26,12 @@ const flagsSchema = z.object({
   queues: z
     .string()
     .optional()
-    .transform((v) => v?.split(',').map((s) => s.trim()).filter(Boolean)),
+    .transform((v) =>
+      v
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   'log-level': z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
   hostname: z.string().min(1).optional(),
 });

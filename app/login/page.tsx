@@ -35,7 +35,11 @@ export default async function LoginPage({ searchParams }: Props) {
         </div>
       ) : (
         <Notice title="No accounts are configured">
-          The console is open on this machine without signing in. <Link href="/" className="underline">Go to the console</Link>.
+          The console is open on this machine without signing in.{' '}
+          <Link href="/" className="underline">
+            Go to the console
+          </Link>
+          .
         </Notice>
       )}
     </main>

@@ -43,10 +43,33 @@ export function LoginForm({ next, expired }: { next: string; expired: boolean })
         </p>
       )}
       <Field label="User name">
-        {(p) => <input {...p} ref={userRef} name="username" autoComplete="username" autoCapitalize="none" spellCheck={false} className={inputClass} value={username} onChange={(e) => setUsername(e.target.value)} />}
+        {(p) => (
+          <input
+            {...p}
+            ref={userRef}
+            name="username"
+            autoComplete="username"
+            autoCapitalize="none"
+            spellCheck={false}
+            className={inputClass}
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+          />
+        )}
       </Field>
       <Field label="Password">
-        {(p) => <input {...p} ref={passRef} name="password" type="password" autoComplete="current-password" className={inputClass} value={password} onChange={(e) => setPassword(e.target.value)} />}
+        {(p) => (
+          <input
+            {...p}
+            ref={passRef}
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            className={inputClass}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        )}
       </Field>
       <div role="alert" className="min-h-5 text-sm font-medium text-rose-700 dark:text-rose-300">
         {error}

@@ -16,8 +16,8 @@ export function OpenConsoleBanner({ host, insecure }: { host: string; insecure: 
       <p className="mx-auto max-w-7xl">
         {exposed ? (
           <>
-            <strong>No accounts, and CELERITY_INSECURE is set:</strong> the console listens on {host} and anyone who reaches it can run and delete
-            jobs. Only do this behind a proxy that authenticates.
+            <strong>No accounts, and CELERITY_INSECURE is set:</strong> the console listens on {host} and anyone who reaches it can run and delete jobs. Only do
+            this behind a proxy that authenticates.
           </>
         ) : (
           <>

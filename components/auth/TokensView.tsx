@@ -58,7 +58,11 @@ export function TokensView({ initial, refused = [] }: { initial: TokenDTO[]; ref
 
   return (
     <div className="space-y-6">
-      <form onSubmit={create} aria-label="New token" className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
+      <form
+        onSubmit={create}
+        aria-label="New token"
+        className="flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900"
+      >
         <div className="w-72">
           <Field label="Token name" error={nameError} help="What uses it, e.g. “deploy script” or “prometheus”.">
             {(p) => <input {...p} className={inputClass} value={name} maxLength={100} onChange={(e) => setName(e.target.value)} autoComplete="off" />}
@@ -81,7 +85,10 @@ export function TokensView({ initial, refused = [] }: { initial: TokenDTO[]; ref
       </form>
 
       {created && (
-        <section aria-label="New token value" className="rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-sm dark:border-emerald-800 dark:bg-emerald-950">
+        <section
+          aria-label="New token value"
+          className="rounded-lg border border-emerald-300 bg-emerald-50 p-4 text-sm dark:border-emerald-800 dark:bg-emerald-950"
+        >
           <p className="font-semibold">Token “{created.name}” created. Copy it now: it will not be shown again.</p>
           <div className="mt-2 flex flex-wrap items-center gap-2">
             <output aria-label="Token" className="rounded bg-white px-2 py-1 font-mono break-all dark:bg-slate-900">
@@ -97,7 +104,11 @@ export function TokensView({ initial, refused = [] }: { initial: TokenDTO[]; ref
         </section>
       )}
 
-      <p role="status" aria-live="polite" className={message?.tone === 'error' ? 'text-sm text-rose-700 dark:text-rose-300' : 'text-sm text-emerald-700 dark:text-emerald-300'}>
+      <p
+        role="status"
+        aria-live="polite"
+        className={message?.tone === 'error' ? 'text-sm text-rose-700 dark:text-rose-300' : 'text-sm text-emerald-700 dark:text-emerald-300'}
+      >
         {message?.text}
       </p>
 

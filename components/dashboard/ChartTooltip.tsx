@@ -7,7 +7,17 @@ interface Entry {
 }
 
 /** A chart tooltip in the console's own colours (light and dark); recharts fills in `active`, `payload` and `label`. */
-export function ChartTooltip({ active, payload, label, format }: { active?: boolean; payload?: readonly Entry[]; label?: unknown; format: (t: number) => string }) {
+export function ChartTooltip({
+  active,
+  payload,
+  label,
+  format,
+}: {
+  active?: boolean;
+  payload?: readonly Entry[];
+  label?: unknown;
+  format: (t: number) => string;
+}) {
   if (!active || !payload?.length) return null;
   return (
     <div className="rounded-md border border-slate-200 bg-white px-3 py-2 text-xs shadow-md dark:border-slate-700 dark:bg-slate-800">

@@ -31,7 +31,9 @@ export function HistoryChart({ history }: { history: Record<HistoryRange, Throug
           onClick={() => setRange(r)}
           className={cn(
             'px-3 py-1.5 text-sm font-medium',
-            range === r ? 'bg-indigo-600 text-white' : 'bg-white text-slate-800 hover:bg-slate-100 dark:bg-slate-800 dark:text-slate-100 dark:hover:bg-slate-700',
+            range === r
+              ? 'bg-indigo-600 text-white'
+              : 'bg-white text-slate-800 hover:bg-slate-100 dark:bg-slate-800 dark:text-slate-100 dark:hover:bg-slate-700',
           )}
         >
           {r === '1h' ? '1 h' : '24 h'}

@@ -68,9 +68,21 @@ export function LiveDashboard({
       <section aria-label="Rates and workers">
         <div className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-5">
           <Stat label="Throughput now" value={formatRate((recent.completed + recent.failed) / 10)} hint="average of the last 10 s" />
-          <Stat label={`Failure rate, last ${minutes} min`} value={percent(windowed.failed, windowed.completed + windowed.failed)} hint={`${windowed.failed} of ${windowed.completed + windowed.failed}`} />
-          <Stat label="Failure rate, last hour" value={rate(history['1h'])} hint={history['1h'] ? `${history['1h'].totals.failed} of ${history['1h'].totals.completed + history['1h'].totals.failed}` : undefined} />
-          <Stat label="Failure rate, last 24 h" value={rate(history['24h'])} hint={history['24h'] ? `${history['24h'].totals.failed} of ${history['24h'].totals.completed + history['24h'].totals.failed}` : undefined} />
+          <Stat
+            label={`Failure rate, last ${minutes} min`}
+            value={percent(windowed.failed, windowed.completed + windowed.failed)}
+            hint={`${windowed.failed} of ${windowed.completed + windowed.failed}`}
+          />
+          <Stat
+            label="Failure rate, last hour"
+            value={rate(history['1h'])}
+            hint={history['1h'] ? `${history['1h'].totals.failed} of ${history['1h'].totals.completed + history['1h'].totals.failed}` : undefined}
+          />
+          <Stat
+            label="Failure rate, last 24 h"
+            value={rate(history['24h'])}
+            hint={history['24h'] ? `${history['24h'].totals.failed} of ${history['24h'].totals.completed + history['24h'].totals.failed}` : undefined}
+          />
           <Stat
             label="Workers"
             value={live.workers.alive}

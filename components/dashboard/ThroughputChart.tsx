@@ -42,7 +42,9 @@ export function ThroughputChart({ series, windowMs, now, available }: { series: 
     <ChartFigure
       title={`Throughput, last ${minutes} minutes (per second)`}
       summary={summary}
-      table={() => <ThroughputTable caption={`Seconds with completed or failed jobs, last ${minutes} minutes`} periodHeader="Second" points={inWindow} format={clock} />}
+      table={() => (
+        <ThroughputTable caption={`Seconds with completed or failed jobs, last ${minutes} minutes`} periodHeader="Second" points={inWindow} format={clock} />
+      )}
     >
       <ResponsiveContainer width="100%" height="100%">
         <AreaChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }} accessibilityLayer={false}>
@@ -50,8 +52,26 @@ export function ThroughputChart({ series, windowMs, now, available }: { series: 
           <XAxis dataKey="t" type="number" domain={[start, end - 1000]} tickFormatter={clock} {...AXIS} minTickGap={40} />
           <YAxis allowDecimals={false} {...AXIS} width={40} />
           <Tooltip content={<ChartTooltip format={clock} />} isAnimationActive={false} />
-          <Area type="stepAfter" dataKey="completed" name="Completed" stackId="1" stroke={CHART_COLORS.completed} fill={CHART_COLORS.completed} fillOpacity={0.35} isAnimationActive={false} />
-          <Area type="stepAfter" dataKey="failed" name="Failed" stackId="1" stroke={CHART_COLORS.failed} fill={CHART_COLORS.failed} fillOpacity={0.45} isAnimationActive={false} />
+          <Area
+            type="stepAfter"
+            dataKey="completed"
+            name="Completed"
+            stackId="1"
+            stroke={CHART_COLORS.completed}
+            fill={CHART_COLORS.completed}
+            fillOpacity={0.35}
+            isAnimationActive={false}
+          />
+          <Area
+            type="stepAfter"
+            dataKey="failed"
+            name="Failed"
+            stackId="1"
+            stroke={CHART_COLORS.failed}
+            fill={CHART_COLORS.failed}
+            fillOpacity={0.45}
+            isAnimationActive={false}
+          />
         </AreaChart>
       </ResponsiveContainer>
     </ChartFigure>

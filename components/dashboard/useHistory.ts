@@ -11,7 +11,10 @@ const REFRESH_MS = 60_000;
  * when jobs finished since (`lastActivity`: the newest live second with any):
  * an idle dashboard asks nothing.
  */
-export function useHistory(initial: Record<HistoryRange, ThroughputHistoryDTO | null>, lastActivity: number): Record<HistoryRange, ThroughputHistoryDTO | null> {
+export function useHistory(
+  initial: Record<HistoryRange, ThroughputHistoryDTO | null>,
+  lastActivity: number,
+): Record<HistoryRange, ThroughputHistoryDTO | null> {
   const [history, setHistory] = useState(initial);
   const fetchedAt = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);

@@ -29,7 +29,10 @@ export function JobActions({ job, argsSchema }: { job: JobDTO; argsSchema?: Reco
   const [priorityError, setPriorityError] = useState<string | undefined>();
   const base = `/api/v1/queues/${seg(job.queue)}/jobs/${seg(job.id)}`;
   // Generated fields only when the schema has properties and the job's args are a plain object shown whole.
-  const fields = useMemo(() => (argsSchema && isRecord(job.args) && !job.truncated.args ? fieldsFromSchema(argsSchema) : []), [argsSchema, job.args, job.truncated.args]);
+  const fields = useMemo(
+    () => (argsSchema && isRecord(job.args) && !job.truncated.args ? fieldsFromSchema(argsSchema) : []),
+    [argsSchema, job.args, job.truncated.args],
+  );
   const generated = fields.length > 0;
   const argValues = useArgValues(fields, isRecord(job.args) ? job.args : undefined);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
@@ -59,7 +62,10 @@ export function JobActions({ job, argsSchema }: { job: JobDTO; argsSchema?: Reco
     <section aria-label="Job actions" className="space-y-3">
       <div className="flex flex-wrap gap-2">
         {has('retry') && (
-          <Button disabled={busy !== null} onClick={() => act('retry', undefined, () => setMessage({ tone: 'ok', text: 'Retrying: the job is waiting again.' }))}>
+          <Button
+            disabled={busy !== null}
+            onClick={() => act('retry', undefined, () => setMessage({ tone: 'ok', text: 'Retrying: the job is waiting again.' }))}
+          >
             Retry
           </Button>
         )}
@@ -80,12 +86,20 @@ export function JobActions({ job, argsSchema }: { job: JobDTO; argsSchema?: Reco
           </Button>
         )}
         {has('promote') && (
-          <Button variant="secondary" disabled={busy !== null} onClick={() => act('promote', undefined, () => setMessage({ tone: 'ok', text: 'Promoted: the job runs now.' }))}>
+          <Button
+            variant="secondary"
+            disabled={busy !== null}
+            onClick={() => act('promote', undefined, () => setMessage({ tone: 'ok', text: 'Promoted: the job runs now.' }))}
+          >
             Promote
           </Button>
         )}
         {has('cancel') && (
-          <Button variant="danger" disabled={busy !== null} onClick={() => act('cancel', undefined, () => setMessage({ tone: 'ok', text: 'Cancel requested: the worker stops the job.' }))}>
+          <Button
+            variant="danger"
+            disabled={busy !== null}
+            onClick={() => act('cancel', undefined, () => setMessage({ tone: 'ok', text: 'Cancel requested: the worker stops the job.' }))}
+          >
             Cancel
           </Button>
         )}
@@ -111,9 +125,9 @@ export function JobActions({ job, argsSchema }: { job: JobDTO; argsSchema?: Reco
             e.preventDefault();
             const n = Number(priority);
             setPriorityError(undefined);
-            void act('priority', { priority: Number.isFinite(n) && priority.trim() !== '' ? n : priority }, () => setMessage({ tone: 'ok', text: `Priority set to ${priority}.` })).then(
-              (ok) => !ok && setPriorityError('Not a valid priority (0 = none, 1 runs first)'),
-            );
+            void act('priority', { priority: Number.isFinite(n) && priority.trim() !== '' ? n : priority }, () =>
+              setMessage({ tone: 'ok', text: `Priority set to ${priority}.` }),
+            ).then((ok) => !ok && setPriorityError('Not a valid priority (0 = none, 1 runs first)'));
           }}
         >
           <div className="w-40">
@@ -163,12 +177,22 @@ export function JobActions({ job, argsSchema }: { job: JobDTO; argsSchema?: Reco
                   setFieldErrors(Object.fromEntries(Object.entries(b.fields).map(([k, m]) => [k, /received undefined$/.test(m) ? 'Required' : m])));
                   return;
                 }
-                setRerunError(b?.fields ? Object.entries(b.fields).map(([k, v]) => `${k}: ${v}`).join('; ') : err instanceof Error ? err.message : 'Re-run failed');
+                setRerunError(
+                  b?.fields
+                    ? Object.entries(b.fields)
+                        .map(([k, v]) => `${k}: ${v}`)
+                        .join('; ')
+                    : err instanceof Error
+                      ? err.message
+                      : 'Re-run failed',
+                );
               },
             );
           }}
         >
-          <p className="text-sm text-slate-600 dark:text-slate-400">A new job of {job.name} on queue {job.queue}, linked to this one; this job stays as it is.</p>
+          <p className="text-sm text-slate-600 dark:text-slate-400">
+            A new job of {job.name} on queue {job.queue}, linked to this one; this job stays as it is.
+          </p>
           {tooLarge ? (
             <p className="text-sm">The arguments are too large to edit here: the new job gets the same arguments.</p>
           ) : generated ? (
@@ -189,7 +213,11 @@ export function JobActions({ job, argsSchema }: { job: JobDTO; argsSchema?: Reco
         </form>
       )}
 
-      <p role="status" aria-live="polite" className={message?.tone === 'error' ? 'text-sm text-rose-700 dark:text-rose-300' : 'text-sm text-emerald-700 dark:text-emerald-300'}>
+      <p
+        role="status"
+        aria-live="polite"
+        className={message?.tone === 'error' ? 'text-sm text-rose-700 dark:text-rose-300' : 'text-sm text-emerald-700 dark:text-emerald-300'}
+      >
         {message?.text}
       </p>
     </section>

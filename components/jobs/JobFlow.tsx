@@ -40,7 +40,11 @@ export function JobFlow({ job }: { job: JobDTO }) {
               </li>
             ))}
           </ul>
-          {listed < total && <p className="text-xs text-slate-500 dark:text-slate-400">Showing {listed} of {total}.</p>}
+          {listed < total && (
+            <p className="text-xs text-slate-500 dark:text-slate-400">
+              Showing {listed} of {total}.
+            </p>
+          )}
         </>
       )}
     </div>

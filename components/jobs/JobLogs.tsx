@@ -78,7 +78,8 @@ export function JobLogs({ job }: { job: JobDTO }) {
             </Button>
           )}
           <span className="text-slate-500 dark:text-slate-400">
-            {page ? `Page ${page.page} of ${page.pages}` : `The newest ${lines.length} of ${job.logCount} lines`} · {pages} {pages === 1 ? 'page' : 'pages'} of {PAGE_SIZE}
+            {page ? `Page ${page.page} of ${page.pages}` : `The newest ${lines.length} of ${job.logCount} lines`} · {pages} {pages === 1 ? 'page' : 'pages'} of{' '}
+            {PAGE_SIZE}
           </span>
         </nav>
       )}

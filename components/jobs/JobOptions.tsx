@@ -63,7 +63,8 @@ export function JobOptions({ job }: { job: JobDTO }) {
     return (ia === -1 ? 999 : ia) - (ib === -1 ? 999 : ib) || a.localeCompare(b);
   });
   const retentionUnset = !('removeOnComplete' in job.options);
-  if (entries.length === 0 && !job.truncated.options) return <p className="text-sm text-slate-500 dark:text-slate-400">No options: BullMQ&apos;s defaults apply.</p>;
+  if (entries.length === 0 && !job.truncated.options)
+    return <p className="text-sm text-slate-500 dark:text-slate-400">No options: BullMQ&apos;s defaults apply.</p>;
   return (
     <dl aria-label="Options" className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
       {entries.map(([k, v]) => (

@@ -29,7 +29,16 @@ export function JobTimeline({ entries }: { entries: TimelineEntry[] }) {
                 </>
               ) : null}
             </p>
-            {e.detail && <p className={cn('mt-0.5 font-mono text-xs break-words whitespace-pre-wrap', e.tone === 'error' ? 'text-rose-700 dark:text-rose-300' : 'text-slate-700 dark:text-slate-300')}>{e.detail}</p>}
+            {e.detail && (
+              <p
+                className={cn(
+                  'mt-0.5 font-mono text-xs break-words whitespace-pre-wrap',
+                  e.tone === 'error' ? 'text-rose-700 dark:text-rose-300' : 'text-slate-700 dark:text-slate-300',
+                )}
+              >
+                {e.detail}
+              </p>
+            )}
           </div>
         </li>
       ))}

@@ -50,7 +50,10 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
   if (!job) {
     return (
       <Notice title="This job no longer exists">
-        It was removed from Redis. <Link href={`/queues/${seg(queue)}`} className="underline">Back to queue {queue}</Link>
+        It was removed from Redis.{' '}
+        <Link href={`/queues/${seg(queue)}`} className="underline">
+          Back to queue {queue}
+        </Link>
       </Notice>
     );
   }
@@ -97,7 +100,11 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
               </li>
             ))}
           </ul>
-          {job.reruns.ids.length < job.reruns.count && <p className="text-xs text-slate-500 dark:text-slate-400">Showing {job.reruns.ids.length} of {job.reruns.count}.</p>}
+          {job.reruns.ids.length < job.reruns.count && (
+            <p className="text-xs text-slate-500 dark:text-slate-400">
+              Showing {job.reruns.ids.length} of {job.reruns.count}.
+            </p>
+          )}
         </section>
       )}
 
@@ -165,7 +172,11 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
 
       {job.error && (
         <Card title={job.state === 'failed' ? 'Error' : 'Error of an earlier attempt'}>
-          <p role={job.state === 'failed' ? 'alert' : undefined} aria-label="Error message" className="mb-2 font-mono text-sm whitespace-pre-wrap break-words text-rose-700 dark:text-rose-300">
+          <p
+            role={job.state === 'failed' ? 'alert' : undefined}
+            aria-label="Error message"
+            className="mb-2 font-mono text-sm whitespace-pre-wrap break-words text-rose-700 dark:text-rose-300"
+          >
             {job.error}
           </p>
           {job.truncated.error && (
@@ -176,7 +187,12 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
             </p>
           )}
           {stacks.length > 0 && (
-            <pre role="region" aria-label="Stack trace" tabIndex={0} className="max-h-96 overflow-auto rounded-md bg-slate-100 p-3 font-mono text-xs whitespace-pre-wrap break-all dark:bg-slate-950">
+            <pre
+              role="region"
+              aria-label="Stack trace"
+              tabIndex={0}
+              className="max-h-96 overflow-auto rounded-md bg-slate-100 p-3 font-mono text-xs whitespace-pre-wrap break-all dark:bg-slate-950"
+            >
               {stacks[stacks.length - 1]}
             </pre>
           )}
@@ -194,7 +210,10 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
               <ol className="mt-2 space-y-2">
                 {stacks.slice(0, -1).map((s, i) => (
                   <li key={i}>
-                    <pre tabIndex={0} className="max-h-64 overflow-auto rounded-md bg-slate-100 p-3 font-mono text-xs whitespace-pre-wrap break-all dark:bg-slate-950">
+                    <pre
+                      tabIndex={0}
+                      className="max-h-64 overflow-auto rounded-md bg-slate-100 p-3 font-mono text-xs whitespace-pre-wrap break-all dark:bg-slate-950"
+                    >
                       {s}
                     </pre>
                   </li>

@@ -7,7 +7,21 @@ import { downloadHref, formatBytes } from './download';
  * part as stored (plain text, never parsed or rendered as HTML), its size,
  * and a link to download the whole.
  */
-export function ValueBlock({ job, value, truncated, part, what, label }: { job: JobDTO; value: unknown; truncated?: TruncatedValue; part: string; what: string; label?: string }) {
+export function ValueBlock({
+  job,
+  value,
+  truncated,
+  part,
+  what,
+  label,
+}: {
+  job: JobDTO;
+  value: unknown;
+  truncated?: TruncatedValue;
+  part: string;
+  what: string;
+  label?: string;
+}) {
   if (!truncated) return <JsonBlock value={value} label={label} />;
   return (
     <div className="space-y-2">

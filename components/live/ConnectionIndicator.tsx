@@ -21,7 +21,12 @@ export function ConnectionIndicator() {
     <div role="status" aria-live="polite" aria-label="Connection" className="flex items-center gap-2 text-sm">
       <span
         aria-hidden="true"
-        className={cn('inline-block h-2.5 w-2.5 rounded-full', tone === 'ok' && 'bg-emerald-500', tone === 'warn' && 'animate-pulse bg-amber-500', tone === 'bad' && 'bg-rose-500')}
+        className={cn(
+          'inline-block h-2.5 w-2.5 rounded-full',
+          tone === 'ok' && 'bg-emerald-500',
+          tone === 'warn' && 'animate-pulse bg-amber-500',
+          tone === 'bad' && 'bg-rose-500',
+        )}
       />
       <span>{text}</span>
     </div>

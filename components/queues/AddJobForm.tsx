@@ -52,7 +52,11 @@ export function AddJobForm({ queue, tasks }: { queue: string; tasks: string[] })
           <>
             <span className="text-slate-600 dark:text-slate-400">Run a task on this queue:</span>
             {tasks.map((t) => (
-              <Link key={t} href={`/tasks/${seg(t)}`} className="rounded-md px-2 py-1 text-indigo-700 ring-1 ring-slate-200 hover:bg-slate-100 dark:text-indigo-300 dark:ring-slate-700">
+              <Link
+                key={t}
+                href={`/tasks/${seg(t)}`}
+                className="rounded-md px-2 py-1 text-indigo-700 ring-1 ring-slate-200 hover:bg-slate-100 dark:text-indigo-300 dark:ring-slate-700"
+              >
                 Run {t}
               </Link>
             ))}

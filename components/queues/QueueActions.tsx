@@ -55,7 +55,9 @@ export function QueueActions({ queue, paused, failed }: { queue: string; paused:
         <Button
           variant="secondary"
           disabled={busy}
-          onClick={() => window.confirm(`Remove every waiting job of ${queue}? Active and delayed jobs stay.`) && act('drain', {}, () => 'Waiting jobs removed.')}
+          onClick={() =>
+            window.confirm(`Remove every waiting job of ${queue}? Active and delayed jobs stay.`) && act('drain', {}, () => 'Waiting jobs removed.')
+          }
         >
           Drain waiting
         </Button>
@@ -69,7 +71,11 @@ export function QueueActions({ queue, paused, failed }: { queue: string; paused:
         onSubmit={(e) => {
           e.preventDefault();
           const hours = Number(cleanAge);
-          void act('clean', { state: cleanState, olderThanMs: Number.isFinite(hours) ? Math.round(hours * 3_600_000) : cleanAge }, (r) => `Removed ${(r as { removed: number }).removed} ${cleanState} jobs.`);
+          void act(
+            'clean',
+            { state: cleanState, olderThanMs: Number.isFinite(hours) ? Math.round(hours * 3_600_000) : cleanAge },
+            (r) => `Removed ${(r as { removed: number }).removed} ${cleanState} jobs.`,
+          );
         }}
       >
         <Field label="Clean jobs in state">
@@ -111,7 +117,11 @@ export function QueueActions({ queue, paused, failed }: { queue: string; paused:
         </form>
       )}
 
-      <p role="status" aria-live="polite" className={message?.tone === 'error' ? 'text-sm text-rose-700 dark:text-rose-300' : 'text-sm text-emerald-700 dark:text-emerald-300'}>
+      <p
+        role="status"
+        aria-live="polite"
+        className={message?.tone === 'error' ? 'text-sm text-rose-700 dark:text-rose-300' : 'text-sm text-emerald-700 dark:text-emerald-300'}
+      >
         {message?.text}
       </p>
     </section>

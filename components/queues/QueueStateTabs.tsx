@@ -13,7 +13,17 @@ import { cn } from '../ui/cn';
  * count of the state on screen changes, the server-rendered table is refreshed,
  * at most once a second.
  */
-export function QueueStateTabs({ queue, current, initial, hrefs }: { queue: string; current: JobStateName; initial: QueueCounts; hrefs: Record<JobStateName, string> }) {
+export function QueueStateTabs({
+  queue,
+  current,
+  initial,
+  hrefs,
+}: {
+  queue: string;
+  current: JobStateName;
+  initial: QueueCounts;
+  hrefs: Record<JobStateName, string>;
+}) {
   const router = useRouter();
   const [counts, setCounts] = useState(initial);
   const shown = useRef(initial);
@@ -37,11 +47,14 @@ export function QueueStateTabs({ queue, current, initial, hrefs }: { queue: stri
   }, [router]);
 
   const refetch = useCallback(() => {
-    api<{ counts: QueueCounts }>(`/api/v1/queues/${seg(queue)}`).then((r) => {
-      if (shown.current[current] !== r.counts[current]) refreshTable();
-      shown.current = r.counts;
-      setCounts(r.counts);
-    }, () => {});
+    api<{ counts: QueueCounts }>(`/api/v1/queues/${seg(queue)}`).then(
+      (r) => {
+        if (shown.current[current] !== r.counts[current]) refreshTable();
+        shown.current = r.counts;
+        setCounts(r.counts);
+      },
+      () => {},
+    );
   }, [queue, current, refreshTable]);
 
   useRoom(

@@ -19,14 +19,20 @@ export function useLiveQueues(initial: QueueSummaryDTO[]): QueueSummaryDTO[] {
   useEffect(() => () => clearTimeout(timer.current), []);
   const refetch = useCallback(() => {
     last.current = Date.now();
-    api<{ queues: QueueSummaryDTO[] }>('/api/v1/queues').then((r) => setQueues(r.queues), () => {});
+    api<{ queues: QueueSummaryDTO[] }>('/api/v1/queues').then(
+      (r) => setQueues(r.queues),
+      () => {},
+    );
   }, []);
   const refetchSoon = useCallback(() => {
     if (timer.current) return;
-    timer.current = setTimeout(() => {
-      timer.current = undefined;
-      refetch();
-    }, Math.max(0, DETAILS_REFRESH_MS - (Date.now() - last.current)));
+    timer.current = setTimeout(
+      () => {
+        timer.current = undefined;
+        refetch();
+      },
+      Math.max(0, DETAILS_REFRESH_MS - (Date.now() - last.current)),
+    );
   }, [refetch]);
   useRoom(
     'dashboard',

@@ -40,7 +40,14 @@ export function ResultsSearchForm({ initial, tasks, queues }: { initial: Results
     if ((f !== undefined && !Number.isFinite(f)) || (t !== undefined && !Number.isFinite(t))) return setError('Not a valid date and time');
     if (f !== undefined && t !== undefined && f > t) return setError('“From” is after “To”');
     setError(null);
-    const sp = resultsQuery({ task: task.trim() || undefined, queue: queue || undefined, state: (state || undefined) as ResultsFormValues['state'], from: f, to: t, q: q || undefined });
+    const sp = resultsQuery({
+      task: task.trim() || undefined,
+      queue: queue || undefined,
+      state: (state || undefined) as ResultsFormValues['state'],
+      from: f,
+      to: t,
+      q: q || undefined,
+    });
     const qs = sp.toString();
     router.push(qs ? `/results?${qs}` : '/results');
   }

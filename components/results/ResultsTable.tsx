@@ -42,7 +42,9 @@ export function ResultsTable({ rows }: { rows: ResultRowDTO[] }) {
             <Td numeric>{formatDuration(r.durationMs)}</Td>
             <Td numeric>{r.attemptsMade}</Td>
             <Td className="max-w-xs truncate font-mono text-xs">{r.args}</Td>
-            <Td className={r.state === 'failed' ? 'max-w-md truncate text-rose-700 dark:text-rose-300' : 'max-w-md truncate font-mono text-xs'}>{r.state === 'failed' ? r.error : r.result}</Td>
+            <Td className={r.state === 'failed' ? 'max-w-md truncate text-rose-700 dark:text-rose-300' : 'max-w-md truncate font-mono text-xs'}>
+              {r.state === 'failed' ? r.error : r.result}
+            </Td>
           </tr>
         ))}
       </tbody>

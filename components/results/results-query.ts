@@ -20,4 +20,3 @@ export function resultsQuery(v: ResultsFormValues): URLSearchParams {
   if (v.q) sp.set('q', v.q);
   return sp;
 }
-

@@ -53,7 +53,10 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
   if (!s) {
     return (
       <Notice title="This schedule no longer exists">
-        It was deleted. <Link href="/schedules" className="underline">All schedules</Link>
+        It was deleted.{' '}
+        <Link href="/schedules" className="underline">
+          All schedules
+        </Link>
       </Notice>
     );
   }
@@ -236,10 +239,18 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
         <div className="space-y-4">
           <Card title="Counters">
             <div className="grid grid-cols-2 gap-3">
-              <Fact label="Total runs" termClassName="text-xs font-medium tracking-wide text-slate-500 dark:text-slate-400 uppercase" valueClassName="text-2xl font-semibold tabular-nums">
+              <Fact
+                label="Total runs"
+                termClassName="text-xs font-medium tracking-wide text-slate-500 dark:text-slate-400 uppercase"
+                valueClassName="text-2xl font-semibold tabular-nums"
+              >
                 {s.runCount}
               </Fact>
-              <Fact label="Failures" termClassName="text-xs font-medium tracking-wide text-slate-500 dark:text-slate-400 uppercase" valueClassName="text-2xl font-semibold tabular-nums">
+              <Fact
+                label="Failures"
+                termClassName="text-xs font-medium tracking-wide text-slate-500 dark:text-slate-400 uppercase"
+                valueClassName="text-2xl font-semibold tabular-nums"
+              >
                 {s.failureCount}
               </Fact>
             </div>
@@ -294,7 +305,10 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
                   <Td numeric>{r.finishedAt !== null ? formatDuration(r.finishedAt - r.startedAt) : 'running'}</Td>
                   <Td className="max-w-xs text-rose-700 break-words dark:text-rose-300">{r.error ?? ''}</Td>
                   <Td>
-                    <Link href={`/queues/${seg(r.queue)}/jobs/${seg(r.jobId)}`} className="font-mono text-xs break-all text-indigo-700 hover:underline dark:text-indigo-300">
+                    <Link
+                      href={`/queues/${seg(r.queue)}/jobs/${seg(r.jobId)}`}
+                      className="font-mono text-xs break-all text-indigo-700 hover:underline dark:text-indigo-300"
+                    >
                       {r.jobId}
                     </Link>
                   </Td>
@@ -311,7 +325,8 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
         ) : (
           <>
             <p className="mb-2 text-sm text-slate-600 dark:text-slate-400">
-              Times when no worker ran the schedule{d.catchUp ? ' (one catch-up run covers them when workers are back)' : ' (not back-filled: catch-up is off)'}.
+              Times when no worker ran the schedule{d.catchUp ? ' (one catch-up run covers them when workers are back)' : ' (not back-filled: catch-up is off)'}
+              .
             </p>
             <ul aria-label="Missed slots" className="space-y-1 text-sm">
               {s.missed.map((ms) => (

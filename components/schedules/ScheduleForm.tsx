@@ -122,11 +122,7 @@ export function ScheduleForm({
     const found = Object.fromEntries(Object.entries(raw).map(([k, m]) => [k, /received undefined$/.test(m) ? 'Required' : m]));
     setErrors(found);
     const unplaced = Object.entries(found).filter(([k]) => !isShownKey(k, argFields, trigger.type));
-    setFormError(
-      unplaced.length > 0
-        ? unplaced.map(([k, v]) => `${k}: ${v}`).join(' · ')
-        : (message ?? 'Some fields need attention.'),
-    );
+    setFormError(unplaced.length > 0 ? unplaced.map(([k, v]) => `${k}: ${v}`).join(' · ') : (message ?? 'Some fields need attention.'));
     setFocusRequest((n) => n + 1);
   }
 
@@ -277,7 +273,14 @@ export function ScheduleForm({
 
       <fieldset className="space-y-3">
         <legend className="mb-2 text-base font-semibold">When it runs</legend>
-        <Check id={`${ids}-enabled`} label="Enabled" help="A disabled schedule keeps its definition and runs nothing." checked={enabled} onChange={setEnabled} error={shownErrors.enabled} />
+        <Check
+          id={`${ids}-enabled`}
+          label="Enabled"
+          help="A disabled schedule keeps its definition and runs nothing."
+          checked={enabled}
+          onChange={setEnabled}
+          error={shownErrors.enabled}
+        />
         <Check
           id={`${ids}-catchup`}
           label="Catch up once on resume"

@@ -19,5 +19,9 @@ export function ScheduleStatus({ status }: { status: Status }) {
 /** "defined in code" for schedules declared next to the tasks; nothing for the console's own. */
 export function SourceBadge({ source }: { source: 'ui' | 'code' }) {
   if (source !== 'code') return <span className="text-xs text-slate-500 dark:text-slate-400">console</span>;
-  return <span className="inline-block rounded-full bg-violet-100 px-2 py-0.5 text-xs font-semibold text-violet-800 dark:bg-violet-900/50 dark:text-violet-200">defined in code</span>;
+  return (
+    <span className="inline-block rounded-full bg-violet-100 px-2 py-0.5 text-xs font-semibold text-violet-800 dark:bg-violet-900/50 dark:text-violet-200">
+      defined in code
+    </span>
+  );
 }

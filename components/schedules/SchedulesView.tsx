@@ -84,7 +84,10 @@ export function SchedulesView({ initial }: { initial: ScheduleList }) {
         await api(`/api/v1/schedules/${seg(name)}`, { method: 'PATCH', body: { enabled } });
         setStatus(`${name} ${enabled ? 'enabled' : 'disabled'}.`);
       } catch (err) {
-        setData((d) => ({ ...d, schedules: d.schedules.map((x) => (x.definition.name === name ? { ...x, definition: { ...x.definition, enabled: !enabled } } : x)) }));
+        setData((d) => ({
+          ...d,
+          schedules: d.schedules.map((x) => (x.definition.name === name ? { ...x, definition: { ...x.definition, enabled: !enabled } } : x)),
+        }));
         setError(`${name} could not be ${enabled ? 'enabled' : 'disabled'}: ${err instanceof Error ? err.message : String(err)}`);
       } finally {
         setBusy((b) => ({ ...b, [name]: false }));
@@ -153,7 +156,9 @@ export function SchedulesView({ initial }: { initial: ScheduleList }) {
           </select>
         </div>
         <p className="pb-1.5 text-sm text-slate-600 dark:text-slate-400" aria-live="polite">
-          {shown.length === data.schedules.length ? `${shown.length} ${shown.length === 1 ? 'schedule' : 'schedules'}` : `${shown.length} of ${data.schedules.length} schedules`}
+          {shown.length === data.schedules.length
+            ? `${shown.length} ${shown.length === 1 ? 'schedule' : 'schedules'}`
+            : `${shown.length} of ${data.schedules.length} schedules`}
         </p>
       </form>
 

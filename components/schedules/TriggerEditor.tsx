@@ -124,7 +124,11 @@ export function TriggerEditor({
               </select>
             )}
           </Field>
-          <Field label="Starting at" help="Optional time of day the runs line up with (e.g. every 6 hours starting at 00:30; 00:00 for round times), in the time zone below. Without it, each schedule keeps its own fixed point in the period (within its first minute), so many schedules do not all fire at once." error={err('anchor')}>
+          <Field
+            label="Starting at"
+            help="Optional time of day the runs line up with (e.g. every 6 hours starting at 00:30; 00:00 for round times), in the time zone below. Without it, each schedule keeps its own fixed point in the period (within its first minute), so many schedules do not all fire at once."
+            error={err('anchor')}
+          >
             {(p) => <input {...p} type="time" className={inputClass} value={f.anchor} onChange={(e) => onChange({ anchor: e.target.value })} />}
           </Field>
         </div>
@@ -189,10 +193,21 @@ export function TriggerEditor({
       {f.type !== 'once' && (
         <div className="grid gap-4 sm:grid-cols-3">
           <Field label="Start date" help="Optional: no run before this (in the time zone above)." error={err('startDate')}>
-            {(p) => <input {...p} type="datetime-local" step={1} className={inputClass} value={f.startDate} onChange={(e) => onChange({ startDate: e.target.value })} />}
+            {(p) => (
+              <input
+                {...p}
+                type="datetime-local"
+                step={1}
+                className={inputClass}
+                value={f.startDate}
+                onChange={(e) => onChange({ startDate: e.target.value })}
+              />
+            )}
           </Field>
           <Field label="End date" help="Optional: no run after this." error={err('endDate')}>
-            {(p) => <input {...p} type="datetime-local" step={1} className={inputClass} value={f.endDate} onChange={(e) => onChange({ endDate: e.target.value })} />}
+            {(p) => (
+              <input {...p} type="datetime-local" step={1} className={inputClass} value={f.endDate} onChange={(e) => onChange({ endDate: e.target.value })} />
+            )}
           </Field>
           <Field label="Max runs" help="Optional: stop after this many runs." error={err('limit')}>
             {(p) => <input {...p} inputMode="numeric" className={inputClass} value={f.limit} onChange={(e) => onChange({ limit: e.target.value })} />}

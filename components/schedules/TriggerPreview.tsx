@@ -37,7 +37,10 @@ export function useTriggerPreview(triggerJson: string | null, schedule: string):
     const ctrl = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     const timer = setTimeout(() => {
-      api<{ words: string; runs: string[] }>(`/api/v1/schedules/preview?trigger=${encodeURIComponent(triggerJson)}&schedule=${encodeURIComponent(schedule)}&count=5`, { signal: ctrl.signal }).then(
+      api<{ words: string; runs: string[] }>(
+        `/api/v1/schedules/preview?trigger=${encodeURIComponent(triggerJson)}&schedule=${encodeURIComponent(schedule)}&count=5`,
+        { signal: ctrl.signal },
+      ).then(
         (r) => setState({ status: 'ok', loading: false, words: r.words, runs: r.runs, errors: {} }),
         (err: unknown) => {
           if (ctrl.signal.aborted) return;

@@ -29,7 +29,18 @@ export const UNITS: IntervalUnit[] = ['seconds', 'minutes', 'hours', 'days'];
 
 /** The editor's fields for a stored trigger, or the defaults of a new schedule (`tz` '' until the browser's zone is known). */
 export function triggerFields(t?: Trigger): TriggerFields {
-  const base: TriggerFields = { type: 'interval', every: '1', unit: 'minutes', anchor: '', expression: '', at: '', tz: '', startDate: '', endDate: '', limit: '' };
+  const base: TriggerFields = {
+    type: 'interval',
+    every: '1',
+    unit: 'minutes',
+    anchor: '',
+    expression: '',
+    at: '',
+    tz: '',
+    startDate: '',
+    endDate: '',
+    limit: '',
+  };
   if (!t) return base;
   const tz = scheduleZone(t);
   if (t.type === 'once') return { ...base, type: 'once', at: t.at, tz };

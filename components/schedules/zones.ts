@@ -35,10 +35,7 @@ export function wallInputToIso(value: string, tz: string): string | null {
   if (!m) return null;
   const [, year, month, day, hour, minute, second] = m.map(Number);
   try {
-    const ms = wallTimeToInstant(
-      { year: year!, month: month!, day: day!, hour: hour!, minute: minute!, second: m[6] === undefined ? 0 : second! },
-      tz,
-    );
+    const ms = wallTimeToInstant({ year: year!, month: month!, day: day!, hour: hour!, minute: minute!, second: m[6] === undefined ? 0 : second! }, tz);
     return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
   } catch {
     return null;

@@ -24,11 +24,7 @@ export function fieldsFromSchema(schema: unknown): FieldSpec[] {
     const p = isObj(raw) ? raw : {};
     const type = typeof p.type === 'string' ? p.type : undefined;
     const options = Array.isArray(p.enum) && p.enum.every((x) => typeof x === 'string') ? (p.enum as string[]) : undefined;
-    const kind: FieldSpec['kind'] = options
-      ? 'enum'
-      : type === 'number' || type === 'integer' || type === 'string' || type === 'boolean'
-        ? type
-        : 'json';
+    const kind: FieldSpec['kind'] = options ? 'enum' : type === 'number' || type === 'integer' || type === 'string' || type === 'boolean' ? type : 'json';
     return {
       name,
       kind,

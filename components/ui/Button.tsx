@@ -11,18 +11,10 @@ const styles: Record<Variant, string> = {
 };
 const base = 'inline-flex items-center gap-1.5 rounded-md px-3 py-1.5 text-sm font-medium shadow-sm transition disabled:cursor-not-allowed';
 
-export function Button({
-  variant = 'primary',
-  className,
-  ...props
-}: React.ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant }) {
+export function Button({ variant = 'primary', className, ...props }: React.ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant }) {
   return <button type="button" {...props} className={cn(base, styles[variant], className)} />;
 }
 
-export function ButtonLink({
-  variant = 'primary',
-  className,
-  ...props
-}: React.ComponentProps<typeof Link> & { variant?: Variant }) {
+export function ButtonLink({ variant = 'primary', className, ...props }: React.ComponentProps<typeof Link> & { variant?: Variant }) {
   return <Link {...props} className={cn(base, styles[variant], className)} />;
 }

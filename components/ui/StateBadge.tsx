@@ -18,7 +18,12 @@ export function stateLabel(state: string): string {
 
 export function StateBadge({ state }: { state: string }) {
   return (
-    <span className={cn('inline-block rounded-full px-2 py-0.5 text-xs font-semibold', colors[state] ?? 'bg-slate-200 text-slate-700 dark:bg-slate-700 dark:text-slate-200')}>
+    <span
+      className={cn(
+        'inline-block rounded-full px-2 py-0.5 text-xs font-semibold',
+        colors[state] ?? 'bg-slate-200 text-slate-700 dark:bg-slate-700 dark:text-slate-200',
+      )}
+    >
       {stateLabel(state)}
     </span>
   );

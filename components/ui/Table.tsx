@@ -1,7 +1,17 @@
 import { cn } from './cn';
 
 /** A table with a caption (visually hidden unless `showCaption`) and real header cells. */
-export function Table({ caption, children, className, showCaption = false }: { caption: string; children: React.ReactNode; className?: string; showCaption?: boolean }) {
+export function Table({
+  caption,
+  children,
+  className,
+  showCaption = false,
+}: {
+  caption: string;
+  children: React.ReactNode;
+  className?: string;
+  showCaption?: boolean;
+}) {
   return (
     <div className={cn('overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900', className)}>
       <table className="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">
@@ -14,7 +24,14 @@ export function Table({ caption, children, className, showCaption = false }: { c
 
 export function Th({ children, className, numeric }: { children?: React.ReactNode; className?: string; numeric?: boolean }) {
   return (
-    <th scope="col" className={cn('px-3 py-2 text-xs font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400', numeric ? 'text-right' : 'text-left', className)}>
+    <th
+      scope="col"
+      className={cn(
+        'px-3 py-2 text-xs font-semibold tracking-wide text-slate-500 uppercase dark:text-slate-400',
+        numeric ? 'text-right' : 'text-left',
+        className,
+      )}
+    >
       {children}
     </th>
   );

@@ -23,7 +23,11 @@ async function send(worker: WorkerDTO, command: ControlAck['command'], body?: un
     const ms = Math.round(performance.now() - t0);
     const { ack } = res;
     return ack.ok
-      ? { workerId: worker.id, ok: true, message: `${worker.id} acknowledged ${command} in ${ms} ms: ${DONE[command]} (state ${ack.state}, concurrency ${ack.concurrency}).` }
+      ? {
+          workerId: worker.id,
+          ok: true,
+          message: `${worker.id} acknowledged ${command} in ${ms} ms: ${DONE[command]} (state ${ack.state}, concurrency ${ack.concurrency}).`,
+        }
       : { workerId: worker.id, ok: false, message: `${worker.id} refused ${command}: ${ack.error ?? 'no reason given'}.` };
   } catch (err) {
     const message = err instanceof ApiError ? err.body.message : (err as Error).message;

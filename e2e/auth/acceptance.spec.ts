@@ -96,7 +96,9 @@ test('an admin retries a job, and the retry is in the audit log (the viewer’s 
   await expect(refused.getByRole('cell').nth(1)).toHaveText('bob');
   await expect(refused.getByRole('cell').nth(4)).toContainText('403');
   // And the admin's sign-in: the action exactly `login` (not `login.failed`), by alice.
-  const signIns = rows.filter({ has: page.getByRole('cell', { name: 'login', exact: true }) }).filter({ has: page.getByRole('cell', { name: 'alice', exact: true }) });
+  const signIns = rows
+    .filter({ has: page.getByRole('cell', { name: 'login', exact: true }) })
+    .filter({ has: page.getByRole('cell', { name: 'alice', exact: true }) });
   await expect(signIns.first()).toBeVisible();
   await expect(signIns.first().getByRole('cell').nth(2)).toHaveText('login');
 });

@@ -119,7 +119,9 @@ test('cross-origin POSTs are refused: crafted, and a real form on another site; 
   const console_ = new URL(authEnv().baseURL);
   const evil = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(`<!doctype html><form id="f" method="POST" enctype="text/plain" action="${console_.origin}/api/v1/queues/default/pause"><input name='{"a":"' value='"}'></form><script>document.getElementById('f').submit()</script>`);
+    res.end(
+      `<!doctype html><form id="f" method="POST" enctype="text/plain" action="${console_.origin}/api/v1/queues/default/pause"><input name='{"a":"' value='"}'></form><script>document.getElementById('f').submit()</script>`,
+    );
   });
   await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
   const port = (evil.address() as AddressInfo).port;
@@ -168,7 +170,14 @@ test('Socket.IO refuses a handshake from another origin even with a session; the
         host: base.hostname,
         port: base.port,
         path: '/socket.io/?EIO=4&transport=websocket',
-        headers: { cookie, origin, Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+        headers: {
+          cookie,
+          origin,
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        },
       });
       req.on('upgrade', (res, socket) => {
         socket.destroy();
@@ -327,7 +336,10 @@ test('the session cookie is HttpOnly and SameSite=Lax; signing out ends the sess
 
   // Behind an HTTPS proxy the cookie is Secure.
   const viaProxy = await anonymous();
-  const login = await viaProxy.post('/api/auth/login', { data: { username: 'bob', password: authEnv().viewerPassword }, headers: { 'x-forwarded-proto': 'https' } });
+  const login = await viaProxy.post('/api/auth/login', {
+    data: { username: 'bob', password: authEnv().viewerPassword },
+    headers: { 'x-forwarded-proto': 'https' },
+  });
   expect(login.headers()['set-cookie']).toMatch(/^__Host-celerity_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Secure$/m);
   await viaProxy.dispose();
 });

@@ -83,7 +83,8 @@ export async function sessionKeyOf(page: Page): Promise<string> {
  * counters, token "last used" times and password hashes upgraded at a sign-in.
  * Snapshots compare everything else.
  */
-export const VOLATILE_KEY = /:__celerity:(session:|audit(-refused)?$|login-throttle:|token-usage$|password-upgrade:|worker[^:]*:|workers$|lock:)|:stalled-check$/;
+export const VOLATILE_KEY =
+  /:__celerity:(session:|audit(-refused)?$|login-throttle:|token-usage$|password-upgrade:|worker[^:]*:|workers$|lock:)|:stalled-check$/;
 
 /** Every non-volatile key under the suite's prefix with a hash of its value. */
 export async function snapshot(redis: Redis): Promise<Record<string, string>> {

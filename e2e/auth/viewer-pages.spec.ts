@@ -51,7 +51,8 @@ interface Controls {
 /** Everything on the page a person could use to change state (by the generic rule). */
 async function stateChangingControls(page: Page): Promise<Controls> {
   const found = await page.evaluate((allowedForms) => {
-    const nameOf = (el: Element) => (el.getAttribute('aria-label') ?? (el instanceof HTMLInputElement ? el.value : el.textContent) ?? '').replace(/\s+/g, ' ').trim();
+    const nameOf = (el: Element) =>
+      (el.getAttribute('aria-label') ?? (el instanceof HTMLInputElement ? el.value : el.textContent) ?? '').replace(/\s+/g, ' ').trim();
     const formName = (f: HTMLFormElement) => f.getAttribute('aria-label') ?? f.getAttribute('name') ?? '(unnamed form)';
     const allowed = (el: Element) => {
       const f = el.closest('form');
@@ -66,7 +67,10 @@ async function stateChangingControls(page: Page): Promise<Controls> {
     const forms = [...document.querySelectorAll('form')].map(formName).filter((n) => !allowedForms.includes(n));
     const fields = [...document.querySelectorAll('input:not([type="hidden"]), textarea, select, [contenteditable="true"]')]
       .filter((el) => !allowed(el))
-      .map((el) => `${el.tagName.toLowerCase()}#${el.id || '?'} ${el.getAttribute('aria-label') ?? (el as HTMLInputElement).labels?.[0]?.textContent?.trim() ?? ''}`);
+      .map(
+        (el) =>
+          `${el.tagName.toLowerCase()}#${el.id || '?'} ${el.getAttribute('aria-label') ?? (el as HTMLInputElement).labels?.[0]?.textContent?.trim() ?? ''}`,
+      );
     return { buttons, forms, fields };
   }, HARMLESS_FORMS);
   return { ...found, buttons: found.buttons.filter((b) => !HARMLESS_BUTTONS.some((re) => re.test(b))) };
@@ -209,7 +213,9 @@ test('control: on the same pages an admin has the actions the viewer check looks
   const q = enc(fx.queue);
   expect(buttonsOn(`/queues/${q}/jobs/${enc(fx.failed)}`)).toContain('Retry');
   expect(buttonsOn(`/queues/${enc(fx.completedQueue)}/jobs/${enc(fx.completed)}`).length).toBeGreaterThan(0);
-  expect(buttonsOn(`/queues/${q}?state=failed`)).toEqual(expect.arrayContaining([expect.stringMatching(/^(Pause|Resume) queue$/), 'Retry all failed', 'Add a raw job…']));
+  expect(buttonsOn(`/queues/${q}?state=failed`)).toEqual(
+    expect.arrayContaining([expect.stringMatching(/^(Pause|Resume) queue$/), 'Retry all failed', 'Add a raw job…']),
+  );
   expect(buttonsOn('/tasks/hello')).toContain('Run hello');
   expect(buttonsOn('/schedules')).toEqual(expect.arrayContaining([`Enabled: ${fx.schedule}`, `Remove scheduler ${fx.orphanId} of queue ${fx.orphanQueue}`]));
   expect(buttonsOn(`/schedules/${enc(fx.schedule)}`)).toEqual(expect.arrayContaining(['Run now', 'Enable', 'Delete']));

@@ -73,7 +73,22 @@ test.beforeAll(async () => {
   // A heartbeat as a hostile worker would write it.
   const id = `w${IMG}`;
   const now = Date.now();
-  const hb = { id, host: `h${SCRIPT}`, pid: 1, queues: [QUEUE], tasks: [TASK], concurrency: 1, running: [{ queue: QUEUE, jobId: `r${IMG}`, task: TASK, startedAt: now, progress: ALL }], processed: 1, failed: 1, startedAt: now, lastSeen: now, version: ALL, state: 'running', ttlMs: 600_000 };
+  const hb = {
+    id,
+    host: `h${SCRIPT}`,
+    pid: 1,
+    queues: [QUEUE],
+    tasks: [TASK],
+    concurrency: 1,
+    running: [{ queue: QUEUE, jobId: `r${IMG}`, task: TASK, startedAt: now, progress: ALL }],
+    processed: 1,
+    failed: 1,
+    startedAt: now,
+    lastSeen: now,
+    version: ALL,
+    state: 'running',
+    ttlMs: 600_000,
+  };
   await redis.set(`${e.prefix}:__celerity:worker:${id}`, JSON.stringify(hb), 'PX', 600_000);
   await redis.zadd(`${e.prefix}:__celerity:workers`, now, id);
 
@@ -152,7 +167,8 @@ test('hostile names and data are shown as text on every page', async ({ page }) 
   for (const p of pages) {
     const res = await page.goto(p.path);
     expect(res?.status(), p.path).toBeLessThan(400);
-    for (const text of [p.shows ?? []].flat()) await expect(page.getByText(text, { exact: false }).first(), `${p.path} shows the hostile text as text`).toBeVisible();
+    for (const text of [p.shows ?? []].flat())
+      await expect(page.getByText(text, { exact: false }).first(), `${p.path} shows the hostile text as text`).toBeVisible();
     await expectInert(page, p.path);
   }
 
@@ -231,7 +247,10 @@ test('live updates carrying hostile data render as text on pages already open (j
     await expect(okPage.getByText(marks.result, { exact: false }).first()).toBeVisible();
     await expect(jobState(failPage)).toHaveText('Failed');
     await expect(failPage.getByRole('alert', { name: 'Error message' })).toHaveText(marks.error);
-    const failedRow = queuePage.getByRole('table', { name: /^Failed jobs in/ }).getByRole('row').filter({ hasText: LIVE_FAIL });
+    const failedRow = queuePage
+      .getByRole('table', { name: /^Failed jobs in/ })
+      .getByRole('row')
+      .filter({ hasText: LIVE_FAIL });
     await expect(failedRow).toContainText(marks.error);
     const failures = dashboard.getByRole('table', { name: 'Latest failures' });
     await expect(failures).toContainText(`${LIVE_FAIL} #${fail.id}`);

@@ -196,14 +196,28 @@ export async function startStack(o: StackOptions): Promise<StartedStack> {
   });
 
   try {
-    stack.redis = await startRedisServer({ port: await freePort(), dir: path.join(stack.dir, 'redis'), appendonly: false, logfile: path.join(logDir, 'redis.log') });
+    stack.redis = await startRedisServer({
+      port: await freePort(),
+      dir: path.join(stack.dir, 'redis'),
+      appendonly: false,
+      logfile: path.join(logDir, 'redis.log'),
+    });
     const prefix = `${o.prefixStem}${randomBytes(4).toString('hex')}`;
     const env = serviceEnv({ redisUrl: stack.redis.url, prefix, port: await freePort(), dataDir: path.join(stack.dir, 'data'), extra: o.env });
     const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
     // Console and worker only meet in Redis: start both at once (each needs a few seconds of tsx + Next start-up).
     const [c, w] = await Promise.allSettled([
       startConsoleService({ root, name: 'console', env, logFile: path.join(logDir, 'console.log') }),
-      startService({ name: 'worker', command: tsx, args: ['worker/main.ts'], cwd: root, env, logFile: path.join(logDir, 'worker.log'), ready: /\[worker\] worker ready\b/, timeoutMs: 60_000 }),
+      startService({
+        name: 'worker',
+        command: tsx,
+        args: ['worker/main.ts'],
+        cwd: root,
+        env,
+        logFile: path.join(logDir, 'worker.log'),
+        ready: /\[worker\] worker ready\b/,
+        timeoutMs: 60_000,
+      }),
     ]);
     for (const r of [c, w]) if (r.status === 'fulfilled') stack.services.push(r.value.service);
     if (c.status === 'rejected') throw c.reason;

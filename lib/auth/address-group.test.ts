@@ -9,7 +9,14 @@ describe('addressGroup (the unit the login throttle counts addresses in)', () =>
 
   it('puts every address of an IPv6 /64 in one group, however it is written', () => {
     const group = '2001:db8:1:2::/64';
-    for (const ip of ['2001:db8:1:2::1', '2001:db8:1:2::ffff', '2001:0db8:0001:0002:aaaa:bbbb:cccc:dddd', '2001:DB8:1:2:0:0:0:9', '[2001:db8:1:2::5]', '2001:db8:1:2::5%eth0']) {
+    for (const ip of [
+      '2001:db8:1:2::1',
+      '2001:db8:1:2::ffff',
+      '2001:0db8:0001:0002:aaaa:bbbb:cccc:dddd',
+      '2001:DB8:1:2:0:0:0:9',
+      '[2001:db8:1:2::5]',
+      '2001:db8:1:2::5%eth0',
+    ]) {
       expect(addressGroup(ip), ip).toBe(group);
     }
     // The next /64 is another group.

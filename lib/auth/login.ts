@@ -58,7 +58,13 @@ export async function login(redis: Redis, body: unknown, ctx: { ip: string; path
   const entry = { target: input.username.slice(0, 64), ip: ctx.ip, method: 'POST', path: ctx.path };
   if (!ok || !user) {
     const locked = attempt.lockSeconds;
-    await appendAudit(redis, { ...entry, action: 'login.failed', actor: input.username.slice(0, 64), status: 401, error: locked ? `locked for ${locked} s` : 'wrong user name or password' });
+    await appendAudit(redis, {
+      ...entry,
+      action: 'login.failed',
+      actor: input.username.slice(0, 64),
+      status: 401,
+      error: locked ? `locked for ${locked} s` : 'wrong user name or password',
+    });
     throw new UnauthorizedError('Wrong user name or password');
   }
   await loginSucceeded(redis, attempt);

@@ -68,7 +68,6 @@ describe('password hashes', () => {
   });
 });
 
-
 /** What a check came to: `true`/`false`, `busy` (refused), or still waiting after everything already queued ran (a macrotask later). */
 async function outcome(p: Promise<boolean>): Promise<string> {
   const settled = p.then(String, (err: unknown) => (err instanceof PasswordCheckBusyError ? 'busy' : String(err)));

@@ -23,9 +23,7 @@ export interface CelerityClient<T extends AnyTask> {
    */
   enqueue<N extends T['name']>(
     task: N,
-    ...rest: {} extends ArgsOf<T, N>
-      ? [args?: ArgsOf<T, N>, options?: JobOptionsInput]
-      : [args: ArgsOf<T, N>, options?: JobOptionsInput]
+    ...rest: {} extends ArgsOf<T, N> ? [args?: ArgsOf<T, N>, options?: JobOptionsInput] : [args: ArgsOf<T, N>, options?: JobOptionsInput]
   ): Promise<JobHandle<Awaited<ReturnType<Extract<T, { name: N }>['handler']>>>>;
   /** Close the connections this client opened. */
   close(): Promise<void>;

@@ -45,7 +45,9 @@ export async function readActiveJobs(queues: readonly string[], limit = ACTIVE_L
   const prefix = env().CELERITY_PREFIX;
   const redis = getRedis();
   const replies = await Promise.all(
-    queues.map((q) => ACTIVE.run(redis, [bullKey(q, 'active', prefix)], [bullKey(q, '', prefix), limit, PROGRESS_MAX_BYTES]) as Promise<[number, ...string[][]]>),
+    queues.map(
+      (q) => ACTIVE.run(redis, [bullKey(q, 'active', prefix)], [bullKey(q, '', prefix), limit, PROGRESS_MAX_BYTES]) as Promise<[number, ...string[][]]>,
+    ),
   );
   let total = 0;
   const jobs: ActiveJob[] = [];

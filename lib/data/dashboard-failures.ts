@@ -34,7 +34,14 @@ export async function readLatestFailures(queues: readonly string[], limit = FAIL
   replies.forEach((rows, i) => {
     for (const [id, name, reason, finishedOn, attempts] of rows) {
       const failedAt = Number(finishedOn);
-      out.push({ queue: queues[i]!, id: id!, task: name!, reason: reason!, failedAt: Number.isFinite(failedAt) && failedAt > 0 ? failedAt : null, attemptsMade: Number(attempts) || 0 });
+      out.push({
+        queue: queues[i]!,
+        id: id!,
+        task: name!,
+        reason: reason!,
+        failedAt: Number.isFinite(failedAt) && failedAt > 0 ? failedAt : null,
+        attemptsMade: Number(attempts) || 0,
+      });
     }
   });
   out.sort((a, b) => (b.failedAt ?? 0) - (a.failedAt ?? 0) || a.queue.localeCompare(b.queue) || a.id.localeCompare(b.id));

@@ -63,7 +63,9 @@ async function sample(queues: readonly string[], perQueue: number): Promise<Timi
   const prefix = env().CELERITY_PREFIX;
   const redis = getRedis();
   const at = Date.now();
-  const replies = await Promise.all(queues.map((q) => RECENT.run(redis, [bullKey(q, 'completed', prefix)], [bullKey(q, '', prefix), perQueue]) as Promise<string[][]>));
+  const replies = await Promise.all(
+    queues.map((q) => RECENT.run(redis, [bullKey(q, 'completed', prefix)], [bullKey(q, '', prefix), perQueue]) as Promise<string[][]>),
+  );
   const byTask = new Map<string, { queue: string; task: string; waits: number[]; runs: number[] }>();
   replies.forEach((rows, i) => {
     const queue = queues[i]!;
@@ -81,7 +83,15 @@ async function sample(queues: readonly string[], perQueue: number): Promise<Timi
   const tasks: TaskTiming[] = [...byTask.values()].map(({ queue, task, waits, runs }) => {
     waits.sort((a, b) => a - b);
     runs.sort((a, b) => a - b);
-    return { queue, task, samples: waits.length, waitP50: percentileOf(waits, 50), waitP95: percentileOf(waits, 95), runP50: percentileOf(runs, 50), runP95: percentileOf(runs, 95) };
+    return {
+      queue,
+      task,
+      samples: waits.length,
+      waitP50: percentileOf(waits, 50),
+      waitP95: percentileOf(waits, 95),
+      runP50: percentileOf(runs, 50),
+      runP95: percentileOf(runs, 95),
+    };
   });
   tasks.sort((a, b) => a.queue.localeCompare(b.queue) || a.task.localeCompare(b.task));
   return { at, perQueue, tasks };

@@ -95,8 +95,12 @@ export const jobDtoSchema = z.object({
   startedAt: z
     .number()
     .nullable()
-    .describe('When the job first started: its first attempt’s start (Celerity’s attempt record), or the last attempt’s when it had one or the earlier ones were not recorded'),
-  firstStartKnown: z.boolean().describe('False when earlier attempts ran without Celerity’s record (a plain BullMQ worker): startedAt is then the earliest start known'),
+    .describe(
+      'When the job first started: its first attempt’s start (Celerity’s attempt record), or the last attempt’s when it had one or the earlier ones were not recorded',
+    ),
+  firstStartKnown: z
+    .boolean()
+    .describe('False when earlier attempts ran without Celerity’s record (a plain BullMQ worker): startedAt is then the earliest start known'),
   lastAttemptStartedAt: z.number().nullable().describe('When the last (or the running) attempt started (BullMQ’s processedOn)'),
   finishedAt: z.number().nullable(),
   durationMs: z.number().nullable().describe('finishedAt − startedAt: all attempts and the backoff waits between them'),
@@ -117,7 +121,12 @@ export const jobDtoSchema = z.object({
   parent: z.object({ queue: z.string().nullable(), id: z.string() }).nullable(),
   children: z
     .object({
-      counts: z.object({ pending: z.number().int().min(0), completed: z.number().int().min(0), failed: z.number().int().min(0), ignored: z.number().int().min(0) }),
+      counts: z.object({
+        pending: z.number().int().min(0),
+        completed: z.number().int().min(0),
+        failed: z.number().int().min(0),
+        ignored: z.number().int().min(0),
+      }),
       jobs: z.array(z.object({ queue: z.string().nullable(), id: z.string(), status: childStatus })),
     })
     .nullable(),

@@ -63,7 +63,12 @@ afterAll(async () => {
   await closeRedis();
 });
 
-const finished = (id: string) => waitFor(`job ${id} finished`, () => producer.getJobState(id), (s) => s === 'completed' || s === 'failed');
+const finished = (id: string) =>
+  waitFor(
+    `job ${id} finished`,
+    () => producer.getJobState(id),
+    (s) => s === 'completed' || s === 'failed',
+  );
 
 describe('getJobDto', () => {
   it('shows every attempt with its time and error, from the worker’s record', async () => {
@@ -86,7 +91,7 @@ describe('getJobDto', () => {
     expect(dto.timeline.at(-1)!.kind).toBe('completed');
     expect(dto.stack).toHaveLength(2);
     expect(dto.options).toMatchObject({ attempts: 3, backoff: { type: 'fixed', delay: 10 } });
-  
+
     // Timing covers all three attempts: started at the first (BullMQ keeps only the last start), duration to the finish.
     const processedOn = Number(dto.raw.processedOn);
     expect(dto.startedAt).toBe(attempts[0]!.at);

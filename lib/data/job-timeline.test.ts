@@ -39,7 +39,15 @@ describe('buildTimeline', () => {
 
   it('keeps stack traces aligned with the newest attempts when BullMQ dropped older ones', () => {
     // 3 failed attempts, only the last 2 stacks kept (stackTraceLimit 2).
-    const t = buildTimeline({ ...base, state: 'failed', attemptsMade: 3, lastStartedAt: 5000, finishedAt: 5100, error: 'third', stack: ['Error: second', 'Error: third'] });
+    const t = buildTimeline({
+      ...base,
+      state: 'failed',
+      attemptsMade: 3,
+      lastStartedAt: 5000,
+      finishedAt: 5100,
+      error: 'third',
+      stack: ['Error: second', 'Error: third'],
+    });
     expect(t.filter((e) => e.kind === 'attempt').map((e) => [e.attempt, e.detail])).toEqual([
       [1, undefined],
       [2, 'Error: second'],

@@ -119,7 +119,8 @@ export function buildTimeline(j: TimelineInput): TimelineEntry[] {
 
   if (j.state === 'completed') out.push({ kind: 'completed', at: j.finishedAt, label: 'Completed', tone: 'ok' });
   else if (j.state === 'failed') out.push({ kind: 'failed', at: j.finishedAt, label: 'Failed', detail: j.error ?? undefined, tone: 'error' });
-  else if (j.state === 'delayed' && (j.attemptsMade > 0 || recorded.length > 0)) out.push({ kind: 'retry-wait', at: null, label: 'Waiting to retry (backoff)', tone: 'info' });
+  else if (j.state === 'delayed' && (j.attemptsMade > 0 || recorded.length > 0))
+    out.push({ kind: 'retry-wait', at: null, label: 'Waiting to retry (backoff)', tone: 'info' });
   else if (j.state === 'waiting' || j.state === 'prioritized') out.push({ kind: 'waiting', at: null, label: 'Waiting for a worker', tone: 'info' });
   else if (j.state === 'waiting-children') out.push({ kind: 'waiting-children', at: null, label: 'Waiting for its children', tone: 'info' });
   return out;

@@ -3,7 +3,12 @@ import { jobTiming, type JobTimingInput } from './job-timing';
 import type { AttemptRecord } from '../queue/attempt-log';
 
 const base: JobTimingInput = { state: 'waiting', processedOn: null, finishedAt: null, attemptsMade: 0, maxAttempts: 1, attempts: [] };
-const rec = (attempt: number, startedAt: number, finishedAt: number, outcome: AttemptRecord['outcome']): AttemptRecord => ({ attempt, startedAt, finishedAt, outcome });
+const rec = (attempt: number, startedAt: number, finishedAt: number, outcome: AttemptRecord['outcome']): AttemptRecord => ({
+  attempt,
+  startedAt,
+  finishedAt,
+  outcome,
+});
 
 describe('jobTiming', () => {
   it('a job not started yet has no times', () => {
@@ -37,12 +42,26 @@ describe('jobTiming', () => {
   });
 
   it('a running retry: first start from the record, the running attempt from processedOn, no durations yet', () => {
-    const t = jobTiming({ ...base, state: 'active', processedOn: 3000, attemptsMade: 2, maxAttempts: 3, attempts: [rec(2, 2000, 2100, 'failed'), rec(1, 1000, 1100, 'failed')] });
+    const t = jobTiming({
+      ...base,
+      state: 'active',
+      processedOn: 3000,
+      attemptsMade: 2,
+      maxAttempts: 3,
+      attempts: [rec(2, 2000, 2100, 'failed'), rec(1, 1000, 1100, 'failed')],
+    });
     expect(t).toMatchObject({ startedAt: 1000, firstStartKnown: true, lastAttemptStartedAt: 3000, durationMs: null, lastAttemptDurationMs: null });
   });
 
   it('waiting for its retry (backoff): started at the first attempt, not finished', () => {
-    const t = jobTiming({ ...base, state: 'delayed', processedOn: 2000, attemptsMade: 2, maxAttempts: 3, attempts: [rec(1, 1000, 1100, 'failed'), rec(2, 2001, 2100, 'failed')] });
+    const t = jobTiming({
+      ...base,
+      state: 'delayed',
+      processedOn: 2000,
+      attemptsMade: 2,
+      maxAttempts: 3,
+      attempts: [rec(1, 1000, 1100, 'failed'), rec(2, 2001, 2100, 'failed')],
+    });
     expect(t).toMatchObject({ startedAt: 1000, lastAttemptStartedAt: 2000, finishedAt: null, durationMs: null });
   });
 
@@ -69,17 +88,39 @@ describe('jobTiming', () => {
     });
     expect(second).toMatchObject({ startedAt: 9001, firstStartKnown: true, lastAttemptStartedAt: 9500, durationMs: 599 });
     // A completed single-attempt run, retried: attempt numbers repeat (1 then 1), still two runs.
-    const rerun = jobTiming({ ...base, state: 'completed', processedOn: 7000, finishedAt: 7010, attemptsMade: 1, attempts: [rec(1, 1000, 1100, 'completed'), rec(1, 7001, 7009, 'completed')] });
+    const rerun = jobTiming({
+      ...base,
+      state: 'completed',
+      processedOn: 7000,
+      finishedAt: 7010,
+      attemptsMade: 1,
+      attempts: [rec(1, 1000, 1100, 'completed'), rec(1, 7001, 7009, 'completed')],
+    });
     expect(rerun).toMatchObject({ startedAt: 7000, durationMs: 10 });
   });
 
   it('an attempt handed back at worker shutdown is tried again under the same number, in the same run', () => {
-    const t = jobTiming({ ...base, state: 'completed', processedOn: 4000, finishedAt: 4050, attemptsMade: 1, attempts: [rec(1, 1000, 1500, 'requeued'), rec(1, 4001, 4049, 'completed')] });
+    const t = jobTiming({
+      ...base,
+      state: 'completed',
+      processedOn: 4000,
+      finishedAt: 4050,
+      attemptsMade: 1,
+      attempts: [rec(1, 1000, 1500, 'requeued'), rec(1, 4001, 4049, 'completed')],
+    });
     expect(t).toMatchObject({ startedAt: 1000, firstStartKnown: true, lastAttemptStartedAt: 4000, durationMs: 3050, lastAttemptDurationMs: 50 });
   });
 
   it('earlier attempts unrecorded but later ones recorded: the earliest known start, flagged', () => {
-    const t = jobTiming({ ...base, state: 'completed', processedOn: 3000, finishedAt: 3010, attemptsMade: 3, maxAttempts: 3, attempts: [rec(2, 2000, 2100, 'failed')] });
+    const t = jobTiming({
+      ...base,
+      state: 'completed',
+      processedOn: 3000,
+      finishedAt: 3010,
+      attemptsMade: 3,
+      maxAttempts: 3,
+      attempts: [rec(2, 2000, 2100, 'failed')],
+    });
     expect(t).toMatchObject({ startedAt: 2000, firstStartKnown: false, durationMs: 1010 });
   });
 });

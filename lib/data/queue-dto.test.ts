@@ -99,7 +99,11 @@ describe('queue summaries', () => {
     await discoverQueues({ maxAgeMs: 'auto' });
     const name = uniqueName('late');
     await producer(name).add('a', {});
-    await waitFor('meta written', () => getRedis().exists(`${env().CELERITY_PREFIX}:${name}:meta`), (n) => n === 1);
+    await waitFor(
+      'meta written',
+      () => getRedis().exists(`${env().CELERITY_PREFIX}:${name}:meta`),
+      (n) => n === 1,
+    );
     // Within the reuse window the cached scan does not know it yet; a fresh scan does.
     expect(await discoverQueues({ maxAgeMs: 60_000 })).not.toContain(name);
     expect(await discoverQueues()).toContain(name);
@@ -120,7 +124,9 @@ describe('retention', () => {
     const plain = defineTask({ name: uniqueName('plain'), description: 'defaults', queue, schema: z.object({}), handler: () => null });
     expect(kept.retention).toEqual({ completed: { count: 5 }, failed: { age: 3600, count: 100 } });
     expect(plain.retention).toEqual(DEFAULT_TASK_RETENTION);
-    expect(() => defineTask({ name: 'bad', description: '', schema: z.object({}), handler: () => null, retention: { completed: {} } })).toThrow(/Invalid retention/);
+    expect(() => defineTask({ name: 'bad', description: '', schema: z.object({}), handler: () => null, retention: { completed: {} } })).toThrow(
+      /Invalid retention/,
+    );
 
     await publishCatalogue(getRedis(), [kept, plain], 'test');
     expect((await readCatalogueEntry(getRedis(), kept.name))?.retention).toEqual(kept.retention);

@@ -14,7 +14,15 @@ const ROWS = 10_000;
 const PAD = 'p'.repeat(2000);
 
 beforeAll(async () => {
-  await seedFinished(getRedis(), { prefix: env().CELERITY_PREFIX, queue: QUEUE, state: 'completed', count: ROWS, finishedBase: 1_700_000_000_000, name: 'exported', pad: PAD });
+  await seedFinished(getRedis(), {
+    prefix: env().CELERITY_PREFIX,
+    queue: QUEUE,
+    state: 'completed',
+    count: ROWS,
+    finishedBase: 1_700_000_000_000,
+    name: 'exported',
+    pad: PAD,
+  });
 });
 
 afterAll(async () => {

@@ -16,7 +16,20 @@ export const EXPORT_BATCH = 400;
 /** Jobs looked at per Redis call (bounds each call's time in Redis). */
 export const EXPORT_SCAN = 5_000;
 
-export const EXPORT_COLUMNS = ['queue', 'id', 'task', 'state', 'created_at', 'started_at', 'finished_at', 'duration_ms', 'attempts', 'args', 'result', 'error'] as const;
+export const EXPORT_COLUMNS = [
+  'queue',
+  'id',
+  'task',
+  'state',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'duration_ms',
+  'attempts',
+  'args',
+  'result',
+  'error',
+] as const;
 
 /**
  * One CSV cell (RFC 4180): quoted when it holds a quote, comma or line break,

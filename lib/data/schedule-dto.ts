@@ -84,7 +84,10 @@ export async function getScheduleDetail(name: string): Promise<ScheduleDetailDTO
   const now = Date.now();
   return {
     ...dto,
-    upcoming: dto.status === 'active' ? nextRuns(def.trigger, { schedule: def.name, from: new Date(now), count: 5, runsSoFar: state.scheduledRuns }).map((d) => d.toISOString()) : [],
+    upcoming:
+      dto.status === 'active'
+        ? nextRuns(def.trigger, { schedule: def.name, from: new Date(now), count: 5, runsSoFar: state.scheduledRuns }).map((d) => d.toISOString())
+        : [],
     missed: dto.status === 'active' ? missedSlots(def, state, dto.runs, now) : [],
   };
 }

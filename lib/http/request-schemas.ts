@@ -56,7 +56,12 @@ export const schedulePreviewQuerySchema = z.object({
       }
     })
     .describe(`A trigger as JSON: ${PREVIEW_EXAMPLE}`),
-  count: z.coerce.number({ error: 'a whole number from 1 to 20' }).int('a whole number from 1 to 20').min(1, 'a whole number from 1 to 20').max(20, 'a whole number from 1 to 20').default(5),
+  count: z.coerce
+    .number({ error: 'a whole number from 1 to 20' })
+    .int('a whole number from 1 to 20')
+    .min(1, 'a whole number from 1 to 20')
+    .max(20, 'a whole number from 1 to 20')
+    .default(5),
   schedule: z
     .string()
     .max(200, 'at most 200 characters')

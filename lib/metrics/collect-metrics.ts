@@ -52,7 +52,12 @@ export async function collectMetrics(redis: Redis): Promise<string> {
   await scanDurations(redis, queues, prefix);
   m.declare('celerity_job_duration_seconds', 'Run time of finished jobs (processedOn to finishedOn) since the console started.', 'histogram');
   for (const h of durationHistograms()) {
-    m.histogram('celerity_job_duration_seconds', '', { bounds: DURATION_BOUNDS, counts: h.counts, sum: h.sumSeconds }, { queue: h.queue, task: h.task, outcome: h.outcome });
+    m.histogram(
+      'celerity_job_duration_seconds',
+      '',
+      { bounds: DURATION_BOUNDS, counts: h.counts, sum: h.sumSeconds },
+      { queue: h.queue, task: h.task, outcome: h.outcome },
+    );
   }
 
   const { alive, lost } = await readHeartbeats(redis);

@@ -31,7 +31,15 @@ const add = defineTask({
   schema: z.object({ a: z.number(), b: z.number() }),
   handler: ({ a, b }) => a + b,
 });
-const boom = defineTask({ name: 'boom', description: 'fails', queue: queueName, schema: z.object({}), handler: () => { throw new Error('boom'); } });
+const boom = defineTask({
+  name: 'boom',
+  description: 'fails',
+  queue: queueName,
+  schema: z.object({}),
+  handler: () => {
+    throw new Error('boom');
+  },
+});
 
 let worker: RunningWorker;
 let producer: Queue;
@@ -53,11 +61,23 @@ const stateOf = (id: string) => getQueue(queueName).getJobState(id);
 describe('job actions', () => {
   it('cancels an active job through Redis: it fails with reason "cancelled"', async () => {
     const job = await producer.add('wait-for-cancel', {});
-    await waitFor('active', () => stateOf(job.id!), (s) => s === 'active');
-    await waitFor('progress', async () => (await getQueue(queueName).getJob(job.id!))?.progress, (p) => p === 10);
+    await waitFor(
+      'active',
+      () => stateOf(job.id!),
+      (s) => s === 'active',
+    );
+    await waitFor(
+      'progress',
+      async () => (await getQueue(queueName).getJob(job.id!))?.progress,
+      (p) => p === 10,
+    );
     const { delivered } = await cancelJob(queueName, job.id!);
     expect(delivered).toBeGreaterThanOrEqual(1);
-    await waitFor('failed', () => stateOf(job.id!), (s) => s === 'failed');
+    await waitFor(
+      'failed',
+      () => stateOf(job.id!),
+      (s) => s === 'failed',
+    );
     const dto = await getJobDto(queueName, job.id!);
     expect(dto.error).toBe('cancelled');
     expect(dto.actions).toEqual(['retry', 'rerun', 'remove']);
@@ -65,7 +85,11 @@ describe('job actions', () => {
 
   it('refuses an action the state does not allow with a 409 that says why', async () => {
     const job = await producer.add('add', { a: 1, b: 2 });
-    await waitFor('completed', () => stateOf(job.id!), (s) => s === 'completed');
+    await waitFor(
+      'completed',
+      () => stateOf(job.id!),
+      (s) => s === 'completed',
+    );
     const err = await cancelJob(queueName, job.id!).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as Error).message).toMatch(/is completed: it cannot be cancelled/);
@@ -75,22 +99,42 @@ describe('job actions', () => {
 
   it('retries a failed job under the same id', async () => {
     const job = await producer.add('boom', {});
-    await waitFor('failed', () => stateOf(job.id!), (s) => s === 'failed');
+    await waitFor(
+      'failed',
+      () => stateOf(job.id!),
+      (s) => s === 'failed',
+    );
     const before = await getQueue(queueName).getJobCountByTypes('failed');
     await retryJob(queueName, job.id!);
     // It runs again (and fails again, being `boom`): the job went through waiting/active once more.
-    await waitFor('failed again', async () => (await getQueue(queueName).getJob(job.id!))?.attemptsMade, (n) => n === 1);
-    await waitFor('failed state', () => stateOf(job.id!), (s) => s === 'failed');
+    await waitFor(
+      'failed again',
+      async () => (await getQueue(queueName).getJob(job.id!))?.attemptsMade,
+      (n) => n === 1,
+    );
+    await waitFor(
+      'failed state',
+      () => stateOf(job.id!),
+      (s) => s === 'failed',
+    );
     expect(await getQueue(queueName).getJobCountByTypes('failed')).toBe(before);
   });
 
   it('re-runs a finished job with edited args as a new job linked to the original', async () => {
     const job = await producer.add('add', { a: 2, b: 3 });
-    await waitFor('completed', () => stateOf(job.id!), (s) => s === 'completed');
+    await waitFor(
+      'completed',
+      () => stateOf(job.id!),
+      (s) => s === 'completed',
+    );
     const created = await rerunJob(queueName, job.id!, { args: { a: 2, b: 40 } });
     expect(created.id).not.toBe(job.id);
     expect(rerunOf(created.id)).toBe(job.id);
-    await waitFor('rerun completed', () => stateOf(created.id), (s) => s === 'completed');
+    await waitFor(
+      'rerun completed',
+      () => stateOf(created.id),
+      (s) => s === 'completed',
+    );
     const dto = await getJobDto(queueName, created.id);
     expect(dto.result).toBe(42);
     expect(dto.rerunOf).toBe(job.id);
@@ -101,7 +145,11 @@ describe('job actions', () => {
 
   it('validates re-run args against the task schema when the task is in the catalogue', async () => {
     const job = await producer.add('add', { a: 1, b: 1 });
-    await waitFor('completed', () => stateOf(job.id!), (s) => s === 'completed');
+    await waitFor(
+      'completed',
+      () => stateOf(job.id!),
+      (s) => s === 'completed',
+    );
     const err = await rerunJob(queueName, job.id!, { args: { a: 'x', b: 1 } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidError);
     expect((err as InvalidError).field).toBe('args.a');
@@ -112,7 +160,11 @@ describe('job actions', () => {
     await changeJobPriority(queueName, delayed.id!, { priority: 3 });
     expect((await getQueue(queueName).getJob(delayed.id!))?.priority).toBe(3);
     await promoteJob(queueName, delayed.id!);
-    await waitFor('promoted job done', () => stateOf(delayed.id!), (s) => s === 'completed');
+    await waitFor(
+      'promoted job done',
+      () => stateOf(delayed.id!),
+      (s) => s === 'completed',
+    );
 
     const paused = uniqueName('paused');
     const q = new Queue(paused, { connection: getRedis(), prefix: env().CELERITY_PREFIX });

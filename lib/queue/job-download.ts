@@ -62,7 +62,12 @@ export async function readJobPart(queue: string, id: string, part: DownloadPart,
         return h.opts;
       }
     })();
-    if (part === 'options') return { body: Buffer.from(JSON.stringify(opts, null, 2)), contentType: 'application/json; charset=utf-8', filename: fileName(queue, id, 'options', 'json') };
+    if (part === 'options')
+      return {
+        body: Buffer.from(JSON.stringify(opts, null, 2)),
+        contentType: 'application/json; charset=utf-8',
+        filename: fileName(queue, id, 'options', 'json'),
+      };
     const { data, opts: _opts, returnvalue, stacktrace, progress, parent, ...rest } = h;
     void _opts;
     const whole = {

@@ -6,13 +6,23 @@ import { z } from 'zod';
  */
 export const jobOptionsSchema = z
   .object({
-    delay: z.number().int().min(0).max(365 * 24 * 3600 * 1000).optional().describe('Delay before the job may run, in ms'),
+    delay: z
+      .number()
+      .int()
+      .min(0)
+      .max(365 * 24 * 3600 * 1000)
+      .optional()
+      .describe('Delay before the job may run, in ms'),
     attempts: z.number().int().min(1).max(100).optional().describe('Tries in all, including the first'),
     priority: z.number().int().min(0).max(2_097_152).optional().describe('0 = none; 1 runs first, higher numbers later'),
     backoff: z
       .object({
         type: z.enum(['fixed', 'exponential']),
-        delay: z.number().int().min(0).max(24 * 3600 * 1000),
+        delay: z
+          .number()
+          .int()
+          .min(0)
+          .max(24 * 3600 * 1000),
       })
       .strict()
       .optional(),
@@ -35,7 +45,13 @@ export const DEFAULT_RETENTION = {
  */
 export const keepJobsSchema = z
   .object({
-    age: z.number().int().min(1).max(10 * 365 * 24 * 3600).optional().describe('Seconds a finished job is kept'),
+    age: z
+      .number()
+      .int()
+      .min(1)
+      .max(10 * 365 * 24 * 3600)
+      .optional()
+      .describe('Seconds a finished job is kept'),
     count: z.number().int().min(0).max(100_000_000).optional().describe('Most recent finished jobs kept'),
   })
   .strict()

@@ -32,7 +32,11 @@ describe('queue actions', () => {
 
   it('drains waiting jobs and keeps delayed ones unless asked', async () => {
     const q = producer();
-    await q.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {} }, { name: 'c', data: {}, opts: { delay: 60_000 } }]);
+    await q.addBulk([
+      { name: 'a', data: {} },
+      { name: 'b', data: {} },
+      { name: 'c', data: {}, opts: { delay: 60_000 } },
+    ]);
     await drainQueue(q.name, {});
     expect(await q.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 0, delayed: 1 });
     await drainQueue(q.name, { delayed: true });
@@ -46,7 +50,23 @@ describe('queue actions', () => {
     const prefix = env().CELERITY_PREFIX;
     const old = Date.now() - 3_600_000;
     for (let i = 1; i <= 3; i++) {
-      await redis.hset(`${prefix}:${q.name}:${i}`, 'name', 'x', 'data', '{}', 'opts', '{}', 'timestamp', old, 'finishedOn', old, 'failedReason', 'bad', 'atm', 1);
+      await redis.hset(
+        `${prefix}:${q.name}:${i}`,
+        'name',
+        'x',
+        'data',
+        '{}',
+        'opts',
+        '{}',
+        'timestamp',
+        old,
+        'finishedOn',
+        old,
+        'failedReason',
+        'bad',
+        'atm',
+        1,
+      );
       await redis.zadd(`${prefix}:${q.name}:failed`, old, String(i));
     }
     await q.add('meta', {}, { delay: 60_000 }); // creates the queue's meta

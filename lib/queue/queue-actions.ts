@@ -24,7 +24,11 @@ export const cleanBodySchema = z
   .object({
     state: z.enum(['completed', 'failed']),
     /** Only jobs finished longer ago than this are removed (ms; 0 = all). */
-    olderThanMs: z.number().int().min(0).max(365 * 24 * 3600 * 1000),
+    olderThanMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(365 * 24 * 3600 * 1000),
   })
   .strict();
 

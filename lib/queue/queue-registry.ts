@@ -112,10 +112,7 @@ export async function requireQueue(name: string): Promise<Queue> {
   const redis = getRedis();
   const prefix = env().CELERITY_PREFIX;
   if (name.includes(':') || !name) throw new NotFoundError(`Queue "${name}" not found`);
-  const [meta, known] = await Promise.all([
-    redis.exists(`${prefix}:${name}:meta`),
-    redis.sismember(celerityKeys(prefix).queues, name),
-  ]);
+  const [meta, known] = await Promise.all([redis.exists(`${prefix}:${name}:meta`), redis.sismember(celerityKeys(prefix).queues, name)]);
   if (!meta && !known) throw new NotFoundError(`Queue "${name}" not found`);
   return getQueue(name);
 }

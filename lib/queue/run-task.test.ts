@@ -79,9 +79,7 @@ describe('runTask', () => {
   it('refuses bad options with field options.<name>', async () => {
     const err = await invalidWithoutWrites(() => runTask('add', { args: { a: 1, b: 2 }, options: { attempts: 0 } }));
     expect(err.field).toBe('options.attempts');
-    const backoff = await invalidWithoutWrites(() =>
-      runTask('add', { args: { a: 1, b: 2 }, options: { backoff: { type: 'linear', delay: 1 } } }),
-    );
+    const backoff = await invalidWithoutWrites(() => runTask('add', { args: { a: 1, b: 2 }, options: { backoff: { type: 'linear', delay: 1 } } }));
     expect(backoff.field).toBe('options.backoff.type');
     // Options outside the accepted subset of BullMQ's are refused, not passed through.
     await invalidWithoutWrites(() => runTask('add', { args: { a: 1, b: 2 }, options: { jobId: 'mine' } }));

@@ -18,10 +18,25 @@ beforeAll(async () => {
   const redis = getRedis();
   // A: 300 completed named "alpha" (finished BASE+1 … BASE+300) and 100 failed named "beta" (BASE+1 … BASE+100).
   await seedFinished(redis, { prefix: prefix(), queue: A, state: 'completed', count: 300, finishedBase: BASE, name: 'alpha', idPrefix: 'c' });
-  await seedFinished(redis, { prefix: prefix(), queue: A, state: 'failed', count: 100, finishedBase: BASE, name: 'beta', idPrefix: 'f', failedReason: 'Timeout talking to the Payment gateway' });
+  await seedFinished(redis, {
+    prefix: prefix(),
+    queue: A,
+    state: 'failed',
+    count: 100,
+    finishedBase: BASE,
+    name: 'beta',
+    idPrefix: 'f',
+    failedReason: 'Timeout talking to the Payment gateway',
+  });
   // B: 50 completed "alpha" finishing at the SAME millisecond (ties across pages).
   await seedFinished(redis, { prefix: prefix(), queue: B, state: 'completed', count: 50, finishedBase: BASE + 1000, name: 'alpha', idPrefix: 'same' });
-  await redis.eval(`for i = 1, 50 do redis.call('ZADD', KEYS[1], ARGV[1], 'same' .. i) redis.call('HSET', KEYS[2] .. 'same' .. i, 'finishedOn', ARGV[1]) end`, 2, `${prefix()}:${B}:completed`, `${prefix()}:${B}:`, BASE + 2000);
+  await redis.eval(
+    `for i = 1, 50 do redis.call('ZADD', KEYS[1], ARGV[1], 'same' .. i) redis.call('HSET', KEYS[2] .. 'same' .. i, 'finishedOn', ARGV[1]) end`,
+    2,
+    `${prefix()}:${B}:completed`,
+    `${prefix()}:${B}:`,
+    BASE + 2000,
+  );
 });
 
 afterAll(async () => {
@@ -117,7 +132,11 @@ describe('searchFinishedJobs', () => {
       { name: 'boom', data: { fail: true, n: 1 } },
       { name: 'fine', data: { n: 2 } },
     ]);
-    await waitFor('both finished', () => queue.getJobCounts('completed', 'failed'), (c) => c.completed === 1 && c.failed === 1);
+    await waitFor(
+      'both finished',
+      () => queue.getJobCounts('completed', 'failed'),
+      (c) => c.completed === 1 && c.failed === 1,
+    );
     const { rows } = await searchResults(parseResultsQuery({ q: 'exploded', queue: name }));
     expect(rows.map((r) => [r.name, r.state, r.error])).toEqual([['boom', 'failed', 'Widget 1 exploded']]);
     await w.close();
@@ -128,7 +147,10 @@ describe('searchFinishedJobs', () => {
 
 describe('results query', () => {
   it('parses dates as ISO or milliseconds and refuses nonsense with the field named', () => {
-    expect(parseResultsQuery({ from: '2024-01-02T03:04:05Z', to: '1704165000000' })).toMatchObject({ from: Date.parse('2024-01-02T03:04:05Z'), to: 1704165000000 });
+    expect(parseResultsQuery({ from: '2024-01-02T03:04:05Z', to: '1704165000000' })).toMatchObject({
+      from: Date.parse('2024-01-02T03:04:05Z'),
+      to: 1704165000000,
+    });
     for (const [k, v, field] of [
       ['from', 'yesterday', 'from'],
       ['state', 'active', 'state'],

@@ -47,7 +47,11 @@ export async function publishCatalogue(redis: Redis, tasks: readonly AnyTask[], 
     fields.push(t.name, JSON.stringify(entry));
   }
   const keys = celerityKeys();
-  await redis.multi().hset(keys.tasks, ...fields).sadd(keys.queues, ...new Set(tasks.map((t) => t.queue))).exec();
+  await redis
+    .multi()
+    .hset(keys.tasks, ...fields)
+    .sadd(keys.queues, ...new Set(tasks.map((t) => t.queue)))
+    .exec();
 }
 
 /** Every catalogue entry, sorted by name. Entries that fail to parse are skipped, not fatal. */

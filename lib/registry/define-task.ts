@@ -16,11 +16,7 @@ export interface TaskContext {
   log(line: string): Promise<void>;
 }
 
-export interface TaskDefinition<
-  Name extends string = string,
-  Schema extends z.ZodType = z.ZodType,
-  Result = unknown,
-> {
+export interface TaskDefinition<Name extends string = string, Schema extends z.ZodType = z.ZodType, Result = unknown> {
   name: Name;
   description: string;
   /** The queue its jobs go to; `default` unless set. */

@@ -49,7 +49,10 @@ describe('first slot of a new scheduler = first run of the preview', () => {
     const after = Date.now();
     const scheduler = await queue.getJobScheduler(id);
     // BullMQ read the clock between `before` and `after`; a slot boundary could fall in between.
-    const expected = [nextRuns(trigger, { schedule: id, from: new Date(before), count: 1 })[0], nextRuns(trigger, { schedule: id, from: new Date(after), count: 1 })[0]];
+    const expected = [
+      nextRuns(trigger, { schedule: id, from: new Date(before), count: 1 })[0],
+      nextRuns(trigger, { schedule: id, from: new Date(after), count: 1 })[0],
+    ];
     expect(expected.map((d) => d?.toISOString())).toContain(iso(scheduler?.next));
     expect(await queue.getJob(`repeat:${id}:${scheduler?.next}`)).toBeTruthy();
   });
@@ -81,10 +84,10 @@ describe('executed slots = previewed slots (a worker runs them)', () => {
     const start = second + 2000;
     // Anchored at 00:00 so the interval slots are round seconds, like the cron's and the end dates.
     const triggers: Record<string, IntervalTrigger | CronTrigger> = {
-      'ends': parse({ type: 'interval', every: 1, unit: 'seconds', anchor: '00:00', endDate: new Date(end).toISOString() }),
+      ends: parse({ type: 'interval', every: 1, unit: 'seconds', anchor: '00:00', endDate: new Date(end).toISOString() }),
       // An end date between two slots: the last run is the slot before it.
       'ends-between': parse({ type: 'interval', every: 1, unit: 'seconds', anchor: '00:00', endDate: new Date(end - 500).toISOString() }),
-      'limited': parse({ type: 'interval', every: 1, unit: 'seconds', anchor: '00:00', limit: 2 }),
+      limited: parse({ type: 'interval', every: 1, unit: 'seconds', anchor: '00:00', limit: 2 }),
       'cron-window': parse({
         type: 'cron',
         expression: '* * * * * *',

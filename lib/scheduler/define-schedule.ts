@@ -20,8 +20,7 @@ export interface CodeSchedule {
  */
 export function defineSchedule(
   def: { name: string; task: string; args?: Record<string, unknown>; description?: string } & (
-    | { every: number; unit?: 'seconds' | 'minutes' | 'hours' | 'days'; anchor?: string; tz?: string }
-    | { cron: string; tz?: string }
+    { every: number; unit?: 'seconds' | 'minutes' | 'hours' | 'days'; anchor?: string; tz?: string } | { cron: string; tz?: string }
   ),
 ): CodeSchedule {
   const trigger: TriggerInput =

@@ -18,9 +18,9 @@ describe('describeTrigger: intervals', () => {
   });
 
   it('adds the start, the end (in the trigger zone) and the limit', () => {
-    expect(
-      words({ type: 'interval', every: 1, unit: 'hours', startDate: '2026-05-01T12:15:00Z', endDate: '2026-06-01T00:00:00Z', limit: 3 }),
-    ).toBe('every hour, from 2026-05-01 12:15 (UTC), until 2026-06-01 00:00 (UTC), at most 3 runs');
+    expect(words({ type: 'interval', every: 1, unit: 'hours', startDate: '2026-05-01T12:15:00Z', endDate: '2026-06-01T00:00:00Z', limit: 3 })).toBe(
+      'every hour, from 2026-05-01 12:15 (UTC), until 2026-06-01 00:00 (UTC), at most 3 runs',
+    );
     expect(words({ type: 'cron', expression: '0 9 * * *', tz: 'America/New_York', limit: 1 })).toBe('at 09:00, every day, America/New_York, at most 1 run');
   });
 });

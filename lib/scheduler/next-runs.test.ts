@@ -168,9 +168,10 @@ describe('interval', () => {
 
   it('an anchored start date starts at the first anchor time on or after it', () => {
     // every 6 h from 00:30 UTC, starting Friday 08:00 → 12:30 is the first slot of the grid after 08:00.
-    expect(
-      runs({ type: 'interval', every: 6, unit: 'hours', anchor: '00:30', startDate: '2026-05-08T08:00:00Z' }, '2026-05-01T10:00:00Z', 2),
-    ).toEqual(['2026-05-08T12:30:00.000Z', '2026-05-08T18:30:00.000Z']);
+    expect(runs({ type: 'interval', every: 6, unit: 'hours', anchor: '00:30', startDate: '2026-05-08T08:00:00Z' }, '2026-05-01T10:00:00Z', 2)).toEqual([
+      '2026-05-08T12:30:00.000Z',
+      '2026-05-08T18:30:00.000Z',
+    ]);
   });
 
   it('the end date (inclusive) and the limit truncate the list', () => {
@@ -187,9 +188,10 @@ describe('interval', () => {
   });
 
   it('an overdue scheduled slot is not listed; the list resumes at the next grid point', () => {
-    expect(
-      runs({ type: 'interval', every: 1, unit: 'minutes' }, '2026-05-01T10:00:30Z', 2, { scheduledNext: Date.parse('2026-05-01T09:58:00Z') }),
-    ).toEqual(['2026-05-01T10:01:00.000Z', '2026-05-01T10:02:00.000Z']);
+    expect(runs({ type: 'interval', every: 1, unit: 'minutes' }, '2026-05-01T10:00:30Z', 2, { scheduledNext: Date.parse('2026-05-01T09:58:00Z') })).toEqual([
+      '2026-05-01T10:01:00.000Z',
+      '2026-05-01T10:02:00.000Z',
+    ]);
   });
 });
 

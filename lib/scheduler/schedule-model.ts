@@ -62,12 +62,7 @@ export function parseWallTime(at: string): WallTime | null {
   };
   const check = new Date(Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second));
   const real =
-    check.getUTCFullYear() === w.year &&
-    check.getUTCMonth() === w.month - 1 &&
-    check.getUTCDate() === w.day &&
-    w.hour < 24 &&
-    w.minute < 60 &&
-    w.second < 60;
+    check.getUTCFullYear() === w.year && check.getUTCMonth() === w.month - 1 && check.getUTCDate() === w.day && w.hour < 24 && w.minute < 60 && w.second < 60;
   return real ? w : null;
 }
 
@@ -128,7 +123,10 @@ export const cronTriggerSchema = z
   .object({
     type: z.literal('cron'),
     /** 5 fields, or 6 with seconds first; stored with single spaces. */
-    expression: z.string().max(500).transform((s) => cronFields(s).join(' ')),
+    expression: z
+      .string()
+      .max(500)
+      .transform((s) => cronFields(s).join(' ')),
     tz: timeZoneSchema,
     ...boundsShape,
   })
@@ -263,10 +261,7 @@ export type ScheduleDefinition = z.output<typeof scheduleDefinitionSchema>;
  * not have passed (BullMQ refuses those). `allowPastOneOff` is for edits of a
  * one-off that already ran (renaming it, changing its description).
  */
-export function validateSchedule(
-  input: unknown,
-  { now, allowPastOneOff = false }: { now: Date; allowPastOneOff?: boolean },
-): ScheduleDefinition {
+export function validateSchedule(input: unknown, { now, allowPastOneOff = false }: { now: Date; allowPastOneOff?: boolean }): ScheduleDefinition {
   const parsed = parseOrThrow(scheduleInputSchema, input);
   const t = parsed.trigger;
   if (t.type === 'once' && !allowPastOneOff && onceInstant(t) < now.getTime()) {

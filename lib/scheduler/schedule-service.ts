@@ -171,7 +171,10 @@ export async function requireSchedule(name: string): Promise<ScheduleDefinition>
  * (`trigger.<field>`). `schedule` is the name it will be saved under (an
  * unanchored interval's phase comes from it).
  */
-export function previewTrigger(trigger: unknown, { schedule = '', count = 5, now = new Date() }: { schedule?: string; count?: number; now?: Date } = {}): { words: string; runs: string[] } {
+export function previewTrigger(
+  trigger: unknown,
+  { schedule = '', count = 5, now = new Date() }: { schedule?: string; count?: number; now?: Date } = {},
+): { words: string; runs: string[] } {
   const t = parseOrThrow(triggerSchema, trigger, 'trigger');
   // The same checks as saving (one-off in the past, end date passed), via the full model.
   validateSchedule({ name: 'preview', task: 'preview', trigger }, { now });

@@ -123,12 +123,14 @@ export async function writeState(redis: Redis, name: string, patch: Partial<Reco
 }
 
 /** Record a run starting or finishing (the worker calls this). Keeps the last RUN_HISTORY runs. */
-export async function recordRun(redis: Redis, name: string, run: RunRecord, counters: { run?: boolean; failure?: boolean; scheduled?: boolean } = {}): Promise<void> {
+export async function recordRun(
+  redis: Redis,
+  name: string,
+  run: RunRecord,
+  counters: { run?: boolean; failure?: boolean; scheduled?: boolean } = {},
+): Promise<void> {
   const k = celerityKeys();
-  const m = redis
-    .multi()
-    .hset(k.scheduleRuns(name), run.jobId, JSON.stringify(run))
-    .zadd(k.scheduleRunIndex(name), run.startedAt, run.jobId);
+  const m = redis.multi().hset(k.scheduleRuns(name), run.jobId, JSON.stringify(run)).zadd(k.scheduleRunIndex(name), run.startedAt, run.jobId);
   if (counters.run) m.hincrby(k.scheduleState(name), 'runCount', 1);
   if (counters.failure) m.hincrby(k.scheduleState(name), 'failureCount', 1);
   if (counters.scheduled) m.hincrby(k.scheduleState(name), 'scheduledRuns', 1);
@@ -137,7 +139,12 @@ export async function recordRun(redis: Redis, name: string, run: RunRecord, coun
   const size = Number(res?.at(-1)?.[1] ?? 0);
   if (size > RUN_HISTORY + 20) {
     const old = await redis.zrange(k.scheduleRunIndex(name), 0, size - RUN_HISTORY - 1);
-    if (old.length) await redis.multi().zrem(k.scheduleRunIndex(name), ...old).hdel(k.scheduleRuns(name), ...old).exec();
+    if (old.length)
+      await redis
+        .multi()
+        .zrem(k.scheduleRunIndex(name), ...old)
+        .hdel(k.scheduleRuns(name), ...old)
+        .exec();
   }
 }
 

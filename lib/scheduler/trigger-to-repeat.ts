@@ -116,4 +116,3 @@ export function oneOffJob(name: string, t: OnceTrigger): { jobId: string; delayU
   const at = onceInstant(t);
   return { jobId: oneOffJobId(name, at), delayUntil: at };
 }
-

@@ -51,7 +51,9 @@ export async function watchdogPass(redis: Redis, now = Date.now()): Promise<stri
   const restored = await withLock(redis, 'watchdog', 10_000, async () => {
     const [defs, catalogue] = await Promise.all([readDefinitions(redis), readCatalogue(redis)]);
     const taskQueue = new Map(catalogue.map((e) => [e.name, e.queue]));
-    const watched = defs.filter((def) => def.enabled && def.trigger.type !== 'once').map((def) => ({ def, queueName: scheduleQueue(def, taskQueue.get(def.task)) }));
+    const watched = defs
+      .filter((def) => def.enabled && def.trigger.type !== 'once')
+      .map((def) => ({ def, queueName: scheduleQueue(def, taskQueue.get(def.task)) }));
     const overdue = new Map<string, Set<string>>();
     for (const queueName of new Set(watched.map((w) => w.queueName))) overdue.set(queueName, await overdueSchedulerIds(redis, queueName, now));
     const out: string[] = [];

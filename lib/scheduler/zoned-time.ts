@@ -92,9 +92,7 @@ export function wallTimeToInstant(wall: WallTime, timeZone: string): number {
   const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
   const before = zoneOffsetMs(asUtc - DAY_MS, timeZone);
   const after = zoneOffsetMs(asUtc + DAY_MS, timeZone);
-  const valid = [before, after]
-    .map((offset) => asUtc - offset)
-    .filter((t) => t + zoneOffsetMs(t, timeZone) === asUtc);
+  const valid = [before, after].map((offset) => asUtc - offset).filter((t) => t + zoneOffsetMs(t, timeZone) === asUtc);
   if (valid.length > 0) return Math.min(...valid);
   return asUtc - before;
 }

@@ -42,11 +42,9 @@ export async function listenForControl(subscriber: Redis, command: Redis, handle
     }
     if (msg.workerId !== handlers.workerId) return;
     // Both steps can fail when Redis goes away mid-command; either is logged, never left as an unhandled rejection (which ends the process).
-    void handlers
-      .obey(msg)
-      .then(
-        (ack) => writeAck(command, ack).catch((err: Error) => logger.warn('control acknowledgement not written', { command: msg.type, error: err.message })),
-        (err: Error) => logger.warn('control command failed', { command: msg.type, error: err.message }),
-      );
+    void handlers.obey(msg).then(
+      (ack) => writeAck(command, ack).catch((err: Error) => logger.warn('control acknowledgement not written', { command: msg.type, error: err.message })),
+      (err: Error) => logger.warn('control command failed', { command: msg.type, error: err.message }),
+    );
   });
 }

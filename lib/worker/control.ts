@@ -65,11 +65,7 @@ export interface SentCommand {
  * console starts waiting is not lost (unlike a pub/sub reply). The wait uses
  * its own short-lived connection: a BLPOP would block the shared one.
  */
-export async function sendWorkerCommand(
-  redis: Redis,
-  command: WithoutRequestId<WorkerCommand>,
-  timeoutMs = 3000,
-): Promise<SentCommand> {
+export async function sendWorkerCommand(redis: Redis, command: WithoutRequestId<WorkerCommand>, timeoutMs = 3000): Promise<SentCommand> {
   const requestId = command.requestId ?? randomUUID();
   const msg = controlMessageSchema.parse({ ...command, requestId });
   const ackKey = celerityKeys().controlAck(requestId);

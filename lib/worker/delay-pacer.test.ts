@@ -56,7 +56,12 @@ describe('delay pacer', () => {
       const dueAt = Date.now() + 600;
       await active!.moveToDelayed(dueAt, token);
       expect(await own.getJobState(job.id!)).toBe('delayed');
-      const seen = await waitFor('the job to be promoted', () => own.getJobState(job.id!), (s) => s !== 'delayed', 5_000);
+      const seen = await waitFor(
+        'the job to be promoted',
+        () => own.getJobState(job.id!),
+        (s) => s !== 'delayed',
+        5_000,
+      );
       expect(seen).toBe('waiting');
       expect(Date.now()).toBeGreaterThanOrEqual(dueAt);
       expect(errors).toEqual([]);
@@ -72,7 +77,12 @@ describe('delay pacer', () => {
     const gone = await queue.add('hello', {}, { delay: 300 });
     const next = await queue.add('hello', {}, { delay: 600 });
     await gone.remove();
-    await waitFor('the next job to be promoted', () => queue.getJobState(next.id!), (s) => s === 'waiting', 5_000);
+    await waitFor(
+      'the next job to be promoted',
+      () => queue.getJobState(next.id!),
+      (s) => s === 'waiting',
+      5_000,
+    );
     expect(errors).toEqual([]);
   });
 
@@ -81,7 +91,12 @@ describe('delay pacer', () => {
     await pacer.stop(); // only the idle one is left
     const job = await queue.add('hello', {}, { delay: 200 });
     // Past its time by well over the pacer's poll: still delayed, since nothing promoted it and no worker fetched.
-    await waitFor('the job to be overdue by a second', () => Date.now(), (t) => t > job.timestamp + 1200, 5_000);
+    await waitFor(
+      'the job to be overdue by a second',
+      () => Date.now(),
+      (t) => t > job.timestamp + 1200,
+      5_000,
+    );
     expect(await queue.getJobState(job.id!)).toBe('delayed');
     await idle.stop();
   });

@@ -164,6 +164,8 @@ export class JobProcessor {
   private attemptDone(queue: string, job: Job, entry: RunningJob, outcome: AttemptOutcome, error?: string): Promise<void> {
     const { command, workerId, logger } = this.deps;
     const record = { attempt: job.attemptsMade + 1, startedAt: entry.startedAt, finishedAt: Date.now(), outcome, error, worker: workerId };
-    return recordAttempt(command, queue, job.id!, record).catch((err: Error) => logger.debug('could not record attempt', { jobId: job.id, error: err.message }));
+    return recordAttempt(command, queue, job.id!, record).catch((err: Error) =>
+      logger.debug('could not record attempt', { jobId: job.id, error: err.message }),
+    );
   }
 }

@@ -22,7 +22,7 @@ describe('JobTracker', () => {
     expect(t.unsettledJobs()).toEqual([{ queue: 'b', jobId: '1' }]);
   });
 
-  it('shows running jobs with their progress, and requeueAll aborts each one\'s signal', () => {
+  it("shows running jobs with their progress, and requeueAll aborts each one's signal", () => {
     const t = new JobTracker();
     const a = t.started('q', '1', 'add');
     const b = t.started('q', '2', 'report');

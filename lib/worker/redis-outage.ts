@@ -8,7 +8,8 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EP
  * classes ("Connection is closed.", "Stream isn't writeable…", "Reached the
  * max retries per request limit…" for a command that outlived its reconnects).
  */
-const CONNECTION_MESSAGE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|getaddrinfo|Connection is closed|Stream isn't writeable|max retries per request/i;
+const CONNECTION_MESSAGE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|getaddrinfo|Connection is closed|Stream isn't writeable|max retries per request/i;
 
 /** Whether an error says Redis is out of reach (as opposed to an error of the command itself). */
 export function isConnectionError(err: unknown): boolean {

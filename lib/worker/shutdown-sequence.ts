@@ -94,7 +94,10 @@ export async function closeConnections(o: CloseOptions): Promise<boolean> {
       heartbeatCleared = true;
       await Promise.all(o.connections.map((c) => c.quit().catch(() => {})));
     })();
-    await settlesWithin(o.graceMs ?? CLOSE_GRACE_MS, closing.catch(() => {}));
+    await settlesWithin(
+      o.graceMs ?? CLOSE_GRACE_MS,
+      closing.catch(() => {}),
+    );
   }
   for (const c of o.connections) if (c.status !== 'end') c.disconnect();
   return heartbeatCleared;

@@ -19,7 +19,11 @@ const logger = createLogger('worker', 'error');
 const setup = (tasks: AnyTask[]) => stack.workerOnOwnQueue(tasks, { logger, concurrency: 4 });
 
 async function finished(q: Queue, job: Job): Promise<{ state: string; job: Job }> {
-  const state = await waitFor(`job ${job.id} to finish`, () => q.getJobState(job.id!), (s) => s === 'completed' || s === 'failed');
+  const state = await waitFor(
+    `job ${job.id} to finish`,
+    () => q.getJobState(job.id!),
+    (s) => s === 'completed' || s === 'failed',
+  );
   return { state, job: (await q.getJob(job.id!))! };
 }
 
@@ -108,7 +112,11 @@ describe('startWorker: cancel over the control channel', () => {
     const { queue, name } = await setup([report]);
     const job = await queue.add('report', { durationMs: 20_000, steps: 200 }, { attempts: 3 });
     // Let it make some progress first, so "frozen" means something.
-    await waitFor('progress', async () => (await queue.getJob(job.id!))?.progress, (p) => typeof p === 'number' && p >= 1);
+    await waitFor(
+      'progress',
+      async () => (await queue.getJob(job.id!))?.progress,
+      (p) => typeof p === 'number' && p >= 1,
+    );
 
     expect(await cancel(name, job.id!)).toBeGreaterThanOrEqual(1);
     const { state, job: done } = await finished(queue, job);
@@ -148,7 +156,11 @@ describe('startWorker: cancel over the control channel', () => {
     });
     const { queue, name } = await setup([stubborn]);
     const job = await queue.add('stubborn', {});
-    await waitFor('progress 7', async () => (await queue.getJob(job.id!))?.progress, (p) => p === 7);
+    await waitFor(
+      'progress 7',
+      async () => (await queue.getJob(job.id!))?.progress,
+      (p) => p === 7,
+    );
 
     expect(await cancel(name, job.id!, 'stopped by operator')).toBeGreaterThanOrEqual(1);
     const { state, job: done } = await finished(queue, job);
@@ -168,7 +180,11 @@ describe('startWorker: cancel over the control channel', () => {
   it('ignores a cancel for a job it does not hold', async () => {
     const { queue, name } = await setup([sleep]);
     const job = await queue.add('sleep', { ms: 300 });
-    await waitFor('active', () => queue.getJobState(job.id!), (s) => s === 'active');
+    await waitFor(
+      'active',
+      () => queue.getJobState(job.id!),
+      (s) => s === 'active',
+    );
     await cancel(name, 'some-other-id');
     await cancel(uniqueName('other-queue'), job.id!);
     await redis.publish(celerityKeys().control, 'not json');

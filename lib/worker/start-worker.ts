@@ -67,7 +67,6 @@ export interface RunningWorker {
   stop(): Promise<StopReport>;
 }
 
-
 /** Who this worker is and what it runs (fixed for its life). */
 interface Identity {
   id: string;

@@ -92,8 +92,8 @@ export default async function AuditPage({ searchParams }: Props) {
             Refused attempts
           </h2>
           <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
-            Changes refused before anything ran (403): a viewer or a read-only token trying to write, a cross-site request. Kept apart, in a log
-            capped alike, so that a caller who may change nothing cannot push the real actions above out of theirs. Newest first.
+            Changes refused before anything ran (403): a viewer or a read-only token trying to write, a cross-site request. Kept apart, in a log capped alike,
+            so that a caller who may change nothing cannot push the real actions above out of theirs. Newest first.
           </p>
         </div>
         {refused.entries.length === 0 ? (

@@ -51,22 +51,33 @@ export default async function ResultsPage({ searchParams }: Props) {
   };
   return (
     <>
-      <PageHeader title="Results" description="Search finished jobs of every queue by task, state, finish time, and text in their arguments, result or error — over the history retention keeps." />
+      <PageHeader
+        title="Results"
+        description="Search finished jobs of every queue by task, state, finish time, and text in their arguments, result or error — over the history retention keeps."
+      />
       {!res.ok ? (
         res.reason === 'not_found' ? (
-          <Notice tone="error" title="No such queue">{res.message}</Notice>
+          <Notice tone="error" title="No such queue">
+            {res.message}
+          </Notice>
         ) : (
           <Unavailable />
         )
       ) : (
         <div className="space-y-4">
           <ResultsSearchForm initial={form} tasks={res.data.tasks} queues={res.data.queues} />
-          {invalid && <Notice tone="error" title="The search could not run">{invalid}</Notice>}
+          {invalid && (
+            <Notice tone="error" title="The search could not run">
+              {invalid}
+            </Notice>
+          )}
           {res.data.page && (
             <>
               <div className="flex flex-wrap items-center justify-between gap-3 text-sm">
                 <p role="status" aria-label="Search summary">
-                  {res.data.page.rows.length === 0 ? 'No matching jobs' : `${res.data.page.rows.length} matching ${res.data.page.rows.length === 1 ? 'job' : 'jobs'}`}
+                  {res.data.page.rows.length === 0
+                    ? 'No matching jobs'
+                    : `${res.data.page.rows.length} matching ${res.data.page.rows.length === 1 ? 'job' : 'jobs'}`}
                   {res.data.page.next ? (
                     <>
                       {' '}

@@ -68,7 +68,10 @@ export default async function QueuePage({ params, searchParams }: Props) {
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
-        <Link href="/queues" className="hover:underline">Queues</Link> / {queue}
+        <Link href="/queues" className="hover:underline">
+          Queues
+        </Link>{' '}
+        / {queue}
       </nav>
       <PageHeader title={`Queue ${queue}`} description={summary.paused ? 'Paused: workers take no new jobs.' : 'Running.'} />
       <dl aria-label="Queue facts" className="mb-4 flex flex-wrap gap-x-6 gap-y-1 text-sm">
@@ -93,32 +96,46 @@ export default async function QueuePage({ params, searchParams }: Props) {
         <form method="get" className="flex items-end gap-2" aria-label="Filter jobs">
           <input type="hidden" name="state" value={q.state} />
           <div>
-            <label htmlFor="filter-name" className="block text-sm font-medium">Job name</label>
+            <label htmlFor="filter-name" className="block text-sm font-medium">
+              Job name
+            </label>
             <input id="filter-name" name="name" defaultValue={page.name ?? ''} className={inputClass} placeholder="e.g. report" />
           </div>
           <div>
-            <label htmlFor="page-size" className="block text-sm font-medium">Page size</label>
+            <label htmlFor="page-size" className="block text-sm font-medium">
+              Page size
+            </label>
             <select id="page-size" name="size" defaultValue={String(q.size)} className={inputClass}>
               {PAGE_SIZES.map((n) => (
-                <option key={n} value={n}>{n}</option>
+                <option key={n} value={n}>
+                  {n}
+                </option>
               ))}
             </select>
           </div>
-          <button type="submit" className="rounded-md bg-white px-3 py-1.5 text-sm ring-1 ring-slate-300 dark:bg-slate-800 dark:ring-slate-600">Apply</button>
+          <button type="submit" className="rounded-md bg-white px-3 py-1.5 text-sm ring-1 ring-slate-300 dark:bg-slate-800 dark:ring-slate-600">
+            Apply
+          </button>
         </form>
         <form method="get" className="flex items-end gap-2" aria-label="Jump to job">
           <div>
-            <label htmlFor="jump-id" className="block text-sm font-medium">Job id</label>
+            <label htmlFor="jump-id" className="block text-sm font-medium">
+              Job id
+            </label>
             <input id="jump-id" name="job" className={inputClass} required />
           </div>
-          <button type="submit" className="rounded-md bg-white px-3 py-1.5 text-sm ring-1 ring-slate-300 dark:bg-slate-800 dark:ring-slate-600">Open job</button>
+          <button type="submit" className="rounded-md bg-white px-3 py-1.5 text-sm ring-1 ring-slate-300 dark:bg-slate-800 dark:ring-slate-600">
+            Open job
+          </button>
         </form>
       </div>
 
       {page.jobs.length === 0 ? (
         <Notice title={`No ${stateLabel(q.state).toLowerCase()} jobs${page.name ? ` named “${page.name}”` : ''}`} />
       ) : (
-        <Table caption={`${stateLabel(q.state)} jobs in ${queue}${page.name ? ` named ${page.name}` : ''}, newest first, page ${page.page}${pages ? ` of ${pages}` : ''}`}>
+        <Table
+          caption={`${stateLabel(q.state)} jobs in ${queue}${page.name ? ` named ${page.name}` : ''}, newest first, page ${page.page}${pages ? ` of ${pages}` : ''}`}
+        >
           <thead>
             <tr>
               <Th>Job</Th>
@@ -144,9 +161,15 @@ export default async function QueuePage({ params, searchParams }: Props) {
                 <Td>{j.name}</Td>
                 <Td className="max-w-xs truncate font-mono text-xs">{j.argsExcerpt}</Td>
                 <Td numeric>{j.attemptsMade}</Td>
-                <Td><Time ms={j.createdAt} /></Td>
-                <Td><Time ms={j.startedAt} /></Td>
-                <Td><Time ms={j.finishedAt} /></Td>
+                <Td>
+                  <Time ms={j.createdAt} />
+                </Td>
+                <Td>
+                  <Time ms={j.startedAt} />
+                </Td>
+                <Td>
+                  <Time ms={j.finishedAt} />
+                </Td>
                 <Td numeric>{j.startedAt && j.finishedAt ? formatDuration(j.finishedAt - j.startedAt) : '—'}</Td>
                 <Td numeric>{j.progress === null ? '—' : `${Math.round(j.progress)}%`}</Td>
                 {q.state === 'failed' && <Td className="max-w-md truncate text-rose-700 dark:text-rose-300">{j.error}</Td>}
@@ -157,12 +180,20 @@ export default async function QueuePage({ params, searchParams }: Props) {
       )}
       {(page.page > 1 || page.more) && (
         <nav aria-label="Pagination" className="mt-4 flex items-center gap-3 text-sm">
-          {page.page > 1 && <Link href={href(q.state, page.page - 1)} className="underline">Previous page</Link>}
+          {page.page > 1 && (
+            <Link href={href(q.state, page.page - 1)} className="underline">
+              Previous page
+            </Link>
+          )}
           <span>
             Page {page.page}
             {pages ? ` of ${pages}` : ''}
           </span>
-          {page.more && <Link href={href(q.state, page.page + 1)} className="underline">Next page</Link>}
+          {page.more && (
+            <Link href={href(q.state, page.page + 1)} className="underline">
+              Next page
+            </Link>
+          )}
         </nav>
       )}
       <div className="mt-8">

@@ -23,7 +23,10 @@ export default async function SchedulePage({ params }: { params: Params }) {
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
-        <Link href="/schedules" className="hover:underline">Schedules</Link> / {name}
+        <Link href="/schedules" className="hover:underline">
+          Schedules
+        </Link>{' '}
+        / {name}
       </nav>
       <PageHeader title={name} description={res.data.definition.description} />
       <ScheduleDetailView initial={res.data} />

@@ -23,7 +23,9 @@ export default async function NewSchedulePage({ searchParams }: { searchParams: 
     return (
       <>
         <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
-          <Link href="/schedules" className="hover:underline">Schedules</Link>
+          <Link href="/schedules" className="hover:underline">
+            Schedules
+          </Link>
         </nav>
         <PageHeader title="New schedule" />
         {access.refusal}
@@ -39,15 +41,22 @@ export default async function NewSchedulePage({ searchParams }: { searchParams: 
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
-        <Link href="/schedules" className="hover:underline">Schedules</Link>
+        <Link href="/schedules" className="hover:underline">
+          Schedules
+        </Link>
         {original && (
           <>
             {' / '}
-            <Link href={`/schedules/${seg(original.name)}`} className="hover:underline">{original.name}</Link>
+            <Link href={`/schedules/${seg(original.name)}`} className="hover:underline">
+              {original.name}
+            </Link>
           </>
         )}
       </nav>
-      <PageHeader title={original ? `Duplicate ${original.name}` : 'New schedule'} description="Run a task periodically or once. The preview shows the next runs as they will happen." />
+      <PageHeader
+        title={original ? `Duplicate ${original.name}` : 'New schedule'}
+        description="Run a task periodically or once. The preview shows the next runs as they will happen."
+      />
       {from && !original && (
         <div className="mb-4">
           <Notice title={`No schedule named “${from}”`}>There is nothing to copy: start from an empty form.</Notice>

@@ -28,9 +28,9 @@ export default async function TokensPage() {
         title="API tokens"
         description={
           <>
-            For scripts and Prometheus: send <code>Authorization: Bearer &lt;token&gt;</code> to <code>/api/v1</code> and <code>/metrics</code>. A read
-            token can only read; a write token can also run and change jobs, queues and schedules. Tokens are stored hashed: copy one when it is
-            created, it is not shown again. A token works only while the admin who created it is still an admin.
+            For scripts and Prometheus: send <code>Authorization: Bearer &lt;token&gt;</code> to <code>/api/v1</code> and <code>/metrics</code>. A read token
+            can only read; a write token can also run and change jobs, queues and schedules. Tokens are stored hashed: copy one when it is created, it is not
+            shown again. A token works only while the admin who created it is still an admin.
           </>
         }
       />

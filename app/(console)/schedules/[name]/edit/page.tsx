@@ -25,8 +25,14 @@ export default async function EditSchedulePage({ params }: { params: Params }) {
   const header = (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
-        <Link href="/schedules" className="hover:underline">Schedules</Link> /{' '}
-        <Link href={`/schedules/${seg(name)}`} className="hover:underline">{name}</Link> / edit
+        <Link href="/schedules" className="hover:underline">
+          Schedules
+        </Link>{' '}
+        /{' '}
+        <Link href={`/schedules/${seg(name)}`} className="hover:underline">
+          {name}
+        </Link>{' '}
+        / edit
       </nav>
       <PageHeader title={`Edit ${name}`} />
     </>
@@ -50,10 +56,16 @@ export default async function EditSchedulePage({ params }: { params: Params }) {
       {header}
       {def.data.source === 'code' ? (
         <Notice title="This schedule is defined in code">
-          It is declared next to the tasks (worker/schedules.ts) and written again each time a worker starts, so an edit here would not last: change it
-          there. You can still pause and resume it from{' '}
-          <Link href={`/schedules/${seg(name)}`} className="underline">its page</Link>, or{' '}
-          <Link href={`/schedules/new?from=${seg(name)}`} className="underline">duplicate it</Link> into a schedule you can edit.
+          It is declared next to the tasks (worker/schedules.ts) and written again each time a worker starts, so an edit here would not last: change it there.
+          You can still pause and resume it from{' '}
+          <Link href={`/schedules/${seg(name)}`} className="underline">
+            its page
+          </Link>
+          , or{' '}
+          <Link href={`/schedules/new?from=${seg(name)}`} className="underline">
+            duplicate it
+          </Link>{' '}
+          into a schedule you can edit.
         </Notice>
       ) : (
         <Card>

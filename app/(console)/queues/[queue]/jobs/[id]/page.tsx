@@ -36,8 +36,14 @@ export default async function JobPage({ params }: { params: Params }) {
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
-        <Link href="/queues" className="hover:underline">Queues</Link> /{' '}
-        <Link href={`/queues/${seg(queue)}`} className="hover:underline">{queue}</Link> / job {id}
+        <Link href="/queues" className="hover:underline">
+          Queues
+        </Link>{' '}
+        /{' '}
+        <Link href={`/queues/${seg(queue)}`} className="hover:underline">
+          {queue}
+        </Link>{' '}
+        / job {id}
       </nav>
       <PageHeader title={`${job.name} · job ${id}`} description={`Queue ${queue}`} />
       <JobView initial={job} argsSchema={argsSchema} />
