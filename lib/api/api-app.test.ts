@@ -8,6 +8,7 @@ import { env } from '../env';
 import { closeRedis, createRedis } from '../redis';
 import { closeQueues } from '../queue/queue-registry';
 import { defineOperation, jsonAnswer } from './operation';
+import { readAudit } from '../auth/audit-log';
 import { serveApi } from '@/test/api-server';
 import { uniqueName } from '@/test/helpers';
 
@@ -180,6 +181,19 @@ describe('the API app', () => {
     const r = await request('GET', '/api/v1/nothing-here');
     expect(r.status).toBe(404);
     expect((jsonOf(r).error as { code: string }).code).toBe('not_found');
+  });
+
+  it('a write to a path no operation has is checked and audited like any call before its 404', async () => {
+    const redis = createRedis('command');
+    try {
+      const path = `/api/v1/echo/${uniqueName('probe')}/unknown-action`;
+      const r = await request('POST', path, { headers: { 'content-type': 'application/json' }, body: [Buffer.from('{}')] });
+      expect(r.status).toBe(404);
+      const { entries } = await readAudit(redis, { limit: 20 });
+      expect(entries.find((e) => e.path === path)).toMatchObject({ action: `post ${path.replace('/api/v1', '')}`, status: 404, method: 'POST' });
+    } finally {
+      await redis.quit();
+    }
   });
 
   it('reads a JSON body sent chunked; answers 413 to a chunked body over the limit and keeps the connection usable', async () => {

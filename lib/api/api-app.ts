@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Hono, type Context } from 'hono';
 import { MethodNotAllowedError, NotFoundError } from '../errors';
-import { errorResponse } from '../http/api-route';
+import { apiRoute, errorResponse } from '../http/api-route';
 import { mayCompress } from '../http/compression-policy';
 import type { Operation } from './operation';
 import { serveOperation, type OperationServer } from './serve-operation';
@@ -99,11 +99,21 @@ function dispatcher(g: PathGroup) {
   };
 }
 
+/**
+ * A path no operation has goes through the same checks as any API call, as it
+ * did when `[action]` routes answered unknown actions: a caller who is not
+ * signed in gets 401, and a write by a known caller is audited (as
+ * `<method> <path>`) before its 404 — probing for actions leaves a trace.
+ */
+const unknownOperation = apiRoute(async (req) => {
+  throw new NotFoundError(`No API operation at ${new URL(req.url).pathname}`);
+});
+
 /** The API app of `operations` (all of them by default). */
 export function createApiApp(operations: readonly Operation[] = API_OPERATIONS): Hono {
   const app = new Hono();
   for (const g of groupsOf(operations)) app.all(g.pattern.replace(/\{(\w+)\}/g, ':$1'), dispatcher(g));
-  app.notFound((c) => errorResponse(new NotFoundError(`No API operation at ${new URL(c.req.url).pathname}`)));
+  app.notFound((c) => unknownOperation(c.req.raw, { params: Promise.resolve({}) }));
   app.onError((err) => errorResponse(err));
   return app;
 }
