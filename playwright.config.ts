@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { nextDistDir } from './lib/env';
+import { CHROMIUM_LAUNCH } from './e2e/support/chromium';
 
 /**
  * End-to-end specs against a real console, worker and Redis started by
@@ -29,20 +30,6 @@ export default defineConfig({
     baseURL: process.env.CELERITY_E2E_BASE_URL,
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
-    launchOptions: {
-      // Playwright cannot download browsers here: the system Chromium.
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        // Without these Chromium floods the closed network with refused connections.
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    },
+    launchOptions: CHROMIUM_LAUNCH,
   },
 });

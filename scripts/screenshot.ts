@@ -1,4 +1,5 @@
 import { chromium } from '@playwright/test';
+import { CHROMIUM_LAUNCH } from '../e2e/support/chromium';
 
 /**
  * Screenshots of a running console for the README:
@@ -9,19 +10,7 @@ import { chromium } from '@playwright/test';
 const base = process.argv[2] ?? 'http://127.0.0.1:5555';
 const dir = (process.argv[3] ?? 'docs').replace(/\/$/, '');
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await chromium.launch(CHROMIUM_LAUNCH);
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
 await page.goto(`${base}/tasks/report`);
 await page.getByRole('textbox', { name: 'durationMs' }).fill('20000');
