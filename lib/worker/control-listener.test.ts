@@ -75,7 +75,8 @@ describe('listenForControl', () => {
     await publisher.publish(channel, JSON.stringify({ type: 'pause', workerId: 'someone-else', requestId: 'r-other' }));
     await publisher.publish(channel, 'garbage');
     await publisher.publish(channel, JSON.stringify({ type: 'pause', workerId: 'me', requestId: 'r-mine' }));
-    const reply = await command.blpop(celerityKeys().controlAck('r-mine'), 5);
+    // Waited for on the publisher's connection: a BLPOP on `command` would hold it, and the acknowledgement written there would wait behind it.
+    const reply = await publisher.blpop(celerityKeys().controlAck('r-mine'), 5);
     expect(ackSchema.parse(JSON.parse(reply![1]))).toMatchObject({ requestId: 'r-mine', command: 'pause', state: 'paused', ok: true });
     expect(obeyed.map((m) => m.requestId)).toEqual(['r-mine']);
     expect(await command.exists(celerityKeys().controlAck('r-other'))).toBe(0);
