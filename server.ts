@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { pathToFileURL } from 'node:url';
 import nextModule from 'next';
 import { getRequestListener } from '@hono/node-server';
 import { Server as SocketServer } from 'socket.io';
@@ -25,11 +26,16 @@ import { createApiApp, servesApi } from '@/lib/api/api-app';
 /** How often an open live connection re-checks its session (touch: false, so it never extends one). */
 const SOCKET_SESSION_CHECK_MS = 5_000;
 
+export interface ConsoleOptions {
+  /** The Next project directory: its build (`.next`, or NEXT_DIST_DIR) and config. The package's own directory for `celerity console`. */
+  dir?: string;
+}
+
 /**
  * The console process: Next's request handler and Socket.IO on one port.
- * `npm start` runs it in production mode; `npm run dev` with hot reload.
+ * `celerity console` (and `npm start`) runs it in production mode; `npm run dev` with hot reload.
  */
-async function main(): Promise<void> {
+export async function startConsole(options: ConsoleOptions = {}): Promise<void> {
   // Requests made while Redis is down get 503 at once, not after the reconnect attempts (see lib/redis.ts).
   failFastWhileRedisDown();
   const e = env();
@@ -52,7 +58,7 @@ async function main(): Promise<void> {
   const dev = e.NODE_ENV !== 'production';
   // `next` is CommonJS; under ESM its default export may be wrapped once more.
   const createNext = ((nextModule as unknown as { default?: typeof nextModule }).default ?? nextModule) as typeof nextModule;
-  const app = createNext({ dev, hostname: e.HOST, port: e.PORT, dir: process.cwd() });
+  const app = createNext({ dev, hostname: e.HOST, port: e.PORT, dir: options.dir ?? process.cwd() });
   const handle = app.getRequestHandler();
   // The API and /metrics: the Hono app of the operation definitions (lib/api/), not Next — Next's
   // request pipeline costs 2–3 ms per request before a handler runs, more than a whole page of jobs.
@@ -263,7 +269,10 @@ function clientAddress(req: http.IncomingMessage, trustProxy: boolean): string {
   return req.socket.remoteAddress ?? 'unknown';
 }
 
-main().catch((err: Error) => {
-  console.error(`Console failed to start: ${err.message}`);
-  process.exit(1);
-});
+// Run as a script (`node --import tsx server.ts`); the CLI imports it instead.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  startConsole().catch((err: Error) => {
+    console.error(`Console failed to start: ${err.message}`);
+    process.exit(1);
+  });
+}
