@@ -1,9 +1,16 @@
 import type { NextConfig } from 'next';
-import { nextDistDir } from './lib/env';
+import { consoleBasePath, nextDistDir } from './lib/env';
+
+// Next fixes the base path into the build (links, assets, redirects): a console under another path needs its own build.
+const basePath = consoleBasePath();
 
 const config: NextConfig = {
   // Overridable (NEXT_DIST_DIR) so that two builds (e.g. parallel e2e runs) never write into each other.
   distDir: nextDistDir(),
+  basePath,
+  // The same value for our own code, inlined at build time (components/base-path.ts): client fetches,
+  // download links and the Socket.IO path, which Next does not prefix by itself.
+  env: { CELERITY_BUILD_BASE_PATH: basePath },
   // The custom server (server.ts) owns the port; Next only renders.
   poweredByHeader: false,
   reactStrictMode: true,

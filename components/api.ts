@@ -1,4 +1,5 @@
 import { loginUrl } from '@/lib/auth/next-path';
+import { withBase, withoutBase } from './base-path';
 
 /**
  * The browser's one way to call the console's API: JSON in and out, the CSRF
@@ -31,9 +32,9 @@ function toLogin(path: string): void {
   // Signing out ends the session on purpose: the live connection's check then sees a 401 too,
   // and must not race the sign-out to a login page that says the session ended.
   if (path.startsWith('/api/auth/') || signingOut) return;
-  const here = window.location.pathname + window.location.search;
+  const here = withoutBase(window.location.pathname) + window.location.search;
   // This page was shown to a session, so a 401 means that session ended: the login page says so.
-  window.location.assign(loginUrl(here, 'expired'));
+  window.location.assign(withBase(loginUrl(here, 'expired')));
 }
 
 let signingOut = false;
@@ -42,7 +43,7 @@ let signingOut = false;
 export async function signOut(): Promise<void> {
   signingOut = true;
   await api('/api/auth/logout', { method: 'POST', body: {} }).catch(() => {});
-  window.location.assign('/login');
+  window.location.assign(withBase('/login'));
 }
 
 function csrfToken(): string {
@@ -50,9 +51,10 @@ function csrfToken(): string {
   return m ? decodeURIComponent(m[1]!) : '';
 }
 
+/** `path` is the console's (`/api/v1/…`); the base path is added here. */
 export async function api<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
   const method = init.method ?? 'GET';
-  const res = await fetch(path, {
+  const res = await fetch(withBase(path), {
     method,
     signal: init.signal,
     headers: {
@@ -87,7 +89,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
  */
 export async function checkSession(): Promise<void> {
   try {
-    const res = await fetch('/api/auth/session', { headers: { accept: 'application/json' }, cache: 'no-store' });
+    const res = await fetch(withBase('/api/auth/session'), { headers: { accept: 'application/json' }, cache: 'no-store' });
     if (res.status === 401) toLogin('');
   } catch {
     // offline: the live connection keeps retrying, and asks again when it fails again

@@ -12,6 +12,20 @@ const intFrom = (min: number, max: number) =>
   // Every check has its own message: zod applies the schema-level one to any check that has none ("0: must be a number").
   z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
+/**
+ * A base path: `/admin/jobs` — segments of URL-path-safe characters, each
+ * after one '/', no trailing '/', no `.` or `..` segment (a proxy or browser
+ * would resolve those to another path than the one Next serves).
+ */
+const basePathSchema = z
+  .string()
+  .trim()
+  .refine((v) => v.startsWith('/'), "must start with '/', e.g. /admin/jobs")
+  .refine((v) => !v.endsWith('/'), "must not end with '/' (leave it empty for no base path)")
+  .refine((v) => !v.split('/').some((s) => s === '.' || s === '..'), "must not contain '.' or '..' segments")
+  .refine((v) => !v.includes('//'), "must not contain '//'")
+  .refine((v) => /^[A-Za-z0-9/._~-]*$/.test(v), 'may only contain letters, digits and / . _ ~ -');
+
 const schema = z.object({
   REDIS_URL: z
     .string()
@@ -78,6 +92,8 @@ const schema = z.object({
     .transform((v) => v === '1' || v === 'true'),
   /** Entries kept in the audit log (a capped Redis stream; approximate trimming). */
   CELERITY_AUDIT_MAXLEN: intFrom(100, 10_000_000).default(10_000),
+  /** The path the console is served under (`/admin/jobs`); empty: the root. Read through {@link consoleBasePath}. */
+  CELERITY_BASE_PATH: basePathSchema.default(''),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 
@@ -145,6 +161,28 @@ export function nextDistDir(): string {
   const parsed = distDirSchema.safeParse(raw);
   if (!parsed.success) throw new EnvError(`Invalid configuration:\n  NEXT_DIST_DIR: ${parsed.error.issues[0]!.message}`);
   return parsed.data;
+}
+
+/**
+ * The base path of a value of `CELERITY_BASE_PATH`: `''` when unset or empty,
+ * else the checked path (`/admin/jobs`). Throws an EnvError naming the variable.
+ */
+export function parseBasePath(raw: string | undefined): string {
+  if (raw === undefined || raw.trim() === '') return '';
+  const parsed = basePathSchema.safeParse(raw);
+  if (!parsed.success) throw new EnvError(`Invalid configuration:\n  CELERITY_BASE_PATH: ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
+}
+
+/**
+ * The path the console lives under (`CELERITY_BASE_PATH`): `''` for the root,
+ * else e.g. `/admin/jobs` — pages, API, assets and Socket.IO all under it.
+ *
+ * Read on its own, as {@link nextDistDir} is: next.config.ts fixes it into the
+ * build, and the CLI checks it before anything else is configured.
+ */
+export function consoleBasePath(): string {
+  return parseBasePath(process.env.CELERITY_BASE_PATH);
 }
 
 /** Whether a variable is set at all (used where "unset" means something, e.g. managed Redis). */

@@ -1,6 +1,7 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api';
+import { withBase } from '../base-path';
 import { Button } from '../ui/Button';
 import { Field, inputClass } from '../ui/Field';
 
@@ -24,7 +25,8 @@ export function LoginForm({ next, expired }: { next: string; expired: boolean })
     setBusy(true);
     try {
       const r = await api<{ next: string }>('/api/auth/login', { method: 'POST', body: { username, password, next } });
-      window.location.assign(r.next);
+      // `next` is a console path; a full page load is not prefixed by Next.
+      window.location.assign(withBase(r.next));
     } catch (err) {
       setBusy(false);
       setPassword('');

@@ -2,6 +2,7 @@
 import { createContext, useContext, useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { checkSession } from '../api';
+import { withBase } from '../base-path';
 import { serverFrameSchemas, type ClientToServer, type ServerToClient } from '@/lib/events/contract';
 
 export type LiveSocket = Socket<ServerToClient, ClientToServer>;
@@ -25,7 +26,7 @@ const roomUsers = new WeakMap<LiveSocket, Map<string, number>>();
 export function LiveProvider({ children }: { children: React.ReactNode }) {
   const [state, setState] = useState<LiveState>({ socket: null, connection: 'connecting', redis: 'unknown' });
   useEffect(() => {
-    const socket: LiveSocket = io({ transports: ['websocket', 'polling'], reconnectionDelayMax: 2000 });
+    const socket: LiveSocket = io({ path: withBase('/socket.io'), transports: ['websocket', 'polling'], reconnectionDelayMax: 2000 });
     roomUsers.set(socket, new Map());
     setState((s) => ({ ...s, socket }));
     socket.on('connect', () => setState((s) => ({ ...s, connection: 'connected' })));

@@ -76,14 +76,17 @@ function operationObject(op: Operation, path: string): Record<string, unknown> {
   };
 }
 
-/** The OpenAPI 3.1 document of `operations` (the hidden ones left out), for `server` (the console's origin). */
+/**
+ * The OpenAPI 3.1 document of `operations` (the hidden ones left out), for `server` (the console's
+ * origin or path: the servers' URLs are paths under it, e.g. `/admin/jobs/api/v1` under a base path).
+ */
 export function openApiDocument(operations: readonly Operation[], server = '/'): Record<string, unknown> {
-  const origin = new URL(server, 'http://localhost');
+  const under = new URL(server, 'http://localhost').pathname.replace(/\/$/, '');
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     if (op.hidden) continue;
     const { base, path } = splitPath(op.path);
-    paths[path] ??= base === V1 ? {} : { servers: [{ url: new URL(base, origin).pathname }] };
+    paths[path] ??= base === V1 ? {} : { servers: [{ url: under + base }] };
     paths[path]![op.method] = operationObject(op, path);
   }
   return {
@@ -94,7 +97,7 @@ export function openApiDocument(operations: readonly Operation[], server = '/'):
       description:
         'The console API. Send `Authorization: Bearer <token>` (create tokens on the Tokens page); without accounts configured, no token is needed on the local machine.',
     },
-    servers: [{ url: new URL(V1, origin).pathname }],
+    servers: [{ url: under + V1 }],
     security: [{ bearerAuth: [] }, { sessionCookie: [] }],
     components: {
       securitySchemes: {

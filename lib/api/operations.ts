@@ -11,6 +11,7 @@ import { tokenOperations } from './tokens';
 import { workerOperations } from './workers';
 import { defineOperation, jsonAnswer, type Operation } from './operation';
 import { openApiDocument } from './openapi-document';
+import { consoleBasePath } from '../env';
 
 let document: Record<string, unknown> | undefined;
 
@@ -22,7 +23,8 @@ const openApiOperation = defineOperation({
   tag: 'meta',
   access: 'read',
   answers: { 200: jsonAnswer('OpenAPI 3.1') },
-  handler: async () => (document ??= openApiDocument(API_OPERATIONS)),
+  // Its servers' URLs are the paths a client calls: under the console's base path.
+  handler: async () => (document ??= openApiDocument(API_OPERATIONS, `${consoleBasePath()}/`)),
 });
 
 /** Every operation the console serves under /api and at /metrics: the router and the document read this list. */

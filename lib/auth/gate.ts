@@ -19,7 +19,7 @@ export type GateDecision =
 
 export interface GateRequest {
   method: string;
-  /** Path and query as received (`/queues/x?state=failed`). */
+  /** Path and query as received, without the console's base path (`/queues/x?state=failed`). */
   url: string;
   headers: HeaderSource;
 }
@@ -28,6 +28,8 @@ export interface GateOptions {
   authEnabled: boolean;
   /** CELERITY_INSECURE: the operator put an authenticating proxy in front; skip the Host check. */
   insecure: boolean;
+  /** CELERITY_BASE_PATH (`/admin/jobs`, default none): the login redirect goes under it. */
+  basePath?: string;
 }
 
 /** Reachable without signing in: the login page and API, health for load balancers, static assets. */
@@ -122,5 +124,6 @@ export async function gate(req: GateRequest, opts: GateOptions): Promise<GateDec
     return jsonDeny(401, 'unauthorized', unauthorizedMessage(resolved.reason), { 'WWW-Authenticate': 'Bearer realm="celerity"' });
   }
   // `expired`: the browser had a session that ended (the login page says so); `none` is a first visit.
-  return { kind: 'redirect', location: loginUrl(req.url, resolved.reason === 'expired' ? 'expired' : undefined) };
+  // `next` stays a console path (the login page's redirect() adds the base path itself).
+  return { kind: 'redirect', location: (opts.basePath ?? '') + loginUrl(req.url, resolved.reason === 'expired' ? 'expired' : undefined) };
 }

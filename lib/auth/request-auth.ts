@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { getRedis } from '../redis';
 import { readCookie } from '../http/csrf';
 import { isSecureRequest } from '../http/request-origin';
+import { cookiePath } from '../http/cookie-path';
 import { checkToken } from './api-tokens';
 import type { Principal } from './principal';
 import { deleteSession, readSession } from './session-store';
@@ -48,15 +49,25 @@ export function clientIp(h: HeaderSource): string {
 export { isSecureRequest };
 
 /**
+ * The session cookie's Path: over HTTPS `/`, which browsers require of a
+ * `__Host-` cookie (its protection against cookie tossing is worth more than a
+ * narrower path, which is no boundary between pages of one origin anyway);
+ * over plain HTTP the console's base path.
+ */
+function sessionCookiePath(secure: boolean): string {
+  return secure ? '/' : cookiePath();
+}
+
+/**
  * Set-Cookie for a session: HttpOnly (no script reads it), SameSite=Lax, gone
  * when the browser closes; over HTTPS named `__Host-…`, Secure, host-only.
  */
 export function sessionCookie(id: string, secure: boolean): string {
-  return `${sessionCookieName(secure)}=${id}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  return `${sessionCookieName(secure)}=${id}; Path=${sessionCookiePath(secure)}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 }
 
 export function clearSessionCookie(secure: boolean): string {
-  return `${sessionCookieName(secure)}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? '; Secure' : ''}`;
+  return `${sessionCookieName(secure)}=; Path=${sessionCookiePath(secure)}; HttpOnly; SameSite=Lax; Max-Age=0${secure ? '; Secure' : ''}`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { env } from '../env';
 import { ForbiddenError } from '../errors';
 import { requestHost } from './request-origin';
+import { cookiePath } from './cookie-path';
 
 /**
  * CSRF protection for every state-changing request, in two layers:
@@ -19,9 +20,9 @@ export function newCsrfToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-/** The Set-Cookie value for a new token. Readable by our own script (double submit), Lax. */
+/** The Set-Cookie value for a new token. Readable by our own script (double submit), Lax; under the console's base path. */
 export function csrfCookie(token: string, secure: boolean): string {
-  return `${CSRF_COOKIE}=${token}; Path=/; SameSite=Lax${secure ? '; Secure' : ''}`;
+  return `${CSRF_COOKIE}=${token}; Path=${cookiePath()}; SameSite=Lax${secure ? '; Secure' : ''}`;
 }
 
 export function readCookie(header: string | null | undefined, name: string): string | undefined {

@@ -12,6 +12,7 @@ import { Time } from '@/components/ui/Time';
 import { ResultsSearchForm } from '@/components/results/ResultsSearchForm';
 import { resultsQuery } from '@/components/results/results-query';
 import { ResultsTable } from '@/components/results/ResultsTable';
+import { withBase } from '@/components/base-path';
 
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Results' };
@@ -91,10 +92,18 @@ export default async function ResultsPage({ searchParams }: Props) {
                   .
                 </p>
                 <p className="flex gap-3">
-                  <a href={`/api/v1/results?${with_({ format: 'csv' })}`} download className="font-medium text-indigo-700 underline dark:text-indigo-300">
+                  <a
+                    href={withBase(`/api/v1/results?${with_({ format: 'csv' })}`)}
+                    download
+                    className="font-medium text-indigo-700 underline dark:text-indigo-300"
+                  >
                     Export CSV
                   </a>
-                  <a href={`/api/v1/results?${with_({ format: 'json' })}`} download className="font-medium text-indigo-700 underline dark:text-indigo-300">
+                  <a
+                    href={withBase(`/api/v1/results?${with_({ format: 'json' })}`)}
+                    download
+                    className="font-medium text-indigo-700 underline dark:text-indigo-300"
+                  >
                     Export JSON
                   </a>
                 </p>
