@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import nextModule from 'next';
 import { getRequestListener } from '@hono/node-server';
 import { Server as SocketServer } from 'socket.io';
-import { env } from '@/lib/env';
+import { env, nextDistDir } from '@/lib/env';
 import { createLogger } from '@/lib/logger';
 import { bindRefusal } from '@/lib/bind-policy';
 import { EventRelay } from '@/lib/events/event-relay';
@@ -22,6 +22,8 @@ import { mayCompress } from '@/lib/http/compression-policy';
 import { errorResponse } from '@/lib/http/api-route';
 import { MethodNotAllowedError, toHttpError } from '@/lib/errors';
 import { createApiApp, servesApi } from '@/lib/api/api-app';
+import { stripBasePath } from '@/lib/http/base-path';
+import { buildBasePathMismatch } from '@/lib/next-build-base-path';
 
 /** How often an open live connection re-checks its session (touch: false, so it never extends one). */
 const SOCKET_SESSION_CHECK_MS = 5_000;
@@ -56,9 +58,17 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
   }
   if (!authOn) log.warn('no accounts configured (CELERITY_USERS): the console is open to anyone who can reach it', { host: e.HOST });
   const dev = e.NODE_ENV !== 'production';
+  const basePath = e.CELERITY_BASE_PATH;
+  const dir = options.dir ?? process.cwd();
+  // Next fixes the base path into a build: one made for another path would serve pages whose links and assets 404.
+  const mismatch = dev ? undefined : buildBasePathMismatch(dir, nextDistDir(), basePath);
+  if (mismatch) {
+    log.error(`Refusing to start: ${mismatch}`);
+    process.exit(1);
+  }
   // `next` is CommonJS; under ESM its default export may be wrapped once more.
   const createNext = ((nextModule as unknown as { default?: typeof nextModule }).default ?? nextModule) as typeof nextModule;
-  const app = createNext({ dev, hostname: e.HOST, port: e.PORT, dir: options.dir ?? process.cwd() });
+  const app = createNext({ dev, hostname: e.HOST, port: e.PORT, dir });
   const handle = app.getRequestHandler();
   // The API and /metrics: the Hono app of the operation definitions (lib/api/), not Next — Next's
   // request pipeline costs 2–3 ms per request before a handler runs, more than a whole page of jobs.
@@ -107,6 +117,8 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
       req.headers['content-security-policy'] = csp;
       res.setHeader('Content-Security-Policy', csp);
     }
+    // Next was built with the base path: it gets the URL as the browser sent it.
+    req.url = requestedUrl.get(req) ?? url;
     void handle(req, res);
   });
 
@@ -130,10 +142,14 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
 
   // The gate runs before anything else, Socket.IO's handshake included: Socket.IO
   // put its own listeners on the server; they now run only for requests the gate passes.
-  const gateOptions = { authEnabled: authOn, insecure: e.CELERITY_INSECURE };
+  const gateOptions = { authEnabled: authOn, insecure: e.CELERITY_INSECURE, basePath };
   const passRequest = server.listeners('request') as ((req: http.IncomingMessage, res: http.ServerResponse) => void)[];
   server.removeAllListeners('request');
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (!underBasePath(req)) {
+      res.writeHead(404, NOT_FOUND_HEADERS).end(req.method === 'HEAD' ? undefined : NOT_FOUND_BODY);
+      return;
+    }
     void decide(req, res).then(
       (d) => {
         if (d.kind === 'pass') {
@@ -158,6 +174,10 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
   server.removeAllListeners('upgrade');
   server.on('upgrade', (req: http.IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
     socket.on('error', () => {});
+    if (!underBasePath(req)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     void decide(req).then(
       (d) => {
         if (d.kind === 'pass') {
@@ -170,6 +190,23 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
       () => socket.destroy(),
     );
   });
+
+  /**
+   * With a base path, everything past this point (the gate, the API, Socket.IO,
+   * the CSRF cookie's `/api/` check) sees the console's own path: `/admin/jobs/api/v1/x`
+   * becomes `/api/v1/x` (so Socket.IO's `/socket.io` path lies under the base path too);
+   * Next gets the URL as sent back (see above). False: outside the base path, where nothing is served.
+   */
+  function underBasePath(req: http.IncomingMessage): boolean {
+    const sent = req.url ?? '/';
+    const inner = stripBasePath(sent, basePath);
+    if (inner === null) return false;
+    if (basePath) {
+      requestedUrl.set(req, sent);
+      req.url = inner;
+    }
+    return true;
+  }
 
   /**
    * Stamp the client address (overwriting whatever the client sent), run the
@@ -217,7 +254,7 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
     server.listen(e.PORT, e.HOST, () => resolve());
   });
   const shownHost = e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST;
-  const url = `http://${shownHost}:${e.PORT}`;
+  const url = `http://${shownHost}:${e.PORT}${basePath}`;
   log.info(`console listening on ${url}`, { mode: dev ? 'development' : 'production' });
   // A machine-readable line for scripts/start.ts and the e2e fixtures.
   process.stdout.write(`CELERITY_READY ${url}\n`);
@@ -241,6 +278,17 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
+
+/** The URL each request was sent with, before {@link stripBasePath} (only kept under a base path). */
+const requestedUrl = new WeakMap<http.IncomingMessage, string>();
+
+const NOT_FOUND_BODY = JSON.stringify({ error: { code: 'not_found', message: 'Not found' } });
+const NOT_FOUND_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
 
 /** Node's request headers behind the `get()` the auth code expects. */
 function nodeHeaders(req: http.IncomingMessage): HeaderSource {
