@@ -1,19 +1,37 @@
 import type { z } from 'zod';
+import type { JobsOptions } from 'bullmq';
 import type { TaskRegistry, AnyTask } from '../registry/task-registry';
-import type { JobOptionsInput } from '../queue/job-options';
-import { addTaskJob, type EnqueuedJob } from '../queue/add-task-job';
+import { jobOptionsSchema, type JobOptions, type JobOptionsInput } from '../queue/job-options';
+import { bullJobOptions, type EnqueuedJob } from '../queue/add-task-job';
 import { getQueue, closeQueues } from '../queue/queue-registry';
 import { closeRedis } from '../redis';
 import { parseOrThrow } from '../validation';
-import { NotFoundError } from '../errors';
+import { GatewayTimeoutError, InvalidError, NotFoundError } from '../errors';
+import { closeResultListeners, resultListener } from './result-listeners';
 
-type ArgsOf<T extends AnyTask, N> = z.input<Extract<T, { name: N }>['schema']>;
+type TaskOf<T extends AnyTask, N> = Extract<T, { name: N }>;
+type ArgsOf<T extends AnyTask, N> = z.input<TaskOf<T, N>['schema']>;
+type ResultOf<T extends AnyTask, N> = Awaited<ReturnType<TaskOf<T, N>['handler']>>;
 
 /** A job handle returned by `enqueue`: where it is, and a way to wait for its result. */
 export interface JobHandle<Result = unknown> extends EnqueuedJob {
-  /** Resolve with the result once the job completes; reject with its error if it fails for good. */
+  /**
+   * Resolve with the result once the job completes; reject with its error
+   * (message = the job's failedReason) once it has failed for good, with a
+   * NotFoundError if it is removed, with a GatewayTimeoutError after
+   * `timeoutMs` (default 60 s). The result is pushed from the queue's event
+   * stream as soon as it is written.
+   */
   waitForResult(timeoutMs?: number): Promise<Result>;
 }
+
+/** One job for `enqueueMany`: a task, its arguments (typed by that task) and options. */
+export type EnqueueItem<T extends AnyTask> = {
+  [N in T['name']]: { task: N; options?: JobOptionsInput } & ({} extends ArgsOf<T, N> ? { args?: ArgsOf<T, N> } : { args: ArgsOf<T, N> });
+}[T['name']];
+
+/** The handles `enqueueMany` returns, in the order of its items, each typed by its item's task. */
+export type JobHandles<T extends AnyTask, I extends readonly EnqueueItem<T>[]> = { -readonly [K in keyof I]: JobHandle<ResultOf<T, I[K]['task']>> };
 
 export interface CelerityClient<T extends AnyTask> {
   /**
@@ -24,24 +42,45 @@ export interface CelerityClient<T extends AnyTask> {
   enqueue<N extends T['name']>(
     task: N,
     ...rest: {} extends ArgsOf<T, N> ? [args?: ArgsOf<T, N>, options?: JobOptionsInput] : [args: ArgsOf<T, N>, options?: JobOptionsInput]
-  ): Promise<JobHandle<Awaited<ReturnType<Extract<T, { name: N }>['handler']>>>>;
-  /** Close the connections this client opened. */
+  ): Promise<JobHandle<ResultOf<T, N>>>;
+  /**
+   * Enqueue many jobs at once (BullMQ's `addBulk`: one round trip per queue).
+   * Every item is checked first: one bad item throws an InvalidError naming it
+   * (`items.<index>.args.<field>`) and nothing is added. The jobs of one queue
+   * are added atomically; items for several queues make one addBulk per queue.
+   */
+  enqueueMany<const I extends readonly EnqueueItem<T>[]>(items: I): Promise<JobHandles<T, I>>;
+  /** Close the connections this client opened (the process's shared ones: queues, result listeners, command connection). */
   close(): Promise<void>;
+}
+
+/** A job ready for BullMQ: checked, with its options decided. */
+interface PreparedJob {
+  queue: string;
+  name: string;
+  data: unknown;
+  opts: JobsOptions;
 }
 
 /** A typed client for application code, bound to a registry of task definitions. */
 export function createClient<T extends AnyTask>(registry: TaskRegistry<T>): CelerityClient<T> {
+  const prepare = jobPreparer(registry);
   return {
     async enqueue(task, ...rest) {
       const [args, options] = rest as [unknown, JobOptionsInput | undefined];
-      const def = registry.get(task);
-      if (!def) throw new NotFoundError(`Unknown task "${task}"`);
-      // Validate only: the job keeps the arguments as given, and the worker parses them again.
-      parseOrThrow(def.schema, args ?? {}, 'args');
-      const job = await addTaskJob({ queue: def.queue, task: def.name, args: args ?? {}, options, defaults: def.defaults, retention: def.retention });
-      return { ...job, waitForResult: (timeoutMs?: number) => waitForResult(job, timeoutMs) } as never;
+      const job = prepare(task, args, options);
+      const added = await getQueue(job.queue).add(job.name, job.data, job.opts);
+      return handle(job.queue, added.id) as never;
+    },
+    async enqueueMany(items) {
+      const jobs = (items as readonly { task: string; args?: unknown; options?: JobOptionsInput }[]).map((item, i) => {
+        if (typeof item !== 'object' || item === null) throw new InvalidError(`items.${i}: an object with task, args and options`, `items.${i}`);
+        return prepare(item.task, item.args, item.options, `items.${i}.`);
+      });
+      return (await addBulk(jobs)) as never;
     },
     async close() {
+      closeResultListeners();
       await closeQueues();
       await closeRedis();
     },
@@ -49,23 +88,58 @@ export function createClient<T extends AnyTask>(registry: TaskRegistry<T>): Cele
 }
 
 /**
- * Poll the job until it is finished. Polling (every 100 ms) instead of
- * QueueEvents keeps this free of a blocking connection per caller.
+ * Check a job and decide its options. The task's defaults and retention are
+ * parsed once per task (they never change), the caller's options only when
+ * given: validation stays, its cost on the hot path is the arguments' schema.
  */
-async function waitForResult(job: EnqueuedJob, timeoutMs = 60_000): Promise<unknown> {
-  const queue = getQueue(job.queue);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // State first, then the job: reading the job first could miss a result written in between.
-    const state = await queue.getJobState(job.id);
-    if (state === 'unknown') throw new NotFoundError(`Job ${job.id} disappeared from queue "${job.queue}"`);
-    if (state === 'completed' || state === 'failed') {
-      const j = await queue.getJob(job.id);
-      if (!j) throw new NotFoundError(`Job ${job.id} disappeared from queue "${job.queue}"`);
-      if (state === 'completed') return j.returnvalue;
-      throw new Error(j.failedReason);
+function jobPreparer(registry: TaskRegistry) {
+  const base = new WeakMap<AnyTask, { defaults: JobOptions; opts: JobsOptions }>();
+  const baseOf = (def: AnyTask) => {
+    let b = base.get(def);
+    if (!b) {
+      const defaults = parseOrThrow(jobOptionsSchema, def.defaults ?? {}, 'defaults');
+      base.set(def, (b = { defaults, opts: bullJobOptions(defaults, def.retention) }));
     }
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for job ${job.id}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return b;
+  };
+  return (task: string, args: unknown, options: JobOptionsInput | undefined, at = ''): PreparedJob => {
+    const def = registry.get(task);
+    if (!def) throw new NotFoundError(`Unknown task "${task}"${at ? ` (${at}task)` : ''}`);
+    const data = args ?? {};
+    // Validate only: the job keeps the arguments as given, and the worker parses them again.
+    parseOrThrow(def.schema, data, `${at}args`);
+    const b = baseOf(def);
+    const opts =
+      options === undefined ? { ...b.opts } : bullJobOptions({ ...b.defaults, ...parseOrThrow(jobOptionsSchema, options, `${at}options`) }, def.retention);
+    return { queue: def.queue, name: def.name, data, opts };
+  };
+}
+
+/** One addBulk per queue (BullMQ adds a bulk in one MULTI); handles in the items' order. */
+async function addBulk(jobs: PreparedJob[]): Promise<JobHandle[]> {
+  const byQueue = new Map<string, number[]>();
+  jobs.forEach((j, i) => (byQueue.get(j.queue) ?? byQueue.set(j.queue, []).get(j.queue)!).push(i));
+  const handles: JobHandle[] = new Array(jobs.length);
+  await Promise.all(
+    [...byQueue].map(async ([queue, indexes]) => {
+      const added = await getQueue(queue).addBulk(indexes.map((i) => jobs[i]!));
+      added.forEach((job, k) => (handles[indexes[k]!] = handle(queue, job.id)));
+    }),
+  );
+  return handles;
+}
+
+function handle(queue: string, id: string | undefined): JobHandle {
+  if (!id) throw new Error('BullMQ returned a job without an id');
+  return { queue, id, waitForResult: (timeoutMs?: number) => waitForResult(queue, id, timeoutMs) };
+}
+
+/** Wait for the job's outcome through the queue's shared listener (see ResultListener). */
+async function waitForResult(queue: string, id: string, timeoutMs = 60_000): Promise<unknown> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const outcome = await resultListener(queue).wait(id, timeout);
+  if (!outcome) throw new GatewayTimeoutError(`Timed out after ${timeoutMs} ms waiting for job ${id}`);
+  if (outcome.state === 'completed') return outcome.value;
+  if (outcome.state === 'failed') throw new Error(outcome.reason);
+  throw new NotFoundError(`Job ${id} disappeared from queue "${queue}"`);
 }

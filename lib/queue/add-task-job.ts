@@ -26,14 +26,15 @@ export async function addTaskJob(input: {
 }): Promise<EnqueuedJob> {
   const defaults = parseOrThrow(jobOptionsSchema, input.defaults ?? {}, 'defaults');
   const options = parseOrThrow(jobOptionsSchema, input.options ?? {}, 'options');
-  const opts = toBullOptions({ ...defaults, ...options }, input.retention);
+  const opts = bullJobOptions({ ...defaults, ...options }, input.retention);
   if (input.jobId) opts.jobId = input.jobId;
   const job = await getQueue(input.queue).add(input.task, input.args ?? {}, opts);
   if (!job.id) throw new Error('BullMQ returned a job without an id');
   return { queue: input.queue, id: job.id };
 }
 
-function toBullOptions(o: JobOptions, retention?: Retention): JobsOptions {
+/** BullMQ's options for a job from validated options and a retention (a new object: BullMQ may keep it). */
+export function bullJobOptions(o: JobOptions, retention?: Retention): JobsOptions {
   const opts: JobsOptions = retentionOptions(retention);
   if (o.delay) opts.delay = o.delay;
   if (o.attempts) opts.attempts = o.attempts;

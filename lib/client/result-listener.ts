@@ -1,0 +1,212 @@
+import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import { entryField, type StreamEntry } from '../events/stream-entries';
+
+/** How a job ended, as its queue's event stream (or its state, read by the fallback) tells it. */
+export type JobOutcome = { state: 'completed'; value: unknown } | { state: 'failed'; reason: string } | { state: 'gone' };
+
+export interface ResultListenerOptions {
+  /** The queue whose jobs are waited for (its state is read on subscribe and by the fallback). */
+  queue: Queue;
+  /** The queue's event stream, `<prefix>:<queue>:events`. */
+  streamKey: string;
+  /** A blocking connection the listener owns (close() disconnects it). */
+  connection: Redis;
+  /** How often a waiter's job state is re-read in case its event was missed (stream trimmed, connection lost). */
+  fallbackMs?: number;
+  /** Entries read per XREAD. */
+  readCount?: number;
+}
+
+type Settle = (outcome: JobOutcome) => void;
+
+/** Longest XREAD BLOCK: a lost connection is noticed at least this often. */
+const BLOCK_MS = 10_000;
+
+/**
+ * One queue's finished jobs, pushed to whoever waits for them in this process:
+ * ONE blocking XREAD on the queue's event stream, whatever the number of
+ * waiters. The cursor is taken before the first waiter subscribes and each
+ * subscription then reads the job's state once, so a job that finished before
+ * (or while) its waiter subscribed is not missed; the slow fallback re-reads
+ * the state of jobs still waited for, in case the stream was trimmed past the
+ * cursor or an event was lost with the connection.
+ */
+export class ResultListener {
+  private readonly waiters = new Map<string, Set<Settle>>();
+  private cursor: string | undefined;
+  private started: Promise<void> | undefined;
+  private fallbackTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly fallbackMs: number;
+  private readonly readCount: number;
+
+  constructor(private readonly opts: ResultListenerOptions) {
+    this.fallbackMs = opts.fallbackMs ?? 2000;
+    this.readCount = opts.readCount ?? 1000;
+  }
+
+  /** How many jobs are waited for (tests). */
+  waiting(): number {
+    return this.waiters.size;
+  }
+
+  /**
+   * Wait for one job's outcome. Resolves with it, or with undefined when
+   * `signal` aborts first (the caller's timeout). Every event after the
+   * listener's cursor reaches the waiter; the state read after subscribing
+   * covers what happened before it.
+   */
+  async wait(jobId: string, signal: AbortSignal): Promise<JobOutcome | undefined> {
+    await this.start();
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const settle: Settle = (outcome) => {
+        if (done) return;
+        done = true;
+        this.unsubscribe(jobId, settle);
+        signal.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      };
+      const onAbort = () => {
+        if (done) return;
+        done = true;
+        this.unsubscribe(jobId, settle);
+        resolve(undefined);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.subscribe(jobId, settle);
+      // Not on the critical path: the job is normally still running while this read goes out.
+      this.readOutcome(jobId).then(
+        (o) => o && settle(o),
+        (err: unknown) => {
+          if (done) return;
+          done = true;
+          this.unsubscribe(jobId, settle);
+          reject(err as Error);
+        },
+      );
+    });
+  }
+
+  /** Stop reading: ends the pending XREAD; jobs still waited for are left to their callers' timeouts. */
+  close(): void {
+    this.closed = true;
+    clearInterval(this.fallbackTimer);
+    this.opts.connection.disconnect();
+  }
+
+  /** Take the cursor (the stream's newest entry) once, then read in the background until closed. */
+  private start(): Promise<void> {
+    this.started ??= (async () => {
+      // Named, so CLIENT LIST tells what the connection is for.
+      await this.opts.connection.client('SETNAME', `celerity:results:${this.opts.queue.name}`);
+      const last = await this.opts.connection.xrevrange(this.opts.streamKey, '+', '-', 'COUNT', 1);
+      this.cursor = last[0]?.[0] ?? '0-0';
+      void this.loop();
+    })();
+    // A failed start (Redis away) is retried by the next waiter.
+    this.started.catch(() => (this.started = undefined));
+    return this.started;
+  }
+
+  private subscribe(jobId: string, settle: Settle): void {
+    let set = this.waiters.get(jobId);
+    if (!set) this.waiters.set(jobId, (set = new Set()));
+    set.add(settle);
+    this.fallbackTimer ??= setInterval(() => void this.fallback(), this.fallbackMs);
+  }
+
+  private unsubscribe(jobId: string, settle: Settle): void {
+    const set = this.waiters.get(jobId);
+    if (!set) return;
+    set.delete(settle);
+    if (set.size === 0) this.waiters.delete(jobId);
+    if (this.waiters.size === 0) {
+      clearInterval(this.fallbackTimer);
+      this.fallbackTimer = undefined;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.closed) {
+      try {
+        const reply = (await this.opts.connection.xread('COUNT', this.readCount, 'BLOCK', BLOCK_MS, 'STREAMS', this.opts.streamKey, this.cursor!)) as
+          [string, StreamEntry[]][] | null;
+        const entries = reply?.[0]?.[1];
+        if (entries?.length) this.take(entries);
+      } catch {
+        if (this.closed) return;
+        // Redis away: ioredis reconnects; the fallback keeps waiters answered meanwhile.
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+
+  /** Settle the waiters of the jobs these entries finished; skip the parsing when nobody waits. */
+  private take(entries: StreamEntry[]): void {
+    this.cursor = entries[entries.length - 1]![0];
+    if (this.waiters.size === 0) return;
+    for (const [, fields] of entries) {
+      // BullMQ writes `event, <name>, jobId, <id>, …`; the look-up by name is the slow path for anything else.
+      const jobId = fields[2] === 'jobId' ? fields[3] : entryField(fields, 'jobId');
+      const set = typeof jobId === 'string' ? this.waiters.get(jobId) : undefined;
+      if (!set) continue;
+      const outcome = outcomeOf(fields);
+      if (outcome) for (const settle of [...set]) settle(outcome);
+    }
+  }
+
+  /** Re-read the state of every job still waited for (the bounded answer to a missed event). */
+  private async fallback(): Promise<void> {
+    for (const jobId of [...this.waiters.keys()]) {
+      try {
+        const outcome = await this.readOutcome(jobId);
+        if (outcome) for (const settle of [...(this.waiters.get(jobId) ?? [])]) settle(outcome);
+      } catch {
+        return; // Redis away: next time
+      }
+    }
+  }
+
+  /** The job's outcome if it is finished (state first, then the job: the other order could miss a result written in between). */
+  private async readOutcome(jobId: string): Promise<JobOutcome | undefined> {
+    const { queue } = this.opts;
+    const state = await queue.getJobState(jobId);
+    if (state === 'unknown') return { state: 'gone' };
+    if (state !== 'completed' && state !== 'failed') return undefined;
+    const job = await queue.getJob(jobId);
+    if (!job) return { state: 'gone' };
+    return state === 'completed' ? { state, value: job.returnvalue } : { state, reason: job.failedReason };
+  }
+}
+
+/**
+ * The outcome an event entry tells, if any. BullMQ writes `completed` (with
+ * `returnvalue`) and `failed` (with `failedReason`) only when a job is
+ * finished for good — a failed attempt that will be retried is written as
+ * `delayed` or `waiting` — and `removed` when a job is deleted.
+ */
+function outcomeOf(fields: string[]): JobOutcome | undefined {
+  switch (fields[1]) {
+    case 'completed':
+      return { state: 'completed', value: parseReturnValue(entryField(fields, 'returnvalue')) };
+    case 'failed':
+      return { state: 'failed', reason: String(entryField(fields, 'failedReason') ?? '') };
+    case 'removed':
+      return { state: 'gone' };
+    default:
+      return undefined;
+  }
+}
+
+/** As BullMQ's Job reads `returnvalue`: JSON, and undefined when it is not (a handler that returned nothing). */
+function parseReturnValue(raw: unknown): unknown {
+  if (typeof raw !== 'string') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,31 @@
+import { env } from '../env';
+import { createRedis } from '../redis';
+import { getQueue } from '../queue/queue-registry';
+import { ResultListener } from './result-listener';
+
+/**
+ * The process's result listeners, one per queue, shared by every client and
+ * every waiter of the process (so one blocking connection per queue waited
+ * on, whatever the number of waiters). On globalThis like the queues, so hot
+ * reload reuses them.
+ */
+type Holder = { __celerityResultListeners?: Map<string, ResultListener> };
+const holder = globalThis as unknown as Holder;
+
+/** The listener of a queue (created, and connected, by its first waiter). */
+export function resultListener(queue: string): ResultListener {
+  holder.__celerityResultListeners ??= new Map();
+  let listener = holder.__celerityResultListeners.get(queue);
+  if (!listener) {
+    listener = new ResultListener({ queue: getQueue(queue), streamKey: `${env().CELERITY_PREFIX}:${queue}:events`, connection: createRedis('blocking') });
+    holder.__celerityResultListeners.set(queue, listener);
+  }
+  return listener;
+}
+
+/** Close every listener (client close, process shutdown, tests). */
+export function closeResultListeners(): void {
+  const listeners = holder.__celerityResultListeners;
+  holder.__celerityResultListeners = undefined;
+  for (const l of listeners?.values() ?? []) l.close();
+}

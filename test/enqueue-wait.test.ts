@@ -1,0 +1,115 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createClient } from '@/lib/client/create-client';
+import { defineTask } from '@/lib/registry/define-task';
+import { createRegistry } from '@/lib/registry/task-registry';
+import { GatewayTimeoutError, NotFoundError } from '@/lib/errors';
+import { uniqueName, waitFor } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
+
+/** waitForResult through the client: pushed outcomes, failures, removal, timeout, one listener for many waiters. */
+const stack = queueStack();
+const { redis } = stack;
+
+// Each file's tasks on queues of their own, so no other file's worker takes them.
+const queue = uniqueName('wait');
+const idle = uniqueName('wait-idle'); // no worker until a test starts one
+const tasks = [
+  defineTask({ name: 'hello', description: 'hello world', queue, schema: z.object({}), handler: () => 'hello world' }),
+  defineTask({ name: 'add', description: 'a + b', queue, schema: z.object({ a: z.number(), b: z.number() }), handler: ({ a, b }) => a + b }),
+  defineTask({
+    name: 'fail',
+    description: 'always fails',
+    queue,
+    schema: z.object({ message: z.string() }),
+    defaults: { attempts: 2 },
+    handler: ({ message }): never => {
+      throw new Error(message);
+    },
+  }),
+  defineTask({
+    name: 'flaky',
+    description: 'fails once, then succeeds',
+    queue,
+    schema: z.object({}),
+    defaults: { attempts: 3 },
+    handler: (_args, ctx) => {
+      if (ctx.attempt === 1) throw new Error('first attempt fails');
+      return `attempt ${ctx.attempt}`;
+    },
+  }),
+  defineTask({ name: 'later', description: 'on a queue without a worker', queue: idle, schema: z.object({}), handler: () => 'late' }),
+] as const;
+const registry = createRegistry(tasks);
+const client = createClient(registry);
+afterAll(() => client.close());
+
+/** The clients connected to Redis, by name. */
+async function connections(): Promise<string[]> {
+  const list = (await redis.client('LIST')) as string;
+  return list
+    .trim()
+    .split('\n')
+    .map((line) => /name=(\S*)/.exec(line)?.[1] ?? '');
+}
+
+describe('waitForResult', () => {
+  it('resolves with the result as the job completes, typed by the task', async () => {
+    await stack.worker(registry, { queues: [queue] });
+    const hello = await client.enqueue('hello');
+    const sum = await client.enqueue('add', { a: 2, b: 3 });
+    const [h, s] = [await hello.waitForResult(10_000), await sum.waitForResult(10_000)];
+    expect([h, s]).toEqual(['hello world', 5]);
+    const typed: [string, number] = [h, s];
+    expect(typed).toHaveLength(2);
+  });
+
+  it('rejects with the error once the job has failed for good, not at a failed attempt that is retried', async () => {
+    await stack.worker(registry, { queues: [queue] });
+    const failing = await client.enqueue('fail', { message: 'boom' });
+    const flaky = await client.enqueue('flaky');
+    await expect(failing.waitForResult(10_000)).rejects.toThrow('boom');
+    expect(
+      await stack
+        .observe(queue)
+        .getJob(failing.id)
+        .then((j) => j?.attemptsMade),
+    ).toBe(2);
+    expect(await flaky.waitForResult(10_000)).toBe('attempt 2');
+  });
+
+  it('resolves for a job that finished before waitForResult was called', async () => {
+    await stack.worker(registry, { queues: [queue] });
+    const job = await client.enqueue('add', { a: 20, b: 22 });
+    await waitFor(
+      'the job to complete',
+      () => stack.observe(queue).getJobState(job.id),
+      (s) => s === 'completed',
+    );
+    expect(await job.waitForResult(10_000)).toBe(42);
+  });
+
+  it('rejects with GatewayTimeoutError after the timeout, and NotFoundError when the job is removed meanwhile', async () => {
+    const slow = await client.enqueue('later');
+    const err = await slow.waitForResult(300).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayTimeoutError);
+    const removed = await client.enqueue('later');
+    const waiting = removed.waitForResult(10_000);
+    await stack.observe(idle).remove(removed.id);
+    await expect(waiting).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('200 concurrent waiters share one listener connection per queue', async () => {
+    const listenerName = `celerity:results:${idle}`;
+    const opened = (await connections()).length;
+    const handles = await Promise.all(Array.from({ length: 200 }, () => client.enqueue('later')));
+    const waits = handles.map((h) => h.waitForResult(20_000));
+    await waitFor('the listener connection', connections, (names) => names.includes(listenerName));
+    // One connection for the queue's waiters (none per waiter), whether this test or an earlier one opened it.
+    const during = await connections();
+    expect(during.filter((n) => n === listenerName)).toHaveLength(1);
+    expect(during.length).toBeLessThanOrEqual(opened + 1);
+    await stack.worker(registry, { queues: [idle] });
+    expect(await Promise.all(waits)).toEqual(handles.map(() => 'late'));
+  });
+});
