@@ -1,0 +1,118 @@
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+
+/**
+ * The client process of the round-trip bench (bench/round-trip.ts), so that
+ * lib/env reads this run's Redis. Arg: the part (`round-trip`, `enqueue`,
+ * `bulk`). Env: REDIS_URL, CELERITY_PREFIX, BENCH_RT_* counts. Prints one
+ * line `RESULT <json>` with the raw samples; the parent does the statistics.
+ */
+const part = process.argv[2];
+const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
+const url = process.env.REDIS_URL!;
+const prefix = process.env.CELERITY_PREFIX!;
+
+const { createClient } = await import('../lib/client/create-client');
+const { createRegistry } = await import('../lib/registry/task-registry');
+const { defineTask } = await import('../lib/registry/define-task');
+const { retentionOptions } = await import('../lib/queue/job-options');
+
+const registry = createRegistry([
+  defineTask({ name: 'hello', description: 'hello world', queue: 'rt-celerity', schema: z.object({}), handler: () => 'hello world' }),
+  defineTask({ name: 'hello-on-bare', description: 'hello world', queue: 'rt-bare', schema: z.object({}), handler: () => 'hello world' }),
+  defineTask({ name: 'enq', description: 'no-op', queue: 'enq-celerity', schema: z.object({}), handler: () => 'hello world' }),
+  defineTask({
+    name: 'add',
+    description: 'a + b',
+    queue: 'bulk-celerity',
+    schema: z.object({ a: z.number(), b: z.number() }),
+    handler: ({ a, b }) => a + b,
+  }),
+]);
+const client = createClient(registry);
+// What a BullMQ user would write: a Queue on a connection of its own.
+const connection = new Redis(url, { maxRetriesPerRequest: 1 });
+const bareQueue = (name: string) => new Queue(name, { connection, prefix });
+
+/** Run `variants` `rounds` times, each in turn, the order rotating per round; `measure` gives one variant's figure for a round. */
+async function interleave(rounds: number, variants: string[], measure: (variant: string) => Promise<number>): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < variants.length; k++) {
+      const v = variants[(k + r) % variants.length]!;
+      out[v]!.push(await measure(v));
+    }
+  }
+  return out;
+}
+
+async function roundTrip(): Promise<unknown> {
+  const bare = bareQueue('rt-bare');
+  const events = new QueueEvents('rt-bare', { connection: new Redis(url, { maxRetriesPerRequest: null }), prefix });
+  await events.waitUntilReady();
+  const runs: Record<string, () => Promise<unknown>> = {
+    celerity: async () => (await client.enqueue('hello')).waitForResult(10_000),
+    'celerity client, bare worker': async () => (await client.enqueue('hello-on-bare')).waitForResult(10_000),
+    'bullmq (waitUntilFinished)': async () => (await bare.add('hello', {})).waitUntilFinished(events, 10_000),
+  };
+  const once = async (v: string) => {
+    const t = performance.now();
+    const result = await runs[v]!();
+    if (result !== 'hello world') throw new Error(`${v}: unexpected result ${JSON.stringify(result)}`);
+    return performance.now() - t;
+  };
+  const names = Object.keys(runs);
+  for (let i = 0; i < num('BENCH_RT_WARMUP', 50); i++) for (const v of names) await once(v);
+  // One sample per variant in turn (order rotating): the machine's drift hits all alike.
+  const samples = await interleave(num('BENCH_RT_SAMPLES', 300), names, once);
+  await events.close();
+  return samples;
+}
+
+async function enqueue(): Promise<unknown> {
+  const n = num('BENCH_RT_ENQUEUE_JOBS', 2000);
+  const [plain, withOptions] = [bareQueue('enq-bare'), bareQueue('enq-bare-options')];
+  const opts = retentionOptions();
+  const runs: Record<string, () => Promise<unknown>> = {
+    enqueue: () => client.enqueue('enq'),
+    'queue.add': () => plain.add('enq', {}),
+    "queue.add with enqueue's job options": () => withOptions.add('enq', {}, { ...opts }),
+  };
+  const rate = async (v: string) => {
+    const fn = runs[v]!;
+    const t = performance.now();
+    for (let i = 0; i < n; i++) await fn();
+    return (n / (performance.now() - t)) * 1000;
+  };
+  for (const v of Object.keys(runs)) await rate(v); // warm-up round, not kept
+  return interleave(num('BENCH_RT_ROUNDS', 7), Object.keys(runs), rate);
+}
+
+async function bulk(): Promise<unknown> {
+  const size = num('BENCH_RT_BULK_SIZE', 1000);
+  const batches = num('BENCH_RT_BULK_BATCHES', 10);
+  const [bare, withOptions] = [bareQueue('bulk-bare'), bareQueue('bulk-bare-options')];
+  const opts = retentionOptions();
+  const items = Array.from({ length: size }, (_, i) => ({ task: 'add' as const, args: { a: i, b: 1 } }));
+  const runs: Record<string, () => Promise<unknown>> = {
+    enqueueMany: () => client.enqueueMany(items),
+    addBulk: () => bare.addBulk(items.map((it) => ({ name: 'add', data: it.args }))),
+    "addBulk with enqueueMany's job options": () => withOptions.addBulk(items.map((it) => ({ name: 'add', data: it.args, opts: { ...opts } }))),
+  };
+  const rate = async (v: string) => {
+    const fn = runs[v]!;
+    const t = performance.now();
+    for (let i = 0; i < batches; i++) await fn();
+    return ((size * batches) / (performance.now() - t)) * 1000;
+  };
+  for (const v of Object.keys(runs)) await rate(v);
+  return interleave(num('BENCH_RT_ROUNDS', 7), Object.keys(runs), rate);
+}
+
+const parts: Record<string, () => Promise<unknown>> = { 'round-trip': roundTrip, enqueue, bulk };
+const result = await parts[part!]!();
+process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+await client.close();
+await connection.quit();
+process.exit(0);

@@ -1,0 +1,45 @@
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+
+/**
+ * A worker process of the round-trip bench (bench/round-trip.ts). Args:
+ * variant, queue. Env: REDIS_URL, CELERITY_PREFIX. `celerity`: Celerity's own
+ * worker (startWorker, every feature on, as `celerity worker` runs it);
+ * `bullmq`: a bare BullMQ Worker with default options. Task `hello`,
+ * concurrency 10. Prints WORKER_READY once it takes jobs.
+ */
+const [variant, queue] = process.argv.slice(2) as [string, string];
+const CONCURRENCY = 10;
+
+async function bare(): Promise<() => Promise<unknown>> {
+  const connection = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
+  const worker = new Worker(queue, async () => 'hello world', { connection, prefix: process.env.CELERITY_PREFIX, concurrency: CONCURRENCY });
+  worker.on('error', () => {});
+  await worker.waitUntilReady();
+  return () => worker.close().then(() => connection.quit());
+}
+
+async function celerity(): Promise<() => Promise<unknown>> {
+  // Imported here: lib/env reads the environment once, and the bare variant needs none of it.
+  const { startWorker } = await import('../lib/worker/start-worker');
+  const { createRegistry } = await import('../lib/registry/task-registry');
+  const { defineTask } = await import('../lib/registry/define-task');
+  const { createLogger } = await import('../lib/logger');
+  const hello = defineTask({ name: 'hello', description: 'hello world', queue, schema: z.object({}), handler: () => 'hello world' });
+  const worker = await startWorker({
+    registry: createRegistry([hello]),
+    logger: createLogger('worker', 'warn'),
+    concurrency: CONCURRENCY,
+    heartbeatMs: 5_000,
+    shutdownTimeoutMs: 5_000,
+    version: 'bench',
+  });
+  return () => worker.stop();
+}
+
+const stop = variant === 'bullmq' ? await bare() : await celerity();
+process.stdout.write('WORKER_READY\n');
+process.on('SIGTERM', () => {
+  void stop().finally(() => process.exit(0));
+});
