@@ -1,7 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  resolve: { alias: { '@': import.meta.dirname } },
+  resolve: {
+    // `celerity` and `celerity/worker` are this repository's own package entry points (the demo imports them).
+    alias: [
+      { find: /^celerity$/, replacement: `${import.meta.dirname}/lib/public/index.ts` },
+      { find: /^celerity\/worker$/, replacement: `${import.meta.dirname}/lib/public/worker.ts` },
+      { find: '@', replacement: import.meta.dirname },
+    ],
+  },
   test: {
     include: ['lib/**/*.test.ts', 'worker/**/*.test.ts', 'components/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['node_modules', 'e2e', '.next*/**'],

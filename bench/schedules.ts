@@ -1,4 +1,5 @@
 import { percentile, fmt, verdict, privateRedis, startTs, sleep, type Child } from './support';
+import { DEMO_WORKER_ARGS, DEMO_WORKER_ENTRY } from '../scripts/demo-worker';
 
 /**
  * Schedule timing: lateness (the worker starts the run − the nominal slot) and
@@ -48,7 +49,7 @@ export async function benchSchedules(): Promise<string> {
     CELERITY_LOG_LEVEL: 'info',
     CELERITY_SHUTDOWN_TIMEOUT_MS: '5000',
   };
-  const startWorker = (): Child => startTs('worker/main.ts', workerEnv, /worker ready/);
+  const startWorker = (): Child => startTs(DEMO_WORKER_ENTRY, workerEnv, /worker ready/, [...DEMO_WORKER_ARGS]);
   const workers: Child[] = [startWorker(), startWorker()];
   await Promise.all(workers.map((w) => w.ready));
 
@@ -146,7 +147,7 @@ export async function benchSchedules(): Promise<string> {
     .join('\n');
   return `## Schedules: lateness and executions per slot
 
-Command: \`npm run bench -- schedules\` (env: BENCH_SINGLE_SECONDS=${singleSeconds}, BENCH_SCHEDULES_SECONDS=${manySeconds}, BENCH_SCHEDULE_COUNT=${count}). Private redis-server with \`hz 100\`; two worker processes (\`worker/main.ts\`, concurrency 50), task \`hello\`. Lateness = the worker's clock when the run starts − the nominal slot, from the run history each worker records; executions/slots counts distinct slots that ran in the window against the slots the trigger defines.
+Command: \`npm run bench -- schedules\` (env: BENCH_SINGLE_SECONDS=${singleSeconds}, BENCH_SCHEDULES_SECONDS=${manySeconds}, BENCH_SCHEDULE_COUNT=${count}). Private redis-server with \`hz 100\`; two worker processes (the demo's \`celerity worker\`, concurrency 50), task \`hello\`. Lateness = the worker's clock when the run starts − the nominal slot, from the run history each worker records; executions/slots counts distinct slots that ran in the window against the slots the trigger defines.
 
 | scenario | window | executions / slots | duplicate runs | lateness p50 (ms) | p99 (ms) | max (ms) |
 |---|---|---|---|---|---|---|

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { freePort, startRedisServer, type RunningRedis } from '../scripts/redis-server';
 import { e2eEnv } from './support/e2e-env';
 import { startService, stopService, type Service } from './support/services';
+import { DEMO_WORKER } from '../scripts/demo-worker';
 
 /**
  * Its own Redis (with AOF, so a restart keeps the data), TWO consoles and a
@@ -70,7 +71,7 @@ test.beforeAll(async () => {
     startService({
       name: 'restart-worker',
       command: tsx,
-      args: ['worker/main.ts', '--hostname', 'e2e-other-host'],
+      args: [...DEMO_WORKER, '--hostname', 'e2e-other-host'],
       cwd: ROOT,
       env: base,
       logFile: path.join(logDir, 'restart-worker.log'),

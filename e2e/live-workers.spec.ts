@@ -6,6 +6,7 @@ import { bull, type Bull } from './support/queues-seed';
 import { liveWorkerIds } from './support/api';
 import { expectLive, expectSameDocument, markDocument } from './support/page';
 import { startService, stopService, type Service } from './support/services';
+import { DEMO_WORKER } from '../scripts/demo-worker';
 
 /**
  * The workers page, live: the run's worker; a second worker process started
@@ -37,14 +38,14 @@ async function workerByHost(request: APIRequestContext, host: string): Promise<W
   return ((await res.json()) as { alive: WorkerJson[] }).alive.find((w) => w.host === host);
 }
 
-/** `node --import tsx worker/main.ts` with the run's Redis and prefix (the real exit code, no tsx wrapper). */
+/** The demo worker (`node --import tsx cli/celerity.ts worker -A …`) with the run's Redis and prefix (the real exit code, no tsx wrapper). */
 async function startWorkerProcess(host: string, queue: string): Promise<Service> {
   const { redisUrl, prefix, logDir } = e2eEnv();
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CELERITY_') && k !== 'REDIS_URL'));
   const { service } = await startService({
     name: `worker-${host}`,
     command: process.execPath,
-    args: ['--import', 'tsx', 'worker/main.ts', '--hostname', host, '--queues', queue, '--concurrency', '2'],
+    args: ['--import', 'tsx', ...DEMO_WORKER, '--hostname', host, '--queues', queue, '--concurrency', '2'],
     cwd: ROOT,
     env: {
       ...inherited,

@@ -8,6 +8,7 @@ import { freePort, startRedisServer, type RunningRedis } from '@/scripts/redis-s
 import { MAX_BODY_BYTES } from '@/lib/http/api-route';
 import { ROOT, runTs, waitFor, type Proc } from './helpers';
 import { ADMIN, ensureConsoleBuild, USERS_ENV } from './security-support';
+import { DEMO_WORKER_ARGS, DEMO_WORKER_ENTRY } from '@/scripts/demo-worker';
 
 /**
  * Every operation of the API called for real against a running console (a
@@ -67,7 +68,7 @@ describe('the API against its own document', () => {
       CELERITY_HEARTBEAT_MS: '500',
     };
     consoleProc = runTs('server.ts', [], { ...env, CELERITY_USERS: USERS_ENV, PORT: String(await freePort()) });
-    worker = runTs('worker/main.ts', [], { ...env, CELERITY_LOG_LEVEL: 'info' });
+    worker = runTs(DEMO_WORKER_ENTRY, [...DEMO_WORKER_ARGS], { ...env, CELERITY_LOG_LEVEL: 'info' });
     base = /CELERITY_READY (\S+)/.exec(await consoleProc.waitForOutput(/CELERITY_READY \S+/, 60_000))![1]!;
     await worker.waitForOutput(/worker ready/, 60_000);
 

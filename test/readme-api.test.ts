@@ -13,6 +13,7 @@ import type { Operation as ApiOperation } from '@/lib/api/operation';
 import { ROOT, runTs, waitFor, type Proc } from './helpers';
 import { ensureConsoleBuild } from './security-support';
 import { accountLines, userAdd } from './user-add-run';
+import { DEMO_WORKER_ARGS, DEMO_WORKER_ENTRY } from '@/scripts/demo-worker';
 
 /**
  * The README's HTTP API page, run: its curl examples are read from README.md
@@ -143,7 +144,7 @@ beforeAll(async () => {
   const env = { ...clean, NODE_ENV: 'production', HOST: '127.0.0.1', CELERITY_USERS_FILE: usersFile, CELERITY_LOG_LEVEL: 'warn' };
   consoleProc = runTs('server.ts', [], { ...env, PORT: String(await freePort()) });
   proxiedProc = runTs('server.ts', [], { ...env, CELERITY_TRUST_PROXY: '1', PORT: String(await freePort()) });
-  worker = runTs('worker/main.ts', [], { ...env, CELERITY_LOG_LEVEL: 'info' });
+  worker = runTs(DEMO_WORKER_ENTRY, [...DEMO_WORKER_ARGS], { ...env, CELERITY_LOG_LEVEL: 'info' });
   base = /CELERITY_READY (\S+)/.exec(await consoleProc.waitForOutput(/CELERITY_READY \S+/, 60_000))![1]!;
   proxiedBase = /CELERITY_READY (\S+)/.exec(await proxiedProc.waitForOutput(/CELERITY_READY \S+/, 60_000))![1]!;
   await worker.waitForOutput(/worker ready/, 60_000);

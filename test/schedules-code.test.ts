@@ -20,7 +20,7 @@ const { redis } = stack;
 const queue = stack.observe();
 let worker: RunningWorker | undefined;
 
-/** A worker started the way worker/main.ts starts one, with these code schedules (stopped when the test ends). */
+/** A worker started the way `celerity worker` starts one, with these code schedules (stopped when the test ends). */
 async function start(schedules: CodeSchedule[]): Promise<RunningWorker> {
   worker = await stack.worker(registry, { schedules });
   return worker;

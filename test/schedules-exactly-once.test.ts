@@ -7,7 +7,7 @@ import { queueStack } from './fixtures/queue-stack';
 import { phaseOf } from '@/lib/scheduler/interval-grid';
 
 /**
- * Exactly once per slot with several workers: three `worker/main.ts` processes
+ * Exactly once per slot with several workers: three demo worker processes (`celerity worker`)
  * share an every-second schedule for 20 seconds while one of them is restarted
  * (SIGTERM, then started again), as a rolling deployment would.
  */
@@ -16,7 +16,7 @@ const { redis } = stack;
 const queue = stack.observe();
 const WINDOW_MS = 20_000;
 
-/** Start `worker/main.ts` against this file's Redis and prefix; resolve once it is ready. */
+/** Start a demo worker process against this file's Redis and prefix; resolve once it is ready. */
 async function startWorkerProcess(hostname: string): Promise<Proc> {
   const proc = stack.workerProcess(['--hostname', hostname], { CELERITY_SHUTDOWN_TIMEOUT_MS: '5000' });
   await proc.waitForOutput(/worker ready/, 30_000);

@@ -6,6 +6,7 @@ import { freePort, startRedisServer, type RunningRedis } from '@/scripts/redis-s
 import { API_OPERATIONS } from '@/lib/api/operations';
 import { ROOT, runTs, waitFor, type Proc } from './helpers';
 import { ADMIN, ensureConsoleBuild, parsePrometheus, USERS_ENV, type PromSample } from './security-support';
+import { DEMO_WORKER_ARGS, DEMO_WORKER_ENTRY } from '@/scripts/demo-worker';
 
 /**
  * The console as a process (server.ts, production build) against a Redis this
@@ -175,7 +176,7 @@ describe('a running console', () => {
     };
     consoleProc = runTs('server.ts', [], { ...env, PORT: String(await freePort()) });
     authConsole = runTs('server.ts', [], { ...env, CELERITY_USERS: USERS_ENV, PORT: String(await freePort()) });
-    worker = runTs('worker/main.ts', [], { ...env, CELERITY_LOG_LEVEL: 'info' });
+    worker = runTs(DEMO_WORKER_ENTRY, [...DEMO_WORKER_ARGS], { ...env, CELERITY_LOG_LEVEL: 'info' });
     base = /CELERITY_READY (\S+)/.exec(await consoleProc.waitForOutput(/CELERITY_READY \S+/, 60_000))![1]!;
     authBase = /CELERITY_READY (\S+)/.exec(await authConsole.waitForOutput(/CELERITY_READY \S+/, 60_000))![1]!;
     await worker.waitForOutput(/worker ready/, 60_000);

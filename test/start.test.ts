@@ -11,7 +11,7 @@ import { ROOT, runTs, waitFor, type Proc } from './helpers';
 import { ensureConsoleBuild } from './security-support';
 
 /**
- * `npm start` as a user runs it (`node --import tsx scripts/start.ts`, no
+ * `npm start` as a user runs it (`node --import tsx cli/celerity.ts start -A worker/tasks/index.ts`, no
  * REDIS_URL), and the managed Redis under it. Every Redis here is one this
  * file starts, in its own temp data dir, so a developer's managed Redis in
  * `.data/` is never found, reused or stopped.
@@ -122,7 +122,7 @@ function listening(port: number): Promise<boolean> {
  * build (NEXT_DIST_DIR is inherited, and ensureConsoleBuild made it current).
  */
 function npmStart(dataDir: string, port: number): Proc {
-  return runTs('scripts/start.ts', [], {
+  return runTs('cli/celerity.ts', ['start', '-A', 'worker/tasks/index.ts'], {
     REDIS_URL: undefined,
     CELERITY_DATA_DIR: dataDir,
     PORT: String(port),
@@ -144,7 +144,7 @@ function consoleAndWorker(startPid: number): { console: number; worker: number }
     expect(k, `one child running ${entry} among ${JSON.stringify(kids)}`).toHaveLength(1);
     return k[0]!.pid;
   };
-  return { console: find('server.ts'), worker: find('worker/main.ts') };
+  return { console: find('celerity.ts console'), worker: find('celerity.ts worker') };
 }
 
 const BANNER = /^Celerity is running: (http:\/\/\S+) {2}\(Redis: (redis:\/\/\S+), worker: 1\)/m;

@@ -26,7 +26,7 @@ async function ownRedis(opts: { appendonly?: boolean; port?: number; dir?: strin
   return { ...server, dir };
 }
 
-/** `worker/main.ts` against the Redis at `redisUrl`, under this file's prefix. */
+/** The demo worker against the Redis at `redisUrl`, under this file's prefix. */
 const startWorker = (redisUrl: string, extraEnv: Record<string, string> = {}): Proc => stack.workerProcess([], { REDIS_URL: redisUrl, ...extraEnv });
 
 /** An observer on the `default` queue of a given Redis. */

@@ -5,7 +5,7 @@ import { streamEvents, waitFor, type Proc } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
 
 /**
- * The worker process end to end: `worker/main.ts` in a child process, stopped
+ * The worker process end to end: the demo worker (`celerity worker -A worker/tasks/index.ts`) in a child process, stopped
  * with SIGTERM like a deployment would, while a job runs.
  */
 const stack = queueStack();

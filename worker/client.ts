@@ -1,8 +1,8 @@
-import { createClient } from '@/lib/client/create-client';
+import { createClient } from 'celerity';
 import { registry } from './tasks';
 
 /**
- * The enqueue client for application code, typed by this project's tasks:
+ * The enqueue client for the demo's application code, typed by its tasks:
  *   const job = await enqueue('add', { a: 2, b: 3 });
  * Connects lazily on first use; call `closeClient()` before a script exits.
  */

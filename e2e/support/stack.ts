@@ -6,13 +6,14 @@ import { freePort, startRedisServer, type RunningRedis } from '../../scripts/red
 import { distDir } from '../../scripts/build-if-stale';
 import { buildWithoutRedisIfStale, needsBuildWithoutRedis } from '../../test/build-tripwire';
 import { killNow, startService, stopService, tail, type Service } from './services';
+import { DEMO_WORKER } from '../../scripts/demo-worker';
 
 /**
  * What an e2e suite runs against, private to the run:
  *   (a) a production build of the console (rebuilt only when sources changed),
  *   (b) a redis-server on a free port in a temp dir,
  *   (c) the console (`server.ts`, NODE_ENV=production) on a free port,
- *   (d) one worker (`worker/main.ts`),
+ *   (d) one worker (the demo's: `celerity worker -A worker/tasks/index.ts`),
  * all under a fresh random prefix, with logs in `logDir`. Both suites (main
  * and auth) start theirs here; they differ only in their extra environment.
  */
@@ -211,7 +212,7 @@ export async function startStack(o: StackOptions): Promise<StartedStack> {
       startService({
         name: 'worker',
         command: tsx,
-        args: ['worker/main.ts'],
+        args: [...DEMO_WORKER],
         cwd: root,
         env,
         logFile: path.join(logDir, 'worker.log'),

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
-import { syncCodeSchedules, type CodeSchedule } from '../scheduler/define-schedule';
+import type { CodeSchedule } from '../scheduler/define-schedule';
+import { syncCodeSchedules } from '../scheduler/code-schedules';
 import { reconcileSchedules } from '../scheduler/schedule-service';
 import { watchdogPass } from '../scheduler/watchdog';
 

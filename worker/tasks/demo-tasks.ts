@@ -1,5 +1,5 @@
-import { z } from 'zod';
-import { defineTask } from '@/lib/registry/define-task';
+// The demo uses the package's public entry points only, as an application would.
+import { defineTask, z } from 'celerity';
 
 /** Sleep that wakes up early when the job is cancelled. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {

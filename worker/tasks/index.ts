@@ -1,8 +1,12 @@
-import { createRegistry } from '@/lib/registry/task-registry';
+import { createRegistry } from 'celerity';
 import { hello, add, report, flaky, fail, sleep } from './demo-tasks';
 
 /**
- * Every task this project's worker runs. Add your own here: define it with
- * `defineTask` in a file next to this one and list it below.
+ * The demo's tasks module, what `celerity worker -A worker/tasks/index.ts` loads
+ * (`npm run worker`, `npm start`): it exports the registry of every task the
+ * worker runs and, optionally, the schedules declared in code.
  */
 export const registry = createRegistry([hello, add, report, flaky, fail, sleep]);
+export default registry;
+
+export { schedules } from '../schedules';

@@ -1,8 +1,8 @@
 /**
- * Create the line for one console account:
+ * `celerity user:add <name> <admin|viewer>`: create the line for one console account:
  *
- *   npm run user:add -- alice admin
- *   echo 'a long password' | npm run user:add -- bob viewer     (no prompt when stdin is not a terminal)
+ *   npx celerity user:add alice admin
+ *   echo 'a long password' | npx celerity user:add bob viewer     (no prompt when stdin is not a terminal)
  *
  * Prints `name:role:scrypt$N$r$p$salt$hash` to add to CELERITY_USERS (comma-separated)
  * or to the file named by CELERITY_USERS_FILE (one a line). Nothing is stored anywhere.
@@ -10,12 +10,12 @@
 import readline from 'node:readline';
 import { hashPassword } from '../lib/auth/password';
 import { ROLES, USER_NAME, type Role } from '../lib/auth/users';
+import { UsageError } from './usage-error';
 
 const MIN_LENGTH = 10;
 
 function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
+  throw new UsageError(message);
 }
 
 /** Ask for a password on the terminal without echoing it. */
@@ -45,9 +45,7 @@ async function readStdin(): Promise<string> {
   return data.replace(/\r?\n$/, '');
 }
 
-async function main(): Promise<void> {
-  const [name, role, ...rest] = process.argv.slice(2);
-  if (!name || !role || rest.length) fail('usage: npm run user:add -- <name> <admin|viewer>');
+export async function runUserAddCommand(name: string, role: string): Promise<void> {
   if (!USER_NAME.test(name)) fail('The name must be 1–64 letters, digits or . _ @ -');
   if (!(ROLES as readonly string[]).includes(role)) fail('The role must be admin or viewer');
 
@@ -71,5 +69,3 @@ async function main(): Promise<void> {
     );
   }
 }
-
-void main();

@@ -1,23 +1,34 @@
 /**
- * `npm start` (production) and `npm run dev` (`--dev`): one command that gets
- * Redis (REDIS_URL or the managed one), builds the console when needed, runs
- * the console and one worker with prefixed output, and on Ctrl-C/SIGTERM (or
- * when one of them dies) stops them, then the managed Redis. A Redis given by
- * REDIS_URL is never stopped: it is not ours.
+ * `celerity start -A ./tasks.ts` (and this repository's `npm start`, `npm run dev`
+ * with `--dev`): one command that gets Redis (REDIS_URL or the managed one),
+ * builds the console when needed (this repository's sources only: the package
+ * ships its build), runs the console and one worker with prefixed output, and on
+ * Ctrl-C/SIGTERM (or when one of them dies) stops them, then the managed Redis.
+ * A Redis given by REDIS_URL is never stopped: it is not ours.
  *
- * Run from the project root (npm does that): paths are relative to the cwd.
+ * Paths (the tasks module, the managed Redis's data) are relative to the cwd.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { childEnv, env, isSet } from '../lib/env';
 import { managedRedisDir } from '../lib/managed-redis-state';
-import { ensureManagedRedis, MANAGED_REDIS_STOP_TIMEOUT_MS, stopManagedRedis } from './managed-redis';
-import { buildIfStale, isBuildStale } from './build-if-stale';
+import { packageRoot } from '../lib/package-info';
+import { ensureManagedRedis, MANAGED_REDIS_STOP_TIMEOUT_MS, stopManagedRedis } from '../scripts/managed-redis';
+import { buildIfStale, isBuildStale } from '../scripts/build-if-stale';
+import { fromSources } from './console-command';
 
-const dev = process.argv.includes('--dev');
+export interface StartOptions {
+  /** The tasks module given with -A, as typed (the worker child resolves it against the same cwd). */
+  app: string;
+  /** Flags passed on to `celerity console` and `celerity worker`, as typed. */
+  consoleArgs: string[];
+  workerArgs: string[];
+  /** This repository only: Next in development mode, the worker restarted on changes. */
+  dev: boolean;
+}
+
 const root = process.cwd();
-const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 const say = (line: string) => console.log(`[start] ${line}`);
 
 /** The console prints this one line on stdout once it listens; we turn it into our own banner. */
@@ -97,7 +108,8 @@ function list(items: string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
-async function main(): Promise<void> {
+export async function runStartCommand(options: StartOptions): Promise<void> {
+  const { dev } = options;
   const managed = !isSet('REDIS_URL');
   // Relative when inside the project (.data/redis), else absolute: `../../tmp/x` helps nobody.
   const rel = path.relative(root, managedRedisDir());
@@ -206,9 +218,9 @@ async function main(): Promise<void> {
     if (shuttingDown) return;
 
     // (b) Build (production only; dev compiles on demand)
-    if (!dev && isBuildStale(root)) {
+    if (fromSources && !dev && isBuildStale(packageRoot())) {
       say('Building the console (first start or sources changed)…');
-      await buildIfStale(root, { signal: abortStart.signal });
+      await buildIfStale(packageRoot(), { signal: abortStart.signal });
     }
     if (shuttingDown) return;
 
@@ -218,13 +230,14 @@ async function main(): Promise<void> {
       NODE_ENV: dev ? 'development' : 'production',
       NEXT_TELEMETRY_DISABLED: '1',
     });
-    // `node --import tsx` rather than the `tsx` CLI: the CLI relays signals to a node child and
-    // SIGKILLs it when that child does not acknowledge within 30 ms, which a busy event loop
-    // (a page render, a CPU-bound job) easily misses, so graceful shutdown would be skipped.
-    const runTs = (entry: string): [string, string[]] => [process.execPath, ['--import', 'tsx', entry]];
+    // This same CLI in two children, run by the same node with the same flags (`--import tsx` from
+    // sources). Not through the `tsx` CLI: it relays signals to a node child and SIGKILLs it when that
+    // child does not acknowledge within 30 ms, which a busy event loop (a page render, a CPU-bound
+    // job) easily misses, so graceful shutdown would be skipped.
+    const self = (verb: string, args: string[]): [string, string[]] => [process.execPath, [...process.execArgv, process.argv[1]!, verb, ...args]];
     const shownUrl = displayUrl(redisUrl);
     children.push(
-      startChild('console', ...runTs('server.ts'), vars, (line) => {
+      startChild('console', ...self('console', options.consoleArgs), vars, (line) => {
         const m = READY.exec(line);
         if (!m) return true;
         // (d) One clear line once the console listens.
@@ -232,9 +245,14 @@ async function main(): Promise<void> {
         return false;
       }),
     );
+    const workerArgs = ['-A', options.app, ...options.workerArgs];
     // In dev the worker restarts on changes. tsx watch stops its child directly (SIGTERM, then
     // SIGKILL after 5 s), without the 30 ms race above, so it is safe to use here.
-    children.push(dev ? startChild('worker', bin('tsx'), ['watch', 'worker/main.ts'], vars) : startChild('worker', ...runTs('worker/main.ts'), vars));
+    children.push(
+      dev
+        ? startChild('worker', path.join(packageRoot(), 'node_modules', '.bin', 'tsx'), ['watch', process.argv[1]!, 'worker', ...workerArgs], vars)
+        : startChild('worker', ...self('worker', workerArgs), vars),
+    );
 
     // (e) One of them dying on its own stops the rest the same way as Ctrl-C, with exit code 1.
     for (const c of children) {
@@ -248,8 +266,3 @@ async function main(): Promise<void> {
     }
   }
 }
-
-main().catch((err: unknown) => {
-  console.error(`[start] ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});

@@ -1,0 +1,17 @@
+/**
+ * The `celerity` package: define tasks and schedules, enqueue with a typed client.
+ *
+ *   import { defineTask, createRegistry, createClient, z } from 'celerity';
+ *
+ * Importing it opens no connection and loads no console code (Next, React,
+ * Socket.IO): it is what an application's own processes import.
+ */
+export { z } from 'zod';
+export { defineTask, DEFAULT_QUEUE, type TaskDefinition, type TaskContext } from '../registry/define-task';
+export { createRegistry, type TaskRegistry, type AnyTask, type TaskNames, type TaskByName } from '../registry/task-registry';
+export { defineSchedule, type CodeSchedule } from '../scheduler/define-schedule';
+export { createClient } from './client';
+export type { CelerityClient, JobHandle } from '../client/create-client';
+export type { EnqueuedJob } from '../queue/add-task-job';
+export type { JobOptionsInput, RetentionInput } from '../queue/job-options';
+export { CelerityError, InvalidError, NotFoundError, ConflictError, UnavailableError, GatewayTimeoutError, type ErrorCode, type ErrorBody } from '../errors';
