@@ -85,17 +85,20 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
   await app.prepare();
 
   const server = http.createServer((req, res) => {
+    // The console's own path (without the base path): what the checks below and the API route on.
+    const url = consolePath(req);
     // The double-submit CSRF cookie every page's script echoes in a header on state-changing requests.
     // Not on API responses: an API client that keeps cookies would then need the header too.
     // With a session, the cookie carries the token bound to it (see the gate below).
-    if (!req.url?.startsWith('/api/') && !readCookie(req.headers.cookie, CSRF_COOKIE) && !res.hasHeader('Set-Cookie')) {
+    if (!url.startsWith('/api/') && !readCookie(req.headers.cookie, CSRF_COOKIE) && !res.hasHeader('Set-Cookie')) {
       res.setHeader('Set-Cookie', csrfCookie(newCsrfToken(), isSecureRequest(nodeHeaders(req))));
     }
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'same-origin');
     res.setHeader('X-Frame-Options', 'DENY');
-    const url = req.url ?? '/';
     if (servesApi(url)) {
+      // The API app routes on its own paths (/api/v1/…, /metrics).
+      req.url = url;
       void serveApi(req, res);
       return;
     }
@@ -117,12 +120,13 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
       req.headers['content-security-policy'] = csp;
       res.setHeader('Content-Security-Policy', csp);
     }
-    // Next was built with the base path: it gets the URL as the browser sent it.
-    req.url = requestedUrl.get(req) ?? url;
+    // Next, built with the base path, gets the URL as the browser sent it.
     void handle(req, res);
   });
 
   const io = new SocketServer<ClientToServer, ServerToClient>(server, {
+    // Under the base path, as the client's (components/live/LiveProvider.tsx).
+    path: `${basePath}/socket.io`,
     serveClient: false,
     // Other upgrade requests (Next's hot reload) are not ours to destroy.
     destroyUpgrade: false,
@@ -192,19 +196,16 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
   });
 
   /**
-   * With a base path, everything past this point (the gate, the API, Socket.IO,
-   * the CSRF cookie's `/api/` check) sees the console's own path: `/admin/jobs/api/v1/x`
-   * becomes `/api/v1/x` (so Socket.IO's `/socket.io` path lies under the base path too);
-   * Next gets the URL as sent back (see above). False: outside the base path, where nothing is served.
+   * False outside the base path, where nothing is served. Under it, the request's
+   * console path (`/admin/jobs/api/v1/x` → `/api/v1/x`) is kept for {@link consolePath}:
+   * the gate and the API route on it, while Next and Socket.IO (both configured with
+   * the base path) and any later listener (Next's hot reload) see the URL as sent.
    */
   function underBasePath(req: http.IncomingMessage): boolean {
-    const sent = req.url ?? '/';
-    const inner = stripBasePath(sent, basePath);
+    if (!basePath) return true;
+    const inner = stripBasePath(req.url ?? '/', basePath);
     if (inner === null) return false;
-    if (basePath) {
-      requestedUrl.set(req, sent);
-      req.url = inner;
-    }
+    consolePaths.set(req, inner);
     return true;
   }
 
@@ -215,11 +216,12 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
   async function decide(req: http.IncomingMessage, res?: http.ServerResponse): Promise<GateDecision> {
     req.headers[CLIENT_IP_HEADER] = clientAddress(req, e.CELERITY_TRUST_PROXY);
     const headers = nodeHeaders(req);
-    const d = await gate({ method: req.method ?? 'GET', url: req.url ?? '/', headers }, gateOptions);
+    const url = consolePath(req);
+    const d = await gate({ method: req.method ?? 'GET', url, headers }, gateOptions);
     if (d.kind === 'pass' && d.principal?.kind === 'user' && readCookie(req.headers.cookie, CSRF_COOKIE) !== d.principal.csrf) {
       // Pages echo this cookie; with a session it must be the session's token (set at sign-in,
       // restored here if the browser lost it or another site tossed in its own).
-      if (res && !req.url?.startsWith('/api/')) res.setHeader('Set-Cookie', csrfCookie(d.principal.csrf, isSecureRequest(headers)));
+      if (res && !url.startsWith('/api/')) res.setHeader('Set-Cookie', csrfCookie(d.principal.csrf, isSecureRequest(headers)));
     }
     return d;
   }
@@ -279,8 +281,13 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-/** The URL each request was sent with, before {@link stripBasePath} (only kept under a base path). */
-const requestedUrl = new WeakMap<http.IncomingMessage, string>();
+/** Each request's path and query without the base path (only kept under a base path; see underBasePath). */
+const consolePaths = new WeakMap<http.IncomingMessage, string>();
+
+/** A request's path and query as the console's own: without the base path (`/api/v1/queues?x`). */
+function consolePath(req: http.IncomingMessage): string {
+  return consolePaths.get(req) ?? req.url ?? '/';
+}
 
 const NOT_FOUND_BODY = JSON.stringify({ error: { code: 'not_found', message: 'Not found' } });
 const NOT_FOUND_HEADERS = {
