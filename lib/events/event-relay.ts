@@ -31,6 +31,8 @@ export interface RelayOptions {
   readCount?: number;
   /** Pause after a non-empty read, so a busy stream is read in batches, not in a tight loop. */
   readPaceMs?: number;
+  /** The pause instead while someone watches a job: its end is read (and sent) within about this long. */
+  watchedReadPaceMs?: number;
   /** How long a queue stays hot (stream not read, its state re-read instead) before reading is tried again. */
   hotMs?: number;
   /** How often the heartbeats are read while someone watches the workers or the dashboard. */
@@ -44,7 +46,8 @@ export interface RelayOptions {
 /**
  * The console's live side, wired from parts with one job each:
  * - a StreamReader: ONE blocking XREAD over every queue's event stream, whatever the number of browsers;
- * - the FrameCoalescer: what changed, per room, into ≤ 10 frames a second, sent through the sink;
+ * - the FrameCoalescer: what changed, per room, into ≤ 10 frames a second, sent through the sink (a quiet
+ *   room's first change and a watched job's end at once, the rest of a burst coalesced);
  * - periodic sources: ThroughputTicks (per-second completed/failed), WorkersPoller (heartbeats),
  *   DashboardLists (active jobs, failures, timings), RedisHealth (status, resync when Redis is back);
  * - queue discovery every few seconds, which sets the streams the reader covers.
@@ -157,9 +160,10 @@ export class EventRelay {
       resync: (reason) => frames.resync(reason),
       hot: (queue, hot) => frames.setHot(queue, hot),
     };
-    const { logger, readCount, readPaceMs, hotMs } = this.opts;
+    const { logger, readCount, hotMs, readPaceMs = 50, watchedReadPaceMs = 10 } = this.opts;
+    const pace = () => (frames.watchingJobs() ? Math.min(readPaceMs, watchedReadPaceMs) : readPaceMs);
     const connection = createRedis('blocking');
-    this.reader = new StreamReader({ connection, commands: getRedis(), prefix: env().CELERITY_PREFIX, sink, logger, readCount, readPaceMs, hotMs });
+    this.reader = new StreamReader({ connection, commands: getRedis(), prefix: env().CELERITY_PREFIX, sink, logger, readCount, readPaceMs: pace, hotMs });
     return this.reader;
   }
 

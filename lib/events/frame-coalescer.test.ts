@@ -34,7 +34,7 @@ async function queueWithJobs(...ids: string[]): Promise<string> {
 }
 
 /** A started coalescer, stopped when the test ends. */
-function start(sink: RelaySink, options: { dashboard?: DashboardFeed; resyncMinMs?: number } = {}): FrameCoalescer {
+function start(sink: RelaySink, options: { dashboard?: DashboardFeed; resyncMinMs?: number; frameMs?: number } = {}): FrameCoalescer {
   const coalescer = new FrameCoalescer({
     sink,
     logger,
@@ -42,6 +42,7 @@ function start(sink: RelaySink, options: { dashboard?: DashboardFeed; resyncMinM
     takeWorkers: () => undefined,
     redisUp: () => true,
     resyncMinMs: options.resyncMinMs,
+    frameMs: options.frameMs,
   });
   coalescer.start();
   stack.atTeardown(() => coalescer.stop());
@@ -49,6 +50,14 @@ function start(sink: RelaySink, options: { dashboard?: DashboardFeed; resyncMinM
 }
 
 const entry = (jobId: string): StreamEntry => ['0-1', ['event', 'progress', 'jobId', jobId, 'data', '1']];
+const ended = (jobId: string): StreamEntry => ['0-2', ['event', 'completed', 'jobId', jobId, 'returnvalue', '1', 'prev', 'active']];
+/** A dashboard feed that counts the flushes made while nobody watches the dashboard (each one drops its figures). */
+function flushCounter(): DashboardFeed & { flushes: number } {
+  const feed = { flushes: 0, delta: async () => undefined, drop: () => void feed.flushes++, stale: () => {} };
+  return feed;
+}
+/** A frame gap long enough that a frame sent well within it can only be a leading-edge or a job's-end frame. */
+const LONG_GAP = 1000;
 const inRoom = (sink: { frames: Frame[] }, room: string) => sink.frames.filter((f) => f.room === room);
 
 describe('FrameCoalescer', () => {
@@ -132,5 +141,96 @@ describe('FrameCoalescer', () => {
       );
     }
     expect(inRoom(sink, rooms.queue(name)).length).toBeLessThanOrEqual(cooled + 1); // at most one flush was under way
+  });
+
+  it("a quiet room's first change goes out at once; the rest of the burst waits for the gap and goes out as one frame", async () => {
+    const name = await queueWithJobs('a');
+    const room = rooms.queue(name);
+    const sink = recordingSink([room]);
+    const feed = flushCounter();
+    const c = start(sink, { frameMs: LONG_GAP, dashboard: feed });
+    const changedAt = Date.now();
+    c.take(name, [entry('a')]);
+    await waitFor(
+      'the leading frame',
+      () => inRoom(sink, room).length,
+      (n) => n === 1,
+    );
+    const leading = inRoom(sink, room)[0]!.at;
+    expect(leading - changedAt).toBeLessThan(LONG_GAP / 2); // not the regular flush, a gap away
+    for (let i = 0; i < 10; i++) {
+      c.take(name, [entry('a')]);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitFor(
+      'the frame after the gap',
+      () => inRoom(sink, room).length,
+      (n) => n === 2,
+    );
+    expect(inRoom(sink, room)[1]!.at - leading).toBeGreaterThanOrEqual(LONG_GAP);
+    // Two more flushes: nothing changed since, so nothing more goes out (the burst was one frame).
+    const flushes = feed.flushes;
+    await waitFor(
+      'two more flushes',
+      () => feed.flushes,
+      (n) => n >= flushes + 2,
+      5000,
+    );
+    expect(inRoom(sink, room)).toHaveLength(2);
+  });
+
+  it("a watched job's end goes out at once, inside the gap of the frame before it, once; later changes wait for the gap", async () => {
+    const name = await queueWithJobs('w');
+    const room = rooms.job(name, 'w');
+    const sink = recordingSink([room]);
+    const feed = flushCounter();
+    const c = start(sink, { frameMs: LONG_GAP, dashboard: feed });
+    c.take(name, [entry('w')]);
+    await waitFor(
+      'the leading frame',
+      () => inRoom(sink, room).length,
+      (n) => n === 1,
+    );
+    const endedAt = Date.now();
+    c.take(name, [entry('w'), ended('w')]);
+    await waitFor(
+      "the job's end",
+      () => inRoom(sink, room).length,
+      (n) => n === 2,
+    );
+    const end = inRoom(sink, room)[1]!.at;
+    expect(end - endedAt).toBeLessThan(LONG_GAP / 2);
+    c.take(name, [entry('w')]);
+    c.take(name, [entry('w')]);
+    await waitFor(
+      'the frame after the gap',
+      () => inRoom(sink, room).length,
+      (n) => n === 3,
+      5000,
+    );
+    expect(inRoom(sink, room)[2]!.at - end).toBeGreaterThanOrEqual(LONG_GAP);
+    const flushes = feed.flushes;
+    await waitFor(
+      'two more flushes',
+      () => feed.flushes,
+      (n) => n >= flushes + 2,
+      5000,
+    );
+    expect(inRoom(sink, room)).toHaveLength(3);
+  });
+
+  it("a job's end skips the gap but not the limit: at most 9 frames a second per room", async () => {
+    const name = await queueWithJobs('w');
+    const room = rooms.job(name, 'w');
+    const sink = recordingSink([room]);
+    const c = start(sink, { frameMs: LONG_GAP });
+    const startedAt = Date.now();
+    while (Date.now() - startedAt < 2000) {
+      c.take(name, [ended('w')]);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const times = inRoom(sink, room).map((f) => f.at);
+    expect(times.length).toBeGreaterThanOrEqual(10); // far more than one per gap: the ends skipped it
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(9);
   });
 });

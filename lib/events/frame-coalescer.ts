@@ -3,6 +3,7 @@ import { getQueueCounts, type QueueCounts } from '../data/queue-dto';
 import { NotFoundError } from '../errors';
 import type { Logger } from '../logger';
 import { rooms, type DashboardDelta, type ServerToClient, type WorkersFrame } from './contract';
+import { FramePacer } from './frame-pacer';
 import { entryField, type StreamEntry } from './stream-entries';
 
 /** Where the relay sends frames; server.ts backs it with Socket.IO. Keeps lib/ free of Socket.IO. */
@@ -42,16 +43,33 @@ export interface FrameCoalescerOptions {
 const HOT_REFRESH_MS = 250;
 /** Watched jobs read at once in a frame. */
 const JOB_READS_AT_ONCE = 16;
+/** Frames per room in any second, at most: ≤ 9 leave the console, so a client gets ≤ 10 even when delivery bunches them up. */
+const FRAMES_PER_SECOND = 9;
+/** The events that end a job: a watched job's end goes out at once, whatever the frame gap. */
+const TERMINAL_EVENTS = new Set(['completed', 'failed']);
+/** How long the answer to "does anyone watch a job?" is reused (it scans the rooms). */
+const WATCHING_JOBS_TTL_MS = 100;
 
 /**
- * Turns "what changed" into frames, keyed by room. Each frame interval, per
- * room: each watched job that changed is read once and sent to its own room
- * only; the counts of changed queues go out in one frame to the queue rooms
- * and the dashboard. So ≤ 10 frames per second per room whatever the event
- * rate, and the Redis reads behind a frame are made once for all its clients.
+ * Turns "what changed" into frames, keyed by room: each watched job that
+ * changed is read once and sent to its own room only; the counts of changed
+ * queues go out in one frame to the queue rooms and the dashboard. A change to
+ * a room that has been quiet (no frame for `frameMs`) goes out at once — the
+ * leading edge — and so does a watched job's end (completed, failed); the rest
+ * of a burst waits until the room's gap is over and goes out as one frame
+ * (the regular flush, every `frameMs`). So ≤ 9 frames per second per room
+ * whatever the event rate (FramePacer), and the Redis reads behind a frame are
+ * made once for all its clients.
  */
 export class FrameCoalescer {
   private readonly dirtyJobs = new Map<string, { queue: string; id: string }>();
+  /** Dirty jobs whose last change ended them: sent without waiting for the gap. */
+  private readonly urgentJobs = new Set<string>();
+  private readonly pacer: FramePacer;
+  private watchingJobsCache = { at: 0, value: false };
+  /** A flush is scheduled for the leading edge / another flush must follow the one under way. */
+  private kicked = false;
+  private again = false;
   private readonly dirtyQueues = new Set<string>();
   private readonly hot = new Set<string>();
   private lastHotRefresh = 0;
@@ -67,6 +85,7 @@ export class FrameCoalescer {
   constructor(private readonly opts: FrameCoalescerOptions) {
     this.frameMs = opts.frameMs ?? 110;
     this.resyncMinMs = opts.resyncMinMs ?? 5000;
+    this.pacer = new FramePacer(this.frameMs, FRAMES_PER_SECOND);
   }
 
   /** Send frames every `frameMs` until stopped. */
@@ -88,20 +107,67 @@ export class FrameCoalescer {
     clearTimeout(this.timer);
   }
 
-  /** Note what a batch of stream entries changed. Job rooms are looked up now: jobs nobody watches are not even kept. */
+  /**
+   * Note what a batch of stream entries changed, and flush at once when a
+   * room it changed was quiet or a watched job ended. Job rooms are looked up
+   * now: jobs nobody watches are not even kept.
+   */
   take(queue: string, entries: readonly StreamEntry[]): void {
     this.dirtyQueues.add(queue);
+    const now = Date.now();
+    let leading = this.queueRoomsQuiet(queue, now);
     const watched = this.watchedJobs(queue);
-    if (watched.size === 0) return;
-    for (const [, fields] of entries) {
-      const jobId = entryField(fields, 'jobId');
-      if (typeof jobId === 'string' && watched.has(jobId)) this.dirtyJobs.set(`${queue}\u0000${jobId}`, { queue, id: jobId });
+    if (watched.size > 0) {
+      for (const [, fields] of entries) {
+        const jobId = entryField(fields, 'jobId');
+        if (typeof jobId !== 'string' || !watched.has(jobId)) continue;
+        const key = `${queue}\u0000${jobId}`;
+        this.dirtyJobs.set(key, { queue, id: jobId });
+        if (TERMINAL_EVENTS.has(fields[1]!)) this.urgentJobs.add(key);
+        leading ||= this.urgentJobs.has(key) || this.pacer.quiet(rooms.job(queue, jobId), now);
+      }
     }
+    if (leading) this.kick();
   }
 
-  /** The queue's counts go out with the next frame (e.g. after an action on it, or when it is new). */
+  /** Whether someone watches a job (the reader then reads its streams with a short pause: a job's end is read at once). */
+  watchingJobs(): boolean {
+    const now = Date.now();
+    if (now - this.watchingJobsCache.at >= WATCHING_JOBS_TTL_MS) {
+      let value = false;
+      for (const room of this.opts.sink.rooms?.() ?? []) if ((value = room.startsWith('job:'))) break;
+      this.watchingJobsCache = { at: now, value };
+    }
+    return this.watchingJobsCache.value;
+  }
+
+  /** The queue's counts go out with the next frame, at once if its rooms are quiet (e.g. after an action on it, or when it is new). */
   touchQueue(queue: string): void {
     this.dirtyQueues.add(queue);
+    if (this.queueRoomsQuiet(queue, Date.now())) this.kick();
+  }
+
+  /** Whether a room that shows the queue's counts (its own, the dashboard) is watched and quiet. */
+  private queueRoomsQuiet(queue: string, now: number): boolean {
+    const { sink } = this.opts;
+    const quiet = (room: string) => sink.roomSize(room) > 0 && this.pacer.quiet(room, now);
+    return quiet(rooms.queue(queue)) || quiet(rooms.dashboard);
+  }
+
+  /** Flush as soon as the current batch is taken (the leading edge); after the flush under way if there is one. */
+  private kick(): void {
+    if (this.kicked || !this.running) return;
+    this.kicked = true;
+    setImmediate(() => {
+      this.kicked = false;
+      void this.flush();
+    });
+  }
+
+  /** Send a frame and note it for the room's pacing. */
+  private emit<E extends keyof ServerToClient>(room: string | null, event: E, payload: Parameters<ServerToClient[E]>[0]): void {
+    this.opts.sink.emit(room, event, payload);
+    this.pacer.record(room, Date.now());
   }
 
   /** Everything about the queue is re-read for the next frame: counts, its watched jobs, the dashboard lists. */
@@ -159,18 +225,23 @@ export class FrameCoalescer {
     return ids;
   }
 
-  /** One frame interval's work: a pending resync alone, or the job, workers and counts frames. */
+  /** A flush's work: a pending resync alone, or the job, workers and counts frames of the rooms whose turn it is. */
   private async flush(): Promise<void> {
-    if (this.flushing || !this.opts.redisUp()) return;
+    if (!this.opts.redisUp()) return;
+    if (this.flushing) {
+      this.again = true;
+      return;
+    }
     this.flushing = true;
     try {
       if (this.pendingResync) {
-        // This interval's frame is the resync: pages re-read everything, the rest waits for the next frame.
-        this.opts.sink.emit(null, 'resync', { v: 1, reason: this.pendingResync });
+        // This flush's frame is the resync, to every client: pages re-read everything, the rest waits for the gap.
+        this.emit(null, 'resync', { v: 1, reason: this.pendingResync });
         this.pendingResync = undefined;
         return;
       }
       const now = Date.now();
+      this.pacer.prune(now);
       this.refreshHot(now);
       await this.sendJobs();
       this.sendWorkers();
@@ -179,6 +250,10 @@ export class FrameCoalescer {
       this.opts.logger.debug('flush failed', { error: (err as Error).message });
     } finally {
       this.flushing = false;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
     }
   }
 
@@ -188,11 +263,19 @@ export class FrameCoalescer {
     for (const q of this.hot) this.markQueue(q);
   }
 
-  /** Each changed job that someone watches is read once and sent to its own room. */
+  /** Each changed job that someone watches is read once and sent to its own room, when the room's pacing allows (else it stays dirty). */
   private async sendJobs(): Promise<void> {
     const { sink } = this.opts;
-    const jobs = [...this.dirtyJobs.values()].filter(({ queue, id }) => sink.roomSize(rooms.job(queue, id)) > 0);
-    this.dirtyJobs.clear();
+    const now = Date.now();
+    const jobs: { queue: string; id: string }[] = [];
+    for (const [key, job] of this.dirtyJobs) {
+      const room = rooms.job(job.queue, job.id);
+      const watched = sink.roomSize(room) > 0;
+      if (watched && !this.pacer.may(room, now, this.urgentJobs.has(key))) continue;
+      this.dirtyJobs.delete(key);
+      this.urgentJobs.delete(key);
+      if (watched) jobs.push(job);
+    }
     // Read in parallel (a few at a time): many open job pages must not stretch the frame for everyone.
     for (let i = 0; i < jobs.length; i += JOB_READS_AT_ONCE) {
       await Promise.all(jobs.slice(i, i + JOB_READS_AT_ONCE).map(({ queue, id }) => this.sendJob(queue, id)));
@@ -202,9 +285,9 @@ export class FrameCoalescer {
   private async sendJob(queue: string, id: string): Promise<void> {
     const room = rooms.job(queue, id);
     try {
-      this.opts.sink.emit(room, 'job', { v: 1, queue, id, job: await getJobDto(queue, id) });
+      this.emit(room, 'job', { v: 1, queue, id, job: await getJobDto(queue, id) });
     } catch (err) {
-      if (err instanceof NotFoundError) this.opts.sink.emit(room, 'job', { v: 1, queue, id, job: null });
+      if (err instanceof NotFoundError) this.emit(room, 'job', { v: 1, queue, id, job: null });
       else throw err;
     }
   }
@@ -214,25 +297,36 @@ export class FrameCoalescer {
     if (frame && this.opts.sink.roomSize(rooms.workers) > 0) this.opts.sink.emit(rooms.workers, 'workers', frame);
   }
 
-  /** The counts of changed queues that someone watches: to each queue's room, and all in one frame to the dashboard. */
+  /**
+   * The counts of changed queues that someone watches: to each queue's room,
+   * and all in one frame to the dashboard, each when its pacing allows. A
+   * queue stays dirty while a room that shows it waits for its turn.
+   */
   private async sendCounts(now: number): Promise<void> {
     const { sink } = this.opts;
     const watchingDashboard = sink.roomSize(rooms.dashboard) > 0;
-    const queues = [...this.dirtyQueues];
-    this.dirtyQueues.clear();
-    const watched = queues.filter((q) => watchingDashboard || sink.roomSize(rooms.queue(q)) > 0);
-    const counts: Record<string, QueueCounts> = {};
-    for (const q of watched) counts[q] = await getQueueCounts(q);
-    const at = Date.now();
-    for (const q of watched) {
-      if (sink.roomSize(rooms.queue(q)) > 0) sink.emit(rooms.queue(q), 'counts', { v: 1, queues: { [q]: counts[q]! }, at });
+    const dashboardDue = watchingDashboard && this.pacer.may(rooms.dashboard, now);
+    const roomDue = new Set<string>();
+    const toRead: string[] = [];
+    for (const q of this.dirtyQueues) {
+      const room = rooms.queue(q);
+      const roomWatched = sink.roomSize(room) > 0;
+      if (roomWatched && this.pacer.may(room, now)) roomDue.add(q);
+      if (roomDue.has(q) || dashboardDue) toRead.push(q);
+      const waits = (roomWatched && !roomDue.has(q)) || (watchingDashboard && !dashboardDue);
+      if (!waits) this.dirtyQueues.delete(q);
     }
+    const counts: Record<string, QueueCounts> = {};
+    for (const q of toRead) counts[q] = await getQueueCounts(q);
+    const at = Date.now();
+    for (const q of roomDue) this.emit(rooms.queue(q), 'counts', { v: 1, queues: { [q]: counts[q]! }, at });
     if (!watchingDashboard) {
       // Nobody to tell; the sources keep what pages that open later need.
       this.opts.dashboard.drop();
       return;
     }
+    if (!dashboardDue) return;
     const dashboard = await this.opts.dashboard.delta(now);
-    if (watched.length > 0 || dashboard) sink.emit(rooms.dashboard, 'counts', { v: 1, queues: counts, at, ...(dashboard ? { dashboard } : {}) });
+    if (toRead.length > 0 || dashboard) this.emit(rooms.dashboard, 'counts', { v: 1, queues: counts, at, ...(dashboard ? { dashboard } : {}) });
   }
 }

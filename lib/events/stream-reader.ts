@@ -25,8 +25,12 @@ export interface StreamReaderOptions {
   logger: Logger;
   /** Entries read per stream per XREAD. A full batch means the stream outruns the reader: the queue goes hot. */
   readCount?: number;
-  /** Pause after a non-empty read, so a busy stream is read in batches, not in a tight loop. */
-  readPaceMs?: number;
+  /**
+   * Pause after a non-empty read, so a busy stream is read in batches, not in a
+   * tight loop; a function is asked after each read (the relay shortens the
+   * pause while someone watches a job, so that its end is read at once).
+   */
+  readPaceMs?: number | (() => number);
   /** How long a queue stays hot (stream not read, its state re-read instead) before reading is tried again. */
   hotMs?: number;
 }
@@ -64,14 +68,15 @@ export class StreamReader {
   private running = false;
   private stopped = false;
   private readonly readCount: number;
-  private readonly readPaceMs: number;
+  private readonly readPaceMs: () => number;
   private readonly hotMs: number;
 
   constructor(private readonly opts: StreamReaderOptions) {
     // 1,000 entries per read, a read per ~50 ms: streams up to ~20k events/s (~5k jobs/s) are read whole;
     // faster ones go hot, so the console never spends the queue's Redis time reading every event of a flood.
     this.readCount = opts.readCount ?? 1000;
-    this.readPaceMs = opts.readPaceMs ?? 50;
+    const pace = opts.readPaceMs ?? 50;
+    this.readPaceMs = typeof pace === 'number' ? () => pace : pace;
     this.hotMs = opts.hotMs ?? 1000;
     opts.connection.on('ready', () => this.learnConnectionId());
     if (opts.connection.status === 'ready') this.learnConnectionId();
@@ -196,7 +201,7 @@ export class StreamReader {
     )) as [string, StreamEntry[]][] | null;
     if (!reply) return;
     for (const [key, entries] of reply) await this.take(this.queueOf(key), entries);
-    if (reply.some(([, entries]) => entries.length > 0)) await sleep(this.readPaceMs);
+    if (reply.some(([, entries]) => entries.length > 0)) await sleep(this.readPaceMs());
   }
 
   /** Hand a batch to the sink and move the cursor; a full batch makes the queue hot, a short one may reveal a trim. */
