@@ -5,7 +5,7 @@ import { NotFoundError } from '../errors';
 import { ACTIONS_BY_STATE, rerunOf, type JobAction } from '../queue/job-actions';
 import { readJobSnapshot, parseJobKey, PREVIEW_BYTES, type JobSnapshot, type StoredField } from '../queue/job-snapshot';
 import { readLogPage, type LogLine } from '../queue/job-logs';
-import { ATTEMPT_FIELD_PREFIX, parseAttempts } from '../queue/attempt-log';
+import { parseAttempts } from '../queue/attempt-log';
 import { buildTimeline, type TimelineEntry } from './job-timeline';
 import { jobTiming, type JobTiming } from './job-timing';
 
@@ -158,7 +158,8 @@ export function toJobDto(s: JobSnapshot, logs: LogLine[]): JobDTO {
     raw[k] = v.bytes > RAW_INLINE_BYTES ? `«${v.bytes.toLocaleString('en')} bytes: download the full job to see this value»` : v.value;
   }
 
-  const attempts = parseAttempts([...s.fields].filter(([k]) => k.startsWith(ATTEMPT_FIELD_PREFIX)).map(([k, v]) => [k, v.value] as [string, string]));
+  // All the fields: the attempt that completed the job is read from BullMQ's own (lib/queue/attempt-log.ts).
+  const attempts = parseAttempts([...s.fields].map(([k, v]) => [k, v.value] as [string, string]));
   const maxAttempts = Math.max(1, typeof options.attempts === 'number' ? options.attempts : 1);
   const timing = jobTiming({ state, processedOn, finishedAt, attemptsMade, maxAttempts, attempts });
   const timeline = buildTimeline({

@@ -1,20 +1,56 @@
 import type { Heartbeat } from './heartbeat';
 
-/** A job whose handler is running in this process. */
-export interface RunningJob {
-  queue: string;
-  jobId: string;
-  task: string;
-  startedAt: number;
+/** Why a running job's handler must stop: cancelled (from the console), or handed back at shutdown. */
+export interface Stop {
+  kind: 'cancel' | 'requeue';
+  reason: unknown;
+}
+
+/**
+ * A job whose handler is running in this process, and how it is stopped.
+ * The handler's signal is made only if it is read (most handlers never do): a
+ * signal per job is a cost every job would pay (see {@link signal}).
+ */
+export class RunningJob {
+  readonly startedAt = Date.now();
   progress?: unknown;
   /** Aborted when the worker gives up on the job at shutdown: it goes back to the queue. */
-  requeue: AbortController;
+  readonly requeue = new AbortController();
+  /** Set once the job is cancelled or handed back (the first of the two wins). */
+  stopped?: Stop;
+  /** Called when the job is stopped while the processor waits for its handler (set for that wait). */
+  onStop?: (reason: unknown) => void;
+  private controller: AbortController | undefined;
+
+  constructor(
+    readonly queue: string,
+    readonly jobId: string,
+    readonly task: string,
+  ) {}
+
+  /** The handler's signal: aborts when the job is cancelled or handed back, with the reason. */
+  signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.stopped && !this.controller.signal.aborted) this.controller.abort(this.stopped.reason);
+    return this.controller.signal;
+  }
+
+  /** Stop the handler: its signal aborts and the processor's wait ends. Later stops change nothing. */
+  stop(kind: Stop['kind'], reason: unknown): void {
+    if (this.stopped) return;
+    this.stopped = { kind, reason };
+    if (kind === 'requeue') this.requeue.abort(reason);
+    this.controller?.abort(reason);
+    this.onStop?.(reason);
+  }
 }
 
 /** A job this worker took and whose outcome Redis has not recorded yet. */
 export interface HeldJob {
   queue: string;
   jobId: string;
+  /** Cancelled before its handler started: why (the handler is stopped as it starts). */
+  cancelled?: { reason: unknown };
 }
 
 /** Job ids are unique per queue only. */
@@ -52,9 +88,26 @@ export class JobTracker {
 
   /** The job's handler starts now; the entry is what the heartbeat shows and the shutdown can abort. */
   started(queue: string, jobId: string, task: string): RunningJob {
-    const entry: RunningJob = { queue, jobId, task, startedAt: Date.now(), requeue: new AbortController() };
-    this.running.set(runKey(queue, jobId), entry);
+    const key = runKey(queue, jobId);
+    const entry = new RunningJob(queue, jobId, task);
+    this.running.set(key, entry);
+    const cancelled = this.unsettled.get(key)?.cancelled;
+    if (cancelled) entry.stop('cancel', cancelled.reason);
     return entry;
+  }
+
+  /**
+   * Cancel a job this worker holds: its handler's signal aborts (now, or as it
+   * starts) and the job fails, not retried. False when the job is not held
+   * here (every worker hears every cancel; only the holder acts).
+   */
+  cancel(queue: string, jobId: string, reason: unknown): boolean {
+    const key = runKey(queue, jobId);
+    const held = this.unsettled.get(key);
+    if (!held) return false;
+    held.cancelled ??= { reason };
+    this.running.get(key)?.stop('cancel', reason);
+    return true;
   }
 
   /** The job's handler ended (whatever the outcome). */
@@ -74,11 +127,11 @@ export class JobTracker {
 
   /** Give up on every running job: each handler's signal aborts and its job goes back to the queue. */
   requeueAll(reason: string): void {
-    for (const r of this.running.values()) r.requeue.abort(reason);
+    for (const r of this.running.values()) r.stop('requeue', reason);
   }
 
   /** The jobs whose outcome is not in Redis (at the end of a shutdown: left active for stall detection). */
   unsettledJobs(): HeldJob[] {
-    return [...this.unsettled.values()];
+    return [...this.unsettled.values()].map(({ queue, jobId }) => ({ queue, jobId }));
   }
 }

@@ -15,6 +15,14 @@ interface QueueWorker {
 }
 
 export interface QueueWorkersOptions {
+  /**
+   * The worker's id, given to BullMQ as the worker's name: BullMQ writes it
+   * into each job it takes (`pb`), and the attempt that completes a job is read
+   * from that (lib/queue/attempt-log.ts). Undefined: no name.
+   */
+  name: string | undefined;
+  /** Per-minute completed/failed counts (off in a bench only). */
+  metrics: boolean;
   queues: readonly string[];
   prefix: string;
   concurrency: number;
@@ -44,8 +52,9 @@ export class QueueWorkers {
       connection,
       prefix,
       concurrency,
+      name: this.opts.name,
       // Per-minute completed/failed counts for the dashboard's history.
-      metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+      metrics: this.opts.metrics ? { maxDataPoints: MetricsTime.ONE_WEEK } : undefined,
       autorun: false,
     });
     worker.on('error', (err) => outage.report('worker error', err, { queue }));
@@ -104,7 +113,8 @@ export class QueueWorkers {
 
   /** Abort a job this process runs; false when no worker here holds it. */
   cancelJob(queue: string, jobId: string, reason: string): boolean {
-    return this.list.find((x) => x.queue === queue)?.worker.cancelJob(jobId, reason) ?? false;
+    // Through the tracker, not BullMQ's cancelJob: the processor declares no signal (see QueueProcessor).
+    return this.list.some((x) => x.queue === queue) && this.opts.tracker.cancel(queue, jobId, reason);
   }
 
   /** Stop fetching at once; resolves when active jobs have finished (or were handed back). `force` does not wait. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, Queue } from 'bullmq';
 import { z } from 'zod';
-import { celerityKeys } from '../keys';
+import { bullKey, celerityKeys } from '../keys';
+import { ATTEMPT_FIELD_PREFIX, parseAttempts } from '../queue/attempt-log';
 import { createLogger } from '../logger';
 import { defineTask } from '../registry/define-task';
 import type { AnyTask } from '../registry/task-registry';
@@ -56,6 +57,18 @@ describe('startWorker: execution', () => {
     const { state, job } = await finished(queue, await queue.add('add', { a: 2, b: 3 }));
     expect(state).toBe('completed');
     expect(job.returnvalue).toBe(5);
+  });
+
+  it("records the completing attempt through BullMQ's completion, with no write of its own per job", async () => {
+    const { queue, worker } = await setup([add]);
+    const { state, job } = await finished(queue, await queue.add('add', { a: 2, b: 3 }));
+    expect(state).toBe('completed');
+    const fields = await redis.hgetall(bullKey(queue.name, job.id!));
+    // The record is in the same Lua calls that took and completed the job: it cannot be lost apart from the completion.
+    expect(Object.keys(fields).filter((k) => k.startsWith(ATTEMPT_FIELD_PREFIX))).toEqual([]);
+    expect(parseAttempts(Object.entries(fields))).toEqual([
+      { attempt: 1, startedAt: job.processedOn, finishedAt: job.finishedOn, outcome: 'completed', worker: worker.id },
+    ]);
   });
 
   it('validates the arguments again at execution, and does not retry invalid ones', async () => {

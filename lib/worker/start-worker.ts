@@ -20,6 +20,7 @@ import { WorkerCommands } from './worker-commands';
 import { listenForControl } from './control-listener';
 import { startScheduleUpkeep } from './schedule-upkeep';
 import { ShutdownSequence, type StopReport } from './shutdown-sequence';
+import type { BenchOff } from './bench-off';
 
 // Kept importable from here: the process entry, scripts and tests know them by this module.
 export { stopDeadlineMs, type StopReport } from './shutdown-sequence';
@@ -52,6 +53,8 @@ export interface StartWorkerOptions {
    * everything it must undo, but no job is taken.
    */
   stopRequested?: AbortSignal;
+  /** Bench only (bench/worker-throughput.ts): features turned off to measure what each costs. */
+  benchOff?: BenchOff;
 }
 
 export interface RunningWorker {
@@ -149,9 +152,20 @@ function createParts(opts: StartWorkerOptions, me: Identity, prefix: string): Wo
   outage.watch(subscriber);
   const status = new WorkerStatus(opts.concurrency);
   const tracker = new JobTracker();
-  const processor = new JobProcessor({ registry, command, logger, workerId: me.id, tracker, status });
+  const off = opts.benchOff ?? {};
+  const processor = new JobProcessor({ registry, command, logger, workerId: me.id, tracker, status, benchOff: off });
   const processorFor = (queue: string) => processor.forQueue(queue);
-  const workers = new QueueWorkers({ queues: me.queues, prefix, concurrency: opts.concurrency, processorFor, tracker, outage, logger });
+  const workers = new QueueWorkers({
+    name: off.attempts ? undefined : me.id,
+    metrics: !off.metrics,
+    queues: me.queues,
+    prefix,
+    concurrency: opts.concurrency,
+    processorFor,
+    tracker,
+    outage,
+    logger,
+  });
   const heartbeat = new HeartbeatLoop(command, heartbeatOf(me, opts, status, tracker, Date.now()), outage);
   return { me, command, subscriber, outage, status, tracker, workers, heartbeat };
 }
@@ -197,10 +211,13 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const late: { shutdown?: ShutdownSequence } = {};
   await openControl(parts, opts, late);
 
+  const off = opts.benchOff ?? {};
   await publishCatalogue(command, me.tasks, id);
-  await heartbeat.beat();
-  heartbeat.start(opts.heartbeatMs);
-  const upkeep = await startScheduleUpkeep(command, opts.schedules, opts.watchdogMs ?? 1000, logger);
+  if (!off.heartbeat) {
+    await heartbeat.beat();
+    heartbeat.start(opts.heartbeatMs);
+  }
+  const upkeep = off.schedules ? { stop: () => {} } : await startScheduleUpkeep(command, opts.schedules, opts.watchdogMs ?? 1000, logger);
   const stoppedWhileStarting = opts.stopRequested?.aborted === true;
   if (stoppedWhileStarting) {
     status.state = 'stopping';
@@ -209,7 +226,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     workers.run();
   }
   await workers.waitUntilReady();
-  const stopPacers = startPacers({ queues, command, prefix, status, outage: parts.outage, logger });
+  const stopPacers = off.schedules ? async () => {} : startPacers({ queues, command, prefix, status, outage: parts.outage, logger });
   if (!stoppedWhileStarting) logger.info('worker ready', { id, queues, tasks: me.taskNames, concurrency: opts.concurrency });
 
   const shutdown = new ShutdownSequence({

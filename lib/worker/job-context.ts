@@ -1,0 +1,55 @@
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { bullKey } from '../keys';
+import type { TaskContext } from '../registry/define-task';
+import type { RunningJob } from './job-tracker';
+
+/**
+ * What a handler sees of its job: identity, the signal, progress and log
+ * lines (both dropped once the job is cancelled or handed back). Made once per
+ * job, so it is a class (methods shared, no closures per job), and the signal
+ * is made only when the handler reads it: most handlers never do.
+ */
+export class JobContext implements TaskContext {
+  readonly jobId: string;
+  readonly attempt: number;
+
+  constructor(
+    private readonly job: Job,
+    readonly queue: string,
+    private readonly entry: RunningJob,
+    private readonly command: Redis,
+  ) {
+    this.jobId = job.id!;
+    this.attempt = job.attemptsMade + 1;
+  }
+
+  get signal(): AbortSignal {
+    return this.entry.signal();
+  }
+
+  async progress(value: number | object): Promise<void> {
+    if (this.entry.stopped) return;
+    this.entry.progress = value;
+    await this.job.updateProgress(value);
+  }
+
+  async log(line: string): Promise<void> {
+    if (this.entry.stopped) return;
+    await this.job.log(String(line));
+    // BullMQ has no event for log lines; one in the queue's own stream lets the console show them live.
+    await this.command.xadd(bullKey(this.queue, 'events'), 'MAXLEN', '~', '10000', '*', 'event', 'log', 'jobId', this.jobId);
+  }
+}
+
+/**
+ * The handler's promise, or the job's cancel or hand-back, whichever comes
+ * first: a handler that ignores its signal must not keep a stopped job alive.
+ */
+export function raceStop<T>(work: PromiseLike<T>, entry: RunningJob): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (entry.stopped) return reject(entry.stopped.reason ?? new Error('stopped'));
+    entry.onStop = reject;
+    work.then(resolve, reject);
+  });
+}
