@@ -3,6 +3,7 @@ import { writeSection } from './support';
 import { benchSchedules } from './schedules';
 import { benchQueues } from './queues';
 import { benchLive } from './live';
+import { benchWorker } from './worker';
 import { baselineRef, prepareBaseline, type Baseline } from './baseline';
 
 /**
@@ -17,6 +18,7 @@ const benches: Record<string, (baseline?: Baseline) => Promise<string>> = {
   schedules: () => benchSchedules(),
   queues: benchQueues,
   live: benchLive,
+  worker: () => benchWorker(),
 };
 const usesBaseline = new Set(['queues', 'live']);
 

@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { fmt, percentile, privateRedis, startTs, verdict, ROOT } from './support';
+
+/**
+ * The worker section's throughput part: Celerity's worker against a bare
+ * BullMQ worker on the same jobs and the same private Redis, and what each
+ * feature of Celerity's worker costs (turned off through startWorker's
+ * bench-only `benchOff` switch). Each round runs every variant once, in an
+ * order that rotates per round; a run = N no-op jobs added to a paused queue,
+ * a fresh worker process (bench/worker-throughput-child.ts) started on it,
+ * the queue resumed, timed from the resume to the last job's finishedOn.
+ */
+
+const JOBS = Number(process.env.BENCH_WORKER_JOBS ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_WORKER_ROUNDS ?? 7);
+const PREFIX = 'bench';
+const CHILD = path.join(ROOT, 'bench/worker-throughput-child.ts');
+
+export const FEATURES = ['attempts', 'heartbeat', 'metrics', 'schedules'] as const;
+const FEATURE_NAMES: Record<(typeof FEATURES)[number], string> = {
+  attempts: 'attempt records',
+  heartbeat: 'heartbeat',
+  metrics: 'metrics (per-minute completed/failed counts)',
+  schedules: 'schedule bookkeeping (run records, watchdog, delay pacer)',
+};
+const ALL_VARIANTS = ['bullmq', 'celerity', ...FEATURES.map((f) => `celerity-no-${f}`)];
+
+interface Run {
+  jobsPerSec: number;
+  /** Redis commands per job (Lua's own calls included), by command. */
+  commands: Map<string, number>;
+  /** Redis CPU per job, µs (commandstats usec). */
+  redisUs: number;
+  /** The worker process's CPU per job, µs (user + system). */
+  workerUs: number;
+}
+
+/** The commands Redis ran since the last CONFIG RESETSTAT: name → [calls, usec]. */
+async function commandStats(redis: Redis): Promise<Map<string, [number, number]>> {
+  const out = new Map<string, [number, number]>();
+  for (const line of (await redis.info('commandstats')).split('\n')) {
+    const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim());
+    if (m) out.set(m[1]!, [Number(m[2]), Number(m[3])]);
+  }
+  return out;
+}
+
+/** User + system CPU of a process so far, in µs (clock ticks of 10 ms). */
+function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+async function fill(queue: Queue): Promise<void> {
+  await queue.pause();
+  for (let i = 0; i < JOBS; i += 1000) {
+    await queue.addBulk(Array.from({ length: Math.min(1000, JOBS - i) }, () => ({ name: 'hello', data: {} })));
+  }
+}
+
+/** Wait until every job finished; returns the last finishedOn, and how many ZCARDs the wait sent (not the worker's). */
+async function drained(redis: Redis, queue: Queue): Promise<{ lastFinished: number; polls: number }> {
+  let polls = 0;
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    polls += 2;
+    const [done, failed] = await Promise.all([redis.zcard(queue.keys.completed!), redis.zcard(queue.keys.failed!)]);
+    if (failed > 0) throw new Error(`${failed} jobs failed on ${queue.name}`);
+    if (done >= JOBS) break;
+    if (Date.now() > deadline) throw new Error(`only ${done} of ${JOBS} jobs completed on ${queue.name}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const [, score] = await redis.zrange(queue.keys.completed!, -1, -1, 'WITHSCORES');
+  return { lastFinished: Number(score), polls };
+}
+
+async function runOnce(redis: Redis, url: string, variant: string, name: string): Promise<Run> {
+  const queue = new Queue(name, { connection: redis, prefix: PREFIX });
+  await fill(queue);
+  const child = startTs(CHILD, { REDIS_URL: url, CELERITY_PREFIX: PREFIX }, /WORKER_READY/, [variant, name]);
+  try {
+    await child.ready;
+    const pid = child.proc.pid!;
+    await redis.config('RESETSTAT');
+    const cpu0 = cpuUs(pid);
+    const t0 = Date.now();
+    await queue.resume();
+    const { lastFinished, polls } = await drained(redis, queue);
+    const workerUs = (cpuUs(pid) - cpu0) / JOBS;
+    const stats = await commandStats(redis);
+    // The bench's own commands are not the worker's.
+    stats.set('zcard', [(stats.get('zcard')?.[0] ?? 0) - polls, stats.get('zcard')?.[1] ?? 0]);
+    for (const own of ['config|resetstat', 'info', 'zrange']) stats.delete(own);
+    const commands = new Map([...stats].map(([k, [calls]]) => [k, calls / JOBS] as const).filter(([, c]) => c > 0));
+    const redisUs = [...stats.values()].reduce((s, [, us]) => s + us, 0) / JOBS;
+    return { jobsPerSec: (JOBS / (lastFinished - t0)) * 1000, commands, redisUs, workerUs };
+  } finally {
+    await child.stop();
+    await queue.close();
+    await redis.flushall();
+  }
+}
+
+const med = (xs: number[]) => percentile(xs, 50);
+const range = (xs: number[]) => `${fmt(Math.min(...xs), 0)}–${fmt(Math.max(...xs), 0)}`;
+
+function commandsTable(runs: Map<string, Run[]>): string {
+  const avg = (variant: string) => {
+    const out = new Map<string, number>();
+    for (const r of runs.get(variant) ?? []) for (const [k, v] of r.commands) out.set(k, (out.get(k) ?? 0) + v / runs.get(variant)!.length);
+    return out;
+  };
+  const bare = avg('bullmq');
+  const cel = avg('celerity');
+  const names = [...new Set([...bare.keys(), ...cel.keys()])].sort();
+  const rows = names.map((n) => `| ${n} | ${fmt(bare.get(n) ?? 0, 2)} | ${fmt(cel.get(n) ?? 0, 2)} |`);
+  const total = (m: Map<string, number>) => [...m.values()].reduce((s, v) => s + v, 0);
+  return [
+    '| Redis command (Lua scripts\u2019 own calls included) | bare BullMQ, per job | Celerity, per job |',
+    '|---|---|---|',
+    ...rows,
+    `| **total** | **${fmt(total(bare), 1)}** | **${fmt(total(cel), 1)}** |`,
+  ].join('\n');
+}
+
+function report(runs: Map<string, Run[]>, variants: string[]): string {
+  const rates = (v: string) => (runs.get(v) ?? []).map((r) => r.jobsPerSec);
+  const bare = med(rates('bullmq'));
+  const cel = med(rates('celerity'));
+  const paired = rates('celerity').map((c, i) => c / rates('bullmq')[i]!);
+  const ratio = cel / bare;
+  const label = (v: string) =>
+    v === 'bullmq'
+      ? 'bare BullMQ worker'
+      : v === 'celerity'
+        ? 'Celerity worker (all features on)'
+        : `Celerity without ${FEATURE_NAMES[v.slice(12) as (typeof FEATURES)[number]]}`;
+  const row = (v: string) => {
+    const rs = runs.get(v) ?? [];
+    const r = rates(v);
+    return `| ${label(v)} | ${fmt(med(r), 0)} | ${range(r)} | ${r.map((x) => fmt(x, 0)).join(', ')} | ${fmt(med(r) / bare, 2)} | ${fmt(med(rs.map((x) => [...x.commands.values()].reduce((s, c) => s + c, 0))), 1)} | ${fmt(med(rs.map((x) => x.redisUs)), 1)} | ${fmt(med(rs.map((x) => x.workerUs)), 0)} |`;
+  };
+  const costs = FEATURES.filter((f) => variants.includes(`celerity-no-${f}`)).map((f) => {
+    const without = med(rates(`celerity-no-${f}`));
+    return `- ${FEATURE_NAMES[f]}: without it ${fmt(without, 0)} jobs/s, with it ${fmt(cel, 0)}: costs ${fmt((1 - cel / without) * 100, 1)} % of throughput (medians; the rounds' spread is in the table)`;
+  });
+  return [
+    `### Worker throughput: Celerity's worker against a bare BullMQ worker`,
+    '',
+    `Command: \`npm run bench -- worker\` (env: BENCH_WORKER_JOBS=${JOBS}, BENCH_WORKER_ROUNDS=${ROUNDS}). One private redis-server (no persistence); ${JOBS.toLocaleString('en')} no-op jobs (\`hello\`, no arguments, kept when done) added to a paused queue, then one fresh worker process (concurrency 50) started on it and the queue resumed; throughput = jobs / (last job's finishedOn − resume). ${ROUNDS} rounds, each running every variant once in an order rotating per round. "Bare" = a BullMQ \`Worker\` with default options (no metrics), the processor returning at once. Celerity = \`startWorker()\` with a registry holding the task (bench/worker-throughput-child.ts); "without X" turns one feature off through startWorker's bench-only \`benchOff\` option. Commands per job from Redis's INFO commandstats over the run (the bench's own polling taken out); worker CPU from /proc. The machine is shared with other sessions (2 cores): rounds vary, compare within one run.`,
+    '',
+    '| worker | median jobs/s | min–max | rounds | / bare (medians) | Redis commands per job | Redis CPU per job (µs) | worker CPU per job (µs) |',
+    '|---|---|---|---|---|---|---|---|',
+    ...variants.map(row),
+    '',
+    `Celerity / bare: ${fmt(ratio, 2)} (medians); per round ${paired.map((p) => fmt(p, 2)).join(', ')} (${fmt(Math.min(...paired), 2)}–${fmt(Math.max(...paired), 2)}). Target ≥ 0.9× bare BullMQ with attempt records, heartbeat and metrics on: ${verdict(ratio >= 0.9)}.`,
+    '',
+    'What each feature costs (turned off in the bench only):',
+    ...costs,
+    '',
+    commandsTable(runs),
+  ].join('\n');
+}
+
+/** Run the rounds and return the markdown of this part of the `worker` section. */
+export async function benchWorkerThroughput(): Promise<string> {
+  const only = process.env.BENCH_WORKER_VARIANTS?.split(',').filter(Boolean);
+  const variants = ALL_VARIANTS.filter((v) => !only || only.includes(v));
+  const redis = await privateRedis();
+  const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const runs = new Map<string, Run[]>(variants.map((v) => [v, []]));
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
+      for (const v of order) {
+        const r = await runOnce(client, redis.url, v, `wt-${round}-${v}`);
+        runs.get(v)!.push(r);
+        console.log(`[bench] worker round ${round + 1}/${ROUNDS} ${v}: ${fmt(r.jobsPerSec, 0)} jobs/s, ${fmt(r.workerUs, 0)} µs CPU/job`);
+      }
+    }
+  } finally {
+    client.disconnect();
+    await redis.cleanup();
+  }
+  return report(runs, variants);
+}
