@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
-import { consoleBasePath } from '../lib/env';
+import { consoleBasePath, nextDistDir } from '../lib/env';
+import { serveWithBuiltNextConfig } from './built-next-config';
+import { linkExternals } from './console-externals';
 import { packageRoot } from '../lib/package-info';
 import { UsageError } from './usage-error';
 
@@ -41,7 +43,10 @@ export async function runConsoleCommand(flags: ConsoleFlags): Promise<void> {
   const basePath = consoleBasePath();
   const dir = packageRoot();
   requireConsoleDependencies(dir);
-  if (!flags.dev) await ensureBuild(dir, basePath);
+  if (!flags.dev) {
+    await ensureBuild(dir, basePath);
+    serveWithBuiltNextConfig(dir, nextDistDir());
+  }
   const { startConsole } = await import('../server');
   await startConsole({ dir });
 }
@@ -56,6 +61,7 @@ async function ensureBuild(dir: string, basePath: string): Promise<void> {
   const { ensureConsoleBuild } = await import('./console-build');
   const { distDir } = await ensureConsoleBuild({ packageDir: dir, basePath, log: (line: string) => console.log(line) });
   process.env.NEXT_DIST_DIR = distDir;
+  linkExternals(dir, distDir);
 }
 
 /** Installed with `--omit=optional`, the package has its library and worker but not the console. */

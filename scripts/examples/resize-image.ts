@@ -1,7 +1,6 @@
-// scripts/examples/resize-image.ts: the README's "Define a task" example (in a task file it lives in worker/tasks/).
+// scripts/examples/resize-image.ts: the README's "Define a task" example (in an application it lives next to its tasks module).
 // `npm run typecheck` checks it; test/readme-examples.test.ts keeps the README's copy the same.
-import { z } from 'zod';
-import { defineTask } from '@/lib/registry/define-task';
+import { defineTask, z } from 'celerity';
 
 export const resizeImage = defineTask({
   name: 'resize-image',
