@@ -13,9 +13,10 @@ export function withBase(path: string): string {
 }
 
 /** The console path of a browser path (`/admin/jobs/queues` → `/queues`); unchanged when outside the base path. */
-export function withoutBase(path: string): string {
-  if (!BASE_PATH) return path;
-  if (path === BASE_PATH) return '/';
-  const rest = path.slice(BASE_PATH.length);
-  return path.startsWith(BASE_PATH) && /^[/?#]/.test(rest) ? rest.replace(/^(?=[?#])/, '/') : path;
+export function withoutBase(path: string, base: string = BASE_PATH): string {
+  if (!base || !path.startsWith(base)) return path;
+  const rest = path.slice(base.length);
+  if (rest === '') return '/';
+  if (rest.startsWith('/')) return rest;
+  return rest.startsWith('?') || rest.startsWith('#') ? `/${rest}` : path;
 }

@@ -141,6 +141,15 @@ test('with accounts: the login redirect, the sign-in and the session cookie stay
     // Outside the path there is nothing, not even a login page.
     expect((await context.request.get('/queues')).status()).toBe(404);
 
+    // The session ends elsewhere: the open page notices (its live connection is closed) and goes to the login, under the path, remembering the page.
+    const logout = await context.request.post(at('/api/auth/logout'), { data: {}, headers: await csrfHeader(context.request) });
+    expect(logout.status(), await logout.text()).toBe(200);
+    await expect(page).toHaveURL(`${authOrigin}${BASE_PATH}/login?next=${encodeURIComponent('/queues')}&reason=expired`, { timeout: 20_000 });
+
+    await page.getByLabel('User name').fill(ADMIN_USER);
+    await page.getByLabel('Password').fill(adminPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(`${authOrigin}${BASE_PATH}/queues`);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await expect(page).toHaveURL(`${authOrigin}${BASE_PATH}/login`);
   } finally {
