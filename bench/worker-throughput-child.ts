@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -8,7 +10,9 @@ import { z } from 'zod';
  * (a bare BullMQ Worker, default options: what a user comparing engines would
  * run), `celerity` (startWorker, every feature on), `celerity-no-<feature>`
  * (one feature turned off through the bench-only switch). Concurrency 50, a
- * no-op task `hello`. Prints WORKER_READY once it takes jobs.
+ * no-op task `hello`. `celerity-baseline` is `celerity` with the lib/ of
+ * another commit's worktree (BENCH_WORKER_LIB). Prints WORKER_READY once it
+ * takes jobs.
  */
 const [variant, queue] = process.argv.slice(2) as [string, string];
 const CONCURRENCY = 50;
@@ -22,11 +26,14 @@ async function bare(): Promise<() => Promise<unknown>> {
 }
 
 async function celerity(): Promise<() => Promise<unknown>> {
-  // Imported here: lib/env reads the environment once, and the bare variant needs none of it.
-  const { startWorker } = await import('../lib/worker/start-worker');
-  const { createRegistry } = await import('../lib/registry/task-registry');
-  const { defineTask } = await import('../lib/registry/define-task');
-  const { createLogger } = await import('../lib/logger');
+  // Imported here: lib/env reads the environment once, and the bare variant needs none of it. From an
+  // earlier commit's worktree for the baseline variant (BENCH_WORKER_LIB: bench/worker-throughput.ts).
+  const root = process.env.BENCH_WORKER_LIB ?? path.resolve(import.meta.dirname, '..');
+  const lib = (file: string) => import(pathToFileURL(path.join(root, 'lib', file)).href);
+  const { startWorker } = (await lib('worker/start-worker.ts')) as typeof import('../lib/worker/start-worker');
+  const { createRegistry } = (await lib('registry/task-registry.ts')) as typeof import('../lib/registry/task-registry');
+  const { defineTask } = (await lib('registry/define-task.ts')) as typeof import('../lib/registry/define-task');
+  const { createLogger } = (await lib('logger.ts')) as typeof import('../lib/logger');
   const hello = defineTask({ name: 'hello', description: 'no-op', queue, schema: z.object({}), handler: async () => 'hello world' });
   const off = variant.startsWith('celerity-no-') ? variant.slice('celerity-no-'.length) : undefined;
   const worker = await startWorker({

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -26,7 +27,29 @@ const FEATURE_NAMES: Record<(typeof FEATURES)[number], string> = {
   metrics: 'metrics (per-minute completed/failed counts)',
   schedules: 'schedule bookkeeping (run records, watchdog, delay pacer)',
 };
-const ALL_VARIANTS = ['bullmq', 'celerity', ...FEATURES.map((f) => `celerity-no-${f}`)];
+const ALL_VARIANTS = ['bullmq', 'celerity', 'celerity-baseline', ...FEATURES.map((f) => `celerity-no-${f}`)];
+
+/** An earlier commit's worker, side by side (BENCH_WORKER_BASELINE=<ref>): its sha and worktree. */
+interface WorkerBaseline {
+  sha: string;
+  dir: string;
+}
+
+/**
+ * A worktree of `ref` under .scratch/ (git ignores it; main's tree is not
+ * touched) with today's node_modules linked in: the child imports that
+ * commit's lib/ and runs its startWorker. Kept for the next run.
+ */
+function workerBaseline(ref: string | undefined): WorkerBaseline | undefined {
+  if (!ref) return undefined;
+  const git = (args: string[], cwd = ROOT) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+  const sha = git(['rev-parse', '--verify', '--short', `${ref}^{commit}`]);
+  const dir = path.join(ROOT, '.scratch', `bench-worker-baseline-${sha}`);
+  git(['worktree', 'prune']);
+  if (!existsSync(path.join(dir, '.git'))) git(['worktree', 'add', '--detach', dir, sha]);
+  if (!existsSync(path.join(dir, 'node_modules'))) symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  return { sha, dir };
+}
 
 interface Run {
   jobsPerSec: number;
@@ -77,10 +100,11 @@ async function drained(redis: Redis, queue: Queue): Promise<{ lastFinished: numb
   return { lastFinished: Number(score), polls };
 }
 
-async function runOnce(redis: Redis, url: string, variant: string, name: string): Promise<Run> {
+async function runOnce(redis: Redis, url: string, variant: string, name: string, baseline: WorkerBaseline | undefined): Promise<Run> {
   const queue = new Queue(name, { connection: redis, prefix: PREFIX });
   await fill(queue);
-  const child = startTs(CHILD, { REDIS_URL: url, CELERITY_PREFIX: PREFIX }, /WORKER_READY/, [variant, name]);
+  const lib: Record<string, string> = variant === 'celerity-baseline' && baseline ? { BENCH_WORKER_LIB: baseline.dir } : {};
+  const child = startTs(CHILD, { REDIS_URL: url, CELERITY_PREFIX: PREFIX, ...lib }, /WORKER_READY/, [variant.replace('-baseline', ''), name]);
   try {
     await child.ready;
     const pid = child.proc.pid!;
@@ -107,26 +131,38 @@ async function runOnce(redis: Redis, url: string, variant: string, name: string)
 const med = (xs: number[]) => percentile(xs, 50);
 const range = (xs: number[]) => `${fmt(Math.min(...xs), 0)}–${fmt(Math.max(...xs), 0)}`;
 
-function commandsTable(runs: Map<string, Run[]>): string {
+/** Where Celerity's commands beyond a bare worker's come from (BullMQ's Lua calls included). */
+const SOURCES: Record<string, string> = {
+  hincrby: "metrics: BullMQ's per-minute counter, in the completing Lua call",
+  hget: "metrics: BullMQ's per-minute counter, in the completing Lua call",
+  evalsha: 'attempt record: a Lua call of its own per job (baseline)',
+  exists: 'attempt record: its existence check (baseline)',
+  hset: 'attempt record: the field written (baseline)',
+};
+
+function commandsTable(runs: Map<string, Run[]>, columns: [variant: string, title: string][]): string {
   const avg = (variant: string) => {
+    const rs = runs.get(variant) ?? [];
     const out = new Map<string, number>();
-    for (const r of runs.get(variant) ?? []) for (const [k, v] of r.commands) out.set(k, (out.get(k) ?? 0) + v / runs.get(variant)!.length);
+    for (const r of rs) for (const [k, v] of r.commands) out.set(k, (out.get(k) ?? 0) + v / rs.length);
     return out;
   };
-  const bare = avg('bullmq');
-  const cel = avg('celerity');
-  const names = [...new Set([...bare.keys(), ...cel.keys()])].sort();
-  const rows = names.map((n) => `| ${n} | ${fmt(bare.get(n) ?? 0, 2)} | ${fmt(cel.get(n) ?? 0, 2)} |`);
-  const total = (m: Map<string, number>) => [...m.values()].reduce((s, v) => s + v, 0);
+  const per = columns.map(([v]) => avg(v));
+  const names = [...new Set(per.flatMap((m) => [...m.keys()]))].sort();
+  const differs = (n: string) => per.some((m) => Math.abs((m.get(n) ?? 0) - (per[0]!.get(n) ?? 0)) >= 0.5);
+  const rows = names
+    .filter((n) => per.some((m) => (m.get(n) ?? 0) >= 0.01))
+    .map((n) => `| ${n} | ${per.map((m) => fmt(m.get(n) ?? 0, 2)).join(' | ')} | ${differs(n) ? (SOURCES[n] ?? '') : ''} |`);
+  const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   return [
-    '| Redis command (Lua scripts\u2019 own calls included) | bare BullMQ, per job | Celerity, per job |',
-    '|---|---|---|',
+    `| Redis command (Lua scripts\u2019 own calls included), per job | ${columns.map(([, t]) => t).join(' | ')} | where the difference comes from |`,
+    `|---|${columns.map(() => '---|').join('')}---|`,
     ...rows,
-    `| **total** | **${fmt(total(bare), 1)}** | **${fmt(total(cel), 1)}** |`,
+    `| **total** | ${per.map((m) => `**${fmt(total(m), 1)}**`).join(' | ')} | |`,
   ].join('\n');
 }
 
-function report(runs: Map<string, Run[]>, variants: string[]): string {
+function report(runs: Map<string, Run[]>, variants: string[], baseline: WorkerBaseline | undefined): string {
   const rates = (v: string) => (runs.get(v) ?? []).map((r) => r.jobsPerSec);
   const bare = med(rates('bullmq'));
   const cel = med(rates('celerity'));
@@ -137,12 +173,15 @@ function report(runs: Map<string, Run[]>, variants: string[]): string {
       ? 'bare BullMQ worker'
       : v === 'celerity'
         ? 'Celerity worker (all features on)'
-        : `Celerity without ${FEATURE_NAMES[v.slice(12) as (typeof FEATURES)[number]]}`;
+        : v === 'celerity-baseline'
+          ? `Celerity worker at ${baseline?.sha} (before this issue's changes; all features on)`
+          : `Celerity without ${FEATURE_NAMES[v.slice(12) as (typeof FEATURES)[number]]}`;
   const row = (v: string) => {
     const rs = runs.get(v) ?? [];
     const r = rates(v);
     return `| ${label(v)} | ${fmt(med(r), 0)} | ${range(r)} | ${r.map((x) => fmt(x, 0)).join(', ')} | ${fmt(med(r) / bare, 2)} | ${fmt(med(rs.map((x) => [...x.commands.values()].reduce((s, c) => s + c, 0))), 1)} | ${fmt(med(rs.map((x) => x.redisUs)), 1)} | ${fmt(med(rs.map((x) => x.workerUs)), 0)} |`;
   };
+  const cpu = (v: string) => med((runs.get(v) ?? []).map((r) => r.workerUs + r.redisUs));
   const costs = FEATURES.filter((f) => variants.includes(`celerity-no-${f}`)).map((f) => {
     const without = med(rates(`celerity-no-${f}`));
     return `- ${FEATURE_NAMES[f]}: without it ${fmt(without, 0)} jobs/s, with it ${fmt(cel, 0)}: costs ${fmt((1 - cel / without) * 100, 1)} % of throughput (medians; the rounds' spread is in the table)`;
@@ -158,17 +197,24 @@ function report(runs: Map<string, Run[]>, variants: string[]): string {
     '',
     `Celerity / bare: ${fmt(ratio, 2)} (medians); per round ${paired.map((p) => fmt(p, 2)).join(', ')} (${fmt(Math.min(...paired), 2)}–${fmt(Math.max(...paired), 2)}). Target ≥ 0.9× bare BullMQ with attempt records, heartbeat and metrics on: ${verdict(ratio >= 0.9)}.`,
     '',
+    `CPU per job, worker process + Redis (medians, steadier than throughput on a shared machine): Celerity ${fmt(cpu('celerity'), 0)} µs, bare ${fmt(cpu('bullmq'), 0)} µs: bare / Celerity = ${fmt(cpu('bullmq') / cpu('celerity'), 2)}.`,
+    '',
     'What each feature costs (turned off in the bench only):',
     ...costs,
     '',
-    commandsTable(runs),
+    commandsTable(runs, [
+      ['bullmq', 'bare BullMQ'],
+      ...(baseline ? ([['celerity-baseline', `Celerity at ${baseline.sha}`]] as [string, string][]) : []),
+      ['celerity', 'Celerity'],
+    ]),
   ].join('\n');
 }
 
 /** Run the rounds and return the markdown of this part of the `worker` section. */
 export async function benchWorkerThroughput(): Promise<string> {
   const only = process.env.BENCH_WORKER_VARIANTS?.split(',').filter(Boolean);
-  const variants = ALL_VARIANTS.filter((v) => !only || only.includes(v));
+  const baseline = workerBaseline(process.env.BENCH_WORKER_BASELINE);
+  const variants = ALL_VARIANTS.filter((v) => (!only || only.includes(v)) && (v !== 'celerity-baseline' || baseline));
   const redis = await privateRedis();
   const client = new Redis(redis.url, { maxRetriesPerRequest: null });
   const runs = new Map<string, Run[]>(variants.map((v) => [v, []]));
@@ -176,7 +222,7 @@ export async function benchWorkerThroughput(): Promise<string> {
     for (let round = 0; round < ROUNDS; round++) {
       const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
       for (const v of order) {
-        const r = await runOnce(client, redis.url, v, `wt-${round}-${v}`);
+        const r = await runOnce(client, redis.url, v, `wt-${round}-${v}`, baseline);
         runs.get(v)!.push(r);
         console.log(`[bench] worker round ${round + 1}/${ROUNDS} ${v}: ${fmt(r.jobsPerSec, 0)} jobs/s, ${fmt(r.workerUs, 0)} µs CPU/job`);
       }
@@ -185,5 +231,5 @@ export async function benchWorkerThroughput(): Promise<string> {
     client.disconnect();
     await redis.cleanup();
   }
-  return report(runs, variants);
+  return report(runs, variants, baseline);
 }
