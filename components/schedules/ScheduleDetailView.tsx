@@ -116,8 +116,8 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
   }
 
   const lockedHelp = canWrite
-    ? 'Defined in code (worker/schedules.ts): change or remove it there. It can be paused and resumed here.'
-    : 'Defined in code (worker/schedules.ts).';
+    ? 'Defined in code (the schedules of the worker’s tasks module): change or remove it there. It can be paused and resumed here.'
+    : 'Defined in code (the schedules of the worker’s tasks module).';
 
   return (
     <div className="space-y-6">

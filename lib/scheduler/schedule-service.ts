@@ -88,7 +88,7 @@ export async function createSchedule(input: unknown): Promise<ScheduleDefinition
 export async function replaceSchedule(name: string, input: unknown): Promise<ScheduleDefinition> {
   const redis = getRedis();
   const prev = await requireSchedule(name);
-  if (prev.source === 'code') throw new ConflictError(`"${name}" is defined in code: change it next to the tasks (worker/schedules.ts)`);
+  if (prev.source === 'code') throw new ConflictError(`"${name}" is defined in code: change it in the schedules of the worker's tasks module`);
   const body = { ...(input as object) } as Record<string, unknown>;
   if (body.name !== undefined && body.name !== name) throw new InvalidError('name: A schedule cannot be renamed; duplicate it instead', 'name');
   const { def, queue } = await validateFull(input, {
@@ -137,7 +137,7 @@ export async function patchSchedule(name: string, input: unknown): Promise<Sched
 export async function deleteSchedule(name: string): Promise<void> {
   const redis = getRedis();
   const def = await requireSchedule(name);
-  if (def.source === 'code') throw new ConflictError(`"${name}" is defined in code: remove it from worker/schedules.ts (you can pause it here)`);
+  if (def.source === 'code') throw new ConflictError(`"${name}" is defined in code: remove it from the schedules of the worker's tasks module (you can pause it here)`);
   const queue = scheduleQueue(def, (await readCatalogueEntry(redis, def.task))?.queue);
   await unapply(def, getQueue(queue));
   await removeDefinition(redis, name);
