@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.next*/', '.data/', '.scratch/', 'test-results/', 'test-results-auth/', 'playwright-report/', 'next-env.d.ts'] },
+  { ignores: ['node_modules/', 'dist/', '.next*/', '.data/', '.scratch/', 'test-results/', 'test-results-auth/', 'playwright-report/', 'next-env.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
