@@ -5,6 +5,7 @@ import { consoleBasePath, nextDistDir } from '../lib/env';
 import { serveWithBuiltNextConfig } from './built-next-config';
 import { linkExternals } from './console-externals';
 import { packageRoot } from '../lib/package-info';
+import { buildBasePathMismatch } from '../lib/next-build-base-path';
 import { UsageError } from './usage-error';
 
 export interface ConsoleFlags {
@@ -53,9 +54,10 @@ export async function runConsoleCommand(flags: ConsoleFlags): Promise<void> {
 
 async function ensureBuild(dir: string, basePath: string): Promise<void> {
   if (fromSources) {
-    // This repository: build when the sources changed (as `npm start` always has).
-    const { buildIfStale } = await import('../scripts/build-if-stale');
-    await buildIfStale(dir);
+    // This repository: build when the sources changed (as `npm start` always has), or when the build
+    // was made for another base path (Next fixes it at build time).
+    const { isBuildStale, runBuild } = await import('../scripts/build-if-stale');
+    if (isBuildStale(dir) || buildBasePathMismatch(dir, nextDistDir(), basePath)) await runBuild(dir);
     return;
   }
   const { ensureConsoleBuild } = await import('./console-build');
