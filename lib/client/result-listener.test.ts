@@ -26,9 +26,9 @@ const gate = defineTask({
   handler: () => new Promise<string>((resolve) => (openGate = () => resolve('through'))),
 });
 
-function listener(queue: string, fallbackMs = NEVER): { l: ResultListener; connection: Redis } {
+function listener(queue: string, fallbackMs = NEVER, idleMs?: number): { l: ResultListener; connection: Redis } {
   const connection = createRedis('blocking');
-  const l = new ResultListener({ queue: stack.observe(queue), streamKey: `${prefix}:${queue}:events`, connection, fallbackMs });
+  const l = new ResultListener({ queue: stack.observe(queue), streamKey: `${prefix}:${queue}:events`, connection, fallbackMs, idleMs });
   stack.atTeardown(() => l.close());
   return { l, connection };
 }
@@ -82,5 +82,26 @@ describe('ResultListener', () => {
     connection.disconnect(); // no reconnect: the completed event is never read
     openGate();
     expect(await wait).toEqual({ state: 'completed', value: 'through' });
+  });
+
+  it('stops reading a busy stream once nobody has waited for idleMs, and starts again for the next waiter', async () => {
+    const { queue, name } = await stack.workerOnOwnQueue([hello]);
+    const { l } = listener(name, NEVER, 200);
+    const first = await queue.add('hello', {});
+    expect(await l.wait(first.id!, within(5000))).toEqual({ state: 'completed', value: 'hello world' });
+    expect(l.reading()).toBe(true);
+    // Events keep coming (jobs nobody waits for): after idleMs the listener stops reading them.
+    await waitFor(
+      'the listener to stop reading',
+      async () => {
+        await queue.add('hello', {});
+        return l.reading();
+      },
+      (reading) => !reading,
+    );
+    const next = await queue.add('hello', {});
+    expect(await l.wait(next.id!, within(5000))).toEqual({ state: 'completed', value: 'hello world' });
+    const later = await queue.add('hello', {}, { delay: 300 });
+    expect(await l.wait(later.id!, within(5000))).toEqual({ state: 'completed', value: 'hello world' });
   });
 });

@@ -16,6 +16,8 @@ export interface ResultListenerOptions {
   fallbackMs?: number;
   /** Entries read per XREAD. */
   readCount?: number;
+  /** How long reading goes on without waiters (a busy queue's events cost something to read); the next waiter starts it again. */
+  idleMs?: number;
 }
 
 type Settle = (outcome: JobOutcome) => void;
@@ -38,12 +40,22 @@ export class ResultListener {
   private started: Promise<void> | undefined;
   private fallbackTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private named = false;
+  /** When the last waiter came or went. */
+  private lastWaiterAt = 0;
   private readonly fallbackMs: number;
   private readonly readCount: number;
+  private readonly idleMs: number;
 
   constructor(private readonly opts: ResultListenerOptions) {
     this.fallbackMs = opts.fallbackMs ?? 2000;
     this.readCount = opts.readCount ?? 1000;
+    this.idleMs = opts.idleMs ?? 5000;
+  }
+
+  /** Whether the stream is being read (it stops when idle). */
+  reading(): boolean {
+    return this.started !== undefined;
   }
 
   /** How many jobs are waited for (tests). */
@@ -97,11 +109,16 @@ export class ResultListener {
     this.opts.connection.disconnect();
   }
 
-  /** Take the cursor (the stream's newest entry) once, then read in the background until closed. */
+  /**
+   * Take the cursor (the stream's newest entry), then read in the background
+   * until closed or idle. Restarting after idle is safe: what happened while
+   * not reading is covered by each waiter's state read on subscribe.
+   */
   private start(): Promise<void> {
     this.started ??= (async () => {
       // Named, so CLIENT LIST tells what the connection is for.
-      await this.opts.connection.client('SETNAME', `celerity:results:${this.opts.queue.name}`);
+      if (!this.named) await this.opts.connection.client('SETNAME', `celerity:results:${this.opts.queue.name}`);
+      this.named = true;
       const last = await this.opts.connection.xrevrange(this.opts.streamKey, '+', '-', 'COUNT', 1);
       this.cursor = last[0]?.[0] ?? '0-0';
       void this.loop();
@@ -115,6 +132,7 @@ export class ResultListener {
     let set = this.waiters.get(jobId);
     if (!set) this.waiters.set(jobId, (set = new Set()));
     set.add(settle);
+    this.lastWaiterAt = Date.now();
     this.fallbackTimer ??= setInterval(() => void this.fallback(), this.fallbackMs);
   }
 
@@ -123,6 +141,7 @@ export class ResultListener {
     if (!set) return;
     set.delete(settle);
     if (set.size === 0) this.waiters.delete(jobId);
+    this.lastWaiterAt = Date.now();
     if (this.waiters.size === 0) {
       clearInterval(this.fallbackTimer);
       this.fallbackTimer = undefined;
@@ -136,6 +155,10 @@ export class ResultListener {
           [string, StreamEntry[]][] | null;
         const entries = reply?.[0]?.[1];
         if (entries?.length) this.take(entries);
+        if (this.waiters.size === 0 && Date.now() - this.lastWaiterAt >= this.idleMs) {
+          this.started = undefined; // the next waiter starts reading again, from the stream's end
+          return;
+        }
       } catch {
         if (this.closed) return;
         // Redis away: ioredis reconnects; the fallback keeps waiters answered meanwhile.
