@@ -47,7 +47,8 @@ const isThenable = (x: unknown): x is PromiseLike<unknown> => typeof (x as Promi
 
 /**
  * Runs one job: checks its task and arguments, records a schedule's run and
- * each attempt, gives the handler its context, and turns the handler's end
+ * each attempt that does not complete the job (BullMQ's completion records the
+ * one that does), gives the handler its context, and turns the handler's end
  * (result, error, cancel, or the shutdown giving up on it) into what BullMQ
  * must record. The per-job path is {@link process}; nothing else runs per job.
  */
