@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { fmt, percentile, privateRedis, startTs, verdict, ROOT } from './support';
+import { roundNoise } from './compare';
 
 /**
  * The worker section's throughput part: Celerity's worker against a bare
@@ -153,7 +155,6 @@ function commandsTable(runs: Map<string, Run[]>, columns: [variant: string, titl
   const rows = names
     .filter((n) => per.some((m) => (m.get(n) ?? 0) >= 0.01))
     .map((n) => `| ${n} | ${per.map((m) => fmt(m.get(n) ?? 0, 2)).join(' | ')} | ${differs(n) ? (SOURCES[n] ?? '') : ''} |`);
-  const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   return [
     `| Redis command (Lua scripts\u2019 own calls included), per job | ${columns.map(([, t]) => t).join(' | ')} | where the difference comes from |`,
     `|---|${columns.map(() => '---|').join('')}---|`,
@@ -162,7 +163,26 @@ function commandsTable(runs: Map<string, Run[]>, columns: [variant: string, titl
   ].join('\n');
 }
 
-function report(runs: Map<string, Run[]>, variants: string[], baseline: WorkerBaseline | undefined): string {
+const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+/**
+ * One feature's cost: throughput with it against without it (medians, and
+ * the run's noise: half the relative range of either variant's rounds,
+ * bench/compare.ts), the worker's CPU and Redis commands per job.
+ */
+function featureCost(runs: Map<string, Run[]>, f: (typeof FEATURES)[number]): string {
+  const on = runs.get('celerity') ?? [];
+  const off = runs.get(`celerity-no-${f}`) ?? [];
+  const rate = (rs: Run[]) => med(rs.map((r) => r.jobsPerSec));
+  const cost = 1 - rate(on) / rate(off);
+  const noise = Math.max(roundNoise(on.map((r) => r.jobsPerSec)), roundNoise(off.map((r) => r.jobsPerSec)));
+  const judged = Math.abs(cost) <= noise ? 'within this run\u2019s noise' : cost > 0 ? 'slower with it beyond the noise' : 'faster with it beyond the noise';
+  const cpu = (rs: Run[]) => med(rs.map((r) => r.workerUs));
+  const cmds = (rs: Run[]) => med(rs.map((r) => total(r.commands)));
+  return `- ${FEATURE_NAMES[f]}: ${fmt(rate(off), 0)} jobs/s without it, ${fmt(rate(on), 0)} with it: ${fmt(cost * 100, 0)} % (noise ±${fmt(noise * 100, 0)} %: ${judged}); worker CPU per job ${fmt(cpu(off), 0)} → ${fmt(cpu(on), 0)} µs; Redis commands per job ${fmt(cmds(off), 1)} → ${fmt(cmds(on), 1)}.`;
+}
+
+function report(runs: Map<string, Run[]>, variants: string[], baseline: WorkerBaseline | undefined, loads: number[]): string {
   const rates = (v: string) => (runs.get(v) ?? []).map((r) => r.jobsPerSec);
   const bare = med(rates('bullmq'));
   const cel = med(rates('celerity'));
@@ -182,14 +202,11 @@ function report(runs: Map<string, Run[]>, variants: string[], baseline: WorkerBa
     return `| ${label(v)} | ${fmt(med(r), 0)} | ${range(r)} | ${r.map((x) => fmt(x, 0)).join(', ')} | ${fmt(med(r) / bare, 2)} | ${fmt(med(rs.map((x) => [...x.commands.values()].reduce((s, c) => s + c, 0))), 1)} | ${fmt(med(rs.map((x) => x.redisUs)), 1)} | ${fmt(med(rs.map((x) => x.workerUs)), 0)} |`;
   };
   const cpu = (v: string) => med((runs.get(v) ?? []).map((r) => r.workerUs + r.redisUs));
-  const costs = FEATURES.filter((f) => variants.includes(`celerity-no-${f}`)).map((f) => {
-    const without = med(rates(`celerity-no-${f}`));
-    return `- ${FEATURE_NAMES[f]}: without it ${fmt(without, 0)} jobs/s, with it ${fmt(cel, 0)}: costs ${fmt((1 - cel / without) * 100, 1)} % of throughput (medians; the rounds' spread is in the table)`;
-  });
+  const costs = FEATURES.filter((f) => variants.includes(`celerity-no-${f}`)).map((f) => featureCost(runs, f));
   return [
     `### Worker throughput: Celerity's worker against a bare BullMQ worker`,
     '',
-    `Command: \`npm run bench -- worker\` (env: BENCH_WORKER_JOBS=${JOBS}, BENCH_WORKER_ROUNDS=${ROUNDS}). One private redis-server (no persistence); ${JOBS.toLocaleString('en')} no-op jobs (\`hello\`, no arguments, kept when done) added to a paused queue, then one fresh worker process (concurrency 50) started on it and the queue resumed; throughput = jobs / (last job's finishedOn − resume). ${ROUNDS} rounds, each running every variant once in an order rotating per round. "Bare" = a BullMQ \`Worker\` with default options (no metrics), the processor returning at once. Celerity = \`startWorker()\` with a registry holding the task (bench/worker-throughput-child.ts); "without X" turns one feature off through startWorker's bench-only \`benchOff\` option. Commands per job from Redis's INFO commandstats over the run (the bench's own polling taken out); worker CPU from /proc. The machine is shared with other sessions (2 cores): rounds vary, compare within one run.`,
+    `Command: \`npm run bench -- worker\` (env: BENCH_WORKER_JOBS=${JOBS}, BENCH_WORKER_ROUNDS=${ROUNDS}${baseline ? `, BENCH_WORKER_BASELINE=${baseline.sha}` : ''}). One private redis-server (no persistence); ${JOBS.toLocaleString('en')} no-op jobs (\`hello\`, no arguments, kept when done) added to a paused queue, then one fresh worker process (concurrency 50) started on it and the queue resumed; throughput = jobs / (last job's finishedOn − resume). ${ROUNDS} rounds, each running every variant once in an order rotating per round. "Bare" = a BullMQ \`Worker\` with default options (no metrics), the processor returning at once. Celerity = \`startWorker()\` with a registry holding the task (bench/worker-throughput-child.ts); "without X" turns one feature off through startWorker's bench-only \`benchOff\` option. Commands per job from Redis's INFO commandstats over the run (the bench's own polling taken out); worker CPU from /proc. The machine is shared with other sessions (2 cores; load average over the last minute ${loads.map((l) => fmt(l, 1)).join(' → ')} from the first round to the last): rounds vary, compare within one run.`,
     '',
     '| worker | median jobs/s | min–max | rounds | / bare (medians) | Redis commands per job | Redis CPU per job (µs) | worker CPU per job (µs) |',
     '|---|---|---|---|---|---|---|---|',
@@ -199,7 +216,7 @@ function report(runs: Map<string, Run[]>, variants: string[], baseline: WorkerBa
     '',
     `CPU per job, worker process + Redis (medians, steadier than throughput on a shared machine): Celerity ${fmt(cpu('celerity'), 0)} µs, bare ${fmt(cpu('bullmq'), 0)} µs: bare / Celerity = ${fmt(cpu('bullmq') / cpu('celerity'), 2)}.`,
     '',
-    'What each feature costs (turned off in the bench only):',
+    "What each feature costs (turned off in the bench only). Per job, attempt records add no command of the worker's own (the completing attempt is read from the fields BullMQ writes as it takes and completes the job; failed, cancelled and handed-back attempts are still written, one Lua call each), the heartbeat none (one write every 5 s), metrics two inside BullMQ's completing Lua call (HINCRBY, HGET), schedule bookkeeping none for a job that is not a schedule's (a schedule's run: its run record written twice, one MULTI each, awaited before the job completes; in the background a watchdog pass a second and a ZRANGE every 250 ms per queue for the delay pacer):",
     ...costs,
     '',
     commandsTable(runs, [
@@ -218,8 +235,10 @@ export async function benchWorkerThroughput(): Promise<string> {
   const redis = await privateRedis();
   const client = new Redis(redis.url, { maxRetriesPerRequest: null });
   const runs = new Map<string, Run[]>(variants.map((v) => [v, []]));
+  const loads: number[] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
+      if (round === 0 || round === ROUNDS - 1) loads.push(os.loadavg()[0]!);
       const order = variants.map((_, i) => variants[(i + round) % variants.length]!);
       for (const v of order) {
         const r = await runOnce(client, redis.url, v, `wt-${round}-${v}`, baseline);
@@ -231,5 +250,5 @@ export async function benchWorkerThroughput(): Promise<string> {
     client.disconnect();
     await redis.cleanup();
   }
-  return report(runs, variants, baseline);
+  return report(runs, variants, baseline, loads);
 }
