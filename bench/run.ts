@@ -4,6 +4,7 @@ import { benchSchedules } from './schedules';
 import { benchQueues } from './queues';
 import { benchLive } from './live';
 import { benchWorker } from './worker';
+import { benchPackage } from './package';
 import { baselineRef, prepareBaseline, type Baseline } from './baseline';
 
 /**
@@ -19,6 +20,7 @@ const benches: Record<string, (baseline?: Baseline) => Promise<string>> = {
   queues: benchQueues,
   live: benchLive,
   worker: () => benchWorker(),
+  package: () => benchPackage(),
 };
 const usesBaseline = new Set(['queues', 'live']);
 
