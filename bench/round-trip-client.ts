@@ -47,6 +47,25 @@ async function interleave(rounds: number, variants: string[], measure: (variant:
   return out;
 }
 
+/**
+ * Time `run(variant)` adding `jobs` jobs: returns jobs/s, and notes this
+ * process's CPU per job (µs, user + system) by variant — steadier than
+ * throughput on a shared machine, and it is the client's own cost.
+ */
+function timed(jobs: number, run: (variant: string) => Promise<void>): ((variant: string) => Promise<number>) & { cpu: Map<string, number[]> } {
+  const cpu = new Map<string, number[]>();
+  const measure = async (v: string) => {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    await run(v);
+    const ms = performance.now() - t;
+    const used = process.cpuUsage(c);
+    (cpu.get(v) ?? cpu.set(v, []).get(v)!).push((used.user + used.system) / jobs);
+    return (jobs / ms) * 1000;
+  };
+  return Object.assign(measure, { cpu });
+}
+
 async function roundTrip(): Promise<unknown> {
   const bare = bareQueue('rt-bare');
   const events = new QueueEvents('rt-bare', { connection: new Redis(url, { maxRetriesPerRequest: null }), prefix });
@@ -79,14 +98,13 @@ async function enqueue(): Promise<unknown> {
     'queue.add': () => plain.add('enq', {}),
     "queue.add with enqueue's job options": () => withOptions.add('enq', {}, { ...opts }),
   };
-  const rate = async (v: string) => {
+  const rate = timed(n, async (v) => {
     const fn = runs[v]!;
-    const t = performance.now();
     for (let i = 0; i < n; i++) await fn();
-    return (n / (performance.now() - t)) * 1000;
-  };
+  });
   for (const v of Object.keys(runs)) await rate(v); // warm-up round, not kept
-  return interleave(num('BENCH_RT_ROUNDS', 7), Object.keys(runs), rate);
+  rate.cpu.clear();
+  return { rates: await interleave(num('BENCH_RT_ROUNDS', 7), Object.keys(runs), rate), cpu: Object.fromEntries(rate.cpu) };
 }
 
 async function bulk(): Promise<unknown> {
@@ -100,14 +118,13 @@ async function bulk(): Promise<unknown> {
     addBulk: () => bare.addBulk(items.map((it) => ({ name: 'add', data: it.args }))),
     "addBulk with enqueueMany's job options": () => withOptions.addBulk(items.map((it) => ({ name: 'add', data: it.args, opts: { ...opts } }))),
   };
-  const rate = async (v: string) => {
+  const rate = timed(size * batches, async (v) => {
     const fn = runs[v]!;
-    const t = performance.now();
     for (let i = 0; i < batches; i++) await fn();
-    return ((size * batches) / (performance.now() - t)) * 1000;
-  };
-  for (const v of Object.keys(runs)) await rate(v);
-  return interleave(num('BENCH_RT_ROUNDS', 7), Object.keys(runs), rate);
+  });
+  for (const v of Object.keys(runs)) await rate(v); // warm-up round, not kept
+  rate.cpu.clear();
+  return { rates: await interleave(num('BENCH_RT_ROUNDS', 7), Object.keys(runs), rate), cpu: Object.fromEntries(rate.cpu) };
 }
 
 const parts: Record<string, () => Promise<unknown>> = { 'round-trip': roundTrip, enqueue, bulk };

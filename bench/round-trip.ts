@@ -43,13 +43,24 @@ function roundTripTable(samples: Record<string, number[]>): { md: string; p50: n
   return { md, p50: percentile(samples.celerity!, 50), p95: percentile(samples.celerity!, 95) };
 }
 
+/** What the client child measures for a rate part: jobs/s and its CPU per job (µs), per variant and round. */
+type Rates = { rates: Record<string, number[]>; cpu: Record<string, number[]> };
+
 /** Rates per variant: a table of medians and rounds, and the first variant / the reference. */
-function rateTable(what: string, rates: Record<string, number[]>, reference: string): { md: string; ratio: number; ratioRounds: number[] } {
+function rateTable(what: string, { rates, cpu }: Rates, reference: string): { md: string; ratio: number; ratioRounds: number[]; cpu: string } {
   const [mine] = Object.keys(rates);
-  const rows = Object.entries(rates).map(([v, xs]) => `| ${v} | ${fmt(median(xs), 0)} | ${spread(xs)} | ${rounds(xs)} |`);
-  const md = [`| ${what} | median (jobs/s) | rounds' spread | each round (jobs/s) |`, '|---|---|---|---|', ...rows].join('\n');
+  const rows = Object.entries(rates).map(([v, xs]) => `| ${v} | ${fmt(median(xs), 0)} | ${spread(xs)} | ${rounds(xs)} | ${fmt(median(cpu[v] ?? []), 1)} |`);
+  const md = [`| ${what} | median (jobs/s) | rounds' spread | each round (jobs/s) | client CPU per job, median (µs) |`, '|---|---|---|---|---|', ...rows].join(
+    '\n',
+  );
   const ratioRounds = rates[mine!]!.map((x, i) => x / rates[reference]![i]!);
-  return { md, ratio: median(rates[mine!]!) / median(rates[reference]!), ratioRounds };
+  const cpuOf = (v: string) => fmt(median(cpu[v] ?? []), 1);
+  return {
+    md,
+    ratio: median(rates[mine!]!) / median(rates[reference]!),
+    ratioRounds,
+    cpu: `client CPU per job ${cpuOf(mine!)} µs against ${cpuOf(reference)} µs`,
+  };
 }
 
 export async function benchRoundTrip(): Promise<string> {
@@ -61,12 +72,12 @@ export async function benchRoundTrip(): Promise<string> {
     const rt = roundTripTable(await clientPart<Record<string, number[]>>('round-trip', env));
     for (const w of workers) await w.stop();
     // No worker from here: enqueue speed alone, jobs left waiting.
-    const enq = rateTable('sequential add, one job at a time', await clientPart('enqueue', env), 'queue.add');
-    const bulk = rateTable('bulk add, 1,000 jobs a call (task `add`, args checked)', await clientPart('bulk', env), 'addBulk');
+    const enq = rateTable('sequential add, one job at a time', await clientPart<Rates>('enqueue', env), 'queue.add');
+    const bulk = rateTable('bulk add, 1,000 jobs a call (task `add`, args checked)', await clientPart<Rates>('bulk', env), 'addBulk');
     return [
       '### Round trip and enqueue',
       '',
-      `Command: \`npm run bench -- worker\` (env: BENCH_RT_SAMPLES=${SAMPLES}, BENCH_RT_ROUNDS=${ROUNDS}, BENCH_RT_ENQUEUE_JOBS=${ENQUEUE_JOBS}). One private redis-server. Round trip: ${SAMPLES} sequential \`enqueue('hello')\` + \`waitForResult()\` per variant after 50 warm-up ones, one of each variant in turn (order rotating); Celerity's worker (\`startWorker\`, every feature on) and a bare BullMQ worker (default options), concurrency 10, each in its own process on its own queue; the client in another process. "bullmq" is BullMQ's own round trip: \`queue.add\` then \`job.waitUntilFinished(queueEvents)\`. Enqueue: ${ROUNDS} interleaved rounds of ${ENQUEUE_JOBS} sequential adds (bulk: 10 calls of 1,000 jobs) per variant, no worker running; "with enqueue's job options" adds the retention options (removeOnComplete/removeOnFail) every Celerity job carries.`,
+      `Command: \`npm run bench -- worker\` (env: BENCH_RT_SAMPLES=${SAMPLES}, BENCH_RT_ROUNDS=${ROUNDS}, BENCH_RT_ENQUEUE_JOBS=${ENQUEUE_JOBS}). One private redis-server. Round trip: ${SAMPLES} sequential \`enqueue('hello')\` + \`waitForResult()\` per variant after 50 warm-up ones, one of each variant in turn (order rotating); Celerity's worker (\`startWorker\`, every feature on) and a bare BullMQ worker (default options), concurrency 10, each in its own process on its own queue; the client in another process. "bullmq" is BullMQ's own round trip: \`queue.add\` then \`job.waitUntilFinished(queueEvents)\`. Enqueue: ${ROUNDS} interleaved rounds of ${ENQUEUE_JOBS} sequential adds (bulk: 10 calls of 1,000 jobs) per variant, no worker running; "with enqueue's job options" adds the retention options (removeOnComplete/removeOnFail) every Celerity job carries. Client CPU per job = the client process's user + system CPU over a round / its jobs (steadier than jobs/s here: the machine is shared with other sessions).`,
       '',
       rt.md,
       '',
@@ -76,8 +87,8 @@ export async function benchRoundTrip(): Promise<string> {
       '',
       'Against the targets (issue 14, item 2), on this run:',
       `- hello round trip with Celerity's worker p50 = ${fmt(rt.p50, 2)} ms (≤ 2 ms: ${verdict(rt.p50 <= 2)}), p95 = ${fmt(rt.p95, 2)} ms (≤ 5 ms: ${verdict(rt.p95 <= 5)}); before this change waitForResult polled every 100 ms: 102 ms p50 / 103 ms p95;`,
-      `- sequential enqueue / queue.add = ${fmt(enq.ratio, 2)} (per round: ${rounds(enq.ratioRounds.map((x) => x * 100))} %) (≥ 0.9: ${verdict(enq.ratio >= 0.9)});`,
-      `- enqueueMany / addBulk = ${fmt(bulk.ratio, 2)} (per round: ${rounds(bulk.ratioRounds.map((x) => x * 100))} %) (≥ 0.9: ${verdict(bulk.ratio >= 0.9)}).`,
+      `- sequential enqueue / queue.add = ${fmt(enq.ratio, 2)} (per round: ${rounds(enq.ratioRounds.map((x) => x * 100))} %; ${enq.cpu}) (≥ 0.9: ${verdict(enq.ratio >= 0.9)});`,
+      `- enqueueMany / addBulk = ${fmt(bulk.ratio, 2)} (per round: ${rounds(bulk.ratioRounds.map((x) => x * 100))} %; ${bulk.cpu}) (≥ 0.9: ${verdict(bulk.ratio >= 0.9)}).`,
     ].join('\n');
   } finally {
     for (const w of workers) await w.stop();
