@@ -122,7 +122,8 @@ function record(args: string[]): Recorded {
 
 test("import 'celerity' loads no console code, no BullMQ or ioredis, and connects nowhere", () => {
   const rec = record([]);
-  test.info().annotations.push({ type: 'import time', description: `${rec.importMs.toFixed(1)} ms (a new process, while the suite runs)` });
+  // For the record (the bench measures it on a quiet machine): printed, not checked.
+  console.log(`[e2e:package] import 'celerity' took ${rec.importMs.toFixed(1)} ms in a new process`);
   expect(rec.exports).toEqual(expect.arrayContaining(['createClient', 'createRegistry', 'defineSchedule', 'defineTask', 'z', 'InvalidError', 'NotFoundError']));
   for (const [when, snap] of [
     ['after the import', rec.afterImport],

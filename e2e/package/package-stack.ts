@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, readdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { startService, stopService, tail, type Service } from '../support/services';
 import type { RunningApp } from './package-env';
@@ -44,6 +44,8 @@ export async function packInto(root: string, dest: string, logFile: string): Pro
   // The package ships `.next` for the root path: a build directory or base path set in this shell must not leak in.
   delete env.NEXT_DIST_DIR;
   delete env.CELERITY_BASE_PATH;
+  // npm does not make the destination.
+  mkdirSync(dest, { recursive: true });
   await run('npm', ['pack', '--pack-destination', dest], { cwd: root, env, logFile });
   const tarballs = readdirSync(dest).filter((f) => f.endsWith('.tgz'));
   if (tarballs.length !== 1) throw new Error(`npm pack left ${tarballs.length} tarballs in ${dest}: ${tarballs.join(', ')}`);
