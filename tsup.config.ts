@@ -37,6 +37,7 @@ export default defineConfig([
     ...common,
     entry: { index: 'lib/public/index.ts', worker: 'lib/public/worker.ts' },
     format: ['cjs'],
-    dts: false,
+    // index.d.cts and worker.d.cts: the types a CommonJS `require('celerity')` resolves to.
+    dts: { entry: { index: 'lib/public/index.ts', worker: 'lib/public/worker.ts' }, compilerOptions: { incremental: false, composite: false } },
   },
 ]);

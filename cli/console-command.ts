@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
-import { consoleBasePath, nextDistDir } from '../lib/env';
+import { consoleBasePath, env, nextDistDir } from '../lib/env';
 import { serveWithBuiltNextConfig } from './built-next-config';
 import { linkExternals } from './console-externals';
 import { packageRoot } from '../lib/package-info';
@@ -44,26 +44,28 @@ export async function runConsoleCommand(flags: ConsoleFlags): Promise<void> {
   const basePath = consoleBasePath();
   const dir = packageRoot();
   requireConsoleDependencies(dir);
-  if (!flags.dev) {
-    await ensureBuild(dir, basePath);
-    serveWithBuiltNextConfig(dir, nextDistDir());
-  }
+  // Development serves the sources; production a build (the project it was made in may be another directory).
+  const projectDir = flags.dev ? dir : await ensureBuild(dir, basePath);
+  if (!flags.dev) serveWithBuiltNextConfig(projectDir, nextDistDir());
   const { startConsole } = await import('../server');
-  await startConsole({ dir });
+  await startConsole({ dir: projectDir });
 }
 
-async function ensureBuild(dir: string, basePath: string): Promise<void> {
+/** Make sure there is a build to serve; its project directory. */
+async function ensureBuild(dir: string, basePath: string): Promise<string> {
   if (fromSources) {
     // This repository: build when the sources changed (as `npm start` always has), or when the build
     // was made for another base path (Next fixes it at build time).
     const { isBuildStale, runBuild } = await import('../scripts/build-if-stale');
     if (isBuildStale(dir) || buildBasePathMismatch(dir, nextDistDir(), basePath)) await runBuild(dir);
-    return;
+    return dir;
   }
   const { ensureConsoleBuild } = await import('./console-build');
-  const { distDir } = await ensureConsoleBuild({ packageDir: dir, basePath, log: (line: string) => console.log(line) });
-  process.env.NEXT_DIST_DIR = distDir;
-  linkExternals(dir, distDir);
+  const cacheDir = path.resolve(env().CELERITY_DATA_DIR, 'console');
+  const build = await ensureConsoleBuild({ packageDir: dir, basePath, cacheDir, log: (line: string) => console.log(line) });
+  process.env.NEXT_DIST_DIR = build.distDir;
+  linkExternals(build.projectDir, build.distDir);
+  return build.projectDir;
 }
 
 /** Installed with `--omit=optional`, the package has its library and worker but not the console. */
