@@ -10,7 +10,7 @@ import { startAppConsole } from './package-stack';
 /**
  * The installed package's console under CELERITY_BASE_PATH=/admin/jobs (in the
  * TypeScript app, beside its worker): the first start builds the console for
- * that path once (minutes) and caches it in the package; a second start reuses
+ * that path once (minutes) and caches it in the app's data directory; a second start reuses
  * the build. The app's flows pass under the path, and nothing is served outside it.
  */
 const BASE_PATH = '/admin/jobs';
