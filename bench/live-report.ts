@@ -2,6 +2,7 @@ import { fmt, percentile, verdict } from './support';
 import { baselineName, type Baseline } from './baseline';
 import { baselineVerdict, judge, judgedRow, JUDGED_HEADER, type Figure } from './compare';
 import { RATE, type FrameStats, type RateResult, type Sample } from './live-phases';
+import type { BrowserResult } from './live-browser';
 
 /** The live bench's section of BENCHMARKS.md. */
 
@@ -17,6 +18,8 @@ export interface LiveResults {
   rates: { bare: RateResult; one: RateResult; ten: RateResult; tenRounds: RateResult[]; baseTen?: RateResult; baseTenRounds: RateResult[] };
   soak: RateResult;
   samples: Sample[];
+  /** Job pages in Chromium at low load (undefined: not measured). */
+  browser?: BrowserResult;
 }
 
 export interface LiveSettings {
@@ -88,7 +91,17 @@ function targets(res: LiveResults): string {
 - completion → client p95 at ${RATE} jobs/s = ${fmt(tenRate.p95, 0)} ms with 10 dashboards, ${fmt(oneRate.p95, 0)} ms with 1, ${fmt(soak.p95, 0)} ms over the soak (≤ 250 ms: ${verdict(Math.max(tenRate.p95, oneRate.p95, soak.p95) <= 250)});
 - frames per client per second, max in any second over all phases = ${maxFrames} (≤ 10: ${verdict(maxFrames <= 10)});
 - console over the soak: RSS last third / first third = ${fmt(rssGrowth, 2)}, CPU last third / first third = ${fmt(cpuLast / cpuFirst, 2)} (${fmt(cpuFirst, 1)} → ${fmt(cpuLast, 1)} % of a core) (flat: RSS ≤ 1.1×, CPU not growing — ≤ 1.25× or ≤ 2 points of a core: ${verdict(rssGrowth <= 1.1 && cpuFlat)});
-- Redis commands/s at ${RATE} jobs/s with 10 dashboards / with 1 = ${fmt(cmdRatio, 3)} (≤ 1.2: ${verdict(cmdRatio <= 1.2)}); idle, 10 / 1 = ${fmt(idle10 / idle1, 2)}.`;
+- Redis commands/s at ${RATE} jobs/s with 10 dashboards / with 1 = ${fmt(cmdRatio, 3)} (≤ 1.2: ${verdict(cmdRatio <= 1.2)}); idle, 10 / 1 = ${fmt(idle10 / idle1, 2)}.
+
+Against the targets (issue 14, item 3):
+- completion → client p95 at ${RATE} jobs/s with 10 dashboards = ${fmt(tenRate.p95, 0)} ms (≤ 50 ms: ${verdict(tenRate.p95 <= 50)}; before the leading edge: 137 ms); frames per client per second ≤ 10: ${verdict(maxFrames <= 10)}; worker throughput with the console ≥ 0.95× bare: ${verdict(ratio >= 0.95)};
+${browserLine(res.browser)}`;
+}
+
+function browserLine(b: BrowserResult | undefined): string {
+  if (!b) return '- job page in Chromium: not measured (BENCH_LIVE_BROWSER_JOBS=0).';
+  const counted = `${b.samples.length} jobs, one at a time, no other load${b.tooEarly ? `; ${b.tooEarly} finished before the page watched, not counted` : ''}`;
+  return `- a job page open in Chromium while its job runs shows "Completed" ${fmt(b.p50, 0)} ms (p50) / ${fmt(b.p95, 0)} ms (p95) after the job's finishedOn (${counted}; MutationObserver in the page, same clock) (p95 ≤ 60 ms: ${verdict(b.p95 <= 60)}; before: 82 / 114 ms).`;
 }
 
 /** Today's console with 10 dashboards against the baseline's, figure by figure, each over its rounds. */

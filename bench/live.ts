@@ -7,6 +7,7 @@ import { startBaselineConsole, type Baseline } from './baseline';
 import { connectProbe, focus, release, type LiveConsole, type Rig } from './live-rig';
 import { drain, fixedRate, idleCommands, pooled, PREFIX, QUEUE, throughputWindow, type FrameStats, type RateResult, type Sample } from './live-phases';
 import { liveReport, type LiveResults, type Phase } from './live-report';
+import { browserCompletion } from './live-browser';
 
 /**
  * The live pipeline under load, side by side in one run: producers of no-op
@@ -33,7 +34,8 @@ import { liveReport, type LiveResults, type Phase } from './live-report';
  * rounds, default 4), BENCH_LIVE_TPUT_SECONDS (each throughput window,
  * default 10), BENCH_LIVE_RATE (jobs/s, default 2000), BENCH_LIVE_RATE_SECONDS
  * (each fixed-rate window, default 20), BENCH_LIVE_RATE_ROUNDS (with a
- * baseline: fixed-rate rounds, default BENCH_LIVE_ROUNDS).
+ * baseline: fixed-rate rounds, default BENCH_LIVE_ROUNDS), BENCH_LIVE_BROWSER_JOBS
+ * (job pages opened in Chromium at low load, default 30; 0 skips them).
  */
 
 const SOAK_S = Number(process.env.BENCH_LIVE_SECONDS ?? 300);
@@ -41,6 +43,7 @@ const TPUT_S = Number(process.env.BENCH_LIVE_TPUT_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_LIVE_ROUNDS ?? 4);
 const RATE_S = Number(process.env.BENCH_LIVE_RATE_SECONDS ?? 20);
 const RATE_ROUNDS = Number(process.env.BENCH_LIVE_RATE_ROUNDS ?? ROUNDS);
+const BROWSER_JOBS = Number(process.env.BENCH_LIVE_BROWSER_JOBS ?? 30);
 
 /** Round r's order: the phases rotated by r, so each comes first, in the middle and last equally often. */
 export function rotation<T>(phases: T[], r: number): T[] {
@@ -171,10 +174,14 @@ export async function benchLive(baseline?: Baseline): Promise<string> {
 
     const phases: Phase[] = baseline ? ['bare', 'one', 'ten', 'baseTen'] : ['bare', 'one', 'ten'];
     const idle = await measureIdle(rig, baseline ? ['one', 'ten', 'baseTen'] : ['one', 'ten']);
+    // Low load: today's console, no dashboards, no producer; one job at a time.
+    await focus(rig, rig.consoles[0], 0);
+    const browser = BROWSER_JOBS > 0 ? await browserCompletion(rig, BROWSER_JOBS) : undefined;
+    console.log('[bench] live browser', JSON.stringify(browser));
     const throughput = await measureThroughput(rig, phases);
     const rates = await measureRates(rig, redis.url, baseline !== undefined);
     const { soak, samples } = await measureSoak(rig, redis.url);
-    const results: LiveResults = { ...throughput, idle, rates, soak, samples };
+    const results: LiveResults = { ...throughput, idle, rates, soak, samples, browser };
     return liveReport(results, { baseline, soakSeconds: SOAK_S, rounds: ROUNDS, tputSeconds: TPUT_S, rateSeconds: RATE_S, rateRounds: RATE_ROUNDS });
   } finally {
     release(rig);

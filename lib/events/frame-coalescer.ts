@@ -229,6 +229,8 @@ export class FrameCoalescer {
   private async flush(): Promise<void> {
     if (!this.opts.redisUp()) return;
     if (this.flushing) {
+      // A watched job's frame does not wait for the counts and dashboard reads under way; the rest follows the flush.
+      this.sendJobs().catch((err: unknown) => this.opts.logger.debug('job frames failed', { error: (err as Error).message }));
       this.again = true;
       return;
     }
@@ -263,7 +265,12 @@ export class FrameCoalescer {
     for (const q of this.hot) this.markQueue(q);
   }
 
-  /** Each changed job that someone watches is read once and sent to its own room, when the room's pacing allows (else it stays dirty). */
+  /**
+   * Each changed job that someone watches is read once and sent to its own
+   * room, when the room's pacing allows (else it stays dirty). The jobs are
+   * taken and their frames counted at once, before the reads: two calls at a
+   * time (one beside a flush under way) never send the same change twice.
+   */
   private async sendJobs(): Promise<void> {
     const { sink } = this.opts;
     const now = Date.now();
@@ -274,7 +281,9 @@ export class FrameCoalescer {
       if (watched && !this.pacer.may(room, now, this.urgentJobs.has(key))) continue;
       this.dirtyJobs.delete(key);
       this.urgentJobs.delete(key);
-      if (watched) jobs.push(job);
+      if (!watched) continue;
+      jobs.push(job);
+      this.pacer.record(room, now);
     }
     // Read in parallel (a few at a time): many open job pages must not stretch the frame for everyone.
     for (let i = 0; i < jobs.length; i += JOB_READS_AT_ONCE) {
@@ -284,10 +293,11 @@ export class FrameCoalescer {
 
   private async sendJob(queue: string, id: string): Promise<void> {
     const room = rooms.job(queue, id);
+    // Counted for the room's pacing when taken (sendJobs).
     try {
-      this.emit(room, 'job', { v: 1, queue, id, job: await getJobDto(queue, id) });
+      this.opts.sink.emit(room, 'job', { v: 1, queue, id, job: await getJobDto(queue, id) });
     } catch (err) {
-      if (err instanceof NotFoundError) this.emit(room, 'job', { v: 1, queue, id, job: null });
+      if (err instanceof NotFoundError) this.opts.sink.emit(room, 'job', { v: 1, queue, id, job: null });
       else throw err;
     }
   }
