@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers';
+import { codeBlocksUnder } from './readme-blocks';
 
 /**
  * The README's code examples stay true: the enqueue example is the file it
@@ -9,15 +10,11 @@ import { ROOT } from './helpers';
  * is a file the type-check compiles against the real lib/.
  */
 
-const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-
 /** The first ```ts block of the README section with this heading. */
 function codeBlockUnder(heading: string): string {
-  const start = readme.indexOf(`\n## ${heading}\n`);
-  if (start < 0) throw new Error(`README.md has no "## ${heading}" section`);
-  const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(start));
-  if (!block) throw new Error(`no ts code block under "## ${heading}"`);
-  return block[1]!;
+  const block = codeBlocksUnder(ROOT, heading)[0];
+  if (block === undefined) throw new Error(`no ts code block under "## ${heading}"`);
+  return block;
 }
 
 describe('README examples', () => {

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { codeBlocksUnder } from '../../test/readme-blocks';
 
 /**
  * The two applications the package suite installs `celerity` into, written
@@ -124,6 +125,23 @@ export async function typeTest(): Promise<unknown[]> {
 `;
 }
 
+/**
+ * The README's "Add Celerity to your app" code, as files of the TypeScript app:
+ * each block opens with a comment naming its file (`// src/tasks.ts`). The type
+ * test compiles them, and readme.spec.ts runs the README's worker and script.
+ */
+export const README_SECTION = 'Add Celerity to your app';
+
+function readmeFiles(rootDir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const block of codeBlocksUnder(rootDir, README_SECTION)) {
+    const file = /^\/\/ (src\/\S+\.ts)\b/.exec(block)?.[1];
+    if (file) files[file] = block;
+  }
+  if (!files['src/tasks.ts'] || !files['src/enqueue.ts']) throw new Error(`README "${README_SECTION}": no src/tasks.ts or src/enqueue.ts block`);
+  return files;
+}
+
 /** The app's package.json before `npm install <tarball>` adds celerity to it. */
 function packageJson(lang: AppLang, rootDir: string): string {
   const version = (pkg: string) => (JSON.parse(readFileSync(path.join(rootDir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
@@ -143,7 +161,7 @@ const TSCONFIG = {
     skipLibCheck: true,
     types: ['node'],
   },
-  include: ['*.ts', '*.cts'],
+  include: ['*.ts', '*.cts', 'src/*.ts'],
 };
 
 /** Write an app into `dir` (created); `rootDir` is this repository (for the devDependency versions). */
@@ -157,6 +175,10 @@ export function writeApp(lang: AppLang, dir: string, rootDir: string): void {
   if (lang === 'ts') {
     files['tsconfig.json'] = JSON.stringify(TSCONFIG, null, 2) + '\n';
     files[TYPE_TEST_FILE] = typeTestSource();
+    Object.assign(files, readmeFiles(rootDir));
   }
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
 }
