@@ -33,4 +33,19 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['next', 'next/*', 'react', 'react-dom', 'socket.io', 'socket.io-client', '@/components/*', '@/app/*'] }],
     },
   },
+  {
+    // The demo is an application of the package: it imports `celerity` and `celerity/worker`, never the internals.
+    files: ['worker/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['next', 'next/*', 'react', 'react-dom', 'socket.io', 'socket.io-client', '@/*'], message: 'The demo uses the package only' },
+            { group: ['**/lib/*', '**/lib/**'], message: "Import from 'celerity' or 'celerity/worker', as an application does" },
+          ],
+        },
+      ],
+    },
+  },
 );
