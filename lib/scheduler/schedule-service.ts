@@ -137,7 +137,8 @@ export async function patchSchedule(name: string, input: unknown): Promise<Sched
 export async function deleteSchedule(name: string): Promise<void> {
   const redis = getRedis();
   const def = await requireSchedule(name);
-  if (def.source === 'code') throw new ConflictError(`"${name}" is defined in code: remove it from the schedules of the worker's tasks module (you can pause it here)`);
+  if (def.source === 'code')
+    throw new ConflictError(`"${name}" is defined in code: remove it from the schedules of the worker's tasks module (you can pause it here)`);
   const queue = scheduleQueue(def, (await readCatalogueEntry(redis, def.task))?.queue);
   await unapply(def, getQueue(queue));
   await removeDefinition(redis, name);

@@ -56,8 +56,8 @@ export default async function EditSchedulePage({ params }: { params: Params }) {
       {header}
       {def.data.source === 'code' ? (
         <Notice title="This schedule is defined in code">
-          It is declared in code, in the <code>schedules</code> of the worker’s tasks module, and written again each time a worker starts, so an edit here would not last: change it there.
-          You can still pause and resume it from{' '}
+          It is declared in code, in the <code>schedules</code> of the worker’s tasks module, and written again each time a worker starts, so an edit here would
+          not last: change it there. You can still pause and resume it from{' '}
           <Link href={`/schedules/${seg(name)}`} className="underline">
             its page
           </Link>
