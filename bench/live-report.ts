@@ -14,6 +14,8 @@ export interface LiveResults {
   tput: Partial<Record<Phase, number[]>>;
   /** Frames during the throughput windows of every phase with dashboards. */
   frames: FrameStats[];
+  /** The same, today's console only. */
+  todayFrames: FrameStats[];
   idle: Partial<Record<Phase, number[]>>;
   rates: { bare: RateResult; one: RateResult; ten: RateResult; tenRounds: RateResult[]; baseTen?: RateResult; baseTenRounds: RateResult[] };
   soak: RateResult;
@@ -84,6 +86,7 @@ function targets(res: LiveResults): string {
   const cpuFlat = cpuLast <= cpuFirst * 1.25 || cpuLast - cpuFirst <= 2;
   const rates = [oneRate, tenRate, soak, ...(res.rates.baseTen ? [res.rates.baseTen] : [])];
   const maxFrames = Math.max(...res.frames.map((f) => f.maxPerSecond), ...rates.map((r) => r.frames.maxPerSecond));
+  const todayMaxFrames = Math.max(...res.todayFrames.map((f) => f.maxPerSecond), ...[oneRate, tenRate, soak].map((r) => r.frames.maxPerSecond));
   const idle1 = median(res.idle.one ?? []);
   const idle10 = median(res.idle.ten ?? []);
   return `Against the targets (issue 6):
@@ -94,7 +97,7 @@ function targets(res: LiveResults): string {
 - Redis commands/s at ${RATE} jobs/s with 10 dashboards / with 1 = ${fmt(cmdRatio, 3)} (≤ 1.2: ${verdict(cmdRatio <= 1.2)}); idle, 10 / 1 = ${fmt(idle10 / idle1, 2)}.
 
 Against the targets (issue 14, item 3):
-- completion → client p95 at ${RATE} jobs/s with 10 dashboards = ${fmt(tenRate.p95, 0)} ms (≤ 50 ms: ${verdict(tenRate.p95 <= 50)}; before the leading edge: 137 ms); frames per client per second ≤ 10: ${verdict(maxFrames <= 10)}; worker throughput with the console ≥ 0.95× bare: ${verdict(ratio >= 0.95)};
+- completion → client p95 at ${RATE} jobs/s with 10 dashboards = ${fmt(tenRate.p95, 0)} ms (≤ 50 ms: ${verdict(tenRate.p95 <= 50)}; before the leading edge: 137 ms); frames per client per second, today's console, max in any second = ${todayMaxFrames} (≤ 10: ${verdict(todayMaxFrames <= 10)}); worker throughput with the console ≥ 0.95× bare: ${verdict(ratio >= 0.95)};
 ${browserLine(res.browser)}`;
 }
 

@@ -81,18 +81,20 @@ async function measureThroughput(rig: Rig, phases: Phase[]) {
   console.log('[bench] live calibration', Math.round(calibration.perSecond), 'jobs/s →', perWindow, 'jobs per window');
   const tput: Partial<Record<Phase, number[]>> = {};
   const frames: FrameStats[] = [];
+  const todayFrames: FrameStats[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     for (const phase of rotation(phases, r)) {
       await setUp(rig, phase);
       const w = await throughputWindow(rig, perWindow);
       (tput[phase] ??= []).push(w.perSecond);
       if (phase !== 'bare') frames.push(w.frames);
+      if (phase === 'one' || phase === 'ten') todayFrames.push(w.frames);
       console.log(`[bench] live round ${r + 1}`, phase, Math.round(w.perSecond), 'jobs/s', JSON.stringify(w.frames));
     }
   }
   await focus(rig, rig.consoles[0], 0);
   await drain(rig.queue);
-  return { perWindow, tput, frames };
+  return { perWindow, tput, frames, todayFrames };
 }
 
 /** One fixed-rate window of a phase, after its dashboards have settled for 2 s (none for bare). */
