@@ -287,18 +287,20 @@ export class FrameCoalescer {
     }
     // Read in parallel (a few at a time): many open job pages must not stretch the frame for everyone.
     for (let i = 0; i < jobs.length; i += JOB_READS_AT_ONCE) {
-      await Promise.all(jobs.slice(i, i + JOB_READS_AT_ONCE).map(({ queue, id }) => this.sendJob(queue, id)));
+      await Promise.all(jobs.slice(i, i + JOB_READS_AT_ONCE).map(({ queue, id }) => this.sendJob(queue, id, now)));
     }
   }
 
-  private async sendJob(queue: string, id: string): Promise<void> {
+  /** Read and send one job; its frame, counted for the room's pacing when taken (`takenAt`), is counted again for when it leaves. */
+  private async sendJob(queue: string, id: string, takenAt: number): Promise<void> {
     const room = rooms.job(queue, id);
-    // Counted for the room's pacing when taken (sendJobs).
     try {
       this.opts.sink.emit(room, 'job', { v: 1, queue, id, job: await getJobDto(queue, id) });
     } catch (err) {
       if (err instanceof NotFoundError) this.opts.sink.emit(room, 'job', { v: 1, queue, id, job: null });
       else throw err;
+    } finally {
+      this.pacer.retime(room, takenAt, Date.now());
     }
   }
 

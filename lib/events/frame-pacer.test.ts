@@ -33,4 +33,13 @@ describe('FramePacer', () => {
     p.prune(1300);
     expect(p.may('r', 1300, true)).toBe(true);
   });
+
+  it('counts a frame for when it left (retime), not when it was chosen', () => {
+    const p = new FramePacer(110, 2);
+    p.record('r', 0);
+    p.record('r', 10);
+    p.retime('r', 0, 500); // the first frame's read took 500 ms
+    expect(p.may('r', 1100, true)).toBe(false); // a second after it was chosen, not after it left
+    expect(p.may('r', 1500, true)).toBe(true);
+  });
 });

@@ -37,6 +37,18 @@ export class FramePacer {
     else (this.sent.get(room) ?? this.sent.set(room, []).get(room)!).push(now);
   }
 
+  /**
+   * A frame counted when it was decided (`at`) left later (`sent`): count it
+   * then, so the limit holds for when frames leave, not when they were chosen.
+   */
+  retime(room: string, at: number, sent: number): void {
+    const times = this.sent.get(room);
+    const i = times?.indexOf(at) ?? -1;
+    if (!times || i < 0) return this.record(room, sent);
+    times[i] = sent;
+    times.sort((a, b) => a - b);
+  }
+
   /** Forget what is over a second old (rooms nobody got a frame for lately cost nothing). */
   prune(now: number): void {
     dropOld(this.toAll, now);
