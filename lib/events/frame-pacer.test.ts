@@ -39,7 +39,7 @@ describe('FramePacer', () => {
     p.record('r', 0);
     p.record('r', 10);
     p.retime('r', 0, 500); // the first frame's read took 500 ms
-    expect(p.may('r', 1100, true)).toBe(false); // a second after it was chosen, not after it left
+    expect(p.may('r', 1005, true)).toBe(false); // a second after the first was chosen, not after it left
     expect(p.may('r', 1500, true)).toBe(true);
   });
 });
