@@ -8,4 +8,5 @@ import { registry } from './tasks';
  */
 export const client = createClient(registry);
 export const enqueue = client.enqueue;
+export const enqueueMany = client.enqueueMany;
 export const closeClient = client.close;
