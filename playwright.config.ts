@@ -11,8 +11,9 @@ import { CHROMIUM_LAUNCH } from './e2e/support/chromium';
  */
 export default defineConfig({
   testDir: 'e2e',
-  // e2e/auth/ runs against its own console with accounts: playwright.auth.config.ts.
-  testIgnore: ['auth/**'],
+  // Suites with consoles of their own: e2e/auth/ (accounts, playwright.auth.config.ts), e2e/basepath/
+  // (under CELERITY_BASE_PATH, playwright.basepath.config.ts), e2e/package/ (the packed package, playwright.package.config.ts).
+  testIgnore: ['auth/**', 'basepath/**', 'package/**'],
   // Keyed on the build directory so parallel runs (each with its own NEXT_DIST_DIR) never delete each other's traces.
   outputDir: nextDistDir() === '.next' ? 'test-results' : `test-results/${nextDistDir().replace(/^\.+/, '')}`,
   globalSetup: './e2e/global-setup.ts',
