@@ -1,6 +1,5 @@
-import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { bareWorker, serveWorker, type StopWorker } from './worker-process';
 
 /**
  * A worker process of the round-trip bench (bench/round-trip.ts). Args:
@@ -12,15 +11,7 @@ import { z } from 'zod';
 const [variant, queue] = process.argv.slice(2) as [string, string];
 const CONCURRENCY = 10;
 
-async function bare(): Promise<() => Promise<unknown>> {
-  const connection = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
-  const worker = new Worker(queue, async () => 'hello world', { connection, prefix: process.env.CELERITY_PREFIX, concurrency: CONCURRENCY });
-  worker.on('error', () => {});
-  await worker.waitUntilReady();
-  return () => worker.close().then(() => connection.quit());
-}
-
-async function celerity(): Promise<() => Promise<unknown>> {
+async function celerity(): Promise<StopWorker> {
   // Imported here: lib/env reads the environment once, and the bare variant needs none of it.
   const { startWorker } = await import('../lib/worker/start-worker');
   const { createRegistry } = await import('../lib/registry/task-registry');
@@ -38,8 +29,4 @@ async function celerity(): Promise<() => Promise<unknown>> {
   return () => worker.stop();
 }
 
-const stop = variant === 'bullmq' ? await bare() : await celerity();
-process.stdout.write('WORKER_READY\n');
-process.on('SIGTERM', () => {
-  void stop().finally(() => process.exit(0));
-});
+await serveWorker(() => (variant === 'bullmq' ? bareWorker(queue, CONCURRENCY) : celerity()));

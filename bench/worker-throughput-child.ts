@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { bareWorker, serveWorker, type StopWorker } from './worker-process';
 
 /**
  * One worker process of the worker-throughput bench (bench/worker-throughput.ts).
@@ -17,15 +16,7 @@ import { z } from 'zod';
 const [variant, queue] = process.argv.slice(2) as [string, string];
 const CONCURRENCY = 50;
 
-async function bare(): Promise<() => Promise<unknown>> {
-  const connection = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: null });
-  const worker = new Worker(queue, async () => 'hello world', { connection, prefix: process.env.CELERITY_PREFIX, concurrency: CONCURRENCY });
-  worker.on('error', () => {});
-  await worker.waitUntilReady();
-  return () => worker.close().then(() => connection.quit());
-}
-
-async function celerity(): Promise<() => Promise<unknown>> {
+async function celerity(): Promise<StopWorker> {
   // Imported here: lib/env reads the environment once, and the bare variant needs none of it. From an
   // earlier commit's worktree for the baseline variant (BENCH_WORKER_LIB: bench/worker-throughput.ts).
   const root = process.env.BENCH_WORKER_LIB ?? path.resolve(import.meta.dirname, '..');
@@ -48,8 +39,4 @@ async function celerity(): Promise<() => Promise<unknown>> {
   return () => worker.stop();
 }
 
-const stop = variant === 'bullmq' ? await bare() : await celerity();
-process.stdout.write('WORKER_READY\n');
-process.on('SIGTERM', () => {
-  void stop().finally(() => process.exit(0));
-});
+await serveWorker(() => (variant === 'bullmq' ? bareWorker(queue, CONCURRENCY) : celerity()));
