@@ -43,6 +43,16 @@ describe('HeartbeatLoop', () => {
     expect(await readHeartbeat(redis, id)).toBeNull();
   });
 
+  it('each heartbeat carries the local address of the connection that writes it (how Redis and other hosts see the worker)', async () => {
+    const id = `hb-${Date.now()}-d`;
+    const { heartbeat } = loop(id);
+    await heartbeat.beat();
+    // The test's Redis listens on loopback, so the socket's local end is 127.0.0.1 too.
+    expect(redis.stream.localAddress).toBe('127.0.0.1');
+    expect((await readHeartbeat(redis, id))?.address).toBe('127.0.0.1');
+    await heartbeat.clear(id);
+  });
+
   it('beats every interval until the timer is stopped', async () => {
     const id = `hb-${Date.now()}-c`;
     const { state, heartbeat } = loop(id);

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { writeHeartbeat, clearHeartbeat, type Heartbeat } from './heartbeat';
 import type { RedisOutage } from './redis-outage';
+import { localAddressOf } from './local-address';
 
 /**
  * Writes a worker's heartbeat now and every `intervalMs`, one write at a time.
@@ -12,6 +13,8 @@ export class HeartbeatLoop {
   private beating: Promise<void> | undefined;
   private beatAgain = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The connection's last known local address, kept while it reconnects (a write then waits for the new socket). */
+  private address: string | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -35,11 +38,17 @@ export class HeartbeatLoop {
   private async writeUntilCurrent(): Promise<void> {
     do {
       this.beatAgain = false;
-      await writeHeartbeat(this.redis, this.read()).then(
+      await writeHeartbeat(this.redis, this.withAddress(this.read())).then(
         () => this.outage.succeeded(),
         (err: Error) => void this.outage.report('heartbeat failed', err),
       );
     } while (this.beatAgain);
+  }
+
+  /** The heartbeat with the address of the connection that writes it (the worker's own connection to Redis). */
+  private withAddress(hb: Heartbeat): Heartbeat {
+    this.address = localAddressOf(this.redis) ?? this.address;
+    return this.address && !hb.address ? { ...hb, address: this.address } : hb;
   }
 
   /** Beat every `intervalMs` (the timer does not keep the process alive). */

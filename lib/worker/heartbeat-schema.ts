@@ -7,6 +7,11 @@ import { z } from 'zod';
 export const heartbeatSchema = z.object({
   id: z.string(),
   host: z.string(),
+  /**
+   * The local IP address of the worker's Redis connection: how other hosts see it.
+   * Absent from heartbeats of workers older than this field, and before the first connect.
+   */
+  address: z.string().optional().describe('The local IP address of the worker’s Redis connection (how other hosts see it)'),
   pid: z.number(),
   queues: z.array(z.string()),
   tasks: z.array(z.string()),
