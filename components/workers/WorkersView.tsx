@@ -72,6 +72,7 @@ export function WorkersView({ initial }: { initial: WorkersDTO }) {
             <tr>
               <Th>Worker</Th>
               <Th>Host</Th>
+              <Th>Address</Th>
               <Th numeric>PID</Th>
               <Th>Queues</Th>
               <Th numeric>Concurrency</Th>
@@ -94,6 +95,7 @@ export function WorkersView({ initial }: { initial: WorkersDTO }) {
                   </span>
                 </Td>
                 <Td>{w.host}</Td>
+                <Td className="font-mono text-xs">{w.address ?? '—'}</Td>
                 <Td numeric>{w.pid}</Td>
                 <Td>{w.queues.join(', ')}</Td>
                 <Td numeric>{w.concurrency}</Td>
@@ -123,6 +125,7 @@ export function WorkersView({ initial }: { initial: WorkersDTO }) {
             <tr>
               <Th>Worker</Th>
               <Th>Host</Th>
+              <Th>Address</Th>
               <Th numeric>PID</Th>
               <Th>Last heartbeat</Th>
               <Th>Jobs it held</Th>
@@ -135,6 +138,7 @@ export function WorkersView({ initial }: { initial: WorkersDTO }) {
               <tr key={w.id} aria-label={`Lost worker ${w.id}`}>
                 <Td className="font-mono text-xs">{w.id}</Td>
                 <Td>{w.last?.host ?? '—'}</Td>
+                <Td className="font-mono text-xs">{w.last?.address ?? '—'}</Td>
                 <Td numeric>{w.last?.pid ?? '—'}</Td>
                 <Td>
                   <Time ms={w.lastSeen} />
