@@ -97,6 +97,16 @@ program
     await runRedisStopCommand();
   });
 
+program
+  .command('redis:cluster')
+  .description('run a local Redis Cluster on free loopback ports until Ctrl-C (prints its REDIS_URL)')
+  .option('--masters <n>', 'number of masters (at least 3)', '3')
+  .option('--replicas <n>', 'replicas per master', '0')
+  .action(async (flags: { masters?: string; replicas?: string }) => {
+    const { runRedisClusterCommand } = await import('./redis-cluster-command');
+    await runRedisClusterCommand(flags);
+  });
+
 /** Every command says which verb failed, on one line, and exits 2 (commander's own errors included). */
 for (const cmd of [program, ...program.commands]) {
   const name = cmd === program ? 'celerity' : `celerity ${cmd.name()}`;
