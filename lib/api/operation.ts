@@ -44,6 +44,8 @@ interface OperationBase<Q extends z.ZodType | undefined, B extends z.ZodType | u
   access: AccessLevel;
   query?: Q;
   body?: B;
+  /** Request headers it reads, for the document (the handler reads and checks them from `req`: their errors name the header). */
+  headers?: z.ZodObject;
   /** The successful answers (and any other answer with a body of its own, like health's 503). */
   answers: Record<number, Answer>;
   /** Error statuses beyond those every operation of its kind answers (400/401/403/503 behind the access check, 413 with a body). */
@@ -140,6 +142,7 @@ export function defineOperation<Q extends z.ZodType | undefined = undefined, B e
     request: {
       ...(paramNames.length ? { params: z.object(Object.fromEntries(paramNames.map((n) => [n, z.string()]))) } : {}),
       ...(spec.query ? { query: spec.query as unknown as z.ZodObject } : {}),
+      ...(spec.headers ? { headers: spec.headers } : {}),
       // Not required when {} is a valid body: a bare POST (no body, no Content-Type) is read as {} (readJson).
       ...(spec.body ? { body: { required: !spec.body.safeParse({}).success, content: { 'application/json': { schema: spec.body } } } } : {}),
     },

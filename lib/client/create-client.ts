@@ -8,13 +8,30 @@ import { closeRedis } from '../redis';
 import { parseOrThrow } from '../validation';
 import { GatewayTimeoutError, InvalidError, NotFoundError } from '../errors';
 import { closeResultListeners, resultListener } from './result-listeners';
+import { applyDedupe, DEFAULT_IDEMPOTENCY_TTL_MS, jobDedupe, wasCreated, type JobDedupe } from '../registry/dedupe';
 
 type TaskOf<T extends AnyTask, N> = Extract<T, { name: N }>;
 type ArgsOf<T extends AnyTask, N> = z.input<TaskOf<T, N>['schema']>;
 type ResultOf<T extends AnyTask, N> = Awaited<ReturnType<TaskOf<T, N>['handler']>>;
 
+/** Options of one `enqueue` call: the job's options, and an idempotency key. */
+export type EnqueueOptions = JobOptionsInput & {
+  /**
+   * Make a retry safe: every call with the same key within the task's
+   * `idempotencyTtl` (24 h by default) returns the first call's job — even once
+   * it finished, even if the first call threw. Text of 1–256 characters; it
+   * replaces the task's own `dedupe` key for this call.
+   */
+  idempotencyKey?: string;
+};
+
 /** A job handle returned by `enqueue`: where it is, and a way to wait for its result. */
 export interface JobHandle<Result = unknown> extends EnqueuedJob {
+  /**
+   * True when this call created the job; false when a deduplication key (the
+   * task's `dedupe`, or the call's `idempotencyKey`) returned an existing one.
+   */
+  created: boolean;
   /**
    * Resolve with the result once the job completes; reject with its error
    * (message = the job's failedReason) once it has failed for good, with a
@@ -27,7 +44,7 @@ export interface JobHandle<Result = unknown> extends EnqueuedJob {
 
 /** One job for `enqueueMany`: a task, its arguments (typed by that task) and options. */
 export type EnqueueItem<T extends AnyTask> = {
-  [N in T['name']]: { task: N; options?: JobOptionsInput } & ({} extends ArgsOf<T, N> ? { args?: ArgsOf<T, N> } : { args: ArgsOf<T, N> });
+  [N in T['name']]: { task: N; options?: EnqueueOptions } & ({} extends ArgsOf<T, N> ? { args?: ArgsOf<T, N> } : { args: ArgsOf<T, N> });
 }[T['name']];
 
 /** The handles `enqueueMany` returns, in the order of its items, each typed by its item's task. */
@@ -41,7 +58,7 @@ export interface CelerityClient<T extends AnyTask> {
    */
   enqueue<N extends T['name']>(
     task: N,
-    ...rest: {} extends ArgsOf<T, N> ? [args?: ArgsOf<T, N>, options?: JobOptionsInput] : [args: ArgsOf<T, N>, options?: JobOptionsInput]
+    ...rest: {} extends ArgsOf<T, N> ? [args?: ArgsOf<T, N>, options?: EnqueueOptions] : [args: ArgsOf<T, N>, options?: EnqueueOptions]
   ): Promise<JobHandle<ResultOf<T, N>>>;
   /**
    * Enqueue many jobs at once (BullMQ's `addBulk`: one round trip per queue).
@@ -60,6 +77,8 @@ interface PreparedJob {
   name: string;
   data: unknown;
   opts: JobsOptions;
+  /** Its deduplication, when one applies (it decides `created`). */
+  dedupe?: JobDedupe;
 }
 
 /** A typed client for application code, bound to a registry of task definitions. */
@@ -67,13 +86,13 @@ export function createClient<T extends AnyTask>(registry: TaskRegistry<T>): Cele
   const prepare = jobPreparer(registry);
   return {
     async enqueue(task, ...rest) {
-      const [args, options] = rest as [unknown, JobOptionsInput | undefined];
+      const [args, options] = rest as [unknown, EnqueueOptions | undefined];
       const job = prepare(task, args, options);
       const added = await getQueue(job.queue).add(job.name, job.data, job.opts);
-      return handle(job.queue, added.id) as never;
+      return handle(job.queue, added.id, job.dedupe) as never;
     },
     async enqueueMany(items) {
-      const jobs = (items as readonly { task: string; args?: unknown; options?: JobOptionsInput }[]).map((item, i) => {
+      const jobs = (items as readonly { task: string; args?: unknown; options?: EnqueueOptions }[]).map((item, i) => {
         if (typeof item !== 'object' || item === null) throw new InvalidError(`items.${i}: an object with task, args and options`, `items.${i}`);
         return prepare(item.task, item.args, item.options, `items.${i}.`);
       });
@@ -102,16 +121,25 @@ function jobPreparer(registry: TaskRegistry) {
     }
     return b;
   };
-  return (task: string, args: unknown, options: JobOptionsInput | undefined, at = ''): PreparedJob => {
+  return (task: string, args: unknown, options: EnqueueOptions | undefined, at = ''): PreparedJob => {
     const def = registry.get(task);
     if (!def) throw new NotFoundError(`Unknown task "${task}"${at ? ` (${at}task)` : ''}`);
     const data = args ?? {};
     // Validate only: the job keeps the arguments as given, and the worker parses them again.
-    parseOrThrow(def.schema, data, `${at}args`);
+    const parsed = parseOrThrow(def.schema, data, `${at}args`);
+    const { idempotencyKey, ...jobOptions } = options ?? {};
     const b = baseOf(def);
     const opts =
-      options === undefined ? { ...b.opts } : bullJobOptions({ ...b.defaults, ...parseOrThrow(jobOptionsSchema, options, `${at}options`) }, def.retention);
-    return { queue: def.queue, name: def.name, data, opts };
+      options === undefined ? { ...b.opts } : bullJobOptions({ ...b.defaults, ...parseOrThrow(jobOptionsSchema, jobOptions, `${at}options`) }, def.retention);
+    if (!def.dedupe && idempotencyKey === undefined) return { queue: def.queue, name: def.name, data, opts };
+    const dedupe = jobDedupe(
+      { task: def.name, dedupe: def.dedupe, idempotencyTtl: def.idempotencyTtl ?? DEFAULT_IDEMPOTENCY_TTL_MS },
+      data,
+      parsed,
+      idempotencyKey,
+      `${at}options.idempotencyKey`,
+    );
+    return { queue: def.queue, name: def.name, data, opts: applyDedupe(opts, dedupe), dedupe };
   };
 }
 
@@ -123,15 +151,15 @@ async function addBulk(jobs: PreparedJob[]): Promise<JobHandle[]> {
   await Promise.all(
     [...byQueue].map(async ([queue, indexes]) => {
       const added = await getQueue(queue).addBulk(indexes.map((i) => jobs[i]!));
-      added.forEach((job, k) => (handles[indexes[k]!] = handle(queue, job.id)));
+      added.forEach((job, k) => (handles[indexes[k]!] = handle(queue, job.id, jobs[indexes[k]!]!.dedupe)));
     }),
   );
   return handles;
 }
 
-function handle(queue: string, id: string | undefined): JobHandle {
+function handle(queue: string, id: string | undefined, dedupe?: JobDedupe): JobHandle {
   if (!id) throw new Error('BullMQ returned a job without an id');
-  return { queue, id, waitForResult: (timeoutMs?: number) => waitForResult(queue, id, timeoutMs) };
+  return { queue, id, created: wasCreated(dedupe, id), waitForResult: (timeoutMs?: number) => waitForResult(queue, id, timeoutMs) };
 }
 
 /** Wait for the job's outcome through the queue's shared listener (see ResultListener). */

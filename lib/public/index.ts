@@ -11,7 +11,8 @@ export { defineTask, DEFAULT_QUEUE, type TaskDefinition, type TaskContext } from
 export { createRegistry, type TaskRegistry, type AnyTask, type TaskNames, type TaskByName } from '../registry/task-registry';
 export { defineSchedule, type CodeSchedule } from '../scheduler/define-schedule';
 export { createClient } from './client';
-export type { CelerityClient, JobHandle, EnqueueItem, JobHandles } from '../client/create-client';
+export type { CelerityClient, JobHandle, EnqueueItem, JobHandles, EnqueueOptions } from '../client/create-client';
+export type { DedupeInput } from '../registry/dedupe';
 export type { EnqueuedJob } from '../queue/add-task-job';
 export type { JobOptionsInput, RetentionInput } from '../queue/job-options';
 export { CelerityError, InvalidError, NotFoundError, ConflictError, UnavailableError, GatewayTimeoutError, type ErrorCode, type ErrorBody } from '../errors';

@@ -2,6 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import { getQueue } from './queue-registry';
 import { jobOptionsSchema, retentionOptions, type JobOptions, type JobOptionsInput, type Retention } from './job-options';
 import { parseOrThrow } from '../validation';
+import { applyDedupe, type JobDedupe } from '../registry/dedupe';
 
 export interface EnqueuedJob {
   queue: string;
@@ -23,11 +24,14 @@ export async function addTaskJob(input: {
   jobId?: string;
   /** How long the finished job is kept: the task's retention (catalogue), else the defaults. */
   retention?: Retention;
+  /** Its deduplication (lib/registry/dedupe.ts): the answer's id is then the existing job's when the key is held. */
+  dedupe?: JobDedupe;
 }): Promise<EnqueuedJob> {
   const defaults = parseOrThrow(jobOptionsSchema, input.defaults ?? {}, 'defaults');
   const options = parseOrThrow(jobOptionsSchema, input.options ?? {}, 'options');
   const opts = bullJobOptions({ ...defaults, ...options }, input.retention);
   if (input.jobId) opts.jobId = input.jobId;
+  applyDedupe(opts, input.dedupe);
   const job = await getQueue(input.queue).add(input.task, input.args ?? {}, opts);
   if (!job.id) throw new Error('BullMQ returned a job without an id');
   return { queue: input.queue, id: job.id };

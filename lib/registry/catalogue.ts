@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { celerityKeys } from '../keys';
 import type { AnyTask } from './task-registry';
 import { jobOptionsSchema, keepJobsSchema } from '../queue/job-options';
+import { dedupeSummary, dedupeSummarySchema } from './dedupe';
 
 /**
  * The task catalogue in Redis: what workers can run. Workers publish it, the
@@ -18,6 +19,10 @@ export const catalogueEntrySchema = z.object({
   defaults: jobOptionsSchema,
   /** How long finished jobs are kept (absent in entries published before retention existed: the defaults apply). */
   retention: z.object({ completed: keepJobsSchema, failed: keepJobsSchema }).optional(),
+  /** Its deduplication (lib/registry/dedupe.ts), if any: the console applies a key made of argument names to its own runs. */
+  dedupe: dedupeSummarySchema.optional(),
+  /** How long (ms) an idempotency key holds for its jobs (absent in older entries: the default). */
+  idempotencyTtl: z.number().optional(),
   publishedAt: z.number(),
   publishedBy: z.string(),
 });
@@ -41,6 +46,8 @@ export async function publishCatalogue(redis: Redis, tasks: readonly AnyTask[], 
       argsSchema: argsJsonSchema(t),
       defaults: jobOptionsSchema.parse(t.defaults),
       retention: t.retention,
+      ...(t.dedupe ? { dedupe: dedupeSummary(t.dedupe) } : {}),
+      idempotencyTtl: t.idempotencyTtl,
       publishedAt: now,
       publishedBy: workerId,
     };

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { resolveRetention, type JobOptionsInput, type Retention, type RetentionInput } from '../queue/job-options';
+import { resolveDedupe, resolveIdempotencyTtl, type Dedupe, type DedupeInput } from './dedupe';
 
 /** What a running handler can do besides computing its result. */
 export interface TaskContext {
@@ -28,6 +29,10 @@ export interface TaskDefinition<Name extends string = string, Schema extends z.Z
   defaults: JobOptionsInput;
   /** How long its finished jobs stay in Redis (defaults filled in). */
   retention: Retention;
+  /** Deduplication, debounce or uniqueness of its jobs (lib/registry/dedupe.ts), if any. */
+  dedupe?: Dedupe;
+  /** How long (ms) an `idempotencyKey` given to `enqueue` holds: 24 h unless set. */
+  idempotencyTtl: number;
 }
 
 export const DEFAULT_QUEUE = 'default';
@@ -49,6 +54,15 @@ export function defineTask<const Name extends string, Schema extends z.ZodType, 
    * keeps the default (7 days or 10,000 completed; 30 days or 50,000 failed).
    */
   retention?: RetentionInput;
+  /**
+   * One job per key: `{ key, ttl }` returns the existing job to a call within
+   * `ttl` ms of the first (even once it finished); `{ key }` while the job is
+   * queued or running; `{ key, ttl, debounce: true }` keeps the last call's
+   * arguments and runs `ttl` ms after it. See lib/registry/dedupe.ts.
+   */
+  dedupe?: DedupeInput<z.output<Schema>>;
+  /** How long (ms) a call's `idempotencyKey` holds (24 h by default). */
+  idempotencyTtl?: number;
 }): TaskDefinition<Name, Schema, Result> {
   if (!def.name.trim() || def.name.length > 200) throw new Error(`Invalid task name "${def.name}": 1–200 characters`);
   const queue = def.queue ?? DEFAULT_QUEUE;
@@ -59,5 +73,7 @@ export function defineTask<const Name extends string, Schema extends z.ZodType, 
   } catch (err) {
     throw new Error(`Invalid retention for task "${def.name}": ${(err as Error).message}`);
   }
-  return { ...def, queue, defaults: def.defaults ?? {}, retention };
+  const dedupe = resolveDedupe(def.name, def.dedupe as DedupeInput<never> | undefined);
+  const idempotencyTtl = resolveIdempotencyTtl(def.name, def.idempotencyTtl);
+  return { ...def, queue, defaults: def.defaults ?? {}, retention, dedupe, idempotencyTtl };
 }
