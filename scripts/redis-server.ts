@@ -19,6 +19,12 @@ export interface RedisServerOptions {
   logfile?: string;
   pidfile?: string;
   extraArgs?: string[];
+  /** Addresses to listen on (default 127.0.0.1 only). */
+  bind?: string[];
+  /** Runs redis-server through this command, e.g. `['ip', 'netns', 'exec', ns]` for another network namespace. */
+  launcher?: string[];
+  /** How to tell it is ready when a PING to 127.0.0.1 from here cannot (another namespace, a password). */
+  waitUntilReady?: () => Promise<void>;
 }
 
 export interface RunningRedis {
@@ -74,7 +80,7 @@ export function pingRedis(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
-/** Start redis-server bound to 127.0.0.1 and wait until it answers. */
+/** Start redis-server bound to 127.0.0.1 (or `bind`) and wait until it answers. */
 export async function startRedisServer(opts: RedisServerOptions): Promise<RunningRedis> {
   const bin = findRedisServer();
   if (!bin) throw new Error('redis-server is not installed');
@@ -83,7 +89,7 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<Runnin
     '--port',
     String(opts.port),
     '--bind',
-    '127.0.0.1',
+    ...(opts.bind ?? ['127.0.0.1']),
     '--dir',
     opts.dir,
     '--save',
@@ -105,7 +111,8 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<Runnin
     ...(opts.pidfile ? ['--pidfile', opts.pidfile] : []),
     ...(opts.extraArgs ?? []),
   ];
-  const child = spawn(bin, args, {
+  const [command, ...launcherArgs] = [...(opts.launcher ?? []), bin];
+  const child = spawn(command!, [...launcherArgs, ...args], {
     detached: Boolean(opts.detached),
     stdio: 'ignore',
   });
@@ -119,7 +126,7 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<Runnin
   );
   try {
     await Promise.race([
-      waitForRedis(opts.port),
+      opts.waitUntilReady ? opts.waitUntilReady() : waitForRedis(opts.port),
       exitPromise.then(() => {
         throw new Error(`redis-server exited at start (port ${opts.port} in use?)`);
       }),
@@ -129,7 +136,7 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<Runnin
     throw err;
   }
   return {
-    url: `redis://127.0.0.1:${opts.port}`,
+    url: `redis://${opts.bind?.[0] ?? '127.0.0.1'}:${opts.port}`,
     port: opts.port,
     pid: child.pid,
     child,
