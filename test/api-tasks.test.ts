@@ -139,7 +139,8 @@ describe('POST /api/v1/tasks/{name}/runs', () => {
     const res = await run('add', { args: { a: 2, b: 3 }, options: { attempts: 2, priority: 4 } });
     expect(res.status).toBe(201);
     const body = (await res.json()) as { queue: string; id: string };
-    expect(Object.keys(body).sort()).toEqual(['id', 'queue']);
+    expect(Object.keys(body).sort()).toEqual(['created', 'id', 'queue']);
+    expect((body as { created?: boolean }).created).toBe(true);
     expect(body.queue).toBe('default');
     const job = await queue.getJob(body.id);
     expect(job?.name).toBe('add');

@@ -206,6 +206,10 @@ describe('OpenAPI document: every documented answer is what the route answers', 
     await record('get /tasks/{name}', 'get', `/api/v1/tasks/${TASK}`);
     const run = await record('post /tasks/{name}/runs', 'post', `/api/v1/tasks/${TASK}/runs`, { args: { a: 1, b: 2 } });
     expect(run.status).toBe(201);
+    // The same idempotency key twice: 201 with the new job, then 200 with that job.
+    const keyed = { args: { a: 1, b: 2 }, idempotencyKey: 'openapi-once' };
+    expect((await record('post /tasks/{name}/runs', 'post', `/api/v1/tasks/${TASK}/runs`, keyed)).status).toBe(201);
+    expect((await record('post /tasks/{name}/runs', 'post', `/api/v1/tasks/${TASK}/runs`, keyed)).status).toBe(200);
     const { id } = run.json as { id: string };
     await waitFor(
       'the job to complete',

@@ -42,14 +42,18 @@ function answerSchema(s: z.ZodType | Record<string, unknown>): Record<string, un
 
 function parametersOf(op: Operation): unknown[] {
   const out: unknown[] = op.paramNames.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
-  if (op.query) {
-    const js = schemaOf(op.query) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
-    for (const [name, schema] of Object.entries(js.properties ?? {})) {
-      const { description, ...rest } = schema;
-      out.push({ name, in: 'query', required: js.required?.includes(name) ?? false, schema: rest, ...(description ? { description } : {}) });
-    }
-  }
+  if (op.query) out.push(...fieldsAsParameters(op.query, 'query'));
+  if (op.headers) out.push(...fieldsAsParameters(op.headers, 'header'));
   return out;
+}
+
+/** The fields of an object schema as parameters of one kind (query string, headers). */
+function fieldsAsParameters(schema: z.ZodType, where: 'query' | 'header'): unknown[] {
+  const js = schemaOf(schema) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  return Object.entries(js.properties ?? {}).map(([name, field]) => {
+    const { description, ...rest } = field;
+    return { name, in: where, required: js.required?.includes(name) ?? false, schema: rest, ...(description ? { description } : {}) };
+  });
 }
 
 function responsesOf(op: Operation): Record<string, unknown> {
