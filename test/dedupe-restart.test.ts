@@ -64,7 +64,7 @@ const port = await freePort();
 const startOwnRedis = () => startRedisServer({ port, dir, appendonly: true });
 let redisServer: RunningRedis = await startOwnRedis();
 const proxy = proxyTo(port);
-// eslint-disable-next-line no-restricted-properties -- a test points lib/env.ts at its own Redis before the first read
+// A test points lib/env.ts at its own Redis before the first read.
 process.env.REDIS_URL = `redis://127.0.0.1:${await proxy.listen()}`;
 
 const q = uniqueName('restart');
