@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { redisUrlProblem } from './redis-url';
+import { queueGroupsSchema } from './queue/queue-groups';
 
 /**
  * The only reader of `process.env`. Everything configurable lives here, is
@@ -32,7 +34,11 @@ const schema = z.object({
     .trim()
     .optional()
     .transform((v) => (v ? v : undefined))
-    .refine((v) => v === undefined || /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://'),
+    .superRefine((v, ctx) => {
+      // redis://host:port (one Redis) or redis+cluster://host:port,host:port (a Redis Cluster): lib/redis-url.ts.
+      const problem = v === undefined ? undefined : redisUrlProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   PORT: intFrom(1, 65535).default(5555),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   CELERITY_PREFIX: z
@@ -53,6 +59,8 @@ const schema = z.object({
             .filter(Boolean)
         : undefined,
     ),
+  /** Queues that share one Redis Cluster hash tag: `group:queue,queue;group:queue` (lib/queue/queue-groups.ts). */
+  CELERITY_QUEUE_GROUPS: queueGroupsSchema,
   CELERITY_LOG_LEVEL: z.enum(logLevels).default('info'),
   CELERITY_DATA_DIR: z.string().trim().min(1).default('.data'),
   CELERITY_SHUTDOWN_TIMEOUT_MS: intFrom(0, 24 * 3600 * 1000).default(30_000),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './redis';
 
 export interface RedisStatus {
   redis: 'up' | 'down';
@@ -7,7 +7,7 @@ export interface RedisStatus {
 }
 
 /** PING with a deadline: a Redis that does not answer within `timeoutMs` counts as down. */
-export async function checkRedis(redis: Redis, timeoutMs = 1000): Promise<RedisStatus> {
+export async function checkRedis(redis: RedisConnection, timeoutMs = 1000): Promise<RedisStatus> {
   const start = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -1,12 +1,20 @@
 import { env } from './env';
+import { bullQueueName, queueNames } from './queue/queue-names';
 
 /**
  * Names of Celerity's own Redis keys. They live under the BullMQ prefix so that
  * two deployments with different prefixes never see each other, and under a
  * segment no BullMQ queue key uses (`__celerity`), so they are never taken for a queue.
+ *
+ * On a Redis Cluster (lib/queue/queue-names.ts) the deployment-wide keys share one
+ * hash tag, `{__celerity}`, so the MULTIs and scripts that touch several of them
+ * stay on one slot; keys that belong to one queue's job (re-runs) carry that
+ * queue's tag instead, since a script reads them with the job's hash. On a single
+ * Redis nothing is tagged: the names are the ones earlier versions wrote.
  */
 export function celerityKeys(prefix = env().CELERITY_PREFIX) {
-  const base = `${prefix}:__celerity`;
+  const untagged = `${prefix}:__celerity`;
+  const base = queueNames().clustered ? `${prefix}:{__celerity}` : untagged;
   return {
     /** Hash: task name → catalogue entry JSON. */
     tasks: `${base}:tasks`,
@@ -29,8 +37,8 @@ export function celerityKeys(prefix = env().CELERITY_PREFIX) {
     /** Hash jobId → run record JSON, and sorted set jobId → start time: a schedule's recent runs. */
     scheduleRuns: (name: string) => `${base}:schedule:${name}:runs`,
     scheduleRunIndex: (name: string) => `${base}:schedule:${name}:run-index`,
-    /** Set: ids of the re-runs made of a job. */
-    reruns: (queue: string, id: string) => `${base}:reruns:${queue}:${id}`,
+    /** Set: ids of the re-runs made of a job. On the job's slot: the queue's BullMQ name holds its tag (Redis hashes the first {…}). */
+    reruns: (queue: string, id: string) => `${untagged}:reruns:${bullQueueName(queue)}:${id}`,
     /** Locks so only one process reconciles or runs the watchdog at a time. */
     lock: (what: string) => `${base}:lock:${what}`,
     /** String with expiry: one console session, keyed by the SHA-256 of its id (never the id itself). */
@@ -51,7 +59,12 @@ export function celerityKeys(prefix = env().CELERITY_PREFIX) {
   };
 }
 
-/** BullMQ's own key for a queue's part (e.g. `meta`, `events`, `wait`). */
+/** BullMQ's own key for a queue's part (e.g. `meta`, `events`, `wait`, a job id); `queue` is the logical name. */
 export function bullKey(queue: string, part: string, prefix = env().CELERITY_PREFIX): string {
-  return `${prefix}:${queue}:${part}`;
+  return `${prefix}:${bullQueueName(queue)}:${part}`;
+}
+
+/** The prefix of every key of a queue (`bull:{images}:`): Lua scripts append a job id to it. */
+export function queueKeyPrefix(queue: string, prefix = env().CELERITY_PREFIX): string {
+  return `${prefix}:${bullQueueName(queue)}:`;
 }

@@ -1,11 +1,24 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { env, isSet } from './env';
 import { managedRedisUrlIfRunning } from './managed-redis-state';
+import { isClusterUrl, parseClusterUrl } from './redis-url';
 
 /**
  * Lazy Redis connections. Nothing here connects at import time: `next build`
  * imports these modules, and a connection made then would hang the build.
+ *
+ * REDIS_URL=redis://host:port gives an ioredis `Redis`; REDIS_URL=redis+cluster://host:port,host:port
+ * gives an ioredis `Cluster` (lib/redis-url.ts). Code that needs to know which
+ * (SCAN, CLIENT LIST, INFO run per master) uses {@link isCluster} and {@link forEachMaster}.
  */
+
+/** A connection to the configured Redis: one server, or a Redis Cluster. BullMQ accepts both. */
+export type RedisConnection = Redis | Cluster;
+
+/** Whether a connection is a Redis Cluster client. */
+export function isCluster(conn: RedisConnection): conn is Cluster {
+  return conn.isCluster;
+}
 
 /** The Redis URL this process should use: REDIS_URL, else the managed Redis of `npm start`. */
 export function redisUrl(): string {
@@ -31,16 +44,58 @@ function options(blocking: boolean): RedisOptions {
   };
 }
 
-/** A new connection. Callers own it and must `quit()` it. */
-export function createRedis(purpose: 'command' | 'blocking', url = redisUrl()): Redis {
-  const client = new Redis(url, options(purpose === 'blocking'));
+/**
+ * The same options for a Cluster: per-node ones go to `redisOptions`, reconnecting
+ * to `clusterRetryStrategy` (ioredis reconnects the cluster as a whole, not each node).
+ */
+function clusterOptions(blocking: boolean, url: string, extra: RedisOptions): ClusterOptions {
+  const { retryStrategy, enableOfflineQueue, lazyConnect, ...perNode } = { ...options(blocking), ...extra };
+  const parsed = parseClusterUrl(url);
+  return {
+    clusterRetryStrategy: (times) => (retryStrategy ? retryStrategy(times) : null),
+    enableOfflineQueue,
+    lazyConnect,
+    redisOptions: {
+      ...perNode,
+      username: parsed.username,
+      password: parsed.password,
+      ...(parsed.tls ? { tls: {} } : {}),
+    },
+    // TLS certificates name the host: keep the names as given instead of resolving them to addresses first.
+    ...(parsed.tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
+  };
+}
+
+/** A new connection (a Cluster when the URL is redis+cluster://). Callers own it and must `quit()` it. */
+export function createRedis(purpose: 'command' | 'blocking', url = redisUrl(), extra: RedisOptions = {}): RedisConnection {
+  const blocking = purpose === 'blocking';
+  const client = isClusterUrl(url)
+    ? new Cluster(parseClusterUrl(url).seeds, clusterOptions(blocking, url, extra))
+    : new Redis(url, { ...options(blocking), ...extra });
   // Errors surface through the health monitor and failing commands; an unhandled
   // 'error' event would otherwise crash the process while Redis is away.
   client.on('error', () => {});
   return client;
 }
 
-type Holder = { __celerityRedis?: Redis; __celerityFailFast?: boolean };
+/**
+ * Run `fn` on every master of a cluster (SCAN, CLIENT LIST, INFO, DBSIZE: commands
+ * that see one node's keys or clients), or once on a single Redis. Waits for the
+ * cluster's slot map first: before it, ioredis knows no master.
+ */
+export async function forEachMaster<T>(conn: RedisConnection, fn: (node: Redis) => Promise<T>): Promise<T[]> {
+  if (!isCluster(conn)) return [await fn(conn)];
+  if (conn.status !== 'ready') await clusterReady(conn);
+  return Promise.all(conn.nodes('master').map(fn));
+}
+
+/** Resolve when the cluster is ready; a command queued meanwhile (or refused) decides for us. */
+async function clusterReady(conn: Cluster): Promise<void> {
+  // PING waits in the offline queue until the slot map is known, or fails as any command would.
+  await conn.ping();
+}
+
+type Holder = { __celerityRedis?: RedisConnection; __celerityFailFast?: boolean };
 const holder = globalThis as unknown as Holder;
 
 /**
@@ -56,9 +111,11 @@ const holder = globalThis as unknown as Holder;
  * process is still connecting are not refused for nothing. After an outage,
  * ioredis keeps reconnecting on its own; commands work again from its 'ready'.
  */
-export function getRedis(): Redis {
+export function getRedis(): RedisConnection {
   if (!holder.__celerityRedis) {
-    const client = createRedis('command');
+    // A Redis that accepts but never answers (stopped, swapping) gives a 503 instead of a request that hangs.
+    // Set at creation: a Cluster passes it to the node connections it makes.
+    const client = createRedis('command', redisUrl(), holder.__celerityFailFast ? { commandTimeout: CONSOLE_COMMAND_TIMEOUT_MS } : {});
     if (holder.__celerityFailFast) {
       // ioredis reads these options on every command, so setting them now takes effect at once.
       const stopQueueing = () => {
@@ -67,8 +124,6 @@ export function getRedis(): Redis {
       client.once('ready', stopQueueing);
       // 'close' also ends a first attempt that never connected (Redis down at start).
       client.once('close', stopQueueing);
-      // A Redis that accepts but never answers (stopped, swapping) gives a 503 instead of a request that hangs.
-      client.options.commandTimeout = CONSOLE_COMMAND_TIMEOUT_MS;
     }
     holder.__celerityRedis = client;
   }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../lib/redis';
 import type { Queue } from 'bullmq';
 import { JOB_STATES, type QueueCounts } from '@/lib/data/queue-states';
 import { phaseOf } from '@/lib/scheduler/interval-grid';
@@ -88,7 +88,7 @@ export function onScheduleGrid(schedule: string, everyMs: number): (slot: number
 }
 
 /** A queue's BullMQ event stream, oldest first: each entry's fields (`event`, `jobId`, …). */
-export async function streamEvents(redis: Redis, queueName: string): Promise<Record<string, string>[]> {
+export async function streamEvents(redis: RedisConnection, queueName: string): Promise<Record<string, string>[]> {
   return (await redis.xrange(bullKey(queueName, 'events'), '-', '+')).map(([, fields]) => {
     const f: Record<string, string> = {};
     for (let i = 0; i < fields.length - 1; i += 2) f[fields[i]!] = fields[i + 1]!;
@@ -97,7 +97,7 @@ export async function streamEvents(redis: Redis, queueName: string): Promise<Rec
 }
 
 /** How many times each job of a queue became active, from BullMQ's event stream (a second execution shows as a second 'active'). */
-export async function activations(redis: Redis, queueName: string): Promise<Map<string, number>> {
+export async function activations(redis: RedisConnection, queueName: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const f of await streamEvents(redis, queueName)) {
     if (f.event === 'active' && f.jobId) out.set(f.jobId, (out.get(f.jobId) ?? 0) + 1);

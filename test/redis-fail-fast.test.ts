@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
 import { closeRedis, failFastWhileRedisDown, getRedis } from '@/lib/redis';
 import { freePort, startRedisServer } from '@/scripts/redis-server';
 import { toHttpError } from '@/lib/errors';
@@ -70,7 +71,7 @@ describe('the shared Redis connection', () => {
     try {
       useRedisAt(`redis://127.0.0.1:${(silent.address() as net.AddressInfo).port}`);
       failFastWhileRedisDown();
-      const r = getRedis();
+      const r = getRedis() as Redis; // a redis:// URL: one server
       expect(r.options.commandTimeout).toBe(15_000);
       r.options.commandTimeout = 300; // read per command: keeps the test short
       const err = (await r.get('x').catch((e: unknown) => e)) as Error;
@@ -83,7 +84,7 @@ describe('the shared Redis connection', () => {
   });
 
   it('outside the console (application code calling enqueue), it keeps queueing commands through a blip and has no command timeout', async () => {
-    const r = getRedis();
+    const r = getRedis() as Redis;
     expect(await r.ping()).toBe('PONG');
     expect(r.options.enableOfflineQueue).toBe(true);
     expect(r.options.commandTimeout).toBeUndefined();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../lib/redis';
 import { MAX_CONCURRENT, MAX_WAITING, withPasswordSlot } from '../lib/auth/password';
 
 /**
@@ -25,7 +25,7 @@ export const AUTH_KEY = /:__celerity:(session:|audit(-refused)?$|login-throttle:
  * Every key under `prefix` except {@link AUTH_KEY}, with a hash of its value
  * (DUMP): two equal snapshots mean nothing was added, removed or changed.
  */
-export async function redisSnapshot(redis: Redis, prefix: string): Promise<Map<string, string>> {
+export async function redisSnapshot(redis: RedisConnection, prefix: string): Promise<Map<string, string>> {
   const keys: string[] = [];
   let cursor = '0';
   do {

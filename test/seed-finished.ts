@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../lib/redis';
 
 /**
  * Write finished jobs straight in BullMQ's key layout (the job hash plus the
@@ -51,7 +51,7 @@ export interface SeedOptions {
   failedReason?: string;
 }
 
-export async function seedFinished(redis: Redis, o: SeedOptions): Promise<void> {
+export async function seedFinished(redis: RedisConnection, o: SeedOptions): Promise<void> {
   for (let first = 1; first <= o.count; first += 5000) {
     const n = Math.min(5000, o.count - first + 1);
     await redis.eval(

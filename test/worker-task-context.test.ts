@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { bullKey } from '@/lib/keys';
 import { createLogger } from '@/lib/logger';
@@ -87,7 +88,8 @@ describe('the task context', () => {
  * promotion of the delayed job resets it to 0.
  */
 async function watchRetries(jobKey: () => string | undefined): Promise<{ retries: { failedAt: number; delay: number }[]; stop(): void }> {
-  const monitor = await redis.monitor();
+  // MONITOR is a single-node command (this test runs on one Redis).
+  const monitor = await (redis as Redis).monitor();
   const retries: { failedAt: number; delay: number }[] = [];
   monitor.on('monitor', (_time: string, args: string[]) => {
     // EVALSHA sha 11 KEYS[1..11] ARGV[1..]: KEYS[4] the delayed set, KEYS[5] the job, ARGV[2] the time, ARGV[5] the delay.

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { z } from 'zod';
 import { celerityKeys } from '../keys';
 import { ConflictError, NotFoundError } from '../errors';
@@ -80,7 +80,7 @@ function parseRecord(json: string): TokenRecord | undefined {
 }
 
 /** Create a token; returns its DTO and the token itself (shown once). */
-export async function createToken(redis: Redis, body: unknown, createdBy: string): Promise<{ token: string; record: TokenDTO }> {
+export async function createToken(redis: RedisConnection, body: unknown, createdBy: string): Promise<{ token: string; record: TokenDTO }> {
   const input = parseOrThrow(createTokenSchema, body);
   const keys = celerityKeys();
   const existing = await listTokens(redis);
@@ -99,7 +99,7 @@ function toDto(r: TokenRecord, lastUsedAt: number | null): TokenDTO {
 }
 
 /** Every token, newest first. */
-export async function listTokens(redis: Redis): Promise<TokenDTO[]> {
+export async function listTokens(redis: RedisConnection): Promise<TokenDTO[]> {
   const keys = celerityKeys();
   const [all, usage] = await Promise.all([redis.hgetall(keys.tokens), redis.hgetall(keys.tokenUsage)]);
   const out: TokenDTO[] = [];
@@ -111,13 +111,13 @@ export async function listTokens(redis: Redis): Promise<TokenDTO[]> {
 }
 
 /** A token's name (for the audit entry of its revocation); undefined when there is no such token. */
-export async function tokenName(redis: Redis, id: string): Promise<string | undefined> {
+export async function tokenName(redis: RedisConnection, id: string): Promise<string | undefined> {
   const json = await redis.hget(celerityKeys().tokens, id);
   return json ? parseRecord(json)?.name : undefined;
 }
 
 /** Revoke a token at once; NotFoundError when there is no such token. */
-export async function revokeToken(redis: Redis, id: string): Promise<void> {
+export async function revokeToken(redis: RedisConnection, id: string): Promise<void> {
   const keys = celerityKeys();
   const [[, removed]] = (await redis.multi().hdel(keys.tokens, id).hdel(keys.tokenUsage, id).exec()) as [[Error | null, number]];
   if (!removed) throw new NotFoundError(`Token ${id} not found`);
@@ -145,7 +145,7 @@ export type TokenCheck =
  * (compared in constant time), and its creator still an admin. Records when a
  * valid token was last used.
  */
-export async function checkToken(redis: Redis, token: string): Promise<TokenCheck> {
+export async function checkToken(redis: RedisConnection, token: string): Promise<TokenCheck> {
   const bad = { ok: false, reason: 'bad-token' } as const;
   const m = TOKEN_FORMAT.exec(token);
   if (!m) return bad;

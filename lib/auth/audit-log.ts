@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { env } from '../env';
 import { celerityKeys } from '../keys';
 
@@ -51,7 +51,7 @@ const MAX_FIELD = 500;
 const clip = (s: string) => (s.length > MAX_FIELD ? `${s.slice(0, MAX_FIELD)}…` : s);
 
 /** Append an entry to a log (default: the actions). */
-export async function appendAudit(redis: Redis, e: NewAuditEntry, log: AuditLogName = 'actions'): Promise<string> {
+export async function appendAudit(redis: RedisConnection, e: NewAuditEntry, log: AuditLogName = 'actions'): Promise<string> {
   const fields: string[] = [
     'action',
     e.action,
@@ -98,7 +98,7 @@ const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
  * cursor of the following page, or null at the end.
  */
 export async function readAudit(
-  redis: Redis,
+  redis: RedisConnection,
   opts: { before?: string; limit?: number; log?: AuditLogName } = {},
 ): Promise<{ entries: AuditEntry[]; next: string | null }> {
   const limit = Math.max(1, Math.min(opts.limit ?? 50, 500));
@@ -134,5 +134,5 @@ export interface AuditRule {
    * Read before the request runs, from the decoded path parameters: what a
    * deletion removes is gone afterwards, and the entry should still name it.
    */
-  lookup?: (redis: Redis, params: Record<string, string>) => Promise<string | undefined>;
+  lookup?: (redis: RedisConnection, params: Record<string, string>) => Promise<string | undefined>;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { celerityKeys } from '../keys';
 import { TooManyRequestsError } from '../errors';
 import { luaScript } from '../queue/lua-script';
@@ -143,7 +143,7 @@ export interface LoginAttempt {
  * (from an address it never signed in from) the account is locked; nothing is
  * counted then.
  */
-export async function startLoginAttempt(redis: Redis, user: string, ip: string, now = Date.now()): Promise<LoginAttempt> {
+export async function startLoginAttempt(redis: RedisConnection, user: string, ip: string, now = Date.now()): Promise<LoginAttempt> {
   const keys = keysFor(user, ip);
   const ms = (s: number) => s * 1000;
   const r = (await START.run(redis, keys, [
@@ -166,11 +166,11 @@ export async function startLoginAttempt(redis: Redis, user: string, ip: string, 
 }
 
 /** The password was right: clear the pair, give the count back to address and account, remember the address for the account. */
-export async function loginSucceeded(redis: Redis, attempt: LoginAttempt): Promise<void> {
+export async function loginSucceeded(redis: RedisConnection, attempt: LoginAttempt): Promise<void> {
   await SETTLE.run(redis, attempt.keys, ['success', ...attempt.locks, KNOWN_ADDRESS_DAYS * 24 * 3600 * 1000]);
 }
 
 /** The password was never checked (the server was busy): the attempt counts for nothing. */
-export async function loginNotChecked(redis: Redis, attempt: LoginAttempt): Promise<void> {
+export async function loginNotChecked(redis: RedisConnection, attempt: LoginAttempt): Promise<void> {
   await SETTLE.run(redis, attempt.keys, ['cancel', ...attempt.locks, 0]);
 }

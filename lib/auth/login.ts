@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { z } from 'zod';
 import { UnauthorizedError } from '../errors';
 import { parseOrThrow } from '../validation';
@@ -42,7 +42,7 @@ export interface LoginResult {
  * `replaces`: the session id the browser already had, ended on success — a
  * sign-in always starts a new session (no session fixation).
  */
-export async function login(redis: Redis, body: unknown, ctx: { ip: string; path: string; replaces?: string }): Promise<LoginResult> {
+export async function login(redis: RedisConnection, body: unknown, ctx: { ip: string; path: string; replaces?: string }): Promise<LoginResult> {
   const input = parseOrThrow(loginSchema, body);
   const attempt = await startLoginAttempt(redis, input.username, ctx.ip);
   const user = findUser(input.username);

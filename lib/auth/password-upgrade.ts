@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { celerityKeys } from '../keys';
 import { hashPassword, isWeakerThanDefault, parsePasswordHash } from './password';
 import type { User } from './users';
@@ -25,7 +25,7 @@ function upgradeKey(user: User): string {
 }
 
 /** The hash to check `user`'s password against: the upgraded one stored for its configured hash, else the configured one. */
-export async function currentPasswordHash(redis: Redis, user: User): Promise<string> {
+export async function currentPasswordHash(redis: RedisConnection, user: User): Promise<string> {
   const upgraded = await redis.get(upgradeKey(user));
   return upgraded && parsePasswordHash(upgraded) ? upgraded : user.hash;
 }
@@ -35,7 +35,7 @@ export async function currentPasswordHash(redis: Redis, user: User): Promise<str
  * when that hash is weaker than today's parameters, store a fresh hash of the
  * password for the next sign-ins. Costs one more hash, once per account.
  */
-export async function upgradePasswordHash(redis: Redis, user: User, password: string, checked: string): Promise<void> {
+export async function upgradePasswordHash(redis: RedisConnection, user: User, password: string, checked: string): Promise<void> {
   if (!isWeakerThanDefault(checked)) return;
   const fresh = await hashPassword(password);
   await redis.set(upgradeKey(user), fresh, 'PX', UPGRADED_HASH_TTL_DAYS * 24 * 3600 * 1000);

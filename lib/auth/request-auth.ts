@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { getRedis } from '../redis';
 import { readCookie } from '../http/csrf';
 import { isSecureRequest } from '../http/request-origin';
@@ -121,7 +121,7 @@ export function bearerToken(h: HeaderSource): string | undefined {
  * `touch: false`) when accounts are configured or a token is presented; throws
  * on Redis errors (the callers answer 503).
  */
-export async function resolvePrincipal(h: HeaderSource, redis: Redis = getRedis(), opts: { touch?: boolean } = {}): Promise<Resolution> {
+export async function resolvePrincipal(h: HeaderSource, redis: RedisConnection = getRedis(), opts: { touch?: boolean } = {}): Promise<Resolution> {
   const bearer = bearerToken(h);
   if (bearer !== undefined) {
     // A token is checked even when the console is open: a script must learn its token is wrong.

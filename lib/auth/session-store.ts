@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { z } from 'zod';
 import { env } from '../env';
 import { celerityKeys } from '../keys';
@@ -39,7 +39,7 @@ function ttlMs(): number {
 }
 
 /** Create a session; returns the id for the cookie and the record. */
-export async function createSession(redis: Redis, init: { user: string; fp: string; ip: string }): Promise<{ id: string; record: SessionRecord }> {
+export async function createSession(redis: RedisConnection, init: { user: string; fp: string; ip: string }): Promise<{ id: string; record: SessionRecord }> {
   const id = randomBytes(32).toString('base64url');
   const record: SessionRecord = { ...init, csrf: newCsrfToken(), createdAt: Date.now() };
   await redis.set(celerityKeys().session(sessionHash(id)), JSON.stringify(record), 'PX', ttlMs());
@@ -51,7 +51,7 @@ export async function createSession(redis: Redis, init: { user: string; fp: stri
  * false: a background check is not activity); undefined when it does not
  * exist, expired or is past its absolute lifetime.
  */
-export async function readSession(redis: Redis, id: string | undefined, touch = true): Promise<{ hash: string; record: SessionRecord } | undefined> {
+export async function readSession(redis: RedisConnection, id: string | undefined, touch = true): Promise<{ hash: string; record: SessionRecord } | undefined> {
   if (!id || !SESSION_ID.test(id)) return undefined;
   const hash = sessionHash(id);
   const key = celerityKeys().session(hash);
@@ -71,6 +71,6 @@ export async function readSession(redis: Redis, id: string | undefined, touch = 
 }
 
 /** End a session by its hash (logout, or a session that no longer matches its account). */
-export async function deleteSession(redis: Redis, hash: string): Promise<void> {
+export async function deleteSession(redis: RedisConnection, hash: string): Promise<void> {
   await redis.del(celerityKeys().session(hash));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { createRedis } from '../redis';
 import { defineTask } from '../registry/define-task';
 import { waitFor } from '../../test/helpers';
@@ -26,7 +26,7 @@ const gate = defineTask({
   handler: () => new Promise<string>((resolve) => (openGate = () => resolve('through'))),
 });
 
-function listener(queue: string, fallbackMs = NEVER, idleMs?: number): { l: ResultListener; connection: Redis } {
+function listener(queue: string, fallbackMs = NEVER, idleMs?: number): { l: ResultListener; connection: RedisConnection } {
   const connection = createRedis('blocking');
   const l = new ResultListener({ queue: stack.observe(queue), streamKey: `${prefix}:${queue}:events`, connection, fallbackMs, idleMs });
   stack.atTeardown(() => l.close());

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import type { Queue } from 'bullmq';
 import { entryField, type StreamEntry } from '../events/stream-entries';
 
@@ -11,7 +11,7 @@ export interface ResultListenerOptions {
   /** The queue's event stream, `<prefix>:<queue>:events`. */
   streamKey: string;
   /** A blocking connection the listener owns (close() disconnects it). */
-  connection: Redis;
+  connection: RedisConnection;
   /** How often a waiter's job state is re-read in case its event was missed (stream trimmed, connection lost). */
   fallbackMs?: number;
   /** Entries read per XREAD. */

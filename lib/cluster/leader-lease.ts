@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import type { Logger } from '../logger';
 
 /**
@@ -17,7 +17,7 @@ import type { Logger } from '../logger';
 
 export interface LeaderLeaseOptions {
   /** A command connection (not a blocking one: renewals must not queue behind a long XREAD). */
-  redis: Redis;
+  redis: RedisConnection;
   /** The lease key: one per duty (all processes competing for the duty use the same key). */
   key: string;
   /** How long a lease lasts without renewal. A holder killed with -9 is replaced within about this long plus `renewMs`. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { getRedis } from '../redis';
 import { searchFinishedJobs, type FoundJob, type SearchCursor, type SearchFilter } from '../queue/search-results';
 
@@ -75,7 +75,7 @@ export function exportRecord(j: FoundJob) {
 }
 
 export interface ExportOptions {
-  redis?: Redis;
+  redis?: RedisConnection;
   /** Rows per Redis call (tests use small batches to see the streaming). */
   batch?: number;
   /** Called after each Redis call with the rows it gave (tests, logs). */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import type { Logger } from '../logger';
 import { compareIds, entryField, type StreamEntry } from './stream-entries';
 
@@ -16,9 +16,9 @@ export interface StreamSink {
 
 export interface StreamReaderOptions {
   /** A blocking connection of the reader's own; the reader owns it (stop() disconnects it, which ends a pending XREAD). */
-  connection: Redis;
+  connection: RedisConnection;
   /** A command connection to the same Redis, for XREVRANGE, XINFO and CLIENT UNBLOCK beside the blocked one. */
-  commands: Redis;
+  commands: RedisConnection;
   /** The BullMQ key prefix of the queues' streams (`<prefix>:<queue>:events`). */
   prefix: string;
   sink: StreamSink;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { env } from '../env';
 import { bullKey } from '../keys';
 import { checkRedis } from '../health';
@@ -21,7 +21,7 @@ import { getPipelineProbe } from './pipeline-probe';
  * - `celerity_event_pipeline_lag_seconds{queue}`: how long the oldest event the console
  *   has not yet relayed has been waiting (0 when it is caught up).
  */
-export async function collectMetrics(redis: Redis): Promise<string> {
+export async function collectMetrics(redis: RedisConnection): Promise<string> {
   const m = new MetricsText();
   const started = performance.now();
   const health = await checkRedis(redis);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { bullKey } from '../keys';
 
 /**
@@ -63,7 +63,7 @@ function observe(s: State, queue: string, task: string, outcome: Outcome, second
   h.sumSeconds += seconds;
 }
 
-async function scanSet(redis: Redis, s: State, queue: string, outcome: Outcome, prefix: string): Promise<void> {
+async function scanSet(redis: RedisConnection, s: State, queue: string, outcome: Outcome, prefix: string): Promise<void> {
   const markKey = `${queue}\u0000${outcome}`;
   const mark = s.marks.get(markKey) ?? { score: s.since, atScore: new Set<string>() };
   const rows = await redis.zrangebyscore(bullKey(queue, outcome, prefix), mark.score, '+inf', 'WITHSCORES', 'LIMIT', 0, MAX_PER_SCAN);
@@ -92,7 +92,7 @@ async function scanSet(redis: Redis, s: State, queue: string, outcome: Outcome, 
 }
 
 /** Bring the histograms up to date for these queues (one scan at a time per process). */
-export async function scanDurations(redis: Redis, queues: readonly string[], prefix: string): Promise<void> {
+export async function scanDurations(redis: RedisConnection, queues: readonly string[], prefix: string): Promise<void> {
   const s = state();
   if (s.running) return s.running;
   s.running = (async () => {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { bullKey } from '../keys';
 import { luaScript } from './lua-script';
 
@@ -48,7 +48,7 @@ return 0
  * Record one finished attempt that did not complete the job (failed, cancelled,
  * handed back). Call it before the job leaves the active state.
  */
-export async function recordAttempt(redis: Redis, queue: string, jobId: string, rec: AttemptRecord): Promise<void> {
+export async function recordAttempt(redis: RedisConnection, queue: string, jobId: string, rec: AttemptRecord): Promise<void> {
   const compact = { ...rec, error: rec.error === undefined ? undefined : rec.error.slice(0, 1000) };
   await SCRIPT.run(redis, [bullKey(queue, jobId)], [`${ATTEMPT_FIELD_PREFIX}${rec.startedAt}`, JSON.stringify(compact)]);
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { env } from '../env';
 import type { JobStateName } from '../data/queue-states';
 import { STATE_KEYS, stateKeys } from './job-rows';
@@ -64,7 +64,7 @@ export interface NameFilterPage {
 
 /** One page of job ids in `state` named `name` (skip `offset` matches, take `limit`). */
 export async function filterJobsByName(
-  redis: Redis,
+  redis: RedisConnection,
   queue: string,
   state: JobStateName,
   name: string,

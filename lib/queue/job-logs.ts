@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { env } from '../env';
 import { luaScript } from './lua-script';
 import { PREVIEW_BYTES } from './job-snapshot';
@@ -72,7 +72,7 @@ export interface LogPage {
  * One page of a job's log; a page past the end gives the last page. Page 0
  * is the tail: the newest `pageSize` lines (the live view), reported as page 0.
  */
-export async function readLogPage(redis: Redis, queue: string, id: string, page: number, pageSize = LOG_PAGE_SIZE): Promise<LogPage> {
+export async function readLogPage(redis: RedisConnection, queue: string, id: string, page: number, pageSize = LOG_PAGE_SIZE): Promise<LogPage> {
   const size = Math.min(Math.max(1, Math.floor(pageSize)), MAX_LOG_PAGE_SIZE);
   const key = `${env().CELERITY_PREFIX}:${queue}:${id}:logs`;
   const [total, p, start, flat] = (await SCRIPT.run(redis, [key], [size, Math.floor(page), PREVIEW_BYTES, LOG_PAGE_BYTES, LOG_LINE_MIN_BYTES])) as [

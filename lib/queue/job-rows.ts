@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { env } from '../env';
 import type { JobStateName } from '../data/queue-states';
 import { luaScript } from './lua-script';
@@ -136,7 +136,7 @@ function toRow(r: Reply): RawJobRow {
 
 /** A page of a state, newest first; a page past the end gives the last page. */
 export async function readJobPage(
-  redis: Redis,
+  redis: RedisConnection,
   queue: string,
   state: JobStateName,
   page: number,
@@ -156,7 +156,7 @@ export async function readJobPage(
 }
 
 /** Rows for these ids, in their order; ids whose job is gone are left out. */
-export async function readJobRows(redis: Redis, queue: string, ids: readonly string[]): Promise<RawJobRow[]> {
+export async function readJobRows(redis: RedisConnection, queue: string, ids: readonly string[]): Promise<RawJobRow[]> {
   if (ids.length === 0) return [];
   const prefix = env().CELERITY_PREFIX;
   const rows = (await ROWS.run(redis, [], [`${prefix}:${queue}:`, ROW_ARGS_BYTES, ROW_ERROR_BYTES, ...ids])) as Reply[];

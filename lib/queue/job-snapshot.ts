@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import type { JobState } from 'bullmq';
 import { env } from '../env';
 import { celerityKeys } from '../keys';
@@ -132,7 +132,7 @@ export function parseJobKey(key: string, prefix = env().CELERITY_PREFIX): ChildR
  * back as their first `truncatedPreviewBytes` (and their full size).
  */
 export async function readJobSnapshot(
-  redis: Redis,
+  redis: RedisConnection,
   queue: string,
   id: string,
   previewBytes = PREVIEW_BYTES,

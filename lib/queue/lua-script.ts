@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 
 /**
  * A Lua script run by its SHA1 (EVALSHA), loaded on first use and again after
@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
  * network once, not on every call.
  */
 export interface LuaScript {
-  run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
+  run(redis: RedisConnection, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
 }
 
 export function luaScript(source: string): LuaScript {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { env } from '../env';
 import { JOB_STATES, type QueueCounts } from '../data/queue-states';
 import { luaScript } from './lua-script';
@@ -39,7 +39,7 @@ return out
 `);
 
 /** Job counts per state for one queue (one Lua call). */
-export async function readQueueCounts(redis: Redis, queue: string): Promise<QueueCounts> {
+export async function readQueueCounts(redis: RedisConnection, queue: string): Promise<QueueCounts> {
   const prefix = env().CELERITY_PREFIX;
   const keys = JOB_STATES.flatMap((s) => stateKeys(prefix, queue, s));
   const args = JOB_STATES.flatMap((s) => [STATE_KEYS[s].keys.length, STATE_KEYS[s].list ? '1' : '0']);
@@ -62,7 +62,7 @@ return oldestText
 `);
 
 /** When the oldest waiting job was created (null: nothing waiting). Prioritized jobs are not counted. */
-export async function readOldestWaitingAt(redis: Redis, queue: string): Promise<number | null> {
+export async function readOldestWaitingAt(redis: RedisConnection, queue: string): Promise<number | null> {
   const prefix = env().CELERITY_PREFIX;
   const ts = (await OLDEST_WAITING.run(redis, stateKeys(prefix, queue, 'waiting'), [`${prefix}:${queue}:`])) as string | null;
   const n = ts === null ? NaN : Number(ts);

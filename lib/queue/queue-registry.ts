@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { env } from '../env';
 import { getRedis } from '../redis';
+import { bullQueueName } from './queue-names';
 import { NotFoundError } from '../errors';
 import { celerityKeys } from '../keys';
 
@@ -19,7 +20,7 @@ export function getQueue(name: string): Queue {
   if (!q) {
     // skipMetasUpdate: reading a queue must not create its meta key (that would make
     // any looked-up name look like a real queue) nor rewrite other producers' options.
-    q = new Queue(name, { connection: getRedis(), prefix: env().CELERITY_PREFIX, skipMetasUpdate: true });
+    q = new Queue(bullQueueName(name), { connection: getRedis(), prefix: env().CELERITY_PREFIX, skipMetasUpdate: true });
     q.on('error', () => {}); // surfaced by the failing call and the health monitor
     holder.__celerityQueues.set(name, q);
   }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { env } from '../env';
 import { readHeartbeats } from '../worker/heartbeat';
 
@@ -38,7 +38,7 @@ export function countFromClientList(list: string, prefix: string): Map<string, n
 }
 
 /** Workers per queue (names absent from the map have none), at most WORKERS_CACHE_MS old. */
-export async function workerCounts(redis: Redis): Promise<Map<string, number>> {
+export async function workerCounts(redis: RedisConnection): Promise<Map<string, number>> {
   const c = holder.__celerityWorkerCounts;
   if (c && Date.now() - c.at < WORKERS_CACHE_MS) return c.counts;
   const prefix = env().CELERITY_PREFIX;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { z } from 'zod';
 import { env } from '../env';
 import { InvalidError } from '../errors';
@@ -158,7 +158,7 @@ const sourceId = (state: ResultState, queue: string) => `${state}:${queue}`;
  * looked at at most; `cell` bytes at most of each long value in the reply.
  */
 export async function searchFinishedJobs(
-  redis: Redis,
+  redis: RedisConnection,
   filter: SearchFilter,
   opts: { cursor?: SearchCursor | null; limit: number; maxScan?: number; cell: number },
 ): Promise<SearchBatch> {

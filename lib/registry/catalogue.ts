@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { celerityKeys } from '../keys';
 import type { AnyTask } from './task-registry';
 import { jobOptionsSchema, keepJobsSchema } from '../queue/job-options';
@@ -34,7 +34,7 @@ export function argsJsonSchema(task: AnyTask): Record<string, unknown> {
 }
 
 /** Write these tasks into the catalogue (one HSET). */
-export async function publishCatalogue(redis: Redis, tasks: readonly AnyTask[], workerId: string): Promise<void> {
+export async function publishCatalogue(redis: RedisConnection, tasks: readonly AnyTask[], workerId: string): Promise<void> {
   if (tasks.length === 0) return;
   const now = Date.now();
   const fields: string[] = [];
@@ -62,7 +62,7 @@ export async function publishCatalogue(redis: Redis, tasks: readonly AnyTask[], 
 }
 
 /** Every catalogue entry, sorted by name. Entries that fail to parse are skipped, not fatal. */
-export async function readCatalogue(redis: Redis): Promise<CatalogueEntry[]> {
+export async function readCatalogue(redis: RedisConnection): Promise<CatalogueEntry[]> {
   const raw = await redis.hgetall(celerityKeys().tasks);
   const out: CatalogueEntry[] = [];
   for (const json of Object.values(raw)) {
@@ -77,7 +77,7 @@ export async function readCatalogue(redis: Redis): Promise<CatalogueEntry[]> {
 }
 
 /** One catalogue entry, or undefined. */
-export async function readCatalogueEntry(redis: Redis, name: string): Promise<CatalogueEntry | undefined> {
+export async function readCatalogueEntry(redis: RedisConnection, name: string): Promise<CatalogueEntry | undefined> {
   const json = await redis.hget(celerityKeys().tasks, name);
   if (!json) return undefined;
   try {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import type { Logger } from '../logger';
 import { InvalidError } from '../errors';
 import type { TaskRegistry } from '../registry/task-registry';
@@ -44,7 +44,7 @@ function sameCodeFields(a: ScheduleDefinition, b: ScheduleDefinition): boolean {
  * changed one is updated but keeps its `enabled` flag, so a pause made in the
  * console survives a worker restart. A UI schedule of the same name wins (logged).
  */
-export async function syncCodeSchedules(redis: Redis, schedules: readonly CodeSchedule[], logger: Logger): Promise<void> {
+export async function syncCodeSchedules(redis: RedisConnection, schedules: readonly CodeSchedule[], logger: Logger): Promise<void> {
   for (const s of schedules) {
     const existing = await readDefinition(redis, s.name);
     if (existing && existing.source !== 'code') {

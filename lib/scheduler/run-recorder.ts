@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { scheduleOfJob, type RunKind } from './schedule-jobs';
 import { readDefinition, recordRun, writeState } from './schedule-store';
 import { nextRuns } from './next-runs';
@@ -28,7 +28,7 @@ const LATE_TOLERANCE_MS = 1_000;
  * is the late run of missed slots and the schedule does not catch up (BullMQ
  * would otherwise run it: a back-fill the user did not ask for).
  */
-export async function beginScheduledRun(redis: Redis, job: Job, now = Date.now()): Promise<(ScheduledRun & { skip: boolean }) | undefined> {
+export async function beginScheduledRun(redis: RedisConnection, job: Job, now = Date.now()): Promise<(ScheduledRun & { skip: boolean }) | undefined> {
   const of = scheduleOfJob(job);
   if (!of) return undefined;
   let late = false;
@@ -60,7 +60,7 @@ export async function beginScheduledRun(redis: Redis, job: Job, now = Date.now()
 
 /** Called when a schedule's run ends. `final` is false for a failed attempt that will be retried. */
 export async function endScheduledRun(
-  redis: Redis,
+  redis: RedisConnection,
   job: Job,
   run: ScheduledRun,
   outcome: { state: 'completed' | 'failed'; error?: string; final: boolean },

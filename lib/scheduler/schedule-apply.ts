@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import type { Queue } from 'bullmq';
 import { getQueue } from '../queue/queue-registry';
 import { retentionOptions, type Retention } from '../queue/job-options';
@@ -66,7 +66,7 @@ export interface ApplyResult {
  * `force` re-applies even when the stored hash says nothing changed (watchdog).
  */
 export async function applySchedule(
-  redis: Redis,
+  redis: RedisConnection,
   def: ScheduleDefinition,
   queueName: string,
   { prev, prevQueue, force = false }: { prev?: ScheduleDefinition; prevQueue?: string; force?: boolean } = {},
@@ -130,7 +130,7 @@ export async function applySchedule(
  * consoles starting together do not reconcile at the same time. Waits up to
  * `waitMs` for the lock; returns undefined if it never got it.
  */
-export async function withLock<T>(redis: Redis, what: string, ttlMs: number, fn: () => Promise<T>, waitMs = 0): Promise<T | undefined> {
+export async function withLock<T>(redis: RedisConnection, what: string, ttlMs: number, fn: () => Promise<T>, waitMs = 0): Promise<T | undefined> {
   const key = celerityKeys().lock(what);
   const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
   const deadline = Date.now() + waitMs;

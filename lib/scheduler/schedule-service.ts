@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { z } from 'zod';
 import { getRedis } from '../redis';
 import { getQueue, discoverQueues } from '../queue/queue-registry';
@@ -187,7 +187,7 @@ export function previewTrigger(
  * Upserts only what changed; under a lock so that processes starting together
  * do not race. Returns what it did.
  */
-export async function reconcileSchedules(redis: Redis = getRedis()): Promise<{ applied: string[]; unchanged: number }> {
+export async function reconcileSchedules(redis: RedisConnection = getRedis()): Promise<{ applied: string[]; unchanged: number }> {
   const result = await withLock(
     redis,
     'reconcile',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { celerityKeys } from '../keys';
 import { parseStoredSchedule, type ScheduleDefinition } from './schedule-model';
 import type { RunKind } from './schedule-jobs';
@@ -42,7 +42,7 @@ export interface ScheduleState {
 /** How many runs a schedule keeps in its history. */
 export const RUN_HISTORY = 200;
 
-export async function readDefinition(redis: Redis, name: string): Promise<ScheduleDefinition | undefined> {
+export async function readDefinition(redis: RedisConnection, name: string): Promise<ScheduleDefinition | undefined> {
   const json = await redis.hget(celerityKeys().schedules, name);
   return json ? parseStoredSchedule(JSON.parse(json)) : undefined;
 }
@@ -63,7 +63,7 @@ function deepFreeze<T>(value: T): T {
 let parsedByJson = new Map<string, ScheduleDefinition>();
 
 /** Every stored definition, by name. A corrupt entry is skipped (and reported) rather than hiding the others. */
-export async function readDefinitions(redis: Redis, onCorrupt?: (name: string, err: Error) => void): Promise<ScheduleDefinition[]> {
+export async function readDefinitions(redis: RedisConnection, onCorrupt?: (name: string, err: Error) => void): Promise<ScheduleDefinition[]> {
   const all = await redis.hgetall(celerityKeys().schedules);
   const out: ScheduleDefinition[] = [];
   const parsed = new Map<string, ScheduleDefinition>();
@@ -81,7 +81,7 @@ export async function readDefinitions(redis: Redis, onCorrupt?: (name: string, e
 }
 
 /** Store a definition. `onlyIfNew` makes it fail (false) when the name exists: two creates never overwrite each other. */
-export async function writeDefinition(redis: Redis, def: ScheduleDefinition, onlyIfNew = false): Promise<boolean> {
+export async function writeDefinition(redis: RedisConnection, def: ScheduleDefinition, onlyIfNew = false): Promise<boolean> {
   const key = celerityKeys().schedules;
   if (onlyIfNew) return (await redis.hsetnx(key, def.name, JSON.stringify(def))) === 1;
   await redis.hset(key, def.name, JSON.stringify(def));
@@ -89,12 +89,12 @@ export async function writeDefinition(redis: Redis, def: ScheduleDefinition, onl
 }
 
 /** Remove a definition with its state and history. */
-export async function removeDefinition(redis: Redis, name: string): Promise<void> {
+export async function removeDefinition(redis: RedisConnection, name: string): Promise<void> {
   const k = celerityKeys();
   await redis.multi().hdel(k.schedules, name).del(k.scheduleState(name), k.scheduleRuns(name), k.scheduleRunIndex(name)).exec();
 }
 
-export async function readState(redis: Redis, name: string): Promise<ScheduleState> {
+export async function readState(redis: RedisConnection, name: string): Promise<ScheduleState> {
   const h = await redis.hgetall(celerityKeys().scheduleState(name));
   const num = (v: string | undefined) => (v === undefined || v === '' ? null : Number(v));
   return {
@@ -108,7 +108,7 @@ export async function readState(redis: Redis, name: string): Promise<ScheduleSta
   };
 }
 
-export async function writeState(redis: Redis, name: string, patch: Partial<Record<keyof ScheduleState, string | number | null>>): Promise<void> {
+export async function writeState(redis: RedisConnection, name: string, patch: Partial<Record<keyof ScheduleState, string | number | null>>): Promise<void> {
   const key = celerityKeys().scheduleState(name);
   const set: string[] = [];
   const del: string[] = [];
@@ -124,7 +124,7 @@ export async function writeState(redis: Redis, name: string, patch: Partial<Reco
 
 /** Record a run starting or finishing (the worker calls this). Keeps the last RUN_HISTORY runs. */
 export async function recordRun(
-  redis: Redis,
+  redis: RedisConnection,
   name: string,
   run: RunRecord,
   counters: { run?: boolean; failure?: boolean; scheduled?: boolean } = {},
@@ -149,7 +149,7 @@ export async function recordRun(
 }
 
 /** The most recent runs, newest first. */
-export async function readRuns(redis: Redis, name: string, limit = RUN_HISTORY): Promise<RunRecord[]> {
+export async function readRuns(redis: RedisConnection, name: string, limit = RUN_HISTORY): Promise<RunRecord[]> {
   const k = celerityKeys();
   const ids = await redis.zrevrange(k.scheduleRunIndex(name), 0, limit - 1);
   if (ids.length === 0) return [];

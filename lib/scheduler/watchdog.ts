@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { getQueue } from '../queue/queue-registry';
 import { readCatalogue } from '../registry/catalogue';
 import { readDefinitions } from './schedule-store';
@@ -40,14 +40,14 @@ const MIN_PERIOD_MS = 1_000;
  * from BullMQ's index of schedulers (a sorted set scored by `next`): one call
  * per queue, so a pass over a thousand healthy schedules costs next to nothing.
  */
-async function overdueSchedulerIds(redis: Redis, queueName: string, now: number): Promise<Set<string>> {
+async function overdueSchedulerIds(redis: RedisConnection, queueName: string, now: number): Promise<Set<string>> {
   const index = getQueue(queueName).keys.repeat;
   if (!index) throw new Error(`BullMQ gave no scheduler index key for queue "${queueName}"`);
   return new Set(await redis.zrangebyscore(index, '-inf', now - MIN_PERIOD_MS));
 }
 
 /** One pass. Returns the names it restored. Only one process runs a pass at a time (lock). */
-export async function watchdogPass(redis: Redis, now = Date.now()): Promise<string[]> {
+export async function watchdogPass(redis: RedisConnection, now = Date.now()): Promise<string[]> {
   const restored = await withLock(redis, 'watchdog', 10_000, async () => {
     const [defs, catalogue] = await Promise.all([readDefinitions(redis), readCatalogue(redis)]);
     const taskQueue = new Map(catalogue.map((e) => [e.name, e.queue]));

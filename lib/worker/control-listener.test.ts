@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { celerityKeys } from '../keys';
 import { createRedis } from '../redis';
 import { createLogger } from '../logger';
@@ -12,7 +12,7 @@ const publisher = stack.redis;
 const logger = createLogger('worker', 'error');
 
 /** A worker's subscriber and command connections, cut when the test ends. */
-function workerConnections(): { subscriber: Redis; command: Redis } {
+function workerConnections(): { subscriber: RedisConnection; command: RedisConnection } {
   const subscriber = createRedis('blocking');
   const command = createRedis('command');
   stack.atTeardown(() => {

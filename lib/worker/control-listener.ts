@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { celerityKeys } from '../keys';
 import type { Logger } from '../logger';
 import { controlMessageSchema, writeAck, type ControlAck, type ControlMessage, type WorkerCommand } from './control';
@@ -31,7 +31,7 @@ export interface ControlHandlers {
  * subscribed, so no command published after start-up is missed; a command may
  * arrive while the rest of start-up still runs.
  */
-export async function listenForControl(subscriber: Redis, command: Redis, handlers: ControlHandlers, logger: Logger): Promise<void> {
+export async function listenForControl(subscriber: RedisConnection, command: RedisConnection, handlers: ControlHandlers, logger: Logger): Promise<void> {
   await subscriber.subscribe(celerityKeys().control);
   subscriber.on('message', (_channel: string, message: string) => {
     const msg = parseControlMessage(message);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { celerityKeys } from '../keys';
 import { createRedis } from '../redis';
 import { GatewayTimeoutError, NotFoundError } from '../errors';
@@ -45,7 +45,7 @@ export type ControlAck = z.infer<typeof ackSchema>;
 const ACK_TTL_MS = 60_000;
 
 /** Worker side: publish the acknowledgement of a command where the console waits for it. */
-export async function writeAck(redis: Redis, ack: ControlAck): Promise<void> {
+export async function writeAck(redis: RedisConnection, ack: ControlAck): Promise<void> {
   const key = celerityKeys().controlAck(ack.requestId);
   await redis.multi().lpush(key, JSON.stringify(ack)).pexpire(key, ACK_TTL_MS).exec();
 }
@@ -65,7 +65,7 @@ export interface SentCommand {
  * console starts waiting is not lost (unlike a pub/sub reply). The wait uses
  * its own short-lived connection: a BLPOP would block the shared one.
  */
-export async function sendWorkerCommand(redis: Redis, command: WithoutRequestId<WorkerCommand>, timeoutMs = 3000): Promise<SentCommand> {
+export async function sendWorkerCommand(redis: RedisConnection, command: WithoutRequestId<WorkerCommand>, timeoutMs = 3000): Promise<SentCommand> {
   const requestId = command.requestId ?? randomUUID();
   const msg = controlMessageSchema.parse({ ...command, requestId });
   const ackKey = celerityKeys().controlAck(requestId);
@@ -103,7 +103,7 @@ function safeJson(s: string): unknown {
  * GatewayTimeoutError when it did not answer within `timeoutMs`; an
  * acknowledgement that says it could not (`ok: false`) is returned as is.
  */
-export async function commandWorker(redis: Redis, command: WithoutRequestId<WorkerCommand>, timeoutMs = 3000): Promise<SentCommand & { ack: ControlAck }> {
+export async function commandWorker(redis: RedisConnection, command: WithoutRequestId<WorkerCommand>, timeoutMs = 3000): Promise<SentCommand & { ack: ControlAck }> {
   if (!(await readHeartbeat(redis, command.workerId))) throw new NotFoundError(`No live worker "${command.workerId}"`);
   const sent = await sendWorkerCommand(redis, command, timeoutMs);
   if (!sent.ack) {

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 
 /** How often the pacer looks again for the earliest delayed job (another producer may add an earlier one). */
 const POLL_MS = 250;
@@ -34,7 +34,7 @@ export function startDelayPacer(
   queue: Queue,
   opts: {
     /** A command connection to the queue's Redis (to read the delayed set's scores, which BullMQ does not expose). */
-    redis: Redis;
+    redis: RedisConnection;
     isActive: () => boolean;
     onError: (err: Error) => void;
   },

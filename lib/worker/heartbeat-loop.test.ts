@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
 import { queueStack } from '../../test/fixtures/queue-stack';
 import { testHeartbeat } from '../../test/helpers';
 import { createLogger } from '../logger';
@@ -48,7 +49,7 @@ describe('HeartbeatLoop', () => {
     const { heartbeat } = loop(id);
     await heartbeat.beat();
     // The test's Redis listens on loopback, so the socket's local end is 127.0.0.1 too.
-    expect(redis.stream.localAddress).toBe('127.0.0.1');
+    expect((redis as Redis).stream.localAddress).toBe('127.0.0.1');
     expect((await readHeartbeat(redis, id))?.address).toBe('127.0.0.1');
     await heartbeat.clear(id);
   });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { writeHeartbeat, clearHeartbeat, type Heartbeat } from './heartbeat';
 import type { RedisOutage } from './redis-outage';
 import { localAddressOf } from './local-address';
@@ -17,7 +17,7 @@ export class HeartbeatLoop {
   private address: string | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     /** Builds the heartbeat at the moment of each write (state, running jobs, counters). */
     private readonly read: () => Heartbeat,
     private readonly outage: RedisOutage,

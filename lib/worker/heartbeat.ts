@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { celerityKeys } from '../keys';
 import { heartbeatSchema, type Heartbeat, type LostWorker } from './heartbeat-schema';
 
@@ -13,7 +13,7 @@ export const LOST_RETENTION_MS = 24 * 3600 * 1000;
  * it held. Entries of workers lost for more than a day are pruned here (every
  * live worker does it, so a cluster with at least one worker stays tidy).
  */
-export async function writeHeartbeat(redis: Redis, hb: Heartbeat): Promise<void> {
+export async function writeHeartbeat(redis: RedisConnection, hb: Heartbeat): Promise<void> {
   const keys = celerityKeys();
   const json = JSON.stringify(hb);
   await redis
@@ -26,7 +26,7 @@ export async function writeHeartbeat(redis: Redis, hb: Heartbeat): Promise<void>
 }
 
 /** Remove a worker's heartbeat at a clean shutdown, so it is shown gone at once, not lost. */
-export async function clearHeartbeat(redis: Redis, id: string): Promise<void> {
+export async function clearHeartbeat(redis: RedisConnection, id: string): Promise<void> {
   const keys = celerityKeys();
   await redis.multi().del(keys.worker(id), keys.workerLast(id)).zrem(keys.workers, id).exec();
 }
@@ -36,7 +36,7 @@ export async function clearHeartbeat(redis: Redis, id: string): Promise<void> {
  * shutdown (lost: crashed, killed or cut off from Redis) with their last
  * heartbeat. Two round trips whatever the number of workers.
  */
-export async function readHeartbeats(redis: Redis): Promise<{ alive: Heartbeat[]; lost: LostWorker[] }> {
+export async function readHeartbeats(redis: RedisConnection): Promise<{ alive: Heartbeat[]; lost: LostWorker[] }> {
   const keys = celerityKeys();
   const entries = await redis.zrange(keys.workers, 0, -1, 'WITHSCORES');
   const ids: { id: string; lastSeen: number }[] = [];
@@ -54,7 +54,7 @@ export async function readHeartbeats(redis: Redis): Promise<{ alive: Heartbeat[]
 }
 
 /** One worker's live heartbeat; null when it has none (stopped, lost or never existed). */
-export async function readHeartbeat(redis: Redis, id: string): Promise<Heartbeat | null> {
+export async function readHeartbeat(redis: RedisConnection, id: string): Promise<Heartbeat | null> {
   return parse(await redis.get(celerityKeys().worker(id)));
 }
 

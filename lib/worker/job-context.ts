@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { bullKey } from '../keys';
 import type { TaskContext } from '../registry/define-task';
 import type { RunningJob } from './job-tracker';
@@ -18,7 +18,7 @@ export class JobContext implements TaskContext {
     private readonly job: Job,
     readonly queue: string,
     private readonly entry: RunningJob,
-    private readonly command: Redis,
+    private readonly command: RedisConnection,
   ) {
     this.jobId = job.id!;
     this.attempt = job.attemptsMade + 1;

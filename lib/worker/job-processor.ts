@@ -1,5 +1,5 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import type { Logger } from '../logger';
 import type { AnyTask, TaskRegistry } from '../registry/task-registry';
 import { beginScheduledRun, endScheduledRun, type ScheduledRun } from '../scheduler/run-recorder';
@@ -13,7 +13,7 @@ import { JobContext, raceStop } from './job-context';
 export interface JobProcessorDeps {
   registry: TaskRegistry;
   /** The worker's command connection: schedule runs, attempt records, log events. */
-  command: Redis;
+  command: RedisConnection;
   logger: Logger;
   /** Written into each attempt record, so the job page says which worker ran it. */
   workerId: string;

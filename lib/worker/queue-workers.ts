@@ -1,6 +1,7 @@
 import { Worker, MetricsTime } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { bullKey } from '../keys';
+import { bullQueueName } from '../queue/queue-names';
 import { createRedis } from '../redis';
 import type { Logger } from '../logger';
 import type { RedisOutage } from './redis-outage';
@@ -11,7 +12,7 @@ interface QueueWorker {
   queue: string;
   worker: Worker;
   /** BullMQ does not close a connection it was given; kept to close it ourselves. */
-  connection: Redis;
+  connection: RedisConnection;
 }
 
 export interface QueueWorkersOptions {
@@ -48,7 +49,7 @@ export class QueueWorkers {
     const { prefix, concurrency, outage } = this.opts;
     const connection = createRedis('blocking');
     outage.watch(connection);
-    const worker = new Worker(queue, this.opts.processorFor(queue), {
+    const worker = new Worker(bullQueueName(queue), this.opts.processorFor(queue), {
       connection,
       prefix,
       concurrency,
@@ -98,7 +99,7 @@ export class QueueWorkers {
    * now, while there is nothing to take (a marker is how BullMQ itself wakes
    * workers). One that slips through is handed back by the processor.
    */
-  async pause(command: Redis): Promise<void> {
+  async pause(command: RedisConnection): Promise<void> {
     await Promise.all(this.list.map(({ worker }) => worker.pause(true)));
     await Promise.all(this.list.map(({ queue }) => command.zadd(bullKey(queue, 'marker'), 0, '0')));
   }
@@ -123,7 +124,7 @@ export class QueueWorkers {
   }
 
   /** The workers' own connections, for the shutdown to quit or cut. */
-  connections(): Redis[] {
+  connections(): RedisConnection[] {
     return this.list.map(({ connection }) => connection);
   }
 }

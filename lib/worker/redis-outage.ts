@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import type { Logger } from '../logger';
 
 /** Socket error codes that mean "Redis cannot be reached", not "Redis refused this command". */
@@ -27,7 +27,7 @@ export interface RedisOutage {
    */
   report(what: string, err: unknown, extra?: Record<string, unknown>): boolean;
   /** Listen to a connection: its errors go through `report`, and its reconnection can end the outage. */
-  watch(client: Redis): void;
+  watch(client: RedisConnection): void;
   /** Say a command just went through: ends an outage whose connections never dropped (no 'ready' to wait for). */
   succeeded(): void;
   /** False from the first connection error until every watched connection is ready again. */
@@ -43,7 +43,7 @@ export interface RedisOutage {
  * once every watched connection is ready again.
  */
 export function createRedisOutage(logger: Logger): RedisOutage {
-  const clients: Redis[] = [];
+  const clients: RedisConnection[] = [];
   let down: { since: number; failures: number } | undefined;
 
   const allReady = () => clients.every((c) => c.status === 'ready');

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import type { Logger } from '../logger';
 import type { CodeSchedule } from '../scheduler/define-schedule';
 import { syncCodeSchedules } from '../scheduler/code-schedules';
@@ -12,7 +12,7 @@ import { watchdogPass } from '../scheduler/watchdog';
  * lost (0 turns it off). Returns what stops the watchdog.
  */
 export async function startScheduleUpkeep(
-  command: Redis,
+  command: RedisConnection,
   schedules: readonly CodeSchedule[] | undefined,
   watchdogMs: number,
   logger: Logger,

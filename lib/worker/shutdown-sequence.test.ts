@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { celerityKeys } from '../keys';
 import { queueStack } from '../../test/fixtures/queue-stack';
 import { testHeartbeat } from '../../test/helpers';
@@ -16,7 +16,7 @@ const logger = createLogger('worker', 'error');
 const never = new Promise<never>(() => {});
 
 /** Resolves once every connection has ended (a cut one ends on its socket's close, a moment later). */
-function allEnded(connections: Redis[]): Promise<unknown> {
+function allEnded(connections: RedisConnection[]): Promise<unknown> {
   return Promise.all(connections.map((c) => (c.status === 'end' ? undefined : new Promise((resolve) => c.once('end', resolve)))));
 }
 

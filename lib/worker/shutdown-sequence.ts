@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import type { Logger } from '../logger';
 import type { JobTracker, HeldJob } from './job-tracker';
 import type { HeartbeatLoop } from './heartbeat-loop';
@@ -69,9 +69,9 @@ export async function waitThenHandBack(closed: Promise<unknown>, timeoutMs: numb
 
 export interface CloseOptions {
   /** The worker's command connection: clearing the heartbeat needs it ready. */
-  command: Redis;
+  command: RedisConnection;
   /** Every connection of the worker, `command` among them. */
-  connections: readonly Redis[];
+  connections: readonly RedisConnection[];
   /** Whether Redis is reachable now (per the outage tracker). */
   reachable: boolean;
   /** What must end before the heartbeat is cleared (the delay pacers' last writes). */
@@ -110,8 +110,8 @@ export interface ShutdownParts {
   workers: QueueWorkers;
   heartbeat: HeartbeatLoop;
   outage: RedisOutage;
-  command: Redis;
-  subscriber: Redis;
+  command: RedisConnection;
+  subscriber: RedisConnection;
   logger: Logger;
   shutdownTimeoutMs: number;
   heartbeatMs: number;
@@ -192,7 +192,7 @@ export class ShutdownSequence {
   private reportLeftBehind(done: boolean): HeldJob[] {
     const leftBehind = this.p.tracker.unsettledJobs();
     if (leftBehind.length) {
-      this.p.logger.error('jobs left active: their outcome could not be written to Redis; stall detection will run them again', {
+      this.p.logger.error('jobs left active: their outcome could not be written to RedisConnection; stall detection will run them again', {
         jobs: leftBehind.map((j) => `${j.queue}/${j.jobId}`),
       });
     } else if (!done) {

@@ -1,9 +1,10 @@
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import { env } from '../env';
 import { createRedis } from '../redis';
+import { bullQueueName } from '../queue/queue-names';
 import type { TaskRegistry } from '../registry/task-registry';
 import { publishCatalogue } from '../registry/catalogue';
 import type { Heartbeat } from './heartbeat';
@@ -107,7 +108,7 @@ function heartbeatOf(me: Identity, opts: StartWorkerOptions, status: WorkerStatu
 
 interface PacerContext {
   queues: readonly string[];
-  command: Redis;
+  command: RedisConnection;
   prefix: string;
   status: WorkerStatus;
   outage: RedisOutage;
@@ -117,7 +118,7 @@ interface PacerContext {
 /** Delayed jobs (a schedule's next run among them) start on their millisecond, whatever Redis's hz. Returns what stops them. */
 function startPacers({ queues, command, prefix, status, outage, logger }: PacerContext): () => Promise<unknown> {
   const pacers = queues.map((queue) => {
-    const q = new Queue(queue, { connection: command, prefix });
+    const q = new Queue(bullQueueName(queue), { connection: command, prefix });
     // Without a listener BullMQ prints every connection error of this Queue to the console, stack and all.
     q.on('error', (err) => outage.report('delay pacer', err, { queue }));
     const pacer = startDelayPacer(q, {
@@ -133,8 +134,8 @@ function startPacers({ queues, command, prefix, status, outage, logger }: PacerC
 /** A worker's parts, created and wired but not started. */
 interface WorkerParts {
   me: Identity;
-  command: Redis;
-  subscriber: Redis;
+  command: RedisConnection;
+  subscriber: RedisConnection;
   outage: RedisOutage;
   status: WorkerStatus;
   tracker: JobTracker;
@@ -144,8 +145,8 @@ interface WorkerParts {
 
 function createParts(opts: StartWorkerOptions, me: Identity, prefix: string): WorkerParts {
   const { registry, logger } = opts;
-  const command: Redis = createRedis('command');
-  const subscriber: Redis = createRedis('blocking');
+  const command: RedisConnection = createRedis('command');
+  const subscriber: RedisConnection = createRedis('blocking');
   // Every connection's failures go through here: one line per outage, not one per connection per retry.
   const outage = createRedisOutage(logger);
   outage.watch(command);

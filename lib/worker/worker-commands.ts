@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis';
 import type { Logger } from '../logger';
 import type { ControlAck, WorkerCommand } from './control';
 import type { JobTracker } from './job-tracker';
@@ -10,7 +10,7 @@ export interface WorkerCommandsDeps {
   status: WorkerStatus;
   workers: QueueWorkers;
   tracker: JobTracker;
-  command: Redis;
+  command: RedisConnection;
   logger: Logger;
   /** Publish the new state before answering, so the console's list agrees with the answer. */
   beat: () => Promise<void>;
