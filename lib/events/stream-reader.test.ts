@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
 import { createRedis } from '../redis';
 import { createLogger } from '../logger';
 import { uniqueName, waitFor } from '../../test/helpers';
@@ -33,7 +34,7 @@ function recordingSink(): StreamSink & { reports: Report[] } {
 
 /** A reader on its own blocking connection, stopped when the test ends. */
 function startReader(sink: StreamSink, options: { readCount?: number; readPaceMs?: number; hotMs?: number } = {}): StreamReader {
-  const reader = new StreamReader({ connection: createRedis('blocking'), commands: redis, prefix, sink, logger, ...options });
+  const reader = new StreamReader({ connection: createRedis('blocking') as Redis, commands: redis as Redis, prefix, sink, logger, ...options });
   atTeardown(() => reader.stop());
   return reader;
 }

@@ -19,8 +19,23 @@ export interface StreamReaderOptions {
   connection: RedisConnection;
   /** A command connection to the same Redis, for XREVRANGE, XINFO and CLIENT UNBLOCK beside the blocked one. */
   commands: RedisConnection;
+  /** Whether stop() disconnects `commands` too (a connection made for this reader, not a shared one). */
+  ownsCommands?: boolean;
   /** The BullMQ key prefix of the queues' streams (`<prefix>:<queue>:events`). */
   prefix: string;
+  /** A queue's event stream key, when it is not `<prefix>:<queue>:events` (a cluster's hash-tagged names). */
+  streamKey?: (queue: string) => string;
+  /**
+   * Streams with the same group can share one XREAD (one Redis: all; a cluster: one slot). When the
+   * streams read span several groups, the reader polls them (one pipeline of XREADs per pause) instead
+   * of blocking: Redis Cluster refuses a command over several slots (CROSSSLOT), even on one node.
+   */
+  groupOf?: (key: string) => number;
+  /**
+   * A read failed in a way the node map may explain (MOVED, ASK, CLUSTERDOWN, the connection lost):
+   * the owner of the readers (node-readers.ts) re-reads the slot map and moves streams between readers.
+   */
+  onTrouble?: (err: Error) => void;
   sink: StreamSink;
   logger: Logger;
   /** Entries read per stream per XREAD. A full batch means the stream outruns the reader: the queue goes hot. */
@@ -41,8 +56,10 @@ const MAX_BLOCK_MS = 2000;
 const GAP_CHECK_MS = 1000;
 
 /**
- * Reads BullMQ's event streams of a set of queues with ONE blocking XREAD,
- * whatever the number of viewers, and tells its sink what it read.
+ * Reads BullMQ's event streams of a set of queues on ONE Redis node with ONE
+ * connection, whatever the number of viewers, and tells its sink what it read:
+ * one blocking XREAD when the streams share a slot (always, on one Redis), else
+ * a paced poll of one pipelined XREAD per slot (see `groupOf`).
  *
  * The queues it covers are set with cover(); each is read from its stream's
  * end as of then (history comes from snapshots, not replay). A stream that
@@ -52,7 +69,9 @@ const GAP_CHECK_MS = 1000;
  * from the stream before it was read past (a gap: XINFO STREAM's first entry
  * is past it) is reported as missed events and a `stream-gap` resync.
  *
- * No global state: one reader per Redis node can exist, all feeding one sink.
+ * No global state: one reader per Redis node exists (node-readers.ts), all
+ * feeding one sink; release() and adopt() hand a stream from one to another at
+ * its last delivered entry.
  */
 export class StreamReader {
   /** Queue → the last entry read from its stream (XREAD's cursor). */
@@ -63,6 +82,8 @@ export class StreamReader {
   private readonly hotLeft = new Map<string, number>();
   /** Queue → when its stream was last checked for a trimmed gap. */
   private readonly lastGapCheck = new Map<string, number>();
+  /** Stream key → queue, for the queues covered. */
+  private readonly queueByKey = new Map<string, string>();
   /** CLIENT ID of the blocking connection, to CLIENT UNBLOCK it when the stream list changes. */
   private connectionId: number | undefined;
   private running = false;
@@ -80,6 +101,10 @@ export class StreamReader {
     this.hotMs = opts.hotMs ?? 1000;
     opts.connection.on('ready', () => this.learnConnectionId());
     if (opts.connection.status === 'ready') this.learnConnectionId();
+    // A pending XREAD on a lost connection waits for its reconnection: the owner may move the streams meanwhile.
+    opts.connection.on('close', () => {
+      if (this.running) opts.onTrouble?.(new Error('reader connection closed'));
+    });
   }
 
   /** Start reading (once; a stopped reader stays stopped). */
@@ -94,6 +119,12 @@ export class StreamReader {
     this.running = false;
     this.stopped = true;
     this.opts.connection.disconnect();
+    if (this.opts.ownsCommands) this.opts.commands.disconnect();
+  }
+
+  /** Whether the reader's connection is up (a node killed: not, until it comes back or the reader is replaced). */
+  connected(): boolean {
+    return this.opts.connection.status === 'ready';
   }
 
   /** The last entry read per queue (`ms-seq` ids): /metrics compares them with the streams' newest entries (pipeline lag). */
@@ -118,13 +149,41 @@ export class StreamReader {
     const added = [...wanted].filter((q) => !this.cursors.has(q));
     const ends: string[] = [];
     for (const q of added) ends.push((await this.streamEnd(q)) ?? '0-0');
-    added.forEach((q, i) => this.cursors.set(q, ends[i]!));
+    added.forEach((q, i) => this.setCursor(q, ends[i]!));
     if (added.length) await this.unblock();
     return { added, removed };
   }
 
+  /**
+   * Stop reading these queues and return where reading stopped, in one synchronous step: entries of a
+   * read under way are no longer taken for them, so another reader that adopts the positions neither
+   * misses nor repeats an entry (a stream moved to another node, a failover).
+   */
+  release(queues: Iterable<string>): Map<string, string> {
+    const positions = new Map<string, string>();
+    for (const q of queues) {
+      const at = this.cursors.get(q);
+      if (at === undefined) continue;
+      positions.set(q, at);
+      this.forget(q);
+    }
+    return positions;
+  }
+
+  /** Read these queues from the given positions (released by another reader): never from the stream's end, which would skip entries. */
+  adopt(positions: ReadonlyMap<string, string>): void {
+    for (const [q, at] of positions) this.setCursor(q, at);
+    if (positions.size) void this.unblock();
+  }
+
+  private setCursor(queue: string, at: string): void {
+    this.cursors.set(queue, at);
+    this.queueByKey.set(this.streamKey(queue), queue);
+  }
+
   private forget(queue: string): void {
     this.cursors.delete(queue);
+    this.queueByKey.delete(this.streamKey(queue));
     this.lastGapCheck.delete(queue);
     this.hotLeft.delete(queue);
     if (this.hotUntil.delete(queue)) this.opts.sink.hot(queue, false);
@@ -149,11 +208,7 @@ export class StreamReader {
   }
 
   private streamKey(queue: string): string {
-    return `${this.opts.prefix}:${queue}:events`;
-  }
-
-  private queueOf(key: string): string {
-    return key.slice(this.opts.prefix.length + 1, -':events'.length);
+    return this.opts.streamKey ? this.opts.streamKey(queue) : `${this.opts.prefix}:${queue}:events`;
   }
 
   /** The id of the stream's newest entry; undefined when it has none. */
@@ -174,8 +229,9 @@ export class StreamReader {
         await this.readOnce(queues);
       } catch (err) {
         if (!this.running) return;
-        // Unblocked on purpose (new stream) or Redis away: ioredis reconnects; wait a little.
+        // Redis away (ioredis reconnects) or the node map changed (the owner regroups): wait a little.
         this.opts.logger.debug('event stream read interrupted', { error: (err as Error).message });
+        this.opts.onTrouble?.(err as Error);
         await sleep(200);
       }
     }
@@ -186,21 +242,53 @@ export class StreamReader {
     return Math.min(...this.hotUntil.values()) - Date.now();
   }
 
-  /** One XREAD over the queues' streams, then a pause if it read anything (reading in batches). */
+  /** One blocking XREAD when the streams share a group, else a poll of every group. */
   private async readOnce(queues: string[]): Promise<void> {
+    const groupOf = this.opts.groupOf;
+    if (!groupOf) return this.readBlocking(queues);
+    const groups = new Map<number, string[]>();
+    for (const q of queues) {
+      const g = groupOf(this.streamKey(q));
+      groups.set(g, [...(groups.get(g) ?? []), q]);
+    }
+    return groups.size === 1 ? this.readBlocking(queues) : this.poll([...groups.values()]);
+  }
+
+  /**
+   * One pipeline of non-blocking XREADs, one per group, then the reading pause: the reader's
+   * Redis load is one round trip per pause per node, whatever the number of viewers. A group
+   * that fails (its slot moved: MOVED or ASK) is skipped, its cursor kept, and the owner told.
+   */
+  private async poll(groups: string[][]): Promise<void> {
+    const pipeline = this.opts.connection.pipeline();
+    for (const queues of groups) pipeline.xread('COUNT', this.readCount, 'STREAMS', ...this.readArgs(queues));
+    const results = (await pipeline.exec()) ?? [];
+    let trouble: Error | undefined;
+    for (const [err, reply] of results) {
+      if (err) trouble = err;
+      else for (const [key, entries] of (reply as [string, StreamEntry[]][] | null) ?? []) await this.takeKey(key, entries);
+    }
+    if (trouble) this.opts.onTrouble?.(trouble);
+    await sleep(this.readPaceMs());
+  }
+
+  private readArgs(queues: string[]): string[] {
+    return [...queues.map((q) => this.streamKey(q)), ...queues.map((q) => this.cursors.get(q)!)];
+  }
+
+  private async takeKey(key: string, entries: StreamEntry[]): Promise<void> {
+    const queue = this.queueByKey.get(key);
+    if (queue !== undefined) await this.take(queue, entries);
+  }
+
+  /** One XREAD over the queues' streams, then a pause if it read anything (reading in batches). */
+  private async readBlocking(queues: string[]): Promise<void> {
     // While some queue is hot, block only until it may be read again.
     const block = this.hotUntil.size ? Math.max(10, Math.min(MAX_BLOCK_MS, this.msToNextCool())) : MAX_BLOCK_MS;
-    const reply = (await this.opts.connection.xread(
-      'COUNT',
-      this.readCount,
-      'BLOCK',
-      block,
-      'STREAMS',
-      ...queues.map((q) => this.streamKey(q)),
-      ...queues.map((q) => this.cursors.get(q)!),
-    )) as [string, StreamEntry[]][] | null;
+    const reply = (await this.opts.connection.xread('COUNT', this.readCount, 'BLOCK', block, 'STREAMS', ...this.readArgs(queues))) as
+      [string, StreamEntry[]][] | null;
     if (!reply) return;
-    for (const [key, entries] of reply) await this.take(this.queueOf(key), entries);
+    for (const [key, entries] of reply) await this.takeKey(key, entries);
     if (reply.some(([, entries]) => entries.length > 0)) await sleep(this.readPaceMs());
   }
 
@@ -209,7 +297,7 @@ export class StreamReader {
     const before = this.cursors.get(queue);
     const last = entries[entries.length - 1];
     if (before === undefined || !last) return; // forgotten while this read was under way
-    this.cursors.set(queue, last[0]);
+    this.setCursor(queue, last[0]);
     this.opts.sink.entries(queue, entries);
     if (entries.length >= this.readCount) await this.goHot(queue, before);
     else if (Date.now() - (this.lastGapCheck.get(queue) ?? 0) >= GAP_CHECK_MS) await this.checkGap(queue, before);
@@ -266,7 +354,7 @@ export class StreamReader {
       try {
         const end = await this.streamEnd(queue);
         if (!this.cursors.has(queue)) continue; // forgotten meanwhile
-        if (end) this.cursors.set(queue, end);
+        if (end) this.setCursor(queue, end);
         this.hotUntil.delete(queue);
         this.hotLeft.set(queue, now);
         this.opts.sink.hot(queue, false);
