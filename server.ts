@@ -3,16 +3,17 @@ import { pathToFileURL } from 'node:url';
 import nextModule from 'next';
 import { getRequestListener } from '@hono/node-server';
 import { Server as SocketServer } from 'socket.io';
-import { env, nextDistDir } from '@/lib/env';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { env, EnvError, nextDistDir } from '@/lib/env';
 import { createLogger } from '@/lib/logger';
 import { bindRefusal } from '@/lib/bind-policy';
-import { EventRelay } from '@/lib/events/event-relay';
 import type { ClientToServer, ServerToClient } from '@/lib/events/contract';
-import { serveRooms, socketSink, type RoomServer, type RoomSocket } from '@/lib/events/socket-rooms';
+import { LIVE_FANOUT_OPTIONS, liveFanoutNames, serveRooms, shareLive, type RoomSocket, type SharedRoomServer } from '@/lib/events/socket-rooms';
 import { CSRF_COOKIE, csrfCookie, newCsrfToken, readCookie } from '@/lib/http/csrf';
 import { contentSecurityPolicy, newNonce } from '@/lib/http/csp';
 import { closeQueues } from '@/lib/queue/queue-registry';
-import { closeRedis, failFastWhileRedisDown } from '@/lib/redis';
+import { closeRedis, createRedis, failFastWhileRedisDown, getRedis } from '@/lib/redis';
+import { checkConfiguredRedis } from '@/lib/redis-preflight';
 import { loadUsers, UsersConfigError } from '@/lib/auth/users';
 import { gate, type GateDecision } from '@/lib/auth/gate';
 import { CLIENT_IP_HEADER, resolvePrincipal, type HeaderSource } from '@/lib/auth/request-auth';
@@ -64,6 +65,14 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
   const mismatch = dev ? undefined : buildBasePathMismatch(dir, nextDistDir(), basePath);
   if (mismatch) {
     log.error(`Refusing to start: ${mismatch}`);
+    process.exit(1);
+  }
+  // A REDIS_URL of the wrong kind (redis:// at a cluster node, redis+cluster:// at a plain Redis) stops here, named.
+  try {
+    for (const warning of (await checkConfiguredRedis()).warnings) log.warn(warning);
+  } catch (err) {
+    if (!(err instanceof EnvError)) throw err;
+    log.error(`Refusing to start: ${err.message}`);
     process.exit(1);
   }
   // `next` is CommonJS; under ESM its default export may be wrapped once more.
@@ -124,7 +133,11 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
     void handle(req, res);
   });
 
+  // Several consoles on one Redis: a frame emitted by the console that runs the relay reaches the
+  // clients of every console through the Redis streams adapter (one console alone works the same way).
+  const fanoutRedis = createRedis('command');
   const io = new SocketServer<ClientToServer, ServerToClient>(server, {
+    adapter: createAdapter(fanoutRedis, { ...liveFanoutNames(e.CELERITY_PREFIX), ...LIVE_FANOUT_OPTIONS }),
     // Under the base path, as the client's (components/live/LiveProvider.tsx).
     path: `${basePath}/socket.io`,
     serveClient: false,
@@ -226,10 +239,8 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
     return d;
   }
 
-  const relay = new EventRelay({
-    logger: log,
-    sink: socketSink(io as unknown as RoomServer),
-  });
+  // The relay (stream reading, counts, heartbeats) runs on one console at a time: the leader of its lease.
+  const relay = shareLive(io as unknown as SharedRoomServer, { logger: log, redis: getRedis() });
 
   // A socket outlives the request that opened it: re-check its session every few
   // seconds (one GET per socket), so signing out or an expired session also closes
@@ -273,6 +284,7 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
     await new Promise<void>((resolve) => io.close(() => resolve()));
     server.closeAllConnections?.();
     await app.close?.().catch(() => {});
+    await fanoutRedis.quit().catch(() => {});
     await closeQueues();
     await closeRedis();
     process.exit(0);

@@ -4,8 +4,21 @@ import { Server as SocketServer } from 'socket.io';
 import { io as connect, type Socket } from 'socket.io-client';
 import { EventRelay, type RelayOptions } from '../lib/events/event-relay';
 import type { ClientToServer, ServerToClient } from '../lib/events/contract';
-import { serveRooms, socketSink, type RoomServer, type RoomSocket } from '../lib/events/socket-rooms';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { env } from '../lib/env';
+import {
+  LIVE_FANOUT_OPTIONS,
+  liveFanoutNames,
+  serveRooms,
+  shareLive,
+  socketSink,
+  type RoomServer,
+  type RoomSocket,
+  type SharedRoomServer,
+} from '../lib/events/socket-rooms';
+import type { SharedRelay } from '../lib/events/shared-relay';
 import { createLogger } from '../lib/logger';
+import { createRedis, getRedis } from '../lib/redis';
 
 /**
  * The console's live half without Next: an HTTP server with Socket.IO and an
@@ -16,6 +29,43 @@ export interface LiveConsole {
   url: string;
   relay: EventRelay;
   close(): Promise<void>;
+}
+
+/** A console's live half as server.ts runs it with several consoles: the Redis streams adapter, the relay run by the lease's leader. */
+export interface SharedLiveConsole {
+  url: string;
+  relay: SharedRelay;
+  close(): Promise<void>;
+}
+
+export async function startSharedLiveConsole(
+  relayOptions: Partial<Omit<RelayOptions, 'sink' | 'logger'>> = {},
+  lease: { leaseTtlMs?: number; leaseRenewMs?: number; onLeaderChange?(leading: boolean): void } = {},
+): Promise<SharedLiveConsole> {
+  const server = http.createServer((_req, res) => res.writeHead(404).end());
+  const adapterRedis = createRedis('command');
+  const io = new SocketServer<ClientToServer, ServerToClient>(server, {
+    serveClient: false,
+    // As server.ts: with it, each frame carries its position in the adapter's stream (the tests' frame ids).
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 },
+    adapter: createAdapter(adapterRedis, { ...liveFanoutNames(env().CELERITY_PREFIX), ...LIVE_FANOUT_OPTIONS }),
+  });
+  const logger = createLogger('live-console', (process.env.LIVE_LOG_LEVEL as 'info' | undefined) ?? 'error');
+  const relay = shareLive(io as unknown as SharedRoomServer, { logger, redis: getRedis(), relay: relayOptions, ...lease });
+  io.on('connection', (socket) => serveRooms(socket as unknown as RoomSocket, relay));
+  relay.start();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    relay,
+    async close() {
+      await relay.stop();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      server.closeAllConnections();
+      await adapterRedis.quit().catch(() => {});
+    },
+  };
 }
 
 export async function startLiveConsole(relayOptions: Partial<Omit<RelayOptions, 'sink'>> = {}): Promise<LiveConsole> {

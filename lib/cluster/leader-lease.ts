@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { RedisConnection } from '../redis';
 import type { Logger } from '../logger';
 
 /**
@@ -15,9 +14,15 @@ import type { Logger } from '../logger';
  * processes would act as leader at once; that deadline is the heart of this module.
  */
 
+/** The commands the lease uses: a single Redis connection or a cluster's (one key: no slot is crossed). */
+export interface LeaseRedis {
+  eval(script: string, numKeys: number, ...args: string[]): Promise<unknown>;
+  get(key: string): Promise<string | null>;
+}
+
 export interface LeaderLeaseOptions {
   /** A command connection (not a blocking one: renewals must not queue behind a long XREAD). */
-  redis: RedisConnection;
+  redis: LeaseRedis;
   /** The lease key: one per duty (all processes competing for the duty use the same key). */
   key: string;
   /** How long a lease lasts without renewal. A holder killed with -9 is replaced within about this long plus `renewMs`. */

@@ -34,7 +34,7 @@ export async function getDashboardSnapshot(): Promise<DashboardSnapshotDTO> {
   ]);
   return {
     at: Date.now(),
-    live: getLiveRelay()?.throughput() ?? null,
+    live: (await getLiveRelay()?.throughput()) ?? null,
     active,
     failures,
     timings,

@@ -7,7 +7,8 @@ import type { ThroughputSnapshot } from './throughput';
  * itself and shares server.ts's copy; it reads the same holder.)
  */
 export interface LiveRelay {
-  throughput(): ThroughputSnapshot;
+  /** Per-second throughput for a page's snapshot; a console that does not run the relay asks the one that does (null: no answer). */
+  throughput(): ThroughputSnapshot | Promise<ThroughputSnapshot | null>;
 }
 
 type Holder = { __celerityLiveRelay?: LiveRelay };

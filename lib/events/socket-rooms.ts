@@ -1,5 +1,12 @@
-import { roomSchema } from './contract';
-import type { EventRelay, RelaySink } from './event-relay';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from '../logger';
+import { roomSchema, type ServerToClient, type StatusFrame } from './contract';
+import type { RelayOptions, RelaySink } from './event-relay';
+import { isLiveRoom, RoomDirectory } from './room-directory';
+import type { LeaseRedis } from '../cluster/leader-lease';
+import { SharedRelay } from './shared-relay';
+import type { ThroughputSnapshot } from './throughput';
 
 /**
  * How the relay meets Socket.IO: its sink backed by Socket.IO rooms, and each
@@ -13,7 +20,7 @@ interface Emitter {
 }
 
 export interface RoomSocket {
-  emit(event: 'status', payload: ReturnType<EventRelay['status']>): unknown;
+  emit(event: 'status', payload: StatusFrame): unknown;
   on(event: 'subscribe', listener: (room: unknown, ack?: (answer: { ok: boolean; error?: string }) => void) => void): unknown;
   on(event: 'unsubscribe', listener: (room: unknown) => void): unknown;
   join(room: string): unknown;
@@ -35,7 +42,7 @@ export function socketSink(io: RoomServer): RelaySink {
 }
 
 /** A new connection: the relay's status right away, then rooms joined and left on request (unknown rooms refused). */
-export function serveRooms(socket: RoomSocket, relay: EventRelay): void {
+export function serveRooms(socket: RoomSocket, relay: { status(): StatusFrame }): void {
   socket.emit('status', relay.status());
   socket.on('subscribe', (room, ack) => {
     const parsed = roomSchema.safeParse(room);
@@ -45,5 +52,113 @@ export function serveRooms(socket: RoomSocket, relay: EventRelay): void {
   });
   socket.on('unsubscribe', (room) => {
     if (typeof room === 'string') void socket.leave(room);
+  });
+}
+
+/**
+ * Several consoles on one Redis. Socket.IO runs with the Redis streams adapter
+ * (`@socket.io/redis-streams-adapter`, set up by the caller: lib/ stays free of
+ * Socket.IO): a frame emitted to a room by any console reaches the room's
+ * clients on every console, once. The names below keep the adapter's stream,
+ * channels and sessions under the deployment's prefix.
+ */
+export function liveFanoutNames(prefix: string): { streamName: string; channelPrefix: string; sessionKeyPrefix: string } {
+  return {
+    streamName: `${prefix}:__celerity:live`,
+    channelPrefix: `${prefix}:__celerity:live`,
+    sessionKeyPrefix: `${prefix}:__celerity:live-session:`,
+  };
+}
+
+/** The adapter's options besides the names: frames are JSON; the stream keeps ~100 s of frames, not 10,000 large ones. */
+export const LIVE_FANOUT_OPTIONS = { maxLen: 1_000, onlyPlaintext: true } as const;
+
+/** The parts of a Socket.IO server (with a cluster adapter) that the shared live side uses. */
+export interface SharedRoomServer extends RoomServer {
+  local: Emitter;
+  serverSideEmit(event: string, ...args: unknown[]): unknown;
+  sockets: RoomServer['sockets'] & {
+    adapter: { on(event: 'create-room' | 'delete-room', listener: (room: string) => void): unknown };
+    on(event: string, listener: (...args: never[]) => void): unknown;
+  };
+}
+
+/** How often each console repeats its rooms (the leader forgets a console's rooms after ~2.5 of these). */
+const ANNOUNCE_MS = 5_000;
+/** How long a page's snapshot waits for the leader's throughput. */
+const ASK_THROUGHPUT_MS = 1_000;
+
+const EV = { rooms: 'celerity:rooms', roomsAsked: 'celerity:rooms?', bye: 'celerity:bye', throughput: 'celerity:throughput' } as const;
+
+/**
+ * The shared live side of a console (see SharedRelay): the leader's frames go to
+ * every console through the adapter; each console tells the others which rooms
+ * its clients watch (server-side events over the adapter's pub/sub), so the leader
+ * reads and sends only what someone somewhere watches. Returns the relay to start.
+ */
+export function shareLive(
+  io: SharedRoomServer,
+  opts: {
+    logger: Logger;
+    redis: LeaseRedis;
+    relay?: Partial<Omit<RelayOptions, 'sink' | 'logger'>>;
+    leaseTtlMs?: number;
+    leaseRenewMs?: number;
+    /** This console became the relay's leader (true) or stopped being it (false). */
+    onLeaderChange?(leading: boolean): void;
+  },
+): SharedRelay {
+  const nsp = io.sockets;
+  const id = consoleId();
+  const directory = new RoomDirectory({ id, local: () => nsp.adapter.rooms });
+  const announce = () => io.serverSideEmit(EV.rooms, directory.announcement());
+  const roomChanged = (room: string) => isLiveRoom(room) && announce();
+  const sink: RelaySink = {
+    emit: (room, event, payload) => void (room === null ? io : io.to(room)).emit(event, payload),
+    roomSize: (room) => directory.size(room),
+    rooms: () => directory.rooms(),
+  };
+  const relay = new SharedRelay({
+    ...opts,
+    id,
+    sink,
+    emitLocal: <E extends keyof ServerToClient>(event: E, payload: Parameters<ServerToClient[E]>[0]) => void io.local.emit(event, payload),
+    askThroughput: () => askThroughput(io),
+    onLeaderChange: (leading) => {
+      // A new leader knows no one's rooms yet: it asks; a console that is no longer leader has nothing to do.
+      if (leading) io.serverSideEmit(EV.roomsAsked);
+      opts.onLeaderChange?.(leading);
+    },
+  });
+  nsp.adapter.on('create-room', roomChanged);
+  nsp.adapter.on('delete-room', roomChanged);
+  nsp.on(EV.rooms, (a: never) => directory.take(a));
+  nsp.on(EV.roomsAsked, () => announce());
+  nsp.on(EV.bye, (id: never) => directory.forget(id));
+  nsp.on(EV.throughput, (ack: never) => (ack as (s: ThroughputSnapshot | null) => void)(relay.ownThroughput()));
+  const timer = setInterval(announce, ANNOUNCE_MS);
+  timer.unref();
+  const stop = relay.stop.bind(relay);
+  relay.stop = async () => {
+    clearInterval(timer);
+    io.serverSideEmit(EV.bye, id);
+    await stop();
+  };
+  return relay;
+}
+
+/** This console's id among the consoles (in the lease and its room announcements). */
+function consoleId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+/** The leader's throughput snapshot, from whichever console answers with one (null after ASK_THROUGHPUT_MS). */
+function askThroughput(io: SharedRoomServer): Promise<ThroughputSnapshot | null> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), ASK_THROUGHPUT_MS);
+    io.serverSideEmit(EV.throughput, (_err: unknown, answers: unknown[] = []) => {
+      clearTimeout(timer);
+      resolve((answers.find((a) => a && typeof a === 'object') as ThroughputSnapshot | undefined) ?? null);
+    });
   });
 }
