@@ -8,6 +8,7 @@ import { closeRedis } from '../redis';
 import { parseOrThrow } from '../validation';
 import { GatewayTimeoutError, InvalidError, NotFoundError } from '../errors';
 import { closeResultListeners, resultListener } from './result-listeners';
+import { unknownOutcome } from './enqueue-unavailable';
 import { applyDedupe, DEFAULT_IDEMPOTENCY_TTL_MS, jobDedupe, wasCreated, type JobDedupe } from '../registry/dedupe';
 
 type TaskOf<T extends AnyTask, N> = Extract<T, { name: N }>;
@@ -54,7 +55,9 @@ export interface CelerityClient<T extends AnyTask> {
   /**
    * Enqueue a job for a task (Celery's `delay()`). The arguments are checked
    * against the task's schema first: bad arguments throw an InvalidError and
-   * nothing reaches Redis.
+   * nothing reaches Redis. Redis out of reach throws an UnavailableError: the
+   * job may have been added all the same, and a retry with the same
+   * `idempotencyKey` is safe.
    */
   enqueue<N extends T['name']>(
     task: N,
@@ -88,7 +91,7 @@ export function createClient<T extends AnyTask>(registry: TaskRegistry<T>): Cele
     async enqueue(task, ...rest) {
       const [args, options] = rest as [unknown, EnqueueOptions | undefined];
       const job = prepare(task, args, options);
-      const added = await getQueue(job.queue).add(job.name, job.data, job.opts);
+      const added = await unknownOutcome(getQueue(job.queue).add(job.name, job.data, job.opts));
       return handle(job.queue, added.id, job.dedupe) as never;
     },
     async enqueueMany(items) {
@@ -150,7 +153,7 @@ async function addBulk(jobs: PreparedJob[]): Promise<JobHandle[]> {
   const handles: JobHandle[] = new Array(jobs.length);
   await Promise.all(
     [...byQueue].map(async ([queue, indexes]) => {
-      const added = await getQueue(queue).addBulk(indexes.map((i) => jobs[i]!));
+      const added = await unknownOutcome(getQueue(queue).addBulk(indexes.map((i) => jobs[i]!)));
       added.forEach((job, k) => (handles[indexes[k]!] = handle(queue, job.id, jobs[indexes[k]!]!.dedupe)));
     }),
   );
