@@ -1,4 +1,4 @@
-import type { RedisConnection } from '../redis';
+import { isCluster, type RedisConnection } from '../redis';
 import type { Queue } from 'bullmq';
 import { entryField, type StreamEntry } from '../events/stream-entries';
 
@@ -117,7 +117,8 @@ export class ResultListener {
   private start(): Promise<void> {
     this.started ??= (async () => {
       // Named, so CLIENT LIST tells what the connection is for.
-      if (!this.named) await this.opts.connection.client('SETNAME', `celerity:results:${this.opts.queue.name}`);
+      // (Not on a Cluster: CLIENT SETNAME would go to any one of its node connections.)
+      if (!this.named && !isCluster(this.opts.connection)) await this.opts.connection.client('SETNAME', `celerity:results:${this.opts.queue.name}`);
       this.named = true;
       const last = await this.opts.connection.xrevrange(this.opts.streamKey, '+', '-', 'COUNT', 1);
       this.cursor = last[0]?.[0] ?? '0-0';

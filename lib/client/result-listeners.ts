@@ -1,4 +1,4 @@
-import { env } from '../env';
+import { bullKey } from '../keys';
 import { createRedis } from '../redis';
 import { getQueue } from '../queue/queue-registry';
 import { ResultListener } from './result-listener';
@@ -17,7 +17,7 @@ export function resultListener(queue: string): ResultListener {
   holder.__celerityResultListeners ??= new Map();
   let listener = holder.__celerityResultListeners.get(queue);
   if (!listener) {
-    listener = new ResultListener({ queue: getQueue(queue), streamKey: `${env().CELERITY_PREFIX}:${queue}:events`, connection: createRedis('blocking') });
+    listener = new ResultListener({ queue: getQueue(queue), streamKey: bullKey(queue, 'events'), connection: createRedis('blocking') });
     holder.__celerityResultListeners.set(queue, listener);
   }
   return listener;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { RedisConnection } from '../redis';
+import { isCluster, type RedisConnection } from '../redis';
+import { keysOffSlot } from '../redis-slot';
 
 /**
  * A Lua script run by its SHA1 (EVALSHA), loaded on first use and again after
@@ -14,6 +15,7 @@ export function luaScript(source: string): LuaScript {
   const sha = createHash('sha1').update(source).digest('hex');
   return {
     async run(redis, keys, args) {
+      if (isCluster(redis)) assertOneSlot(keys);
       try {
         return await redis.evalsha(sha, keys.length, ...keys, ...args);
       } catch (err) {
@@ -22,4 +24,16 @@ export function luaScript(source: string): LuaScript {
       }
     },
   };
+}
+
+/**
+ * On a Redis Cluster a script runs on the node of its keys, and all of them must
+ * share one slot: say which key would cross (a missing hash tag is a bug in the
+ * key's name), rather than Redis's bare CROSSSLOT, and refuse a script without
+ * keys, which ioredis would send to any node.
+ */
+function assertOneSlot(keys: readonly string[]): void {
+  if (!keys.length) throw new Error('Lua script without keys: on a Redis Cluster it must declare a key of the slot it works on');
+  const off = keysOffSlot(keys);
+  if (off.length) throw new Error(`Lua script keys cross Redis Cluster hash slots: ${off.join(', ')} not on the slot of ${keys[0]} (give them one hash tag)`);
 }

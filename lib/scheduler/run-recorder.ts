@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { RedisConnection } from '../redis';
+import { displayQueueName } from '../queue/queue-names';
 import { scheduleOfJob, type RunKind } from './schedule-jobs';
 import { readDefinition, recordRun, writeState } from './schedule-store';
 import { nextRuns } from './next-runs';
@@ -47,7 +48,7 @@ export async function beginScheduledRun(redis: RedisConnection, job: Job, now = 
   const skip = late && !catchUp;
   await recordRun(redis, of.name, {
     jobId: job.id!,
-    queue: job.queueName,
+    queue: displayQueueName(job.queueName),
     kind: of.kind,
     slot: of.slot,
     state: skip ? 'skipped' : 'active',
@@ -71,7 +72,7 @@ export async function endScheduledRun(
     run.name,
     {
       jobId: job.id!,
-      queue: job.queueName,
+      queue: displayQueueName(job.queueName),
       kind: run.kind,
       slot: run.slot,
       state: outcome.state,

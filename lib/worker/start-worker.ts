@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import type { RedisConnection } from '../redis';
 import { env } from '../env';
 import { createRedis } from '../redis';
+import { checkConfiguredRedis } from '../redis-preflight';
 import { bullQueueName } from '../queue/queue-names';
 import type { TaskRegistry } from '../registry/task-registry';
 import { publishCatalogue } from '../registry/catalogue';
@@ -204,6 +205,8 @@ function openControl(parts: WorkerParts, opts: StartWorkerOptions, late: { shutd
  */
 export async function startWorker(opts: StartWorkerOptions): Promise<RunningWorker> {
   const { logger } = opts;
+  // A REDIS_URL of the wrong kind (redis:// at a cluster node, redis+cluster:// at a plain Redis) stops here, named.
+  for (const warning of (await checkConfiguredRedis()).warnings) logger.warn(warning);
   const me = identify(opts);
   const { id, queues } = me;
   const prefix = env().CELERITY_PREFIX;
