@@ -89,6 +89,16 @@ describe('dedupe option at definition time', () => {
     expect(thrown(define(undefined, { idempotencyTtl: -5 })).message).toMatch(/idempotencyTtl/);
   });
 
+  it('types the key: argument names of the schema, or a function of the parsed arguments', () => {
+    const typed = () =>
+      defineTask({ name: 't', description: '', schema: report, handler: () => 0, dedupe: { key: ['id', 'n'] } }) &&
+      // @ts-expect-error -- `missing` is not an argument of the task
+      defineTask({ name: 't', description: '', schema: report, handler: () => 0, dedupe: { key: ['missing'] } }) &&
+      // @ts-expect-error -- the function gets the parsed arguments, whose `n` is a number
+      defineTask({ name: 't', description: '', schema: report, handler: () => 0, dedupe: { key: (a) => a.n } });
+    expect(typed).toBeTypeOf('function');
+  });
+
   it('keeps a valid setting, with its mode', () => {
     expect(tasks[1].dedupe).toMatchObject({ mode: 'window', ttl: 60_000 });
     expect(tasks[3].dedupe).toMatchObject({ mode: 'debounce', ttl: 1500, key: ['id'] });

@@ -42,7 +42,7 @@ export interface DedupeInput<Args = unknown> {
    * `enqueue()` in code (the console never runs task code). Namespaced by task:
    * two tasks never share a key.
    */
-  key: ((args: Args) => string) | readonly string[];
+  key: ((args: Args) => string) | readonly (keyof Args & string)[];
   /** Window in milliseconds. Without it the key holds while the job is queued or running ("unique"). */
   ttl?: number;
   /** The last call in the window wins (needs `ttl`): the job waits `ttl` after the last call, then runs with its arguments. */
