@@ -60,6 +60,14 @@ const tasks = [
       return n;
     },
   }),
+  defineTask({
+    name: 'kept-none',
+    description: 'finished jobs not kept',
+    queue: q,
+    schema: report,
+    retention: { completed: { count: 0 } },
+    handler: ({ n }) => n,
+  }),
   defineTask({ name: 'short-idem', description: 'short idempotency window', queue: q, schema: report, idempotencyTtl: 300, handler: ({ n }) => n }),
 ] as const;
 const registry = createRegistry(tasks);
@@ -222,6 +230,20 @@ describe('debounce, unique and windows over a job’s life', () => {
     expect(await queue.getJobState(i.id)).toBe('completed');
     // The key keeps its window (24 h by default), it was not released at completion.
     expect(await redis.pttl(`${prefix}:${q}:de:plain:idem:paid-42`)).toBeGreaterThan(23 * 3600 * 1000);
+  });
+
+  it('idempotency key: kept when retention deletes the finished job, released when someone removes the job', async () => {
+    await runWorker();
+    const gone = await client.enqueue('kept-none', { id: 'r', n: 1 }, { idempotencyKey: 'retention' });
+    expect(await gone.waitForResult(10_000)).toBe(1);
+    expect(await queue.getJob(gone.id)).toBeUndefined();
+    const retried = await client.enqueue('kept-none', { id: 'r', n: 2 }, { idempotencyKey: 'retention' });
+    expect([retried.created, retried.id]).toEqual([false, gone.id]);
+
+    const removed = await client.enqueue('plain', { id: 'r' }, { idempotencyKey: 'removed', delay: 60_000 });
+    await queue.remove(removed.id);
+    const again = await client.enqueue('plain', { id: 'r' }, { idempotencyKey: 'removed' });
+    expect(again.created).toBe(true);
   });
 
   it('idempotency key: a new job once its window has passed', async () => {
