@@ -5,6 +5,7 @@ import { benchQueues } from './queues';
 import { benchLive } from './live';
 import { benchWorker } from './worker';
 import { benchPackage } from './package';
+import { benchCluster } from './cluster';
 import { baselineRef, prepareBaseline, type Baseline } from './baseline';
 
 /**
@@ -21,6 +22,7 @@ const benches: Record<string, (baseline?: Baseline) => Promise<string>> = {
   live: benchLive,
   worker: () => benchWorker(),
   package: () => benchPackage(),
+  cluster: () => benchCluster(),
 };
 const usesBaseline = new Set(['queues', 'live']);
 
