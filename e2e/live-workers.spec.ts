@@ -102,6 +102,8 @@ test('workers page: a second worker appears live; pause, concurrency, resume and
   await expect(await cellOf(row, page, 'Queues')).toHaveText(solo);
   // As started (--concurrency 2), before the page changes it.
   await expect(await cellOf(row, page, 'Concurrency')).toHaveText('2');
+  // The address Redis sees the worker by (its connection's local end): loopback, as the e2e Redis is on this machine.
+  await expect(await cellOf(row, page, 'Address')).toHaveText('127.0.0.1');
   const result = page.getByRole('status', { name: 'Worker control result' });
 
   // Pause: the worker acknowledges, the page shows it paused.
@@ -170,6 +172,7 @@ test('a worker killed without a clean shutdown is shown lost, with the job it he
     .filter({ has: page.getByRole('cell', { name: 'e2e-doomed', exact: true }) });
   await expect(lost).toBeVisible({ timeout: 20_000 });
   await expect(lost.getByRole('link', { name: `sleep #${job.id}` })).toBeVisible();
+  await expect(lost.getByRole('cell', { name: '127.0.0.1', exact: true })).toBeVisible();
   await expect(workerRow(page, 'e2e-doomed')).toHaveCount(0);
   await q.obliterate({ force: true });
 });
