@@ -4,6 +4,7 @@ import { createClient } from '@/lib/client/create-client';
 import { defineTask } from '@/lib/registry/define-task';
 import { createRegistry } from '@/lib/registry/task-registry';
 import { InvalidError } from '@/lib/errors';
+import { getJobDto } from '@/lib/data/job-dto';
 import { thrown, uniqueName, waitFor } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
 
@@ -230,6 +231,8 @@ describe('debounce, unique and windows over a job’s life', () => {
     expect(await queue.getJobState(i.id)).toBe('completed');
     // The key keeps its window (24 h by default), it was not released at completion.
     expect(await redis.pttl(`${prefix}:${q}:de:plain:idem:paid-42`)).toBeGreaterThan(23 * 3600 * 1000);
+    // The job page shows it among the job's options.
+    expect((await getJobDto(q, i.id)).options.deduplication).toEqual({ id: 'plain:idem:paid-42', ttl: 24 * 3600 * 1000 });
   });
 
   it('idempotency key: kept when retention deletes the finished job, released when someone removes the job', async () => {

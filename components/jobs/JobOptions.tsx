@@ -1,6 +1,7 @@
 import type { JobDTO } from '@/lib/data/job-dto';
 import { describeKeep } from '../queues/RetentionCard';
 import { formatDuration } from '../ui/format';
+import { describeDeduplication } from '@/lib/registry/dedupe-label';
 
 const labels: Record<string, string> = {
   attempts: 'Attempts',
@@ -47,6 +48,9 @@ function show(key: string, v: unknown): string {
     case 'removeOnComplete':
     case 'removeOnFail':
       return keep(v);
+    case 'deduplication':
+      if (v && typeof v === 'object') return describeDeduplication(v, formatDuration);
+      break;
     case 'timestamp':
       if (typeof v === 'number') return new Date(v).toISOString();
       break;
