@@ -4,11 +4,12 @@ import type { TaskRegistry, AnyTask } from '../registry/task-registry';
 import { jobOptionsSchema, type JobOptions, type JobOptionsInput } from '../queue/job-options';
 import { bullJobOptions, type EnqueuedJob } from '../queue/add-task-job';
 import { getQueue, closeQueues } from '../queue/queue-registry';
-import { closeRedis } from '../redis';
+import { closeRedis, getRedis } from '../redis';
 import { parseOrThrow } from '../validation';
 import { GatewayTimeoutError, InvalidError, NotFoundError } from '../errors';
 import { closeResultListeners, resultListener } from './result-listeners';
 import { unknownOutcome } from './enqueue-unavailable';
+import { awaitReplicas, replicaWaitSchema, type ReplicaWait, type ReplicaWaitInput } from './replica-ack';
 import { applyDedupe, DEFAULT_IDEMPOTENCY_TTL_MS, jobDedupe, wasCreated, type JobDedupe } from '../registry/dedupe';
 
 type TaskOf<T extends AnyTask, N> = Extract<T, { name: N }>;
@@ -24,6 +25,12 @@ export type EnqueueOptions = JobOptionsInput & {
    * replaces the task's own `dedupe` key for this call.
    */
   idempotencyKey?: string;
+  /**
+   * Return only once `replicas` replicas of the queue's Redis master have the
+   * job (Redis `WAIT`), so that a failover cannot lose it; throws an
+   * UnavailableError when they do not within `timeoutMs` (default 1 s).
+   */
+  waitForReplicas?: ReplicaWaitInput;
 };
 
 /** A job handle returned by `enqueue`: where it is, and a way to wait for its result. */
@@ -82,6 +89,8 @@ interface PreparedJob {
   opts: JobsOptions;
   /** Its deduplication, when one applies (it decides `created`). */
   dedupe?: JobDedupe;
+  /** Replicas that must have it before the call returns. */
+  replicas?: ReplicaWait;
 }
 
 /** A typed client for application code, bound to a registry of task definitions. */
@@ -92,6 +101,7 @@ export function createClient<T extends AnyTask>(registry: TaskRegistry<T>): Cele
       const [args, options] = rest as [unknown, EnqueueOptions | undefined];
       const job = prepare(task, args, options);
       const added = await unknownOutcome(getQueue(job.queue).add(job.name, job.data, job.opts));
+      if (job.replicas) await unknownOutcome(awaitReplicas(getRedis(), job.queue, job.replicas));
       return handle(job.queue, added.id, job.dedupe) as never;
     },
     async enqueueMany(items) {
@@ -130,11 +140,12 @@ function jobPreparer(registry: TaskRegistry) {
     const data = args ?? {};
     // Validate only: the job keeps the arguments as given, and the worker parses them again.
     const parsed = parseOrThrow(def.schema, data, `${at}args`);
-    const { idempotencyKey, ...jobOptions } = options ?? {};
+    const { idempotencyKey, waitForReplicas, ...jobOptions } = options ?? {};
     const b = baseOf(def);
     const opts =
       options === undefined ? { ...b.opts } : bullJobOptions({ ...b.defaults, ...parseOrThrow(jobOptionsSchema, jobOptions, `${at}options`) }, def.retention);
-    if (!def.dedupe && idempotencyKey === undefined) return { queue: def.queue, name: def.name, data, opts };
+    const replicas = waitForReplicas === undefined ? undefined : parseOrThrow(replicaWaitSchema, waitForReplicas, `${at}options.waitForReplicas`);
+    if (!def.dedupe && idempotencyKey === undefined) return { queue: def.queue, name: def.name, data, opts, replicas };
     const dedupe = jobDedupe(
       { task: def.name, dedupe: def.dedupe, idempotencyTtl: def.idempotencyTtl ?? DEFAULT_IDEMPOTENCY_TTL_MS },
       data,
@@ -142,7 +153,7 @@ function jobPreparer(registry: TaskRegistry) {
       idempotencyKey,
       `${at}options.idempotencyKey`,
     );
-    return { queue: def.queue, name: def.name, data, opts: applyDedupe(opts, dedupe), dedupe };
+    return { queue: def.queue, name: def.name, data, opts: applyDedupe(opts, dedupe), dedupe, replicas };
   };
 }
 
@@ -154,10 +165,19 @@ async function addBulk(jobs: PreparedJob[]): Promise<JobHandle[]> {
   await Promise.all(
     [...byQueue].map(async ([queue, indexes]) => {
       const added = await unknownOutcome(getQueue(queue).addBulk(indexes.map((i) => jobs[i]!)));
+      const replicas = maxReplicaWait(indexes.map((i) => jobs[i]!.replicas));
+      if (replicas) await unknownOutcome(awaitReplicas(getRedis(), queue, replicas));
       added.forEach((job, k) => (handles[indexes[k]!] = handle(queue, job.id, jobs[indexes[k]!]!.dedupe)));
     }),
   );
   return handles;
+}
+
+/** The strictest wait the items of one queue ask for (one WAIT covers the whole bulk). */
+function maxReplicaWait(waits: (ReplicaWait | undefined)[]): ReplicaWait | undefined {
+  const asked = waits.filter((w): w is ReplicaWait => w !== undefined);
+  if (!asked.length) return undefined;
+  return { replicas: Math.max(...asked.map((w) => w.replicas)), timeoutMs: Math.max(...asked.map((w) => w.timeoutMs)) };
 }
 
 function handle(queue: string, id: string | undefined, dedupe?: JobDedupe): JobHandle {
