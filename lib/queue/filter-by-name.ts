@@ -1,5 +1,6 @@
 import type { RedisConnection } from '../redis';
 import { env } from '../env';
+import { queueKeyPrefix } from '../keys';
 import type { JobStateName } from '../data/queue-states';
 import { STATE_KEYS, stateKeys } from './job-rows';
 
@@ -78,7 +79,7 @@ export async function filterJobsByName(
     SCRIPT,
     keys.length,
     ...keys,
-    `${prefix}:${queue}:`,
+    queueKeyPrefix(queue, prefix),
     name,
     String(offset),
     String(limit),

@@ -9,6 +9,7 @@ import { readCatalogueEntry } from '../registry/catalogue';
 import { validateTaskArgs } from './run-task';
 import { addTaskJob, type EnqueuedJob } from './add-task-job';
 import type { ControlMessage } from '../worker/control';
+import { publishControl } from './control-publish';
 
 /**
  * What a person can do to one job. Each action is allowed only in some
@@ -110,7 +111,7 @@ export async function cancelJob(queue: string, id: string): Promise<{ delivered:
   const { state } = await requireJob(queue, id);
   assertAllowed('cancel', state, id);
   const msg: ControlMessage = { type: 'cancel', queue, jobId: id, reason: 'cancelled' };
-  const delivered = await getRedis().publish(celerityKeys().control, JSON.stringify(msg));
+  const delivered = await publishControl(getRedis(), JSON.stringify(msg));
   return { delivered };
 }
 

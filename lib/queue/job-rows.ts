@@ -1,5 +1,6 @@
 import type { RedisConnection } from '../redis';
 import { env } from '../env';
+import { bullKey, queueKeyPrefix } from '../keys';
 import type { JobStateName } from '../data/queue-states';
 import { luaScript } from './lua-script';
 
@@ -32,9 +33,9 @@ export const STATE_KEYS: Record<JobStateName, { keys: readonly string[]; list: b
   failed: { keys: ['failed'], list: false },
 };
 
-/** The full Redis keys of a state of a queue (see STATE_KEYS). */
+/** The full Redis keys of a state of a queue (see STATE_KEYS); `queue` is the shown name (tagged on a cluster by bullKey). */
 export function stateKeys(prefix: string, queue: string, state: JobStateName): string[] {
-  return STATE_KEYS[state].keys.map((k) => `${prefix}:${queue}:${k}`);
+  return STATE_KEYS[state].keys.map((k) => bullKey(queue, k, prefix));
 }
 
 // Shared by both scripts: the row of one id (false when the job hash is gone).
@@ -145,7 +146,7 @@ export async function readJobPage(
   const prefix = env().CELERITY_PREFIX;
   const list = STATE_KEYS[state].list;
   const [total, p, rows] = (await PAGE.run(redis, stateKeys(prefix, queue, state), [
-    `${prefix}:${queue}:`,
+    queueKeyPrefix(queue, prefix),
     list ? '1' : '0',
     page,
     pageSize,
@@ -159,6 +160,7 @@ export async function readJobPage(
 export async function readJobRows(redis: RedisConnection, queue: string, ids: readonly string[]): Promise<RawJobRow[]> {
   if (ids.length === 0) return [];
   const prefix = env().CELERITY_PREFIX;
-  const rows = (await ROWS.run(redis, [], [`${prefix}:${queue}:`, ROW_ARGS_BYTES, ROW_ERROR_BYTES, ...ids])) as Reply[];
+  // The meta key is not read: it names the queue's slot, so a cluster runs the script on the node that holds the jobs.
+  const rows = (await ROWS.run(redis, [bullKey(queue, 'meta', prefix)], [queueKeyPrefix(queue, prefix), ROW_ARGS_BYTES, ROW_ERROR_BYTES, ...ids])) as Reply[];
   return rows.map(toRow);
 }

@@ -1,7 +1,7 @@
 import type { RedisConnection } from '../redis';
 import type { JobState } from 'bullmq';
 import { env } from '../env';
-import { celerityKeys } from '../keys';
+import { bullKey, celerityKeys, queueKeyPrefix } from '../keys';
 import { luaScript } from './lua-script';
 
 /**
@@ -141,8 +141,8 @@ export async function readJobSnapshot(
   const prefix = env().CELERITY_PREFIX;
   const reply = (await SCRIPT.run(
     redis,
-    [`${prefix}:${queue}:${id}`, celerityKeys(prefix).reruns(queue, id)],
-    [id, previewBytes, `${prefix}:${queue}:`, CHILDREN_SAMPLE, truncatedPreviewBytes],
+    [bullKey(queue, id, prefix), celerityKeys(prefix).reruns(queue, id)],
+    [id, previewBytes, queueKeyPrefix(queue, prefix), CHILDREN_SAMPLE, truncatedPreviewBytes],
   )) as Reply;
   if (!reply) return null;
   const [flat, state, logCount, counts, pending, processed, ignored, failed, rerunCount, rerunIds] = reply;

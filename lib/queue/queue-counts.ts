@@ -1,5 +1,6 @@
 import type { RedisConnection } from '../redis';
 import { env } from '../env';
+import { queueKeyPrefix } from '../keys';
 import { JOB_STATES, type QueueCounts } from '../data/queue-states';
 import { luaScript } from './lua-script';
 import { STATE_KEYS, stateKeys } from './job-rows';
@@ -64,7 +65,7 @@ return oldestText
 /** When the oldest waiting job was created (null: nothing waiting). Prioritized jobs are not counted. */
 export async function readOldestWaitingAt(redis: RedisConnection, queue: string): Promise<number | null> {
   const prefix = env().CELERITY_PREFIX;
-  const ts = (await OLDEST_WAITING.run(redis, stateKeys(prefix, queue, 'waiting'), [`${prefix}:${queue}:`])) as string | null;
+  const ts = (await OLDEST_WAITING.run(redis, stateKeys(prefix, queue, 'waiting'), [queueKeyPrefix(queue, prefix)])) as string | null;
   const n = ts === null ? NaN : Number(ts);
   return Number.isFinite(n) ? n : null;
 }

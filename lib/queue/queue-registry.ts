@@ -1,9 +1,10 @@
 import { Queue } from 'bullmq';
 import { env } from '../env';
-import { getRedis } from '../redis';
-import { bullQueueName } from './queue-names';
+import type { Redis } from 'ioredis';
+import { forEachMaster, getRedis } from '../redis';
+import { bullQueueName, displayQueueName } from './queue-names';
 import { NotFoundError } from '../errors';
-import { celerityKeys } from '../keys';
+import { bullKey, celerityKeys } from '../keys';
 
 /**
  * BullMQ Queue objects for the console and the enqueue client, one per name,
@@ -74,22 +75,11 @@ function scanQueues(prefix: string, share: boolean): Promise<string[]> {
   const startedAt = Date.now();
   const self: { run?: Promise<string[]> } = {};
   const run = (async () => {
-    const redis = getRedis();
-    const found = new Set<string>();
-    const head = `${prefix}:`;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${escapeGlob(prefix)}:*:meta`, 'COUNT', 5000);
-      cursor = next;
-      for (const k of keys) {
-        const name = k.slice(head.length, -':meta'.length);
-        // Queue names never contain ':' (BullMQ refuses them); anything else is not a queue's meta.
-        if (name && !name.includes(':') && name !== '__celerity') found.add(name);
-      }
-    } while (cursor !== '0');
-    const names = [...found];
+    // A cluster's keys are spread over its masters: each is scanned (in parallel), and the key counts add up.
+    const perNode = await forEachMaster(getRedis(), (node) => scanNode(node, prefix));
+    const names = [...new Set(perNode.flatMap((n) => n.names))];
     // Reuse the answer about 1 ms per 50 keys in Redis: at once (250 ms) with a few thousand keys, 20 s with a million.
-    const keys = await redis.dbsize();
+    const keys = perNode.reduce((sum, n) => sum + n.keys, 0);
     const ttlMs = Math.min(60_000, Math.max(250, keys / 50));
     const current = scanHolder.__celerityQueueScan;
     // The answer is as old as the scan's start; a later scan's answer is kept.
@@ -108,12 +98,29 @@ function scanQueues(prefix: string, share: boolean): Promise<string[]> {
   return run;
 }
 
+/** The queues one Redis node holds a `meta` hash for (shown names: `{images}` on a cluster is `images`), and its key count. */
+async function scanNode(node: Redis, prefix: string): Promise<{ names: string[]; keys: number }> {
+  const found = new Set<string>();
+  const head = `${prefix}:`;
+  let cursor = '0';
+  do {
+    const [next, keys] = await node.scan(cursor, 'MATCH', `${escapeGlob(prefix)}:*:meta`, 'COUNT', 5000);
+    cursor = next;
+    for (const k of keys) {
+      const name = k.slice(head.length, -':meta'.length);
+      // Queue names never contain ':' (BullMQ refuses them); anything else is not a queue's meta.
+      if (name && !name.includes(':') && name !== '__celerity') found.add(displayQueueName(name));
+    }
+  } while (cursor !== '0');
+  return { names: [...found], keys: await node.dbsize() };
+}
+
 /** Throw NotFoundError unless the queue exists (look-ups fail loudly, once, here). */
 export async function requireQueue(name: string): Promise<Queue> {
   const redis = getRedis();
   const prefix = env().CELERITY_PREFIX;
   if (name.includes(':') || !name) throw new NotFoundError(`Queue "${name}" not found`);
-  const [meta, known] = await Promise.all([redis.exists(`${prefix}:${name}:meta`), redis.sismember(celerityKeys(prefix).queues, name)]);
+  const [meta, known] = await Promise.all([redis.exists(bullKey(name, 'meta', prefix)), redis.sismember(celerityKeys(prefix).queues, name)]);
   if (!meta && !known) throw new NotFoundError(`Queue "${name}" not found`);
   return getQueue(name);
 }

@@ -46,13 +46,13 @@ afterAll(async () => {
 
 const filter = (f: Partial<SearchFilter>): SearchFilter => ({ queues: [A, B], states: ['completed', 'failed'], ...f });
 
-/** Follow cursors to the end; every page at most `limit` rows. */
-async function all(f: SearchFilter, limit: number, maxScan?: number) {
+/** Follow cursors to the end; every page at most `limit` rows. `perSlot`: one Lua call per slot group, merged (as on a cluster). */
+async function all(f: SearchFilter, limit: number, maxScan?: number, perSlot?: boolean) {
   const out: { queue: string; id: string; finishedAt: number }[] = [];
   let cursor = null;
   let calls = 0;
   do {
-    const b = await searchFinishedJobs(getRedis(), f, { cursor, limit, maxScan, cell: 100 });
+    const b = await searchFinishedJobs(getRedis(), f, { cursor, limit, maxScan, cell: 100, perSlot });
     expect(b.jobs.length).toBeLessThanOrEqual(limit);
     if (maxScan) expect(b.scanned).toBeLessThanOrEqual(maxScan);
     out.push(...b.jobs.map((j) => ({ queue: j.queue, id: j.id, finishedAt: j.finishedAt })));
@@ -95,6 +95,24 @@ describe('searchFinishedJobs', () => {
     for (let i = 1; i < out.length; i++) expect(out[i - 1]!.finishedAt).toBeGreaterThanOrEqual(out[i]!.finishedAt);
     // The 50 jobs of B that share one millisecond come first, across several pages.
     expect(out.slice(0, 50).every((r) => r.queue === B && r.finishedAt === BASE + 2000)).toBe(true);
+  });
+
+  it('gives the same sequence when each slot is searched by its own call and the answers are merged (a cluster)', async () => {
+    // On one Redis every key is its own "slot" here (no hash tags): 4 sources, 4 calls per step, merged in Node.
+    for (const [limit, maxScan] of [
+      [1, undefined],
+      [7, 5],
+      [30, 40],
+    ] as const) {
+      const f = filter({});
+      const one = await all(f, limit, maxScan, false);
+      const merged = await all(f, limit, maxScan, true);
+      expect(merged.out, `limit ${limit}, maxScan ${maxScan}`).toEqual(one.out);
+      expect(merged.out).toHaveLength(450);
+    }
+    // With a filter most jobs fail: pages end at the slowest group's stopping point and still add up.
+    const beta = await all(filter({ task: 'beta' }), 3, 8, true);
+    expect(beta.out.map((r) => r.id)).toEqual(Array.from({ length: 100 }, (_, i) => `f${100 - i}`));
   });
 
   it('bounds the work of one call and carries on from where it stopped', async () => {

@@ -1,8 +1,9 @@
 import type { RedisConnection } from '../redis';
 import { z } from 'zod';
-import { env } from '../env';
+import { bullKey, queueKeyPrefix } from '../keys';
 import { InvalidError } from '../errors';
 import { luaScript } from './lua-script';
+import { groupByHashTag, mergeGroupAnswers, type GroupAnswer } from './search-slots';
 
 /**
  * Search of finished jobs (the completed and failed sets of every queue, or
@@ -59,6 +60,7 @@ local function len(v)
   return #v
 end
 local found = {}
+local lastSrc = 0
 local scanned = 0
 local all = 0
 while scanned < maxScan and #found < limit do
@@ -76,6 +78,7 @@ while scanned < maxScan and #found < limit do
     for i = 1, n do atScore[i] = 0 end
   end
   atScore[best] = atScore[best] + 1
+  lastSrc = best
   local v = rcall('HMGET', s.prefix .. bestId, 'name', 'data', 'returnvalue', 'failedReason', 'timestamp', 'processedOn', 'finishedOn', 'atm', 'attemptsMade')
   local ok = v[1] ~= false
   if ok and task ~= '' and v[1] ~= task then ok = false end
@@ -84,7 +87,7 @@ while scanned < maxScan and #found < limit do
     ok = ok and true or false
   end
   if ok then
-    found[#found + 1] = { best - 1, bestId, tostring(bestScore), v[1], cut(v[2]), len(v[2]), cut(v[3]), len(v[3]), cut(v[4]), len(v[4]), v[5] or '', v[6] or '', v[7] or '', v[8] or v[9] or '0' }
+    found[#found + 1] = { best - 1, bestId, tostring(bestScore), v[1], cut(v[2]), len(v[2]), cut(v[3]), len(v[3]), cut(v[4]), len(v[4]), v[5] or '', v[6] or '', v[7] or '', v[8] or v[9] or '0', atScore[best] }
   end
 end
 if not (scanned < maxScan and #found < limit) then
@@ -93,7 +96,7 @@ if not (scanned < maxScan and #found < limit) then
   for i = 1, n do if head(src[i]) then left = true break end end
   if not left then all = 1 end
 end
-return { found, scanned, all, tostring(lastScore), atScore }
+return { found, scanned, all, tostring(lastScore), atScore, lastSrc - 1 }
 `);
 
 export const RESULT_STATES = ['completed', 'failed'] as const;
@@ -153,45 +156,86 @@ export interface SearchBatch {
 
 const sourceId = (state: ResultState, queue: string) => `${state}:${queue}`;
 
+interface Source {
+  queue: string;
+  state: ResultState;
+}
+
+type Reply = [(string | number)[][], number, number, string, number[], number];
+
 /**
  * One bounded step of a search. `limit` matches at most, `maxScan` jobs
  * looked at at most; `cell` bytes at most of each long value in the reply.
+ * On a Redis Cluster, one Lua call per slot (lib/queue/search-slots.ts).
  */
 export async function searchFinishedJobs(
   redis: RedisConnection,
   filter: SearchFilter,
-  opts: { cursor?: SearchCursor | null; limit: number; maxScan?: number; cell: number },
+  opts: { cursor?: SearchCursor | null; limit: number; maxScan?: number; cell: number; perSlot?: boolean },
 ): Promise<SearchBatch> {
-  const prefix = env().CELERITY_PREFIX;
-  const sources = filter.queues.flatMap((queue) => filter.states.map((state) => ({ queue, state })));
+  const sources: Source[] = filter.queues.flatMap((queue) => filter.states.map((state) => ({ queue, state })));
   if (sources.length === 0) return { jobs: [], scanned: 0, next: null };
-  const cursor = opts.cursor ?? null;
+  const keys = sources.map((s) => bullKey(s.queue, s.state));
   const to = filter.to ?? Number.POSITIVE_INFINITY;
-  const max = cursor ? Math.min(cursor.score, to) : to;
-  const skips = sources.map((s) => (cursor && cursor.score <= to ? (cursor.skips[sourceId(s.state, s.queue)] ?? 0) : 0));
+  // A cursor past the window's end (the window moved) starts over at the end.
+  const cursor = opts.cursor && opts.cursor.score <= to ? opts.cursor : null;
+  const skips = new Map(sources.map((s, i) => [i, cursor?.skips[sourceId(s.state, s.queue)] ?? 0]));
+  // perSlot: a Lua call per slot group, as a cluster needs (tests set it on a single Redis to check the merge against one call).
+  const groups = (opts.perSlot ?? redis.isCluster) ? groupByHashTag(keys) : [sources.map((_, i) => i)];
+  const limit = Math.max(1, Math.min(opts.limit, SEARCH_MAX_LIMIT));
+  // The groups share one call's budget: the merged answer looks at no more jobs than one call on a single Redis.
+  const maxScan = Math.max(1, Math.floor(Math.max(1, Math.min(opts.maxScan ?? SEARCH_MAX_SCAN, SEARCH_MAX_SCAN)) / groups.length));
+  const step = { redis, filter, to: cursor ? Math.min(cursor.score, to) : to, cursorScore: cursor ? cursor.score : -1, limit, maxScan, cell: opts.cell };
+  const answers = await Promise.all(groups.map((g) => searchGroup(step, g, sources, keys, skips)));
+  const merged = await mergeGroupAnswers(answers, { limit, cursor: cursor ? { score: cursor.score, skips } : null }, (src, score) =>
+    redis.zcount(keys[src]!, score, score),
+  );
+  let next: SearchCursor | null = null;
+  if (merged.next) {
+    const skipsOut: Record<string, number> = {};
+    for (const [i, n] of merged.next.skips) skipsOut[sourceId(sources[i]!.state, sources[i]!.queue)] = n;
+    next = { score: merged.next.score, skips: skipsOut };
+  }
+  return { jobs: merged.jobs, scanned: merged.scanned, next };
+}
+
+interface Step {
+  redis: RedisConnection;
+  filter: SearchFilter;
+  /** Highest finish time to look at (the cursor's or the window's end). */
+  to: number;
+  cursorScore: number;
+  limit: number;
+  maxScan: number;
+  cell: number;
+}
+
+/** One Lua call over the sources of one slot group (`group`: indexes into `sources`). */
+async function searchGroup(step: Step, group: number[], sources: Source[], keys: string[], skips: Map<number, number>): Promise<GroupAnswer<FoundJob>> {
+  const { filter } = step;
   const args: (string | number)[] = [
-    max === Number.POSITIVE_INFINITY ? '+inf' : String(max),
+    step.to === Number.POSITIVE_INFINITY ? '+inf' : String(step.to),
     filter.from === undefined ? '-inf' : String(filter.from),
     filter.task ?? '',
     (filter.q ?? '').toLowerCase(),
-    Math.max(1, Math.min(opts.limit, SEARCH_MAX_LIMIT)),
-    Math.max(1, Math.min(opts.maxScan ?? SEARCH_MAX_SCAN, SEARCH_MAX_SCAN)),
-    opts.cell,
-    sources.length,
-    cursor && cursor.score <= to ? cursor.score : -1,
+    step.limit,
+    step.maxScan,
+    step.cell,
+    group.length,
+    step.cursorScore,
   ];
-  sources.forEach((s, i) => args.push(`${prefix}:${s.queue}:`, skips[i]!));
-  const [found, scanned, all, lastScore, atScore] = (await SCRIPT.run(
-    redis,
-    sources.map((s) => `${prefix}:${s.queue}:${s.state}`),
+  for (const i of group) args.push(queueKeyPrefix(sources[i]!.queue), skips.get(i) ?? 0);
+  const [found, scanned, all, lastScore, atScore, lastSrc] = (await SCRIPT.run(
+    step.redis,
+    group.map((i) => keys[i]!),
     args,
-  )) as [(string | number)[][], number, number, string, number[]];
+  )) as Reply;
   const n = (v: string | number) => (v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);
-  const jobs = found.map((r): FoundJob => {
-    const src = sources[Number(r[0])]!;
-    return {
-      queue: src.queue,
-      state: src.state,
+  const rows = found.map((r) => {
+    const src = group[Number(r[0])]!;
+    const job: FoundJob = {
+      queue: sources[src]!.queue,
+      state: sources[src]!.state,
       id: String(r[1]),
       finishedAt: n(r[12]!) ?? Number(r[2]),
       name: String(r[3]),
@@ -205,16 +249,17 @@ export async function searchFinishedJobs(
       startedAt: n(r[11]!),
       attemptsMade: n(r[13]!) ?? 0,
     };
+    return { job, score: Number(r[2]), src, at: Number(r[14]) };
   });
-  let next: SearchCursor | null = null;
-  if (all !== 1) {
-    const skipsOut: Record<string, number> = {};
-    sources.forEach((s, i) => {
-      if (atScore[i]) skipsOut[sourceId(s.state, s.queue)] = atScore[i]!;
-    });
-    next = { score: Number(lastScore), skips: skipsOut };
-  }
-  return { jobs, scanned, next };
+  return {
+    sources: group,
+    rows,
+    scanned: Number(scanned),
+    exhausted: all === 1,
+    lastScore: Number(lastScore),
+    atScore: atScore.map(Number),
+    lastSrc: lastSrc >= 0 ? group[lastSrc]! : -1,
+  };
 }
 
 const cursorSchema = z.object({ score: z.number().finite(), skips: z.record(z.string(), z.number().int().min(0)) }).strict();

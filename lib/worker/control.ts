@@ -5,6 +5,7 @@ import { celerityKeys } from '../keys';
 import { createRedis } from '../redis';
 import { GatewayTimeoutError, NotFoundError } from '../errors';
 import { readHeartbeat } from './heartbeat';
+import { publishControl } from '../queue/control-publish';
 
 /**
  * Commands the console sends to workers over Redis pub/sub. Every worker
@@ -71,7 +72,8 @@ export async function sendWorkerCommand(redis: RedisConnection, command: Without
   const ackKey = celerityKeys().controlAck(requestId);
   const waiter = createRedis('command');
   try {
-    const delivered = await redis.publish(celerityKeys().control, JSON.stringify(msg));
+    // Counted over every node on a cluster (lib/queue/control-publish.ts).
+    const delivered = await publishControl(redis, JSON.stringify(msg));
     if (delivered === 0) return { requestId, delivered, ack: null };
     // BLPOP's timeout is in seconds (decimals allowed); a JS timer guards against a Redis that stops answering.
     let timer: NodeJS.Timeout | undefined;
@@ -103,7 +105,11 @@ function safeJson(s: string): unknown {
  * GatewayTimeoutError when it did not answer within `timeoutMs`; an
  * acknowledgement that says it could not (`ok: false`) is returned as is.
  */
-export async function commandWorker(redis: RedisConnection, command: WithoutRequestId<WorkerCommand>, timeoutMs = 3000): Promise<SentCommand & { ack: ControlAck }> {
+export async function commandWorker(
+  redis: RedisConnection,
+  command: WithoutRequestId<WorkerCommand>,
+  timeoutMs = 3000,
+): Promise<SentCommand & { ack: ControlAck }> {
   if (!(await readHeartbeat(redis, command.workerId))) throw new NotFoundError(`No live worker "${command.workerId}"`);
   const sent = await sendWorkerCommand(redis, command, timeoutMs);
   if (!sent.ack) {
