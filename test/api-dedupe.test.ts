@@ -85,6 +85,13 @@ describe('POST /api/v1/tasks/{name}/runs with keys', () => {
     ]);
   });
 
+  it('shows each task’s setting in the catalogue: mode, window and key arguments (none for a key made by code)', async () => {
+    const task = async (name: string) => (await (await fetch(`${served.base}/api/v1/tasks/${encodeURIComponent(name)}`)).json()) as Record<string, unknown>;
+    expect(await task(sync)).toMatchObject({ dedupe: { mode: 'window', ttl: 60_000, keyArgs: ['customer'] }, idempotencyTtl: 24 * 3600 * 1000 });
+    expect((await task(coded)).dedupe).toEqual({ mode: 'window', ttl: 60_000 });
+    expect((await task(bill)).dedupe).toBeUndefined();
+  });
+
   it('applies a task’s key made of argument names; a key computed by code applies only to enqueue() in code', async () => {
     const [a, b, c] = [
       await run(sync, { args: { customer: 'c2' } }),
