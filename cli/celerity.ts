@@ -30,7 +30,9 @@ function workerOptions(cmd: Command): Command {
     .option('-Q, --queues <names>', 'comma-separated queues to take jobs from (default: every queue your tasks use)')
     .option('-l, --log-level <level>', 'debug, info, warn or error (CELERITY_LOG_LEVEL, info)')
     .addOption(new Option('--loglevel <level>', "Celery's spelling of --log-level (--loglevel=INFO)").hideHelp())
-    .option('-n, --hostname <name>', 'the name the console shows for this worker (default: the machine name)');
+    .option('-n, --hostname <name>', 'the name the console shows for this worker (default: the machine name)')
+    .option('--lock-duration <ms>', "how long a running job's lock lasts unless renewed (CELERITY_LOCK_DURATION_MS, 30000)")
+    .option('--stalled-interval <ms>', 'how often to look for jobs whose lock expired (CELERITY_STALLED_INTERVAL_MS, 30000)');
 }
 
 /** The console's flags, on `console` and `start`. */
@@ -38,7 +40,16 @@ function consoleOptions(cmd: Command): Command {
   return cmd.option('-p, --port <port>', 'port to listen on (PORT, 5555)').option('--host <address>', 'address to listen on (HOST, 127.0.0.1)');
 }
 
-type WorkerRaw = { app: string; concurrency?: string; queues?: string; logLevel?: string; loglevel?: string; hostname?: string };
+type WorkerRaw = {
+  app: string;
+  concurrency?: string;
+  queues?: string;
+  logLevel?: string;
+  loglevel?: string;
+  hostname?: string;
+  lockDuration?: string;
+  stalledInterval?: string;
+};
 
 workerOptions(program.command('worker').description('run a worker on your tasks (celery -A proj worker)')).action(async (raw: WorkerRaw) => {
   const { parseWorkerFlags } = await import('./worker-flags');
@@ -75,6 +86,8 @@ consoleOptions(workerOptions(program.command('start').description('managed Redis
         ...pass('--queues', raw.queues),
         ...pass('--log-level', raw.logLevel ?? raw.loglevel),
         ...pass('--hostname', raw.hostname),
+        ...pass('--lock-duration', raw.lockDuration),
+        ...pass('--stalled-interval', raw.stalledInterval),
       ],
     });
   });

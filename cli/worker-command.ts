@@ -63,6 +63,8 @@ export async function runWorkerCommand(tasks: TasksModule, flags: WorkerFlags): 
     concurrency,
     queues,
     hostname: flags.hostname,
+    lockDurationMs: flags.lockDuration,
+    stalledIntervalMs: flags.stalledInterval,
     stopRequested: stopRequested.signal,
     onShutdownRequested: () => shutdown('console request'),
   });

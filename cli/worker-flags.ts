@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../lib/env';
 import { UsageError } from './usage-error';
+import { lockDurationMsSchema, stalledIntervalMsSchema } from '../lib/worker/lock-settings';
 
 /** The worker's flags as commander hands them over (strings), checked and typed. */
 const schema = z.object({
@@ -26,13 +27,32 @@ const schema = z.object({
     .transform((v) => v?.toLowerCase())
     .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional()),
   hostname: z.string().trim().min(1, 'must not be empty').optional(),
+  lockDuration: z.coerce.number({ error: 'must be a number of milliseconds' }).pipe(lockDurationMsSchema).optional(),
+  stalledInterval: z.coerce.number({ error: 'must be a number of milliseconds' }).pipe(stalledIntervalMsSchema).optional(),
 });
 
 export type WorkerFlags = z.output<typeof schema>;
 
-const FLAG_NAMES: Record<string, string> = { concurrency: '--concurrency', queues: '--queues', logLevel: '--log-level', hostname: '--hostname' };
+const FLAG_NAMES: Record<string, string> = {
+  concurrency: '--concurrency',
+  queues: '--queues',
+  logLevel: '--log-level',
+  hostname: '--hostname',
+  lockDuration: '--lock-duration',
+  stalledInterval: '--stalled-interval',
+};
 
-export function parseWorkerFlags(raw: { concurrency?: string; queues?: string; logLevel?: string; loglevel?: string; hostname?: string }): WorkerFlags {
+export interface WorkerFlagsRaw {
+  concurrency?: string;
+  queues?: string;
+  logLevel?: string;
+  loglevel?: string;
+  hostname?: string;
+  lockDuration?: string;
+  stalledInterval?: string;
+}
+
+export function parseWorkerFlags(raw: WorkerFlagsRaw): WorkerFlags {
   const given = { ...raw, logLevel: raw.logLevel ?? raw.loglevel };
   const parsed = schema.safeParse(given);
   if (parsed.success) return parsed.data;

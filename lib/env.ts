@@ -65,6 +65,10 @@ const schema = z.object({
   CELERITY_DATA_DIR: z.string().trim().min(1).default('.data'),
   CELERITY_SHUTDOWN_TIMEOUT_MS: intFrom(0, 24 * 3600 * 1000).default(30_000),
   CELERITY_HEARTBEAT_MS: intFrom(100, 600_000).default(5_000),
+  /** How long a worker's lock on a running job lasts unless renewed (BullMQ's lockDuration; renewed every half). */
+  CELERITY_LOCK_DURATION_MS: intFrom(1000, 3_600_000).default(30_000),
+  /** How often each worker looks for jobs whose lock expired (BullMQ's stalledInterval). */
+  CELERITY_STALLED_INTERVAL_MS: intFrom(1000, 3_600_000).default(30_000),
   /** How often a worker's schedule watchdog looks for lost next jobs (0 = off). */
   CELERITY_WATCHDOG_MS: intFrom(0, 600_000).default(1_000),
   CELERITY_HOSTNAME: z.string().trim().min(1).optional(),

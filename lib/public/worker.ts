@@ -18,6 +18,8 @@ import { validateCodeSchedules } from '../scheduler/code-schedules';
 import { closeQueues } from '../queue/queue-registry';
 import { closeRedis } from '../redis';
 import { packageVersion } from '../package-info';
+import { parseOrThrow } from '../validation';
+import { lockSettingsSchema } from '../worker/lock-settings';
 import { startWorker as startEngine, type RunningWorker, type StopReport } from '../worker/start-worker';
 
 export { stopDeadlineMs, type StopReport } from '../worker/start-worker';
@@ -39,6 +41,14 @@ export interface WorkerOptions {
   logger?: Logger;
   /** How long a stop waits for running jobs before handing them back (CELERITY_SHUTDOWN_TIMEOUT_MS, 30 s). */
   shutdownTimeoutMs?: number;
+  /**
+   * How long the lock on a running job lasts unless renewed, in ms (CELERITY_LOCK_DURATION_MS, 30 s; BullMQ's
+   * lockDuration, renewed every half). A worker that cannot renew it for three quarters of it aborts the
+   * handler's signal ("lock lost"). README, "Delivery guarantees".
+   */
+  lockDurationMs?: number;
+  /** How often this worker looks for jobs whose lock expired, in ms (CELERITY_STALLED_INTERVAL_MS, 30 s; BullMQ's stalledInterval). */
+  stalledIntervalMs?: number;
   /**
    * Called when someone asks this worker to shut down from the console. Default: the
    * worker stops (your process keeps running). Given: it is yours to call `stop()`.
@@ -65,6 +75,8 @@ export async function startWorker(options: WorkerOptions): Promise<CelerityWorke
   const e = env();
   // A bad code schedule stops the start here, before anything connects.
   validateCodeSchedules(options.schedules ?? [], options.registry);
+  // A bad lock setting too: an InvalidError naming it (`lockDurationMs: must be at least 1000`).
+  const lock = parseOrThrow(lockSettingsSchema, { lockDurationMs: options.lockDurationMs, stalledIntervalMs: options.stalledIntervalMs });
   const logger = options.logger ?? createLogger('worker', options.logLevel ?? e.CELERITY_LOG_LEVEL);
   let stopping: Promise<StopReport> | undefined;
   const running = await startEngine({
@@ -77,6 +89,10 @@ export async function startWorker(options: WorkerOptions): Promise<CelerityWorke
     heartbeatMs: e.CELERITY_HEARTBEAT_MS,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? e.CELERITY_SHUTDOWN_TIMEOUT_MS,
     watchdogMs: e.CELERITY_WATCHDOG_MS,
+    lock: {
+      lockDurationMs: lock.lockDurationMs ?? e.CELERITY_LOCK_DURATION_MS,
+      stalledIntervalMs: lock.stalledIntervalMs ?? e.CELERITY_STALLED_INTERVAL_MS,
+    },
     version: packageVersion(),
     stopRequested: options.stopRequested,
     onShutdownRequested: options.onShutdownRequested ?? (() => void stop()),

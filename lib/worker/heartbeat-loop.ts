@@ -21,6 +21,8 @@ export class HeartbeatLoop {
     /** Builds the heartbeat at the moment of each write (state, running jobs, counters). */
     private readonly read: () => Heartbeat,
     private readonly outage: RedisOutage,
+    /** Told when each write Redis acknowledged was sent (the lock fence counts from there: lock-fence.ts). */
+    private readonly onWritten?: (sentAt: number) => void,
   ) {}
 
   /** Write the heartbeat now, or once more after the write under way; resolves when written (or failed, logged). */
@@ -38,8 +40,12 @@ export class HeartbeatLoop {
   private async writeUntilCurrent(): Promise<void> {
     do {
       this.beatAgain = false;
+      const sentAt = Date.now();
       await writeHeartbeat(this.redis, this.withAddress(this.read())).then(
-        () => this.outage.succeeded(),
+        () => {
+          this.onWritten?.(sentAt);
+          this.outage.succeeded();
+        },
         (err: Error) => void this.outage.report('heartbeat failed', err),
       );
     } while (this.beatAgain);

@@ -9,6 +9,7 @@ import type { JobTracker, RunningJob } from './job-tracker';
 import type { WorkerStatus } from './worker-status';
 import type { BenchOff } from './bench-off';
 import { JobContext, raceStop } from './job-context';
+import { LOCK_LOST, type LockFence } from './lock-fence';
 
 export interface JobProcessorDeps {
   registry: TaskRegistry;
@@ -21,6 +22,8 @@ export interface JobProcessorDeps {
   status: WorkerStatus;
   /** Bench only: features turned off to measure their cost. */
   benchOff?: BenchOff;
+  /** Aborts a running handler whose lock this worker can no longer vouch for. */
+  fence?: LockFence;
 }
 
 /**
@@ -91,8 +94,9 @@ export class JobProcessor {
     args: unknown,
     scheduled: Scheduled | undefined,
   ): Promise<unknown> {
-    const { tracker } = this.deps;
+    const { tracker, fence } = this.deps;
     const entry = tracker.started(queue, job.id!, task.name);
+    fence?.taken(queue, job.id!);
     const ctx = new JobContext(job, queue, entry, this.deps.command);
     try {
       const out = task.handler(args, ctx);
@@ -105,10 +109,25 @@ export class JobProcessor {
       return result === undefined ? null : result;
     } catch (err) {
       if (entry.stopped?.kind === 'requeue') return this.handBack(queue, job, token, entry);
+      if (entry.stopped?.kind === 'lost') return this.abandon(queue, job, token, entry);
       return this.fail(queue, job, entry, scheduled, err);
     } finally {
       tracker.ended(queue, job.id!);
+      fence?.released(queue, job.id!);
     }
+  }
+
+  /**
+   * The lock may have passed to another worker (lib/worker/lock-fence.ts): no
+   * outcome of ours is recorded. If the lock is still ours once Redis answers,
+   * the job goes back to its queue; if not, whoever took it over has it.
+   */
+  private async abandon(queue: string, job: Job, token: string | undefined, entry: RunningJob): Promise<never> {
+    this.deps.logger.warn('lock lost: handler aborted, the job is left to whoever holds its lock', { queue, jobId: job.id });
+    await this.attemptDone(queue, job, entry, 'requeued', LOCK_LOST);
+    await job.moveToWait(token).catch(() => {});
+    this.deps.tracker.settled(queue, job.id!);
+    throw new WaitingError();
   }
 
   /** Shutdown ran out of time: the job goes back to its queue instead of failing. */

@@ -1,8 +1,11 @@
 import type { Heartbeat } from './heartbeat';
 
-/** Why a running job's handler must stop: cancelled (from the console), or handed back at shutdown. */
+/**
+ * Why a running job's handler must stop: cancelled (from the console), handed
+ * back at shutdown, or lost (its lock may have passed to another worker: lib/worker/lock-fence.ts).
+ */
 export interface Stop {
-  kind: 'cancel' | 'requeue';
+  kind: 'cancel' | 'requeue' | 'lost';
   reason: unknown;
 }
 
@@ -123,6 +126,11 @@ export class JobTracker {
   /** The running jobs as the heartbeat shows them. */
   runningForHeartbeat(): Heartbeat['running'] {
     return [...this.running.values()].map(({ queue, jobId, task, startedAt, progress }) => ({ queue, jobId, task, startedAt, progress }));
+  }
+
+  /** The job's lock may be another worker's by now: its handler's signal aborts with `reason`. */
+  lose(queue: string, jobId: string, reason: string): void {
+    this.running.get(runKey(queue, jobId))?.stop('lost', reason);
   }
 
   /** Give up on every running job: each handler's signal aborts and its job goes back to the queue. */

@@ -7,6 +7,24 @@ import type { Logger } from '../logger';
 import type { RedisOutage } from './redis-outage';
 import type { JobTracker } from './job-tracker';
 import type { QueueProcessor } from './job-processor';
+import type { LockSettings } from './lock-settings';
+import type { LockFence } from './lock-fence';
+
+/**
+ * A BullMQ Worker that says when each acknowledged lock renewal was sent:
+ * the lock fence counts the lock's life from there (BullMQ's 'locksRenewed'
+ * event says which, not when). `extendJobLocks` is BullMQ's public hook for its lock manager.
+ */
+class FencedWorker extends Worker {
+  onRenewed: ((jobIds: string[], sentAt: number) => void) | undefined;
+
+  override async extendJobLocks(jobIds: string[], tokens: string[], duration: number): Promise<string[]> {
+    const sentAt = Date.now();
+    const refused = await super.extendJobLocks(jobIds, tokens, duration);
+    this.onRenewed?.(refused.length ? jobIds.filter((id) => !refused.includes(id)) : jobIds, sentAt);
+    return refused;
+  }
+}
 
 interface QueueWorker {
   queue: string;
@@ -24,6 +42,12 @@ export interface QueueWorkersOptions {
   name: string | undefined;
   /** Per-minute completed/failed counts (off in a bench only). */
   metrics: boolean;
+  /** BullMQ's lock duration and stall-check interval. */
+  lock: LockSettings;
+  /** Told of each renewal and each lock BullMQ finds lost. */
+  fence?: LockFence;
+  /** The client name of each worker's own connection (BullMQ names the blocking one after `name`). */
+  connectionName?: string;
   queues: readonly string[];
   prefix: string;
   concurrency: number;
@@ -46,19 +70,22 @@ export class QueueWorkers {
   }
 
   private create(queue: string): QueueWorker {
-    const { prefix, concurrency, outage } = this.opts;
-    const connection = createRedis('blocking');
+    const { prefix, concurrency, outage, lock, fence } = this.opts;
+    const connection = createRedis('blocking', undefined, { connectionName: this.opts.connectionName });
     outage.watch(connection);
-    const worker = new Worker(bullQueueName(queue), this.opts.processorFor(queue), {
+    const worker = new FencedWorker(bullQueueName(queue), this.opts.processorFor(queue), {
       connection,
       prefix,
       concurrency,
       name: this.opts.name,
+      lockDuration: lock.lockDurationMs,
+      stalledInterval: lock.stalledIntervalMs,
       // Per-minute completed/failed counts for the dashboard's history.
       metrics: this.opts.metrics ? { maxDataPoints: MetricsTime.ONE_WEEK } : undefined,
       autorun: false,
     });
     worker.on('error', (err) => outage.report('worker error', err, { queue }));
+    if (fence) worker.onRenewed = (jobIds, sentAt) => fence.renewed(queue, jobIds, sentAt);
     this.followOutcomes(queue, worker);
     return { queue, worker, connection };
   }
@@ -75,9 +102,13 @@ export class QueueWorkers {
       tracker.settled(queue, job.id!);
       logger.debug('job completed', { queue, task: job.name, jobId: job.id });
     });
-    // A job whose lock was lost is no longer this worker's to settle (stall detection has it): forget it.
+    // A job whose lock was lost is no longer this worker's to settle (stall detection has it): forget it,
+    // and abort its handler (the fence's "lock lost"), which may be running beside another worker's.
     worker.on('lockRenewalFailed', (jobIds) => {
-      for (const jobId of jobIds) tracker.settled(queue, jobId);
+      for (const jobId of jobIds) {
+        tracker.settled(queue, jobId);
+        this.opts.fence?.lost(queue, jobId);
+      }
     });
   }
 

@@ -23,6 +23,10 @@ import { listenForControl } from './control-listener';
 import { startScheduleUpkeep } from './schedule-upkeep';
 import { ShutdownSequence, type StopReport } from './shutdown-sequence';
 import type { BenchOff } from './bench-off';
+import { LOCK_DEFAULTS, type LockSettings } from './lock-settings';
+import { LOCK_LOST, LockFence } from './lock-fence';
+import { workerConnectionName } from './connection-names';
+import { DeadWorkerRecovery } from './dead-worker-recovery';
 
 // Kept importable from here: the process entry, scripts and tests know them by this module.
 export { stopDeadlineMs, type StopReport } from './shutdown-sequence';
@@ -43,6 +47,8 @@ export interface StartWorkerOptions {
   schedules?: readonly CodeSchedule[];
   /** How often the schedule watchdog looks for schedules whose next job was lost; 0 turns it off. */
   watchdogMs?: number;
+  /** BullMQ's lock duration and stall-check interval (default: BullMQ's, 30 s each). */
+  lock?: LockSettings;
   /**
    * Called when the console asks this worker to shut down (after the request is
    * acknowledged). The process entry wires it to the same path as SIGTERM, so
@@ -142,12 +148,15 @@ interface WorkerParts {
   tracker: JobTracker;
   workers: QueueWorkers;
   heartbeat: HeartbeatLoop;
+  fence: LockFence;
 }
 
 function createParts(opts: StartWorkerOptions, me: Identity, prefix: string): WorkerParts {
   const { registry, logger } = opts;
-  const command: RedisConnection = createRedis('command');
-  const subscriber: RedisConnection = createRedis('blocking');
+  // Named after this worker, so others can tell from CLIENT LIST whether it still has a connection (dead-worker-recovery.ts).
+  const connectionName = workerConnectionName(prefix, me.id);
+  const command: RedisConnection = createRedis('command', undefined, { connectionName });
+  const subscriber: RedisConnection = createRedis('blocking', undefined, { connectionName });
   // Every connection's failures go through here: one line per outage, not one per connection per retry.
   const outage = createRedisOutage(logger);
   outage.watch(command);
@@ -155,11 +164,22 @@ function createParts(opts: StartWorkerOptions, me: Identity, prefix: string): Wo
   const status = new WorkerStatus(opts.concurrency);
   const tracker = new JobTracker();
   const off = opts.benchOff ?? {};
-  const processor = new JobProcessor({ registry, command, logger, workerId: me.id, tracker, status, benchOff: off });
+  const lock = opts.lock ?? LOCK_DEFAULTS;
+  const late: { heartbeat?: HeartbeatLoop } = {};
+  const fence = new LockFence({
+    lockDurationMs: lock.lockDurationMs,
+    heartbeatMs: off.heartbeat ? undefined : opts.heartbeatMs,
+    onLost: (queue, jobId) => tracker.lose(queue, jobId, LOCK_LOST),
+    beat: () => late.heartbeat?.beat() ?? Promise.resolve(),
+  });
+  const processor = new JobProcessor({ registry, command, logger, workerId: me.id, tracker, status, benchOff: off, fence });
   const processorFor = (queue: string) => processor.forQueue(queue);
   const workers = new QueueWorkers({
     name: off.attempts ? undefined : me.id,
     metrics: !off.metrics,
+    lock,
+    fence,
+    connectionName,
     queues: me.queues,
     prefix,
     concurrency: opts.concurrency,
@@ -168,8 +188,9 @@ function createParts(opts: StartWorkerOptions, me: Identity, prefix: string): Wo
     outage,
     logger,
   });
-  const heartbeat = new HeartbeatLoop(command, heartbeatOf(me, opts, status, tracker, Date.now()), outage);
-  return { me, command, subscriber, outage, status, tracker, workers, heartbeat };
+  const heartbeat = new HeartbeatLoop(command, heartbeatOf(me, opts, status, tracker, Date.now()), outage, (sentAt) => fence.heartbeatWritten(sentAt));
+  late.heartbeat = heartbeat;
+  return { me, command, subscriber, outage, status, tracker, workers, heartbeat, fence };
 }
 
 /**
@@ -193,6 +214,18 @@ function openControl(parts: WorkerParts, opts: StartWorkerOptions, late: { shutd
   });
   const cancel = (queue: string, jobId: string, reason: string) => workers.cancelJob(queue, jobId, reason);
   return listenForControl(subscriber, command, { workerId: me.id, cancel, obey: (msg) => commands.obey(msg) }, logger);
+}
+
+/**
+ * The lock fence, and the duty every live worker shares: giving a dead
+ * worker's jobs back to their queues (none without heartbeats: bench only).
+ */
+function startRecovery(parts: WorkerParts, opts: StartWorkerOptions, prefix: string): DeadWorkerRecovery | undefined {
+  parts.fence.start();
+  if (opts.benchOff?.heartbeat) return undefined;
+  const recovery = new DeadWorkerRecovery({ command: parts.command, prefix, selfId: parts.me.id, heartbeatMs: opts.heartbeatMs, logger: opts.logger });
+  recovery.start();
+  return recovery;
 }
 
 /**
@@ -222,6 +255,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     heartbeat.start(opts.heartbeatMs);
   }
   const upkeep = off.schedules ? { stop: () => {} } : await startScheduleUpkeep(command, opts.schedules, opts.watchdogMs ?? 1000, logger);
+  const recovery = startRecovery(parts, opts, prefix);
   const stoppedWhileStarting = opts.stopRequested?.aborted === true;
   if (stoppedWhileStarting) {
     status.state = 'stopping';
@@ -239,7 +273,11 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     logger,
     shutdownTimeoutMs: opts.shutdownTimeoutMs,
     heartbeatMs: opts.heartbeatMs,
-    stopUpkeep: upkeep.stop,
+    stopUpkeep: () => {
+      upkeep.stop();
+      recovery?.stop();
+      parts.fence.stop();
+    },
     stopPacers,
   });
   late.shutdown = shutdown;
