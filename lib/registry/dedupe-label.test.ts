@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeDeduplication } from './dedupe-label';
+import { describeDedupeSetting, describeDeduplication } from './dedupe-label';
 import { dedupeId } from './dedupe';
 
 /** The job page's words for a job's deduplication, from the options BullMQ stored. */
@@ -18,5 +18,16 @@ describe('describeDeduplication', () => {
   it('shows another producer’s id as it is', () => {
     expect(say({ id: 'orders-7', ttl: 1000 })).toBe(`id "orders-7", for ${formatDuration(1000)}`);
     expect(say({ id: 'plain' })).toBe('id "plain"');
+  });
+});
+
+describe('describeDedupeSetting', () => {
+  const formatDuration = (ms: number) => `${ms} ms`;
+  it('says the mode, the window and what the key is made of', () => {
+    expect(describeDedupeSetting({ mode: 'window', ttl: 60_000, keyArgs: ['customer', 'month'] }, formatDuration)).toBe(
+      'one job per 60000 ms; by customer, month',
+    );
+    expect(describeDedupeSetting({ mode: 'debounce', ttl: 5000 }, formatDuration)).toMatch(/^debounce, 5000 ms; key computed in code/);
+    expect(describeDedupeSetting({ mode: 'unique', keyArgs: ['id'] }, formatDuration)).toBe('unique while queued or running; by id');
   });
 });

@@ -13,3 +13,15 @@ export function describeDeduplication(d: { id?: unknown; ttl?: unknown; extend?:
   const how = !ttl ? 'unique while queued or running' : d.extend && d.replace ? `debounce, ${duration(ttl)}` : `window of ${duration(ttl)}`;
   return `key "${m[2]}" (${how})`;
 }
+
+/** A task's dedupe setting in words, for its page (from the catalogue: no code, the key's argument names if any). */
+export function describeDedupeSetting(d: { mode: string; ttl?: number; keyArgs?: string[] }, duration: (ms: number) => string): string {
+  const how =
+    d.mode === 'unique' || d.ttl === undefined
+      ? 'unique while queued or running'
+      : d.mode === 'debounce'
+        ? `debounce, ${duration(d.ttl)}`
+        : `one job per ${duration(d.ttl)}`;
+  const key = d.keyArgs ? `by ${d.keyArgs.join(', ')}` : 'key computed in code (applies to enqueue() in code, not to runs from here)';
+  return `${how}; ${key}`;
+}

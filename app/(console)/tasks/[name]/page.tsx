@@ -11,6 +11,8 @@ import { RunTaskForm } from '@/components/tasks/RunTaskForm';
 import { seg } from '@/components/api';
 import { allows } from '@/lib/auth/principal';
 import { currentPrincipal } from '@/app/_auth/current-principal';
+import { describeDedupeSetting } from '@/lib/registry/dedupe-label';
+import { formatDuration } from '@/components/ui/format';
 
 export const dynamic = 'force-dynamic';
 
@@ -57,6 +59,12 @@ export default async function TaskPage({ params }: { params: Promise<{ name: str
               <dd>{task.workers}</dd>
               <dt className="text-slate-500 dark:text-slate-400">Default attempts</dt>
               <dd>{task.defaults.attempts ?? 1}</dd>
+              {task.dedupe && (
+                <>
+                  <dt className="text-slate-500 dark:text-slate-400">Deduplication</dt>
+                  <dd>{describeDedupeSetting(task.dedupe, formatDuration)}</dd>
+                </>
+              )}
             </dl>
           </Card>
           <Card title="Arguments schema">
