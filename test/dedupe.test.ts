@@ -47,7 +47,7 @@ const tasks = [
     description: 'last call wins',
     queue: q,
     schema: report,
-    dedupe: { key: ['id'], ttl: 1500, debounce: true },
+    dedupe: { key: ['id'], ttl: 3000, debounce: true },
     handler: ({ n }) => n,
   }),
   defineTask({
@@ -110,7 +110,7 @@ describe('dedupe option at definition time', () => {
 
   it('keeps a valid setting, with its mode', () => {
     expect(tasks[1].dedupe).toMatchObject({ mode: 'window', ttl: 60_000 });
-    expect(tasks[3].dedupe).toMatchObject({ mode: 'debounce', ttl: 1500, key: ['id'] });
+    expect(tasks[3].dedupe).toMatchObject({ mode: 'debounce', ttl: 3000, key: ['id'] });
     expect(tasks[4].dedupe).toMatchObject({ mode: 'unique', key: ['id'] });
     expect(tasks[0].idempotencyTtl).toBe(24 * 3600 * 1000);
   });
@@ -182,6 +182,7 @@ describe('debounce, unique and windows over a job’s life', () => {
   it('debounce: the last call in the window wins, with its arguments', async () => {
     const first = await client.enqueue('debounce', { id: 'typing', n: 1 });
     const second = await client.enqueue('debounce', { id: 'typing', n: 2 });
+    const lastAt = Date.now();
     const last = await client.enqueue('debounce', { id: 'typing', n: 3 });
     // Each call replaced the delayed job before it: one job left, the last call's.
     expect([first.created, second.created, last.created]).toEqual([true, true, true]);
@@ -190,6 +191,8 @@ describe('debounce, unique and windows over a job’s life', () => {
     expect(await jobs[0]!.getState()).toBe('delayed');
     await runWorker();
     expect(await last.waitForResult(10_000)).toBe(3);
+    // It ran once the window after the last call had passed.
+    expect((await queue.getJob(last.id))!.processedOn).toBeGreaterThanOrEqual(lastAt + 3000);
     await expect(first.waitForResult(1000)).rejects.toThrow(/disappeared/);
   });
 
