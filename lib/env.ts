@@ -106,6 +106,16 @@ const schema = z.object({
   CELERITY_AUDIT_MAXLEN: intFrom(100, 10_000_000).default(10_000),
   /** The path the console is served under (`/admin/jobs`); empty: the root. Read through {@link consoleBasePath}. */
   CELERITY_BASE_PATH: basePathSchema.default(''),
+  /**
+   * The URL browsers reach this console at (with several consoles: a page whose console stops moves to
+   * another's). Unset: http://HOST:PORT plus the base path, HOST replaced by the machine's name when it is a wildcard.
+   */
+  CELERITY_PUBLIC_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => v === undefined || /^https?:\/\/[^/]+/.test(v), 'must be an http:// or https:// URL')
+    .transform((v) => v?.replace(/\/+$/, '')),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
 });
 
