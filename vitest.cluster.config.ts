@@ -29,8 +29,6 @@ export const CLUSTER_SUBSET = [
   'test/schedules-reconcile.test.ts',
   'test/schedules-watchdog.test.ts',
   'test/session-lifetime.test.ts',
-  'test/security-login.test.ts',
-  'test/leader-lease.test.ts',
   'test/cluster-*.test.ts',
   'test/relay-cluster-*.test.ts',
 ];

@@ -166,3 +166,29 @@ export async function closeRedis(): Promise<void> {
   holder.__celerityRedis = undefined;
   if (c) await c.quit().catch(() => c.disconnect());
 }
+
+/** One command for {@link pipelined}: its name and arguments, the key first as Redis expects. */
+export type PipelinedCommand = readonly [command: string, ...args: (string | number)[]];
+
+/**
+ * Independent commands in one round trip: a pipeline on a single Redis. On a
+ * Cluster a pipeline must stay on one node, so each command is sent on its own
+ * (at once, routed by its key; ioredis writes them without waiting for answers).
+ * Replies in order, `[error, reply]` each, as a pipeline's `exec()` gives them.
+ */
+export async function pipelined(conn: RedisConnection, commands: readonly PipelinedCommand[]): Promise<[Error | null, unknown][]> {
+  if (!commands.length) return [];
+  if (!isCluster(conn)) {
+    const pipe = conn.pipeline();
+    for (const [name, ...args] of commands) pipe.call(name, ...args);
+    return ((await pipe.exec()) ?? []) as [Error | null, unknown][];
+  }
+  return Promise.all(
+    commands.map(([name, ...args]) =>
+      conn.call(name, ...args).then(
+        (reply): [null, unknown] => [null, reply],
+        (err: Error): [Error, unknown] => [err, undefined],
+      ),
+    ),
+  );
+}

@@ -14,6 +14,10 @@ import { closeQueues, discoverQueues, getQueue, requireQueue } from '@/lib/queue
 import { defineTask } from '@/lib/registry/define-task';
 import { createRegistry } from '@/lib/registry/task-registry';
 import { readHeartbeats } from '@/lib/worker/heartbeat';
+import { createSession, readSession } from '@/lib/auth/session-store';
+import { checkToken, createToken, listTokens, revokeToken } from '@/lib/auth/api-tokens';
+import { appendAudit, readAudit } from '@/lib/auth/audit-log';
+import { loginSucceeded, startLoginAttempt } from '@/lib/auth/login-throttle';
 import { freePort, startRedisServer } from '@/scripts/redis-server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -129,7 +133,13 @@ describe.runIf(onCluster)('Redis Cluster: placement', () => {
   });
 
   it('runs a task end to end without a line of task code changed: worker, catalogue, heartbeat, enqueue, waitForResult', async () => {
-    const double = defineTask({ name: 'cluster.double', queue: 'cluster-work', schema: z.object({ n: z.number() }), handler: ({ n }) => n * 2 });
+    const double = defineTask({
+      name: 'cluster.double',
+      description: 'doubles n',
+      queue: 'cluster-work',
+      schema: z.object({ n: z.number() }),
+      handler: ({ n }) => n * 2,
+    });
     const registry = createRegistry([double]);
     const worker = await stack.worker(registry);
     const client = createClient(registry);
@@ -141,6 +151,22 @@ describe.runIf(onCluster)('Redis Cluster: placement', () => {
     ]);
     expect(await Promise.all(many.map((h) => h.waitForResult(15_000)))).toEqual([20, 40]);
     expect((await readHeartbeats(getRedis())).alive.map((h) => h.id)).toContain(worker.id);
+  });
+
+  it("runs Celerity's own stores on the cluster: sessions, API tokens, the audit log, login throttling (a 4-key script)", async () => {
+    const redis = getRedis();
+    const { id } = await createSession(redis, { user: 'ann', fp: 'fp', ip: '127.0.0.1' });
+    expect((await readSession(redis, id))?.record.user).toBe('ann');
+    const { token, record } = await createToken(redis, { name: 'ci', scope: 'read' }, 'admin');
+    expect((await listTokens(redis)).map((t) => t.id)).toContain(record.id);
+    expect((await checkToken(redis, token)).ok).toBe(true);
+    await revokeToken(redis, record.id);
+    expect((await checkToken(redis, token)).ok).toBe(false);
+    await appendAudit(redis, { action: 'queue.pause', target: 'images', actor: 'ann', ip: '127.0.0.1', method: 'POST', path: '/x', status: 200 });
+    expect((await readAudit(redis)).entries[0]?.target).toBe('images');
+    const attempt = await startLoginAttempt(redis, 'ann', '192.0.2.1');
+    expect(new Set(attempt.keys.map(keySlot)).size).toBe(1);
+    await loginSucceeded(redis, attempt);
   });
 
   it('names the keys of a Lua script that would cross slots', async () => {

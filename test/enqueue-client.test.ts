@@ -6,7 +6,7 @@ import { InvalidError, NotFoundError } from '@/lib/errors';
 import { createLogger } from '@/lib/logger';
 import { registry } from '@/worker/tasks';
 import { enqueue, closeClient } from '@/worker/client';
-import { ROOT, runTs, type Proc } from './helpers';
+import { ROOT, runTs, scanKeys, type Proc } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
 
 // The stack's connection inspects Redis, so the client's lazy one stays untouched.
@@ -14,15 +14,8 @@ const stack = queueStack();
 const { prefix, redis } = stack;
 
 /** Every key under this file's prefix. */
-async function allKeys(): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    out.push(...keys);
-  } while (cursor !== '0');
-  return out.sort();
+function allKeys(): Promise<string[]> {
+  return scanKeys(redis, `${prefix}:*`);
 }
 
 afterAll(async () => {

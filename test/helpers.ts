@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { RedisConnection } from '../lib/redis';
+import { forEachMaster, type RedisConnection } from '../lib/redis';
 import type { Queue } from 'bullmq';
 import { JOB_STATES, type QueueCounts } from '@/lib/data/queue-states';
 import { phaseOf } from '@/lib/scheduler/interval-grid';
@@ -11,6 +11,21 @@ import { startWorker, type RunningWorker, type StartWorkerOptions } from '@/lib/
 import type { Heartbeat } from '@/lib/worker/heartbeat';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
+
+/** Every key matching a SCAN pattern, sorted: on a Redis Cluster every master is scanned (SCAN sees one node's keys). */
+export async function scanKeys(redis: RedisConnection, pattern: string): Promise<string[]> {
+  const perNode = await forEachMaster(redis, async (node) => {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    return keys;
+  });
+  return perNode.flat().sort();
+}
 
 /** A name no other test uses (queues, tasks). */
 export function uniqueName(base: string): string {

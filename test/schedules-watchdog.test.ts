@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from 'bullmq';
 import { bullKey } from '@/lib/keys';
+import { bullQueueName } from '@/lib/queue/queue-names';
 import { createRedis } from '@/lib/redis';
 import type { Logger } from '@/lib/logger';
 import { createSchedule, deleteSchedule } from '@/lib/scheduler/schedule-service';
@@ -180,7 +181,7 @@ describe('watchdog', () => {
     const queueName = uniqueName('crashy');
     const observed = stack.observe(queueName);
     const takerConnection = createRedis('blocking');
-    const taker = new Worker(queueName, null, { connection: takerConnection, prefix });
+    const taker = new Worker(bullQueueName(queueName), null, { connection: takerConnection, prefix });
     try {
       await createSchedule({ name, task: 'hello', queue: queueName, trigger: { type: 'interval', every: 1, unit: 'seconds' } });
       const slot = (await observed.getJobScheduler(id))!.next!;

@@ -29,6 +29,7 @@ import { findUser, userFingerprint } from '@/lib/auth/users';
 import { TooManyRequestsError } from '@/lib/errors';
 import { createApiApp } from '@/lib/api/api-app';
 import { ADMIN, fillPasswordLine, VIEWER } from './security-support';
+import { scanKeys } from './helpers';
 
 /**
  * Sign-in under attack, in-process: the sign-in and sign-out route handlers
@@ -78,15 +79,8 @@ const from = (ip: string) => ({ [CLIENT_IP_HEADER]: ip });
 
 /** Every key under `pattern` with a hash of its value (DUMP): equal snapshots, nothing changed. */
 async function snapshot(pattern = `${env().CELERITY_PREFIX}:*`): Promise<Map<string, string>> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    found.push(...batch);
-  } while (cursor !== '0');
   const out = new Map<string, string>();
-  for (const k of found.sort()) {
+  for (const k of await scanKeys(redis, pattern)) {
     const dump = await redis.dumpBuffer(k);
     out.set(k, dump ? createHash('sha256').update(dump).digest('hex') : 'gone');
   }

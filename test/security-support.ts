@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RedisConnection } from '../lib/redis';
 import { MAX_CONCURRENT, MAX_WAITING, withPasswordSlot } from '../lib/auth/password';
+import { scanKeys } from './helpers';
 
 /**
  * Shared by the security tests: two accounts with known passwords (hashes made
@@ -26,14 +27,7 @@ export const AUTH_KEY = /:__celerity:(session:|audit(-refused)?$|login-throttle:
  * (DUMP): two equal snapshots mean nothing was added, removed or changed.
  */
 export async function redisSnapshot(redis: RedisConnection, prefix: string): Promise<Map<string, string>> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch.filter((k) => !AUTH_KEY.test(k)));
-  } while (cursor !== '0');
-  keys.sort();
+  const keys = (await scanKeys(redis, `${prefix}:*`)).filter((k) => !AUTH_KEY.test(k));
   const out = new Map<string, string>();
   for (const k of keys) {
     const dump = await redis.dumpBuffer(k);

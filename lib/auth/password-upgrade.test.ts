@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeRedis, getRedis } from '../redis';
 import { celerityKeys } from '../keys';
+import { scanKeys } from '../../test/helpers';
 import { hashPassword, verifyPassword } from './password';
 import { currentPasswordHash, upgradePasswordHash, UPGRADED_HASH_TTL_DAYS } from './password-upgrade';
 import type { User } from './users';
@@ -9,7 +10,8 @@ import type { User } from './users';
 const redis = getRedis();
 afterAll(() => closeRedis());
 
-const upgradeKeys = () => redis.keys(celerityKeys().passwordUpgrade('*'));
+// Every master of a cluster (KEYS sees one node's keys).
+const upgradeKeys = () => scanKeys(redis, celerityKeys().passwordUpgrade('*'));
 const OLDER = { N: 16384, r: 8, p: 1 };
 
 describe('password hashes made with earlier scrypt parameters', () => {

@@ -4,6 +4,7 @@ import type { RedisConnection } from '../redis';
 import { createRedis } from '../redis';
 import { defineTask } from '../registry/define-task';
 import { waitFor } from '../../test/helpers';
+import { bullKey } from '../keys';
 import { queueStack } from '../../test/fixtures/queue-stack';
 import { ResultListener } from './result-listener';
 
@@ -28,7 +29,7 @@ const gate = defineTask({
 
 function listener(queue: string, fallbackMs = NEVER, idleMs?: number): { l: ResultListener; connection: RedisConnection } {
   const connection = createRedis('blocking');
-  const l = new ResultListener({ queue: stack.observe(queue), streamKey: `${prefix}:${queue}:events`, connection, fallbackMs, idleMs });
+  const l = new ResultListener({ queue: stack.observe(queue), streamKey: bullKey(queue, 'events', prefix), connection, fallbackMs, idleMs });
   stack.atTeardown(() => l.close());
   return { l, connection };
 }

@@ -1,5 +1,5 @@
 import { bullKey } from '../keys';
-import { createRedis } from '../redis';
+import { createRedis, redisUrl } from '../redis';
 import { getQueue } from '../queue/queue-registry';
 import { ResultListener } from './result-listener';
 
@@ -17,10 +17,15 @@ export function resultListener(queue: string): ResultListener {
   holder.__celerityResultListeners ??= new Map();
   let listener = holder.__celerityResultListeners.get(queue);
   if (!listener) {
-    listener = new ResultListener({ queue: getQueue(queue), streamKey: bullKey(queue, 'events'), connection: createRedis('blocking') });
+    listener = new ResultListener({ queue: getQueue(queue), streamKey: bullKey(queue, 'events'), connection: listenerConnection(queue) });
     holder.__celerityResultListeners.set(queue, listener);
   }
   return listener;
+}
+
+/** The listener's own blocking connection, named so CLIENT LIST tells what it is for (on a Cluster, each node connection). */
+function listenerConnection(queue: string) {
+  return createRedis('blocking', redisUrl(), { connectionName: `celerity:results:${queue}` });
 }
 
 /** Close every listener (client close, process shutdown, tests). */

@@ -1,4 +1,4 @@
-import { getRedis } from '../redis';
+import { getRedis, pipelined } from '../redis';
 import { bullKey } from '../keys';
 import type { Logger } from '../logger';
 import type { ThroughputPoint } from './contract';
@@ -110,12 +110,11 @@ export class ThroughputTicks {
 
   /** The jobs finished since the previous tick, over all queues: from the metrics counters, else from the events seen. */
   private async countSecond(queues: string[]): Promise<{ completed: number; failed: number }> {
-    const pipe = getRedis().pipeline();
-    for (const q of queues) {
-      pipe.hget(bullKey(q, 'metrics:completed'), 'count');
-      pipe.hget(bullKey(q, 'metrics:failed'), 'count');
-    }
-    const replies = (await pipe.exec()) ?? [];
+    // Queues on several cluster nodes: `pipelined` sends them as one pipeline only on a single Redis.
+    const replies = await pipelined(
+      getRedis(),
+      queues.flatMap((q) => [['HGET', bullKey(q, 'metrics:completed'), 'count'] as const, ['HGET', bullKey(q, 'metrics:failed'), 'count'] as const]),
+    );
     const total = { completed: 0, failed: 0 };
     queues.forEach((q, i) => {
       const tally = this.tallies.get(q) ?? { completed: 0, failed: 0 };

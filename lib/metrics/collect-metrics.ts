@@ -1,4 +1,4 @@
-import type { RedisConnection } from '../redis';
+import { pipelined, type RedisConnection } from '../redis';
 import { env } from '../env';
 import { bullKey } from '../keys';
 import { checkRedis } from '../health';
@@ -78,9 +78,11 @@ export async function collectMetrics(redis: RedisConnection): Promise<string> {
   m.declare('celerity_event_pipeline_lag_seconds', 'Age of the oldest queue event the console has not relayed yet (0: caught up).', 'gauge');
   if (probe) {
     const positions = [...probe.positions()];
-    const pipe = redis.pipeline();
-    for (const [q, last] of positions) pipe.xrange(bullKey(q, 'events', prefix), `(${last}`, '+', 'COUNT', 1);
-    const replies = positions.length ? ((await pipe.exec()) ?? []) : [];
+    // The queues' streams may be on several cluster nodes: one pipeline only on a single Redis.
+    const replies = await pipelined(
+      redis,
+      positions.map(([q, last]) => ['XRANGE', bullKey(q, 'events', prefix), `(${last}`, '+', 'COUNT', 1] as const),
+    );
     const now = Date.now();
     positions.forEach(([q], i) => {
       const [err, rows] = replies[i] ?? [null, undefined];

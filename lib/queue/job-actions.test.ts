@@ -11,6 +11,7 @@ import { createRegistry } from '../registry/task-registry';
 import { defineTask } from '../registry/define-task';
 import { z } from 'zod';
 import { uniqueName, waitFor, startTestWorker } from '../../test/helpers';
+import { bullQueueName } from './queue-names';
 
 // Real Redis, a queue per test; a worker runs a task that waits for cancellation and one that fails.
 const queueName = uniqueName('actions');
@@ -46,7 +47,7 @@ let producer: Queue;
 
 beforeAll(async () => {
   worker = await startTestWorker(createRegistry([waitForCancel, add, boom]), { watchdogMs: 0 });
-  producer = new Queue(queueName, { connection: getRedis(), prefix: env().CELERITY_PREFIX });
+  producer = new Queue(bullQueueName(queueName), { connection: getRedis(), prefix: env().CELERITY_PREFIX });
 });
 
 afterAll(async () => {
@@ -167,7 +168,7 @@ describe('job actions', () => {
     );
 
     const paused = uniqueName('paused');
-    const q = new Queue(paused, { connection: getRedis(), prefix: env().CELERITY_PREFIX });
+    const q = new Queue(bullQueueName(paused), { connection: getRedis(), prefix: env().CELERITY_PREFIX });
     const waiting = await q.add('x', {});
     await removeJob(paused, waiting.id!);
     expect(await q.getJobState(waiting.id!)).toBe('unknown');

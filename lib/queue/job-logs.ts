@@ -1,5 +1,5 @@
 import type { RedisConnection } from '../redis';
-import { env } from '../env';
+import { bullKey } from '../keys';
 import { luaScript } from './lua-script';
 import { PREVIEW_BYTES } from './job-snapshot';
 
@@ -74,7 +74,7 @@ export interface LogPage {
  */
 export async function readLogPage(redis: RedisConnection, queue: string, id: string, page: number, pageSize = LOG_PAGE_SIZE): Promise<LogPage> {
   const size = Math.min(Math.max(1, Math.floor(pageSize)), MAX_LOG_PAGE_SIZE);
-  const key = `${env().CELERITY_PREFIX}:${queue}:${id}:logs`;
+  const key = bullKey(queue, `${id}:logs`);
   const [total, p, start, flat] = (await SCRIPT.run(redis, [key], [size, Math.floor(page), PREVIEW_BYTES, LOG_PAGE_BYTES, LOG_LINE_MIN_BYTES])) as [
     number,
     number,

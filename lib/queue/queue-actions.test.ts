@@ -6,10 +6,11 @@ import { env } from '../env';
 import { InvalidError, NotFoundError } from '../errors';
 import { addRawJob, cleanQueue, drainQueue, obliterateQueue, pauseQueue, resumeQueue, retryAllFailed } from './queue-actions';
 import { uniqueName } from '../../test/helpers';
+import { bullQueueName } from './queue-names';
 
 const queues: Queue[] = [];
 function producer(): Queue {
-  const q = new Queue(uniqueName('qa'), { connection: getRedis(), prefix: env().CELERITY_PREFIX });
+  const q = new Queue(bullQueueName(uniqueName('qa')), { connection: getRedis(), prefix: env().CELERITY_PREFIX });
   queues.push(q);
   return q;
 }

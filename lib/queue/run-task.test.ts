@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getRedis, closeRedis } from '../redis';
-import { env } from '../env';
+import { getRedis, closeRedis, forEachMaster } from '../redis';
+import { queueKeyPrefix } from '../keys';
 import { publishCatalogue } from '../registry/catalogue';
 import { InvalidError, NotFoundError } from '../errors';
 import { closeQueues, getQueue } from './queue-registry';
@@ -14,14 +14,16 @@ const QUEUE = 'default';
 
 /** Every Redis key of the queue (BullMQ writes `meta`, `id`, `wait`, `events`… on the first add). */
 async function queueKeys(): Promise<string[]> {
-  const redis = getRedis();
   const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${env().CELERITY_PREFIX}:${QUEUE}:*`, 'COUNT', 1000);
-    cursor = next;
-    out.push(...keys);
-  } while (cursor !== '0');
+  // Every master of a cluster (the queue's keys are on one, but which is the slot's business).
+  await forEachMaster(getRedis(), async (node) => {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${queueKeyPrefix(QUEUE).replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000);
+      cursor = next;
+      out.push(...keys);
+    } while (cursor !== '0');
+  });
   return out.sort();
 }
 
