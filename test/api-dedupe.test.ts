@@ -125,12 +125,33 @@ describe('POST /api/v1/tasks/{name}/runs with keys', () => {
     expect((await run(bill, { args: { customer: 'c' } }, 'k'.repeat(256))).status).toBe(201);
   });
 
+  it('takes an idempotency key when adding a raw job to a queue: 201, then 200 with the same job; 400 for a bad key', async () => {
+    const add = (body: unknown, key?: string) =>
+      fetch(`${served.base}/api/v1/queues/${encodeURIComponent(q)}/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key !== undefined ? { 'idempotency-key': key } : {}) },
+        body: JSON.stringify(body),
+      });
+    const first = await add({ name: 'foreign', data: { n: 1 } }, 'raw-1');
+    const created = (await first.json()) as RunAnswer;
+    expect([first.status, created.created]).toEqual([201, true]);
+    const again = await add({ name: 'foreign', data: { n: 2 }, idempotencyKey: 'raw-1' });
+    expect([again.status, await again.json()]).toEqual([200, { queue: q, id: created.id, created: false }]);
+    const bad = await add({ name: 'foreign' }, 'k'.repeat(257));
+    expect([bad.status, ((await bad.json()) as { error: { field: string } }).error.field]).toEqual([400, 'Idempotency-Key']);
+  });
+
   it('documents the header and both answers in the OpenAPI document', async () => {
     const doc = (await (await fetch(`${served.base}/api/v1/openapi.json`)).json()) as {
       paths: Record<string, { post?: { parameters?: { name: string; in: string; schema: { maxLength?: number } }[]; responses: Record<string, unknown> } }>;
     };
-    const op = doc.paths['/tasks/{name}/runs']!.post!;
-    expect(op.parameters?.find((p) => p.in === 'header')).toMatchObject({ name: 'Idempotency-Key', schema: { maxLength: 256 } });
-    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '201', '400']));
+    for (const path of ['/tasks/{name}/runs', '/queues/{queue}/jobs']) {
+      const op = doc.paths[path]!.post!;
+      expect(
+        op.parameters?.find((p) => p.in === 'header'),
+        path,
+      ).toMatchObject({ name: 'Idempotency-Key', schema: { maxLength: 256 } });
+      expect(Object.keys(op.responses), path).toEqual(expect.arrayContaining(['200', '201', '400']));
+    }
   });
 });

@@ -231,6 +231,10 @@ describe('OpenAPI document: every documented answer is what the route answers', 
     await record('post /queues/{queue}/pause', 'post', `/api/v1/queues/${q}/pause`);
     const raw = await record('post /queues/{queue}/jobs', 'post', `/api/v1/queues/${q}/jobs`, { name: TASK, data: { a: 2, b: 2 } });
     const rawId = (raw.json as { id: string }).id;
+    // The same idempotency key twice: 201, then 200 with that job.
+    const rawKeyed = { name: TASK, data: { a: 2, b: 2 }, idempotencyKey: 'openapi-raw-once' };
+    expect((await record('post /queues/{queue}/jobs', 'post', `/api/v1/queues/${q}/jobs`, rawKeyed)).status).toBe(201);
+    expect((await record('post /queues/{queue}/jobs', 'post', `/api/v1/queues/${q}/jobs`, rawKeyed)).status).toBe(200);
     await record('post /queues/{queue}/jobs/{id}/priority', 'post', `/api/v1/queues/${q}/jobs/${rawId}/priority`, { priority: 5 });
     await record('post /queues/{queue}/jobs/{id}/remove', 'post', `/api/v1/queues/${q}/jobs/${rawId}/remove`);
     const delayed = await call('post', `/api/v1/queues/${q}/jobs`, { name: TASK, data: { a: 3, b: 3 }, options: { delay: 3_600_000 } });

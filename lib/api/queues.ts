@@ -18,7 +18,7 @@ import {
 import { removeOrphan } from '../scheduler/schedule-service';
 import { jobCreatedFrom, paramTarget } from './audit-targets';
 import { defineOperation, jsonAnswer, type Operation } from './operation';
-import { CREATED_JOB, NO_CONTENT, OK } from './answers';
+import { ENQUEUED_JOB, IDEMPOTENCY_HEADERS, NO_CONTENT, OK, enqueuedStatus, idempotencyHeader } from './answers';
 
 /** A queue action's audit target: the queue. */
 const queueTarget = paramTarget('queue');
@@ -65,14 +65,18 @@ export const queueOperations = [
   defineOperation({
     method: 'post',
     path: '/api/v1/queues/{queue}/jobs',
-    summary: 'Add a raw job to any queue',
+    summary: 'Add a raw job to any queue; 200 with the existing job when an idempotency key holds',
     tag: 'jobs',
     access: 'write',
     audit: { action: 'job.add', target: jobCreatedFrom('queue') },
     body: addJobBodySchema,
-    answers: { 201: CREATED_JOB },
+    headers: IDEMPOTENCY_HEADERS,
+    answers: ENQUEUED_JOB,
     errors: [404],
-    handler: async ({ params, raw }) => json(await addRawJob(params.queue!, raw), 201),
+    handler: async ({ params, raw, req }) => {
+      const job = await addRawJob(params.queue!, raw, idempotencyHeader(req));
+      return json(job, enqueuedStatus(job));
+    },
   }),
   queueAction('pause', 'Pause a queue (workers take no new jobs)', pauseQueue),
   queueAction('resume', 'Resume a paused queue', resumeQueue),

@@ -6,6 +6,7 @@ import { getRedis } from '../redis';
 import { celerityKeys } from '../keys';
 import { addTaskJob, type EnqueuedJob } from './add-task-job';
 import { jobOptionsSchema } from './job-options';
+import { DEFAULT_IDEMPOTENCY_TTL_MS, dedupeKeySchema, jobDedupe, requestIdempotencyKey, wasCreated } from '../registry/dedupe';
 
 /**
  * What a person can do to a whole queue. Destructive actions take an explicit
@@ -76,15 +77,21 @@ export const addJobBodySchema = z
     name: z.string().min(1).max(200),
     data: z.unknown().default({}),
     options: jobOptionsSchema.default({}),
+    idempotencyKey: dedupeKeySchema.optional().describe('Same as the `Idempotency-Key` header (give one or the other, or the same value in both)'),
   })
   .strict();
 
 /**
  * Add a raw job to any queue (queues filled by plain BullMQ producers have no
- * Celerity task to validate against; Celerity tasks go through runTask).
+ * Celerity task to validate against; Celerity tasks go through runTask). An
+ * idempotency key (body or `Idempotency-Key` header) holds 24 h, keyed by the
+ * job's name as a task's are; `created` is false when it returned an existing job.
  */
-export async function addRawJob(queue: string, body: unknown): Promise<EnqueuedJob> {
-  const { name, data, options } = parseOrThrow(addJobBodySchema, body);
+export async function addRawJob(queue: string, body: unknown, idempotencyHeader?: string): Promise<EnqueuedJob & { created: boolean }> {
+  const { name, data, options, idempotencyKey } = parseOrThrow(addJobBodySchema, body);
+  const key = requestIdempotencyKey(idempotencyKey, idempotencyHeader);
+  const dedupe = key && jobDedupe({ task: name, idempotencyTtl: DEFAULT_IDEMPOTENCY_TTL_MS }, data, data, key.value, key.field);
   await requireQueue(queue);
-  return addTaskJob({ queue, task: name, args: data, options });
+  const job = await addTaskJob({ queue, task: name, args: data, options, dedupe });
+  return { ...job, created: wasCreated(dedupe, job.id) };
 }

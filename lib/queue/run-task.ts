@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { getRedis } from '../redis';
 import { readCatalogueEntry, type CatalogueEntry } from '../registry/catalogue';
-import { InvalidError, NotFoundError } from '../errors';
+import { NotFoundError } from '../errors';
 import { parseOrThrow } from '../validation';
 import { jobOptionsSchema } from './job-options';
 import { addTaskJob, type EnqueuedJob } from './add-task-job';
-import { DEFAULT_IDEMPOTENCY_TTL_MS, dedupeKeySchema, jobDedupe } from '../registry/dedupe';
+import { DEFAULT_IDEMPOTENCY_TTL_MS, dedupeKeySchema, jobDedupe, requestIdempotencyKey, wasCreated } from '../registry/dedupe';
 
 /** Body of `POST /api/v1/tasks/{name}/runs`. */
 export const runRequestSchema = z
@@ -60,7 +60,7 @@ export async function runTask(name: string, body: unknown, idempotencyHeader?: s
   if (!entry) throw new NotFoundError(`Task "${name}" not found`);
   const req = parseOrThrow(runRequestSchema, body ?? {});
   validateTaskArgs(entry, req.args);
-  const key = idempotencyKeyOf(req.idempotencyKey, idempotencyHeader);
+  const key = requestIdempotencyKey(req.idempotencyKey, idempotencyHeader);
   const policy = {
     task: entry.name,
     dedupe: entry.dedupe && { ...entry.dedupe, key: entry.dedupe.keyArgs },
@@ -76,13 +76,5 @@ export async function runTask(name: string, body: unknown, idempotencyHeader?: s
     retention: entry.retention,
     dedupe,
   });
-  return { ...job, created: job.id === (dedupe?.jobId ?? job.id) };
-}
-
-/** The request's idempotency key and the field that named it; header and body may both give it only if they agree. */
-function idempotencyKeyOf(body: string | undefined, header: string | undefined): { value: string; field: string } | undefined {
-  if (header !== undefined && body !== undefined && header !== body)
-    throw new InvalidError("Idempotency-Key: differs from the body's idempotencyKey", 'Idempotency-Key');
-  if (header !== undefined) return { value: header, field: 'Idempotency-Key' };
-  return body !== undefined ? { value: body, field: 'idempotencyKey' } : undefined;
+  return { ...job, created: wasCreated(dedupe, job.id) };
 }

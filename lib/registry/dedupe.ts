@@ -178,3 +178,11 @@ export function applyDedupe(opts: JobsOptions, d: JobDedupe | undefined): JobsOp
 
 /** Whether the add made a new job (true without deduplication: every add does). */
 export const wasCreated = (d: JobDedupe | undefined, id: string): boolean => !d || d.jobId === id;
+
+/** An HTTP request's idempotency key and the field that named it; the header and the body may both give it only if they agree. */
+export function requestIdempotencyKey(body: string | undefined, header: string | undefined): { value: string; field: string } | undefined {
+  if (header !== undefined && body !== undefined && header !== body)
+    throw new InvalidError("Idempotency-Key: differs from the body's idempotencyKey", 'Idempotency-Key');
+  if (header !== undefined) return { value: header, field: 'Idempotency-Key' };
+  return body !== undefined ? { value: body, field: 'idempotencyKey' } : undefined;
+}
