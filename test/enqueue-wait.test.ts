@@ -97,9 +97,11 @@ describe('waitForResult', () => {
     const err = await slow.waitForResult(300).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayTimeoutError);
     const removed = await client.enqueue('later');
-    const waiting = removed.waitForResult(10_000);
+    // The expectation is attached at once: the rejection may come while remove() is still awaited
+    // (else it counts as an unhandled rejection, which fails the run).
+    const waiting = expect(removed.waitForResult(10_000)).rejects.toBeInstanceOf(NotFoundError);
     await stack.observe(idle).remove(removed.id);
-    await expect(waiting).rejects.toBeInstanceOf(NotFoundError);
+    await waiting;
   });
 
   it('200 concurrent waiters share one listener connection per queue', async () => {
