@@ -7,6 +7,7 @@ import { closeQueues } from '@/lib/queue/queue-registry';
 import { publishCatalogue } from '@/lib/registry/catalogue';
 import { registry } from '@/worker/tasks';
 import { serveApi } from './api-server';
+import { bullQueueName } from '@/lib/queue/queue-names';
 
 /**
  * The tasks API over HTTP: the operations of lib/api/tasks.ts, served by the
@@ -17,7 +18,7 @@ import { serveApi } from './api-server';
 const prefix = env().CELERITY_PREFIX;
 const redis = createRedis('command');
 // An observer; skipMetasUpdate: it writes nothing of its own into the queue.
-const queue = new Queue('default', { connection: redis, prefix, skipMetasUpdate: true });
+const queue = new Queue(bullQueueName('default'), { connection: redis, prefix, skipMetasUpdate: true });
 let served: Awaited<ReturnType<typeof serveApi>>;
 let base: string;
 

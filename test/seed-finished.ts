@@ -1,4 +1,5 @@
 import type { RedisConnection } from '../lib/redis';
+import { queueKeyPrefix } from '../lib/keys';
 
 /**
  * Write finished jobs straight in BullMQ's key layout (the job hash plus the
@@ -57,7 +58,7 @@ export async function seedFinished(redis: RedisConnection, o: SeedOptions): Prom
     await redis.eval(
       SEED,
       1,
-      `${o.prefix}:${o.queue}:`,
+      queueKeyPrefix(o.queue, o.prefix),
       o.state,
       n,
       first,

@@ -11,6 +11,7 @@ import { defineOperation, jsonAnswer } from './operation';
 import { readAudit } from '../auth/audit-log';
 import { serveApi } from '@/test/api-server';
 import { uniqueName } from '@/test/helpers';
+import { bullQueueName } from '../queue/queue-names';
 
 /**
  * The API app over a real Node server, as server.ts serves it (@hono/node-server):
@@ -269,7 +270,7 @@ describe('bodies as a real client frames them (the whole API)', () => {
 
   beforeAll(async () => {
     api = await serveApi();
-    queue = new Queue(queueName, { connection: createRedis('command'), prefix: env().CELERITY_PREFIX });
+    queue = new Queue(bullQueueName(queueName), { connection: createRedis('command'), prefix: env().CELERITY_PREFIX });
     await queue.waitUntilReady();
   });
 
@@ -308,7 +309,7 @@ describe('bodies as a real client frames them (the whole API)', () => {
 
     // A finished job, completed by hand (BullMQ's own API) rather than by a worker running it.
     const finished = await queue.add('job', { n: 1 }, { priority: 1 });
-    const w = new Worker(queueName, null, { connection: createRedis('blocking'), prefix: env().CELERITY_PREFIX, autorun: false });
+    const w = new Worker(bullQueueName(queueName), null, { connection: createRedis('blocking'), prefix: env().CELERITY_PREFIX, autorun: false });
     const token = 'test';
     for (let next = await w.getNextJob(token); next; next = await w.getNextJob(token)) {
       await next.moveToCompleted('done', token, false);

@@ -15,6 +15,8 @@ import { type RunningWorker } from '../worker/start-worker';
 import { createRegistry } from '../registry/task-registry';
 import { defineTask } from '../registry/define-task';
 import { uniqueName, waitFor, startTestWorker } from '../../test/helpers';
+import { bullQueueName } from '../queue/queue-names';
+import { bullKey } from '../keys';
 
 // Real Redis and a real worker: a task that fails twice then succeeds (attempt timeline),
 // a task returning 2 MB (truncation), and plain BullMQ producers for the rest.
@@ -53,7 +55,7 @@ let producer: Queue;
 
 beforeAll(async () => {
   worker = await startTestWorker(createRegistry([flaky, big, add, always]), { concurrency: 2, watchdogMs: 0 });
-  producer = new Queue(queueName, { connection: getRedis(), prefix: env().CELERITY_PREFIX });
+  producer = new Queue(bullQueueName(queueName), { connection: getRedis(), prefix: env().CELERITY_PREFIX });
 });
 
 afterAll(async () => {
@@ -127,7 +129,7 @@ describe('getJobDto', () => {
     const id = 'foreign-1';
     const prefix = env().CELERITY_PREFIX;
     const now = Date.now();
-    await getRedis().hset(`${prefix}:${queueName}:${id}`, {
+    await getRedis().hset(bullKey(queueName, id, prefix), {
       name: 'other',
       data: '{}',
       opts: '{"attempts":2}',
@@ -140,7 +142,7 @@ describe('getJobDto', () => {
       failedReason: 'second failure',
       stacktrace: JSON.stringify(['Error: first failure\n    at a (x.js:1:1)', 'Error: second failure\n    at b (x.js:2:2)']),
     });
-    await getRedis().zadd(`${prefix}:${queueName}:failed`, now - 40, id);
+    await getRedis().zadd(bullKey(queueName, 'failed', prefix), now - 40, id);
     const dto = await getJobDto(queueName, id);
     expect(dto.state).toBe('failed');
     const attempts = dto.timeline.filter((e) => e.kind === 'attempt');
@@ -180,7 +182,7 @@ describe('getJobDto', () => {
     const whole = await readJobPart(queueName, job.id!, 'args');
     expect(JSON.parse(whole.body.toString('utf8'))).toEqual({ html: '<script>alert(1)</script>', huge: 'y'.repeat(PREVIEW_BYTES * 2) });
     // An error message of 1 MB: the page gets its beginning, the download all of it.
-    await getRedis().hset(`${env().CELERITY_PREFIX}:${queueName}:${job.id}`, 'failedReason', 'E'.repeat(1024 * 1024));
+    await getRedis().hset(bullKey(queueName, job.id!), 'failedReason', 'E'.repeat(1024 * 1024));
     const failed = await getJobDto(queueName, job.id!);
     expect(failed.truncated.error?.bytes).toBe(1024 * 1024);
     expect(failed.error).toHaveLength(TRUNCATED_PREVIEW_BYTES + 1);
@@ -225,11 +227,11 @@ describe('getJobDto', () => {
     const flow = new FlowProducer({ connection: getRedis(), prefix: env().CELERITY_PREFIX });
     const tree = await flow.add({
       name: 'parent-task',
-      queueName,
+      queueName: bullQueueName(queueName),
       data: {},
       children: [
-        { name: 'add', queueName, data: { a: 1, b: 2 } },
-        { name: 'add', queueName, data: { a: 3, b: 4 } },
+        { name: 'add', queueName: bullQueueName(queueName), data: { a: 1, b: 2 } },
+        { name: 'add', queueName: bullQueueName(queueName), data: { a: 3, b: 4 } },
       ],
     });
     await flow.close();

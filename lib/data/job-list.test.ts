@@ -5,6 +5,7 @@ import { closeQueues } from '../queue/queue-registry';
 import { env } from '../env';
 import { listJobs } from './job-list';
 import { uniqueName } from '../../test/helpers';
+import { bullQueueName } from '../queue/queue-names';
 
 const queues: Queue[] = [];
 afterAll(async () => {
@@ -14,7 +15,7 @@ afterAll(async () => {
 });
 
 async function seeded(n: number): Promise<{ q: Queue; ids: string[] }> {
-  const q = new Queue(uniqueName('list'), { connection: getRedis(), prefix: env().CELERITY_PREFIX });
+  const q = new Queue(bullQueueName(uniqueName('list')), { connection: getRedis(), prefix: env().CELERITY_PREFIX });
   queues.push(q);
   // Names alternate a/b/c so filters have a known answer. Waiting jobs are LPUSHed: newest first = highest id.
   const jobs = await q.addBulk(Array.from({ length: n }, (_, i) => ({ name: 'abc'[i % 3]!, data: { i } })));

@@ -13,6 +13,8 @@ import { runTask } from '../queue/run-task';
 import { DEFAULT_TASK_RETENTION } from '../queue/job-options';
 import { obliterateQueue } from '../queue/queue-actions';
 import { uniqueName, waitFor } from '../../test/helpers';
+import { bullQueueName } from '../queue/queue-names';
+import { bullKey } from '../keys';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -27,7 +29,7 @@ function forgetWorkerCounts(): void {
 }
 
 function producer(name: string): Queue {
-  const q = new Queue(name, { connection: getRedis(), prefix: env().CELERITY_PREFIX });
+  const q = new Queue(bullQueueName(name), { connection: getRedis(), prefix: env().CELERITY_PREFIX });
   closers.push(() => q.close());
   return q;
 }
@@ -38,7 +40,7 @@ describe('queue summaries', () => {
     const q = producer(name);
     await q.add('x', {}, { delay: 60_000 });
     const conns = [createRedis('blocking'), createRedis('blocking')];
-    const workers = conns.map((connection) => new Worker(name, async () => null, { connection, prefix: env().CELERITY_PREFIX }));
+    const workers = conns.map((connection) => new Worker(bullQueueName(name), async () => null, { connection, prefix: env().CELERITY_PREFIX }));
     closers.push(async () => {
       await Promise.all(workers.map((w) => w.close()));
       conns.forEach((c) => c.disconnect());
@@ -101,7 +103,7 @@ describe('queue summaries', () => {
     await producer(name).add('a', {});
     await waitFor(
       'meta written',
-      () => getRedis().exists(`${env().CELERITY_PREFIX}:${name}:meta`),
+      () => getRedis().exists(bullKey(name, 'meta')),
       (n) => n === 1,
     );
     // Within the reuse window the cached scan does not know it yet; a fresh scan does.

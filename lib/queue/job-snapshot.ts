@@ -2,6 +2,7 @@ import type { RedisConnection } from '../redis';
 import type { JobState } from 'bullmq';
 import { env } from '../env';
 import { bullKey, celerityKeys, queueKeyPrefix } from '../keys';
+import { displayQueueName } from './queue-names';
 import { luaScript } from './lua-script';
 
 /**
@@ -122,7 +123,8 @@ export function parseJobKey(key: string, prefix = env().CELERITY_PREFIX): ChildR
   if (key.startsWith(head)) {
     const rest = key.slice(head.length);
     const i = rest.indexOf(':');
-    if (i > 0) return { queue: rest.slice(0, i), id: rest.slice(i + 1), key };
+    // The shown name: a cluster's `{images}` is `images`, as in URLs and the queue list.
+    if (i > 0) return { queue: displayQueueName(rest.slice(0, i)), id: rest.slice(i + 1), key };
   }
   return { queue: null, id: key, key };
 }
