@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseEnv } from '../env';
-import { parseClusterUrl, redisUrlProblem } from '../redis-url';
+import { env, parseEnv } from '../env';
+import { bullKey, celerityKeys, queueKeyPrefix } from '../keys';
+import { isClusterUrl, parseClusterUrl, redisUrlProblem } from '../redis-url';
 import { hashedPart, keysOffSlot, keySlot } from '../redis-slot';
 import { parseQueueGroups } from './queue-groups';
 import { queueNamesFor } from './queue-names';
@@ -47,6 +48,23 @@ describe('queue names', () => {
     const bull = names.map((q) => n.toBull(q));
     expect(new Set(bull).size).toBe(names.length);
     expect(bull.map((b) => n.fromBull(b))).toEqual(names);
+  });
+});
+
+describe("this process's keys (REDIS_URL decides)", () => {
+  it.runIf(!isClusterUrl(env().REDIS_URL))('on a single Redis: the very names earlier versions wrote (no migration)', () => {
+    expect(bullKey('images', 'wait', 'p')).toBe('p:images:wait');
+    expect(queueKeyPrefix('images', 'p')).toBe('p:images:');
+    expect(celerityKeys('p').tasks).toBe('p:__celerity:tasks');
+    expect(celerityKeys('p').session('h')).toBe('p:__celerity:session:h');
+    expect(celerityKeys('p').reruns('images', '5')).toBe('p:__celerity:reruns:images:5');
+  });
+
+  it.runIf(isClusterUrl(env().REDIS_URL))("on a cluster: each queue's tag, Celerity's own on {__celerity}", () => {
+    expect(bullKey('images', 'wait', 'p')).toBe('p:{images}:wait');
+    expect(queueKeyPrefix('images', 'p')).toBe('p:{images}:');
+    expect(celerityKeys('p').tasks).toBe('p:{__celerity}:tasks');
+    expect(celerityKeys('p').reruns('images', '5')).toBe('p:__celerity:reruns:{images}:5');
   });
 });
 
