@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Worker } from 'bullmq';
 import { env } from '@/lib/env';
+import { createRedis } from '@/lib/redis';
 import { celerityKeys } from '@/lib/keys';
 import { createLogger } from '@/lib/logger';
 import { DeadWorkerRecovery } from '@/lib/worker/dead-worker-recovery';
@@ -124,5 +126,48 @@ describe('dead worker recovery', () => {
     );
     expect((await activations(redis, CHAOS_QUEUE)).get(jobId)).toBe(1);
     expect(proc.output()).not.toMatch(/lock lost/);
+  });
+
+  it('after an outage, gives back a job taken under its own name that it never ran (the answer to the take was lost)', async () => {
+    const name = `orphans-${Date.now()}`;
+    const producer = stack.queue(name);
+    const job = await producer.add('chaos.work', { ms: 10 });
+    // The take as Redis ran it: active, locked, written with this worker's name; its answer never used.
+    const connection = createRedis('blocking');
+    const taker = new Worker(name, null, { connection, prefix, name: 'me', lockDuration: 30_000 });
+    stack.atTeardown(async () => {
+      await taker.close();
+      connection.disconnect();
+    });
+    const taken = await taker.getNextJob('token-1');
+    expect(taken?.id).toBe(job.id);
+    let held = true;
+    const look = new DeadWorkerRecovery({
+      command: redis,
+      prefix,
+      selfId: 'me',
+      heartbeatMs: 100,
+      logger: createLogger('test', 'error'),
+      ownQueues: [name],
+      holds: () => held,
+    });
+    // Held by the worker (a fetch whose processor just started): left alone.
+    look.afterOutage();
+    await look.look();
+    await look.look();
+    expect(await producer.getJobState(job.id!)).toBe('active');
+    // Not held, seen at two looks in a row: back in waiting with its lock released.
+    held = false;
+    look.afterOutage();
+    await look.look();
+    expect(await producer.getJobState(job.id!)).toBe('active');
+    await look.look();
+    expect(await producer.getJobState(job.id!)).toBe('waiting');
+    // Without an outage, no look searches for orphans (it would cost a read of every active job).
+    const again = await taker.getNextJob('token-2');
+    await look.look();
+    await look.look();
+    await look.look();
+    expect(await producer.getJobState(again!.id!)).toBe('active');
   });
 });

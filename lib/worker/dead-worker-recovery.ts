@@ -26,6 +26,9 @@ export interface DeadWorkerRecoveryOptions {
   selfId: string;
   /** This worker's heartbeat interval: a worker whose last heartbeat is older is looked at closely. */
   heartbeatMs: number;
+  /** This worker's queues, and whether it holds a job (for jobs taken just as Redis went away: see {@link afterOutage}). */
+  ownQueues?: readonly string[];
+  holds?: (queue: string, jobId: string) => boolean;
   logger: Logger;
   /** Who is connected: one function, so a Cluster asks every node (see connection-names.ts). */
   listNames?: (redis: RedisConnection) => Promise<string[]>;
@@ -67,6 +70,10 @@ export class DeadWorkerRecovery {
   private looking: Promise<void> | undefined;
   /** Workers swept already, with the heartbeat score they were swept at (a new score is a new life). */
   private readonly swept = new Map<string, number>();
+  /** Looks left that also search for this worker's own orphans. */
+  private orphanLooks = 0;
+  /** Orphans seen at the previous look (`queue/jobId` → lock token): moved back when seen twice. */
+  private suspects = new Map<string, string>();
 
   constructor(private readonly opts: DeadWorkerRecoveryOptions) {}
 
@@ -87,7 +94,21 @@ export class DeadWorkerRecovery {
     return this.looking;
   }
 
+  /**
+   * Redis is back after an outage: a job this worker took just as Redis went
+   * (the take ran, its answer was lost) is active in Redis under this worker's
+   * name, locked, and no handler runs it; BullMQ would leave it to stall
+   * detection (up to a minute). The next few looks move such jobs back.
+   */
+  afterOutage(): void {
+    this.orphanLooks = 3;
+  }
+
   private async pass(): Promise<void> {
+    if (this.orphanLooks > 0) {
+      this.orphanLooks--;
+      await this.adoptOrphans();
+    }
     const late = await this.lateWorkers();
     if (!late.length) return;
     const names = await (this.opts.listNames ?? listConnectionNames)(this.opts.command);
@@ -127,6 +148,22 @@ export class DeadWorkerRecovery {
       else if (isLate) this.swept.set(id, score);
     });
     return late;
+  }
+
+  /** Active jobs under this worker's name that it does not hold, seen at two looks in a row (a fetch in flight is held by the next). */
+  private async adoptOrphans(): Promise<void> {
+    const { ownQueues = [], holds, selfId, logger } = this.opts;
+    if (!holds) return;
+    const seen = new Map<string, string>();
+    for (const queue of ownQueues) {
+      for (const { jobId, token } of await this.heldBy(queue, selfId)) {
+        if (holds(queue, jobId)) continue;
+        const key = `${queue}/${jobId}`;
+        if (this.suspects.get(key) !== token) seen.set(key, token);
+        else if (await this.moveBack(queue, jobId, token)) logger.warn('job taken as Redis went away, never run: back in its queue', { queue, jobId });
+      }
+    }
+    this.suspects = seen;
   }
 
   /** Move back every active job of `w` whose lock it still holds; returns them as `queue/id`. */

@@ -128,6 +128,11 @@ export class JobTracker {
     return [...this.running.values()].map(({ queue, jobId, task, startedAt, progress }) => ({ queue, jobId, task, startedAt, progress }));
   }
 
+  /** Whether this worker took the job and Redis has not recorded its outcome yet. */
+  holds(queue: string, jobId: string): boolean {
+    return this.unsettled.has(runKey(queue, jobId));
+  }
+
   /** The job's lock may be another worker's by now: its handler's signal aborts with `reason`. */
   lose(queue: string, jobId: string, reason: string): void {
     this.running.get(runKey(queue, jobId))?.stop('lost', reason);

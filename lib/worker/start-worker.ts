@@ -223,7 +223,18 @@ function openControl(parts: WorkerParts, opts: StartWorkerOptions, late: { shutd
 function startRecovery(parts: WorkerParts, opts: StartWorkerOptions, prefix: string): DeadWorkerRecovery | undefined {
   parts.fence.start();
   if (opts.benchOff?.heartbeat) return undefined;
-  const recovery = new DeadWorkerRecovery({ command: parts.command, prefix, selfId: parts.me.id, heartbeatMs: opts.heartbeatMs, logger: opts.logger });
+  const { command, me, tracker } = parts;
+  const recovery = new DeadWorkerRecovery({
+    command,
+    prefix,
+    selfId: me.id,
+    heartbeatMs: opts.heartbeatMs,
+    logger: opts.logger,
+    ownQueues: me.queues,
+    holds: (queue, jobId) => tracker.holds(queue, jobId),
+  });
+  // Connected at start already: a 'ready' from now on is a reconnection.
+  command.on('ready', () => recovery.afterOutage());
   recovery.start();
   return recovery;
 }
