@@ -1,5 +1,6 @@
-import { createRedis, getRedis } from '../redis';
+import { createRedis, getRedis, isCluster } from '../redis';
 import { env } from '../env';
+import { bullKey } from '../keys';
 import { discoverQueues } from '../queue/queue-registry';
 import type { Logger } from '../logger';
 import { rooms, type DashboardDelta } from './contract';
@@ -7,8 +8,10 @@ import { DashboardLists } from './dashboard-lists';
 import { FrameCoalescer, type DashboardFeed, type RelaySink } from './frame-coalescer';
 import { setLiveRelay, clearLiveRelay } from './live-relay';
 import { RedisHealth } from './redis-health';
+import { NodeReaders } from './node-readers';
 import { summarizeBatch } from './stream-entries';
-import { StreamReader, type StreamSink } from './stream-reader';
+import { clusterPlacement, singleRedisPlacement } from './stream-placement';
+import type { StreamSink } from './stream-reader';
 import type { ThroughputSnapshot } from './throughput';
 import { ThroughputTicks } from './throughput-ticks';
 import { WorkersPoller } from './workers-poller';
@@ -45,7 +48,8 @@ export interface RelayOptions {
 
 /**
  * The console's live side, wired from parts with one job each:
- * - a StreamReader: ONE blocking XREAD over every queue's event stream, whatever the number of browsers;
+ * - NodeReaders: a StreamReader per Redis node (one on a single Redis, one per master on a cluster), each
+ *   reading its node's event streams on one connection, whatever the number of browsers;
  * - the FrameCoalescer: what changed, per room, into ≤ 10 frames a second, sent through the sink (a quiet
  *   room's first change and a watched job's end at once, the rest of a burst coalesced);
  * - periodic sources: ThroughputTicks (per-second completed/failed), WorkersPoller (heartbeats),
@@ -58,7 +62,7 @@ export class EventRelay {
   private readonly ticks: ThroughputTicks;
   private readonly workers: WorkersPoller;
   private readonly lists = new DashboardLists();
-  private reader: StreamReader | undefined;
+  private reader: NodeReaders | undefined;
   private discoverTimer: NodeJS.Timeout | undefined;
   private running = false;
 
@@ -146,8 +150,8 @@ export class EventRelay {
     return this.reader?.queues() ?? [];
   }
 
-  /** One reader on its own blocking connection; what it reads feeds the coalescer and the periodic sources. */
-  private newReader(): StreamReader {
+  /** The readers, one per Redis node; what they read feeds the coalescer and the periodic sources. */
+  private newReader(): NodeReaders {
     const { frames, ticks, lists } = this;
     const sink: StreamSink = {
       entries(queue, entries) {
@@ -162,8 +166,11 @@ export class EventRelay {
     };
     const { logger, readCount, hotMs, readPaceMs = 50, watchedReadPaceMs = 10 } = this.opts;
     const pace = () => (frames.watchingJobs() ? Math.min(readPaceMs, watchedReadPaceMs) : readPaceMs);
-    const connection = createRedis('blocking');
-    this.reader = new StreamReader({ connection, commands: getRedis(), prefix: env().CELERITY_PREFIX, sink, logger, readCount, readPaceMs: pace, hotMs });
+    const commands = getRedis();
+    const placement = isCluster(commands) ? clusterPlacement(commands) : singleRedisPlacement(() => createRedis('blocking'), commands);
+    const prefix = env().CELERITY_PREFIX;
+    const streamKey = (queue: string) => bullKey(queue, 'events', prefix);
+    this.reader = new NodeReaders({ placement, streamKey, sink, logger, reader: { readCount, readPaceMs: pace, hotMs } });
     return this.reader;
   }
 
