@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { createClient } from '@/lib/client/create-client';
 import { env, parseEnv } from '@/lib/env';
 import { bullKey, celerityKeys } from '@/lib/keys';
-import { closeRedis, forEachMaster, getRedis, isCluster } from '@/lib/redis';
+import { closeRedis, forEachMaster, getRedis, isCluster, pipelined } from '@/lib/redis';
 import { checkRedisTopology } from '@/lib/redis-preflight';
 import { isClusterUrl } from '@/lib/redis-url';
 import { keySlot, hashedPart } from '@/lib/redis-slot';
@@ -167,6 +167,15 @@ describe.runIf(onCluster)('Redis Cluster: placement', () => {
     const attempt = await startLoginAttempt(redis, 'ann', '192.0.2.1');
     expect(new Set(attempt.keys.map(keySlot)).size).toBe(1);
     await loginSucceeded(redis, attempt);
+  });
+
+  it('sends commands for queues on several masters in one call (pipelined), where a raw pipeline is refused', async () => {
+    const keys = ['spread-4', 'spread-5', 'spread-6'].map((q) => bullKey(q, 'probe'));
+    const replies = await pipelined(getRedis(), [...keys.map((k, i) => ['SET', k, String(i)] as const), ...keys.map((k) => ['GET', k] as const)]);
+    expect(replies).toEqual([...keys.map(() => [null, 'OK']), ...keys.map((_, i) => [null, String(i)])]);
+    const raw = getRedis().pipeline();
+    for (const k of keys) raw.get(k);
+    await expect(raw.exec()).rejects.toThrow(/same slot/);
   });
 
   it('names the keys of a Lua script that would cross slots', async () => {
