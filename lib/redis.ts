@@ -24,7 +24,9 @@ export function isCluster(conn: RedisConnection): conn is Cluster {
 export function redisUrl(): string {
   const url = isSet('REDIS_URL') ? env().REDIS_URL : managedRedisUrlIfRunning();
   if (!url) {
-    throw new Error('REDIS_URL is not set and no managed Redis is running. Start everything with `npm start`, or set REDIS_URL=redis://host:port.');
+    throw new Error(
+      'REDIS_URL is not set and no managed Redis is running. Start everything with `npm start`, or set REDIS_URL=redis://host:port (a Redis Cluster: redis+cluster://host:port,host:port).',
+    );
   }
   return url;
 }
