@@ -1,4 +1,5 @@
 import http from 'node:http';
+import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import nextModule from 'next';
 import { getRequestListener } from '@hono/node-server';
@@ -240,7 +241,11 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
   }
 
   // The relay (stream reading, counts, heartbeats) runs on one console at a time: the leader of its lease.
-  const relay = shareLive(io as unknown as SharedRoomServer, { logger: log, redis: getRedis() });
+  const relay = shareLive(io as unknown as SharedRoomServer, {
+    logger: log,
+    redis: getRedis(),
+    publicUrl: publicUrl(e.CELERITY_PUBLIC_URL, e.HOST, e.PORT, basePath),
+  });
 
   // A socket outlives the request that opened it: re-check its session every few
   // seconds (one GET per socket), so signing out or an expired session also closes
@@ -291,6 +296,16 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * Where browsers reach this console (told to the other consoles' pages): CELERITY_PUBLIC_URL, else
+ * http://HOST:PORT under the base path, a wildcard HOST replaced by the machine's name.
+ */
+function publicUrl(configured: string | undefined, host: string, port: number, basePath: string): string {
+  if (configured) return configured;
+  const name = host === '0.0.0.0' || host === '::' ? os.hostname() : host;
+  return `http://${name.includes(':') ? `[${name}]` : name}:${port}${basePath}`;
 }
 
 /** Each request's path and query without the base path (only kept under a base path; see underBasePath). */

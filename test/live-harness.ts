@@ -51,13 +51,14 @@ export async function startSharedLiveConsole(
     adapter: createAdapter(adapterRedis, { ...liveFanoutNames(env().CELERITY_PREFIX), ...LIVE_FANOUT_OPTIONS }),
   });
   const logger = createLogger('live-console', (process.env.LIVE_LOG_LEVEL as 'info' | undefined) ?? 'error');
-  const relay = shareLive(io as unknown as SharedRoomServer, { logger, redis: getRedis(), relay: relayOptions, ...lease });
-  io.on('connection', (socket) => serveRooms(socket as unknown as RoomSocket, relay));
-  relay.start();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const relay = shareLive(io as unknown as SharedRoomServer, { logger, redis: getRedis(), relay: relayOptions, publicUrl, ...lease });
+  io.on('connection', (socket) => serveRooms(socket as unknown as RoomSocket, relay));
+  relay.start();
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: publicUrl,
     relay,
     async close() {
       await relay.stop();

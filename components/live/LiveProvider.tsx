@@ -3,6 +3,7 @@ import { createContext, useContext, useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { checkSession } from '../api';
 import { withBase } from '../base-path';
+import { MOVE_AFTER_FAILURES, pageOnPeer, pickPeer } from './peer-failover';
 import { serverFrameSchemas, type ClientToServer, type ServerToClient } from '@/lib/events/contract';
 
 export type LiveSocket = Socket<ServerToClient, ClientToServer>;
@@ -38,8 +39,26 @@ export function LiveProvider({ children }: { children: React.ReactNode }) {
         socket.connect();
       }
     });
-    // A refused handshake (401 from the gate) is another way to learn the session ended.
-    socket.on('connect_error', () => void checkSession());
+    // The other consoles, while connected: where to go if this one stops (see peer-failover.ts).
+    let peers: string[] = [];
+    let failures = 0;
+    socket.on('peers', (p) => {
+      const parsed = serverFrameSchemas.peers.safeParse(p);
+      if (parsed.success) peers = parsed.data.consoles;
+    });
+    socket.on('connect', () => {
+      failures = 0;
+    });
+    socket.on('connect_error', () => {
+      // A refused handshake (401 from the gate) is another way to learn the session ended.
+      void checkSession();
+      // This console is gone (not a refused session: that goes to the login above): continue on another.
+      const peer = ++failures >= MOVE_AFTER_FAILURES ? pickPeer(peers) : undefined;
+      if (peer) {
+        socket.close();
+        window.location.assign(pageOnPeer(peer, window.location));
+      }
+    });
     socket.io.on('reconnect_attempt', () => setState((s) => ({ ...s, connection: 'reconnecting' })));
     socket.on('status', (p) => {
       const parsed = serverFrameSchemas.status.safeParse(p);

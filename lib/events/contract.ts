@@ -109,7 +109,11 @@ export const workersFrameSchema = z.object({
   lost: z.array(lostWorkerSchema),
 });
 
+/** The other consoles of the deployment (their public URLs): where a page goes when its own console stops. */
+export const peersFrameSchema = z.object({ v, consoles: z.array(z.string().regex(/^https?:\/\/[^/]+/)) });
+
 export type StatusFrame = z.infer<typeof statusFrameSchema>;
+export type PeersFrame = z.infer<typeof peersFrameSchema>;
 export type JobFrame = z.infer<typeof jobFrameSchema>;
 export type CountsFrame = z.infer<typeof countsFrameSchema>;
 export type ResyncFrame = z.infer<typeof resyncFrameSchema>;
@@ -122,6 +126,7 @@ export const serverFrameSchemas = {
   counts: countsFrameSchema,
   resync: resyncFrameSchema,
   workers: workersFrameSchema,
+  peers: peersFrameSchema,
 } as const;
 
 export interface ServerToClient {
@@ -135,6 +140,8 @@ export interface ServerToClient {
   resync: (p: ResyncFrame) => void;
   /** The worker processes, whole (to the `workers` room, when anything in them changed). */
   workers: (p: WorkersFrame) => void;
+  /** The other consoles now running (on connect and when they change); none with one console. */
+  peers: (p: PeersFrame) => void;
 }
 
 export interface ClientToServer {

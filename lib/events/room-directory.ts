@@ -12,6 +12,8 @@
 export interface RoomAnnouncement {
   console: string;
   rooms: string[];
+  /** The console's public URL (where a page can go when its own console stops). */
+  url?: string;
 }
 
 export interface RoomDirectoryOptions {
@@ -21,10 +23,12 @@ export interface RoomDirectoryOptions {
   local(): Map<string, Set<string>>;
   /** How long another console's announcement counts without renewal. */
   expireMs?: number;
+  /** This console's public URL, announced with its rooms. */
+  url?: string;
 }
 
 export class RoomDirectory {
-  private readonly remote = new Map<string, { rooms: Set<string>; at: number }>();
+  private readonly remote = new Map<string, { rooms: Set<string>; at: number; url?: string }>();
   private readonly expireMs: number;
 
   constructor(private readonly opts: RoomDirectoryOptions) {
@@ -35,15 +39,16 @@ export class RoomDirectory {
   announcement(): RoomAnnouncement {
     const rooms: string[] = [];
     for (const [room, members] of this.opts.local()) if (members.size > 0 && isLiveRoom(room)) rooms.push(room);
-    return { console: this.opts.id, rooms };
+    return { console: this.opts.id, rooms, ...(this.opts.url ? { url: this.opts.url } : {}) };
   }
 
   /** Take another console's announcement (unparseable ones are ignored: they come from the network). */
   take(raw: unknown, now = Date.now()): void {
     if (!raw || typeof raw !== 'object') return;
-    const { console: id, rooms } = raw as Partial<RoomAnnouncement>;
+    const { console: id, rooms, url } = raw as Partial<RoomAnnouncement>;
     if (typeof id !== 'string' || id === this.opts.id || !Array.isArray(rooms)) return;
-    this.remote.set(id, { rooms: new Set(rooms.filter((r): r is string => typeof r === 'string' && isLiveRoom(r))), at: now });
+    const entry = { rooms: new Set(rooms.filter((r): r is string => typeof r === 'string' && isLiveRoom(r))), at: now };
+    this.remote.set(id, typeof url === 'string' && /^https?:\/\/[^/]+/.test(url) ? { ...entry, url } : entry);
   }
 
   /** A console that stopped: its rooms no longer count. */
@@ -58,6 +63,12 @@ export class RoomDirectory {
     return n;
   }
 
+  /** Whether another console has members in the room (else a frame for it need not leave this console). */
+  remoteHas(room: string, now = Date.now()): boolean {
+    for (const entry of this.fresh(now)) if (entry.has(room)) return true;
+    return false;
+  }
+
   /** Every room with a member on some console. */
   rooms(now = Date.now()): Set<string> {
     const out = new Set<string>();
@@ -66,10 +77,21 @@ export class RoomDirectory {
     return out;
   }
 
+  /** The public URLs of the other consoles heard from lately (sorted, without this console's own). */
+  peers(now = Date.now()): string[] {
+    const urls = new Set<string>();
+    for (const entry of this.freshEntries(now)) if (entry.url && entry.url !== this.opts.url) urls.add(entry.url);
+    return [...urls].sort();
+  }
+
   private *fresh(now: number): Iterable<Set<string>> {
+    for (const entry of this.freshEntries(now)) yield entry.rooms;
+  }
+
+  private *freshEntries(now: number): Iterable<{ rooms: Set<string>; url?: string }> {
     for (const [id, entry] of this.remote) {
       if (now - entry.at > this.expireMs) this.remote.delete(id);
-      else yield entry.rooms;
+      else yield entry;
     }
   }
 }

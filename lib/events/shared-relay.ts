@@ -1,7 +1,7 @@
 import { LeaderLease, type LeaseRedis } from '../cluster/leader-lease';
 import { celerityKeys } from '../keys';
 import type { Logger } from '../logger';
-import type { ServerToClient } from './contract';
+import type { PeersFrame, ServerToClient } from './contract';
 import { EventRelay, type RelayOptions, type RelaySink } from './event-relay';
 import { setLiveRelay, clearLiveRelay, type LiveRelay } from './live-relay';
 import { RedisHealth } from './redis-health';
@@ -86,6 +86,11 @@ export class SharedRelay implements LiveRelay {
 
   status() {
     return this.health.status();
+  }
+
+  /** The other consoles' public URLs, for a page that connects (set by the wiring that knows them). */
+  peers(): PeersFrame {
+    return { v: 1, consoles: [] };
   }
 
   /** Per-second throughput for a page's snapshot: the leader's own, else asked from it. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../logger';
-import { roomSchema, type ServerToClient, type StatusFrame } from './contract';
+import { roomSchema, type PeersFrame, type ServerToClient, type StatusFrame } from './contract';
 import type { RelayOptions, RelaySink } from './event-relay';
 import { isLiveRoom, RoomDirectory } from './room-directory';
 import type { LeaseRedis } from '../cluster/leader-lease';
@@ -21,6 +21,7 @@ interface Emitter {
 
 export interface RoomSocket {
   emit(event: 'status', payload: StatusFrame): unknown;
+  emit(event: 'peers', payload: PeersFrame): unknown;
   on(event: 'subscribe', listener: (room: unknown, ack?: (answer: { ok: boolean; error?: string }) => void) => void): unknown;
   on(event: 'unsubscribe', listener: (room: unknown) => void): unknown;
   join(room: string): unknown;
@@ -42,8 +43,10 @@ export function socketSink(io: RoomServer): RelaySink {
 }
 
 /** A new connection: the relay's status right away, then rooms joined and left on request (unknown rooms refused). */
-export function serveRooms(socket: RoomSocket, relay: { status(): StatusFrame }): void {
+export function serveRooms(socket: RoomSocket, relay: { status(): StatusFrame; peers?(): PeersFrame }): void {
   socket.emit('status', relay.status());
+  const peers = relay.peers?.();
+  if (peers?.consoles.length) socket.emit('peers', peers);
   socket.on('subscribe', (room, ack) => {
     const parsed = roomSchema.safeParse(room);
     if (!parsed.success) return ack?.({ ok: false, error: 'unknown room' });
@@ -75,10 +78,10 @@ export const LIVE_FANOUT_OPTIONS = { maxLen: 1_000, onlyPlaintext: true } as con
 
 /** The parts of a Socket.IO server (with a cluster adapter) that the shared live side uses. */
 export interface SharedRoomServer extends RoomServer {
-  local: Emitter;
+  local: Emitter & { to(room: string): Emitter };
   serverSideEmit(event: string, ...args: unknown[]): unknown;
   sockets: RoomServer['sockets'] & {
-    adapter: { on(event: 'create-room' | 'delete-room', listener: (room: string) => void): unknown };
+    adapter: { on(event: 'join-room' | 'delete-room', listener: (room: string) => void): unknown };
     on(event: string, listener: (...args: never[]) => void): unknown;
   };
 }
@@ -104,17 +107,36 @@ export function shareLive(
     relay?: Partial<Omit<RelayOptions, 'sink' | 'logger'>>;
     leaseTtlMs?: number;
     leaseRenewMs?: number;
+    /** This console's public URL, told to the other consoles' pages (where to go when theirs stops). */
+    publicUrl?: string;
     /** This console became the relay's leader (true) or stopped being it (false). */
     onLeaderChange?(leading: boolean): void;
   },
 ): SharedRelay {
   const nsp = io.sockets;
   const id = consoleId();
-  const directory = new RoomDirectory({ id, local: () => nsp.adapter.rooms });
-  const announce = () => io.serverSideEmit(EV.rooms, directory.announcement());
+  const directory = new RoomDirectory({ id, local: () => nsp.adapter.rooms, url: opts.publicUrl });
+  let peers: string[] = [];
+  /** Tell this console's pages when the other consoles change (one came, one stopped or went silent). */
+  const peersChanged = () => {
+    const now = directory.peers();
+    if (now.join(' ') === peers.join(' ')) return;
+    peers = now;
+    io.local.emit('peers', { v: 1, consoles: peers } satisfies PeersFrame);
+  };
+  const announce = () => {
+    io.serverSideEmit(EV.rooms, directory.announcement());
+    peersChanged();
+  };
   const roomChanged = (room: string) => isLiveRoom(room) && announce();
   const sink: RelaySink = {
-    emit: (room, event, payload) => void (room === null ? io : io.to(room)).emit(event, payload),
+    // A room watched only here is sent here only: the adapter's XADD (and every console's read of it)
+    // is paid only for rooms that other consoles watch. Frames for everyone always go through it
+    // (a new leader's resync must reach consoles it has not heard from yet).
+    emit: (room, event, payload) => {
+      if (room === null) io.emit(event, payload);
+      else (directory.remoteHas(room) ? io : io.local).to(room).emit(event, payload);
+    },
     roomSize: (room) => directory.size(room),
     rooms: () => directory.rooms(),
   };
@@ -130,14 +152,22 @@ export function shareLive(
       opts.onLeaderChange?.(leading);
     },
   });
-  nsp.adapter.on('create-room', roomChanged);
+  // A room's first member ('create-room' comes before the member is added: too early to announce it) and its end.
+  nsp.adapter.on('join-room', (room: string) => nsp.adapter.rooms.get(room)?.size === 1 && roomChanged(room));
   nsp.adapter.on('delete-room', roomChanged);
-  nsp.on(EV.rooms, (a: never) => directory.take(a));
+  nsp.on(EV.rooms, (a: never) => {
+    directory.take(a);
+    peersChanged();
+  });
   nsp.on(EV.roomsAsked, () => announce());
-  nsp.on(EV.bye, (id: never) => directory.forget(id));
+  nsp.on(EV.bye, (id: never) => {
+    directory.forget(id);
+    peersChanged();
+  });
   nsp.on(EV.throughput, (ack: never) => (ack as (s: ThroughputSnapshot | null) => void)(relay.ownThroughput()));
   const timer = setInterval(announce, ANNOUNCE_MS);
   timer.unref();
+  relay.peers = () => ({ v: 1, consoles: peers });
   const stop = relay.stop.bind(relay);
   relay.stop = async () => {
     clearInterval(timer);
