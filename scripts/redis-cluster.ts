@@ -29,6 +29,12 @@ export interface RunningRedisCluster {
   nodes: RunningRedis[];
   /** Ports of the nodes that are masters right now. */
   masterPorts(): Promise<number[]>;
+  /**
+   * Start again a node that was stopped or killed, on its port and with its
+   * nodes.conf: it rejoins the cluster (a killed master comes back as a replica
+   * of the one that replaced it).
+   */
+  restartNode(port: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -41,7 +47,7 @@ export async function startRedisCluster(opts: RedisClusterOptions): Promise<Runn
     await Promise.all(nodes.map((n) => n.stop()));
   };
   try {
-    for (let i = 0; i < masters * (1 + replicas); i++) nodes.push(await startNode(opts, i));
+    for (let i = 0; i < masters * (1 + replicas); i++) nodes.push(await startNode(opts, i, await freePort()));
     await createCluster(
       nodes.map((n) => n.port),
       replicas,
@@ -59,12 +65,17 @@ export async function startRedisCluster(opts: RedisClusterOptions): Promise<Runn
     url: `redis+cluster://${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`,
     nodes,
     masterPorts: () => masterPorts(nodes.map((n) => n.port)),
+    async restartNode(port) {
+      const i = nodes.findIndex((n) => n.port === port);
+      if (i < 0) throw new Error(`no cluster node on port ${port}`);
+      await nodes[i]!.stop();
+      nodes[i] = await startNode(opts, i, port);
+    },
     stop,
   };
 }
 
-async function startNode(opts: RedisClusterOptions, index: number): Promise<RunningRedis> {
-  const port = await freePort();
+async function startNode(opts: RedisClusterOptions, index: number, port: number): Promise<RunningRedis> {
   const dir = path.join(opts.dir, `node-${index}-${port}`);
   return startRedisServer({
     port,
