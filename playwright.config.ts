@@ -12,8 +12,9 @@ import { CHROMIUM_LAUNCH } from './e2e/support/chromium';
 export default defineConfig({
   testDir: 'e2e',
   // Suites with consoles of their own: e2e/auth/ (accounts, playwright.auth.config.ts), e2e/basepath/
-  // (under CELERITY_BASE_PATH, playwright.basepath.config.ts), e2e/package/ (the packed package, playwright.package.config.ts).
-  testIgnore: ['auth/**', 'basepath/**', 'package/**'],
+  // (under CELERITY_BASE_PATH, playwright.basepath.config.ts), e2e/package/ (the packed package, playwright.package.config.ts),
+  // e2e/cluster/ (on a Redis Cluster, playwright.cluster.config.ts).
+  testIgnore: ['auth/**', 'basepath/**', 'package/**', 'cluster/**'],
   // Keyed on the build directory so parallel runs (each with its own NEXT_DIST_DIR) never delete each other's traces.
   outputDir: nextDistDir() === '.next' ? 'test-results' : `test-results/${nextDistDir().replace(/^\.+/, '')}`,
   globalSetup: './e2e/global-setup.ts',

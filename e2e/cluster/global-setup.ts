@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FullConfig } from '@playwright/test';
+import { E2E_VARS } from '../support/e2e-env';
+import { keepStack, serviceEnv, startConsoleService, stopStack, type Stack } from '../support/stack';
+import { startService } from '../support/services';
+import { distDir } from '../../scripts/build-if-stale';
+import { freePort } from '../../scripts/redis-server';
+import { startRedisCluster } from '../../scripts/redis-cluster';
+import { DEMO_WORKER } from '../../scripts/demo-worker';
+import { buildWithoutRedisIfStale } from '../../test/build-tripwire';
+import { keepCluster } from './cluster-holder';
+
+/**
+ * The cluster smoke's services: a private 3-master Redis Cluster
+ * (scripts/redis-cluster.ts), one console and one demo worker on it
+ * (REDIS_URL=redis+cluster://…), from the production build in NEXT_DIST_DIR.
+ */
+export default async function globalSetup(config: FullConfig): Promise<void> {
+  const root = config.configFile ? path.dirname(config.configFile) : process.cwd();
+  const logDir = path.join(root, 'test-results', 'cluster-services');
+  mkdirSync(logDir, { recursive: true });
+  // While others edit the sources, CELERITY_E2E_SKIP_BUILD=1 tests the last good build (as the main suite does).
+  if (process.env.CELERITY_E2E_SKIP_BUILD !== '1' || !existsSync(path.join(root, distDir(), 'BUILD_ID'))) await buildWithoutRedisIfStale(root);
+  const stack: Stack = { dir: mkdtempSync(path.join(os.tmpdir(), 'celerity-e2e-cluster-')), logDir, services: [] };
+  const cluster = await startRedisCluster({ dir: path.join(stack.dir, 'cluster'), masters: 3 });
+  keepCluster(cluster);
+  keepStack('cluster', stack);
+  try {
+    const prefix = `e2ec${randomBytes(4).toString('hex')}`;
+    const env = serviceEnv({ redisUrl: cluster.url, prefix, port: await freePort(), dataDir: path.join(stack.dir, 'data') });
+    const [c, w] = await Promise.allSettled([
+      startConsoleService({ root, name: 'console', env, logFile: path.join(logDir, 'console.log') }),
+      startService({
+        name: 'worker',
+        command: path.join(root, 'node_modules', '.bin', 'tsx'),
+        args: [...DEMO_WORKER],
+        cwd: root,
+        env,
+        logFile: path.join(logDir, 'worker.log'),
+        ready: /\[worker\] worker ready\b/,
+        timeoutMs: 60_000,
+      }),
+    ]);
+    for (const r of [c, w]) if (r.status === 'fulfilled') stack.services.push(r.value.service);
+    if (c.status === 'rejected') throw c.reason;
+    if (w.status === 'rejected') throw w.reason;
+    process.env[E2E_VARS.baseURL] = c.value.baseURL;
+    process.env[E2E_VARS.redisUrl] = cluster.url;
+    process.env[E2E_VARS.prefix] = prefix;
+    process.env[E2E_VARS.logDir] = logDir;
+    console.log(`[e2e:cluster] console ${c.value.baseURL} · cluster ${cluster.url} · prefix ${prefix}`);
+  } catch (err) {
+    await stopStack(stack);
+    await cluster.stop();
+    throw err;
+  }
+}
