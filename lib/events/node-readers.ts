@@ -40,6 +40,7 @@ export class NodeReaders {
   private regroupTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private lastRegroup = 0;
+  private mapUnreadable = false;
   private running = false;
   private stopped = false;
 
@@ -86,6 +87,7 @@ export class NodeReaders {
   cover(queues: Iterable<string>): Promise<{ added: string[]; removed: string[] }> {
     const wanted = new Set(queues);
     return this.serially(async () => {
+      if (this.stopped) return { added: [], removed: [] }; // a discovery that ends after stop() opens no connection
       const known = new Set(this.queues());
       const removed = [...known].filter((q) => !wanted.has(q));
       for (const q of removed) this.unplaced.delete(q);
@@ -167,10 +169,14 @@ export class NodeReaders {
     this.lastRegroup = Date.now();
     try {
       await this.opts.placement.refresh();
+      this.mapUnreadable = false;
     } catch (err) {
-      this.opts.logger.warn('the Redis node map cannot be read: retrying', { error: (err as Error).message });
+      // Once per outage at warn: the retries every half second would flood the log.
+      this.opts.logger[this.mapUnreadable ? 'debug' : 'warn']('the Redis node map cannot be read: retrying', { error: (err as Error).message });
+      this.mapUnreadable = true;
       return this.scheduleRegroup(this.opts.healMs ?? 500);
     }
+    if (!this.running) return; // stopped while the map was read: open no connection
     const lost = this.releaseMoved();
     this.adoptUnplaced();
     for (const q of lost) this.opts.sink.missed(q);
