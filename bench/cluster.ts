@@ -1,10 +1,11 @@
 import { benchClusterThroughput } from './cluster-throughput';
+import { benchClusterLive } from './cluster-live';
 
 /**
  * `npm run bench -- cluster`: Celerity on a Redis Cluster against one Redis, side by side
  * in one run (issue 15's performance figures).
  */
 export async function benchCluster(): Promise<string> {
-  const parts = [await benchClusterThroughput()];
+  const parts = [await benchClusterThroughput(), '', await benchClusterLive()];
   return ['## Redis Cluster', '', ...parts, '', `Run on ${new Date().toISOString().slice(0, 10)}.`].join('\n');
 }
