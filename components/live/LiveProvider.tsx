@@ -3,7 +3,7 @@ import { createContext, useContext, useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { checkSession } from '../api';
 import { withBase } from '../base-path';
-import { MOVE_AFTER_FAILURES, pageOnPeer, pickPeer } from './peer-failover';
+import { MOVE_AFTER_MS, pageOnPeer, pickPeer } from './peer-failover';
 import { serverFrameSchemas, type ClientToServer, type ServerToClient } from '@/lib/events/contract';
 
 export type LiveSocket = Socket<ServerToClient, ClientToServer>;
@@ -41,19 +41,21 @@ export function LiveProvider({ children }: { children: React.ReactNode }) {
     });
     // The other consoles, while connected: where to go if this one stops (see peer-failover.ts).
     let peers: string[] = [];
-    let failures = 0;
+    /** Since when this console has been unreachable (undefined while connected). */
+    let lostAt: number | undefined;
     socket.on('peers', (p) => {
       const parsed = serverFrameSchemas.peers.safeParse(p);
       if (parsed.success) peers = parsed.data.consoles;
     });
     socket.on('connect', () => {
-      failures = 0;
+      lostAt = undefined;
     });
     socket.on('connect_error', () => {
       // A refused handshake (401 from the gate) is another way to learn the session ended.
       void checkSession();
       // This console is gone (not a refused session: that goes to the login above): continue on another.
-      const peer = ++failures >= MOVE_AFTER_FAILURES ? pickPeer(peers) : undefined;
+      lostAt ??= Date.now();
+      const peer = Date.now() - lostAt >= MOVE_AFTER_MS ? pickPeer(peers) : undefined;
       if (peer) {
         socket.close();
         window.location.assign(pageOnPeer(peer, window.location));

@@ -3,15 +3,18 @@ import { withoutBase } from '../base-path';
 /**
  * With several consoles and no load balancer, a page talks to one console; when
  * that console stops, the page moves to another one by itself. Its console
- * tells it the others' public URLs while connected (the `peers` frame); after
- * a few failed reconnections the page loads the same console path on one of
+ * tells it the others' public URLs while connected (the `peers` frame); when
+ * it has been unreachable for MOVE_AFTER_MS the page loads the same console path on one of
  * them. The session and the CSRF token live in Redis and their cookies belong
  * to the host name (not the port), so the page arrives signed in when the
  * consoles share a host name.
  */
 
-/** Failed reconnections before the page leaves for another console (~5 s with the client's 2 s delay cap). */
-export const MOVE_AFTER_FAILURES = 3;
+/**
+ * How long the page's console must have been unreachable before the page leaves for another one:
+ * longer than a restart takes (a console restarted in place keeps its pages, which reconnect to it).
+ */
+export const MOVE_AFTER_MS = 10_000;
 
 /** The URL of the page on another console: the peer's base URL and this page's console path, query and fragment. */
 export function pageOnPeer(peer: string, location: Pick<Location, 'pathname' | 'search' | 'hash'>): string {
