@@ -33,8 +33,9 @@ export interface ClusterFailoverReport {
 
 export interface ClusterFailoverOptions {
   dir: string;
-  /** Acknowledged enqueues before the kill, and after it. */
+  /** Acknowledged enqueues before the kill, while the replica lags, and after the kill. */
   before?: number;
+  lagging?: number;
   after?: number;
 }
 
@@ -53,21 +54,38 @@ export async function clusterFailover(opts: ClusterFailoverOptions): Promise<Clu
     );
     procs.push(worker);
     await worker.waitForOutput(/worker ready/, 60_000);
-    const producer = runTs('chaos/cluster-producer.ts', [], env);
-    procs.push(producer);
-    await untilAcks(producer, opts.before ?? 200);
+    const [nowait, wait] = [runTs('chaos/cluster-producer.ts', ['nowait'], env), runTs('chaos/cluster-producer.ts', ['wait'], env)];
+    procs.push(nowait, wait);
+    const out = () => `${nowait.output()}\n${wait.output()}`;
+    const both = async (n: number, timeoutMs?: number) => {
+      const [a, b] = [acks(nowait.output()).length, acks(wait.output()).length];
+      await Promise.all([untilAcks(nowait, a + n, timeoutMs), untilAcks(wait, b + n, timeoutMs)]);
+    };
+    await both(opts.before ?? 100);
+    // The replica falls behind while the producers go on: frozen (SIGSTOP), and its link cut by the
+    // master (what was already sent waits in the replica's socket buffer; nothing more is). What the
+    // master acknowledges meanwhile exists only on the master: the window asynchronous replication always
+    // has, here widened from microseconds to many jobs so that the count shows what waitForReplicas prevents.
+    const masterPort = queueMaster(cluster, conn);
+    const [replicaPort] = await cluster.replicasOf(masterPort);
+    const replica = cluster.nodes.find((n) => n.port === replicaPort);
+    if (!replica) throw new Error(`the master on ${masterPort} has no replica`);
+    replica.child.kill('SIGSTOP');
+    await cutReplicaLinks(masterPort);
+    await untilAcks(nowait, acks(nowait.output()).length + (opts.lagging ?? 20));
     const killedAt = Date.now();
-    const acksAtKill = acks(producer.output()).length;
-    const killedPort = await killQueueMaster(cluster, conn);
-    const failoverMs = (await newMasterServing(cluster, killedPort)) - killedAt;
+    const nowaitAtKill = acks(nowait.output()).length;
+    await killNode(cluster, masterPort);
+    replica.child.kill('SIGCONT');
+    const failoverMs = (await newMasterServing(cluster, masterPort)) - killedAt;
     // The new master has no replica until the old one is back (as its replica): until then
     // waitForReplicas calls are refused, as they should be.
-    await cluster.restartNode(killedPort);
-    await untilAcks(producer, acksAtKill + (opts.after ?? 200), 120_000);
-    producer.child.kill('SIGTERM');
-    await producer.waitForOutput(/DONE/, 30_000);
-    const firstAfter = acks(producer.output())[acksAtKill];
-    const report = await settle(conn, producer.output(), worker.output());
+    await cluster.restartNode(masterPort);
+    await both(opts.after ?? 100, 120_000);
+    for (const p of [nowait, wait]) p.child.kill('SIGTERM');
+    await Promise.all([nowait, wait].map((p) => p.waitForOutput(/DONE/, 30_000)));
+    const firstAfter = acks(nowait.output())[nowaitAtKill];
+    const report = await settle(conn, out(), worker.output());
     const recoveredAt = firstAfter ? await finishedOn(conn, firstAfter.id) : NaN;
     return { ...report, failoverMs, recoveryMs: recoveredAt - killedAt };
   } finally {
@@ -81,10 +99,11 @@ export async function clusterFailover(opts: ClusterFailoverOptions): Promise<Clu
 interface Ack {
   id: string;
   wait: boolean;
+  tag: string;
 }
 
 function acks(output: string): Ack[] {
-  return [...output.matchAll(/^ACK (\S+) (wait|nowait)$/gm)].map((m) => ({ id: m[1]!, wait: m[2] === 'wait' }));
+  return [...output.matchAll(/^ACK (\S+) (wait|nowait) (\S+)$/gm)].map((m) => ({ id: m[1]!, wait: m[2] === 'wait', tag: m[3]! }));
 }
 
 async function untilAcks(producer: Proc, count: number, timeoutMs = 60_000): Promise<void> {
@@ -95,14 +114,28 @@ async function untilAcks(producer: Proc, count: number, timeoutMs = 60_000): Pro
   }
 }
 
-/** The master that owns the chaos queue's slot, killed with SIGKILL; returns its port. */
-async function killQueueMaster(cluster: RunningRedisCluster, conn: Cluster): Promise<number> {
+/** The port of the master that owns the chaos queue's slot. */
+function queueMaster(cluster: RunningRedisCluster, conn: Cluster): number {
   const address = conn.slots[calculateSlot(`{${CHAOS_QUEUE}}`)]?.[0];
   const node = cluster.nodes.find((n) => `127.0.0.1:${n.port}` === address);
   if (!node) throw new Error(`no node serves the slot of {${CHAOS_QUEUE}} (${address})`);
+  return node.port;
+}
+
+async function cutReplicaLinks(masterPort: number): Promise<void> {
+  const master = createRedis('command', `redis://127.0.0.1:${masterPort}`);
+  try {
+    await master.call('CLIENT', 'KILL', 'TYPE', 'replica');
+  } finally {
+    master.disconnect();
+  }
+}
+
+/** Kill -9 the node on `port`. */
+async function killNode(cluster: RunningRedisCluster, port: number): Promise<void> {
+  const node = cluster.nodes.find((n) => n.port === port)!;
   node.child.kill('SIGKILL');
   await new Promise((r) => node.child.once('exit', r));
-  return node.port;
 }
 
 /** When another node (the killed master's replica) serves the queue's slot, as the surviving nodes say. */
@@ -146,18 +179,27 @@ async function settle(conn: Cluster, producerOut: string, workerOut: string): Pr
     }
     const all = acks(producerOut);
     const lost = { wait: 0, nowait: 0 };
-    for (const a of all) if (!(await finishedOn(conn, a.id))) lost[a.wait ? 'wait' : 'nowait']++;
+    for (const a of all) if (!(await completedWithTag(conn, a))) lost[a.wait ? 'wait' : 'nowait']++;
     const starts = new Map<string, number>();
     for (const m of workerOut.matchAll(/^CHAOS start (\S+) /gm)) starts.set(m[1]!, (starts.get(m[1]!) ?? 0) + 1);
+    // An id handed out twice (a lost job's id given again after the failover) started twice for two jobs.
+    const issued = new Map<string, number>();
+    for (const a of all) issued.set(a.id, (issued.get(a.id) ?? 0) + 1);
     return {
       acknowledged: { wait: all.filter((a) => a.wait).length, nowait: all.filter((a) => !a.wait).length },
       lost,
       refused: (producerOut.match(/^ERR /gm) ?? []).length,
-      ranTwice: all.filter((a) => (starts.get(a.id) ?? 0) > 1).length,
+      ranTwice: all.filter((a) => (starts.get(a.id) ?? 0) > (issued.get(a.id) ?? 0)).length,
     };
   } finally {
     await queue.close();
   }
+}
+
+/** Whether the job acknowledged as `a` completed: its id holds its tag (not another job's) and a finish time. */
+async function completedWithTag(conn: Cluster, a: Ack): Promise<boolean> {
+  const [data, finished] = await conn.hmget(`${PREFIX}:{${CHAOS_QUEUE}}:${a.id}`, 'data', 'finishedOn');
+  return Boolean(finished) && (JSON.parse(data ?? '{}') as { tag?: string }).tag === a.tag;
 }
 
 /** A job's finishedOn (ms), 0 when it has not completed (or is gone). */

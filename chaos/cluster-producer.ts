@@ -1,19 +1,25 @@
-// The producer of the cluster failover scenario (chaos/cluster-failover.ts): enqueues chaos.work jobs
-// one after another until SIGTERM, every other one with waitForReplicas, and reports each call on stdout:
-// `ACK <jobId> <wait|nowait>` for an acknowledged job, `ERR <wait|nowait> <message>` for a call that threw.
+// A producer of the cluster failover scenario (chaos/cluster-failover.ts): enqueues chaos.work jobs one
+// after another until SIGTERM — with waitForReplicas when started with `wait` — and reports each call on
+// stdout: `ACK <jobId> <wait|nowait> <tag>` for an acknowledged job, `ERR <wait|nowait> <message>` for one that threw.
 import { createClient } from 'celerity';
 import { registry } from './chaos-tasks';
 
+const mode = process.argv[2] === 'wait' ? 'wait' : 'nowait';
 const client = createClient(registry);
 let stopping = false;
 process.on('SIGTERM', () => (stopping = true));
 
-for (let i = 0; !stopping; i++) {
-  const wait = i % 2 === 1;
-  const mode = wait ? 'wait' : 'nowait';
+// A tag of this call in the job's arguments: after a failover that lost jobs, the new master's id
+// counter is behind and hands out those ids again, so an id alone does not say which job it is.
+for (let n = 0; !stopping; n++) {
+  const tag = `${mode}-${n}`;
   try {
-    const job = await client.enqueue('chaos.work', { ms: 5 }, wait ? { waitForReplicas: { replicas: 1, timeoutMs: 2_000 } } : {});
-    process.stdout.write(`ACK ${job.id} ${mode}\n`);
+    const job = await client.enqueue(
+      'chaos.work',
+      { ms: 5, tag } as { ms: number },
+      mode === 'wait' ? { waitForReplicas: { replicas: 1, timeoutMs: 1_000 } } : {},
+    );
+    process.stdout.write(`ACK ${job.id} ${mode} ${tag}\n`);
   } catch (err) {
     process.stdout.write(`ERR ${mode} ${(err as Error).message.replace(/\s+/g, ' ')}\n`);
     // Redis is failing over: a short pause instead of a hot loop of refused calls.

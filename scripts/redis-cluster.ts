@@ -35,6 +35,8 @@ export interface RunningRedisCluster {
    * of the one that replaced it).
    */
   restartNode(port: number): Promise<void>;
+  /** Ports of the replicas of the master on `port`. */
+  replicasOf(port: number): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -65,6 +67,11 @@ export async function startRedisCluster(opts: RedisClusterOptions): Promise<Runn
     url: `redis+cluster://${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`,
     nodes,
     masterPorts: () => masterPorts(nodes.map((n) => n.port)),
+    replicasOf: (port) =>
+      replicasOf(
+        nodes.map((n) => n.port),
+        port,
+      ),
     async restartNode(port) {
       const i = nodes.findIndex((n) => n.port === port);
       if (i < 0) throw new Error(`no cluster node on port ${port}`);
@@ -133,6 +140,9 @@ async function nodeReady(port: number, masters: number, replicas: number): Promi
 }
 
 interface NodeLine {
+  id: string;
+  /** A replica's master id ('-' for a master). */
+  masterId: string;
   port: number;
   master: boolean;
   failed: boolean;
@@ -143,9 +153,9 @@ function parseNodes(text: string): NodeLine[] {
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => {
-      const [, addr = '', flagText = ''] = l.split(' ');
+      const [id = '', addr = '', flagText = '', masterId = '-'] = l.split(' ');
       const flags = flagText.split(',');
-      return { port: Number(/:(\d+)@/.exec(addr)?.[1]), master: flags.includes('master'), failed: flags.some((f) => f.startsWith('fail')) };
+      return { id, masterId, port: Number(/:(\d+)@/.exec(addr)?.[1]), master: flags.includes('master'), failed: flags.some((f) => f.startsWith('fail')) };
     });
 }
 
@@ -156,6 +166,17 @@ async function masterPorts(ports: number[]): Promise<number[]> {
       return parseNodes(text)
         .filter((n) => n.master && !n.failed)
         .map((n) => n.port);
+  }
+  throw new Error('no cluster node answers');
+}
+
+async function replicasOf(ports: number[], masterPort: number): Promise<number[]> {
+  for (const port of ports) {
+    const text = await withNode(port, async (r) => String(await r.call('CLUSTER', 'NODES'))).catch(() => undefined);
+    if (!text) continue;
+    const nodes = parseNodes(text);
+    const master = nodes.find((n) => n.port === masterPort);
+    return master ? nodes.filter((n) => n.masterId === master.id).map((n) => n.port) : [];
   }
   throw new Error('no cluster node answers');
 }
