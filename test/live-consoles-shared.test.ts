@@ -9,6 +9,7 @@ import { liveFanoutNames } from '../lib/events/socket-rooms';
 import { add } from '../worker/tasks/demo-tasks';
 import { runTs, uniqueName, waitFor, type Proc } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
+import { startSharedLiveConsole } from './live-harness';
 
 /**
  * Several consoles sharing the live work (server.ts's wiring): the relay runs
@@ -209,5 +210,17 @@ describe('consoles sharing the live work', () => {
     expect(afterTerm).toBeLessThan(3_000);
     expect(afterKill).toBeLessThan(TTL_MS + 3_000);
     console.info(`relay hand-over: ${afterTerm} ms after SIGTERM, ${afterKill} ms after kill -9`);
+  });
+
+  it("a console that does not run the relay gets the leader's throughput for a page's snapshot", async () => {
+    const consoles = [stack.closing(await startSharedLiveConsole()), stack.closing(await startSharedLiveConsole())];
+    const leader = await waitFor('a leader', () => consoles.find((c) => c.relay.isLeader()), Boolean);
+    const follower = consoles.find((c) => c !== leader)!;
+    const own = leader!.relay.throughput();
+    const asked = await follower.relay.throughput();
+    // The leader's window (a second may have ended between the two reads).
+    expect(asked).not.toBeNull();
+    expect(asked!.windowMs).toBe(own.windowMs);
+    expect(asked!.upTo).toBeGreaterThanOrEqual(own.upTo);
   });
 });
