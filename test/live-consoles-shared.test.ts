@@ -216,7 +216,7 @@ describe('consoles sharing the live work', () => {
     const consoles = [stack.closing(await startSharedLiveConsole()), stack.closing(await startSharedLiveConsole())];
     const leader = await waitFor('a leader', () => consoles.find((c) => c.relay.isLeader()), Boolean);
     const follower = consoles.find((c) => c !== leader)!;
-    const own = leader!.relay.throughput();
+    const own = leader!.relay.ownThroughput()!;
     const asked = await follower.relay.throughput();
     // The leader's window (a second may have ended between the two reads).
     expect(asked).not.toBeNull();
