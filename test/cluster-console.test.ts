@@ -201,4 +201,25 @@ describe.skipIf(!onCluster)('the console on a Redis Cluster', () => {
     for (const q of queues) expect(metrics).toContain(`celerity_queue_jobs{queue="${q}",state="completed"} ${q === queues[0] ? PER_QUEUE + 1 : PER_QUEUE}`);
     expect(metrics).toContain('celerity_redis_up 1');
   });
+
+  it("schedules: one made from the API runs on its queue's master, and its pages show its runs", async () => {
+    const name = uniqueName('every-second');
+    const made = await post('/api/v1/schedules', {
+      name,
+      task: `echo-1-${marker}`,
+      args: { word: 'tick' },
+      trigger: { type: 'interval', every: 1, unit: 'seconds' },
+    });
+    expect(made.status, await made.clone().text()).toBe(201);
+    const detail = await waitFor(
+      'a run of the schedule completed',
+      () => get<{ queue: string; runs: { state: string }[]; nextRun: number | null }>(`/api/v1/schedules/${name}`),
+      (d) => d.runs.some((r) => r.state === 'completed'),
+    );
+    expect(detail.queue).toBe(queues[1]);
+    expect(detail.nextRun).not.toBeNull();
+    const list = await get<{ schedules: { definition: { name: string }; queue: string }[] }>('/api/v1/schedules');
+    expect(list.schedules.find((s) => s.definition.name === name)?.queue).toBe(queues[1]);
+    expect((await fetch(`${api.base}/api/v1/schedules/${name}`, { method: 'DELETE' })).status).toBeLessThan(300);
+  });
 });
