@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../lib/redis';
 
 /**
  * Write completed jobs straight in BullMQ's key layout with a server-side Lua
@@ -44,7 +44,7 @@ return to - from + 1
 const BASE = Date.now() - 1_000_000;
 
 /** Grow the queue's completed set from `have` to `want` jobs. */
-export async function seedCompleted(redis: Redis, prefix: string, queue: string, have: number, want: number): Promise<void> {
+export async function seedCompleted(redis: RedisConnection, prefix: string, queue: string, have: number, want: number): Promise<void> {
   for (let from = have + 1; from <= want; from += 10_000) {
     const to = Math.min(want, from + 9_999);
     await redis.eval(SEED, 1, `${prefix}:${queue}:`, String(from), String(to), String(BASE));
