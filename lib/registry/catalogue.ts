@@ -4,6 +4,7 @@ import { celerityKeys } from '../keys';
 import type { AnyTask } from './task-registry';
 import { jobOptionsSchema, keepJobsSchema } from '../queue/job-options';
 import { dedupeSummary, dedupeSummarySchema } from './dedupe';
+import { throttleSummary, throttleSummarySchema } from './task-throttle';
 
 /**
  * The task catalogue in Redis: what workers can run. Workers publish it, the
@@ -23,6 +24,8 @@ export const catalogueEntrySchema = z.object({
   dedupe: dedupeSummarySchema.optional(),
   /** How long (ms) an idempotency key holds for its jobs (absent in older entries: the default). */
   idempotencyTtl: z.number().optional(),
+  /** Its rate limit and concurrency (lib/registry/task-throttle.ts), if any. */
+  throttle: throttleSummarySchema.optional(),
   publishedAt: z.number(),
   publishedBy: z.string(),
 });
@@ -48,6 +51,7 @@ export async function publishCatalogue(redis: RedisConnection, tasks: readonly A
       retention: t.retention,
       ...(t.dedupe ? { dedupe: dedupeSummary(t.dedupe) } : {}),
       idempotencyTtl: t.idempotencyTtl,
+      ...(t.throttle ? { throttle: throttleSummary(t.throttle) } : {}),
       publishedAt: now,
       publishedBy: workerId,
     };

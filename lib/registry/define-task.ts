@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { resolveRetention, type JobOptionsInput, type Retention, type RetentionInput } from '../queue/job-options';
 import { resolveDedupe, resolveIdempotencyTtl, type Dedupe, type DedupeInput } from './dedupe';
+import { resolveThrottle, type Throttle, type ThrottleInput } from './task-throttle';
 
 /** What a running handler can do besides computing its result. */
 export interface TaskContext {
@@ -33,6 +34,8 @@ export interface TaskDefinition<Name extends string = string, Schema extends z.Z
   dedupe?: Dedupe;
   /** How long (ms) an `idempotencyKey` given to `enqueue` holds: 24 h unless set. */
   idempotencyTtl: number;
+  /** Rate limit and concurrency across all workers (lib/registry/task-throttle.ts), if any. */
+  throttle?: Throttle;
 }
 
 export const DEFAULT_QUEUE = 'default';
@@ -63,6 +66,12 @@ export function defineTask<const Name extends string, Schema extends z.ZodType, 
   dedupe?: DedupeInput<z.output<Schema>>;
   /** How long (ms) a call's `idempotencyKey` holds (24 h by default). */
   idempotencyTtl?: number;
+  /** Starts per second, minute or hour across all workers (`'5/s'`, `'100/m'`, `'1000/h'`); jobs over it wait. */
+  rateLimit?: string;
+  /** Each key gets its own `rateLimit` budget: a function of the arguments, or argument names (`['customerId']`). */
+  rateLimitKey?: ThrottleInput<z.output<Schema>>['rateLimitKey'];
+  /** At most `global` jobs of this task running across all workers, at most `perKey` per key (`key`, or `rateLimitKey`). */
+  concurrency?: ThrottleInput<z.output<Schema>>['concurrency'];
 }): TaskDefinition<Name, Schema, Result> {
   if (!def.name.trim() || def.name.length > 200) throw new Error(`Invalid task name "${def.name}": 1–200 characters`);
   const queue = def.queue ?? DEFAULT_QUEUE;
@@ -75,5 +84,6 @@ export function defineTask<const Name extends string, Schema extends z.ZodType, 
   }
   const dedupe = resolveDedupe(def.name, def.dedupe as DedupeInput<never> | undefined);
   const idempotencyTtl = resolveIdempotencyTtl(def.name, def.idempotencyTtl);
-  return { ...def, queue, defaults: def.defaults ?? {}, retention, dedupe, idempotencyTtl };
+  const throttle = resolveThrottle(def.name, def as ThrottleInput<never>);
+  return { ...def, queue, defaults: def.defaults ?? {}, retention, dedupe, idempotencyTtl, ...(throttle ? { throttle } : {}) };
 }

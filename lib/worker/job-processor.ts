@@ -10,6 +10,9 @@ import type { WorkerStatus } from './worker-status';
 import type { BenchOff } from './bench-off';
 import { JobContext, raceStop } from './job-context';
 import { LOCK_LOST, type LockFence } from './lock-fence';
+import { startDeadline } from './attempt-deadline';
+import { refuseExpired } from './job-expiry';
+import { isRetryable, type RetryOn } from '../registry/retry-on';
 
 export interface JobProcessorDeps {
   registry: TaskRegistry;
@@ -73,6 +76,7 @@ export class JobProcessor {
     this.deps.tracker.taken(queue, job.id!);
     const task: AnyTask | undefined = this.deps.registry.get(job.name);
     if (!task) throw new UnrecoverableError(`Unknown task "${job.name}": no worker on queue "${queue}" defines it`);
+    refuseExpired(job, task);
     const parsed = task.schema.safeParse(job.data ?? {});
     if (!parsed.success) throw new UnrecoverableError(`Invalid arguments: ${describeIssues(parsed.error.issues)}`);
     // A schedule's run is recorded for its history; the late run of missed slots is skipped unless it catches up.
@@ -97,11 +101,13 @@ export class JobProcessor {
     const { tracker, fence } = this.deps;
     const entry = tracker.started(queue, job.id!, task.name);
     fence?.taken(queue, job.id!);
-    const ctx = new JobContext(job, queue, entry, this.deps.command);
+    // Only a task or call with a time limit gets timers and a second signal.
+    const deadline = startDeadline(job, task);
+    const ctx = new JobContext(job, queue, entry, this.deps.command, deadline?.signal);
     try {
       const out = task.handler(args, ctx);
       // A handler that returned its result has nothing left to abort.
-      const result = isThenable(out) ? await raceStop(out, entry) : out;
+      const result = isThenable(out) ? await raceStop(deadline ? deadline.race(out) : out, entry) : out;
       tracker.processed++;
       // The completing attempt needs no write of ours: BullMQ's completion records it (lib/queue/attempt-log.ts).
       // A schedule's run record is written before the job completes, so it is in Redis when the job is.
@@ -110,8 +116,9 @@ export class JobProcessor {
     } catch (err) {
       if (entry.stopped?.kind === 'requeue') return this.handBack(queue, job, token, entry);
       if (entry.stopped?.kind === 'lost') return this.abandon(queue, job, token, entry);
-      return this.fail(queue, job, entry, scheduled, err);
+      return this.fail(queue, job, entry, scheduled, err, task.retryOn);
     } finally {
+      deadline?.clear();
       tracker.ended(queue, job.id!);
       fence?.released(queue, job.id!);
     }
@@ -139,16 +146,19 @@ export class JobProcessor {
   }
 
   /** Record a failed (or cancelled) attempt, then throw what BullMQ records: a cancel is final, not retried. */
-  private async fail(queue: string, job: Job, entry: RunningJob, scheduled: Scheduled | undefined, err: unknown): Promise<never> {
+  private async fail(queue: string, job: Job, entry: RunningJob, scheduled: Scheduled | undefined, err: unknown, retryOn: RetryOn | undefined): Promise<never> {
     this.deps.tracker.failed++;
     const cancelled = entry.stopped?.kind === 'cancel' ? entry.stopped : undefined;
-    const final = cancelled !== undefined || err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    // The task's retryOn: an error it does not name fails the job now.
+    const retryable = isRetryable(retryOn, err);
+    const final = cancelled !== undefined || !retryable || err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const message = cancelled ? 'cancelled' : ((err as Error)?.message ?? String(err));
     await Promise.all([
       this.endRun(job, scheduled, { state: 'failed', error: message, final }),
       this.attemptDone(queue, job, entry, cancelled ? 'cancelled' : 'failed', message),
     ]);
     if (cancelled) throw new UnrecoverableError(typeof cancelled.reason === 'string' ? cancelled.reason : 'cancelled');
+    if (!retryable && !(err instanceof UnrecoverableError)) throw new UnrecoverableError(message);
     throw err;
   }
 

@@ -1,0 +1,68 @@
+import type { Job } from 'bullmq';
+import type { RedisConnection } from '../redis';
+import type { Throttle } from '../registry/task-throttle';
+import { throttleKeyOf } from '../registry/task-throttle';
+import { admit, gateKeys, release, type GateKeys } from './throttle-gate';
+
+/**
+ * A throttled task's job on its way to its handler (the worker calls this only
+ * for tasks with a rate limit or concurrency: the others make no Redis call).
+ * Over a limit the job waits, it does not fail: it goes back to the delayed set
+ * until the time the gate named (BullMQ's manual pattern: `job.moveToDelayed`
+ * then `DelayedError`), with the reason in its hash for the console.
+ */
+
+/** A wait this short is spent in the worker (the job stays active): the delayed set's wake-up is not that precise. */
+export const SHORT_WAIT_MS = 250;
+/**
+ * A job waiting for the rate limit comes back this much before its slot and
+ * spends the rest in the worker: the promotion of a delayed job can be late by
+ * Redis's timer granularity (~100 ms at `hz 10`), which would lose that much of
+ * each window and keep the start rate below the limit.
+ */
+const COME_BACK_EARLY_MS = 150;
+/** A job refused for concurrency looks again after this, plus up to as much jitter (nothing tells it when a slot frees). */
+export const CONCURRENCY_RETRY_MS = 250;
+/** In-worker waits before giving the job back to the delayed set (another job may take the slot it waited for). */
+const MAX_SHORT_WAITS = 3;
+
+/** What the worker does with a job after the gate: run it and then release, or leave it (it was moved back to delayed). */
+export type ThrottleEntry = { held: true } | { held: false; release: () => Promise<void> };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function keysFor(queue: string, task: string, jobId: string, t: Throttle, args: unknown): GateKeys {
+  const rateKey = t.rateKey ? throttleKeyOf(t.rateKey, args) : undefined;
+  const concKey = t.concurrency?.key && t.concurrency.perKey ? throttleKeyOf(t.concurrency.key, args) : undefined;
+  return gateKeys(queue, task, jobId, rateKey, concKey);
+}
+
+/**
+ * Pass the gate, waiting briefly in the worker if the slot is near; else move
+ * the job to delayed (it holds the lock, `token`) and answer `held` — the
+ * caller then throws BullMQ's DelayedError.
+ */
+export async function enterThrottle(
+  redis: RedisConnection,
+  queue: string,
+  job: Job,
+  token: string | undefined,
+  t: Throttle,
+  args: unknown,
+): Promise<ThrottleEntry> {
+  const jobId = job.id!;
+  const keys = keysFor(queue, job.name, jobId, t, args);
+  const limits = { rate: t.rate, global: t.concurrency?.global, perKey: t.concurrency?.perKey, concurrencyRetryMs: CONCURRENCY_RETRY_MS };
+  for (let round = 0; ; round++) {
+    const answer = await admit(redis, queue, jobId, keys, limits);
+    // A failed release is not the job's failure: the slot frees itself once the job's lock is gone.
+    if (answer.admitted) return { held: false, release: () => release(redis, jobId, keys).catch(() => {}) };
+    if (answer.reason === 'rate' && answer.waitMs <= SHORT_WAIT_MS && round < MAX_SHORT_WAITS) {
+      await sleep(answer.waitMs);
+      continue;
+    }
+    const wait = answer.reason === 'rate' ? answer.waitMs - COME_BACK_EARLY_MS : answer.waitMs + Math.random() * CONCURRENCY_RETRY_MS;
+    await job.moveToDelayed(Date.now() + Math.max(1, Math.round(wait)), token);
+    return { held: true };
+  }
+}

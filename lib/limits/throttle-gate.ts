@@ -1,0 +1,139 @@
+import type { RedisConnection } from '../redis';
+import { queueKeyPrefix } from '../keys';
+import { luaScript } from '../queue/lua-script';
+
+/**
+ * The gate a throttled task's job passes before its handler starts: rate limit
+ * and concurrency checked, and the start recorded, in one Lua script, so every
+ * worker sees one budget (Redis's clock, Redis's atomicity; no per-process state).
+ *
+ * Rate: a sliding-window log: a sorted set of the start times of the last
+ * window, trimmed and counted in the script that also records the start, so
+ * no window of that length, wherever it begins, holds more than the limit
+ * (a fixed window could allow twice the limit across its boundary). A job over
+ * the limit is told when the window frees for it: waiting jobs are given
+ * successive free slots (a second sorted set of the waiters' slots), so they do
+ * not all come back at the same instant only for one of them to get in.
+ *
+ * Concurrency: a set of the ids of the task's running jobs (and one per key).
+ * A member counts only while its BullMQ lock exists, so the slot of a worker
+ * that was killed frees itself when its lock expires (or when another worker
+ * gives its job back); the lock is the lease, renewed by BullMQ already.
+ *
+ * Every key is under the queue's own key prefix (`bull:{images}:…`): on a Redis
+ * Cluster they share the slot of the queue's keys, the job's hash and its lock.
+ */
+
+/** A held job's record in its own hash (read by the console): why, and from when it may run (ms, Redis's clock). */
+export const HELD_FIELD = 'cel:held';
+/** When the gate let the job start (ms, Redis's clock): the time the rate limit counts. */
+export const ADMITTED_FIELD = 'cel:admitted';
+
+export interface GateLimits {
+  rate?: { limit: number; windowMs: number };
+  global?: number;
+  perKey?: number;
+  /** How long a job refused for concurrency waits before it looks again (ms). */
+  concurrencyRetryMs: number;
+}
+
+export interface GateKeys {
+  job: string;
+  rateLog: string;
+  rateWaiters: string;
+  running: string;
+  runningByKey: string;
+}
+
+export type GateAnswer = { admitted: true; at: number } | { admitted: false; waitMs: number; reason: 'rate' | 'concurrency' };
+
+const ADMIT = luaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local jobId, rate, windowMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local global, perKey, lockPrefix = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+
+local function hold(reason, wait)
+  redis.call('HSET', KEYS[1], '${HELD_FIELD}', cjson.encode({reason = reason, ['until'] = now + wait}))
+  return {0, wait, reason}
+end
+
+-- Running jobs of a set, others than this one; members whose lock is gone have ended (or died): dropped.
+local function running(key)
+  local n = 0
+  for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+    if id ~= jobId then
+      if redis.call('EXISTS', lockPrefix .. id .. ':lock') == 1 then n = n + 1 else redis.call('ZREM', key, id) end
+    end
+  end
+  return n
+end
+
+if global > 0 and running(KEYS[4]) >= global then return hold('concurrency', tonumber(ARGV[7])) end
+if perKey > 0 and running(KEYS[5]) >= perKey then return hold('concurrency', tonumber(ARGV[7])) end
+
+if rate > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - windowMs)
+  redis.call('ZREM', KEYS[3], jobId)
+  local n = redis.call('ZCARD', KEYS[2])
+  if n >= rate then
+    -- The j-th waiter gets the j-th slot to free: when the (n - rate + j mod rate)-th start of the log
+    -- leaves the window, plus a window for each round of rate waiters before it.
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - windowMs)
+    local j = redis.call('ZCARD', KEYS[3])
+    local idx = (n - rate) + (j % rate)
+    local start = tonumber(redis.call('ZRANGE', KEYS[2], idx, idx, 'WITHSCORES')[2])
+    local at = start + windowMs * (1 + math.floor(j / rate))
+    redis.call('ZADD', KEYS[3], at, jobId)
+    redis.call('PEXPIRE', KEYS[3], at - now + windowMs)
+    return hold('rate', at - now)
+  end
+  -- Unique member per start (a job may start again after a retry).
+  redis.call('ZADD', KEYS[2], now, jobId .. ':' .. now)
+  redis.call('PEXPIRE', KEYS[2], windowMs)
+end
+if global > 0 then redis.call('ZADD', KEYS[4], now, jobId) end
+if perKey > 0 then redis.call('ZADD', KEYS[5], now, jobId) end
+redis.call('HDEL', KEYS[1], '${HELD_FIELD}')
+redis.call('HSET', KEYS[1], '${ADMITTED_FIELD}', now)
+return {1, now}
+`);
+
+const RELEASE = luaScript(`
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`);
+
+/**
+ * The gate's keys for one job of `task` on `queue`: `rateKey`/`concKey` are the
+ * job's key values (undefined: the task-wide budget).
+ */
+export function gateKeys(queue: string, task: string, jobId: string, rateKey?: string, concKey?: string): GateKeys {
+  const prefix = queueKeyPrefix(queue);
+  const base = `${prefix}cel:throttle:${encodeURIComponent(task)}`;
+  const rk = rateKey === undefined ? '' : `:${rateKey}`;
+  return {
+    job: `${prefix}${jobId}`,
+    rateLog: `${base}:rate${rk}`,
+    rateWaiters: `${base}:rate-wait${rk}`,
+    running: `${base}:running`,
+    runningByKey: `${base}:running-key:${concKey ?? ''}`,
+  };
+}
+
+/** Ask the gate whether the job may start now; if so its start is recorded (rate log, running sets). */
+export async function admit(redis: RedisConnection, queue: string, jobId: string, keys: GateKeys, limits: GateLimits): Promise<GateAnswer> {
+  const reply = (await ADMIT.run(
+    redis,
+    [keys.job, keys.rateLog, keys.rateWaiters, keys.running, keys.runningByKey],
+    [jobId, limits.rate?.limit ?? 0, limits.rate?.windowMs ?? 0, limits.global ?? 0, limits.perKey ?? 0, queueKeyPrefix(queue), limits.concurrencyRetryMs],
+  )) as [number, number, string?];
+  if (reply[0] === 1) return { admitted: true, at: Number(reply[1]) };
+  return { admitted: false, waitMs: Number(reply[1]), reason: reply[2] === 'rate' ? 'rate' : 'concurrency' };
+}
+
+/** The job no longer runs: its concurrency slots free at once (its lock going away would free them too, later). */
+export async function release(redis: RedisConnection, jobId: string, keys: GateKeys): Promise<void> {
+  await RELEASE.run(redis, [keys.running, keys.runningByKey], [jobId]);
+}
