@@ -1,4 +1,4 @@
-import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { RedisConnection } from '../redis';
 import type { Logger } from '../logger';
 import type { AnyTask, TaskRegistry } from '../registry/task-registry';
@@ -10,6 +10,7 @@ import type { WorkerStatus } from './worker-status';
 import type { BenchOff } from './bench-off';
 import { JobContext, raceStop } from './job-context';
 import { LOCK_LOST, type LockFence } from './lock-fence';
+import { enterThrottle } from '../limits/job-throttle';
 import { startDeadline } from './attempt-deadline';
 import { refuseExpired } from './job-expiry';
 import { isRetryable, type RetryOn } from '../registry/retry-on';
@@ -79,6 +80,12 @@ export class JobProcessor {
     refuseExpired(job, task);
     const parsed = task.schema.safeParse(job.data ?? {});
     if (!parsed.success) throw new UnrecoverableError(`Invalid arguments: ${describeIssues(parsed.error.issues)}`);
+    // Rate limit / concurrency (lib/limits/job-throttle.ts): a job over a limit goes back to delayed. No call without one.
+    const throttled = task.throttle && (await enterThrottle(this.deps.command, queue, job, token, task.throttle, parsed.data));
+    if (throttled && throttled.held) {
+      this.deps.tracker.settled(queue, job.id!);
+      throw new DelayedError();
+    }
     // A schedule's run is recorded for its history; the late run of missed slots is skipped unless it catches up.
     const scheduled = isScheduleRun(job, this.deps.benchOff)
       ? await beginScheduledRun(this.deps.command, job).catch((err: Error) => this.warnRun(job, err))
@@ -87,7 +94,8 @@ export class JobProcessor {
       this.deps.logger.info('missed slot skipped (catch-up is off)', { queue, jobId: job.id, schedule: scheduled.name });
       return { skipped: 'missed slot: not run because catch-up is off' };
     }
-    return this.runHandler(queue, job, token, task, parsed.data, scheduled);
+    const run = this.runHandler(queue, job, token, task, parsed.data, scheduled);
+    return throttled ? run.finally(throttled.release) : run;
   }
 
   private async runHandler(
