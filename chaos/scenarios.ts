@@ -262,7 +262,11 @@ export async function scheduleChurn(rig: ChaosRig, _queue: Queue, size: ChaosSiz
       .map(slotOf)
       .filter((s) => s <= endedAt - 1000),
   );
-  const missed = new Set(detail.missed.filter((s) => s >= createdAt && s <= endedAt));
+  // Reported missed: the console's list (computed from its last 50 runs), and every slot whose late re-run was recorded skipped.
+  const { readRuns } = await import('../lib/scheduler/schedule-store');
+  const { getRedis } = await import('../lib/redis');
+  const skipped = (await readRuns(getRedis(), name)).filter((r) => r.state === 'skipped' && r.slot !== null).map((r) => r.slot!);
+  const missed = new Set([...detail.missed, ...skipped].filter((s) => s >= createdAt && s <= endedAt));
   const first = Math.min(...ranSlots, ...missed);
   const expected = Math.floor((endedAt - 1000 - first) / 1000) + 1;
   let dropped = 0;

@@ -17,14 +17,15 @@ import { CHAOS_QUEUE } from '../chaos/chaos-tasks';
  */
 const stack = queueStack();
 const queue = stack.queue(CHAOS_QUEUE);
-const LOCK = { CELERITY_LOCK_DURATION_MS: '4000', CELERITY_STALLED_INTERVAL_MS: '1000', CELERITY_HEARTBEAT_MS: '1000' };
+const LOCK = { CELERITY_STALLED_INTERVAL_MS: '1000', CELERITY_HEARTBEAT_MS: '1000' };
 
-function chaosWorker(redisUrl: string): Proc {
+function chaosWorker(redisUrl: string, lockMs: number): Proc {
   const proc = runTs(DEMO_WORKER_ENTRY, ['worker', '-A', 'chaos/chaos-tasks.ts'], {
     REDIS_URL: redisUrl,
     CELERITY_PREFIX: stack.prefix,
     CELERITY_LOG_LEVEL: 'info',
     ...LOCK,
+    CELERITY_LOCK_DURATION_MS: String(lockMs),
   });
   stack.atTeardown(async () => {
     if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
@@ -40,22 +41,25 @@ async function lineTime(proc: Proc, what: 'start' | 'end' | 'abort', jobId: stri
   return { at: Number(line.split(' ')[4]), line };
 }
 
-/** Worker A (through a proxy) runs a job; worker B (direct) is ready to take it over. */
-async function jobOnProxiedWorker(args: { ms: number; ignoreSignal?: boolean }) {
+/**
+ * Worker A (through a proxy) runs a job; worker B (direct) is ready to take it over. `lockMs`: a short lock
+ * lets stall detection take the job over; a long one leaves it to the dead-worker recovery.
+ */
+async function jobOnProxiedWorker(args: { ms: number; ignoreSignal?: boolean }, lockMs: number) {
   const proxy = await startTcpProxy(Number(new URL(env().REDIS_URL!).port));
   stack.atTeardown(() => proxy.close());
-  const a = chaosWorker(proxy.url);
+  const a = chaosWorker(proxy.url, lockMs);
   await a.waitForOutput(/worker ready/);
   const job = await queue.add('chaos.work', args);
   await lineTime(a, 'start', job.id!);
-  const b = chaosWorker(env().REDIS_URL!);
+  const b = chaosWorker(env().REDIS_URL!, lockMs);
   await b.waitForOutput(/worker ready/);
   return { proxy, a, b, jobId: job.id! };
 }
 
 describe('a worker cut off from Redis', () => {
   it('frozen (its connections still listed): its handler is aborted before the lock expires and another worker takes the job', async () => {
-    const { proxy, a, b, jobId } = await jobOnProxiedWorker({ ms: 60_000 });
+    const { proxy, a, b, jobId } = await jobOnProxiedWorker({ ms: 60_000 }, 4000);
     proxy.freeze();
     const aborted = await lineTime(a, 'abort', jobId);
     const taken = await lineTime(b, 'start', jobId);
@@ -64,7 +68,7 @@ describe('a worker cut off from Redis', () => {
   });
 
   it('dropped (its connections gone): its handler is aborted before the dead-worker recovery hands the job on', async () => {
-    const { proxy, a, b, jobId } = await jobOnProxiedWorker({ ms: 60_000 });
+    const { proxy, a, b, jobId } = await jobOnProxiedWorker({ ms: 60_000 }, 20_000);
     await proxy.drop();
     const aborted = await lineTime(a, 'abort', jobId);
     const taken = await lineTime(b, 'start', jobId);
@@ -76,7 +80,7 @@ describe('a worker cut off from Redis', () => {
   });
 
   it('a handler that ignores its signal runs on beside the new one: the overlap is its own remaining time', async () => {
-    const { proxy, a, b, jobId } = await jobOnProxiedWorker({ ms: 15_000, ignoreSignal: true });
+    const { proxy, a, b, jobId } = await jobOnProxiedWorker({ ms: 15_000, ignoreSignal: true }, 20_000);
     const started = Number(/CHAOS start \S+ \d+ (\d+)/.exec(a.output())![1]);
     await proxy.drop();
     await a.waitForOutput(new RegExp(`lock lost: handler aborted[^\\n]*jobId="${jobId}"`));

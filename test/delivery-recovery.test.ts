@@ -5,6 +5,8 @@ import { createRedis } from '@/lib/redis';
 import { celerityKeys } from '@/lib/keys';
 import { createLogger } from '@/lib/logger';
 import { DeadWorkerRecovery } from '@/lib/worker/dead-worker-recovery';
+import { LOST_RETENTION_MS } from '@/lib/worker/heartbeat';
+import { lateAfterMs } from '@/lib/worker/lock-fence';
 import { listConnectionNames, workerNameSuffix } from '@/lib/worker/connection-names';
 import { activations, runTs, streamEvents, waitFor, type Proc } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
@@ -53,13 +55,12 @@ function recovery(): DeadWorkerRecovery {
   return new DeadWorkerRecovery({ command: redis, prefix, selfId: 'the-test', heartbeatMs: 100, logger: createLogger('test', 'error') });
 }
 
-/** Until the heartbeat of `id` is late for the others: older than 2 intervals, by its key's remaining life. */
+/** Until the heartbeat of `id` is late for the others (lateAfterMs), by Redis's clock: the day-long copy's remaining life. */
 async function waitUntilLate(id: string): Promise<void> {
-  const ttl = HEARTBEAT_MS * 3;
   await waitFor(
     `the heartbeat of ${id} to be late`,
-    () => redis.pttl(keys.worker(id)),
-    (pttl) => pttl === -2 || ttl - pttl > (ttl * 2) / 3 + 50,
+    () => redis.pttl(keys.workerLast(id)),
+    (pttl) => pttl > 0 && LOST_RETENTION_MS - pttl > lateAfterMs(HEARTBEAT_MS) + 50,
   );
 }
 
@@ -79,7 +80,7 @@ describe('dead worker recovery', () => {
     const names = (await listConnectionNames(redis)).filter((n) => n.endsWith(workerNameSuffix(id)));
     // The command and control connections, the queue's worker connection and BullMQ's blocking one.
     expect(names.length).toBeGreaterThanOrEqual(4);
-    expect(names.some((n) => n.includes(':celerity:w:'))).toBe(true);
+    expect(names.some((n) => n.includes(':__celerity:w:'))).toBe(true);
   });
 
   it("gives a kill -9ed worker's job back to its queue once its heartbeat is late, and another worker runs it", async () => {

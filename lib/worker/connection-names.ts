@@ -5,8 +5,9 @@ import { forEachMaster, type RedisConnection } from '../redis';
  * that `CLIENT LIST` tells whether a worker still has a connection open: the
  * sockets of a killed process close at once and Redis stops listing them.
  * BullMQ names the blocking connection of a named Worker `<prefix>:<queue
- * b64>:w:<name>`; ours end the same way (`<prefix>:celerity:w:<id>`), so one
- * suffix finds them all.
+ * b64>:w:<name>`; ours end the same way (`<prefix>:__celerity:w:<id>`), so
+ * one suffix finds them all. `__celerity` is no base64 queue name: nothing
+ * that counts a queue's workers from CLIENT LIST counts these.
  */
 
 /** Redis refuses client names with spaces or characters outside printable ASCII. */
@@ -21,7 +22,7 @@ export function workerNameSuffix(id: string): string {
 
 /** The client name of one of worker `id`'s own connections. */
 export function workerConnectionName(prefix: string, id: string): string {
-  return `${safe(prefix)}:celerity${workerNameSuffix(id)}`;
+  return `${safe(prefix)}:__celerity${workerNameSuffix(id)}`;
 }
 
 /**

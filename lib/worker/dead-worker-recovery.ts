@@ -4,6 +4,8 @@ import { bullKey, celerityKeys } from '../keys';
 import { bullQueueName } from '../queue/queue-names';
 import type { Logger } from '../logger';
 import { heartbeatSchema, type Heartbeat } from './heartbeat-schema';
+import { LOST_RETENTION_MS } from './heartbeat';
+import { lateAfterMs } from './lock-fence';
 import { hasConnection, listConnectionNames } from './connection-names';
 
 /** How often a worker looks for dead workers: one cheap read (a range of the workers' set) per look. */
@@ -53,8 +55,9 @@ function parse(json: string | null): Heartbeat | undefined {
 /**
  * Gives a dead worker's jobs back to their queues at once, instead of after
  * BullMQ's lock and stall windows (up to a minute with the defaults). A worker
- * is dead when its heartbeat is late — older than 2 of its intervals, by
- * Redis's clock (the key's remaining time to live) — and Redis lists no
+ * is dead when its heartbeat is late — older than 2 of its intervals (at
+ * least 3 s) by Redis's clock, read from the remaining life of the day-long
+ * copy of its heartbeat — and Redis lists no
  * connection of it: a killed process's sockets close at once. A worker that
  * is merely silent (event loop blocked, or cut off while its sockets stay
  * open) keeps BullMQ's lock semantics.
@@ -120,7 +123,7 @@ export class DeadWorkerRecovery {
     }
   }
 
-  /** Workers (other than this one, not swept in this life) whose heartbeat is older than 2 of their intervals. */
+  /** Workers (other than this one, not swept in this life) whose heartbeat is late ({@link lateAfterMs}). */
   private async lateWorkers(): Promise<Late[]> {
     const { command, selfId, heartbeatMs } = this.opts;
     const keys = celerityKeys(this.opts.prefix);
@@ -134,18 +137,16 @@ export class DeadWorkerRecovery {
       if (id !== selfId && this.swept.get(id) !== score) seen.push({ id, score });
     }
     if (!seen.length) return [];
+    // The day-long copy of each heartbeat: its remaining life says how long ago it was written, by Redis's clock (no skew).
     const pipe = command.pipeline();
-    for (const { id } of seen) pipe.get(keys.worker(id)).pttl(keys.worker(id)).get(keys.workerLast(id));
+    for (const { id } of seen) pipe.get(keys.workerLast(id)).pttl(keys.workerLast(id));
     const replies = (await pipe.exec()) ?? [];
     const late: Late[] = [];
     seen.forEach(({ id, score }, i) => {
-      const [live, pttl, last] = [0, 1, 2].map((k) => replies[i * 3 + k]?.[1]) as [string | null, number, string | null];
-      const hb = parse(live);
-      // The heartbeat key's remaining life says how long ago it was written, by Redis's clock (no clock skew).
-      const isLate = pttl === -2 || (hb !== undefined && hb.ttlMs - pttl > (hb.ttlMs * 2) / 3);
-      const queues = (hb ?? parse(last))?.queues;
-      if (isLate && queues) late.push({ id, score, queues });
-      else if (isLate) this.swept.set(id, score);
+      const last = parse(replies[i * 2]?.[1] as string | null);
+      const pttl = replies[i * 2 + 1]?.[1] as number;
+      if (!last || pttl < 0) return void this.swept.set(id, score);
+      if (LOST_RETENTION_MS - pttl > lateAfterMs(last.ttlMs / 3)) late.push({ id, score, queues: last.queues });
     });
     return late;
   }

@@ -6,8 +6,8 @@ export interface LockFenceOptions {
   lockDurationMs: number;
   /**
    * The heartbeat interval; undefined when the worker writes none (bench).
-   * Other workers treat this worker as dead once its heartbeat is 2 intervals
-   * old and its connections are gone (lib/worker/dead-worker-recovery.ts).
+   * Other workers treat this worker as dead once its heartbeat is late
+   * ({@link lateAfterMs}) and its connections are gone (lib/worker/dead-worker-recovery.ts).
    */
   heartbeatMs: number | undefined;
   /** Abort the handler of a job that may no longer be this worker's. */
@@ -26,6 +26,20 @@ interface Fenced {
 
 /** How often the fence looks at its jobs. */
 export const FENCE_TICK_MS = 250;
+
+/**
+ * How old (by Redis's clock) a worker's last heartbeat must be for the others
+ * to call it late: 2 of its intervals, and never under 3 s (a short interval
+ * must not make a brief pause look like a death).
+ */
+export function lateAfterMs(heartbeatMs: number): number {
+  return Math.max(2 * heartbeatMs, 3000);
+}
+
+/** How long before the others may call it late a worker gives up its handlers: half an interval, at least 1 s (4 ticks). */
+function heartbeatMarginMs(heartbeatMs: number): number {
+  return Math.max(heartbeatMs / 2, 1000);
+}
 /** A tick this much later than due means the event loop was blocked, not that Redis was away. */
 const BLOCKED_MS = 1000;
 
@@ -36,10 +50,11 @@ const keyOf = (queue: string, jobId: string) => `${queue}\u0000${jobId}`;
  * worker may take over. A job can change hands in two ways: its lock expires
  * (BullMQ's stall detection, `lockDurationMs` after the last renewal Redis
  * executed), or this worker is declared dead (heartbeat 2 intervals old and no
- * connection listed). Both clocks start no earlier than when this worker
- * *sent* its last acknowledged renewal or heartbeat, so aborting the handler's
- * signal at 3/4 of the lock or 1.5 heartbeat intervals after those sends
- * happens before either can (a quarter of the lock, half an interval, ahead).
+ * connection listed: {@link lateAfterMs}). Both clocks start no earlier than
+ * when this worker *sent* its last acknowledged renewal or heartbeat, so
+ * aborting the handler's signal at 3/4 of the lock, or half an interval (at
+ * least 1 s) before the heartbeat is late, counted from those sends, happens
+ * before either can.
  *
  * A handler that ignores its signal keeps running (JavaScript cannot stop
  * it): the overlap is then bounded by that handler alone. A worker whose event
@@ -94,7 +109,7 @@ export class LockFence {
     const { lockDurationMs, heartbeatMs } = this.opts;
     // Less a tick: the deadline is noticed up to a tick late.
     const byLock = f.renewedAt + (lockDurationMs * 3) / 4 - FENCE_TICK_MS;
-    return heartbeatMs === undefined ? byLock : Math.min(byLock, this.heartbeatAt + heartbeatMs * 1.5 - FENCE_TICK_MS);
+    return heartbeatMs === undefined ? byLock : Math.min(byLock, this.heartbeatAt + lateAfterMs(heartbeatMs) - heartbeatMarginMs(heartbeatMs) - FENCE_TICK_MS);
   }
 
   /** Abort the handlers whose deadline passed. Runs every {@link FENCE_TICK_MS}; public for tests. */

@@ -192,7 +192,7 @@ export class ShutdownSequence {
   private reportLeftBehind(done: boolean): HeldJob[] {
     const leftBehind = this.p.tracker.unsettledJobs();
     if (leftBehind.length) {
-      this.p.logger.error('jobs left active: their outcome could not be written to RedisConnection; stall detection will run them again', {
+      this.p.logger.error('jobs left active: their outcome could not be written to Redis; stall detection will run them again', {
         jobs: leftBehind.map((j) => `${j.queue}/${j.jobId}`),
       });
     } else if (!done) {
