@@ -197,7 +197,7 @@ function report(targets: Target[], windows: Map<Target, Window[]>): string {
     '| --- | ---: | ---: | --- | ---: | ---: |',
     ...rows,
     '',
-    `Cluster p95 / one Redis p95, median of the per-round ratios: **${fmt(medianRatio, 2)}×** (${roundRatios.map((r) => fmt(r, 2)).join(', ')}); pooled over all rounds: ${fmt(ratio, 2)}× (target ≤ ${TARGET_RATIO}×: ${verdict(medianRatio <= TARGET_RATIO)} by the median). The machine has 2 cores shared with other sessions: the spread between rounds is the noise to read the ratio against.`,
+    `Cluster p95 / one Redis p95, median of the per-round ratios: **${fmt(medianRatio, 2)}×** (${roundRatios.map((r) => fmt(r, 2)).join(', ')}); pooled over all rounds: ${fmt(ratio, 2)}× (target ≤ ${TARGET_RATIO}×: ${verdict(Math.max(medianRatio, ratio) <= TARGET_RATIO)}, both must be within it). The machine has 2 cores shared with other sessions: the spread between rounds is the noise to read the ratio against.`,
   ].join('\n');
 }
 
