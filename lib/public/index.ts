@@ -13,6 +13,8 @@ export { defineSchedule, type CodeSchedule } from '../scheduler/define-schedule'
 export { createClient } from './client';
 export type { CelerityClient, JobHandle, EnqueueItem, JobHandles, EnqueueOptions } from '../client/create-client';
 export type { DedupeInput } from '../registry/dedupe';
+export { TimeLimitExceeded } from '../registry/time-limits';
+export type { RetryOn, ErrorClass } from '../registry/retry-on';
 export type { EnqueuedJob } from '../queue/add-task-job';
 export type { JobOptionsInput, RetentionInput } from '../queue/job-options';
 export { CelerityError, InvalidError, NotFoundError, ConflictError, UnavailableError, GatewayTimeoutError, type ErrorCode, type ErrorBody } from '../errors';

@@ -3,6 +3,7 @@ import { getQueue } from './queue-registry';
 import { jobOptionsSchema, retentionOptions, type JobOptions, type JobOptionsInput, type Retention } from './job-options';
 import { parseOrThrow } from '../validation';
 import { applyDedupe, type JobDedupe } from '../registry/dedupe';
+import { applyTimeOptions } from '../registry/time-limits';
 
 export interface EnqueuedJob {
   queue: string;
@@ -44,5 +45,5 @@ export function bullJobOptions(o: JobOptions, retention?: Retention): JobsOption
   if (o.attempts) opts.attempts = o.attempts;
   if (o.priority) opts.priority = o.priority;
   if (o.backoff) opts.backoff = o.backoff;
-  return opts;
+  return applyTimeOptions(opts, o);
 }

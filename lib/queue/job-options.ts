@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { expiresSchema, timeLimitSchema } from '../registry/time-limits';
 
 /**
  * Options a caller may set on a job. A deliberately small, validated subset of
@@ -23,9 +24,13 @@ export const jobOptionsSchema = z
           .int()
           .min(0)
           .max(24 * 3600 * 1000),
+        jitter: z.number().min(0).max(1).optional().describe('Spread each retry delay over [delay × (1 − jitter), delay] (0–1)'),
       })
       .strict()
       .optional(),
+    timeLimit: timeLimitSchema.optional().describe('Hard time limit of each attempt, in ms: the attempt fails with TimeLimitExceeded'),
+    softTimeLimit: timeLimitSchema.optional().describe("Soft time limit of each attempt, in ms: the handler's signal aborts with TimeLimitExceeded"),
+    expires: expiresSchema.optional().describe('Not run unless started by then: ms after enqueue, or an ISO date'),
   })
   .strict();
 

@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import { resolveRetention, type JobOptionsInput, type Retention, type RetentionInput } from '../queue/job-options';
 import { resolveDedupe, resolveIdempotencyTtl, type Dedupe, type DedupeInput } from './dedupe';
 import { resolveThrottle, type Throttle, type ThrottleInput } from './task-throttle';
+import { resolveTimeLimits } from './time-limits';
+import { resolveRetryOn, type RetryOn } from './retry-on';
 
 /** What a running handler can do besides computing its result. */
 export interface TaskContext {
@@ -10,7 +12,10 @@ export interface TaskContext {
   queue: string;
   /** 1 for the first try, 2 for the first retry… */
   attempt: number;
-  /** Fires when the job is cancelled or the worker must give up on it; handlers should stop promptly. */
+  /**
+   * Fires when the job is cancelled, the worker must give up on it, or its
+   * time limit is reached (reason: a TimeLimitExceeded); handlers should stop promptly.
+   */
   signal: AbortSignal;
   /** Report progress: a number 0–100, or an object. Ignored once the job was cancelled. */
   progress(value: number | Record<string, unknown>): Promise<void>;
@@ -36,6 +41,14 @@ export interface TaskDefinition<Name extends string = string, Schema extends z.Z
   idempotencyTtl: number;
   /** Rate limit and concurrency across all workers (lib/registry/task-throttle.ts), if any. */
   throttle?: Throttle;
+  /** Hard time limit of each attempt (ms), if any (lib/registry/time-limits.ts). */
+  timeLimit?: number;
+  /** Soft time limit of each attempt (ms), if any. */
+  softTimeLimit?: number;
+  /** A job not started within this many ms of its enqueue is not run (failed as expired). */
+  expires?: number;
+  /** Only these errors are retried; others fail the job at once (lib/registry/retry-on.ts). */
+  retryOn?: RetryOn;
 }
 
 export const DEFAULT_QUEUE = 'default';
@@ -72,6 +85,18 @@ export function defineTask<const Name extends string, Schema extends z.ZodType, 
   rateLimitKey?: ThrottleInput<z.output<Schema>>['rateLimitKey'];
   /** At most `global` jobs of this task running across all workers, at most `perKey` per key (`key`, or `rateLimitKey`). */
   concurrency?: ThrottleInput<z.output<Schema>>['concurrency'];
+  /**
+   * Hard limit of each attempt, in ms: the attempt fails with TimeLimitExceeded
+   * whatever the handler does (a handler that blocks the event loop can only
+   * be stopped with `isolation: 'process'`).
+   */
+  timeLimit?: number;
+  /** Soft limit of each attempt, in ms: the handler's `signal` aborts with a TimeLimitExceeded reason it can catch. */
+  softTimeLimit?: number;
+  /** A job not started within this many ms of its enqueue is not run: it fails as "expired", without retries. */
+  expires?: number;
+  /** Retry only these errors (classes, or names such as `'TimeLimitExceeded'`); any other fails the job at once. */
+  retryOn?: RetryOn;
 }): TaskDefinition<Name, Schema, Result> {
   if (!def.name.trim() || def.name.length > 200) throw new Error(`Invalid task name "${def.name}": 1–200 characters`);
   const queue = def.queue ?? DEFAULT_QUEUE;
@@ -85,5 +110,7 @@ export function defineTask<const Name extends string, Schema extends z.ZodType, 
   const dedupe = resolveDedupe(def.name, def.dedupe as DedupeInput<never> | undefined);
   const idempotencyTtl = resolveIdempotencyTtl(def.name, def.idempotencyTtl);
   const throttle = resolveThrottle(def.name, def as ThrottleInput<never>);
-  return { ...def, queue, defaults: def.defaults ?? {}, retention, dedupe, idempotencyTtl, ...(throttle ? { throttle } : {}) };
+  const limits = resolveTimeLimits(def.name, def);
+  const retryOn = resolveRetryOn(def.name, def.retryOn);
+  return { ...def, queue, defaults: def.defaults ?? {}, retention, dedupe, idempotencyTtl, ...limits, retryOn, ...(throttle ? { throttle } : {}) };
 }

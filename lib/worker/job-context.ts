@@ -13,19 +13,23 @@ import type { RunningJob } from './job-tracker';
 export class JobContext implements TaskContext {
   readonly jobId: string;
   readonly attempt: number;
+  private limitedSignal: AbortSignal | undefined;
 
   constructor(
     private readonly job: Job,
     readonly queue: string,
     private readonly entry: RunningJob,
     private readonly command: RedisConnection,
+    /** Aborts at the attempt's time limit (lib/worker/attempt-deadline.ts), when it has one. */
+    private readonly timeLimit?: AbortSignal,
   ) {
     this.jobId = job.id!;
     this.attempt = job.attemptsMade + 1;
   }
 
   get signal(): AbortSignal {
-    return this.entry.signal();
+    if (!this.timeLimit) return this.entry.signal();
+    return (this.limitedSignal ??= AbortSignal.any([this.entry.signal(), this.timeLimit]));
   }
 
   async progress(value: number | object): Promise<void> {

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import type { JobsOptions } from 'bullmq';
+import { InvalidError } from '../errors';
+
+/**
+ * Time limits and expiry of a task's jobs (Celery's `time_limit`,
+ * `soft_time_limit` and `expires`). A task sets them in `defineTask`; one call
+ * may set its own in its options (they win over the task's). The worker
+ * enforces them (lib/worker/attempt-deadline.ts, lib/worker/job-expiry.ts).
+ */
+
+/** Longest limit or expiry accepted: a year (beyond any real use; a timer's range is ~24.8 days, see the deadline). */
+const MAX_MS = 365 * 24 * 3600 * 1000;
+
+/** A time limit in ms: a whole number from 1. */
+export const timeLimitSchema = z.number().int().min(1).max(MAX_MS);
+
+/** Expiry: ms after enqueue, or an absolute ISO date (`2026-12-07T09:00:00Z`). */
+export const expiresSchema = z.union([z.number().int().min(1).max(MAX_MS), z.iso.datetime({ offset: true })]);
+
+/** The attempt ran out of time: at the soft limit it is the signal's reason, at the hard limit the attempt's error. */
+export class TimeLimitExceeded extends Error {
+  override readonly name = 'TimeLimitExceeded';
+  constructor(
+    readonly kind: 'soft' | 'hard',
+    readonly limitMs: number,
+  ) {
+    super(`time limit exceeded (${kind} limit, ${limitMs} ms)`);
+  }
+}
+
+/** A task's time options as written in `defineTask`. */
+export interface TimeLimitsInput {
+  timeLimit?: number;
+  softTimeLimit?: number;
+  expires?: number;
+}
+
+/** A task's time options, checked (absent ones stay absent). */
+export type TimeLimits = TimeLimitsInput;
+
+/** Check a task's time options; a wrong one throws naming the field. */
+export function resolveTimeLimits(task: string, input: TimeLimitsInput): TimeLimits {
+  const fail = (field: string, why: string) => new Error(`Invalid ${field} for task "${task}": ${why}`);
+  const out: TimeLimits = {};
+  for (const field of ['timeLimit', 'softTimeLimit', 'expires'] as const) {
+    const v = input[field];
+    if (v === undefined) continue;
+    if (!timeLimitSchema.safeParse(v).success) throw fail(field, `a whole number of milliseconds from 1 to ${MAX_MS} (got ${String(v)})`);
+    out[field] = v;
+  }
+  const order = limitOrderProblem(out);
+  if (order) throw fail('softTimeLimit', order);
+  return out;
+}
+
+function limitOrderProblem(o: { timeLimit?: number; softTimeLimit?: number }): string | undefined {
+  if (o.timeLimit === undefined || o.softTimeLimit === undefined || o.softTimeLimit <= o.timeLimit) return undefined;
+  return `must not be longer than timeLimit (${o.softTimeLimit} ms > ${o.timeLimit} ms)`;
+}
+
+/** What one job carries of its call's time options, in BullMQ's job options (BullMQ keeps unknown keys). */
+export interface JobTimeOptions {
+  timeLimit?: number;
+  softTimeLimit?: number;
+  /** ms after the job's creation (its BullMQ timestamp). */
+  expires?: number;
+  /** Epoch ms. */
+  expiresAt?: number;
+}
+
+/** The key of the call's time options in BullMQ's job options. */
+export const JOB_TIME_KEY = 'celerityTime';
+
+/**
+ * Put a call's (validated) time options on its BullMQ options. A soft limit
+ * longer than the hard one is an InvalidError naming `options.softTimeLimit`.
+ */
+export function applyTimeOptions(opts: JobsOptions, o: { timeLimit?: number; softTimeLimit?: number; expires?: number | string }): JobsOptions {
+  const order = limitOrderProblem(o);
+  if (order) throw new InvalidError(`options.softTimeLimit: ${order}`, 'options.softTimeLimit');
+  if (o.timeLimit === undefined && o.softTimeLimit === undefined && o.expires === undefined) return opts;
+  const t: JobTimeOptions = {};
+  if (o.timeLimit !== undefined) t.timeLimit = o.timeLimit;
+  if (o.softTimeLimit !== undefined) t.softTimeLimit = o.softTimeLimit;
+  if (typeof o.expires === 'number') t.expires = o.expires;
+  else if (o.expires !== undefined) t.expiresAt = Date.parse(o.expires);
+  (opts as Record<string, unknown>)[JOB_TIME_KEY] = t;
+  return opts;
+}
+
+/** The call's time options a job carries, if any. */
+export function jobTimeOptions(opts: JobsOptions): JobTimeOptions | undefined {
+  return (opts as Record<string, unknown>)[JOB_TIME_KEY] as JobTimeOptions | undefined;
+}
