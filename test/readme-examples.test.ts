@@ -35,4 +35,9 @@ describe('README examples', () => {
     expect(withoutOpeningComment(block)).toBe(withoutOpeningComment(file));
     expect(withoutOpeningComment(file)).toMatch(/^import /);
   });
+
+  it('"Deduplication and idempotent enqueue" is scripts/examples/dedupe.ts, which the type-check covers', () => {
+    const block = codeBlockUnder('Deduplication and idempotent enqueue');
+    expect(block).toBe(readFileSync(path.join(ROOT, 'scripts/examples/dedupe.ts'), 'utf8'));
+  });
 });
