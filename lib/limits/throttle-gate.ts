@@ -74,13 +74,14 @@ if perKey > 0 and running(KEYS[5]) >= perKey then return hold('concurrency', ton
 
 if rate > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - windowMs)
-  redis.call('ZREM', KEYS[3], jobId)
   local n = redis.call('ZCARD', KEYS[2])
   if n >= rate then
-    -- The j-th waiter gets the j-th slot to free: when the (n - rate + j mod rate)-th start of the log
-    -- leaves the window, plus a window for each round of rate waiters before it.
+    -- Waiters queue by their slots; one whose slot passed a window ago without coming back is dropped.
+    -- A job keeps its place in line when it comes back (its rank); a new one joins at the end. The j-th
+    -- in line gets the j-th slot to free: when the (n - rate + j mod rate)-th start of the log leaves
+    -- the window, plus a window for each round of rate waiters ahead of it.
     redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - windowMs)
-    local j = redis.call('ZCARD', KEYS[3])
+    local j = redis.call('ZRANK', KEYS[3], jobId) or redis.call('ZCARD', KEYS[3])
     local idx = (n - rate) + (j % rate)
     local start = tonumber(redis.call('ZRANGE', KEYS[2], idx, idx, 'WITHSCORES')[2])
     local at = start + windowMs * (1 + math.floor(j / rate))
@@ -88,6 +89,7 @@ if rate > 0 then
     redis.call('PEXPIRE', KEYS[3], at - now + windowMs)
     return hold('rate', at - now)
   end
+  redis.call('ZREM', KEYS[3], jobId)
   -- Unique member per start (a job may start again after a retry).
   redis.call('ZADD', KEYS[2], now, jobId .. ':' .. now)
   redis.call('PEXPIRE', KEYS[2], windowMs)

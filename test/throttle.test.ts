@@ -1,0 +1,152 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { env } from '@/lib/env';
+import { bullKey } from '@/lib/keys';
+import { ADMITTED_FIELD } from '@/lib/limits/throttle-gate';
+import { maxInWindow, runTs, streamEvents, waitFor, type Proc } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
+import { DEMO_WORKER_ENTRY } from '../scripts/demo-worker';
+import { THROTTLE_QUEUE, type ThrottleRun } from './fixtures/throttle-tasks';
+
+/**
+ * Task rate limits and concurrency (issue 16) across three worker PROCESSES on
+ * one queue: the budget is in Redis, not in a process. Every job's start is
+ * read back from Redis (the time the gate let it start, Redis's clock: what the
+ * limit counts) and from its result (its handler's start and end), and checked
+ * window by window. Nothing sleeps: each test waits for its jobs' completion.
+ */
+const stack = queueStack();
+const { redis, prefix } = stack;
+const queue = stack.queue(THROTTLE_QUEUE);
+const WORKERS = 3;
+
+function throttleWorker(): Proc {
+  const proc = runTs(DEMO_WORKER_ENTRY, ['worker', '-A', 'test/fixtures/throttle-tasks.ts', '--concurrency', '5'], {
+    REDIS_URL: env().REDIS_URL!,
+    CELERITY_PREFIX: prefix,
+    CELERITY_LOG_LEVEL: 'info',
+  });
+  stack.atTeardown(async () => {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+  });
+  return proc;
+}
+
+beforeAll(async () => {
+  const procs = Array.from({ length: WORKERS }, throttleWorker);
+  await Promise.all(procs.map((p) => p.waitForOutput(/worker ready/, 90_000)));
+}, 120_000);
+
+interface Ran extends ThrottleRun {
+  id: string;
+  /** When the gate admitted it (ms, Redis's clock); absent for a task without a throttle. */
+  admitted?: number;
+}
+
+/** Add one job of `task` per data item, wait until all of them completed (none may fail), and read each one's run. */
+async function runAll(task: string, data: object[], timeoutMs: number): Promise<Ran[]> {
+  const jobs = await queue.addBulk(data.map((d) => ({ name: task, data: d })));
+  const ids = jobs.map((j) => j.id!);
+  await waitFor(
+    `${ids.length} ${task} jobs to finish`,
+    async () => (await Promise.all(ids.map((id) => queue.getJobState(id)))).filter((s) => s === 'completed' || s === 'failed'),
+    (done) => done.length === ids.length,
+    timeoutMs,
+  );
+  return Promise.all(
+    ids.map(async (id) => {
+      const job = (await queue.getJob(id))!;
+      expect(job.failedReason, `job ${id} failed`).toBeUndefined();
+      const admitted = await redis.hget(bullKey(THROTTLE_QUEUE, id), ADMITTED_FIELD);
+      return { id, ...(job.returnvalue as ThrottleRun), ...(admitted ? { admitted: Number(admitted) } : {}) };
+    }),
+  );
+}
+
+/** The most runs overlapping at any instant (an end at t frees the slot for a start at t). */
+function maxOverlap(runs: { start: number; end: number }[]): number {
+  const edges = runs.flatMap((r) => [
+    [r.start, 1],
+    [r.end, -1],
+  ]);
+  edges.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let now = 0;
+  let best = 0;
+  for (const [, d] of edges) best = Math.max(best, (now += d!));
+  return best;
+}
+
+/** How many times the queue's jobs were moved to delayed (held by a limit: these tasks have no retries). */
+async function delayedEvents(ids: Set<string>): Promise<number> {
+  return (await streamEvents(redis, THROTTLE_QUEUE)).filter((e) => e.event === 'delayed' && ids.has(e.jobId!)).length;
+}
+
+describe('task rate limit across worker processes', () => {
+  it('5/s: no sliding second holds more than 5 starts, the average start rate is at least 95 % of the limit, none fails', async () => {
+    const N = 60;
+    const runs = await runAll(
+      'throttle.rate',
+      Array.from({ length: N }, () => ({})),
+      60_000,
+    );
+    const admitted = runs.map((r) => r.admitted!);
+    expect(admitted.every(Number.isFinite)).toBe(true);
+    expect(maxInWindow(admitted, 1000)).toBeLessThanOrEqual(5);
+    // After the first 5 (all at once), each further start needs its own fifth of a second.
+    const span = Math.max(...admitted) - Math.min(...admitted);
+    const rate = ((N - 5) / span) * 1000;
+    expect(rate).toBeGreaterThanOrEqual(0.95 * 5);
+    expect(new Set(runs.map((r) => r.pid)).size).toBeGreaterThan(1);
+    expect(await delayedEvents(new Set(runs.map((r) => r.id)))).toBeGreaterThan(0);
+    // The handlers' own clock (the worker's): informative, it includes each reply's travel time.
+    console.info(
+      `5/s over ${span} ms: ${rate.toFixed(2)} starts/s by the gate; most handler starts in any second: ${maxInWindow(
+        runs.map((r) => r.start),
+        1000,
+      )}`,
+    );
+  }, 90_000);
+
+  it('per key: each customer has its own 5/s budget', async () => {
+    const data = Array.from({ length: 30 }, (_, i) => ({ customerId: i % 2 ? 'acme' : 'globex' }));
+    const runs = await runAll('throttle.rate-key', data, 60_000);
+    for (const customer of ['acme', 'globex']) {
+      const mine = runs.filter((r) => r.customerId === customer).map((r) => r.admitted!);
+      expect(mine).toHaveLength(15);
+      expect(maxInWindow(mine, 1000), customer).toBeLessThanOrEqual(5);
+    }
+    // Two budgets at once: together more than one budget's worth started in a second.
+    expect(
+      maxInWindow(
+        runs.map((r) => r.admitted!),
+        1000,
+      ),
+    ).toBeGreaterThan(5);
+  }, 90_000);
+});
+
+describe('task concurrency across worker processes', () => {
+  it('global 2: never more than 2 running at once, from every run’s start and end; the limit is reached; none fails', async () => {
+    const runs = await runAll(
+      'throttle.global',
+      Array.from({ length: 20 }, () => ({ ms: 150 })),
+      60_000,
+    );
+    expect(maxOverlap(runs)).toBe(2);
+    expect(new Set(runs.map((r) => r.pid)).size).toBeGreaterThan(1);
+    expect(await delayedEvents(new Set(runs.map((r) => r.id)))).toBeGreaterThan(0);
+  }, 90_000);
+
+  it('per key 1: one running per customer, the two customers at the same time', async () => {
+    const data = Array.from({ length: 16 }, (_, i) => ({ ms: 150, customerId: i % 2 ? 'acme' : 'globex' }));
+    const runs = await runAll('throttle.per-key', data, 60_000);
+    for (const customer of ['acme', 'globex']) expect(maxOverlap(runs.filter((r) => r.customerId === customer)), customer).toBe(1);
+    expect(maxOverlap(runs)).toBe(2);
+  }, 90_000);
+
+  it('a task without a throttle passes no gate (nothing recorded in its jobs)', async () => {
+    const runs = await runAll('throttle.free', [{}, {}], 30_000);
+    expect(runs.map((r) => r.admitted)).toEqual([undefined, undefined]);
+  }, 60_000);
+});
