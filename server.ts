@@ -289,7 +289,7 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
     await new Promise<void>((resolve) => io.close(() => resolve()));
     server.closeAllConnections?.();
     await app.close?.().catch(() => {});
-    await fanoutRedis.quit().catch(() => {});
+    fanoutRedis.disconnect();
     await closeQueues();
     await closeRedis();
     process.exit(0);

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -200,11 +201,19 @@ function report(results: Map<Phase, { perConsole: number[]; total: number; frame
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const get = (consoles: 1 | 2, mode: Mode) => results.get(PHASES.find((p) => p.consoles === consoles && p.mode === mode)!)!;
   const one = median(get(1, 'each').map((r) => r.total));
+  const env = ['BENCH_CONSOLES_RATE', 'BENCH_CONSOLES_ROUNDS', 'BENCH_CONSOLES_MEASURE_MS'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
   const lines = [
+    '## Several consoles: their own Redis commands',
+    '',
+    `Command: \`npm run bench -- consoles\`${env.length ? ` (env: ${env.join(', ')})` : ''}. Machine: 2 cores, shared with other sessions (load average at the end ${os
+      .loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' / ')}); commands are counted exactly, but the frame rate, and with it the reads behind the frames, follows the CPU left over.`,
+    '',
     `Consoles' own Redis commands/s (counted per console by a proxy in front of Redis), ${DASHBOARDS} dashboards on each console, ${RATE} jobs/s over ${QUEUES} queues (plain BullMQ producer and workers, not counted), ${ROUNDS} rounds of ${MEASURE_MS / 1000} s per phase, phases interleaved. Median (min–max) over rounds; the ratio is to one console of the design before issue 15 (each console reads).`,
     '',
-    '| Phase | commands/s, all consoles | per console | ratio to one console | frames/s per dashboard | most frames in one second |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| Phase | commands/s, all consoles | per console (last round) | ratio to one console | frames/s per dashboard | commands per dashboard frame | most frames in one second |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const p of PHASES) {
     const rs = results.get(p)!;
@@ -215,7 +224,7 @@ function report(results: Map<Phase, { perConsole: number[]; total: number; frame
         .perConsole.map((n) => fmt(n))
         .join(
           ' + ',
-        )} | ${fmt(median(totals) / one, 2)}× | ${fmt(median(rs.map((r) => r.framesPerSec)))} | ${Math.max(...rs.map((r) => r.maxFramesInSecond))} |`,
+        )} | ${fmt(median(totals) / one, 2)}× | ${fmt(median(rs.map((r) => r.framesPerSec)))} | ${fmt(median(rs.map((r) => r.total / r.framesPerSec)))} | ${Math.max(...rs.map((r) => r.maxFramesInSecond))} |`,
     );
   }
   const shared2 = median(get(2, 'shared').map((r) => r.total));
