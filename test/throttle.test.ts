@@ -18,6 +18,8 @@ const stack = queueStack();
 const { redis, prefix } = stack;
 const queue = stack.queue(THROTTLE_QUEUE);
 const WORKERS = 3;
+/** How long the 5/s run lasts: 11 s in the suite; THROTTLE_TEST_SECONDS=30 for the issue's long run. */
+const RATE_SECONDS = Number(process.env.THROTTLE_TEST_SECONDS ?? 11);
 
 function throttleWorker(): Proc {
   const proc = runTs(DEMO_WORKER_ENTRY, ['worker', '-A', 'test/fixtures/throttle-tasks.ts', '--concurrency', '5'], {
@@ -83,30 +85,34 @@ async function delayedEvents(ids: Set<string>): Promise<number> {
 }
 
 describe('task rate limit across worker processes', () => {
-  it('5/s: no sliding second holds more than 5 starts, the average start rate is at least 95 % of the limit, none fails', async () => {
-    const N = 60;
-    const runs = await runAll(
-      'throttle.rate',
-      Array.from({ length: N }, () => ({})),
-      60_000,
-    );
-    const admitted = runs.map((r) => r.admitted!);
-    expect(admitted.every(Number.isFinite)).toBe(true);
-    expect(maxInWindow(admitted, 1000)).toBeLessThanOrEqual(5);
-    // After the first 5 (all at once), each further start needs its own fifth of a second.
-    const span = Math.max(...admitted) - Math.min(...admitted);
-    const rate = ((N - 5) / span) * 1000;
-    expect(rate).toBeGreaterThanOrEqual(0.95 * 5);
-    expect(new Set(runs.map((r) => r.pid)).size).toBeGreaterThan(1);
-    expect(await delayedEvents(new Set(runs.map((r) => r.id)))).toBeGreaterThan(0);
-    // The handlers' own clock (the worker's): informative, it includes each reply's travel time.
-    console.info(
-      `5/s over ${span} ms: ${rate.toFixed(2)} starts/s by the gate; most handler starts in any second: ${maxInWindow(
-        runs.map((r) => r.start),
-        1000,
-      )}`,
-    );
-  }, 90_000);
+  it(
+    '5/s: no sliding second holds more than 5 starts, the average start rate is at least 95 % of the limit, none fails',
+    async () => {
+      const N = 5 * (RATE_SECONDS + 1);
+      const runs = await runAll(
+        'throttle.rate',
+        Array.from({ length: N }, () => ({})),
+        (RATE_SECONDS + 30) * 1000,
+      );
+      const admitted = runs.map((r) => r.admitted!);
+      expect(admitted.every(Number.isFinite)).toBe(true);
+      expect(maxInWindow(admitted, 1000)).toBeLessThanOrEqual(5);
+      // After the first 5 (all at once), each further start needs its own fifth of a second.
+      const span = Math.max(...admitted) - Math.min(...admitted);
+      const rate = ((N - 5) / span) * 1000;
+      expect(rate).toBeGreaterThanOrEqual(0.95 * 5);
+      expect(new Set(runs.map((r) => r.pid)).size).toBeGreaterThan(1);
+      expect(await delayedEvents(new Set(runs.map((r) => r.id)))).toBeGreaterThan(0);
+      // The handlers' own clock (the worker's): informative, it includes each reply's travel time.
+      console.info(
+        `5/s over ${span} ms: ${rate.toFixed(2)} starts/s by the gate; most handler starts in any second: ${maxInWindow(
+          runs.map((r) => r.start),
+          1000,
+        )}`,
+      );
+    },
+    (RATE_SECONDS + 60) * 1000,
+  );
 
   it('per key: each customer has its own 5/s budget', async () => {
     const data = Array.from({ length: 30 }, (_, i) => ({ customerId: i % 2 ? 'acme' : 'globex' }));

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { admit, gateKeys, release, ADMITTED_FIELD } from '@/lib/limits/throttle-gate';
+import { describeHeld, heldRecord } from '@/lib/limits/held-record';
+import { bullKey } from '@/lib/keys';
+import { uniqueName } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
+
+/**
+ * The throttle gate's script on real Redis, one call at a time (test/throttle.test.ts runs it
+ * under worker processes). A job's lock key stands for a running job, as BullMQ's is.
+ */
+const { redis } = queueStack();
+const CONC = { concurrencyRetryMs: 250 };
+
+/** A job hash and lock on `queue`, as BullMQ has them for an active job. */
+async function activeJob(queue: string, id: string): Promise<void> {
+  await redis.hset(bullKey(queue, id), 'name', 't');
+  await redis.set(bullKey(queue, `${id}:lock`), 'token', 'PX', 30_000);
+}
+
+async function fields(queue: string, id: string): Promise<[string, string][]> {
+  return Object.entries(await redis.hgetall(bullKey(queue, id)));
+}
+
+describe('throttle gate', () => {
+  it('rate: admits up to the limit in a window, then holds with the wait and the reason in the job', async () => {
+    const queue = uniqueName('gate');
+    const limits = { ...CONC, rate: { limit: 2, windowMs: 1000 } };
+    const answers = [];
+    for (const id of ['a', 'b', 'c', 'd', 'e']) {
+      await activeJob(queue, id);
+      answers.push(await admit(redis, queue, id, gateKeys(queue, 't', id), limits));
+    }
+    expect(answers.map((a) => a.admitted)).toEqual([true, true, false, false, false]);
+    const [c, d, e] = answers.slice(2) as { waitMs: number; reason: string }[];
+    expect(c).toMatchObject({ reason: 'rate' });
+    expect(c!.waitMs).toBeGreaterThan(0);
+    expect(c!.waitMs).toBeLessThanOrEqual(1000);
+    // Two slots free a window after a and b: c and d get them; e, third in line, a window later.
+    expect(d!.waitMs).toBeGreaterThanOrEqual(c!.waitMs);
+    expect(e!.waitMs).toBeGreaterThan(1000);
+    expect(e!.waitMs).toBeLessThanOrEqual(2000);
+    const held = heldRecord(await fields(queue, 'c'))!;
+    expect(held.reason).toBe('rate');
+    expect(describeHeld(held)).toMatch(/^rate-limited, may run at \d{4}-/);
+    expect(heldRecord(await fields(queue, 'a'))).toBeUndefined();
+    expect(Number(await redis.hget(bullKey(queue, 'a'), ADMITTED_FIELD))).toBeGreaterThan(0);
+  });
+
+  it('rate per key: another key has its own budget', async () => {
+    const queue = uniqueName('gate');
+    const limits = { ...CONC, rate: { limit: 1, windowMs: 60_000 } };
+    for (const [id, key] of [
+      ['a', 'k1'],
+      ['b', 'k2'],
+    ]) {
+      await activeJob(queue, id!);
+      expect((await admit(redis, queue, id!, gateKeys(queue, 't', id!, key), limits)).admitted).toBe(true);
+    }
+    await activeJob(queue, 'c');
+    expect((await admit(redis, queue, 'c', gateKeys(queue, 't', 'c', 'k1'), limits)).admitted).toBe(false);
+  });
+
+  it('concurrency: a slot frees on release, and by itself when the running job’s lock is gone (a killed worker)', async () => {
+    const queue = uniqueName('gate');
+    const limits = { ...CONC, global: 1 };
+    const keys = (id: string) => gateKeys(queue, 't', id);
+    for (const id of ['a', 'b', 'c']) await activeJob(queue, id);
+    expect((await admit(redis, queue, 'a', keys('a'), limits)).admitted).toBe(true);
+    expect(await admit(redis, queue, 'b', keys('b'), limits)).toMatchObject({ admitted: false, reason: 'concurrency', waitMs: 250 });
+    expect(heldRecord(await fields(queue, 'b'))?.reason).toBe('concurrency');
+    await release(redis, 'a', keys('a'));
+    expect((await admit(redis, queue, 'b', keys('b'), limits)).admitted).toBe(true);
+    expect((await admit(redis, queue, 'c', keys('c'), limits)).admitted).toBe(false);
+    // b's worker dies: its lock expires (here: removed), and the next look drops b from the running set.
+    await redis.del(bullKey(queue, 'b:lock'));
+    expect((await admit(redis, queue, 'c', keys('c'), limits)).admitted).toBe(true);
+  });
+
+  it('concurrency per key: at most perKey per key, keys independent', async () => {
+    const queue = uniqueName('gate');
+    const limits = { ...CONC, perKey: 1 };
+    for (const id of ['a', 'b', 'c']) await activeJob(queue, id);
+    expect((await admit(redis, queue, 'a', gateKeys(queue, 't', 'a', undefined, 'x'), limits)).admitted).toBe(true);
+    expect((await admit(redis, queue, 'b', gateKeys(queue, 't', 'b', undefined, 'y'), limits)).admitted).toBe(true);
+    expect((await admit(redis, queue, 'c', gateKeys(queue, 't', 'c', undefined, 'x'), limits)).admitted).toBe(false);
+  });
+});
