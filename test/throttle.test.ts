@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { env } from '@/lib/env';
 import { bullKey } from '@/lib/keys';
 import { ADMITTED_FIELD } from '@/lib/limits/throttle-gate';
+import { readCatalogueEntry } from '@/lib/registry/catalogue';
 import { maxInWindow, runTs, streamEvents, waitFor, type Proc } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
 import { DEMO_WORKER_ENTRY } from '../scripts/demo-worker';
@@ -150,6 +151,12 @@ describe('task concurrency across worker processes', () => {
     for (const customer of ['acme', 'globex']) expect(maxOverlap(runs.filter((r) => r.customerId === customer)), customer).toBe(1);
     expect(maxOverlap(runs)).toBe(2);
   }, 90_000);
+
+  it('publishes each task’s throttle in the catalogue, for the console', async () => {
+    expect((await readCatalogueEntry(redis, 'throttle.rate-key'))?.throttle).toEqual({ rateLimit: '5/s', rateKeyArgs: ['customerId'] });
+    expect((await readCatalogueEntry(redis, 'throttle.per-key'))?.throttle).toEqual({ concurrency: { perKey: 1, keyArgs: ['customerId'] } });
+    expect((await readCatalogueEntry(redis, 'throttle.free'))?.throttle).toBeUndefined();
+  });
 
   it('a task without a throttle passes no gate (nothing recorded in its jobs)', async () => {
     const runs = await runAll('throttle.free', [{}, {}], 30_000);
