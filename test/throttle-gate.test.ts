@@ -77,6 +77,22 @@ describe('throttle gate', () => {
     expect((await admit(redis, queue, 'c', keys('c'), limits)).admitted).toBe(true);
   });
 
+  it('concurrency: refused jobs wait in line, the later ones looking again less often', async () => {
+    const queue = uniqueName('gate');
+    const limits = { ...CONC, global: 1 };
+    const keys = (id: string) => gateKeys(queue, 't', id);
+    for (const id of ['a', 'b', 'c', 'd']) await activeJob(queue, id);
+    expect((await admit(redis, queue, 'a', keys('a'), limits)).admitted).toBe(true);
+    const waits = [];
+    for (const id of ['b', 'c', 'd', 'b']) waits.push(await admit(redis, queue, id, keys(id), limits));
+    // b keeps its place at the front when it looks again.
+    expect(waits.map((w) => (w.admitted ? 0 : w.waitMs))).toEqual([250, 500, 750, 250]);
+    await release(redis, 'a', keys('a'));
+    expect((await admit(redis, queue, 'b', keys('b'), limits)).admitted).toBe(true);
+    // b left the line: c is first now.
+    expect(await admit(redis, queue, 'c', keys('c'), limits)).toMatchObject({ admitted: false, waitMs: 250 });
+  });
+
   it('concurrency per key: at most perKey per key, keys independent', async () => {
     const queue = uniqueName('gate');
     const limits = { ...CONC, perKey: 1 };

@@ -18,7 +18,10 @@ import { luaScript } from '../queue/lua-script';
  * Concurrency: a set of the ids of the task's running jobs (and one per key).
  * A member counts only while its BullMQ lock exists, so the slot of a worker
  * that was killed frees itself when its lock expires (or when another worker
- * gives its job back); the lock is the lease, renewed by BullMQ already.
+ * gives its job back); the lock is the lease, renewed by BullMQ already. Jobs
+ * refused a slot queue up in the order they first waited and look again
+ * sooner the nearer the front they are, so a long line does not poll Redis
+ * at the rate of a short one.
  *
  * Every key is under the queue's own key prefix (`bull:{images}:…`): on a Redis
  * Cluster they share the slot of the queue's keys, the job's hash and its lock.
@@ -33,7 +36,7 @@ export interface GateLimits {
   rate?: { limit: number; windowMs: number };
   global?: number;
   perKey?: number;
-  /** How long a job refused for concurrency waits before it looks again (ms). */
+  /** How long a job refused for concurrency waits before it looks again (ms), first in line; later in line, longer. */
   concurrencyRetryMs: number;
 }
 
@@ -43,6 +46,9 @@ export interface GateKeys {
   rateWaiters: string;
   running: string;
   runningByKey: string;
+  /** The lines of jobs waiting for a slot of `running` / `runningByKey`. */
+  waiting: string;
+  waitingByKey: string;
 }
 
 export type GateAnswer = { admitted: true; at: number } | { admitted: false; waitMs: number; reason: 'rate' | 'concurrency' };
@@ -69,8 +75,23 @@ local function running(key)
   return n
 end
 
-if global > 0 and running(KEYS[4]) >= global then return hold('concurrency', tonumber(ARGV[7])) end
-if perKey > 0 and running(KEYS[5]) >= perKey then return hold('concurrency', tonumber(ARGV[7])) end
+-- Jobs waiting for a concurrency slot, in the order they first waited: the first \`limit\` of them look
+-- again after one retry period, each further \`limit\` one period later (at most 20): however many wait,
+-- the looks per second stay bounded, and the first in line look most often. A head of the line whose
+-- job is gone (removed while delayed) is dropped.
+local function waitInLine(key, limit)
+  local head = redis.call('ZRANGE', key, 0, 0)[1]
+  if head and head ~= jobId and redis.call('EXISTS', lockPrefix .. head) == 0 then redis.call('ZREM', key, head) end
+  redis.call('ZADD', key, 'NX', now, jobId)
+  redis.call('PEXPIRE', key, 3600000)
+  local rank = redis.call('ZRANK', key, jobId)
+  return hold('concurrency', tonumber(ARGV[7]) * math.min(1 + math.floor(rank / limit), 20))
+end
+
+if global > 0 and running(KEYS[4]) >= global then return waitInLine(KEYS[6], global) end
+if perKey > 0 and running(KEYS[5]) >= perKey then return waitInLine(KEYS[7], perKey) end
+redis.call('ZREM', KEYS[6], jobId)
+redis.call('ZREM', KEYS[7], jobId)
 
 if rate > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - windowMs)
@@ -121,6 +142,8 @@ export function gateKeys(queue: string, task: string, jobId: string, rateKey?: s
     rateWaiters: `${base}:rate-wait${rk}`,
     running: `${base}:running`,
     runningByKey: `${base}:running-key:${concKey ?? ''}`,
+    waiting: `${base}:waiting`,
+    waitingByKey: `${base}:waiting-key:${concKey ?? ''}`,
   };
 }
 
@@ -128,7 +151,7 @@ export function gateKeys(queue: string, task: string, jobId: string, rateKey?: s
 export async function admit(redis: RedisConnection, queue: string, jobId: string, keys: GateKeys, limits: GateLimits): Promise<GateAnswer> {
   const reply = (await ADMIT.run(
     redis,
-    [keys.job, keys.rateLog, keys.rateWaiters, keys.running, keys.runningByKey],
+    [keys.job, keys.rateLog, keys.rateWaiters, keys.running, keys.runningByKey, keys.waiting, keys.waitingByKey],
     [jobId, limits.rate?.limit ?? 0, limits.rate?.windowMs ?? 0, limits.global ?? 0, limits.perKey ?? 0, queueKeyPrefix(queue), limits.concurrencyRetryMs],
   )) as [number, number, string?];
   if (reply[0] === 1) return { admitted: true, at: Number(reply[1]) };
