@@ -56,6 +56,9 @@ workerOptions(program.command('worker').description('run a worker on your tasks 
   const flags = parseWorkerFlags(raw);
   const { loadTasksModule } = await import('./load-tasks-module');
   const tasks = await loadTasksModule(raw.app);
+  // Tasks with isolation 'process' run each attempt in `celerity __task-child` (this same command).
+  const { rememberTasksModule } = await import('../lib/worker/isolated-run');
+  rememberTasksModule(tasks.registry.tasks, tasks.file, process.argv[1]!);
   const { runWorkerCommand } = await import('./worker-command');
   await runWorkerCommand(tasks, flags);
 });
@@ -90,6 +93,15 @@ consoleOptions(workerOptions(program.command('start').description('managed Redis
         ...pass('--stalled-interval', raw.stalledInterval),
       ],
     });
+  });
+
+// The child process of one isolated attempt (lib/worker/isolated-run.ts): not for people.
+program
+  .command('__task-child', { hidden: true })
+  .requiredOption('-A, --app <module>', 'the tasks module the worker loaded')
+  .action(async (flags: { app: string }) => {
+    const { runTaskChild } = await import('./task-child');
+    await runTaskChild(flags.app);
   });
 
 program

@@ -49,6 +49,8 @@ export interface TaskDefinition<Name extends string = string, Schema extends z.Z
   expires?: number;
   /** Only these errors are retried; others fail the job at once (lib/registry/retry-on.ts). */
   retryOn?: RetryOn;
+  /** `'process'`: each attempt runs in a child process of its own (lib/worker/isolated-run.ts). */
+  isolation?: 'process';
 }
 
 export const DEFAULT_QUEUE = 'default';
@@ -97,6 +99,13 @@ export function defineTask<const Name extends string, Schema extends z.ZodType, 
   expires?: number;
   /** Retry only these errors (classes, or names such as `'TimeLimitExceeded'`); any other fails the job at once. */
   retryOn?: RetryOn;
+  /**
+   * `'process'`: each attempt runs in a child process of its own (started with
+   * the worker's `celerity worker -A` module), killed at the hard time limit or
+   * a cancel — this also ends a handler that blocks its event loop. Costs a
+   * process start per attempt; arguments and results cross as JSON-like values.
+   */
+  isolation?: 'process';
 }): TaskDefinition<Name, Schema, Result> {
   if (!def.name.trim() || def.name.length > 200) throw new Error(`Invalid task name "${def.name}": 1–200 characters`);
   const queue = def.queue ?? DEFAULT_QUEUE;
@@ -112,5 +121,6 @@ export function defineTask<const Name extends string, Schema extends z.ZodType, 
   const throttle = resolveThrottle(def.name, def as ThrottleInput<never>);
   const limits = resolveTimeLimits(def.name, def);
   const retryOn = resolveRetryOn(def.name, def.retryOn);
+  if (def.isolation !== undefined && def.isolation !== 'process') throw new Error(`Invalid isolation for task "${def.name}": 'process' or none`);
   return { ...def, queue, defaults: def.defaults ?? {}, retention, dedupe, idempotencyTtl, ...limits, retryOn, ...(throttle ? { throttle } : {}) };
 }

@@ -24,7 +24,9 @@ export function resolveRetryOn(task: string, input: unknown): RetryOn | undefine
 export function isRetryable(retryOn: RetryOn | undefined, err: unknown): boolean {
   if (!retryOn) return true;
   const name = (err as Error | null)?.name;
-  return retryOn.some((r) => (typeof r === 'string' ? r === name : err instanceof r));
+  // An error from an isolated attempt's process is a copy (lib/worker/isolated-run.ts): its class is matched by name.
+  const copied = (err as { isolated?: boolean } | null)?.isolated === true;
+  return retryOn.some((r) => (typeof r === 'string' ? r === name : err instanceof r || (copied && r.name === name)));
 }
 
 /** The names the catalogue can publish (classes by their name). */

@@ -16,7 +16,22 @@ export class AttemptDeadline {
   private onHard?: (err: TimeLimitExceeded) => void;
   private hardHit?: TimeLimitExceeded;
 
-  constructor(soft: number | undefined, hard: number | undefined) {
+  private armed = false;
+
+  /** `armNow` false: the limits count from {@link arm} (an isolated attempt: once its process is up). */
+  constructor(
+    private readonly soft: number | undefined,
+    readonly hardMs: number | undefined,
+    armNow = true,
+  ) {
+    if (armNow) this.arm();
+  }
+
+  /** Start counting (once). */
+  arm(): void {
+    if (this.armed) return;
+    this.armed = true;
+    const { soft, hardMs: hard } = this;
     if (soft !== undefined) this.timers.push(setTimeout(() => this.abort(new TimeLimitExceeded('soft', soft)), soft));
     if (hard !== undefined) this.timers.push(setTimeout(() => this.hard(new TimeLimitExceeded('hard', hard)), hard));
   }
@@ -60,5 +75,5 @@ export function attemptLimits(job: Job, task: AnyTask): { soft?: number; hard?: 
 /** A deadline for the attempt, or undefined when no limit applies (no timer, no signal: the common case costs nothing). */
 export function startDeadline(job: Job, task: AnyTask): AttemptDeadline | undefined {
   const { soft, hard } = attemptLimits(job, task);
-  return soft === undefined && hard === undefined ? undefined : new AttemptDeadline(soft, hard);
+  return soft === undefined && hard === undefined ? undefined : new AttemptDeadline(soft, hard, task.isolation !== 'process');
 }

@@ -12,6 +12,7 @@ import { JobContext, raceStop } from './job-context';
 import { LOCK_LOST, type LockFence } from './lock-fence';
 import { enterThrottle } from '../limits/job-throttle';
 import { startDeadline } from './attempt-deadline';
+import { runIsolated } from './isolated-run';
 import { refuseExpired } from './job-expiry';
 import { isRetryable, type RetryOn } from '../registry/retry-on';
 
@@ -113,7 +114,7 @@ export class JobProcessor {
     const deadline = startDeadline(job, task);
     const ctx = new JobContext(job, queue, entry, this.deps.command, deadline?.signal);
     try {
-      const out = task.handler(args, ctx);
+      const out = task.isolation === 'process' ? runIsolated(task, args, ctx, deadline) : task.handler(args, ctx);
       // A handler that returned its result has nothing left to abort.
       const result = isThenable(out) ? await raceStop(deadline ? deadline.race(out) : out, entry) : out;
       tracker.processed++;
