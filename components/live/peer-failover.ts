@@ -12,9 +12,9 @@ import { withoutBase } from '../base-path';
 
 /**
  * How long the page's console must have been unreachable before the page leaves for another one:
- * longer than a restart takes (a console restarted in place keeps its pages, which reconnect to it).
+ * well beyond a restart in place (a few seconds; 10–20 s on a loaded machine), whose pages reconnect to it.
  */
-export const MOVE_AFTER_MS = 10_000;
+export const MOVE_AFTER_MS = 30_000;
 
 /** The URL of the page on another console: the peer's base URL and this page's console path, query and fragment. */
 export function pageOnPeer(peer: string, location: Pick<Location, 'pathname' | 'search' | 'hash'>): string {
