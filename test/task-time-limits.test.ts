@@ -5,7 +5,7 @@ import { getRedis } from '@/lib/redis';
 import { createLogger } from '@/lib/logger';
 import { defineTask } from '@/lib/registry/define-task';
 import type { AnyTask } from '@/lib/registry/task-registry';
-import { publishCatalogue } from '@/lib/registry/catalogue';
+import { publishCatalogue, readCatalogueEntry } from '@/lib/registry/catalogue';
 import { TimeLimitExceeded } from '@/lib/registry/time-limits';
 import { createClient } from '@/lib/client/create-client';
 import { thrown, uniqueName, waitFor } from './helpers';
@@ -149,13 +149,33 @@ describe('bad limits', () => {
   });
 
   describe('in the API', () => {
-    const task = defineTask({ ...base, name: uniqueName('api-limits'), queue: uniqueName('api-limits') });
+    class Flaky extends Error {}
+    const task = defineTask({
+      ...base,
+      name: uniqueName('api-limits'),
+      queue: uniqueName('api-limits'),
+      timeLimit: 60_000,
+      softTimeLimit: 30_000,
+      expires: 600_000,
+      retryOn: [Flaky, 'TimeLimitExceeded'],
+      isolation: 'process',
+    });
     let served: Awaited<ReturnType<typeof serveApi>>;
     beforeAll(async () => {
       await publishCatalogue(getRedis(), [task], 'time-limits-test');
       served = await serveApi();
     });
     afterAll(() => served.close());
+
+    it("the catalogue publishes the task's timing for its page", async () => {
+      expect((await readCatalogueEntry(getRedis(), task.name))?.timing).toEqual({
+        timeLimit: 60_000,
+        softTimeLimit: 30_000,
+        expires: 600_000,
+        retryOn: ['Flaky', 'TimeLimitExceeded'],
+        isolation: 'process',
+      });
+    });
 
     it.each([
       [{ timeLimit: 100, softTimeLimit: 200 }, 'options.softTimeLimit'],

@@ -5,6 +5,7 @@ import type { AnyTask } from './task-registry';
 import { jobOptionsSchema, keepJobsSchema } from '../queue/job-options';
 import { dedupeSummary, dedupeSummarySchema } from './dedupe';
 import { throttleSummary, throttleSummarySchema } from './task-throttle';
+import { taskTiming, taskTimingSchema, type TaskTiming } from './time-limits';
 
 /**
  * The task catalogue in Redis: what workers can run. Workers publish it, the
@@ -26,6 +27,8 @@ export const catalogueEntrySchema = z.object({
   idempotencyTtl: z.number().optional(),
   /** Its rate limit and concurrency (lib/registry/task-throttle.ts), if any. */
   throttle: throttleSummarySchema.optional(),
+  /** Its time limits, expiry, retry policy and isolation (lib/registry/time-limits.ts), if any. */
+  timing: taskTimingSchema.optional(),
   publishedAt: z.number(),
   publishedBy: z.string(),
 });
@@ -52,6 +55,7 @@ export async function publishCatalogue(redis: RedisConnection, tasks: readonly A
       ...(t.dedupe ? { dedupe: dedupeSummary(t.dedupe) } : {}),
       idempotencyTtl: t.idempotencyTtl,
       ...(t.throttle ? { throttle: throttleSummary(t.throttle) } : {}),
+      ...timingOf(t),
       publishedAt: now,
       publishedBy: workerId,
     };
@@ -63,6 +67,11 @@ export async function publishCatalogue(redis: RedisConnection, tasks: readonly A
     .hset(keys.tasks, ...fields)
     .sadd(keys.queues, ...new Set(tasks.map((t) => t.queue)))
     .exec();
+}
+
+function timingOf(t: AnyTask): { timing?: TaskTiming } {
+  const timing = taskTiming(t);
+  return timing ? { timing } : {};
 }
 
 /** Every catalogue entry, sorted by name. Entries that fail to parse are skipped, not fatal. */

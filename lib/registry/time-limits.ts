@@ -93,3 +93,25 @@ export function applyTimeOptions(opts: JobsOptions, o: { timeLimit?: number; sof
 export function jobTimeOptions(opts: JobsOptions): JobTimeOptions | undefined {
   return (opts as Record<string, unknown>)[JOB_TIME_KEY] as JobTimeOptions | undefined;
 }
+
+/** What the catalogue publishes of a task's time options and retry policy (the task page shows them). */
+export const taskTimingSchema = z.object({
+  timeLimit: z.number().optional(),
+  softTimeLimit: z.number().optional(),
+  expires: z.number().optional(),
+  /** Names of the errors retried (classes by their name); absent: every error. */
+  retryOn: z.array(z.string()).optional(),
+  isolation: z.literal('process').optional(),
+});
+export type TaskTiming = z.infer<typeof taskTimingSchema>;
+
+/** A task's timing summary, or undefined when it sets none of these options. */
+export function taskTiming(t: TimeLimits & { retryOn?: readonly (string | { name: string })[]; isolation?: 'process' }): TaskTiming | undefined {
+  const s: TaskTiming = {};
+  if (t.timeLimit !== undefined) s.timeLimit = t.timeLimit;
+  if (t.softTimeLimit !== undefined) s.softTimeLimit = t.softTimeLimit;
+  if (t.expires !== undefined) s.expires = t.expires;
+  if (t.retryOn) s.retryOn = t.retryOn.map((r) => (typeof r === 'string' ? r : r.name));
+  if (t.isolation) s.isolation = t.isolation;
+  return Object.keys(s).length ? s : undefined;
+}

@@ -1,3 +1,4 @@
+import { Fragment } from 'react';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { load } from '@/lib/data/load';
@@ -12,6 +13,7 @@ import { seg } from '@/components/api';
 import { allows } from '@/lib/auth/principal';
 import { currentPrincipal } from '@/app/_auth/current-principal';
 import { describeDedupeSetting } from '@/lib/registry/dedupe-label';
+import { describeTiming } from '@/lib/registry/timing-label';
 import { formatDuration } from '@/components/ui/format';
 
 export const dynamic = 'force-dynamic';
@@ -65,6 +67,13 @@ export default async function TaskPage({ params }: { params: Promise<{ name: str
                   <dd>{describeDedupeSetting(task.dedupe, formatDuration)}</dd>
                 </>
               )}
+              {task.timing &&
+                describeTiming(task.timing, formatDuration).map(([label, value]) => (
+                  <Fragment key={label}>
+                    <dt className="text-slate-500 dark:text-slate-400">{label}</dt>
+                    <dd>{value}</dd>
+                  </Fragment>
+                ))}
             </dl>
           </Card>
           <Card title="Arguments schema">
