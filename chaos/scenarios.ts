@@ -1,5 +1,12 @@
 import { Queue } from 'bullmq';
 import type { ChaosRig, RunLog } from './rig';
+import { createClient } from '../lib/client/create-client';
+import { UnavailableError } from '../lib/errors';
+import { registry } from './chaos-tasks';
+import { createSchedule } from '../lib/scheduler/schedule-service';
+import { getScheduleDetail } from '../lib/data/schedule-dto';
+import { readRuns } from '../lib/scheduler/schedule-store';
+import { getRedis } from '../lib/redis';
 import { percentile } from '../bench/support';
 
 /** How big a run is: the full suite (`npm run chaos`) or the short one inside `npm test`. */
@@ -145,9 +152,6 @@ export async function killDuringLoad(rig: ChaosRig, queue: Queue, size: ChaosSiz
 
 /** Redis stopped and started again under a producer that retries with the same idempotency key. */
 export async function redisRestarts(rig: ChaosRig, queue: Queue, size: ChaosSize): Promise<ChaosResult> {
-  const { createClient } = await import('../lib/client/create-client');
-  const { UnavailableError } = await import('../lib/errors');
-  const { registry } = await import('./chaos-tasks');
   const client = createClient(registry);
   await startWorkers(rig, size.workers);
   let unavailable = 0;
@@ -234,8 +238,6 @@ export interface SlotReport {
 
 /** An every-second schedule of a 400 ms task while workers are killed: every slot runs once or is reported missed. */
 export async function scheduleChurn(rig: ChaosRig, _queue: Queue, size: ChaosSize): Promise<ChaosResult & { slots: SlotReport }> {
-  const { createSchedule } = await import('../lib/scheduler/schedule-service');
-  const { getScheduleDetail } = await import('../lib/data/schedule-dto');
   await startWorkers(rig, size.workers);
   const name = 'chaos-every-second';
   const createdAt = Date.now();
@@ -263,8 +265,6 @@ export async function scheduleChurn(rig: ChaosRig, _queue: Queue, size: ChaosSiz
       .filter((s) => s <= endedAt - 1000),
   );
   // Reported missed: the console's list (computed from its last 50 runs), and every slot whose late re-run was recorded skipped.
-  const { readRuns } = await import('../lib/scheduler/schedule-store');
-  const { getRedis } = await import('../lib/redis');
   const skipped = (await readRuns(getRedis(), name)).filter((r) => r.state === 'skipped' && r.slot !== null).map((r) => r.slot!);
   const missed = new Set([...detail.missed, ...skipped].filter((s) => s >= createdAt && s <= endedAt));
   const first = Math.min(...ranSlots, ...missed);
