@@ -51,6 +51,8 @@ export interface TaskDefinition<Name extends string = string, Schema extends z.Z
   retryOn?: RetryOn;
   /** `'process'`: each attempt runs in a child process of its own (lib/worker/isolated-run.ts). */
   isolation?: 'process';
+  /** A job that failed for good is copied to the task's dead-letter queue (lib/queue/dead-letter.ts). */
+  deadLetter?: boolean;
 }
 
 export const DEFAULT_QUEUE = 'default';
@@ -106,6 +108,12 @@ export function defineTask<const Name extends string, Schema extends z.ZodType, 
    * process start per attempt; arguments and results cross as JSON-like values.
    */
   isolation?: 'process';
+  /**
+   * Copy each job that failed for good (attempts exhausted, or an error
+   * `retryOn` does not name) to the queue `<task>.dlq`, where it waits to be
+   * listed and replayed (`replayDeadLetters`). Cancelled and expired jobs are not copied.
+   */
+  deadLetter?: boolean;
 }): TaskDefinition<Name, Schema, Result> {
   if (!def.name.trim() || def.name.length > 200) throw new Error(`Invalid task name "${def.name}": 1–200 characters`);
   const queue = def.queue ?? DEFAULT_QUEUE;
@@ -121,6 +129,7 @@ export function defineTask<const Name extends string, Schema extends z.ZodType, 
   const throttle = resolveThrottle(def.name, def as ThrottleInput<never>);
   const limits = resolveTimeLimits(def.name, def);
   const retryOn = resolveRetryOn(def.name, def.retryOn);
+  if (def.deadLetter !== undefined && typeof def.deadLetter !== 'boolean') throw new Error(`Invalid deadLetter for task "${def.name}": true or false`);
   if (def.isolation !== undefined && def.isolation !== 'process') throw new Error(`Invalid isolation for task "${def.name}": 'process' or none`);
   return { ...def, queue, defaults: def.defaults ?? {}, retention, dedupe, idempotencyTtl, ...limits, retryOn, ...(throttle ? { throttle } : {}) };
 }

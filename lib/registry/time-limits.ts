@@ -102,16 +102,21 @@ export const taskTimingSchema = z.object({
   /** Names of the errors retried (classes by their name); absent: every error. */
   retryOn: z.array(z.string()).optional(),
   isolation: z.literal('process').optional(),
+  /** Jobs that failed for good are copied to `<task>.dlq` (lib/queue/dead-letter.ts). */
+  deadLetter: z.boolean().optional(),
 });
 export type TaskTiming = z.infer<typeof taskTimingSchema>;
 
 /** A task's timing summary, or undefined when it sets none of these options. */
-export function taskTiming(t: TimeLimits & { retryOn?: readonly (string | { name: string })[]; isolation?: 'process' }): TaskTiming | undefined {
+export function taskTiming(
+  t: TimeLimits & { retryOn?: readonly (string | { name: string })[]; isolation?: 'process'; deadLetter?: boolean },
+): TaskTiming | undefined {
   const s: TaskTiming = {};
   if (t.timeLimit !== undefined) s.timeLimit = t.timeLimit;
   if (t.softTimeLimit !== undefined) s.softTimeLimit = t.softTimeLimit;
   if (t.expires !== undefined) s.expires = t.expires;
   if (t.retryOn) s.retryOn = t.retryOn.map((r) => (typeof r === 'string' ? r : r.name));
   if (t.isolation) s.isolation = t.isolation;
+  if (t.deadLetter) s.deadLetter = true;
   return Object.keys(s).length ? s : undefined;
 }

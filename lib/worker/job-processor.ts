@@ -14,7 +14,8 @@ import { enterThrottle } from '../limits/job-throttle';
 import { startDeadline } from './attempt-deadline';
 import { runIsolated } from './isolated-run';
 import { refuseExpired } from './job-expiry';
-import { isRetryable, type RetryOn } from '../registry/retry-on';
+import { isRetryable } from '../registry/retry-on';
+import { deadLetter } from '../queue/dead-letter';
 
 export interface JobProcessorDeps {
   registry: TaskRegistry;
@@ -125,7 +126,7 @@ export class JobProcessor {
     } catch (err) {
       if (entry.stopped?.kind === 'requeue') return this.handBack(queue, job, token, entry);
       if (entry.stopped?.kind === 'lost') return this.abandon(queue, job, token, entry);
-      return this.fail(queue, job, entry, scheduled, err, task.retryOn);
+      return this.fail(queue, job, entry, scheduled, err, task);
     } finally {
       deadline?.clear();
       tracker.ended(queue, job.id!);
@@ -155,20 +156,28 @@ export class JobProcessor {
   }
 
   /** Record a failed (or cancelled) attempt, then throw what BullMQ records: a cancel is final, not retried. */
-  private async fail(queue: string, job: Job, entry: RunningJob, scheduled: Scheduled | undefined, err: unknown, retryOn: RetryOn | undefined): Promise<never> {
+  private async fail(queue: string, job: Job, entry: RunningJob, scheduled: Scheduled | undefined, err: unknown, task: AnyTask): Promise<never> {
     this.deps.tracker.failed++;
     const cancelled = entry.stopped?.kind === 'cancel' ? entry.stopped : undefined;
     // The task's retryOn: an error it does not name fails the job now.
-    const retryable = isRetryable(retryOn, err);
+    const retryable = isRetryable(task.retryOn, err);
     const final = cancelled !== undefined || !retryable || err instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     const message = cancelled ? 'cancelled' : ((err as Error)?.message ?? String(err));
     await Promise.all([
       this.endRun(job, scheduled, { state: 'failed', error: message, final }),
       this.attemptDone(queue, job, entry, cancelled ? 'cancelled' : 'failed', message),
+      // A job that failed for good goes to its task's dead-letter queue (lib/queue/dead-letter.ts); a cancel does not.
+      final && !cancelled && task.deadLetter ? this.deadLetter(queue, job, message) : undefined,
     ]);
     if (cancelled) throw new UnrecoverableError(typeof cancelled.reason === 'string' ? cancelled.reason : 'cancelled');
     if (!retryable && !(err instanceof UnrecoverableError)) throw new UnrecoverableError(message);
     throw err;
+  }
+
+  private deadLetter(queue: string, job: Job, message: string): Promise<void> {
+    return deadLetter(this.deps.command, queue, job, message).catch((err: Error) =>
+      this.deps.logger.warn('could not dead-letter job', { queue, jobId: job.id, error: err.message }),
+    );
   }
 
   /** Close a schedule's run record; jobs that are not a schedule's have none. */
