@@ -9,14 +9,17 @@ import { InvalidError } from '../errors';
  * enforces them (lib/worker/attempt-deadline.ts, lib/worker/job-expiry.ts).
  */
 
-/** Longest limit or expiry accepted: a year (beyond any real use; a timer's range is ~24.8 days, see the deadline). */
-const MAX_MS = 365 * 24 * 3600 * 1000;
+/** Longest expiry accepted: a year (beyond any real use). */
+const MAX_EXPIRES_MS = 365 * 24 * 3600 * 1000;
+/** Longest time limit: a Node timer's range (~24.8 days); a longer delay would fire at once. */
+const MAX_LIMIT_MS = 2 ** 31 - 1;
 
 /** A time limit in ms: a whole number from 1. */
-export const timeLimitSchema = z.number().int().min(1).max(MAX_MS);
+export const timeLimitSchema = z.number().int().min(1).max(MAX_LIMIT_MS);
 
+const expiresMsSchema = z.number().int().min(1).max(MAX_EXPIRES_MS);
 /** Expiry: ms after enqueue, or an absolute ISO date (`2026-12-07T09:00:00Z`). */
-export const expiresSchema = z.union([z.number().int().min(1).max(MAX_MS), z.iso.datetime({ offset: true })]);
+export const expiresSchema = z.union([expiresMsSchema, z.iso.datetime({ offset: true })]);
 
 /** The attempt ran out of time: at the soft limit it is the signal's reason, at the hard limit the attempt's error. */
 export class TimeLimitExceeded extends Error {
@@ -46,7 +49,9 @@ export function resolveTimeLimits(task: string, input: TimeLimitsInput): TimeLim
   for (const field of ['timeLimit', 'softTimeLimit', 'expires'] as const) {
     const v = input[field];
     if (v === undefined) continue;
-    if (!timeLimitSchema.safeParse(v).success) throw fail(field, `a whole number of milliseconds from 1 to ${MAX_MS} (got ${String(v)})`);
+    const max = field === 'expires' ? MAX_EXPIRES_MS : MAX_LIMIT_MS;
+    if (!(field === 'expires' ? expiresMsSchema : timeLimitSchema).safeParse(v).success)
+      throw fail(field, `a whole number of milliseconds from 1 to ${max} (got ${String(v)})`);
     out[field] = v;
   }
   const order = limitOrderProblem(out);
