@@ -6,6 +6,7 @@ import { benchLive } from './live';
 import { benchWorker } from './worker';
 import { benchPackage } from './package';
 import { benchCluster } from './cluster';
+import { benchConsoles } from './consoles';
 import { baselineRef, prepareBaseline, type Baseline } from './baseline';
 
 /**
@@ -23,6 +24,7 @@ const benches: Record<string, (baseline?: Baseline) => Promise<string>> = {
   worker: () => benchWorker(),
   package: () => benchPackage(),
   cluster: () => benchCluster(),
+  consoles: () => benchConsoles(),
 };
 const usesBaseline = new Set(['queues', 'live']);
 
