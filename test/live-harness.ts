@@ -18,7 +18,7 @@ import {
 } from '../lib/events/socket-rooms';
 import type { SharedRelay } from '../lib/events/shared-relay';
 import { createLogger } from '../lib/logger';
-import { createRedis, getRedis } from '../lib/redis';
+import { createRedis, getRedis, type RedisConnection } from '../lib/redis';
 
 /**
  * The console's live half without Next: an HTTP server with Socket.IO and an
@@ -41,9 +41,11 @@ export interface SharedLiveConsole {
 export async function startSharedLiveConsole(
   relayOptions: Partial<Omit<RelayOptions, 'sink' | 'logger'>> = {},
   lease: { leaseTtlMs?: number; leaseRenewMs?: number; onLeaderChange?(leading: boolean): void } = {},
+  /** The adapter's connection, owned by the caller (one that never answers, say); a new one to the test's Redis by default. */
+  fanout?: RedisConnection,
 ): Promise<SharedLiveConsole> {
   const server = http.createServer((_req, res) => res.writeHead(404).end());
-  const adapterRedis = createRedis('command');
+  const adapterRedis = fanout ?? createRedis('command');
   const io = new SocketServer<ClientToServer, ServerToClient>(server, {
     serveClient: false,
     // As server.ts: with it, each frame carries its position in the adapter's stream (the tests' frame ids).
@@ -64,7 +66,7 @@ export async function startSharedLiveConsole(
       await relay.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       server.closeAllConnections();
-      await adapterRedis.quit().catch(() => {});
+      if (!fanout) await adapterRedis.quit().catch(() => {});
     },
   };
 }

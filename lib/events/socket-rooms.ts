@@ -20,8 +20,9 @@ interface Emitter {
 }
 
 export interface RoomSocket {
-  emit(event: 'status', payload: StatusFrame): unknown;
-  emit(event: 'peers', payload: PeersFrame): unknown;
+  id: string;
+  /** The socket's namespace: `local` sends to this console's clients only, without the adapter (see serveRooms). */
+  nsp: { local: { to(room: string): Emitter } };
   on(event: 'subscribe', listener: (room: unknown, ack?: (answer: { ok: boolean; error?: string }) => void) => void): unknown;
   on(event: 'unsubscribe', listener: (room: unknown) => void): unknown;
   join(room: string): unknown;
@@ -42,11 +43,18 @@ export function socketSink(io: RoomServer): RelaySink {
   };
 }
 
-/** A new connection: the relay's status right away, then rooms joined and left on request (unknown rooms refused). */
+/**
+ * A new connection: the relay's status right away, then rooms joined and left on request (unknown rooms refused).
+ * The status and peers go to the socket's own room with the `local` flag: with connection-state recovery,
+ * `socket.emit` goes through the adapter, which first XADDs the frame to the shared stream and delivers it
+ * only once Redis answered — never while Redis is down or the fan-out connection is still connecting (a page
+ * then stayed without a status). Each (re)connection gets the current status anyway: nothing to recover.
+ */
 export function serveRooms(socket: RoomSocket, relay: { status(): StatusFrame; peers?(): PeersFrame }): void {
-  socket.emit('status', relay.status());
+  const self = socket.nsp.local.to(socket.id);
+  self.emit('status', relay.status());
   const peers = relay.peers?.();
-  if (peers?.consoles.length) socket.emit('peers', peers);
+  if (peers?.consoles.length) self.emit('peers', peers);
   socket.on('subscribe', (room, ack) => {
     const parsed = roomSchema.safeParse(room);
     if (!parsed.success) return ack?.({ ok: false, error: 'unknown room' });
