@@ -47,8 +47,9 @@ export function socketSink(io: RoomServer): RelaySink {
  * A new connection: the relay's status right away, then rooms joined and left on request (unknown rooms refused).
  * The status and peers go to the socket's own room with the `local` flag: with connection-state recovery,
  * `socket.emit` goes through the adapter, which first XADDs the frame to the shared stream and delivers it
- * only once Redis answered — never while Redis is down or the fan-out connection is still connecting (a page
- * then stayed without a status). Each (re)connection gets the current status anyway: nothing to recover.
+ * only after that command ends: while the fan-out connection is not answering (Redis down, a cluster still
+ * fetching its slots) a new page got its status late, stale or never. Each (re)connection gets the current
+ * status anyway: nothing to recover.
  */
 export function serveRooms(socket: RoomSocket, relay: { status(): StatusFrame; peers?(): PeersFrame }): void {
   const self = socket.nsp.local.to(socket.id);
