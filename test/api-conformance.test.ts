@@ -187,6 +187,9 @@ describe('the API against its own document', () => {
       (a) => a.text.includes('"add"'),
     );
     await check('read', 'GET', '/api/v1/tasks/add', undefined, 200);
+    await check('read', 'GET', '/api/v1/tasks/add/dead-letters', undefined, 200);
+    await check('write', 'POST', '/api/v1/tasks/add/dead-letters/replay', undefined, 200);
+    await check('read', 'POST', '/api/v1/tasks/add/dead-letters/replay', undefined, 403);
     await check('read', 'GET', '/api/v1/tasks/no-such-task', undefined, 404);
     await check('read', 'GET', `/api/v1/tasks/${'n'.repeat(2000)}`, undefined, 400);
     const run = await check('write', 'POST', '/api/v1/tasks/add/runs', { args: { a: 1, b: 2 } }, 201);

@@ -204,6 +204,9 @@ describe('OpenAPI document: every documented answer is what the route answers', 
       (r) => JSON.stringify(r.json).includes(SLOW),
     );
     await record('get /tasks/{name}', 'get', `/api/v1/tasks/${TASK}`);
+    // The task sets no deadLetter: both answer with empty lists.
+    expect((await record('get /tasks/{name}/dead-letters', 'get', `/api/v1/tasks/${TASK}/dead-letters`)).json).toEqual({ deadLetters: [] });
+    expect((await record('post /tasks/{name}/dead-letters/replay', 'post', `/api/v1/tasks/${TASK}/dead-letters/replay`)).json).toEqual({ replayed: [] });
     const run = await record('post /tasks/{name}/runs', 'post', `/api/v1/tasks/${TASK}/runs`, { args: { a: 1, b: 2 } });
     expect(run.status).toBe(201);
     // The same idempotency key twice: 201 with the new job, then 200 with that job.

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import { env } from '../env';
 import type { RedisConnection } from '../redis';
@@ -70,4 +71,16 @@ export async function replayDeadLetters(task: string, limit = 1000): Promise<{ q
     replayed.push({ queue: origin.queue, id: added.id! });
   }
   return replayed;
+}
+
+/** A dead letter as the API shows it. */
+export const deadLetterDtoSchema = z.object({
+  id: z.string(),
+  args: z.unknown(),
+  origin: z.object({ queue: z.string(), jobId: z.string(), failedReason: z.string(), attemptsMade: z.number(), failedAt: z.number() }),
+});
+
+/** The dead letters of a task, as plain objects (the API's answer). */
+export async function deadLetterDtos(task: string): Promise<z.infer<typeof deadLetterDtoSchema>[]> {
+  return (await listDeadLetters(task)).map(({ job, origin }) => ({ id: job.id!, args: job.data as unknown, origin }));
 }
