@@ -14,6 +14,8 @@ import { allows } from '@/lib/auth/principal';
 import { currentPrincipal } from '@/app/_auth/current-principal';
 import { describeDedupeSetting } from '@/lib/registry/dedupe-label';
 import { describeTiming } from '@/lib/registry/timing-label';
+import { deadLetterQueue } from '@/lib/queue/dead-letter';
+import { ReplayDeadLetters } from '@/components/tasks/ReplayDeadLetters';
 import { formatDuration } from '@/components/ui/format';
 
 export const dynamic = 'force-dynamic';
@@ -75,6 +77,17 @@ export default async function TaskPage({ params }: { params: Promise<{ name: str
                   </Fragment>
                 ))}
             </dl>
+            {task.timing?.deadLetter && (
+              <>
+                <p className="mt-3 text-sm">
+                  Dead letters wait in queue{' '}
+                  <Link href={`/queues/${seg(deadLetterQueue(task.name))}`} className="hover:underline">
+                    {deadLetterQueue(task.name)}
+                  </Link>
+                </p>
+                <ReplayDeadLetters task={task.name} />
+              </>
+            )}
           </Card>
           <Card title="Arguments schema">
             <JsonBlock value={task.argsSchema} label="Arguments JSON Schema" />
