@@ -8,6 +8,8 @@ import type { AnyTask } from '@/lib/registry/task-registry';
 import { publishCatalogue, readCatalogueEntry } from '@/lib/registry/catalogue';
 import { TimeLimitExceeded } from '@/lib/registry/time-limits';
 import { createClient } from '@/lib/client/create-client';
+import { createSchedule, deleteSchedule } from '@/lib/scheduler/schedule-service';
+import { JOB_TIME_KEY } from '@/lib/registry/time-limits';
 import { thrown, uniqueName, waitFor } from './helpers';
 import { serveApi } from './api-server';
 import { queueStack } from './fixtures/queue-stack';
@@ -72,6 +74,28 @@ describe('time limits', () => {
     const { state, job } = await finished(queue, (await enqueue('slow', {}, { timeLimit: 150 })).id);
     expect(state).toBe('failed');
     expect(job.failedReason).toMatch(/^time limit exceeded \(hard limit, 150 ms\)/);
+  });
+});
+
+describe('schedules', () => {
+  it("a schedule's runs carry its time limits; a schedule cannot set expires", async () => {
+    const task = defineTask({ name: uniqueName('nightly'), description: 'x', queue: uniqueName('sched-limits'), schema: z.object({}), handler: () => 0 });
+    await publishCatalogue(getRedis(), [task], 'time-limits-test');
+    const name = uniqueName('limited');
+    await expect(
+      createSchedule({ name, task: task.name, options: { expires: 1000 }, trigger: { type: 'interval', every: 1, unit: 'hours' } }),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining('expires'),
+    });
+    await createSchedule({ name, task: task.name, options: { timeLimit: 150 }, trigger: { type: 'interval', every: 1, unit: 'hours' } });
+    stack.atTeardown(() => deleteSchedule(name));
+    const queue = stack.observe(task.queue);
+    const [next] = await waitFor(
+      'the next run',
+      () => queue.getJobs(['delayed', 'waiting']),
+      (j) => j.length === 1,
+    );
+    expect((next!.opts as Record<string, unknown>)[JOB_TIME_KEY]).toEqual({ timeLimit: 150 });
   });
 });
 

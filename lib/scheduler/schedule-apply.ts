@@ -3,6 +3,7 @@ import type { RedisConnection } from '../redis';
 import type { Queue } from 'bullmq';
 import { getQueue } from '../queue/queue-registry';
 import { retentionOptions, type Retention } from '../queue/job-options';
+import { JOB_TIME_KEY, type JobTimeOptions } from '../registry/time-limits';
 import { readCatalogueEntry } from '../registry/catalogue';
 import { celerityKeys } from '../keys';
 import type { ScheduleDefinition } from './schedule-model';
@@ -39,6 +40,10 @@ function template(def: ScheduleDefinition, retention?: Retention) {
       ...(o.attempts ? { attempts: o.attempts } : {}),
       ...(o.backoff ? { backoff: o.backoff } : {}),
       ...(o.priority ? { priority: o.priority } : {}),
+      // Time limits of each run (lib/registry/time-limits.ts), as a call's would be.
+      ...(o.timeLimit !== undefined || o.softTimeLimit !== undefined
+        ? { [JOB_TIME_KEY]: { timeLimit: o.timeLimit, softTimeLimit: o.softTimeLimit } satisfies JobTimeOptions }
+        : {}),
     },
   };
 }

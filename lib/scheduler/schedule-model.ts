@@ -161,8 +161,11 @@ export function onceInstant(t: Pick<OnceTrigger, 'at' | 'tz'>): number {
   return wallTimeToInstant(wall, t.tz);
 }
 
-/** Job options a schedule may set on its runs: a delay makes no sense for a slot that is already timed. */
-export const scheduleJobOptionsSchema = jobOptionsSchema.omit({ delay: true });
+/**
+ * Job options a schedule may set on its runs: a delay makes no sense for a slot that is already timed, nor
+ * `expires` (BullMQ creates each run when the previous one starts, so "ms after enqueue" would count from there).
+ */
+export const scheduleJobOptionsSchema = jobOptionsSchema.omit({ delay: true, expires: true });
 
 /** Size of a value as UTF-8 JSON, or null when it is not JSON (BigInt, cycles). */
 function jsonBytes(value: unknown): number | null {
