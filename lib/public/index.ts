@@ -14,6 +14,7 @@ export { createClient } from './client';
 export type { CelerityClient, JobHandle, EnqueueItem, JobHandles, EnqueueOptions } from '../client/create-client';
 export type { DedupeInput } from '../registry/dedupe';
 export { TimeLimitExceeded } from '../registry/time-limits';
+export { deadLetterQueue, listDeadLetters, replayDeadLetters, type DeadLetterOrigin } from '../queue/dead-letter';
 export type { RetryOn, ErrorClass } from '../registry/retry-on';
 export type { EnqueuedJob } from '../queue/add-task-job';
 export type { JobOptionsInput, RetentionInput } from '../queue/job-options';
