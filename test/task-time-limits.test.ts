@@ -61,11 +61,30 @@ describe('time limits', () => {
   });
 
   it('at the hard limit the attempt fails with TimeLimitExceeded although the handler ignores its signal', async () => {
-    const stubborn = defineTask({ name: 'stubborn', description: 'Never ends.', schema: z.object({}), timeLimit: 200, handler: () => never });
+    let lateWriteDone = false;
+    const stubborn = defineTask({
+      name: 'stubborn',
+      description: 'Ignores its signal; past its limit it still tries to report progress.',
+      schema: z.object({}),
+      timeLimit: 200,
+      handler: async (_a, ctx) => {
+        await new Promise((r) => setTimeout(r, 400));
+        await ctx.progress(99);
+        lateWriteDone = true;
+        return never;
+      },
+    });
     const { queue, enqueue } = await setup([stubborn]);
     const { state, job } = await finished(queue, (await enqueue('stubborn')).id);
     expect(state).toBe('failed');
     expect(job.failedReason).toBe('time limit exceeded (hard limit, 200 ms)');
+    // The handler runs on past its limit (in process nothing can stop it), but what it writes is dropped.
+    await waitFor(
+      'the late progress call to return',
+      () => lateWriteDone,
+      (done) => done,
+    );
+    expect((await queue.getJob(job.id!))!.progress).toBe(0);
   });
 
   it("a call's own limits win over the task's (none here)", async () => {

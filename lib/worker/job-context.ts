@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import type { RedisConnection } from '../redis';
 import { bullKey } from '../keys';
 import type { TaskContext } from '../registry/define-task';
+import type { TimeLimitExceeded } from '../registry/time-limits';
 import type { RunningJob } from './job-tracker';
 
 /**
@@ -27,19 +28,24 @@ export class JobContext implements TaskContext {
     this.attempt = job.attemptsMade + 1;
   }
 
+  /** A handler still running after its hard limit writes nothing more: its job failed, and may be running again elsewhere. */
+  private pastHardLimit(): boolean {
+    return this.timeLimit?.aborted === true && (this.timeLimit.reason as TimeLimitExceeded).kind === 'hard';
+  }
+
   get signal(): AbortSignal {
     if (!this.timeLimit) return this.entry.signal();
     return (this.limitedSignal ??= AbortSignal.any([this.entry.signal(), this.timeLimit]));
   }
 
   async progress(value: number | object): Promise<void> {
-    if (this.entry.stopped) return;
+    if (this.entry.stopped || this.pastHardLimit()) return;
     this.entry.progress = value;
     await this.job.updateProgress(value);
   }
 
   async log(line: string): Promise<void> {
-    if (this.entry.stopped) return;
+    if (this.entry.stopped || this.pastHardLimit()) return;
     await this.job.log(String(line));
     // BullMQ has no event for log lines; one in the queue's own stream lets the console show them live.
     await this.command.xadd(bullKey(this.queue, 'events'), 'MAXLEN', '~', '10000', '*', 'event', 'log', 'jobId', this.jobId);
