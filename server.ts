@@ -4,16 +4,16 @@ import { pathToFileURL } from 'node:url';
 import nextModule from 'next';
 import { getRequestListener } from '@hono/node-server';
 import { Server as SocketServer } from 'socket.io';
-import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { env, EnvError, nextDistDir } from '@/lib/env';
 import { createLogger } from '@/lib/logger';
 import { bindRefusal } from '@/lib/bind-policy';
 import type { ClientToServer, ServerToClient } from '@/lib/events/contract';
-import { LIVE_FANOUT_OPTIONS, liveFanoutNames, serveRooms, shareLive, type RoomSocket, type SharedRoomServer } from '@/lib/events/socket-rooms';
+import { liveFanoutNames, serveRooms, shareLive, type RoomSocket, type SharedRoomServer } from '@/lib/events/socket-rooms';
 import { CSRF_COOKIE, csrfCookie, newCsrfToken, readCookie } from '@/lib/http/csrf';
 import { contentSecurityPolicy, newNonce } from '@/lib/http/csp';
 import { closeQueues } from '@/lib/queue/queue-registry';
-import { closeRedis, createRedis, failFastWhileRedisDown, getRedis } from '@/lib/redis';
+import { closeRedis, createRedis, failFastWhileRedisDown, getRedis, isCluster } from '@/lib/redis';
 import { checkConfiguredRedis } from '@/lib/redis-preflight';
 import { loadUsers, UsersConfigError } from '@/lib/auth/users';
 import { gate, type GateDecision } from '@/lib/auth/gate';
@@ -135,16 +135,22 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
   });
 
   // Several consoles on one Redis: a frame emitted by the console that runs the relay reaches the
-  // clients of every console through the Redis streams adapter (one console alone works the same way).
+  // clients of every console through Redis pub/sub (one PUBLISH per frame; the streams adapter cost an
+  // XADD plus one XREAD per console). On a Cluster, sharded pub/sub: a channel lives on one shard.
+  // Pub/sub keeps nothing: a console whose subscriber reconnected tells its pages to re-read (shareLive),
+  // and a page re-reads on each reconnection (so no connection-state recovery: no adapter here keeps sessions).
   const fanoutRedis = createRedis('command');
+  const fanoutSub = createRedis('blocking');
+  const { channelPrefix } = liveFanoutNames(e.CELERITY_PREFIX);
   const io = new SocketServer<ClientToServer, ServerToClient>(server, {
-    adapter: createAdapter(fanoutRedis, { ...liveFanoutNames(e.CELERITY_PREFIX), ...LIVE_FANOUT_OPTIONS }),
+    adapter: isCluster(fanoutRedis)
+      ? createShardedAdapter(fanoutRedis, fanoutSub, { channelPrefix })
+      : createAdapter(fanoutRedis, fanoutSub, { key: channelPrefix }),
     // Under the base path, as the client's (components/live/LiveProvider.tsx).
     path: `${basePath}/socket.io`,
     serveClient: false,
     // Other upgrade requests (Next's hot reload) are not ours to destroy.
     destroyUpgrade: false,
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 },
     // WebSockets ignore CORS: refuse connections opened by another site's page.
     // (Authentication already happened in the gate below; this is the origin check.)
     allowRequest: (req, callback) => {
@@ -245,6 +251,7 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
     logger: log,
     redis: getRedis(),
     publicUrl: publicUrl(e.CELERITY_PUBLIC_URL, e.HOST, e.PORT, basePath),
+    fanoutSubscriber: fanoutSub,
   });
 
   // A socket outlives the request that opened it: re-check its session every few
@@ -290,6 +297,7 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
     server.closeAllConnections?.();
     await app.close?.().catch(() => {});
     fanoutRedis.disconnect();
+    fanoutSub.disconnect();
     await closeQueues();
     await closeRedis();
     process.exit(0);

@@ -11,8 +11,9 @@ import { fmt, privateRedis, sleep, startTs, verdict, writeSection, type Child } 
  * Redis commands per second with 10 dashboards on each console, at a fixed
  * event rate, for one console and for two — with every console reading the
  * streams itself (the design before issue 15) and with the reading shared
- * (the relay on the lease's leader, frames fanned out by the Redis streams
- * adapter). Each console reaches Redis through its own counting proxy, so its
+ * (the relay on the lease's leader, frames fanned out by the Redis pub/sub
+ * adapter as server.ts does, and for comparison by the streams adapter).
+ * Each console reaches Redis through its own counting proxy, so its
  * commands are counted apart from the workers' and the producer's, exactly.
  * Consoles are the live half of server.ts (test/fixtures/live-console.ts: the
  * same relay, Socket.IO and adapter wiring, without Next). Target (issue 15):
@@ -26,7 +27,7 @@ const MEASURE_MS = Number(process.env.BENCH_CONSOLES_MEASURE_MS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_CONSOLES_ROUNDS ?? 3);
 const PREFIX = 'bench-consoles';
 
-type Mode = 'each' | 'shared';
+type Mode = 'each' | 'shared' | 'pubsub';
 interface Phase {
   consoles: 1 | 2;
   mode: Mode;
@@ -36,8 +37,14 @@ const PHASES: Phase[] = [
   { consoles: 2, mode: 'each' },
   { consoles: 1, mode: 'shared' },
   { consoles: 2, mode: 'shared' },
+  { consoles: 2, mode: 'pubsub' },
 ];
-const label = (p: Phase) => `${p.consoles} console${p.consoles > 1 ? 's' : ''}, ${p.mode === 'each' ? 'each reads' : 'shared (leader + adapter)'}`;
+const MODE_LABEL: Record<Mode, string> = {
+  each: 'each reads',
+  shared: 'shared (leader + streams adapter)',
+  pubsub: 'shared (leader + pub/sub adapter)',
+};
+const label = (p: Phase) => `${p.consoles} console${p.consoles > 1 ? 's' : ''}, ${MODE_LABEL[p.mode]}`;
 
 export async function benchConsoles(): Promise<string> {
   const redis = await privateRedis();
@@ -74,7 +81,13 @@ async function measure(redisPort: number, phase: Phase) {
   const consoles = proxies.map((p) =>
     startTs(
       'test/fixtures/live-console.ts',
-      { REDIS_URL: `redis://127.0.0.1:${p.port}`, CELERITY_PREFIX: PREFIX, LIVE_SHARED: phase.mode === 'shared' ? '1' : '', LIVE_DISCOVER_MS: 'default' },
+      {
+        REDIS_URL: `redis://127.0.0.1:${p.port}`,
+        CELERITY_PREFIX: PREFIX,
+        LIVE_SHARED: phase.mode === 'each' ? '' : '1',
+        LIVE_ADAPTER: phase.mode === 'shared' ? 'streams' : '',
+        LIVE_DISCOVER_MS: 'default',
+      },
       /LIVE_READY/,
     ),
   );
@@ -227,11 +240,12 @@ function report(results: Map<Phase, { perConsole: number[]; total: number; frame
         )} | ${fmt(median(totals) / one, 2)}× | ${fmt(median(rs.map((r) => r.framesPerSec)))} | ${fmt(median(rs.map((r) => r.total / r.framesPerSec)))} | ${Math.max(...rs.map((r) => r.maxFramesInSecond))} |`,
     );
   }
-  const shared2 = median(get(2, 'shared').map((r) => r.total));
+  const streams2 = median(get(2, 'shared').map((r) => r.total));
+  const pubsub2 = median(get(2, 'pubsub').map((r) => r.total));
   const shared1 = median(get(1, 'shared').map((r) => r.total));
   lines.push(
     '',
-    `Two consoles sharing the reading: ${fmt(shared2 / one, 2)}× one console of the old design, ${fmt(shared2 / shared1, 2)}× one shared console — target ≤ 1.3×: ${verdict(shared2 / one <= 1.3)}. Two consoles each reading: ${fmt(median(get(2, 'each').map((r) => r.total)) / one, 2)}×.`,
+    `Two consoles sharing the reading (server.ts: pub/sub adapter): ${fmt(pubsub2 / one, 2)}× one console of the old design, ${fmt(pubsub2 / shared1, 2)}× one shared console — target ≤ 1.3×: ${verdict(pubsub2 / one <= 1.3)}. With the streams adapter: ${fmt(streams2 / one, 2)}×. Two consoles each reading: ${fmt(median(get(2, 'each').map((r) => r.total)) / one, 2)}×.`,
   );
   return lines.join('\n');
 }

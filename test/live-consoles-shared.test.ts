@@ -4,8 +4,8 @@ import { env } from '../lib/env';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/registry/task-registry';
 import { rooms, type CountsFrame, type JobFrame } from '../lib/events/contract';
-import { compareIds } from '../lib/events/event-relay';
 import { liveFanoutNames } from '../lib/events/socket-rooms';
+import { createRedis } from '../lib/redis';
 import { add } from '../worker/tasks/demo-tasks';
 import { runTs, uniqueName, waitFor, type Proc } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
@@ -14,7 +14,7 @@ import { startSharedLiveConsole } from './live-harness';
 /**
  * Several consoles sharing the live work (server.ts's wiring): the relay runs
  * on the lease's leader only; its frames reach every console's clients through
- * the Redis streams adapter, each frame once; when the leader stops (SIGTERM)
+ * the Redis pub/sub adapter, each frame once; when the leader stops (SIGTERM)
  * or dies (kill -9), another console takes over and the clients keep getting frames.
  */
 const stack = queueStack();
@@ -47,10 +47,10 @@ function startConsole(): Promise<Console> {
   }));
 }
 
-/** A client that records each frame with the adapter's stream offset Socket.IO appends to it (unique per frame). */
+/** A client that records each frame it gets. */
 interface Client {
   socket: Socket;
-  frames: { event: string; payload: unknown; offset: unknown }[];
+  frames: { event: string; payload: unknown }[];
   join(room: string): Promise<void>;
 }
 
@@ -58,7 +58,7 @@ async function client(url: string): Promise<Client> {
   const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false });
   stack.atTeardown(() => socket.close());
   const frames: Client['frames'] = [];
-  socket.onAny((event: string, payload: unknown, offset: unknown) => frames.push({ event, payload, offset }));
+  socket.onAny((event: string, payload: unknown) => frames.push({ event, payload }));
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
@@ -83,6 +83,14 @@ describe('consoles sharing the live work', () => {
   it('one leader reads; every client on every console gets each frame once', async () => {
     const name = uniqueName('shared');
     const queue = stack.queue(name);
+    // What the consoles publish to one another, with the publishing console (msgpack [uid, packet, opts]: uid is bytes 2–8).
+    const published: { uid: string; frame: string }[] = [];
+    const listener = createRedis('blocking');
+    stack.atTeardown(() => listener.quit());
+    listener.on('pmessageBuffer', (_p: Buffer, _ch: Buffer, msg: Buffer) =>
+      published.push({ uid: msg.toString('latin1', 2, 8), frame: msg.toString('latin1') }),
+    );
+    await listener.psubscribe(`${liveFanoutNames(prefix).channelPrefix}#/#*`);
     const consoles = await Promise.all([startConsole(), startConsole()]);
     await waitFor(
       'one leader',
@@ -106,11 +114,9 @@ describe('consoles sharing the live work', () => {
         () => countsOf(c, name).at(-1)?.waiting,
         (n) => n === 1,
       );
-    const mark = clients
-      .flatMap((c) => c.frames.map((f) => f.offset))
-      .filter((o): o is string => typeof o === 'string')
-      .sort(compareIds)
-      .at(-1)!;
+    // Each client's frames from here on (its own status and peers frames aside: each console sends its own).
+    const marks = clients.map((c) => c.frames.length);
+    const publishedMark = published.length;
 
     await stack.worker(createRegistry([{ ...add, queue: name }]), { logger, concurrency: 2 });
     for (let i = 0; i < 10; i++) await queue.add('add', { a: i, b: 1 }, { jobId: `j${i}` });
@@ -132,29 +138,37 @@ describe('consoles sharing the live work', () => {
       expect(job?.job?.result).toBe(6);
     }
     // Let the last frames settle, then compare the frames sent after every client had joined (the probe's):
-    // the same frames, in the same order, each once, on every client of either console.
+    // the same frames, in the same order, on every client of either console (a frame twice on one console would differ).
     await new Promise((r) => setTimeout(r, 500));
-    const ids = (c: Client) => c.frames.filter((f) => typeof f.offset === 'string').map((f) => f.offset as string);
-    const after = (c: Client) => ids(c).filter((id) => compareIds(id, mark) > 0);
+    const after = (c: Client) =>
+      c.frames
+        .slice(marks[clients.indexOf(c)])
+        .filter((f) => f.event !== 'status' && f.event !== 'peers')
+        .map((f) => JSON.stringify([f.event, f.payload]));
     expect(after(clients[0]!).length).toBeGreaterThan(3);
-    for (const c of clients) {
-      expect(new Set(ids(c)).size).toBe(ids(c).length);
-      expect(after(c)).toEqual(after(clients[0]!));
-    }
-    // From the mark on, every frame (rooms watched on both consoles) went through the adapter's stream: it has an offset there.
-    for (const c of clients) {
-      const at = c.frames.findIndex((f) => typeof f.offset === 'string' && compareIds(f.offset, mark) >= 0);
-      expect(at).toBeGreaterThanOrEqual(0);
-      expect(c.frames.slice(at).filter((f) => typeof f.offset !== 'string')).toEqual([]);
-    }
-    // One console emitted them all (the adapter's stream names each entry's server): one reader, not one per console.
-    // (Each console's `status` to a socket that connects goes through the stream too: Socket.IO keeps its offset for recovery.)
-    const entries = (await stack.redis.xrange(liveFanoutNames(prefix).streamName, '-', '+')).filter(
-      ([, f]) => !f[f.indexOf('data') + 1]!.includes('["status"'),
+    for (const c of clients) expect(after(c)).toEqual(after(clients[0]!));
+    // One console published them all, each once: one reader, not one per console.
+    const frames = published.slice(publishedMark).filter((p) => !p.frame.includes('"status"') && !p.frame.includes('"peers"'));
+    expect(frames.length).toBeGreaterThan(3);
+    expect(new Set(frames.map((p) => p.uid)).size).toBe(1);
+    expect(new Set(frames.map((p) => p.frame)).size).toBe(frames.length);
+  });
+
+  it('a console whose fan-out subscriber reconnected tells its pages to re-read (pub/sub kept nothing for it meanwhile)', async () => {
+    const live = stack.closing(await startSharedLiveConsole());
+    await waitFor(
+      'the subscriber ready',
+      () => live.fanoutSubscriber.status,
+      (s) => s === 'ready',
     );
-    const emitters = new Set(entries.map(([, f]) => f[f.indexOf('uid') + 1]));
-    expect(entries.length).toBeGreaterThan(3);
-    expect(emitters.size).toBe(1);
+    const c = await client(live.url);
+    await c.join(rooms.dashboard);
+    (live.fanoutSubscriber as { disconnect(reconnect?: boolean): void }).disconnect(true);
+    await waitFor(
+      'a resync after the subscriber came back',
+      () => c.frames.find((f) => f.event === 'resync' && (f.payload as { reason: string }).reason === 'fanout-reconnected'),
+      Boolean,
+    );
   });
 
   it('the leader stopped (SIGTERM) or killed (kill -9): another console takes over and the clients keep getting frames', async () => {

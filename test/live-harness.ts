@@ -5,6 +5,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { EventRelay, type RelayOptions } from '../lib/events/event-relay';
 import type { ClientToServer, ServerToClient } from '../lib/events/contract';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { createAdapter as createPubSubAdapter } from '@socket.io/redis-adapter';
 import { env } from '../lib/env';
 import {
   LIVE_FANOUT_OPTIONS,
@@ -31,42 +32,57 @@ export interface LiveConsole {
   close(): Promise<void>;
 }
 
-/** A console's live half as server.ts runs it with several consoles: the Redis streams adapter, the relay run by the lease's leader. */
+/** A console's live half as server.ts runs it with several consoles: the Redis pub/sub adapter, the relay run by the lease's leader. */
 export interface SharedLiveConsole {
   url: string;
   relay: SharedRelay;
+  /** The adapter's subscriber connection (a test can cut it). */
+  fanoutSubscriber: RedisConnection;
   close(): Promise<void>;
 }
 
 export async function startSharedLiveConsole(
   relayOptions: Partial<Omit<RelayOptions, 'sink' | 'logger'>> = {},
-  lease: { leaseTtlMs?: number; leaseRenewMs?: number; onLeaderChange?(leading: boolean): void } = {},
+  lease: { leaseTtlMs?: number; leaseRenewMs?: number; onLeaderChange?(leading: boolean): void; adapter?: 'pubsub' | 'streams' } = {},
   /** The adapter's connection, owned by the caller (one that never answers, say); a new one to the test's Redis by default. */
   fanout?: RedisConnection,
 ): Promise<SharedLiveConsole> {
   const server = http.createServer((_req, res) => res.writeHead(404).end());
   const adapterRedis = fanout ?? createRedis('command');
+  // The adapter's subscriber: a connection of its own (over the caller's proxy too, when one is given).
+  const subRedis = fanout ? fanout.duplicate() : createRedis('blocking');
+  const names = liveFanoutNames(env().CELERITY_PREFIX);
   const io = new SocketServer<ClientToServer, ServerToClient>(server, {
     serveClient: false,
-    // As server.ts: with it, each frame carries its position in the adapter's stream (the tests' frame ids).
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 },
-    adapter: createAdapter(adapterRedis, { ...liveFanoutNames(env().CELERITY_PREFIX), ...LIVE_FANOUT_OPTIONS }),
+    // As server.ts: pub/sub. The streams adapter (with connection-state recovery, as before) only for the bench's comparison.
+    ...(lease.adapter === 'streams'
+      ? { connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 }, adapter: createAdapter(adapterRedis, { ...names, ...LIVE_FANOUT_OPTIONS }) }
+      : { adapter: createPubSubAdapter(adapterRedis, subRedis, { key: names.channelPrefix }) }),
   });
   const logger = createLogger('live-console', (process.env.LIVE_LOG_LEVEL as 'info' | undefined) ?? 'error');
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const publicUrl = `http://127.0.0.1:${port}`;
-  const relay = shareLive(io as unknown as SharedRoomServer, { logger, redis: getRedis(), relay: relayOptions, publicUrl, ...lease });
+  const relay = shareLive(io as unknown as SharedRoomServer, {
+    logger,
+    redis: getRedis(),
+    relay: relayOptions,
+    publicUrl,
+    fanoutSubscriber: subRedis,
+    ...lease,
+  });
   io.on('connection', (socket) => serveRooms(socket as unknown as RoomSocket, relay));
   relay.start();
   return {
     url: publicUrl,
     relay,
+    fanoutSubscriber: subRedis,
     async close() {
       await relay.stop();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       server.closeAllConnections();
       if (!fanout) await adapterRedis.quit().catch(() => {});
+      await subRedis.quit().catch(() => {});
     },
   };
 }

@@ -70,7 +70,7 @@ describe('the status frame of a new connection', () => {
     stack.atTeardown(async () => {
       // Let the adapter's connections finish connecting (its subscription is one Redis lists), so none is cut mid-command.
       proxy.release();
-      const channel = `${liveFanoutNames(env().CELERITY_PREFIX).channelPrefix}#/#`;
+      const channel = `${liveFanoutNames(env().CELERITY_PREFIX).channelPrefix}-request#/#`;
       await waitFor(
         'the adapter subscribed',
         () => stack.redis.pubsub('NUMSUB', channel),

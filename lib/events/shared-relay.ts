@@ -12,7 +12,7 @@ import type { ThroughputSnapshot } from './throughput';
  * same Redis. One console at a time — the leader of the `live-relay` lease —
  * runs the EventRelay: it reads the event streams, the heartbeats and the
  * counts once for the whole deployment and emits each frame once; the sink
- * (Socket.IO with the Redis streams adapter) hands it to every console, which
+ * (Socket.IO with the Redis pub/sub adapter) hands it to every console, which
  * delivers it to its own clients in the room. So Redis work does not grow with
  * the number of consoles, and no client gets a frame twice. When the leader
  * stops or dies, another console takes over within the lease's TTL and asks

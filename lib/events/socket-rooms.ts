@@ -45,8 +45,8 @@ export function socketSink(io: RoomServer): RelaySink {
 
 /**
  * A new connection: the relay's status right away, then rooms joined and left on request (unknown rooms refused).
- * The status and peers go to the socket's own room with the `local` flag: with connection-state recovery,
- * `socket.emit` goes through the adapter, which first XADDs the frame to the shared stream and delivers it
+ * The status and peers go to the socket's own room with the `local` flag: with connection-state recovery
+ * (as with the streams adapter), `socket.emit` goes through the adapter, which first XADDs the frame and delivers it
  * only after that command ends: while the fan-out connection is not answering (Redis down, a cluster still
  * fetching its slots) a new page got its status late, stale or never. Each (re)connection gets the current
  * status anyway: nothing to recover.
@@ -68,11 +68,11 @@ export function serveRooms(socket: RoomSocket, relay: { status(): StatusFrame; p
 }
 
 /**
- * Several consoles on one Redis. Socket.IO runs with the Redis streams adapter
- * (`@socket.io/redis-streams-adapter`, set up by the caller: lib/ stays free of
- * Socket.IO): a frame emitted to a room by any console reaches the room's
- * clients on every console, once. The names below keep the adapter's stream,
- * channels and sessions under the deployment's prefix.
+ * Several consoles on one Redis. Socket.IO runs with the Redis pub/sub adapter
+ * (`@socket.io/redis-adapter`, sharded on a Cluster; set up by the caller: lib/ stays
+ * free of Socket.IO): a frame emitted to a room by any console reaches the room's
+ * clients on every console, once. The names below keep the adapter's channels
+ * (and, for the streams adapter the bench compares, its stream and sessions) under the deployment's prefix.
  */
 export function liveFanoutNames(prefix: string): { streamName: string; channelPrefix: string; sessionKeyPrefix: string } {
   return {
@@ -82,7 +82,7 @@ export function liveFanoutNames(prefix: string): { streamName: string; channelPr
   };
 }
 
-/** The adapter's options besides the names: frames are JSON; the stream keeps ~100 s of frames, not 10,000 large ones. */
+/** The streams adapter's options besides the names: frames are JSON; the stream keeps ~100 s of frames, not 10,000 large ones. */
 export const LIVE_FANOUT_OPTIONS = { maxLen: 1_000, onlyPlaintext: true } as const;
 
 /** The parts of a Socket.IO server (with a cluster adapter) that the shared live side uses. */
@@ -120,6 +120,8 @@ export function shareLive(
     publicUrl?: string;
     /** This console became the relay's leader (true) or stopped being it (false). */
     onLeaderChange?(leading: boolean): void;
+    /** The adapter's subscriber connection: once it reconnects, this console's pages re-read (see below). */
+    fanoutSubscriber?: { on(event: 'ready', listener: () => void): unknown };
   },
 ): SharedRelay {
   const nsp = io.sockets;
@@ -139,8 +141,8 @@ export function shareLive(
   };
   const roomChanged = (room: string) => isLiveRoom(room) && announce();
   const sink: RelaySink = {
-    // A room watched only here is sent here only: the adapter's XADD (and every console's read of it)
-    // is paid only for rooms that other consoles watch. Frames for everyone always go through it
+    // A room watched only here is sent here only: the adapter's PUBLISH is paid only for rooms
+    // that other consoles watch. Frames for everyone always go through it
     // (a new leader's resync must reach consoles it has not heard from yet).
     emit: (room, event, payload) => {
       if (room === null) io.emit(event, payload);
@@ -174,6 +176,13 @@ export function shareLive(
     peersChanged();
   });
   nsp.on(EV.throughput, (ack: never) => (ack as (s: ThroughputSnapshot | null) => void)(relay.ownThroughput()));
+  // Pub/sub keeps nothing: what the leader published while this console's subscriber was reconnecting
+  // never arrives here. Its pages re-read then (a page that itself reconnects re-reads anyway).
+  let subscribed = false;
+  opts.fanoutSubscriber?.on('ready', () => {
+    if (subscribed) io.local.emit('resync', { v: 1, reason: 'fanout-reconnected' });
+    subscribed = true;
+  });
   const timer = setInterval(announce, ANNOUNCE_MS);
   timer.unref();
   relay.peers = () => ({ v: 1, consoles: peers });
