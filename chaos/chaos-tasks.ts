@@ -37,6 +37,8 @@ export const chaosWork = defineTask({
     ms: z.number().int().min(0).max(600_000).default(300),
     ignoreSignal: z.boolean().default(false),
   }),
+  // The suite checks every acknowledged job in Redis after a run: none may be trimmed away meanwhile (a run adds tens of thousands).
+  retention: { completed: { count: 1_000_000 } },
   handler: async ({ ms, ignoreSignal }, ctx) => {
     report('start', ctx.jobId);
     try {

@@ -16,6 +16,10 @@ import {
   type ChaosSize,
 } from './scenarios';
 import { verdict, writeSection } from '../bench/support';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { clusterFailover, type ClusterFailoverReport } from './cluster-failover';
 
 /**
  * `npm run chaos [-- --short] [--no-write] [scenario…]`: the chaos suite. Each
@@ -36,38 +40,76 @@ const scenarios: Record<string, Scenario> = {
 
 const { values, positionals } = parseArgs({ options: { short: { type: 'boolean' }, 'no-write': { type: 'boolean' } }, allowPositionals: true });
 const size = values.short ? SHORT : FULL;
-const names = positionals.length ? positionals : Object.keys(scenarios);
-for (const n of names) if (!scenarios[n]) throw new Error(`Unknown scenario "${n}". Known: ${Object.keys(scenarios).join(', ')}`);
+// `cluster` (a master of a Redis Cluster killed, chaos/cluster-failover.ts) brings its own cluster, not the rig; the short
+// run leaves it to test/chaos-cluster.test.ts.
+const runCluster = positionals.length ? positionals.includes('cluster') : !values.short;
+const names = positionals.length ? positionals.filter((n) => n !== 'cluster') : Object.keys(scenarios);
+for (const n of names) if (!scenarios[n]) throw new Error(`Unknown scenario "${n}". Known: ${[...Object.keys(scenarios), 'cluster'].join(', ')}`);
 
-const results: ChaosResult[] = [];
 // Heartbeats as in production for the full run (the recovery target is measured with them); faster for the short one.
 const heartbeatMs = size.short ? 1000 : 5000;
-const rig = await startRig({ CELERITY_CONCURRENCY: String(size.concurrency), CELERITY_HEARTBEAT_MS: String(heartbeatMs) });
-// The producer and the schedule service in this process use the rig's Redis (lib/env.ts reads REDIS_URL once, here before any use).
-// eslint-disable-next-line no-restricted-properties
-process.env.REDIS_URL = rig.redisUrl;
-const connection = new Redis(rig.redisUrl, { maxRetriesPerRequest: null });
-connection.on('error', () => {});
-const queue = new Queue(CHAOS_QUEUE, { connection });
-queue.on('error', () => {});
-try {
-  for (const n of names) {
-    await rig.reset();
-    console.log(`[chaos] ${n}…`);
-    const result = await scenarios[n]!(rig, queue, size);
-    results.push(result);
-    console.log(`CHAOS-RESULT ${JSON.stringify({ name: n, ...result })}`);
-  }
-} finally {
-  await queue.close();
-  connection.disconnect();
-  await rig.close();
-}
+const results = names.length ? await runOnRig(names) : [];
 
-const markdown = report(results, size, heartbeatMs);
+const cluster = runCluster ? await runClusterFailover() : undefined;
+const markdown = [...(results.length ? [report(results, size, heartbeatMs)] : []), ...(cluster ? [clusterReport(cluster)] : [])].join('\n\n');
 console.log(markdown);
 if (!values.short && !values['no-write']) writeSection('chaos', markdown);
 process.exit(0);
+
+/** The single-Redis scenarios, each on a fresh rig state (private Redis, worker processes). */
+async function runOnRig(scenarioNames: string[]): Promise<ChaosResult[]> {
+  const out: ChaosResult[] = [];
+  const rig = await startRig({ CELERITY_CONCURRENCY: String(size.concurrency), CELERITY_HEARTBEAT_MS: String(heartbeatMs) });
+  // The producer and the schedule service in this process use the rig's Redis (lib/env.ts reads REDIS_URL once, here before any use).
+  // eslint-disable-next-line no-restricted-properties
+  process.env.REDIS_URL = rig.redisUrl;
+  const connection = new Redis(rig.redisUrl, { maxRetriesPerRequest: null });
+  connection.on('error', () => {});
+  const queue = new Queue(CHAOS_QUEUE, { connection });
+  queue.on('error', () => {});
+  try {
+    for (const n of scenarioNames) {
+      await rig.reset();
+      console.log(`[chaos] ${n}…`);
+      const result = await scenarios[n]!(rig, queue, size);
+      out.push(result);
+      console.log(`CHAOS-RESULT ${JSON.stringify({ name: n, ...result })}`);
+    }
+  } finally {
+    await queue.close();
+    connection.disconnect();
+    await rig.close();
+  }
+  return out;
+}
+
+async function runClusterFailover(): Promise<ClusterFailoverReport> {
+  console.log('[chaos] cluster…');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'celerity-chaos-cluster-'));
+  try {
+    const r = await clusterFailover({ dir, before: 200, lagging: 100, after: 200 });
+    console.log(`CHAOS-RESULT ${JSON.stringify({ name: 'cluster', ...r })}`);
+    return r;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function clusterReport(r: ClusterFailoverReport): string {
+  return [
+    '### A Redis Cluster master killed',
+    '',
+    `\`npm run chaos -- cluster\` (chaos/cluster-failover.ts): a private 3-master Redis Cluster with one replica per master, a worker (\`celerity worker\`, lock 4 s, stall check 2 s) and two producers on it, one enqueueing with \`waitForReplicas: { replicas: 1 }\` and one without. The replica of the queue's master is made to lag (frozen, its link cut by the master) while 100 more jobs are acknowledged, then the master is killed with \`kill -9\`, the replica resumes and takes over; the killed node restarts and rejoins as a replica.`,
+    '',
+    '| enqueued | acknowledged | lost | refused (threw: outcome unknown) |',
+    '|---|---|---|---|',
+    `| with waitForReplicas | ${r.acknowledged.wait} | ${r.lost.wait} | ${r.refused} (both producers) |`,
+    `| without | ${r.acknowledged.nowait} | ${r.lost.nowait} | |`,
+    '',
+    `- Jobs acknowledged with \`waitForReplicas\` lost: ${r.lost.wait} (target 0: ${verdict(r.lost.wait === 0)}). Without it, the jobs the master acknowledged while its replica lagged are lost with it (${r.lost.nowait}): the bound is the replication lag at the crash.`,
+    `- Failover (kill to a replica serving the slot): ${(r.failoverMs / 1000).toFixed(1)} s; first job enqueued after the kill completed ${(r.recoveryMs / 1000).toFixed(1)} s after the kill. Handlers started twice (at-least-once: completions lost with the master): ${r.ranTwice}.`,
+  ].join('\n');
+}
 
 function report(rs: ChaosResult[], s: ChaosSize, heartbeatMs: number): string {
   const rows = rs.map(
