@@ -1,9 +1,9 @@
 import { Queue } from 'bullmq';
 import { env } from '../env';
 import type { Redis } from 'ioredis';
-import { forEachMaster, getRedis } from '../redis';
+import { forEachMaster, getRedis, redisUnavailable } from '../redis';
 import { bullQueueName, displayQueueName } from './queue-names';
-import { NotFoundError } from '../errors';
+import { NotFoundError, UnavailableError } from '../errors';
 import { bullKey, celerityKeys } from '../keys';
 
 /**
@@ -14,11 +14,18 @@ import { bullKey, celerityKeys } from '../keys';
 type Holder = { __celerityQueues?: Map<string, Queue> };
 const holder = globalThis as unknown as Holder;
 
-/** The Queue object for a name (created on first use, never connects by itself before that). */
+/**
+ * The Queue object for a name (created on first use, never connects by itself before that).
+ * Throws UnavailableError for a name first used while the console's connection is down: a new
+ * BullMQ Queue waits for the connection's 'ready' before its first command (it does not fail
+ * fast like the connection), so a request for a queue not seen before the outage (a task's
+ * dead-letter queue) would hang until Redis came back instead of answering 503.
+ */
 export function getQueue(name: string): Queue {
   holder.__celerityQueues ??= new Map();
   let q = holder.__celerityQueues.get(name);
   if (!q) {
+    if (redisUnavailable()) throw new UnavailableError(`Redis is unavailable: queue ${name} cannot be read now.`);
     // skipMetasUpdate: reading a queue must not create its meta key (that would make
     // any looked-up name look like a real queue) nor rewrite other producers' options.
     q = new Queue(bullQueueName(name), { connection: getRedis(), prefix: env().CELERITY_PREFIX, skipMetasUpdate: true });
