@@ -237,4 +237,20 @@ describe('consoles sharing the live work', () => {
     expect(asked!.windowMs).toBe(own.windowMs);
     expect(asked!.upTo).toBeGreaterThanOrEqual(own.upTo);
   });
+
+  it("a console that does not run the relay gets the leader's stream positions (/metrics' pipeline lag on every console)", async () => {
+    const name = uniqueName('positions');
+    await stack.queue(name).add('raw', {});
+    const consoles = [stack.closing(await startSharedLiveConsole()), stack.closing(await startSharedLiveConsole())];
+    const leader = await waitFor('a leader', () => consoles.find((c) => c.relay.isLeader()), Boolean);
+    const follower = consoles.find((c) => c !== leader)!;
+    const own = await waitFor(
+      'the leader to read the queue',
+      () => leader!.relay.ownPositions(),
+      (p) => !!p?.some(([q]) => q === name),
+    );
+    const asked = await follower.relay.positions();
+    expect(asked).toBeInstanceOf(Map);
+    expect(asked!.get(name)).toBe(new Map(own).get(name));
+  });
 });

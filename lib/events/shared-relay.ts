@@ -33,6 +33,8 @@ export interface SharedRelayOptions {
   emitLocal<E extends keyof ServerToClient>(event: E, payload: Parameters<ServerToClient[E]>[0]): void;
   /** The leader's throughput snapshot, asked from the other consoles (null: no answer). */
   askThroughput(): Promise<ThroughputSnapshot | null>;
+  /** The leader's stream positions, asked from the other consoles (null: no answer). */
+  askPositions(): Promise<[string, string][] | null>;
   /** The leader changed: this console should tell the others its rooms at once. */
   onLeaderChange?(leading: boolean): void;
   relay?: Partial<Omit<RelayOptions, 'sink' | 'logger'>>;
@@ -103,9 +105,18 @@ export class SharedRelay implements LiveRelay {
     return this.relay?.throughput() ?? null;
   }
 
-  /** Stream positions (for /metrics' pipeline lag): only the leader reads. */
-  positions(): ReadonlyMap<string, string> {
-    return this.relay?.positions() ?? new Map();
+  /**
+   * Stream positions (for /metrics' pipeline lag): only the leader reads the streams, so
+   * a follower asks it (null: no answer — then no lag is known, which is not a lag of 0).
+   */
+  positions(): ReadonlyMap<string, string> | Promise<ReadonlyMap<string, string> | null> {
+    if (this.relay) return this.relay.positions();
+    return this.opts.askPositions().then((entries) => entries && new Map(entries));
+  }
+
+  /** The leader's stream positions, for another console that asks (entries: they cross the adapter as JSON); null on a follower. */
+  ownPositions(): [string, string][] | null {
+    return this.relay ? [...this.relay.positions()] : null;
   }
 
   private lead(): void {

@@ -100,7 +100,13 @@ const ANNOUNCE_MS = 5_000;
 /** How long a page's snapshot waits for the leader's throughput. */
 const ASK_THROUGHPUT_MS = 1_000;
 
-const EV = { rooms: 'celerity:rooms', roomsAsked: 'celerity:rooms?', bye: 'celerity:bye', throughput: 'celerity:throughput' } as const;
+const EV = {
+  rooms: 'celerity:rooms',
+  roomsAsked: 'celerity:rooms?',
+  bye: 'celerity:bye',
+  throughput: 'celerity:throughput',
+  positions: 'celerity:positions',
+} as const;
 
 /**
  * The shared live side of a console (see SharedRelay): the leader's frames go to
@@ -156,7 +162,8 @@ export function shareLive(
     id,
     sink,
     emitLocal: <E extends keyof ServerToClient>(event: E, payload: Parameters<ServerToClient[E]>[0]) => void io.local.emit(event, payload),
-    askThroughput: () => askThroughput(io),
+    askThroughput: () => askLeader<ThroughputSnapshot>(io, EV.throughput),
+    askPositions: () => askLeader<[string, string][]>(io, EV.positions),
     onLeaderChange: (leading) => {
       // A new leader knows no one's rooms yet: it asks; a console that is no longer leader has nothing to do.
       if (leading) io.serverSideEmit(EV.roomsAsked);
@@ -176,6 +183,7 @@ export function shareLive(
     peersChanged();
   });
   nsp.on(EV.throughput, (ack: never) => (ack as (s: ThroughputSnapshot | null) => void)(relay.ownThroughput()));
+  nsp.on(EV.positions, (ack: never) => (ack as (p: [string, string][] | null) => void)(relay.ownPositions()));
   // Pub/sub keeps nothing: what the leader published while this console's subscriber was reconnecting
   // never arrives here. Its pages re-read then (a page that itself reconnects re-reads anyway).
   let subscribed = false;
@@ -200,13 +208,13 @@ function consoleId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
-/** The leader's throughput snapshot, from whichever console answers with one (null after ASK_THROUGHPUT_MS). */
-function askThroughput(io: SharedRoomServer): Promise<ThroughputSnapshot | null> {
+/** The leader's answer (its throughput, its stream positions), from whichever console gives one (null after ASK_THROUGHPUT_MS). */
+function askLeader<T extends object>(io: SharedRoomServer, event: string): Promise<T | null> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(null), ASK_THROUGHPUT_MS);
-    io.serverSideEmit(EV.throughput, (_err: unknown, answers: unknown[] = []) => {
+    io.serverSideEmit(event, (_err: unknown, answers: unknown[] = []) => {
       clearTimeout(timer);
-      resolve((answers.find((a) => a && typeof a === 'object') as ThroughputSnapshot | undefined) ?? null);
+      resolve((answers.find((a) => a && typeof a === 'object') as T | undefined) ?? null);
     });
   });
 }

@@ -51,12 +51,19 @@ describe('celerity_event_pipeline_lag_seconds', () => {
     expect((await lagSamples()).map((s) => [s.labels.queue, s.value])).toEqual([['lagging', 0]]);
   });
 
-  it('reports no sample for a stream it cannot read, and none at all without a relay', async () => {
+  it("reports no sample for a stream it cannot read, nor when the relay's console does not answer, and none at all without a relay", async () => {
     await redis.set(bullKey('broken', 'events'), 'not a stream');
     setPipelineProbe({ positions: () => new Map([['broken', '0-0']]) });
     expect(await lagSamples()).toEqual([]);
     const { samples } = parsePrometheus(await collectMetrics(redis));
     expect(samples.find((s) => s.name === 'celerity_event_relay_running')?.value).toBe(1);
+
+    // A console that does not run the relay asks the one that does: the answer is awaited; no answer, no sample.
+    await redis.xadd(bullKey('asked', 'events'), `${Date.now() - 4000}-0`, 'event', 'completed', 'jobId', '1');
+    setPipelineProbe({ positions: () => Promise.resolve(new Map([['asked', '0-0']])) });
+    expect((await lagSamples()).map((s) => s.labels.queue)).toEqual(['asked']);
+    setPipelineProbe({ positions: () => Promise.resolve(null) });
+    expect(await lagSamples()).toEqual([]);
 
     setPipelineProbe(undefined);
     const without = parsePrometheus(await collectMetrics(redis)).samples;

@@ -77,7 +77,8 @@ export async function collectMetrics(redis: RedisConnection): Promise<string> {
   m.gauge('celerity_event_relay_running', 'Whether this console relays live events (1) or not (0).', probe ? 1 : 0);
   m.declare('celerity_event_pipeline_lag_seconds', 'Age of the oldest queue event the console has not relayed yet (0: caught up).', 'gauge');
   if (probe) {
-    const positions = [...probe.positions()];
+    // null: the console that runs the relay did not answer; no sample (absent, not 0).
+    const positions = [...((await probe.positions()) ?? [])];
     // The queues' streams may be on several cluster nodes: one pipeline only on a single Redis.
     const replies = await pipelined(
       redis,

@@ -4,8 +4,8 @@
  * bundles its own copy of this module.
  */
 export interface PipelineProbe {
-  /** Last stream id the relay read, per queue. */
-  positions(): ReadonlyMap<string, string>;
+  /** Last stream id the relay read, per queue (asked from the console that runs the relay; null: it did not answer). */
+  positions(): ReadonlyMap<string, string> | Promise<ReadonlyMap<string, string> | null>;
 }
 
 type Holder = { __celerityPipelineProbe?: PipelineProbe };
