@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { closeRedis, failFastWhileRedisDown, getRedis } from '@/lib/redis';
 import { freePort, startRedisServer } from '@/scripts/redis-server';
 import { toHttpError } from '@/lib/errors';
+import { closeQueues, getQueue } from '@/lib/queue/queue-registry';
 import { waitFor } from './helpers';
 
 /**
@@ -24,6 +25,7 @@ function useRedisAt(url: string): void {
 }
 
 afterEach(async () => {
+  await closeQueues();
   await closeRedis();
   delete holder.__celerityFailFast;
   useRedisAt(testRedisUrl!);
@@ -51,6 +53,17 @@ describe('the shared Redis connection', () => {
       const http = toHttpError(err);
       expect(http.status).toBe(503);
       expect(http.headers?.['Retry-After']).toBeDefined();
+      // A queue first used now (none of its BullMQ Queue made before): refused at once too, not left waiting
+      // for the connection's 'ready' as a new BullMQ Queue does (a task's dead-letter queue, first listed during an outage).
+      const started = Date.now();
+      const queueErr = await Promise.race([
+        Promise.resolve()
+          .then(() => getQueue('first-seen-while-down').getWaiting())
+          .catch((e: unknown) => e),
+        new Promise((r) => setTimeout(() => r('still waiting'), 3_000)),
+      ]);
+      expect(toHttpError(queueErr).status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(1_000);
       redis = await startRedisServer({ port, dir, appendonly: false });
       await waitFor(
         'the connection to come back',
@@ -59,6 +72,7 @@ describe('the shared Redis connection', () => {
         20_000,
       );
       expect(await r.ping()).toBe('PONG');
+      expect(await getQueue('first-seen-while-down').getWaiting()).toEqual([]);
     } finally {
       await redis.stop().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
