@@ -15,6 +15,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { packageVersion } from '../lib/package-info';
 import { USAGE_EXIT_CODE, UsageError } from './usage-error';
+import type { WorkerFlagsRaw } from './worker-flags';
 
 const program = new Command('celerity')
   .description('Celerity: tasks, schedules and a live console for TypeScript, on BullMQ and Redis')
@@ -40,16 +41,8 @@ function consoleOptions(cmd: Command): Command {
   return cmd.option('-p, --port <port>', 'port to listen on (PORT, 5555)').option('--host <address>', 'address to listen on (HOST, 127.0.0.1)');
 }
 
-type WorkerRaw = {
-  app: string;
-  concurrency?: string;
-  queues?: string;
-  logLevel?: string;
-  loglevel?: string;
-  hostname?: string;
-  lockDuration?: string;
-  stalledInterval?: string;
-};
+// A type-only import: `--help` and `console` still never load worker-flags.ts.
+type WorkerRaw = WorkerFlagsRaw & { app: string };
 
 workerOptions(program.command('worker').description('run a worker on your tasks (celery -A proj worker)')).action(async (raw: WorkerRaw) => {
   const { parseWorkerFlags } = await import('./worker-flags');

@@ -42,6 +42,7 @@ const FLAG_NAMES: Record<string, string> = {
   stalledInterval: '--stalled-interval',
 };
 
+/** The worker's flags as commander hands them over (`celerity worker` and `celerity start` add `app`). */
 export interface WorkerFlagsRaw {
   concurrency?: string;
   queues?: string;
