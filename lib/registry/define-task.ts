@@ -23,7 +23,44 @@ export interface TaskContext {
   log(line: string): Promise<void>;
 }
 
-export interface TaskDefinition<Name extends string = string, Schema extends z.ZodType = z.ZodType, Result = unknown> {
+/**
+ * How each attempt of a task runs: the same fields as given to `defineTask`
+ * and as kept on its definition (they need no defaults filled in).
+ */
+export interface TaskRunControls {
+  /**
+   * Hard limit of each attempt, in ms: the attempt fails with TimeLimitExceeded
+   * whatever the handler does (a handler that blocks the event loop can only
+   * be stopped with `isolation: 'process'`). See lib/registry/time-limits.ts.
+   */
+  timeLimit?: number;
+  /** Soft limit of each attempt, in ms: the handler's `signal` aborts with a TimeLimitExceeded reason it can catch. */
+  softTimeLimit?: number;
+  /** A job not started within this many ms of its enqueue is not run: it fails as "expired", without retries. */
+  expires?: number;
+  /**
+   * Retry only these errors (classes, or names such as `'TimeLimitExceeded'`); any other
+   * fails the job at once (lib/registry/retry-on.ts).
+   */
+  retryOn?: RetryOn;
+  /**
+   * `'process'`: each attempt runs in a child process of its own (started with
+   * the worker's `celerity worker -A` module), killed at the hard time limit or
+   * a cancel — this also ends a handler that blocks its event loop. Costs a
+   * process start per attempt; arguments and results cross as JSON-like values
+   * (lib/worker/isolated-run.ts).
+   */
+  isolation?: 'process';
+  /**
+   * Copy each job that failed for good (attempts exhausted, or an error
+   * `retryOn` does not name) to the queue `<task>.dlq`, where it waits to be
+   * listed and replayed (`replayDeadLetters`). Cancelled and expired jobs are not
+   * copied (lib/queue/dead-letter.ts).
+   */
+  deadLetter?: boolean;
+}
+
+export interface TaskDefinition<Name extends string = string, Schema extends z.ZodType = z.ZodType, Result = unknown> extends TaskRunControls {
   name: Name;
   description: string;
   /** The queue its jobs go to; `default` unless set. */
@@ -41,18 +78,6 @@ export interface TaskDefinition<Name extends string = string, Schema extends z.Z
   idempotencyTtl: number;
   /** Rate limit and concurrency across all workers (lib/registry/task-throttle.ts), if any. */
   throttle?: Throttle;
-  /** Hard time limit of each attempt (ms), if any (lib/registry/time-limits.ts). */
-  timeLimit?: number;
-  /** Soft time limit of each attempt (ms), if any. */
-  softTimeLimit?: number;
-  /** A job not started within this many ms of its enqueue is not run (failed as expired). */
-  expires?: number;
-  /** Only these errors are retried; others fail the job at once (lib/registry/retry-on.ts). */
-  retryOn?: RetryOn;
-  /** `'process'`: each attempt runs in a child process of its own (lib/worker/isolated-run.ts). */
-  isolation?: 'process';
-  /** A job that failed for good is copied to the task's dead-letter queue (lib/queue/dead-letter.ts). */
-  deadLetter?: boolean;
 }
 
 export const DEFAULT_QUEUE = 'default';
@@ -62,59 +87,36 @@ export const DEFAULT_QUEUE = 'default';
  * code that runs it. The definition is data — the worker runs it, the client
  * validates against it, and the console shows a form generated from it.
  */
-export function defineTask<const Name extends string, Schema extends z.ZodType, Result>(def: {
-  name: Name;
-  description: string;
-  queue?: string;
-  schema: Schema;
-  handler: (args: z.output<Schema>, ctx: TaskContext) => Promise<Result> | Result;
-  defaults?: JobOptionsInput;
-  /**
-   * Keep completed / failed jobs by age (seconds) and count; a kind left out
-   * keeps the default (7 days or 10,000 completed; 30 days or 50,000 failed).
-   */
-  retention?: RetentionInput;
-  /**
-   * One job per key: `{ key, ttl }` returns the existing job to a call within
-   * `ttl` ms of the first (even once it finished); `{ key }` while the job is
-   * queued or running; `{ key, ttl, debounce: true }` keeps the last call's
-   * arguments and runs `ttl` ms after it. See lib/registry/dedupe.ts.
-   */
-  dedupe?: DedupeInput<z.output<Schema>>;
-  /** How long (ms) a call's `idempotencyKey` holds (24 h by default). */
-  idempotencyTtl?: number;
-  /** Starts per second, minute or hour across all workers (`'5/s'`, `'100/m'`, `'1000/h'`); jobs over it wait. */
-  rateLimit?: string;
-  /** Each key gets its own `rateLimit` budget: a function of the arguments, or argument names (`['customerId']`). */
-  rateLimitKey?: ThrottleInput<z.output<Schema>>['rateLimitKey'];
-  /** At most `global` jobs of this task running across all workers, at most `perKey` per key (`key`, or `rateLimitKey`). */
-  concurrency?: ThrottleInput<z.output<Schema>>['concurrency'];
-  /**
-   * Hard limit of each attempt, in ms: the attempt fails with TimeLimitExceeded
-   * whatever the handler does (a handler that blocks the event loop can only
-   * be stopped with `isolation: 'process'`).
-   */
-  timeLimit?: number;
-  /** Soft limit of each attempt, in ms: the handler's `signal` aborts with a TimeLimitExceeded reason it can catch. */
-  softTimeLimit?: number;
-  /** A job not started within this many ms of its enqueue is not run: it fails as "expired", without retries. */
-  expires?: number;
-  /** Retry only these errors (classes, or names such as `'TimeLimitExceeded'`); any other fails the job at once. */
-  retryOn?: RetryOn;
-  /**
-   * `'process'`: each attempt runs in a child process of its own (started with
-   * the worker's `celerity worker -A` module), killed at the hard time limit or
-   * a cancel — this also ends a handler that blocks its event loop. Costs a
-   * process start per attempt; arguments and results cross as JSON-like values.
-   */
-  isolation?: 'process';
-  /**
-   * Copy each job that failed for good (attempts exhausted, or an error
-   * `retryOn` does not name) to the queue `<task>.dlq`, where it waits to be
-   * listed and replayed (`replayDeadLetters`). Cancelled and expired jobs are not copied.
-   */
-  deadLetter?: boolean;
-}): TaskDefinition<Name, Schema, Result> {
+export function defineTask<const Name extends string, Schema extends z.ZodType, Result>(
+  def: {
+    name: Name;
+    description: string;
+    queue?: string;
+    schema: Schema;
+    handler: (args: z.output<Schema>, ctx: TaskContext) => Promise<Result> | Result;
+    defaults?: JobOptionsInput;
+    /**
+     * Keep completed / failed jobs by age (seconds) and count; a kind left out
+     * keeps the default (7 days or 10,000 completed; 30 days or 50,000 failed).
+     */
+    retention?: RetentionInput;
+    /**
+     * One job per key: `{ key, ttl }` returns the existing job to a call within
+     * `ttl` ms of the first (even once it finished); `{ key }` while the job is
+     * queued or running; `{ key, ttl, debounce: true }` keeps the last call's
+     * arguments and runs `ttl` ms after it. See lib/registry/dedupe.ts.
+     */
+    dedupe?: DedupeInput<z.output<Schema>>;
+    /** How long (ms) a call's `idempotencyKey` holds (24 h by default). */
+    idempotencyTtl?: number;
+    /** Starts per second, minute or hour across all workers (`'5/s'`, `'100/m'`, `'1000/h'`); jobs over it wait. */
+    rateLimit?: string;
+    /** Each key gets its own `rateLimit` budget: a function of the arguments, or argument names (`['customerId']`). */
+    rateLimitKey?: ThrottleInput<z.output<Schema>>['rateLimitKey'];
+    /** At most `global` jobs of this task running across all workers, at most `perKey` per key (`key`, or `rateLimitKey`). */
+    concurrency?: ThrottleInput<z.output<Schema>>['concurrency'];
+  } & TaskRunControls,
+): TaskDefinition<Name, Schema, Result> {
   if (!def.name.trim() || def.name.length > 200) throw new Error(`Invalid task name "${def.name}": 1–200 characters`);
   const queue = def.queue ?? DEFAULT_QUEUE;
   if (!queue.trim() || queue.includes(':')) throw new Error(`Invalid queue "${queue}" for task "${def.name}": not empty, no ':'`);
