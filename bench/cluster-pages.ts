@@ -8,7 +8,7 @@ import { startRedisCluster } from '../scripts/redis-cluster';
 import { buildIfStale } from '../scripts/build-if-stale';
 import { freePort } from '../scripts/redis-server';
 import { seedCompleted } from './seed-completed';
-import { benchDistDir, fmt, percentile, privateRedis, startTs, verdict, ROOT, type Child } from './support';
+import { benchDistDir, fmt, percentile, privateRedis, startTs, timeGet, verdict, ROOT, type Child } from './support';
 
 /**
  * The cluster section's console part (issue 15: "page p95 … within 1.25× of the
@@ -42,14 +42,6 @@ const REQUESTS: { name: string; url: UrlFn }[] = [
 ];
 
 const jobId = (i: number) => String(1 + ((i * 7919) % JOBS));
-
-async function timeGet(url: string): Promise<number> {
-  const t = performance.now();
-  const res = await fetch(url);
-  await res.arrayBuffer();
-  if (!res.ok) throw new Error(`${url} → ${res.status}`);
-  return performance.now() - t;
-}
 
 interface Target {
   name: 'one Redis' | '3-master cluster';

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { benchDistDir, fmt, percentile, verdict, privateRedis, rssMb, startTs, ROOT, type Child } from './support';
+import { benchDistDir, fmt, percentile, verdict, privateRedis, rssMb, startTs, timeGet, ROOT, type Child } from './support';
 import { seedCompleted } from './seed-completed';
 import { baselineName, startBaselineConsole, type Baseline } from './baseline';
 import { baselineVerdict, judge, judgedRow, JUDGED_HEADER, type Figure, type Judged } from './compare';
@@ -22,14 +22,6 @@ const PREFIX = 'benchq';
 const QUEUE = 'bench';
 
 type UrlFn = (i: number) => string;
-
-async function timeGet(url: string): Promise<number> {
-  const t = performance.now();
-  const res = await fetch(url);
-  await res.arrayBuffer();
-  if (!res.ok) throw new Error(`${url} → ${res.status}`);
-  return performance.now() - t;
-}
 
 /** p50 and p95 (ms) over all samples, and p50 / p95 of each round (consecutive slices of the samples). */
 interface Latency {

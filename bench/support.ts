@@ -83,6 +83,15 @@ export function percentile(values: number[], p: number): number {
   return sorted[rank]!;
 }
 
+/** One GET, body read to its end: its time in ms. A non-2xx answer throws (a bench must not time error pages). */
+export async function timeGet(url: string): Promise<number> {
+  const t = performance.now();
+  const res = await fetch(url);
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`${url} → ${res.status}`);
+  return performance.now() - t;
+}
+
 /** A process's resident memory in MB (NaN without a pid). */
 export function rssMb(pid: number | undefined): number {
   if (pid === undefined) return NaN;
