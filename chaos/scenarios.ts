@@ -103,8 +103,11 @@ async function completedOf(queue: Queue, acked: Set<string>, timeoutMs: number, 
   }
 }
 
+/** A worker killed: its pid, when, and the jobs it was running then. */
+type Kill = { pid: number; at: number; open: string[] };
+
 /** For each kill: when every job the killed worker was running started again on another worker. */
-function recoveries(log: RunLog, kills: { pid: number; at: number; open: string[] }[]): { ms: number[]; unrecovered: number } {
+function recoveries(log: RunLog, kills: Kill[]): { ms: number[]; unrecovered: number } {
   const ms: number[] = [];
   let unrecovered = 0;
   for (const k of kills) {
@@ -119,35 +122,50 @@ function recoveries(log: RunLog, kills: { pid: number; at: number; open: string[
   return { ms, unrecovered };
 }
 
+/** `size.faults` faults spread evenly over `seconds`, the first a share after the start, the last a share before the end. */
+async function spreadFaults(size: ChaosSize, seconds: number, fault: () => Promise<void>): Promise<void> {
+  for (let k = 0; k < size.faults; k++) {
+    await sleep((seconds * 1000) / (size.faults + 1));
+    await fault();
+  }
+}
+
+/** kill -9 of the busiest worker, a new worker started in its place; what it was running at the kill. */
+async function killBusiest(rig: ChaosRig): Promise<Kill> {
+  const victim = await busiestWorker(rig);
+  const at = await victim.kill9();
+  const kill = { pid: victim.pid, at, open: rig.log.openOn(victim.pid, at) };
+  await rig.startWorker();
+  return kill;
+}
+
+/** The result of a scenario under load: every acknowledged job should complete; by default no kill to recover from. */
+function loadResult(
+  rig: ChaosRig,
+  scenario: string,
+  acked: Set<string>,
+  completed: number,
+  rest: Pick<ChaosResult, 'notes'> & Partial<Pick<ChaosResult, 'recoveryMs' | 'unrecovered'>>,
+): ChaosResult {
+  return { scenario, acknowledged: acked.size, completed, lost: acked.size - completed, ...duplicates(rig.log), recoveryMs: [], unrecovered: 0, ...rest };
+}
+
 /** kill -9 of a worker every few seconds under a steady load; a new worker replaces each. */
 export async function killDuringLoad(rig: ChaosRig, queue: Queue, size: ChaosSize): Promise<ChaosResult> {
   await startWorkers(rig, size.workers);
-  const kills: { pid: number; at: number; open: string[] }[] = [];
-  const killer = (async () => {
-    for (let k = 0; k < size.faults; k++) {
-      await sleep((size.seconds * 1000) / (size.faults + 1));
-      const victim = await busiestWorker(rig);
-      const at = await victim.kill9();
-      kills.push({ pid: victim.pid, at, open: rig.log.openOn(victim.pid, at) });
-      await rig.startWorker();
-    }
-  })();
+  const kills: Kill[] = [];
+  const killer = spreadFaults(size, size.seconds, async () => void kills.push(await killBusiest(rig)));
   const acked = await produce((i) => queue.add('chaos.work', { ms: JOB_MS }, { jobId: `k${i}` }).then((j) => j.id), size);
   await killer;
   const completed = await completedOf(queue, acked, size.short ? 30_000 : 90_000);
   const rec = recoveries(rig.log, kills);
-  return {
-    scenario: 'kill -9 during load',
-    acknowledged: acked.size,
-    completed,
-    lost: acked.size - completed,
-    ...duplicates(rig.log),
+  return loadResult(rig, 'kill -9 during load', acked, completed, {
     recoveryMs: rec.ms,
     unrecovered: rec.unrecovered,
     notes: [
       `${kills.length} kills of ${size.workers} workers (concurrency ${size.concurrency}), ${kills.reduce((n, k) => n + k.open.length, 0)} handlers running at the kills`,
     ],
-  };
+  });
 }
 
 /** Redis stopped and started again under a producer that retries with the same idempotency key. */
@@ -167,12 +185,7 @@ export async function redisRestarts(rig: ChaosRig, queue: Queue, size: ChaosSize
       }
     }
   };
-  const restarter = (async () => {
-    for (let k = 0; k < size.faults; k++) {
-      await sleep((size.seconds * 1000) / (size.faults + 1));
-      await rig.restartRedis(1000);
-    }
-  })();
+  const restarter = spreadFaults(size, size.seconds, () => rig.restartRedis(1000));
   const acked = await produce(enqueue, size);
   await restarter;
   const waitNotes: string[] = [];
@@ -180,21 +193,14 @@ export async function redisRestarts(rig: ChaosRig, queue: Queue, size: ChaosSize
   const jobs = (await queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed', 'prioritized')) as Record<string, number>;
   const total = Object.values(jobs).reduce((a, b) => a + b, 0);
   await client.close();
-  return {
-    scenario: 'Redis restarts under a producer',
-    acknowledged: acked.size,
-    completed,
-    lost: acked.size - completed,
-    ...duplicates(rig.log),
-    recoveryMs: [],
-    unrecovered: 0,
+  return loadResult(rig, 'Redis restarts under a producer', acked, completed, {
     notes: [
       `${size.faults} restarts (1 s down each), ${unavailable} enqueue calls failed with UnavailableError and were retried with their key, ${other} other errors`,
       `${total} jobs in Redis for ${acked.size} keys (${total - acked.size} extra)`,
       `${[...rig.log.aborts.values()].flat().length} handlers aborted by the lock fence ("lock lost")`,
       ...waitNotes,
     ],
-  };
+  });
 }
 
 /** SIGTERM of a worker while it runs jobs: it finishes them, exits 0, nothing runs twice. */
@@ -212,16 +218,7 @@ export async function sigtermDrain(rig: ChaosRig, queue: Queue, size: ChaosSize)
   const acked = await produce((i) => queue.add('chaos.work', { ms: JOB_MS }, { jobId: `t${i}` }).then((j) => j.id), size);
   const note = await stopper;
   const completed = await completedOf(queue, acked, 30_000);
-  return {
-    scenario: 'SIGTERM drain',
-    acknowledged: acked.size,
-    completed,
-    lost: acked.size - completed,
-    ...duplicates(rig.log),
-    recoveryMs: [],
-    unrecovered: 0,
-    notes: [note],
-  };
+  return loadResult(rig, 'SIGTERM drain', acked, completed, { notes: [note] });
 }
 
 export interface SlotReport {
@@ -242,15 +239,8 @@ export async function scheduleChurn(rig: ChaosRig, _queue: Queue, size: ChaosSiz
   const name = 'chaos-every-second';
   const createdAt = Date.now();
   await createSchedule({ name, task: 'chaos.work', args: { ms: 400 }, trigger: { type: 'interval', every: 1, unit: 'seconds' } });
-  const kills: { pid: number; at: number; open: string[] }[] = [];
-  const seconds = size.short ? 6 : size.seconds;
-  for (let k = 0; k < size.faults; k++) {
-    await sleep((seconds * 1000) / (size.faults + 1));
-    const victim = await busiestWorker(rig);
-    const at = await victim.kill9();
-    kills.push({ pid: victim.pid, at, open: rig.log.openOn(victim.pid, at) });
-    await rig.startWorker();
-  }
+  const kills: Kill[] = [];
+  await spreadFaults(size, size.short ? 6 : size.seconds, async () => void kills.push(await killBusiest(rig)));
   await sleep(1000);
   const endedAt = Date.now();
   // Missed slots are reported once they are 5 s old (MISSED_GRACE_MS); recoveries take a few seconds more.
