@@ -1,18 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NodeReaders } from '../lib/events/node-readers';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from './helpers';
-import {
-  compareDelivery,
-  masterOfKey,
-  queuesOnEveryMaster,
-  recordingSink,
-  startClusterRig,
-  startReaders,
-  startTraffic,
-  streamContents,
-  streamKeyOf,
-  type ClusterRig,
-} from './fixtures/relay-cluster';
+import { clusterRigForFile, compareDelivery, masterOfKey, startEventFlow, streamContents, streamKeyOf, waitForStreamEnds } from './fixtures/relay-cluster';
 
 /**
  * The event relay's readers on a real 3-master cluster with one replica per
@@ -22,27 +10,14 @@ import {
  * killed master acknowledged but never replicated are gone from the streams
  * (Redis replication is asynchronous) and are counted apart.
  */
-let rig: ClusterRig;
-let readers: NodeReaders | undefined;
-
-beforeAll(async () => {
-  rig = await startClusterRig({ replicasPerMaster: 1 });
-}, 60_000);
-
-afterAll(async () => {
-  readers?.stop();
-  await rig?.close();
-});
+const file = clusterRigForFile({ replicasPerMaster: 1 });
 
 describe('NodeReaders on a cluster: a master killed while events flow', () => {
   it('delivers every event that survives the failover exactly once, and keeps reading the promoted replica', async () => {
-    const byMaster = queuesOnEveryMaster(rig, 2);
-    const queues = [...byMaster.values()].flat();
-    const sink = recordingSink();
-    readers = await startReaders(rig, queues, sink);
+    const { rig } = file;
+    const { byMaster, queues, sink, readers, traffic } = await startEventFlow(file, 2);
     expect([...readers.layout().values()].map((qs) => qs.length).sort()).toEqual([2, 2, 2]);
 
-    const traffic = startTraffic(rig, queues);
     const deliveredOn = (qs: string[]) => sink.delivered.filter((d) => qs.includes(d.queue)).length;
     await waitFor(
       'events from every master',
@@ -64,7 +39,7 @@ describe('NodeReaders on a cluster: a master killed while events flow', () => {
     // The readers follow by themselves: the killed master's queues are read on their new master.
     await waitFor(
       'the queues of the killed master read on another node',
-      () => readers!.layout(),
+      () => readers.layout(),
       (layout) => !layout.has(victim) && [...layout.values()].flat().length === queues.length,
       20_000,
     );
@@ -78,14 +53,7 @@ describe('NodeReaders on a cluster: a master killed while events flow', () => {
     await traffic.stop();
 
     // Settled: every stream's newest entry has been delivered.
-    const ends = async () => Promise.all(queues.map(async (q) => (await rig.redis.xrevrange(streamKeyOf(rig.prefix, q), '+', '-', 'COUNT', 1))[0]?.[0]));
-    const last = await ends();
-    await waitFor(
-      'the readers at every stream end',
-      () => queues.map((q) => readers!.positions().get(q)),
-      (p) => p.every((id, i) => id === last[i]),
-      10_000,
-    );
+    await waitForStreamEnds(rig, readers, queues);
 
     const existing = await streamContents(rig, queues);
     const { twice, undelivered, lost } = compareDelivery(sink.delivered, existing);

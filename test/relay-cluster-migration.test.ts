@@ -1,19 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NodeReaders } from '../lib/events/node-readers';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from './helpers';
-import {
-  compareDelivery,
-  migrateSlot,
-  queuesOnEveryMaster,
-  recordingSink,
-  startClusterRig,
-  startReaders,
-  startTraffic,
-  streamContents,
-  streamKeyOf,
-  type ClusterRig,
-} from './fixtures/relay-cluster';
+import { clusterRigForFile, compareDelivery, migrateSlot, startEventFlow, streamContents, streamKeyOf, waitForStreamEnds } from './fixtures/relay-cluster';
 
 /**
  * The event relay's readers on a real 3-master cluster while a queue's slot
@@ -22,26 +10,13 @@ import {
  * its new node at its last delivered entry. Nothing is lost (no node dies),
  * nothing is delivered twice.
  */
-let rig: ClusterRig;
-let readers: NodeReaders | undefined;
-
-beforeAll(async () => {
-  rig = await startClusterRig({ replicasPerMaster: 0 });
-}, 60_000);
-
-afterAll(async () => {
-  readers?.stop();
-  await rig?.close();
-});
+const file = clusterRigForFile({ replicasPerMaster: 0 });
 
 describe('NodeReaders on a cluster: a slot migration while events flow', () => {
   it('follows a queue to its new master and delivers every entry of every stream exactly once', async () => {
     // Two queues on each master: each reader polls (two slots); after the move, the source reader reads one slot (blocking XREAD).
-    const byMaster = queuesOnEveryMaster(rig, 2);
-    const queues = [...byMaster.values()].flat();
-    const sink = recordingSink();
-    readers = await startReaders(rig, queues, sink);
-    const traffic = startTraffic(rig, queues);
+    const { rig } = file;
+    const { byMaster, queues, sink, readers, traffic } = await startEventFlow(file, 2);
     const deliveredOf = (q: string) => sink.delivered.filter((d) => d.queue === q).length;
     await waitFor(
       'events of every queue',
@@ -55,7 +30,7 @@ describe('NodeReaders on a cluster: a slot migration while events flow', () => {
     await migrateSlot(rig, calculateSlot(streamKeyOf(rig.prefix, moving)), target);
     await waitFor(
       'the moved queue read on its new master',
-      () => readers!.layout().get(target) ?? [],
+      () => readers.layout().get(target) ?? [],
       (qs) => qs.includes(moving),
       15_000,
     );
@@ -69,13 +44,7 @@ describe('NodeReaders on a cluster: a slot migration while events flow', () => {
     );
     await traffic.stop();
 
-    const last = await Promise.all(queues.map(async (q) => (await rig.redis.xrevrange(streamKeyOf(rig.prefix, q), '+', '-', 'COUNT', 1))[0]?.[0]));
-    await waitFor(
-      'the readers at every stream end',
-      () => queues.map((q) => readers!.positions().get(q)),
-      (p) => p.every((id, i) => id === last[i]),
-      10_000,
-    );
+    await waitForStreamEnds(rig, readers, queues);
     const existing = await streamContents(rig, queues);
     expect(compareDelivery(sink.delivered, existing)).toEqual({ twice: [], undelivered: [], lost: [] });
     // Nothing was lost, so no queue needed its state re-read.
