@@ -4,12 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FullConfig } from '@playwright/test';
 import { E2E_VARS } from '../support/e2e-env';
-import { keepStack, serviceEnv, startConsoleService, stopStack, type Stack } from '../support/stack';
-import { startService } from '../support/services';
+import { keepStack, serviceEnv, startConsoleAndWorker, stopStack, type Stack } from '../support/stack';
 import { distDir } from '../../scripts/build-if-stale';
 import { freePort } from '../../scripts/redis-server';
 import { startRedisCluster } from '../../scripts/redis-cluster';
-import { DEMO_WORKER } from '../../scripts/demo-worker';
 import { buildWithoutRedisIfStale } from '../../test/build-tripwire';
 import { keepCluster } from './cluster-holder';
 
@@ -31,27 +29,12 @@ export default async function globalSetup(config: FullConfig): Promise<void> {
   try {
     const prefix = `e2ec${randomBytes(4).toString('hex')}`;
     const env = serviceEnv({ redisUrl: cluster.url, prefix, port: await freePort(), dataDir: path.join(stack.dir, 'data') });
-    const [c, w] = await Promise.allSettled([
-      startConsoleService({ root, name: 'console', env, logFile: path.join(logDir, 'console.log') }),
-      startService({
-        name: 'worker',
-        command: path.join(root, 'node_modules', '.bin', 'tsx'),
-        args: [...DEMO_WORKER],
-        cwd: root,
-        env,
-        logFile: path.join(logDir, 'worker.log'),
-        ready: /\[worker\] worker ready\b/,
-        timeoutMs: 60_000,
-      }),
-    ]);
-    for (const r of [c, w]) if (r.status === 'fulfilled') stack.services.push(r.value.service);
-    if (c.status === 'rejected') throw c.reason;
-    if (w.status === 'rejected') throw w.reason;
-    process.env[E2E_VARS.baseURL] = c.value.baseURL;
+    const { baseURL } = await startConsoleAndWorker(stack, root, env);
+    process.env[E2E_VARS.baseURL] = baseURL;
     process.env[E2E_VARS.redisUrl] = cluster.url;
     process.env[E2E_VARS.prefix] = prefix;
     process.env[E2E_VARS.logDir] = logDir;
-    console.log(`[e2e:cluster] console ${c.value.baseURL} · cluster ${cluster.url} · prefix ${prefix}`);
+    console.log(`[e2e:cluster] console ${baseURL} · cluster ${cluster.url} · prefix ${prefix}`);
   } catch (err) {
     await stopStack(stack);
     await cluster.stop();

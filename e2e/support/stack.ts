@@ -168,6 +168,32 @@ export async function startRestartableConsole(o: ConsoleOptions): Promise<Restar
   };
 }
 
+/**
+ * The console (`console.log`) and the demo worker (`worker.log`) on `env`, logs in
+ * `stack.logDir`. Each joins `stack.services` once up, so stopping the stack after a
+ * failure also stops the one that did start.
+ */
+export async function startConsoleAndWorker(stack: Stack, root: string, env: NodeJS.ProcessEnv): Promise<{ baseURL: string }> {
+  // Console and worker only meet in Redis: start both at once (each needs a few seconds of tsx + Next start-up).
+  const [c, w] = await Promise.allSettled([
+    startConsoleService({ root, name: 'console', env, logFile: path.join(stack.logDir, 'console.log') }),
+    startService({
+      name: 'worker',
+      command: path.join(root, 'node_modules', '.bin', 'tsx'),
+      args: [...DEMO_WORKER],
+      cwd: root,
+      env,
+      logFile: path.join(stack.logDir, 'worker.log'),
+      ready: /\[worker\] worker ready\b/,
+      timeoutMs: 60_000,
+    }),
+  ]);
+  for (const r of [c, w]) if (r.status === 'fulfilled') stack.services.push(r.value.service);
+  if (c.status === 'rejected') throw c.reason;
+  if (w.status === 'rejected') throw w.reason;
+  return { baseURL: c.value.baseURL };
+}
+
 export async function startStack(o: StackOptions): Promise<StartedStack> {
   const { root, logDir, label } = o;
   mkdirSync(logDir, { recursive: true });
@@ -205,25 +231,7 @@ export async function startStack(o: StackOptions): Promise<StartedStack> {
     });
     const prefix = `${o.prefixStem}${randomBytes(4).toString('hex')}`;
     const env = serviceEnv({ redisUrl: stack.redis.url, prefix, port: await freePort(), dataDir: path.join(stack.dir, 'data'), extra: o.env });
-    const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
-    // Console and worker only meet in Redis: start both at once (each needs a few seconds of tsx + Next start-up).
-    const [c, w] = await Promise.allSettled([
-      startConsoleService({ root, name: 'console', env, logFile: path.join(logDir, 'console.log') }),
-      startService({
-        name: 'worker',
-        command: tsx,
-        args: [...DEMO_WORKER],
-        cwd: root,
-        env,
-        logFile: path.join(logDir, 'worker.log'),
-        ready: /\[worker\] worker ready\b/,
-        timeoutMs: 60_000,
-      }),
-    ]);
-    for (const r of [c, w]) if (r.status === 'fulfilled') stack.services.push(r.value.service);
-    if (c.status === 'rejected') throw c.reason;
-    if (w.status === 'rejected') throw w.reason;
-    const baseURL = c.value.baseURL;
+    const { baseURL } = await startConsoleAndWorker(stack, root, env);
     console.log(
       `${label} console ${baseURL} · redis ${stack.redis.url} · prefix ${prefix} · ` +
         `build check ${((tBuild - t0) / 1000).toFixed(1)} s, start ${((Date.now() - tBuild) / 1000).toFixed(1)} s · logs ${path.relative(root, logDir)}/`,
