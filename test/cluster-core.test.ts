@@ -23,6 +23,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { queueStack } from './fixtures/queue-stack';
+import { scanNode } from './helpers';
 
 /**
  * Celerity's placement on a real 3-master Redis Cluster (the cluster suite's
@@ -50,14 +51,7 @@ async function keysByMaster(): Promise<Map<string, string[]>> {
   const match = `${env().CELERITY_PREFIX}:*`;
   const out = new Map<string, string[]>();
   await forEachMaster(getRedis(), async (node) => {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, found] = await node.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...found);
-    } while (cursor !== '0');
-    out.set(`${node.options.host}:${node.options.port}`, keys);
+    out.set(`${node.options.host}:${node.options.port}`, await scanNode(node, match));
   });
   return out;
 }

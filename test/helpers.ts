@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { forEachMaster, type RedisConnection } from '../lib/redis';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { JOB_STATES, type QueueCounts } from '@/lib/data/queue-states';
 import { phaseOf } from '@/lib/scheduler/interval-grid';
 import { bullKey } from '@/lib/keys';
@@ -12,18 +13,21 @@ import type { Heartbeat } from '@/lib/worker/heartbeat';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
+/** Every key of one node matching a SCAN pattern, in SCAN's order. */
+export async function scanNode(node: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys;
+}
+
 /** Every key matching a SCAN pattern, sorted: on a Redis Cluster every master is scanned (SCAN sees one node's keys). */
 export async function scanKeys(redis: RedisConnection, pattern: string): Promise<string[]> {
-  const perNode = await forEachMaster(redis, async (node) => {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    return keys;
-  });
+  const perNode = await forEachMaster(redis, (node) => scanNode(node, pattern));
   return perNode.flat().sort();
 }
 
