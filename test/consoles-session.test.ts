@@ -44,14 +44,19 @@ function cookiesOf(res: Response): Map<string, string> {
   return new Map(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split(/=(.*)/s).slice(0, 2) as [string, string]));
 }
 
+/** The admin's sign-in on one console. */
+function signIn(base: string): Promise<Response> {
+  return fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: ADMIN.name, password: ADMIN.password }),
+  });
+}
+
 describe('two consoles', () => {
   it('a session and its CSRF token made on A work on B; signing out on B ends it on A too', async () => {
     const [a, b] = bases as [string, string];
-    const login = await fetch(`${a}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: ADMIN.name, password: ADMIN.password }),
-    });
+    const login = await signIn(a);
     expect(login.status).toBe(200);
     const jar = cookiesOf(login);
     const cookie = `celerity_session=${jar.get('celerity_session')}; celerity_csrf=${jar.get('celerity_csrf')}`;
@@ -69,11 +74,7 @@ describe('two consoles', () => {
 
   it("a page's live connection on A is told B's URL (where to go if A stops)", async () => {
     const [a, b] = bases as [string, string];
-    const login = await fetch(`${a}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: ADMIN.name, password: ADMIN.password }),
-    });
+    const login = await signIn(a);
     const jar = cookiesOf(login);
     const socket = connect(a, { transports: ['websocket'], forceNew: true, extraHeaders: { cookie: `celerity_session=${jar.get('celerity_session')}` } });
     try {
