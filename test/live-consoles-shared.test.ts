@@ -115,7 +115,8 @@ describe('consoles sharing the live work', () => {
         (n) => n === 1,
       );
     // Each client's frames from here on (its own status and peers frames aside: each console sends its own).
-    const marks = clients.map((c) => c.frames.length);
+    const keyed = (c: Client) => c.frames.filter((f) => f.event !== 'status' && f.event !== 'peers').map((f) => JSON.stringify([f.event, f.payload]));
+    const marks = clients.map((c) => keyed(c).length);
     const publishedMark = published.length;
 
     await stack.worker(createRegistry([{ ...add, queue: name }]), { logger, concurrency: 2 });
@@ -140,16 +141,18 @@ describe('consoles sharing the live work', () => {
     // Let the last frames settle, then compare the frames sent after every client had joined (the probe's):
     // the same frames, in the same order, on every client of either console (a frame twice on one console would differ).
     await new Promise((r) => setTimeout(r, 500));
-    const after = (c: Client) =>
-      c.frames
-        .slice(marks[clients.indexOf(c)])
-        .filter((f) => f.event !== 'status' && f.event !== 'peers')
-        .map((f) => JSON.stringify([f.event, f.payload]));
-    expect(after(clients[0]!).length).toBeGreaterThan(3);
+    // A frame in flight at the mark reached some clients before it and others after: start at the first frame all got after it.
+    const anchor = keyed(clients[0]!)
+      .slice(marks[0])
+      .find((k) => clients.every((c, i) => !keyed(c).slice(0, marks[i]).includes(k) && keyed(c).includes(k)));
+    expect(anchor).toBeDefined();
+    const after = (c: Client) => keyed(c).slice(keyed(c).indexOf(anchor!));
+    // At least the watched job's completion and the final counts (the relay coalesces the rest when jobs run fast).
+    expect(after(clients[0]!).length).toBeGreaterThanOrEqual(3);
     for (const c of clients) expect(after(c)).toEqual(after(clients[0]!));
     // One console published them all, each once: one reader, not one per console.
     const frames = published.slice(publishedMark).filter((p) => !p.frame.includes('"status"') && !p.frame.includes('"peers"'));
-    expect(frames.length).toBeGreaterThan(3);
+    expect(frames.length).toBeGreaterThanOrEqual(3);
     expect(new Set(frames.map((p) => p.uid)).size).toBe(1);
     expect(new Set(frames.map((p) => p.frame)).size).toBe(frames.length);
   });
