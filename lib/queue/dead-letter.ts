@@ -4,6 +4,7 @@ import { env } from '../env';
 import type { RedisConnection } from '../redis';
 import { bullQueueName } from './queue-names';
 import { getQueue } from './queue-registry';
+import { deadLetterQueue } from './dead-letter-queue';
 
 /**
  * Dead letters: a job of a task with `deadLetter: true` that failed for good
@@ -25,8 +26,7 @@ export interface DeadLetterOrigin {
 
 const ORIGIN_KEY = 'celerityDeadLetter';
 
-/** The dead-letter queue of a task (`:` is not allowed in queue names: it becomes `_`). */
-export const deadLetterQueue = (task: string): string => `${task.replaceAll(':', '_')}.dlq`;
+export { deadLetterQueue };
 
 /** The options of the original job that a replay keeps (tries, backoff, priority, retention, time options). */
 function replayOptions(opts: JobsOptions): JobsOptions {
