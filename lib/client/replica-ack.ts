@@ -1,4 +1,4 @@
-import calculateSlot from 'cluster-key-slot';
+import { keySlot } from '../redis-slot';
 import { z } from 'zod';
 import type { Redis } from 'ioredis';
 import { UnavailableError } from '../errors';
@@ -37,7 +37,7 @@ export async function awaitReplicas(conn: RedisConnection, queue: string, wait: 
 }
 
 function nodeOfKey(cluster: import('ioredis').Cluster, key: string): Redis {
-  const address = cluster.slots[calculateSlot(key)]?.[0];
+  const address = cluster.slots[keySlot(key)]?.[0];
   const node = cluster.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === address);
   if (!node)
     throw new UnavailableError(`No master known for the slot of ${key}: the cluster's slot map is being refreshed; retry with the same idempotencyKey.`);

@@ -1,4 +1,4 @@
-import calculateSlot from 'cluster-key-slot';
+import { keySlot } from '../redis-slot';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 
 /**
@@ -53,9 +53,9 @@ export function clusterPlacement(cluster: Cluster): StreamPlacement {
   const masterOf = (slot: number) => cluster.slots[slot]?.[0];
   return {
     refresh: () => new Promise<void>((resolve, reject) => cluster.refreshSlotsCache((err) => (err ? reject(err) : resolve()))),
-    nodeOf: (key) => masterOf(calculateSlot(key)),
+    nodeOf: (key) => masterOf(keySlot(key)),
     isMaster: (node) => cluster.slots.some((owners) => owners?.[0] === node),
-    groupOf: (key) => calculateSlot(key),
+    groupOf: (key) => keySlot(key),
     connect: (node, purpose) => nodeConnection(cluster, node, purpose),
   };
 }
