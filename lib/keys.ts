@@ -56,6 +56,8 @@ export function celerityKeys(prefix = env().CELERITY_PREFIX) {
     passwordUpgrade: (hash: string) => `${base}:password-upgrade:${hash}`,
     /** Stream (capped): the audit log of state-changing requests. */
     audit: `${base}:audit`,
+    /** Alerts (lib/alerts/): rules, channels, incidents, deliveries and the evaluator's state, all on the deployment's slot. */
+    alert: (part: string) => `${base}:alerts:${part}`,
   };
 }
 
