@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { env } from '@/lib/env';
 import { bullKey } from '@/lib/keys';
-import { ADMITTED_FIELD } from '@/lib/limits/throttle-gate';
+import { ADMITTED_FIELD, START_MARGIN_MS } from '@/lib/limits/throttle-gate';
 import { readCatalogueEntry } from '@/lib/registry/catalogue';
 import { maxInWindow, runTs, streamEvents, waitFor, type Proc } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
@@ -11,9 +11,9 @@ import { THROTTLE_QUEUE, type ThrottleRun } from './fixtures/throttle-tasks';
 /**
  * Task rate limits and concurrency (issue 16) across three worker PROCESSES on
  * one queue: the budget is in Redis, not in a process. Every job's start is
- * read back from Redis (the time the gate let it start, Redis's clock: what the
- * limit counts) and from its result (its handler's start and end), and checked
- * window by window. Nothing sleeps: each test waits for its jobs' completion.
+ * read from its result (its handler's own start and end: what the limit must
+ * hold for) and from Redis (the time the gate admitted it, Redis's clock), and
+ * checked window by window. Nothing sleeps: each test waits for its jobs' completion.
  */
 const stack = queueStack();
 const { redis, prefix } = stack;
@@ -85,9 +85,15 @@ async function delayedEvents(ids: Set<string>): Promise<number> {
   return (await streamEvents(redis, THROTTLE_QUEUE)).filter((e) => e.event === 'delayed' && ids.has(e.jobId!)).length;
 }
 
+/** The p-th percentile (0–100) of numbers, nearest rank. */
+function percentile(xs: number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
 describe('task rate limit across worker processes', () => {
   it(
-    '5/s: no sliding second holds more than 5 starts, the average start rate is at least 95 % of the limit, none fails',
+    '5/s: no sliding second holds more than 5 handler starts, the average start rate is at least 95 % of the limit, none fails',
     async () => {
       const N = 5 * (RATE_SECONDS + 1);
       const runs = await runAll(
@@ -95,21 +101,22 @@ describe('task rate limit across worker processes', () => {
         Array.from({ length: N }, () => ({})),
         (RATE_SECONDS + 30) * 1000,
       );
+      // What counts is when each handler started (its own Date.now(); one machine, one clock), not the gate's time.
+      const starts = runs.map((r) => r.start);
+      expect(maxInWindow(starts, 1000)).toBeLessThanOrEqual(5);
+      // The gate's own log: no window of the rate's length plus the margin holds more than 5 admissions.
       const admitted = runs.map((r) => r.admitted!);
       expect(admitted.every(Number.isFinite)).toBe(true);
-      expect(maxInWindow(admitted, 1000)).toBeLessThanOrEqual(5);
+      expect(maxInWindow(admitted, 1000 + START_MARGIN_MS)).toBeLessThanOrEqual(5);
       // After the first 5 (all at once), each further start needs its own fifth of a second.
-      const span = Math.max(...admitted) - Math.min(...admitted);
+      const span = Math.max(...starts) - Math.min(...starts);
       const rate = ((N - 5) / span) * 1000;
       expect(rate).toBeGreaterThanOrEqual(0.95 * 5);
       expect(new Set(runs.map((r) => r.pid)).size).toBeGreaterThan(1);
       expect(await delayedEvents(new Set(runs.map((r) => r.id)))).toBeGreaterThan(0);
-      // The handlers' own clock (the worker's): informative, it includes each reply's travel time.
+      const lag = runs.map((r) => r.start - r.admitted!);
       console.info(
-        `5/s over ${span} ms: ${rate.toFixed(2)} starts/s by the gate; most handler starts in any second: ${maxInWindow(
-          runs.map((r) => r.start),
-          1000,
-        )}`,
+        `5/s over ${span} ms: ${rate.toFixed(2)} handler starts/s; handler start − admission p50/p99/max ${[50, 99, 100].map((p) => percentile(lag, p)).join('/')} ms`,
       );
     },
     (RATE_SECONDS + 60) * 1000,
@@ -119,14 +126,14 @@ describe('task rate limit across worker processes', () => {
     const data = Array.from({ length: 30 }, (_, i) => ({ customerId: i % 2 ? 'acme' : 'globex' }));
     const runs = await runAll('throttle.rate-key', data, 60_000);
     for (const customer of ['acme', 'globex']) {
-      const mine = runs.filter((r) => r.customerId === customer).map((r) => r.admitted!);
+      const mine = runs.filter((r) => r.customerId === customer).map((r) => r.start);
       expect(mine).toHaveLength(15);
       expect(maxInWindow(mine, 1000), customer).toBeLessThanOrEqual(5);
     }
     // Two budgets at once: together more than one budget's worth started in a second.
     expect(
       maxInWindow(
-        runs.map((r) => r.admitted!),
+        runs.map((r) => r.start),
         1000,
       ),
     ).toBeGreaterThan(5);

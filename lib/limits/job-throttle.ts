@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { RedisConnection } from '../redis';
 import type { Throttle } from '../registry/task-throttle';
 import { throttleKeyOf } from '../registry/task-throttle';
-import { admit, gateKeys, release, type GateKeys } from './throttle-gate';
+import { admit, gateKeys, release, withdraw, START_MARGIN_MS, type GateKeys } from './throttle-gate';
 
 /**
  * A throttled task's job on its way to its handler (the worker calls this only
@@ -25,6 +25,8 @@ const COME_BACK_EARLY_MS = 150;
 export const CONCURRENCY_RETRY_MS = 250;
 /** In-worker waits before giving the job back to the delayed set (another job may take the slot it waited for). */
 const MAX_SHORT_WAITS = 3;
+/** Admissions that came back too late (then withdrawn) before the job goes back to the delayed set for a while. */
+const MAX_LATE_ADMISSIONS = 3;
 
 /** What the worker does with a job after the gate: run it and then release, or leave it (it was moved back to delayed). */
 export type ThrottleEntry = { held: true } | { held: false; release: () => Promise<void> };
@@ -53,8 +55,19 @@ export async function enterThrottle(
   const jobId = job.id!;
   const keys = keysFor(queue, job.name, jobId, t, args);
   const limits = { rate: t.rate, global: t.concurrency?.global, perKey: t.concurrency?.perKey, concurrencyRetryMs: CONCURRENCY_RETRY_MS };
-  for (let round = 0; ; round++) {
+  for (let round = 0, late = 0; ; round++) {
+    const asked = performance.now();
     const answer = await admit(redis, queue, jobId, keys, limits);
+    // The handler starts in this same turn of the event loop (the processor's code up to it is synchronous,
+    // but for a schedule's run record), so within START_MARGIN_MS of its admission, as the gate's rate window
+    // counts on (throttle-gate.ts); an admission that reached us later (slow reply, busy event loop) is given
+    // back and asked for again. Concurrency needs no margin: a handler runs inside its admission and release.
+    if (answer.admitted && t.rate && performance.now() - asked > START_MARGIN_MS) {
+      await withdraw(redis, jobId, keys, answer.at);
+      if (++late < MAX_LATE_ADMISSIONS) continue;
+      await job.moveToDelayed(Date.now() + CONCURRENCY_RETRY_MS, token);
+      return { held: true };
+    }
     // A failed release is not the job's failure: the slot frees itself once the job's lock is gone.
     if (answer.admitted) return { held: false, release: () => release(redis, jobId, keys).catch(() => {}) };
     if (answer.reason === 'rate' && answer.waitMs <= SHORT_WAIT_MS && round < MAX_SHORT_WAITS) {

@@ -23,9 +23,22 @@ import { luaScript } from '../queue/lua-script';
  * sooner the nearer the front they are, so a long line does not poll Redis
  * at the rate of a short one.
  *
+ * The rate counts starts when the gate admits them (Redis's clock), but what
+ * must hold is the handlers' starts, a reply's travel and a busy event loop
+ * later. So the log's window is START_MARGIN_MS longer than the rate's, and
+ * the worker starts a handler only if the admission reached it within that
+ * margin of asking (else it withdraws the start and asks again): every handler
+ * starts between its admission and START_MARGIN_MS after it, so no window of
+ * the rate's length holds more handler starts than the limit — measured in
+ * elapsed time on the worker, with no clock shared between hosts. The cost is
+ * the margin's share of the window: 2 % of a per-second rate.
+ *
  * Every key is under the queue's own key prefix (`bull:{images}:…`): on a Redis
  * Cluster they share the slot of the queue's keys, the job's hash and its lock.
  */
+
+/** How long after its admission a handler may start (ms); the rate log's window is this much longer than the rate's. */
+export const START_MARGIN_MS = 20;
 
 /** A held job's record in its own hash (read by the console): why, and from when it may run (ms, Redis's clock). */
 export const HELD_FIELD = 'cel:held';
@@ -122,6 +135,15 @@ redis.call('HSET', KEYS[1], '${ADMITTED_FIELD}', now)
 return {1, now}
 `);
 
+// A start the worker gives back (its handler would have started too late): its log entry and slots go, as if never admitted.
+const WITHDRAW = luaScript(`
+redis.call('ZREM', KEYS[1], ARGV[1] .. ':' .. ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[4], '${ADMITTED_FIELD}')
+return 1
+`);
+
 const RELEASE = luaScript(`
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -152,10 +174,23 @@ export async function admit(redis: RedisConnection, queue: string, jobId: string
   const reply = (await ADMIT.run(
     redis,
     [keys.job, keys.rateLog, keys.rateWaiters, keys.running, keys.runningByKey, keys.waiting, keys.waitingByKey],
-    [jobId, limits.rate?.limit ?? 0, limits.rate?.windowMs ?? 0, limits.global ?? 0, limits.perKey ?? 0, queueKeyPrefix(queue), limits.concurrencyRetryMs],
+    [
+      jobId,
+      limits.rate?.limit ?? 0,
+      limits.rate ? limits.rate.windowMs + START_MARGIN_MS : 0,
+      limits.global ?? 0,
+      limits.perKey ?? 0,
+      queueKeyPrefix(queue),
+      limits.concurrencyRetryMs,
+    ],
   )) as [number, number, string?];
   if (reply[0] === 1) return { admitted: true, at: Number(reply[1]) };
   return { admitted: false, waitMs: Number(reply[1]), reason: reply[2] === 'rate' ? 'rate' : 'concurrency' };
+}
+
+/** Give back a start admitted at `at` (the admission's reply came too late for the handler to start within the margin). */
+export async function withdraw(redis: RedisConnection, jobId: string, keys: GateKeys, at: number): Promise<void> {
+  await WITHDRAW.run(redis, [keys.rateLog, keys.running, keys.runningByKey, keys.job], [jobId, at]);
 }
 
 /** The job no longer runs: its concurrency slots free at once (its lock going away would free them too, later). */
