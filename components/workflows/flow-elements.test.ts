@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { flowEdges, flowNodes, stepPercent, stepSummary, type NodeCache } from './flow-elements';
+import type { Positions } from './graph-layout';
+import { chordRun } from './run-fixture';
+
+const positionsOf = (ids: string[]): Positions => Object.fromEntries(ids.map((id, i) => [id, { x: i * 10, y: 0, width: 200, height: 76 }]));
+
+describe('graph nodes', () => {
+  it('keeps the node object of every step whose shown values did not change (one changed step re-renders one node)', () => {
+    const run = chordRun(50);
+    const at = positionsOf(run.nodes.map((n) => n.id));
+    const cache: NodeCache = new Map();
+    const before = flowNodes(run.nodes, at, cache);
+    const nodes = run.nodes.map((n) => (n.id === '2.7' ? { ...n, state: 'active' as const, progress: 30 } : { ...n }));
+    const after = flowNodes(nodes, at, cache);
+    const changed = after.filter((n, i) => n !== before[i]).map((n) => n.id);
+    expect(changed).toEqual(['2.7']);
+    expect(after.find((n) => n.id === '2.7')).toMatchObject({ ariaLabel: 'Step thumbnail: Active, 30%', data: { state: 'active', percent: 30 } });
+  });
+
+  it('waits for the layout of steps not placed yet, and forgets steps that are gone', () => {
+    const run = chordRun(2);
+    const cache: NodeCache = new Map();
+    const nodes = flowNodes(run.nodes, positionsOf(['0', '1']), cache);
+    expect(nodes.map((n) => n.id)).toEqual(['0', '1']);
+    flowNodes(run.nodes.slice(0, 1), positionsOf(['0', '1']), cache);
+    expect([...cache.keys()]).toEqual(['0']);
+  });
+
+  it('says state and progress in words, progress as a whole percentage only when numeric', () => {
+    expect(stepSummary({ label: 'fetch', state: 'completed', progress: 100 })).toBe('fetch: Completed');
+    expect(stepPercent(41.6)).toBe(42);
+    expect(stepPercent({ page: 3 })).toBeNull();
+    expect(stepPercent(140)).toBe(100);
+  });
+
+  it('draws an edge solid once the step it leaves has completed', () => {
+    const edges = flowEdges(
+      [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'c' },
+      ],
+      (id) => (id === 'a' ? 'completed' : 'active'),
+    );
+    expect(edges[0]!.style).not.toHaveProperty('strokeDasharray');
+    expect(edges[1]!.style).toHaveProperty('strokeDasharray');
+  });
+});

@@ -1,0 +1,74 @@
+import type { Edge } from '@xyflow/react';
+import type { WorkflowEdgeDTO, WorkflowStepDTO } from '@/lib/workflows/run-dto';
+import type { Positions } from './graph-layout';
+import type { StepFlowNode } from './StepNode';
+import { workflowStateLabel } from './workflow-states';
+
+/** A step's progress as a whole percentage, or null when it reported none or an object. */
+export function stepPercent(progress: WorkflowStepDTO['progress']): number | null {
+  return typeof progress === 'number' && Number.isFinite(progress) ? Math.max(0, Math.min(100, Math.round(progress))) : null;
+}
+
+/** What a step's node shows, as one string: equal means the node need not re-render. */
+function signature(step: WorkflowStepDTO, percent: number | null, x: number, y: number): string {
+  return `${step.state}|${percent}|${step.label}|${step.task}|${x},${y}`;
+}
+
+/** "fetch: Active, 40%": the node's accessible name. */
+export function stepSummary(step: Pick<WorkflowStepDTO, 'label' | 'state' | 'progress'>): string {
+  const percent = stepPercent(step.progress);
+  return `${step.label}: ${workflowStateLabel(step.state)}${percent !== null && step.state === 'active' ? `, ${percent}%` : ''}`;
+}
+
+export type NodeCache = Map<string, { sig: string; node: StepFlowNode }>;
+
+/**
+ * React Flow nodes of the laid-out steps. A step whose shown values did not
+ * change keeps its node object from `cache`, so a live frame that changes one
+ * step of 1,000 re-renders one node. Steps not laid out yet (a fan-out's new
+ * members, while the new layout is computed) wait for it.
+ */
+export function flowNodes(steps: WorkflowStepDTO[], positions: Positions, cache: NodeCache): StepFlowNode[] {
+  const out: StepFlowNode[] = [];
+  const seen = new Set<string>();
+  for (const step of steps) {
+    const at = positions[step.id];
+    if (!at) continue;
+    const percent = stepPercent(step.progress);
+    const sig = signature(step, percent, at.x, at.y);
+    seen.add(step.id);
+    const hit = cache.get(step.id);
+    if (hit && hit.sig === sig) {
+      out.push(hit.node);
+      continue;
+    }
+    const node: StepFlowNode = {
+      id: step.id,
+      type: 'step',
+      position: { x: at.x, y: at.y },
+      width: at.width,
+      height: at.height,
+      ariaRole: 'group',
+      ariaLabel: `Step ${stepSummary(step)}`,
+      data: { label: step.label, task: step.task, state: step.state, percent, small: step.kind !== 'task' },
+    };
+    cache.set(step.id, { sig, node });
+    out.push(node);
+  }
+  for (const id of cache.keys()) if (!seen.has(id)) cache.delete(id);
+  return out;
+}
+
+/** Edges: solid once the step they leave has completed, dashed before. */
+export function flowEdges(edges: WorkflowEdgeDTO[], stateOf: (id: string) => string | undefined): Edge[] {
+  return edges.map((e) => {
+    const done = stateOf(e.from) === 'completed';
+    return {
+      id: `${e.from}>${e.to}`,
+      source: e.from,
+      target: e.to,
+      ariaLabel: `${e.from} then ${e.to}`,
+      style: done ? { strokeWidth: 1.5 } : { strokeDasharray: '4 3' },
+    };
+  });
+}

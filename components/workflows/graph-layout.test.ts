@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import ELK from 'elkjs/lib/elk.bundled.js';
+import { elkGraph, layoutGraph, layoutInput, layoutKey, TASK_NODE, FANOUT_NODE, LARGE_GRAPH } from './graph-layout';
+import { chordRun } from './run-fixture';
+
+describe('graph layout', () => {
+  it('places every step, each after the steps it runs after (left to right), fan-out nodes small', async () => {
+    const run = chordRun(3);
+    const at = await layoutGraph(new ELK(), layoutInput(run));
+    expect(Object.keys(at).sort()).toEqual(run.nodes.map((n) => n.id).sort());
+    for (const e of run.edges) expect(at[e.to]!.x, `${e.from} → ${e.to}`).toBeGreaterThanOrEqual(at[e.from]!.x + at[e.from]!.width);
+    expect(at['2']).toMatchObject(FANOUT_NODE);
+    expect(at['0']).toMatchObject(TASK_NODE);
+    // The group's members side by side in one column, not on top of each other.
+    const ys = ['2.0', '2.1', '2.2'].map((id) => at[id]!.y);
+    expect(new Set(ys).size).toBe(3);
+  });
+
+  it('keys the layout on the shape only: states and progress do not change it, a new step does', () => {
+    const run = chordRun(3);
+    const moved = {
+      ...run,
+      nodes: run.nodes.map((n) => ({ ...n, state: 'active' as const, progress: 40 })),
+    };
+    expect(layoutKey(layoutInput(moved))).toBe(layoutKey(layoutInput(run)));
+    expect(layoutKey(layoutInput(chordRun(4)))).not.toBe(layoutKey(layoutInput(run)));
+  });
+
+  it('leaves out edges to steps not listed yet (elk would throw) and uses the cheap strategies on large graphs', () => {
+    const run = chordRun(2);
+    const g = elkGraph({ ...layoutInput(run), edges: [...run.edges, { from: '3', to: '9' }] });
+    expect(g.edges).toHaveLength(run.edges.length);
+    expect(elkGraph(layoutInput(chordRun(LARGE_GRAPH))).layoutOptions?.['elk.layered.nodePlacement.strategy']).toBe('SIMPLE');
+    expect(g.layoutOptions?.['elk.layered.nodePlacement.strategy']).toBeUndefined();
+  });
+});

@@ -1,0 +1,80 @@
+import type { ElkNode } from 'elkjs/lib/elk-api';
+import type { WorkflowRunDTO } from '@/lib/workflows/run-dto';
+
+/**
+ * The graph's layout, computed by elkjs (layered, left to right) from the
+ * run's structure only: step ids, their kind and the edges. A step's state or
+ * progress never changes its place, so the layout is keyed on the structure
+ * ({@link layoutKey}) and re-computed only when steps appear (a map's members
+ * when it runs), never on a live frame.
+ */
+export interface LayoutInput {
+  nodes: { id: string; small: boolean }[];
+  edges: { from: string; to: string }[];
+}
+
+export interface Placed {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export type Positions = Record<string, Placed>;
+
+/** Task steps: room for the task's name, the state and a progress bar. Group/map steps: a small fan-out point. */
+export const TASK_NODE = { width: 200, height: 76 } as const;
+export const FANOUT_NODE = { width: 140, height: 40 } as const;
+
+/**
+ * Above this many nodes, the cheaper strategies: measured here on 1,000 nodes (a 1,000-member
+ * group, and a chain of 1,000), elk's defaults took 5.5 s and 1.4 s, these 0.8 s and 0.6 s.
+ */
+export const LARGE_GRAPH = 150;
+const FAST_OPTIONS = {
+  'elk.layered.nodePlacement.strategy': 'SIMPLE',
+  'elk.layered.thoroughness': '1',
+  'elk.edgeRouting': 'POLYLINE',
+  'elk.layered.compaction.postCompaction.strategy': 'NONE',
+};
+
+export function layoutInput(run: Pick<WorkflowRunDTO, 'nodes' | 'edges'>): LayoutInput {
+  return { nodes: run.nodes.map((n) => ({ id: n.id, small: n.kind !== 'task' })), edges: run.edges.map(({ from, to }) => ({ from, to })) };
+}
+
+/** Equal for two runs whose graphs have the same shape, whatever their steps' states. */
+export function layoutKey(input: LayoutInput): string {
+  return `${input.nodes.map((n) => `${n.id}${n.small ? '*' : ''}`).join(',')}|${input.edges.map((e) => `${e.from}>${e.to}`).join(',')}`;
+}
+
+export function elkGraph(input: LayoutInput): ElkNode {
+  const known = new Set(input.nodes.map((n) => n.id));
+  return {
+    id: 'run',
+    layoutOptions: {
+      'elk.algorithm': 'layered',
+      'elk.direction': 'RIGHT',
+      'elk.spacing.nodeNode': '24',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '48',
+      ...(input.nodes.length > LARGE_GRAPH ? FAST_OPTIONS : {}),
+    },
+    children: input.nodes.map((n) => ({ id: n.id, ...(n.small ? FANOUT_NODE : TASK_NODE) })),
+    // An edge to a step the DTO does not list (yet) would make elk throw: draw what is known.
+    edges: input.edges.filter((e) => known.has(e.from) && known.has(e.to)).map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to] })),
+  };
+}
+
+export function positionsOf(laidOut: ElkNode): Positions {
+  const out: Positions = {};
+  for (const c of laidOut.children ?? []) out[c.id] = { x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 };
+  return out;
+}
+
+/** What the layout needs of elkjs (the bundled build in a worker, or on the main thread). */
+export interface ElkLayouter {
+  layout(graph: ElkNode): Promise<ElkNode>;
+}
+
+export async function layoutGraph(elk: ElkLayouter, input: LayoutInput): Promise<Positions> {
+  return positionsOf(await elk.layout(elkGraph(input)));
+}

@@ -1,0 +1,85 @@
+'use client';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { layoutGraph, layoutKey, type LayoutInput, type Positions } from './graph-layout';
+
+type Reply = { id: number; positions: Positions } | { id: number; error: string };
+
+/** elk on the main thread: where workers are unavailable, or the worker script failed to load. */
+async function layoutHere(input: LayoutInput): Promise<Positions> {
+  const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
+  return layoutGraph(new ELK(), input);
+}
+
+/**
+ * The positions of the graph's nodes, computed in a web worker
+ * (layout.worker.ts) and only when the graph's shape changes: live frames that
+ * change states and progress keep the layout. While a new shape is laid out,
+ * the previous positions stay on screen.
+ */
+export function useGraphLayout(input: LayoutInput): { positions: Positions | null; error: string | null; ms: number | null } {
+  const key = useMemo(() => layoutKey(input), [input]);
+  const latest = useRef(input);
+  const [state, setState] = useState<{ key: string | null; positions: Positions | null; error: string | null; ms: number | null }>({
+    key: null,
+    positions: null,
+    error: null,
+    ms: null,
+  });
+  const worker = useRef<Worker | null | undefined>(undefined);
+  const seq = useRef(0);
+
+  useEffect(() => {
+    latest.current = input;
+  });
+
+  useEffect(
+    () => () => {
+      worker.current?.terminate();
+      worker.current = undefined;
+    },
+    [],
+  );
+
+  useEffect(() => {
+    const id = ++seq.current;
+    const started = performance.now();
+    const done = (r: { positions: Positions } | { error: string }) => {
+      if (id !== seq.current) return; // a newer shape is being laid out
+      const ms = Math.round(performance.now() - started);
+      setState('positions' in r ? { key, positions: r.positions, error: null, ms } : (s) => ({ ...s, key, error: r.error, ms }));
+    };
+    const fallback = () =>
+      layoutHere(latest.current).then(
+        (positions) => done({ positions }),
+        (e: unknown) => done({ error: String(e) }),
+      );
+
+    if (worker.current === undefined) {
+      try {
+        worker.current = typeof Worker === 'undefined' ? null : new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module' });
+      } catch {
+        worker.current = null;
+      }
+    }
+    const w = worker.current;
+    if (!w) {
+      void fallback();
+      return;
+    }
+    const onMessage = (e: MessageEvent<Reply>) => e.data.id === id && done(e.data);
+    const onError = () => {
+      w.terminate();
+      worker.current = null;
+      void fallback();
+    };
+    w.addEventListener('message', onMessage);
+    w.addEventListener('error', onError);
+    w.postMessage({ id, input: latest.current });
+    return () => {
+      w.removeEventListener('message', onMessage);
+      w.removeEventListener('error', onError);
+    };
+  }, [key]);
+
+  return { positions: state.positions, error: state.error, ms: state.ms };
+}

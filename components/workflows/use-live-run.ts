@@ -1,0 +1,79 @@
+'use client';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { WorkflowRunDTO } from '@/lib/workflows/run-dto';
+import { api, seg } from '../api';
+import { runFinished } from './workflow-states';
+
+/** At most one re-read per this many ms while the run goes on (frames arrive up to ~10/s per room). */
+export const RUNNING_REFRESH_MS = 500;
+/** A finished run changes only through a retry: slower, as other jobs of its queues keep the rooms busy. */
+export const FINISHED_REFRESH_MS = 2000;
+/** A run with no steps yet has no queue rooms to watch: ask again this often until its steps appear. */
+const PENDING_POLL_MS = 1000;
+
+/**
+ * A run kept current: the page joins the rooms of its steps' queues
+ * (QueueRooms), and each change there asks for a re-read of the whole run,
+ * coalesced to at most one in flight and one per RUNNING_REFRESH_MS. No
+ * workflow frames exist: the queue rooms' counts change with every step's
+ * job (added, active, completed, failed), which is what the page shows.
+ */
+export function useLiveRun(initial: WorkflowRunDTO) {
+  const [run, setRun] = useState(initial);
+  const id = initial.id;
+  const last = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const inFlight = useRef(false);
+  const again = useRef(false);
+  const finished = runFinished(run.state);
+  const finishedRef = useRef(finished);
+  useEffect(() => {
+    finishedRef.current = finished;
+  }, [finished]);
+
+  const read = useCallback(async () => {
+    if (inFlight.current) {
+      again.current = true;
+      return;
+    }
+    inFlight.current = true;
+    last.current = Date.now();
+    try {
+      setRun(await api<WorkflowRunDTO>(`/api/v1/workflow-runs/${seg(id)}`));
+    } catch {
+      // Redis away or the run removed: keep what is shown; the next change or resync reads again.
+    } finally {
+      inFlight.current = false;
+      if (again.current) {
+        again.current = false;
+        void read();
+      }
+    }
+  }, [id]);
+
+  /** A change was seen: read the run soon, at most once per interval. */
+  const changed = useCallback(() => {
+    if (timer.current) return;
+    const interval = finishedRef.current ? FINISHED_REFRESH_MS : RUNNING_REFRESH_MS;
+    const wait = Math.max(0, interval - (Date.now() - last.current));
+    timer.current = setTimeout(() => {
+      timer.current = undefined;
+      void read();
+    }, wait);
+  }, [read]);
+
+  useEffect(() => () => clearTimeout(timer.current), []);
+
+  const noSteps = run.nodes.length === 0 && !finished;
+  useEffect(() => {
+    if (!noSteps) return;
+    const t = setInterval(() => void read(), PENDING_POLL_MS);
+    return () => clearInterval(t);
+  }, [noSteps, read]);
+
+  // One string, so the rooms are re-joined only when the set of queues changes.
+  const queueKey = useMemo(() => [...new Set(run.nodes.map((n) => n.queue))].sort().join('\n'), [run.nodes]);
+  const queues = useMemo(() => (queueKey ? queueKey.split('\n') : []), [queueKey]);
+
+  return { run, queues, changed, refresh: read };
+}
