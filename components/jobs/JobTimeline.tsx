@@ -28,6 +28,13 @@ export function JobTimeline({ entries }: { entries: TimelineEntry[] }) {
                   <Time ms={e.until} />
                 </>
               ) : null}
+              {e.kind === 'held' && e.until ? (
+                <>
+                  {e.at !== null ? ' · ' : ''}
+                  {'may run at '}
+                  <Time ms={e.until} />
+                </>
+              ) : null}
             </p>
             {e.detail && (
               <p

@@ -19,6 +19,7 @@ import { JobLogs } from './JobLogs';
 import { RawJob } from './RawJob';
 import { ValueBlock } from './ValueBlock';
 import { CopyButton } from './CopyButton';
+import { JobHeld } from './JobHeld';
 import { downloadHref, formatBytes } from './download';
 
 /** One row of the Timing grid: a group named by its term, so each value can be found by it (the page's tests, assistive tech). */
@@ -77,6 +78,8 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
             : `${job.attemptsMade} of ${job.attempts} ${job.attempts === 1 ? 'attempt' : 'attempts'} used`}
         </span>
       </div>
+
+      {job.held && <JobHeld held={job.held} />}
 
       {job.rerunOf && (
         <p className="text-sm">

@@ -19,6 +19,7 @@ import type { ScheduleDetailDTO, ScheduleDTO } from './schedule-dto';
 import type { WorkersDTO } from './worker-dto';
 import type { ResultPageDTO } from './result-dto';
 import { RESULT_STATES } from '../queue/search-results';
+import { heldDtoSchema, heldSummarySchema } from './held-schemas';
 
 /**
  * zod schemas of the DTOs the API answers with, for the OpenAPI document's
@@ -49,6 +50,7 @@ export const queueSummarySchema = z.object({
 export const queueListSchema = z.object({ queues: z.array(queueSummarySchema) });
 export const queueDetailSchema = queueSummarySchema.extend({
   retention: z.array(z.object({ task: z.string(), retention: z.object({ completed: keepJobsSchema, failed: keepJobsSchema }) })),
+  held: heldSummarySchema,
 });
 
 const JOB_STATE_VALUES = ['completed', 'failed', 'active', 'delayed', 'prioritized', 'waiting', 'waiting-children'] as const satisfies readonly JobState[];
@@ -65,7 +67,7 @@ export const logPageSchema = z.object({
 
 const truncatedValueSchema = z.object({ bytes: z.number().int().min(0), preview: z.string() });
 const timelineEntrySchema = z.object({
-  kind: z.enum(['created', 'delayed', 'waiting', 'waiting-children', 'attempt', 'progress', 'retry-wait', 'completed', 'failed']),
+  kind: z.enum(['created', 'delayed', 'waiting', 'waiting-children', 'attempt', 'progress', 'retry-wait', 'held', 'completed', 'failed']),
   at: z.number().nullable(),
   until: z.number().nullable().optional(),
   label: z.string(),
@@ -132,6 +134,7 @@ export const jobDtoSchema = z.object({
     .nullable(),
   raw: z.record(z.string(), z.string()),
   processedBy: z.string().nullable(),
+  held: heldDtoSchema.nullable().describe('Held back by its task’s limits (rate, concurrency, paused task): why and when it may run'),
 });
 
 export const jobRowSchema = z.object({
@@ -144,6 +147,7 @@ export const jobRowSchema = z.object({
   startedAt: z.number().nullable(),
   finishedAt: z.number().nullable(),
   error: z.string().nullable(),
+  held: heldDtoSchema.nullable(),
 });
 export const jobPageSchema = z.object({
   queue: z.string(),

@@ -8,6 +8,8 @@ import { readLogPage, type LogLine } from '../queue/job-logs';
 import { parseAttempts } from '../queue/attempt-log';
 import { buildTimeline, type TimelineEntry } from './job-timeline';
 import { jobTiming, type JobTiming } from './job-timing';
+import { heldOf, type HeldDTO } from './held-dto';
+import { HELD_FIELD } from '../limits/throttle-gate';
 
 export type { TimelineEntry } from './job-timeline';
 export type { LogLine } from '../queue/job-logs';
@@ -73,6 +75,8 @@ export interface JobDTO extends JobTiming {
   raw: Record<string, string>;
   /** The worker that ran it last (BullMQ's processedBy), when known. */
   processedBy: string | null;
+  /** Held back by its task's limits (rate, concurrency, paused task): why, and when it may run; null when not. */
+  held: HeldDTO | null;
 }
 
 /** Newest log lines sent with the job (the live tail). */
@@ -127,6 +131,7 @@ export function toJobDto(s: JobSnapshot, logs: LogLine[]): JobDTO {
   const attemptsMade = num(f('atm')) ?? num(f('attemptsMade')) ?? 0;
   const delayMs = num(f('delay')) ?? 0;
   const returnField = f('returnvalue');
+  const held = heldOf(f(HELD_FIELD)?.value, state, num(f('ats')));
   const result = state === 'completed' || returnField ? parseJson(returnField, null) : null;
 
   const truncated: JobDTO['truncated'] = {};
@@ -161,12 +166,15 @@ export function toJobDto(s: JobSnapshot, logs: LogLine[]): JobDTO {
   // All the fields: the attempt that completed the job is read from BullMQ's own (lib/queue/attempt-log.ts).
   const attempts = parseAttempts([...s.fields].map(([k, v]) => [k, v.value] as [string, string]));
   const maxAttempts = Math.max(1, typeof options.attempts === 'number' ? options.attempts : 1);
-  const timing = jobTiming({ state, processedOn, finishedAt, attemptsMade, maxAttempts, attempts });
+  // A held job was taken only to be sent back by the gate: that take (processedOn) was no attempt; the last
+  // one is the newest attempt record's (Celerity's workers, the only ones with a gate, record every attempt).
+  const lastTake = held ? attempts.reduce<number | null>((m, a) => (m === null || a.startedAt > m ? a.startedAt : m), null) : processedOn;
+  const timing = jobTiming({ state, processedOn: lastTake, finishedAt, attemptsMade, maxAttempts, attempts });
   const timeline = buildTimeline({
     state,
     createdAt,
     delayMs,
-    lastStartedAt: processedOn,
+    lastStartedAt: lastTake,
     finishedAt,
     attemptsMade,
     error,
@@ -174,6 +182,7 @@ export function toJobDto(s: JobSnapshot, logs: LogLine[]): JobDTO {
     progress,
     attempts,
     hasChildren: childCount > 0,
+    held,
   });
 
   return {
@@ -204,6 +213,7 @@ export function toJobDto(s: JobSnapshot, logs: LogLine[]): JobDTO {
     children,
     raw,
     processedBy: f('pb')?.value ?? null,
+    held,
   };
 }
 

@@ -3,6 +3,7 @@ import type { JobStateName } from './queue-states';
 import { getRedis } from '../redis';
 import { filterJobsByName } from '../queue/filter-by-name';
 import { readJobPage, readJobRows, type RawJobRow } from '../queue/job-rows';
+import { heldOf, type HeldDTO } from './held-dto';
 
 /** A job as a row of a list: small, with an excerpt of its arguments. */
 export interface JobRowDTO {
@@ -15,6 +16,8 @@ export interface JobRowDTO {
   startedAt: number | null;
   finishedAt: number | null;
   error: string | null;
+  /** Held back by its task's limits (only for a job waiting to be taken): why, and when it may run. */
+  held: HeldDTO | null;
 }
 
 export interface JobPageDTO {
@@ -40,7 +43,8 @@ function excerpt(text: string, fullBytes: number): string {
   return more ? cut + '…' : cut;
 }
 
-function toRow(r: RawJobRow): JobRowDTO {
+function toRow(r: RawJobRow, state: JobStateName): JobRowDTO {
+  const held = heldOf(r.held, state, r.attemptsStarted);
   return {
     id: r.id,
     name: r.name,
@@ -48,9 +52,11 @@ function toRow(r: RawJobRow): JobRowDTO {
     attemptsMade: r.attemptsMade,
     progress: r.progress,
     createdAt: r.createdAt,
-    startedAt: r.startedAt,
+    // A held job's last take (processedOn) was the gate sending it back, not a start.
+    startedAt: held ? null : r.startedAt,
     finishedAt: r.finishedAt,
     error: r.error,
+    held,
   };
 }
 
@@ -69,10 +75,10 @@ export async function listJobs(queueName: string, state: JobStateName, page: num
       r = await filterJobsByName(getRedis(), queueName, state, name, (p - 1) * pageSize, pageSize);
     }
     const rows = await readJobRows(getRedis(), queueName, r.ids);
-    return { queue: queueName, state, name, page: p, pageSize, total: r.complete ? r.matched : null, more: r.more, jobs: rows.map(toRow) };
+    return { queue: queueName, state, name, page: p, pageSize, total: r.complete ? r.matched : null, more: r.more, jobs: rows.map((row) => toRow(row, state)) };
   }
   // Total, page clamp, ids and rows in one Lua call.
   const { total, page: p, rows } = await readJobPage(getRedis(), queueName, state, page, pageSize);
   const last = Math.max(1, Math.ceil(total / pageSize));
-  return { queue: queueName, state, name: null, page: p, pageSize, total, more: p < last, jobs: rows.map(toRow) };
+  return { queue: queueName, state, name: null, page: p, pageSize, total, more: p < last, jobs: rows.map((row) => toRow(row, state)) };
 }

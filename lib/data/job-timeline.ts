@@ -1,11 +1,12 @@
 import type { AttemptRecord } from '../queue/attempt-log';
+import type { HeldDTO } from './held-dto';
 
 /** One step of a job's life as the job page lists it. Plain data. */
 export interface TimelineEntry {
-  kind: 'created' | 'delayed' | 'waiting' | 'waiting-children' | 'attempt' | 'progress' | 'retry-wait' | 'completed' | 'failed';
+  kind: 'created' | 'delayed' | 'waiting' | 'waiting-children' | 'attempt' | 'progress' | 'retry-wait' | 'held' | 'completed' | 'failed';
   /** When it happened; null when BullMQ did not keep the time (attempts before the last, without Celerity's record). */
   at: number | null;
-  /** When it ended (attempts) or is due (delays). */
+  /** When it ended (attempts) or is due (delays, holds). */
   until?: number | null;
   label: string;
   /** Error of a failed attempt, last progress… */
@@ -29,6 +30,8 @@ export interface TimelineInput {
   /** Celerity workers' record of each finished attempt. */
   attempts: AttemptRecord[];
   hasChildren: boolean;
+  /** The job is held back by its task's limits (lib/data/held-dto.ts). */
+  held?: HeldDTO | null;
 }
 
 const outcomeLabel: Record<AttemptRecord['outcome'], string> = {
@@ -117,6 +120,13 @@ export function buildTimeline(j: TimelineInput): TimelineEntry[] {
   const progress = describeProgress(j.progress);
   if (progress) out.push({ kind: 'progress', at: null, label: 'Last progress reported', detail: progress, tone: 'info' });
 
+  if (j.held) {
+    // The hold explains the wait (the gate keeps only the current one: since when, how many times in a row).
+    const h = j.held;
+    const times = h.holds !== null && h.holds > 1 ? `${h.holds} times in a row` : undefined;
+    out.push({ kind: 'held', at: h.since, until: h.until, label: `Held back: ${h.label}`, detail: times, tone: 'info' });
+    return out;
+  }
   if (j.state === 'completed') out.push({ kind: 'completed', at: j.finishedAt, label: 'Completed', tone: 'ok' });
   else if (j.state === 'failed') out.push({ kind: 'failed', at: j.finishedAt, label: 'Failed', detail: j.error ?? undefined, tone: 'error' });
   else if (j.state === 'delayed' && (j.attemptsMade > 0 || recorded.length > 0))

@@ -6,6 +6,7 @@ import { readCatalogue } from '../registry/catalogue';
 import { DEFAULT_TASK_RETENTION, type Retention } from '../queue/job-options';
 
 import type { QueueCounts } from './queue-states';
+import { getHeldSummary, type HeldSummaryDTO } from './held-summary';
 
 export { JOB_STATES, type JobStateName, type QueueCounts } from './queue-states';
 
@@ -28,6 +29,8 @@ export interface TaskRetentionDTO {
 export interface QueueDetailDTO extends QueueSummaryDTO {
   /** Retention of the catalogue's tasks on this queue (empty for a queue no Celerity task uses). */
   retention: TaskRetentionDTO[];
+  /** Jobs held back by their tasks' limits (rate, concurrency, paused task), by task and reason. */
+  held: HeldSummaryDTO;
 }
 
 /** Job counts per state for one queue (one Lua call); waiting includes a BullMQ 5 `paused` list. */
@@ -51,8 +54,8 @@ export async function listQueueSummaries(): Promise<QueueSummaryDTO[]> {
 export async function getQueueDetail(name: string): Promise<QueueDetailDTO> {
   await requireQueue(name);
   const redis = getRedis();
-  const [workers, catalogue] = await Promise.all([workerCounts(redis), readCatalogue(redis)]);
+  const [workers, catalogue, held] = await Promise.all([workerCounts(redis), readCatalogue(redis), getHeldSummary(name)]);
   const s = await summary(name, workers);
   const retention = catalogue.filter((e) => e.queue === name).map((e) => ({ task: e.name, retention: e.retention ?? DEFAULT_TASK_RETENTION }));
-  return { ...s, retention };
+  return { ...s, retention, held };
 }

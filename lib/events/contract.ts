@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { JobDTO } from '../data/job-dto';
 import { heartbeatSchema, lostWorkerSchema } from '../worker/heartbeat-schema';
+import { heldSummarySchema } from '../data/held-schemas';
 
 /**
  * The live-update contract between the console and its browsers (version 1).
@@ -100,6 +101,8 @@ export const countsFrameSchema = z.object({
   at: z.number(),
   /** Only in the `dashboard` room's frames. */
   dashboard: dashboardDeltaSchema.optional(),
+  /** Only in a queue room's frames: the queue's jobs held back by their tasks' limits (absolute, like the counts). */
+  held: z.record(z.string(), heldSummarySchema).optional(),
 });
 export const resyncFrameSchema = z.object({ v, reason: z.string() });
 export const workersFrameSchema = z.object({

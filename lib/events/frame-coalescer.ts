@@ -1,5 +1,6 @@
 import { getJobDto } from '../data/job-dto';
 import { getQueueCounts, type QueueCounts } from '../data/queue-dto';
+import { getHeldSummary, type HeldSummaryDTO } from '../data/held-summary';
 import { NotFoundError } from '../errors';
 import type { Logger } from '../logger';
 import { rooms, type DashboardDelta, type ServerToClient, type WorkersFrame } from './contract';
@@ -49,6 +50,14 @@ const FRAMES_PER_SECOND = 9;
 const TERMINAL_EVENTS = new Set(['completed', 'failed']);
 /** How long the answer to "does anyone watch a job?" is reused (it scans the rooms). */
 const WATCHING_JOBS_TTL_MS = 100;
+
+/** Nothing waits to be taken: nothing can be held, and Redis need not be asked. */
+const NONE_HELD: HeldSummaryDTO = { total: 0, groups: [], complete: true };
+
+function heldSummaryOf(queue: string, counts: QueueCounts): Promise<HeldSummaryDTO> {
+  const waiting = (counts.delayed ?? 0) + (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+  return waiting > 0 ? getHeldSummary(queue) : Promise.resolve(NONE_HELD);
+}
 
 /**
  * Turns "what changed" into frames, keyed by room: each watched job that
@@ -330,8 +339,11 @@ export class FrameCoalescer {
     }
     const counts: Record<string, QueueCounts> = {};
     for (const q of toRead) counts[q] = await getQueueCounts(q);
+    // The queue page's held jobs ride on its counts frame: read only for the queue rooms due (a bounded scan).
+    const held: Record<string, HeldSummaryDTO> = {};
+    for (const q of roomDue) held[q] = await heldSummaryOf(q, counts[q]!);
     const at = Date.now();
-    for (const q of roomDue) this.emit(rooms.queue(q), 'counts', { v: 1, queues: { [q]: counts[q]! }, at });
+    for (const q of roomDue) this.emit(rooms.queue(q), 'counts', { v: 1, queues: { [q]: counts[q]! }, at, held: { [q]: held[q]! } });
     if (!watchingDashboard) {
       // Nobody to tell; the sources keep what pages that open later need.
       this.opts.dashboard.drop();

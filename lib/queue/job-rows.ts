@@ -3,6 +3,7 @@ import { env } from '../env';
 import { bullKey, queueKeyPrefix } from '../keys';
 import type { JobStateName } from '../data/queue-states';
 import { luaScript } from './lua-script';
+import { HELD_FIELD } from '../limits/throttle-gate';
 
 /**
  * Rows of the queue page's job table, read inside Redis by one Lua call per
@@ -13,7 +14,7 @@ import { luaScript } from './lua-script';
 
 /** Bytes of the arguments' JSON a row carries (the UI shows an excerpt of it). */
 export const ROW_ARGS_BYTES = 300;
-/** Bytes of the error message a row carries. */
+/** Bytes of the error message a row carries. A hold record (`cel:held`) is a few dozen bytes; a longer one is not ours and is left out. */
 export const ROW_ERROR_BYTES = 500;
 
 /**
@@ -41,7 +42,7 @@ export function stateKeys(prefix: string, queue: string, state: JobStateName): s
 // Shared by both scripts: the row of one id (false when the job hash is gone).
 const ROW_FN = `
 local function row(jobPrefix, id, argsMax, errMax)
-  local v = redis.call('HMGET', jobPrefix .. id, 'name', 'data', 'atm', 'progress', 'timestamp', 'processedOn', 'finishedOn', 'failedReason', 'attemptsMade')
+  local v = redis.call('HMGET', jobPrefix .. id, 'name', 'data', 'atm', 'progress', 'timestamp', 'processedOn', 'finishedOn', 'failedReason', 'attemptsMade', 'ats', '${HELD_FIELD}')
   if not v[1] and not v[5] then return false end
   local data = v[2] or ''
   local dataLen = #data
@@ -50,7 +51,9 @@ local function row(jobPrefix, id, argsMax, errMax)
   if #err > errMax then err = string.sub(err, 1, errMax) end
   local progress = v[4] or ''
   if #progress > 64 then progress = '' end
-  return { id, v[1] or '', data, dataLen, v[3] or v[9] or '0', progress, v[5] or '', v[6] or '', v[7] or '', err }
+  local held = v[11] or ''
+  if #held > 1000 then held = '' end
+  return { id, v[1] or '', data, dataLen, v[3] or v[9] or '0', progress, v[5] or '', v[6] or '', v[7] or '', err, v[10] or '', held }
 end
 `;
 
@@ -114,9 +117,13 @@ export interface RawJobRow {
   startedAt: number | null;
   finishedAt: number | null;
   error: string | null;
+  /** BullMQ's attempts-started count (`ats`): every take, including those the throttle sent back. */
+  attemptsStarted: number | null;
+  /** The throttle's hold record as stored (`cel:held`, lib/limits/held-record.ts), if any: maybe stale, see isCurrentHold. */
+  held: string | null;
 }
 
-type Reply = [string, string, string, number, string, string, string, string, string, string];
+type Reply = [string, string, string, number, string, string, string, string, string, string, string, string];
 
 function toRow(r: Reply): RawJobRow {
   const n = (s: string) => (s === '' ? null : Number.isFinite(Number(s)) ? Number(s) : null);
@@ -132,6 +139,8 @@ function toRow(r: Reply): RawJobRow {
     startedAt: n(r[7]),
     finishedAt: n(r[8]),
     error: r[9] === '' ? null : r[9],
+    attemptsStarted: n(r[10]),
+    held: r[11] === '' ? null : r[11],
   };
 }
 

@@ -18,12 +18,16 @@ import { QueueStateTabs } from '@/components/queues/QueueStateTabs';
 import { AddJobForm } from '@/components/queues/AddJobForm';
 import { RetentionCard } from '@/components/queues/RetentionCard';
 import { Age } from '@/components/queues/Age';
+import { HeldSummary } from '@/components/queues/HeldSummary';
+import { HeldBadge } from '@/components/queues/HeldBadge';
 import { seg } from '@/components/api';
 import { decodeSegment } from '@/components/queues/segment';
 
 export const dynamic = 'force-dynamic';
 
 const PAGE_SIZES = [10, 25, 50, 100] as const;
+/** States whose jobs wait to be taken: their rows say when one is held back by its task's limits. */
+const HOLDING_STATES: readonly JobStateName[] = ['waiting', 'prioritized', 'delayed'];
 const querySchema = z.object({
   state: z.enum(JOB_STATES).catch('waiting'),
   page: z.coerce.number().int().min(1).catch(1),
@@ -65,6 +69,7 @@ export default async function QueuePage({ params, searchParams }: Props) {
     return `/queues/${seg(queue)}?${sp.toString()}`;
   };
   const hrefs = Object.fromEntries(JOB_STATES.map((s) => [s, href(s)])) as Record<JobStateName, string>;
+  const holding = HOLDING_STATES.includes(q.state);
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
@@ -91,6 +96,7 @@ export default async function QueuePage({ params, searchParams }: Props) {
         <AddJobForm queue={queue} tasks={summary.retention.map((r) => r.task)} />
       </div>
       <QueueStateTabs queue={queue} current={q.state} initial={summary.counts} hrefs={hrefs} />
+      <HeldSummary queue={queue} state={q.state} initial={summary.held} delayedHref={hrefs.delayed} />
 
       <div className="mb-4 flex flex-wrap items-end gap-4">
         <form method="get" className="flex items-end gap-2" aria-label="Filter jobs">
@@ -147,6 +153,7 @@ export default async function QueuePage({ params, searchParams }: Props) {
               <Th>Finished</Th>
               <Th numeric>Duration</Th>
               <Th numeric>Progress</Th>
+              {holding && <Th>Held back</Th>}
               {q.state === 'failed' && <Th>Error</Th>}
             </tr>
           </thead>
@@ -172,6 +179,7 @@ export default async function QueuePage({ params, searchParams }: Props) {
                 </Td>
                 <Td numeric>{j.startedAt && j.finishedAt ? formatDuration(j.finishedAt - j.startedAt) : '—'}</Td>
                 <Td numeric>{j.progress === null ? '—' : `${Math.round(j.progress)}%`}</Td>
+                {holding && <Td>{j.held ? <HeldBadge held={j.held} /> : '—'}</Td>}
                 {q.state === 'failed' && <Td className="max-w-md truncate text-rose-700 dark:text-rose-300">{j.error}</Td>}
               </tr>
             ))}

@@ -1,0 +1,103 @@
+'use client';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import type { HeldSummaryDTO } from '@/lib/data/held-schemas';
+import { useRoom } from '../live/LiveProvider';
+import { api, seg } from '../api';
+import { ClockTime } from './ClockTime';
+
+/** The states whose table rows show holds: refreshed when the holds change. */
+const HOLDING_STATES = new Set(['delayed', 'waiting', 'prioritized']);
+
+/**
+ * "Held back by a limit": how many of the queue's jobs their tasks' limits
+ * hold back, by task and reason, kept current by the queue room's frames.
+ * When the holds change while a table of waiting jobs is shown, the table is
+ * re-read (at most once a second) so its badges follow.
+ */
+export function HeldSummary({ queue, state, initial, delayedHref }: { queue: string; state: string; initial: HeldSummaryDTO; delayedHref: string }) {
+  const router = useRouter();
+  const [held, setHeld] = useState(initial);
+  const shown = useRef(JSON.stringify(initial));
+  const lastRefresh = useRef(0);
+  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => {
+    shown.current = JSON.stringify(initial);
+    setHeld(initial);
+  }, [initial]);
+  useEffect(() => () => clearTimeout(pending.current), []);
+
+  const refreshTable = useCallback(() => {
+    if (pending.current || !HOLDING_STATES.has(state)) return;
+    const wait = Math.max(0, 1000 - (Date.now() - lastRefresh.current));
+    pending.current = setTimeout(() => {
+      pending.current = undefined;
+      lastRefresh.current = Date.now();
+      router.refresh();
+    }, wait);
+  }, [router, state]);
+
+  const show = useCallback(
+    (next: HeldSummaryDTO) => {
+      const text = JSON.stringify(next);
+      if (text === shown.current) return;
+      shown.current = text;
+      setHeld(next);
+      refreshTable();
+    },
+    [refreshTable],
+  );
+
+  const refetch = useCallback(() => {
+    api<{ held: HeldSummaryDTO }>(`/api/v1/queues/${seg(queue)}`).then(
+      (r) => show(r.held),
+      () => {},
+    );
+  }, [queue, show]);
+
+  useRoom(
+    `queue:${queue}`,
+    {
+      counts: (frame) => {
+        const next = frame.held?.[queue];
+        if (next) show(next);
+      },
+    },
+    refetch,
+  );
+
+  const more = held.complete ? '' : '+';
+  return (
+    <section aria-labelledby="held-title" className="mb-4 rounded-lg border border-slate-200 bg-white p-3 text-sm dark:border-slate-800 dark:bg-slate-900">
+      <h2 id="held-title" className="font-semibold">
+        Held back by a limit
+      </h2>
+      {held.total === 0 ? (
+        <p className="text-slate-600 dark:text-slate-300">No job is held back by a task’s limit.</p>
+      ) : (
+        <>
+          <p>
+            <span className="tabular-nums">
+              {held.total}
+              {more}
+            </span>{' '}
+            {held.total === 1 ? 'job waits' : 'jobs wait'} for their task’s limit (
+            <Link href={delayedHref} className="underline">
+              delayed jobs
+            </Link>
+            ).
+          </p>
+          <ul aria-label="Held jobs by task" className="mt-1 space-y-0.5">
+            {held.groups.map((g) => (
+              <li key={`${g.task}\u0000${g.label}`}>
+                <span className="font-medium">{g.task}</span>: {g.label} — <span className="tabular-nums">{g.count}</span> {g.count === 1 ? 'job' : 'jobs'}, the
+                first {g.reason === 'rate' ? 'may run at' : 'looks again at'} <ClockTime ms={g.nextAt} />
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
