@@ -22,6 +22,8 @@ export interface AlertEvaluatorOptions {
   /** How often the sender looks for due deliveries (retries); new notifications are sent at once. */
   sendPollMs?: number;
   sendTimeoutMs?: number;
+  /** Called after each evaluation this console ran as leader (tests count them). */
+  onEvaluated?: () => void;
 }
 
 /**
@@ -114,6 +116,7 @@ export class AlertEvaluator {
     if (this.ticking) return this.ticking;
     this.ticking = engine
       .tick()
+      .then(() => this.opts.onEvaluated?.())
       .catch((err: Error) => this.opts.logger?.warn('alert evaluation failed', { error: err.message }))
       .finally(() => (this.ticking = undefined));
     return this.ticking;
