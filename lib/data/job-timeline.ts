@@ -63,7 +63,8 @@ function describeProgress(p: unknown): string | null {
  */
 export function buildTimeline(j: TimelineInput): TimelineEntry[] {
   const out: TimelineEntry[] = [{ kind: 'created', at: j.createdAt, label: 'Created', tone: 'info' }];
-  if (j.delayMs > 0 && j.attemptsMade === 0 && j.attempts.length === 0) {
+  // A held job's delay is the gate's (BullMQ's moveToDelayed rewrites it), not one asked for at enqueue: the hold says it.
+  if (j.delayMs > 0 && j.attemptsMade === 0 && j.attempts.length === 0 && !j.held) {
     out.push({ kind: 'delayed', at: j.createdAt, until: j.createdAt + j.delayMs, label: 'Delayed', tone: 'info' });
   }
   if (j.hasChildren) out.push({ kind: 'waiting-children', at: null, label: 'Waited for its children', tone: 'info' });
