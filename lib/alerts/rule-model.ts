@@ -31,21 +31,24 @@ const ms = (positive = false) =>
     .int('Whole milliseconds')
     .min(positive ? 1 : 0, positive ? 'Must be positive' : 'Must not be negative');
 
+/** The notification settings, without defaults (a PATCH changes only what it sends). */
+const settings = {
+  /** How long the condition must hold before an incident opens (Prometheus's `for`): damps flapping. */
+  forMs: ms().max(7 * 86_400_000),
+  /** Re-notify an open, unacknowledged incident this often (0: only when it opens and resolves). */
+  cooldownMs: ms().max(30 * 86_400_000),
+  /** Channel ids that get this rule's notifications. */
+  channels: z.array(name).max(20),
+};
+
 /** What every rule has besides its condition. */
 const common = {
   name,
   description: z.string().max(500).optional(),
   enabled: z.boolean().default(true),
-  /** How long the condition must hold before an incident opens (Prometheus's `for`): damps flapping. */
-  forMs: ms()
-    .max(7 * 86_400_000)
-    .default(0),
-  /** Re-notify an open, unacknowledged incident this often (0: only when it opens and resolves). */
-  cooldownMs: ms()
-    .max(30 * 86_400_000)
-    .default(0),
-  /** Channel ids that get this rule's notifications. */
-  channels: z.array(name).max(20).default([]),
+  forMs: settings.forMs.default(0),
+  cooldownMs: settings.cooldownMs.default(0),
+  channels: settings.channels.default([]),
 };
 
 /** A queue or a task (exactly one): which jobs a rule counts. */
@@ -139,9 +142,9 @@ export const rulePatchSchema = z
   .object({
     enabled: z.boolean().optional(),
     description: z.string().max(500).optional(),
-    forMs: common.forMs.optional(),
-    cooldownMs: common.cooldownMs.optional(),
-    channels: common.channels.optional(),
+    forMs: settings.forMs.optional(),
+    cooldownMs: settings.cooldownMs.optional(),
+    channels: settings.channels.optional(),
   })
   .strict();
 export type RulePatch = z.output<typeof rulePatchSchema>;

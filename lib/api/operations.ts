@@ -1,3 +1,4 @@
+import { alertOperations } from './alerts';
 import { authOperations } from './auth';
 import { dashboardOperations } from './dashboard';
 import { healthOperations } from './health';
@@ -37,6 +38,7 @@ export const API_OPERATIONS: readonly Operation[] = [
   ...workerOperations,
   ...dashboardOperations,
   ...tokenOperations,
+  ...alertOperations,
   openApiOperation,
   ...healthOperations,
   ...authOperations,
