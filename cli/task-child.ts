@@ -31,6 +31,7 @@ export async function runTaskChild(app: string): Promise<void> {
       jobId: msg.job.id,
       queue: msg.job.queue,
       attempt: msg.job.attempt,
+      input: msg.input,
       signal: controller.signal,
       progress: (value) => reply({ type: 'progress', value }),
       log: (line) => reply({ type: 'log', line: String(line) }),

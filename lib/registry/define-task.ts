@@ -6,7 +6,13 @@ import { resolveTimeLimits } from './time-limits';
 import { resolveRetryOn, type RetryOn } from './retry-on';
 
 /** What a running handler can do besides computing its result. */
-export interface TaskContext {
+export interface TaskContext<Input = unknown> {
+  /**
+   * In a workflow (lib/workflows/canvas.ts), the previous step's result — kept apart from
+   * the arguments, never merged into them; checked against the task's `input` schema when
+   * it has one. Undefined outside a workflow and for a workflow's first step.
+   */
+  input: Input;
   /** The BullMQ job id of this execution. */
   jobId: string;
   queue: string;
@@ -60,14 +66,21 @@ export interface TaskRunControls {
   deadLetter?: boolean;
 }
 
-export interface TaskDefinition<Name extends string = string, Schema extends z.ZodType = z.ZodType, Result = unknown> extends TaskRunControls {
+export interface TaskDefinition<
+  Name extends string = string,
+  Schema extends z.ZodType = z.ZodType,
+  Result = unknown,
+  Input extends z.ZodType = z.ZodType,
+> extends TaskRunControls {
   name: Name;
   description: string;
   /** The queue its jobs go to; `default` unless set. */
   queue: string;
   /** zod schema of the arguments: validated by the client before enqueueing and by the worker before running. */
   schema: Schema;
-  handler: (args: z.output<Schema>, ctx: TaskContext) => Promise<Result> | Result;
+  /** zod schema of the input a workflow step gets from its predecessor (`ctx.input`), if the task reads one. */
+  input?: Input;
+  handler: (args: z.output<Schema>, ctx: TaskContext<z.output<Input>>) => Promise<Result> | Result;
   /** Job options used when the caller gives none (attempts, backoff, priority…). */
   defaults: JobOptionsInput;
   /** How long its finished jobs stay in Redis (defaults filled in). */
@@ -87,13 +100,19 @@ export const DEFAULT_QUEUE = 'default';
  * code that runs it. The definition is data — the worker runs it, the client
  * validates against it, and the console shows a form generated from it.
  */
-export function defineTask<const Name extends string, Schema extends z.ZodType, Result>(
+export function defineTask<const Name extends string, Schema extends z.ZodType, Result, Input extends z.ZodType = z.ZodUnknown>(
   def: {
     name: Name;
     description: string;
     queue?: string;
     schema: Schema;
-    handler: (args: z.output<Schema>, ctx: TaskContext) => Promise<Result> | Result;
+    /**
+     * In a workflow, the shape of the previous step's result this task reads as `ctx.input`
+     * (checked when the step starts; a chain whose previous step returns something else does
+     * not compile). Tasks without it take any input and ignore it.
+     */
+    input?: Input;
+    handler: (args: z.output<Schema>, ctx: TaskContext<z.output<Input>>) => Promise<Result> | Result;
     defaults?: JobOptionsInput;
     /**
      * Keep completed / failed jobs by age (seconds) and count; a kind left out
@@ -116,7 +135,7 @@ export function defineTask<const Name extends string, Schema extends z.ZodType, 
     /** At most `global` jobs of this task running across all workers, at most `perKey` per key (`key`, or `rateLimitKey`). */
     concurrency?: ThrottleInput<z.output<Schema>>['concurrency'];
   } & TaskRunControls,
-): TaskDefinition<Name, Schema, Result> {
+): TaskDefinition<Name, Schema, Result, Input> {
   if (!def.name.trim() || def.name.length > 200) throw new Error(`Invalid task name "${def.name}": 1–200 characters`);
   const queue = def.queue ?? DEFAULT_QUEUE;
   if (!queue.trim() || queue.includes(':')) throw new Error(`Invalid queue "${queue}" for task "${def.name}": not empty, no ':'`);

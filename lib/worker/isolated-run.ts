@@ -18,7 +18,7 @@ import type { AttemptDeadline } from './attempt-deadline';
 
 /** Messages from the worker to the child. */
 export type ToChild =
-  | { type: 'run'; task: string; args: unknown; job: { id: string; queue: string; attempt: number } }
+  | { type: 'run'; task: string; args: unknown; input?: unknown; job: { id: string; queue: string; attempt: number } }
   | { type: 'abort'; reason: { name: string; message: string; kind?: 'soft' | 'hard'; limitMs?: number } };
 
 /** Messages from the child to the worker. */
@@ -69,7 +69,7 @@ export function runIsolated(task: AnyTask, args: unknown, ctx: TaskContext, dead
   const ready = () => {
     clearTimeout(startTimer);
     deadline?.arm();
-    send(child, { type: 'run', task: task.name, args, job: { id: ctx.jobId, queue: ctx.queue, attempt: ctx.attempt } });
+    send(child, { type: 'run', task: task.name, args, input: ctx.input, job: { id: ctx.jobId, queue: ctx.queue, attempt: ctx.attempt } });
   };
   return outcome(child, ctx, ready).finally(() => {
     clearTimeout(startTimer);

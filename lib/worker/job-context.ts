@@ -14,6 +14,8 @@ import type { RunningJob } from './job-tracker';
 export class JobContext implements TaskContext {
   readonly jobId: string;
   readonly attempt: number;
+  /** A workflow step's input (the previous step's result), set by lib/workflows/step-hooks.ts before the handler runs. */
+  input: unknown = undefined;
   private limitedSignal: AbortSignal | undefined;
 
   constructor(

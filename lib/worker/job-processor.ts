@@ -16,6 +16,9 @@ import { runIsolated } from './isolated-run';
 import { refuseExpired } from './job-expiry';
 import { isRetryable } from '../registry/retry-on';
 import { deadLetter } from '../queue/dead-letter';
+// wf-core: workflow hooks (lib/workflows/step-hooks.ts).
+import { afterStep, beforeStep, isWorkflowJob, runWorkflowJob, stepFailed } from '../workflows/step-hooks';
+import { parseStepJobId } from '../workflows/flow-build';
 
 export interface JobProcessorDeps {
   registry: TaskRegistry;
@@ -76,6 +79,8 @@ export class JobProcessor {
       await job.moveToWait(token);
       throw new WaitingError();
     }
+    // wf-core: a workflow's own job (start, group/map fan-out) runs no task handler.
+    if (isWorkflowJob(job)) return runWorkflowJob(this.deps.command, this.deps.registry, job, token);
     this.deps.tracker.taken(queue, job.id!);
     const task: AnyTask | undefined = this.deps.registry.get(job.name);
     if (!task) throw new UnrecoverableError(`Unknown task "${job.name}": no worker on queue "${queue}" defines it`);
@@ -115,10 +120,13 @@ export class JobProcessor {
     const deadline = startDeadline(job, task);
     const ctx = new JobContext(job, queue, entry, this.deps.command, deadline?.signal);
     try {
+      // wf-core: a workflow step gets its input (ctx.input), and does not run once its run was cancelled.
+      const step = await beforeStep(this.deps.command, job, task, ctx);
       const out = task.isolation === 'process' ? runIsolated(task, args, ctx, deadline) : task.handler(args, ctx);
       // A handler that returned its result has nothing left to abort.
       const result = isThenable(out) ? await raceStop(deadline ? deadline.race(out) : out, entry) : out;
       tracker.processed++;
+      if (step) await afterStep(this.deps.command, step, result); // wf-core: count it; the last step completes the run
       // The completing attempt needs no write of ours: BullMQ's completion records it (lib/queue/attempt-log.ts).
       // A schedule's run record is written before the job completes, so it is in Redis when the job is.
       if (scheduled) await this.endRun(job, scheduled, { state: 'completed', final: true });
@@ -167,11 +175,20 @@ export class JobProcessor {
       this.endRun(job, scheduled, { state: 'failed', error: message, final }),
       this.attemptDone(queue, job, entry, cancelled ? 'cancelled' : 'failed', message),
       // A job that failed for good goes to its task's dead-letter queue (lib/queue/dead-letter.ts); a cancel does not.
-      final && !cancelled && task.deadLetter ? this.deadLetter(queue, job, message) : undefined,
+      // wf-core: a workflow's step is not dead-lettered (retrying it resumes its run); its final failure fails the run.
+      final && !cancelled && task.deadLetter && !parseStepJobId(job.id) ? this.deadLetter(queue, job, message) : undefined,
+      final ? this.workflowStepFailed(job, message) : undefined,
     ]);
     if (cancelled) throw new UnrecoverableError(typeof cancelled.reason === 'string' ? cancelled.reason : 'cancelled');
     if (!retryable && !(err instanceof UnrecoverableError)) throw new UnrecoverableError(message);
     throw err;
+  }
+
+  /** wf-core: a workflow step failed for good: its run fails, its onError task starts (lib/workflows/step-hooks.ts). */
+  private workflowStepFailed(job: Job, message: string): Promise<void> {
+    return stepFailed(this.deps.command, this.deps.registry, job, message, true).catch((err: Error) =>
+      this.deps.logger.warn('could not record a workflow step failure', { jobId: job.id, error: err.message }),
+    );
   }
 
   private deadLetter(queue: string, job: Job, message: string): Promise<void> {
