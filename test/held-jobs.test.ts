@@ -5,7 +5,7 @@ import { listJobs } from '@/lib/data/job-list';
 import { getJobDto } from '@/lib/data/job-dto';
 import { getHeldSummary } from '@/lib/data/held-summary';
 import { heldLabel, heldOf } from '@/lib/data/held-dto';
-import { findHeldJobs, releaseHeldJobs } from '@/lib/queue/held-jobs';
+import { findHeldJobs } from '@/lib/queue/held-jobs';
 import { HELD_FIELD } from '@/lib/limits/throttle-gate';
 import { bullKey } from '@/lib/keys';
 import { createLogger } from '@/lib/logger';
@@ -114,28 +114,6 @@ describe('held jobs', () => {
     const part = await findHeldJobs(redis, name, 3);
     expect(part).toMatchObject({ scanned: 3, complete: false });
     expect(part.rows).toHaveLength(3);
-  });
-
-  it('releaseHeldJobs lets one task’s held jobs ask the gate again at once, and leaves other tasks’ alone', async () => {
-    const { name, queue } = await heldQueue(2);
-    const bystander = await queue.add('other', {}, { delay: 60_000 });
-    await redis.hset(bullKey(name, bystander.id!), HELD_FIELD, hold({}));
-    const heldIds = (await listJobs(name, 'delayed', 1, 25)).jobs.filter((j) => j.name === 'limited').map((j) => j.id);
-    const ats = async (id: string) => Number(await redis.hget(bullKey(name, id), 'ats'));
-    const before = await Promise.all(heldIds.map(ats));
-    expect(await releaseHeldJobs(redis, name, 'limited')).toBe(2);
-    // Taken again at once (and held again: the rate is still 1/m).
-    await waitFor(
-      'held jobs taken again',
-      () => Promise.all(heldIds.map(ats)),
-      (now) => now.every((n, i) => n > before[i]!),
-    );
-    expect(await queue.getJobState(bystander.id!)).toBe('delayed');
-    await waitFor(
-      'held again',
-      () => getHeldSummary(name),
-      (s) => s.groups.find((g) => g.task === 'limited')?.count === 2,
-    );
   });
 
   it('the queue room’s counts frames carry the queue’s held jobs; the dashboard’s do not', async () => {

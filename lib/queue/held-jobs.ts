@@ -1,11 +1,9 @@
-import { Job } from 'bullmq';
 import type { RedisConnection } from '../redis';
 import { env } from '../env';
 import { queueKeyPrefix } from '../keys';
 import { HELD_FIELD } from '../limits/throttle-gate';
 import { luaScript } from './lua-script';
 import { stateKeys } from './job-rows';
-import { getQueue } from './queue-registry';
 
 /**
  * The jobs of a queue that its tasks' limits hold back (a hold record,
@@ -83,47 +81,4 @@ export async function findHeldJobs(redis: RedisConnection, queue: string, perKey
     scanned,
     complete: complete === 1,
   };
-}
-
-/**
- * Let `task`'s held jobs ask the gate again now: after its limit was raised or
- * lifted, or it was resumed, they would otherwise sleep in the delayed set
- * until the (maybe far) time the old limit gave them. Each is promoted as
- * BullMQ promotes a delayed job; one promoted meanwhile is skipped. Looks at
- * the first `max` delayed jobs. Answers how many were promoted.
- */
-export async function releaseHeldJobs(redis: RedisConnection, queue: string, task: string, max = 10_000): Promise<number> {
-  const { rows } = await findHeldJobsOfTask(redis, queue, task, max);
-  const q = getQueue(queue);
-  let promoted = 0;
-  for (let i = 0; i < rows.length; i += 50) {
-    const done = await Promise.all(
-      rows.slice(i, i + 50).map(async (id) => {
-        const job = await Job.fromId(q, id);
-        // Taken or promoted since the scan: nothing to do.
-        return job?.promote().then(
-          () => true,
-          () => false,
-        );
-      }),
-    );
-    promoted += done.filter(Boolean).length;
-  }
-  return promoted;
-}
-
-const OF_TASK = luaScript(`
-local ids = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1)
-local out = {}
-for i = 1, #ids do
-  local v = redis.call('HMGET', ARGV[1] .. ids[i], 'name', '${HELD_FIELD}')
-  if v[1] == ARGV[2] and v[2] then out[#out + 1] = ids[i] end
-end
-return out
-`);
-
-async function findHeldJobsOfTask(redis: RedisConnection, queue: string, task: string, max: number): Promise<{ rows: string[] }> {
-  const prefix = env().CELERITY_PREFIX;
-  const [delayed] = stateKeys(prefix, queue, 'delayed');
-  return { rows: (await OF_TASK.run(redis, [delayed!], [queueKeyPrefix(queue, prefix), task, max])) as string[] };
 }
