@@ -54,6 +54,8 @@ export function celerityKeys(prefix = env().CELERITY_PREFIX) {
      * sign-in, keyed by a hash of the user name and the configured (older) hash it replaces.
      */
     passwordUpgrade: (hash: string) => `${base}:password-upgrade:${hash}`,
+    /** Hash: task name → its live override JSON (rate limit, global concurrency, paused; who and when), lib/limits/task-override.ts. */
+    taskOverrides: `${base}:task-overrides`,
     /** Stream (capped): the audit log of state-changing requests. */
     audit: `${base}:audit`,
     /** Alerts (lib/alerts/): rules, channels, incidents, deliveries and the evaluator's state, all on the deployment's slot. */

@@ -190,6 +190,15 @@ describe('the API against its own document', () => {
     await check('read', 'GET', '/api/v1/tasks/add/dead-letters', undefined, 200);
     await check('write', 'POST', '/api/v1/tasks/add/dead-letters/replay', undefined, 200);
     await check('read', 'POST', '/api/v1/tasks/add/dead-letters/replay', undefined, 403);
+    // Live controls: anyone reads them; only an admin (a person, never a token) changes them.
+    await check('read', 'GET', '/api/v1/tasks/add/controls', undefined, 200);
+    await check('admin', 'PUT', '/api/v1/tasks/add/override', { rateLimit: '100/fortnight' }, 400);
+    await check('write', 'PUT', '/api/v1/tasks/add/override', { rateLimit: '100/s' }, 403);
+    await check('admin', 'PUT', '/api/v1/tasks/add/override', { rateLimit: '100/s', concurrency: 'none' }, 200);
+    await check('admin', 'POST', '/api/v1/tasks/add/pause', undefined, 200);
+    await check('admin', 'POST', '/api/v1/tasks/add/resume', undefined, 200);
+    await check('admin', 'DELETE', '/api/v1/tasks/add/override', undefined, 200);
+    await check('admin', 'POST', '/api/v1/tasks/no-such-task/pause', undefined, 404);
     await check('read', 'GET', '/api/v1/tasks/no-such-task', undefined, 404);
     await check('read', 'GET', `/api/v1/tasks/${'n'.repeat(2000)}`, undefined, 400);
     const run = await check('write', 'POST', '/api/v1/tasks/add/runs', { args: { a: 1, b: 2 } }, 201);

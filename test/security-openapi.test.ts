@@ -207,6 +207,12 @@ describe('OpenAPI document: every documented answer is what the route answers', 
     // The task sets no deadLetter: both answer with empty lists.
     expect((await record('get /tasks/{name}/dead-letters', 'get', `/api/v1/tasks/${TASK}/dead-letters`)).json).toEqual({ deadLetters: [] });
     expect((await record('post /tasks/{name}/dead-letters/replay', 'post', `/api/v1/tasks/${TASK}/dead-letters/replay`)).json).toEqual({ replayed: [] });
+    // Live controls: read, override, pause, resume, and back to the code's (so the runs below are not held).
+    await record('get /tasks/{name}/controls', 'get', `/api/v1/tasks/${TASK}/controls`);
+    await record('put /tasks/{name}/override', 'put', `/api/v1/tasks/${TASK}/override`, { rateLimit: '100/s', concurrency: 'none' });
+    await record('post /tasks/{name}/pause', 'post', `/api/v1/tasks/${TASK}/pause`);
+    await record('post /tasks/{name}/resume', 'post', `/api/v1/tasks/${TASK}/resume`);
+    await record('delete /tasks/{name}/override', 'delete', `/api/v1/tasks/${TASK}/override`);
     const run = await record('post /tasks/{name}/runs', 'post', `/api/v1/tasks/${TASK}/runs`, { args: { a: 1, b: 2 } });
     expect(run.status).toBe(201);
     // The same idempotency key twice: 201 with the new job, then 200 with that job.
@@ -406,6 +412,7 @@ describe('OpenAPI document: the documented requests are the ones the routes pars
     'post /queues/{queue}/obliterate': { confirm: "must repeat the queue's name" },
     'get /results': { from: 'a date-time or ms', to: 'a date-time or ms', cursor: 'an opaque cursor from a previous page' },
     'get /schedules/preview': { trigger: 'JSON text of a trigger (components.schemas.Trigger)' },
+    'put /tasks/{name}/override': { rateLimit: 'a rate in the syntax of code (`5/s`, parsed by lib/registry/task-throttle.ts), or `none`' },
   };
 
   let ids: Record<string, string>;
@@ -438,6 +445,7 @@ describe('OpenAPI document: the documented requests are the ones the routes pars
       'post /workers/{id}/concurrency': { url: () => '/api/v1/workers/no-such-worker/concurrency', base: { concurrency: 2 } },
       'get /dashboard/history': { url: () => '/api/v1/dashboard/history' },
       'post /tokens': { url: () => '/api/v1/tokens', base: { name: 'oa-probe-token', scope: 'read' } },
+      'put /tasks/{name}/override': { url: () => `/api/v1/tasks/${TASK}/override` },
     } satisfies typeof SETUP);
   });
 

@@ -7,6 +7,7 @@ import { defineOperation, jsonAnswer } from './operation';
 import { z } from 'zod';
 import { deadLetterDtos, deadLetterDtoSchema, replayDeadLetters } from '../queue/dead-letter';
 import { ENQUEUED_JOB, IDEMPOTENCY_HEADERS, enqueuedStatus, idempotencyHeader } from './answers';
+import { taskControlOperations } from './task-controls';
 
 /** The task catalogue, and enqueuing a job of a task. */
 export const taskOperations = [
@@ -64,4 +65,5 @@ export const taskOperations = [
     answers: { 200: jsonAnswer('`{ replayed }`: the new jobs', z.object({ replayed: z.array(z.object({ queue: z.string(), id: z.string() })) })) },
     handler: async ({ params }) => ({ replayed: await replayDeadLetters(params.name!) }),
   }),
+  ...taskControlOperations,
 ];

@@ -52,7 +52,12 @@ export interface Throttle {
 }
 
 const RATE_RE = /^\s*(-?\d+)\s*\/\s*([a-z]+)\s*$/i;
-const countSchema = (max: number) => z.number().int().min(1).max(max);
+const countSchema = (max: number) => {
+  const error = `must be a whole number from 1 to ${max}`;
+  return z.number({ error }).int({ error }).min(1, { error }).max(max, { error });
+};
+/** A concurrency count: what code and the console's live override accept. */
+export const concurrencyCountSchema = countSchema(MAX_CONCURRENCY);
 
 /** Parse `'<count>/<s|m|h>'`; a wrong rate throws naming the field. */
 export function parseRate(text: unknown, field = 'rateLimit'): Rate {
@@ -73,7 +78,7 @@ function checkKey(key: unknown, field: string): ThrottleKey<never> {
 
 function checkCount(n: unknown, field: string): number | undefined {
   if (n === undefined) return undefined;
-  if (!countSchema(MAX_CONCURRENCY).safeParse(n).success) throw new Error(`${field} must be a whole number from 1 to ${MAX_CONCURRENCY} (got ${String(n)})`);
+  if (!concurrencyCountSchema.safeParse(n).success) throw new Error(`${field} must be a whole number from 1 to ${MAX_CONCURRENCY} (got ${String(n)})`);
   return n as number;
 }
 

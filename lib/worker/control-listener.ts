@@ -22,6 +22,8 @@ export interface ControlHandlers {
   cancel(queue: string, jobId: string, reason: string): boolean;
   /** Carry out a command addressed to this worker; the answer is acknowledged to the console. */
   obey(msg: WorkerCommand): Promise<ControlAck>;
+  /** A task's live override changed (every worker re-reads them). */
+  overridesChanged?(task: string): void;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function listenForControl(subscriber: RedisConnection, command: Red
       if (handlers.cancel(msg.queue, msg.jobId, msg.reason)) logger.info('job cancelled', { queue: msg.queue, jobId: msg.jobId });
       return;
     }
+    if (msg.type === 'overrides') return handlers.overridesChanged?.(msg.task);
     if (msg.workerId !== handlers.workerId) return;
     // Both steps can fail when Redis goes away mid-command; either is logged, never left as an unhandled rejection (which ends the process).
     void handlers.obey(msg).then(

@@ -11,6 +11,7 @@ import { publishControl } from '../queue/control-publish';
  * Commands the console sends to workers over Redis pub/sub. Every worker
  * process receives every message; only the one addressed acts:
  * - `cancel`: the worker holding the job (by queue and job id) aborts it;
+ * - `overrides`: a task's live override changed; every worker re-reads them;
  * - `pause` / `resume` / `concurrency` / `shutdown`: the worker whose id is
  *   `workerId` acts, then acknowledges `requestId` (see {@link ackSchema}).
  */
@@ -21,9 +22,11 @@ export const controlMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('resume'), ...addressed }),
   z.object({ type: z.literal('concurrency'), ...addressed, concurrency: z.number().int().min(1).max(1000) }),
   z.object({ type: z.literal('shutdown'), ...addressed }),
+  // A task's live override changed (lib/limits/override-store.ts): every worker re-reads the overrides.
+  z.object({ type: z.literal('overrides'), task: z.string() }),
 ]);
 export type ControlMessage = z.infer<typeof controlMessageSchema>;
-export type WorkerCommand = Exclude<ControlMessage, { type: 'cancel' }>;
+export type WorkerCommand = Exclude<ControlMessage, { type: 'cancel' | 'overrides' }>;
 export type WorkerCommandType = WorkerCommand['type'];
 type WithoutRequestId<T> = T extends unknown ? Omit<T, 'requestId'> & { requestId?: string } : never;
 export const WORKER_COMMANDS = ['pause', 'resume', 'concurrency', 'shutdown'] as const satisfies readonly WorkerCommandType[];

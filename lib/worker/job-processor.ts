@@ -11,6 +11,9 @@ import type { BenchOff } from './bench-off';
 import { JobContext, raceStop } from './job-context';
 import { LOCK_LOST, type LockFence } from './lock-fence';
 import { enterThrottle } from '../limits/job-throttle';
+import type { LiveOverrides } from '../limits/live-overrides';
+import { holdPaused } from '../limits/paused-hold';
+import { readOverride } from '../limits/override-store';
 import { startDeadline } from './attempt-deadline';
 import { runIsolated } from './isolated-run';
 import { refuseExpired } from './job-expiry';
@@ -33,6 +36,8 @@ export interface JobProcessorDeps {
   benchOff?: BenchOff;
   /** Aborts a running handler whose lock this worker can no longer vouch for. */
   fence?: LockFence;
+  /** The tasks' live overrides (rate limit, concurrency, pause), kept in memory: no Redis call per job. */
+  overrides?: LiveOverrides;
 }
 
 /**
@@ -87,8 +92,12 @@ export class JobProcessor {
     refuseExpired(job, task);
     const parsed = task.schema.safeParse(job.data ?? {});
     if (!parsed.success) throw new UnrecoverableError(`Invalid arguments: ${describeIssues(parsed.error.issues)}`);
+    // A live override (lib/limits/live-overrides.ts, in memory) replaces the code's limits, or pauses the task.
+    const live = this.deps.overrides?.get(task.name);
+    if (live?.paused) return this.holdPaused(queue, job, token);
+    const throttle = live ? live.throttle : task.throttle;
     // Rate limit / concurrency (lib/limits/job-throttle.ts): a job over a limit goes back to delayed. No call without one.
-    const throttled = task.throttle && (await enterThrottle(this.deps.command, queue, job, token, task.throttle, parsed.data));
+    const throttled = throttle && (await enterThrottle(this.deps.command, queue, job, token, throttle, parsed.data));
     if (throttled && throttled.held) {
       this.deps.tracker.settled(queue, job.id!);
       throw new DelayedError();
@@ -140,6 +149,14 @@ export class JobProcessor {
       tracker.ended(queue, job.id!);
       fence?.released(queue, job.id!);
     }
+  }
+
+  /** Its task is paused: the job goes back to delayed (lib/limits/paused-hold.ts), not failed, and runs once resumed. */
+  private async holdPaused(queue: string, job: Job, token: string | undefined): Promise<never> {
+    const { command } = this.deps;
+    await holdPaused(command, queue, job, token, async () => (await readOverride(command, job.name))?.paused === true);
+    this.deps.tracker.settled(queue, job.id!);
+    throw new DelayedError();
   }
 
   /**

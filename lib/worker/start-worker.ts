@@ -27,6 +27,7 @@ import { LOCK_DEFAULTS, type LockSettings } from './lock-settings';
 import { LOCK_LOST, LockFence } from './lock-fence';
 import { workerConnectionName } from './connection-names';
 import { DeadWorkerRecovery } from './dead-worker-recovery';
+import { LiveOverrides } from '../limits/live-overrides';
 
 // Kept importable from here: the process entry, scripts and tests know them by this module.
 export { stopDeadlineMs, type StopReport } from './shutdown-sequence';
@@ -149,6 +150,7 @@ interface WorkerParts {
   workers: QueueWorkers;
   heartbeat: HeartbeatLoop;
   fence: LockFence;
+  overrides: LiveOverrides;
 }
 
 function createParts(opts: StartWorkerOptions, me: Identity, prefix: string): WorkerParts {
@@ -172,7 +174,8 @@ function createParts(opts: StartWorkerOptions, me: Identity, prefix: string): Wo
     onLost: (queue, jobId) => tracker.lose(queue, jobId, LOCK_LOST),
     beat: () => late.heartbeat?.beat() ?? Promise.resolve(),
   });
-  const processor = new JobProcessor({ registry, command, logger, workerId: me.id, tracker, status, benchOff: off, fence });
+  const overrides = new LiveOverrides({ redis: command, throttleOf: (task) => registry.get(task)?.throttle, logger });
+  const processor = new JobProcessor({ registry, command, logger, workerId: me.id, tracker, status, benchOff: off, fence, overrides });
   const processorFor = (queue: string) => processor.forQueue(queue);
   const workers = new QueueWorkers({
     name: off.attempts ? undefined : me.id,
@@ -190,7 +193,7 @@ function createParts(opts: StartWorkerOptions, me: Identity, prefix: string): Wo
   });
   const heartbeat = new HeartbeatLoop(command, heartbeatOf(me, opts, status, tracker, Date.now()), outage, (sentAt) => fence.heartbeatWritten(sentAt));
   late.heartbeat = heartbeat;
-  return { me, command, subscriber, outage, status, tracker, workers, heartbeat, fence };
+  return { me, command, subscriber, outage, status, tracker, workers, heartbeat, fence, overrides };
 }
 
 /**
@@ -200,7 +203,7 @@ function createParts(opts: StartWorkerOptions, me: Identity, prefix: string): Wo
  * shutdown path waits for start-up anyway).
  */
 function openControl(parts: WorkerParts, opts: StartWorkerOptions, late: { shutdown?: ShutdownSequence }): Promise<void> {
-  const { me, subscriber, command, status, workers, tracker, heartbeat } = parts;
+  const { me, subscriber, command, status, workers, tracker, heartbeat, overrides } = parts;
   const { logger } = opts;
   const commands = new WorkerCommands({
     workerId: me.id,
@@ -213,7 +216,10 @@ function openControl(parts: WorkerParts, opts: StartWorkerOptions, late: { shutd
     requestShutdown: () => (opts.onShutdownRequested ? opts.onShutdownRequested() : void late.shutdown?.run()),
   });
   const cancel = (queue: string, jobId: string, reason: string) => workers.cancelJob(queue, jobId, reason);
-  return listenForControl(subscriber, command, { workerId: me.id, cancel, obey: (msg) => commands.obey(msg) }, logger);
+  // A task's override changed (the console publishes it), or the subscriber reconnected (a message may be lost): re-read.
+  const overridesChanged = () => void overrides.refresh();
+  subscriber.on('ready', overridesChanged);
+  return listenForControl(subscriber, command, { workerId: me.id, cancel, obey: (msg) => commands.obey(msg), overridesChanged }, logger);
 }
 
 /**
@@ -261,6 +267,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
 
   const off = opts.benchOff ?? {};
   await publishCatalogue(command, me.tasks, id);
+  // Known before the first job is taken: a paused task's jobs are held from the start.
+  await parts.overrides.start();
   if (!off.heartbeat) {
     await heartbeat.beat();
     heartbeat.start(opts.heartbeatMs);
@@ -288,6 +296,7 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
       upkeep.stop();
       recovery?.stop();
       parts.fence.stop();
+      parts.overrides.stop();
     },
     stopPacers,
   });
