@@ -105,10 +105,11 @@ describe('alerts API', () => {
     expect((await call('POST', '/api/v1/alerts/rules', rule)).status).toBe(201);
     expect((await call('POST', '/api/v1/alerts/rules', rule)).status).toBe(409);
     await stack.queue(queue).add('add', { a: 1, b: 2 });
-    const preview = await call('GET', `/api/v1/alerts/rules/${rule.name}/preview`);
-    expect(preview.json).toMatchObject({ firing: true, value: 1, path: `/queues/${queue}` });
-    const unsaved = await call('POST', '/api/v1/alerts/preview', { ...rule, maxWaiting: 5 });
-    expect(unsaved.json).toMatchObject({ firing: false, value: 1 });
+    const current = await call('GET', `/api/v1/alerts/rules/${rule.name}/preview`);
+    expect(current.json).toMatchObject({ firing: true, value: 1, path: `/queues/${queue}` });
+    const preview = (r: unknown) => call('GET', `/api/v1/alerts/preview?rule=${encodeURIComponent(JSON.stringify(r))}`);
+    expect((await preview({ ...rule, maxWaiting: 5 })).json).toMatchObject({ firing: false, value: 1 });
+    expect((await preview({ ...rule, maxWaiting: -5 })).json.error.field).toBe('rule.maxWaiting');
     // A PATCH changes only what it sends.
     expect((await call('PATCH', `/api/v1/alerts/rules/${rule.name}`, { cooldownMs: 60_000 })).json).toMatchObject({
       cooldownMs: 60_000,
@@ -145,15 +146,15 @@ describe('alerts API', () => {
     const actions = audit.entries.map((e) => `${e.action} ${e.target}`);
     expect(actions).toEqual(
       expect.arrayContaining([
-        `alert-channel.create ${id}`,
-        `alert-channel.replace ${id}`,
-        `alert-channel.test ${id}`,
-        `alert-rule.create ${rule.name}`,
-        `alert-rule.update ${rule.name}`,
-        `alert-incident.ack ${incident}`,
-        `alert-incident.silence ${incident}`,
-        `alert-rule.delete ${rule.name}`,
-        `alert-channel.delete ${id}`,
+        `alert.channel-create ${id}`,
+        `alert.channel-replace ${id}`,
+        `alert.channel-test ${id}`,
+        `alert.rule-create ${rule.name}`,
+        `alert.rule-update ${rule.name}`,
+        `alert.incident-ack ${incident}`,
+        `alert.incident-silence ${incident}`,
+        `alert.rule-delete ${rule.name}`,
+        `alert.channel-delete ${id}`,
       ]),
     );
     expect(JSON.stringify(audit)).not.toContain(secret);

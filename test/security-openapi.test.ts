@@ -301,6 +301,14 @@ describe('OpenAPI document: every documented answer is what the route answers', 
     await record('post /workers/{id}/shutdown', 'post', `/api/v1/workers/${w}/shutdown`);
     await record('post /queues/{queue}/obliterate', 'post', `/api/v1/queues/${q}/obliterate`, { confirm: QUEUE });
 
+    // Alerts: a rule's reading (saved and unsaved) and a channel's test (to a closed port: answered, not delivered).
+    const oaRule = { kind: 'backlog', name: 'oa-rule', queue: QUEUE, maxWaiting: 5 };
+    await record('post /alerts/rules', 'post', '/api/v1/alerts/rules', oaRule);
+    await record('get /alerts/rules/{name}/preview', 'get', '/api/v1/alerts/rules/oa-rule/preview');
+    await record('get /alerts/preview', 'get', `/api/v1/alerts/preview?rule=${encodeURIComponent(JSON.stringify(oaRule))}`);
+    await record('post /alerts/channels', 'post', '/api/v1/alerts/channels', { id: 'oa-hook', config: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } });
+    await record('post /alerts/channels/{id}/test', 'post', '/api/v1/alerts/channels/oa-hook/test');
+
     const problems: string[] = [];
     let validated = 0;
     // Success answers: error answers share one schema (checked by the error tests), and health's 503 needs Redis stopped.
@@ -412,6 +420,7 @@ describe('OpenAPI document: the documented requests are the ones the routes pars
     'post /queues/{queue}/obliterate': { confirm: "must repeat the queue's name" },
     'get /results': { from: 'a date-time or ms', to: 'a date-time or ms', cursor: 'an opaque cursor from a previous page' },
     'get /schedules/preview': { trigger: 'JSON text of a trigger (components.schemas.Trigger)' },
+    'get /alerts/preview': { rule: 'JSON text of a rule (the body of POST /alerts/rules)' },
     'put /tasks/{name}/override': { rateLimit: 'a rate in the syntax of code (`5/s`, parsed by lib/registry/task-throttle.ts), or `none`' },
   };
 
@@ -425,6 +434,8 @@ describe('OpenAPI document: the documented requests are the ones the routes pars
     const schedule = await call('post', '/api/v1/schedules', scheduleBody('oa-probed'));
     expect(schedule.status).toBe(201);
     ids = { queue: q, job: (add.json as { id: string }).id, schedule: 'oa-probed' };
+    expect((await call('post', '/api/v1/alerts/channels', { id: 'oa-probed-hook', config: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } })).status).toBe(201);
+    expect((await call('post', '/api/v1/alerts/rules', { kind: 'backlog', name: 'oa-probed-rule', queue: QUEUE, maxWaiting: 5 })).status).toBe(201);
     const jobUrl = (i: Record<string, string>) => `/api/v1/queues/${i.queue}/jobs/${i.job}`;
     Object.assign(SETUP, {
       'post /tasks/{name}/runs': { url: () => `/api/v1/tasks/${TASK}/runs`, base: { args: { a: 1, b: 2 } } },
@@ -446,6 +457,15 @@ describe('OpenAPI document: the documented requests are the ones the routes pars
       'get /dashboard/history': { url: () => '/api/v1/dashboard/history' },
       'post /tokens': { url: () => '/api/v1/tokens', base: { name: 'oa-probe-token', scope: 'read' } },
       'put /tasks/{name}/override': { url: () => `/api/v1/tasks/${TASK}/override` },
+      'post /alerts/rules': { url: () => '/api/v1/alerts/rules', base: { kind: 'backlog', name: 'oa-probed-rule', queue: QUEUE, maxWaiting: 5 } },
+      'get /alerts/preview': { url: () => '/api/v1/alerts/preview', base: { rule: JSON.stringify({ kind: 'backlog', name: 'oa-probed-rule', queue: QUEUE, maxWaiting: 5 }) } },
+      'put /alerts/rules/{name}': { url: () => '/api/v1/alerts/rules/oa-probed-rule', base: { kind: 'backlog', name: 'oa-probed-rule', queue: QUEUE, maxWaiting: 5 } },
+      'patch /alerts/rules/{name}': { url: () => '/api/v1/alerts/rules/oa-probed-rule' },
+      'post /alerts/channels': { url: () => '/api/v1/alerts/channels', base: { id: 'oa-probed-hook', config: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } } },
+      'put /alerts/channels/{id}': { url: () => '/api/v1/alerts/channels/oa-probed-hook', base: { config: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } } },
+      'get /alerts/deliveries': { url: () => '/api/v1/alerts/deliveries' },
+      'get /alerts/incidents': { url: () => '/api/v1/alerts/incidents' },
+      'post /alerts/incidents/{id}/silence': { url: () => '/api/v1/alerts/incidents/no-such-incident/silence', base: { forMs: 1000 } },
     } satisfies typeof SETUP);
   });
 

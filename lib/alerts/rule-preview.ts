@@ -17,7 +17,7 @@ export async function previewRule(redis: RedisConnection, spec: RuleSpec, now = 
   return readRule(spec, ctx);
 }
 
-/** Preview a rule as a client sends it (400 naming the field when it is not one). */
+/** Preview a rule as a client sends it (400 naming the field, under `rule.`, when it is not one). */
 export function previewRuleInput(redis: RedisConnection, raw: unknown): Promise<Reading> {
-  return previewRule(redis, parseOrThrow(ruleInputSchema, raw));
+  return previewRule(redis, parseOrThrow(ruleInputSchema, raw, 'rule'));
 }

@@ -46,6 +46,21 @@ const readingSchema = z.object({
 const THE_RULE = jsonAnswer('The rule', { type: 'object' });
 const THE_CHANNEL = jsonAnswer('The channel (no secret: `secretSet` says whether one is stored)', { type: 'object' });
 const THE_INCIDENT = jsonAnswer('The incident', { type: 'object' });
+/** `?rule=<JSON>`: a rule as POST /alerts/rules takes it (as the schedules' preview takes a trigger). */
+const rulePreviewQuerySchema = z.object({
+  rule: z
+    .string({ error: 'required (JSON)' })
+    .max(10_000)
+    .transform((raw, ctx): unknown => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .describe('A rule as JSON, as the body of POST /api/v1/alerts/rules'),
+});
 const deliveryQuerySchema = z.object({
   channel: z.string().max(100).optional(),
   incident: z.string().max(100).optional(),
@@ -80,23 +95,21 @@ const ruleOperations = [
     summary: 'Create an alert rule',
     tag: 'alerts',
     access: 'admin',
-    audit: { action: 'alert-rule.create', target: ruleCreated },
+    audit: { action: 'alert.rule-create', target: ruleCreated },
     body: ruleInputSchema,
     answers: { 201: THE_RULE },
     errors: [409],
     handler: async ({ raw }) => json(await createRule(getRedis(), raw), 201),
   }),
   defineOperation({
-    method: 'post',
+    method: 'get',
     path: '/api/v1/alerts/preview',
-    summary: "A rule's current figure and whether it would fire now (nothing is saved)",
+    summary: "A rule's current figure and whether it would fire now (the form's preview; nothing is saved)",
     tag: 'alerts',
     access: 'read',
-    // A read with a body: it changes nothing, so nothing to audit.
-    audit: false,
-    body: ruleInputSchema,
+    query: rulePreviewQuerySchema,
     answers: { 200: jsonAnswer('The reading', readingSchema) },
-    handler: ({ raw }) => previewRuleInput(getRedis(), raw),
+    handler: ({ query }) => previewRuleInput(getRedis(), query.rule),
   }),
   defineOperation({
     method: 'get',
@@ -124,7 +137,7 @@ const ruleOperations = [
     summary: 'Replace an alert rule (the name stays)',
     tag: 'alerts',
     access: 'admin',
-    audit: { action: 'alert-rule.replace', target: paramTarget('name') },
+    audit: { action: 'alert.rule-replace', target: paramTarget('name') },
     body: ruleInputSchema,
     answers: { 200: THE_RULE },
     errors: [404],
@@ -136,7 +149,7 @@ const ruleOperations = [
     summary: 'Enable or disable an alert rule, or change how it notifies',
     tag: 'alerts',
     access: 'admin',
-    audit: { action: 'alert-rule.update', target: paramTarget('name') },
+    audit: { action: 'alert.rule-update', target: paramTarget('name') },
     body: rulePatchSchema,
     answers: { 200: THE_RULE },
     errors: [404],
@@ -148,7 +161,7 @@ const ruleOperations = [
     summary: 'Delete an alert rule (its incidents stay in the history)',
     tag: 'alerts',
     access: 'admin',
-    audit: { action: 'alert-rule.delete', target: paramTarget('name') },
+    audit: { action: 'alert.rule-delete', target: paramTarget('name') },
     answers: { 204: NO_CONTENT },
     errors: [404],
     handler: async ({ params }) => {
@@ -174,7 +187,7 @@ const channelOperations = [
     summary: "Create a channel; a webhook's signing key made here is in the answer, this once",
     tag: 'alerts',
     access: 'admin',
-    audit: { action: 'alert-channel.create', target: channelCreated },
+    audit: { action: 'alert.channel-create', target: channelCreated },
     body: channelInputSchema,
     answers: { 201: jsonAnswer('`{ channel, secret? }`') },
     errors: [409],
@@ -196,7 +209,7 @@ const channelOperations = [
     summary: 'Replace a channel; a secret left out keeps the stored one',
     tag: 'alerts',
     access: 'admin',
-    audit: { action: 'alert-channel.replace', target: paramTarget('id') },
+    audit: { action: 'alert.channel-replace', target: paramTarget('id') },
     body: channelReplaceSchema,
     answers: { 200: THE_CHANNEL },
     errors: [404],
@@ -208,7 +221,7 @@ const channelOperations = [
     summary: 'Delete a channel (409 while a rule uses it)',
     tag: 'alerts',
     access: 'admin',
-    audit: { action: 'alert-channel.delete', target: paramTarget('id') },
+    audit: { action: 'alert.channel-delete', target: paramTarget('id') },
     answers: { 204: NO_CONTENT },
     errors: [404, 409],
     handler: async ({ params }) => {
@@ -222,7 +235,7 @@ const channelOperations = [
     summary: 'Send a test message through a channel now; says whether it arrived',
     tag: 'alerts',
     access: 'admin',
-    audit: { action: 'alert-channel.test', target: paramTarget('id') },
+    audit: { action: 'alert.channel-test', target: paramTarget('id') },
     answers: { 200: jsonAnswer('`{ delivered, error, ms }`', z.object({ delivered: z.boolean(), error: z.string().nullable(), ms: z.number() })) },
     errors: [404],
     handler: ({ params }) => testChannel(getRedis(), params.id!, consolePublicUrl()),
@@ -266,7 +279,7 @@ const incidentOperations = [
     summary: 'Acknowledge an open incident (no more reminders; its resolution is still sent)',
     tag: 'alerts',
     access: 'write',
-    audit: { action: 'alert-incident.ack', target: paramTarget('id') },
+    audit: { action: 'alert.incident-ack', target: paramTarget('id') },
     answers: { 200: THE_INCIDENT },
     errors: [404, 409],
     handler: ({ params, auth }) => acknowledgeIncident(getRedis(), params.id!, actor(auth)),
@@ -277,7 +290,7 @@ const incidentOperations = [
     summary: 'Silence an open incident for a time (`forMs`; 0 lifts it): nothing is sent meanwhile',
     tag: 'alerts',
     access: 'write',
-    audit: { action: 'alert-incident.silence', target: paramTarget('id') },
+    audit: { action: 'alert.incident-silence', target: paramTarget('id') },
     body: silenceBodySchema,
     answers: { 200: THE_INCIDENT },
     errors: [404, 409],
