@@ -434,7 +434,9 @@ describe('OpenAPI document: the documented requests are the ones the routes pars
     const schedule = await call('post', '/api/v1/schedules', scheduleBody('oa-probed'));
     expect(schedule.status).toBe(201);
     ids = { queue: q, job: (add.json as { id: string }).id, schedule: 'oa-probed' };
-    expect((await call('post', '/api/v1/alerts/channels', { id: 'oa-probed-hook', config: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } })).status).toBe(201);
+    expect((await call('post', '/api/v1/alerts/channels', { id: 'oa-probed-hook', config: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } })).status).toBe(
+      201,
+    );
     expect((await call('post', '/api/v1/alerts/rules', { kind: 'backlog', name: 'oa-probed-rule', queue: QUEUE, maxWaiting: 5 })).status).toBe(201);
     const jobUrl = (i: Record<string, string>) => `/api/v1/queues/${i.queue}/jobs/${i.job}`;
     Object.assign(SETUP, {
@@ -458,11 +460,23 @@ describe('OpenAPI document: the documented requests are the ones the routes pars
       'post /tokens': { url: () => '/api/v1/tokens', base: { name: 'oa-probe-token', scope: 'read' } },
       'put /tasks/{name}/override': { url: () => `/api/v1/tasks/${TASK}/override` },
       'post /alerts/rules': { url: () => '/api/v1/alerts/rules', base: { kind: 'backlog', name: 'oa-probed-rule', queue: QUEUE, maxWaiting: 5 } },
-      'get /alerts/preview': { url: () => '/api/v1/alerts/preview', base: { rule: JSON.stringify({ kind: 'backlog', name: 'oa-probed-rule', queue: QUEUE, maxWaiting: 5 }) } },
-      'put /alerts/rules/{name}': { url: () => '/api/v1/alerts/rules/oa-probed-rule', base: { kind: 'backlog', name: 'oa-probed-rule', queue: QUEUE, maxWaiting: 5 } },
+      'get /alerts/preview': {
+        url: () => '/api/v1/alerts/preview',
+        base: { rule: JSON.stringify({ kind: 'backlog', name: 'oa-probed-rule', queue: QUEUE, maxWaiting: 5 }) },
+      },
+      'put /alerts/rules/{name}': {
+        url: () => '/api/v1/alerts/rules/oa-probed-rule',
+        base: { kind: 'backlog', name: 'oa-probed-rule', queue: QUEUE, maxWaiting: 5 },
+      },
       'patch /alerts/rules/{name}': { url: () => '/api/v1/alerts/rules/oa-probed-rule' },
-      'post /alerts/channels': { url: () => '/api/v1/alerts/channels', base: { id: 'oa-probed-hook', config: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } } },
-      'put /alerts/channels/{id}': { url: () => '/api/v1/alerts/channels/oa-probed-hook', base: { config: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } } },
+      'post /alerts/channels': {
+        url: () => '/api/v1/alerts/channels',
+        base: { id: 'oa-probed-hook', config: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } },
+      },
+      'put /alerts/channels/{id}': {
+        url: () => '/api/v1/alerts/channels/oa-probed-hook',
+        base: { config: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } },
+      },
       'get /alerts/deliveries': { url: () => '/api/v1/alerts/deliveries' },
       'get /alerts/incidents': { url: () => '/api/v1/alerts/incidents' },
       'post /alerts/incidents/{id}/silence': { url: () => '/api/v1/alerts/incidents/no-such-incident/silence', base: { forMs: 1000 } },
