@@ -20,6 +20,7 @@ import { gate, type GateDecision } from '@/lib/auth/gate';
 import { CLIENT_IP_HEADER, resolvePrincipal, type HeaderSource } from '@/lib/auth/request-auth';
 import { isSecureRequest, requestHost } from '@/lib/http/request-origin';
 import { setPipelineProbe } from '@/lib/metrics/pipeline-probe';
+import { AlertEvaluator } from '@/lib/alerts/alert-evaluator';
 import { mayCompress } from '@/lib/http/compression-policy';
 import { errorResponse } from '@/lib/http/api-route';
 import { MethodNotAllowedError, toHttpError } from '@/lib/errors';
@@ -273,7 +274,12 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
 
   io.on('connection', (socket) => serveRooms(socket as unknown as RoomSocket, relay));
 
+  // Alerts: every console takes part in the `alerts` lease; its leader evaluates the rules and sends
+  // the notifications, whether or not a page is open (a console that dies is replaced within the lease's TTL).
+  const alerts = new AlertEvaluator({ redis: getRedis(), logger: log, publicUrl: publicUrl(e.CELERITY_PUBLIC_URL, e.HOST, e.PORT, basePath) });
+
   relay.start();
+  alerts.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(e.PORT, e.HOST, () => resolve());
@@ -293,6 +299,7 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
     force.unref();
     clearInterval(socketAuth);
     await relay.stop();
+    await alerts.stop();
     await new Promise<void>((resolve) => io.close(() => resolve()));
     server.closeAllConnections?.();
     await app.close?.().catch(() => {});
