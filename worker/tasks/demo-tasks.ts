@@ -93,3 +93,18 @@ export const sleep = defineTask({
     return { sleptMs: ms };
   },
 });
+
+export const apiCall = defineTask({
+  name: 'api-call',
+  description:
+    'Calls a pretend third-party API that allows 20 requests a second: its rate limit holds every worker to that together (an admin can change it live on this page).',
+  queue: 'api',
+  schema: z.object({
+    endpoint: z.string().max(200).default('/ping').describe('The pretend endpoint to call'),
+  }),
+  rateLimit: '20/s',
+  handler: async ({ endpoint }, ctx) => {
+    await pause(50, ctx.signal);
+    return { endpoint, status: 200 };
+  },
+});
