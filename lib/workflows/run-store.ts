@@ -173,12 +173,22 @@ export async function transition(
   }
 }
 
-/** The run's state and one step's meta: what a worker reads before running a step (one round trip). */
-export async function readStep(redis: RedisConnection, id: string, step: string): Promise<{ state: WorkflowRunState | null; meta: StepMeta | null }> {
-  const replies = (await redis.multi().hget(runKeys.run(id), 'state').hget(runKeys.steps(id), step).exec()) as [Error | null, string | null][];
-  const state = replies[0]![1];
-  const meta = replies[1]![1];
-  return { state: (state as WorkflowRunState | null) ?? null, meta: meta ? (JSON.parse(meta) as StepMeta) : null };
+/** The run's state (and the step it failed at) and one step's meta: what a worker reads before running a step (one round trip). */
+export async function readStep(
+  redis: RedisConnection,
+  id: string,
+  step: string,
+): Promise<{ state: WorkflowRunState | null; failedStep?: string; meta: StepMeta | null }> {
+  const replies = (await redis.multi().hmget(runKeys.run(id), 'state', 'error').hget(runKeys.steps(id), step).exec()) as [Error | null, unknown][];
+  const [state, error] = replies[0]![1] as [string | null, string | null];
+  const meta = replies[1]![1] as string | null;
+  const failedStep = error ? (JSON.parse(error) as WorkflowFailureDTO).step : undefined;
+  return { state: (state as WorkflowRunState | null) ?? null, ...(failedStep ? { failedStep } : {}), meta: meta ? (JSON.parse(meta) as StepMeta) : null };
+}
+
+/** A failed run whose failed step runs again (retried from the console or its job page) is running again. */
+export function resume(redis: RedisConnection, id: string): Promise<boolean> {
+  return transition(redis, id, ['failed'], 'running', { error: '', finishedAt: '' });
 }
 
 /** A member's input written by its fan-out (undefined when none was given). */

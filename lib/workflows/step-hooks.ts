@@ -8,7 +8,7 @@ import { jobOptionsSchema } from '../queue/job-options';
 import type { WorkflowFailure } from './define-workflow';
 import { FANOUT_JOB, START_JOB, flowProducer, memberFlow, parseStepJobId, stepJobId } from './flow-build';
 import { memberRoots, storeInputSteps, type FanOutNode, type PlanNode } from './plan';
-import { addSteps, markDone, markStarted, readInput, readRun, readStep, transition, type StepMeta } from './run-store';
+import { addSteps, markDone, markStarted, readInput, readRun, readStep, resume, transition, type StepMeta } from './run-store';
 import { startPendingRun } from './launch-run';
 
 /**
@@ -39,9 +39,11 @@ export function isWorkflowJob(job: Job): boolean {
 export async function beforeStep(redis: RedisConnection, job: Job, task: AnyTask, ctx: { input: unknown }): Promise<StepRun | undefined> {
   const ids = parseStepJobId(job.id);
   if (!ids) return undefined;
-  const { state, meta } = await readStep(redis, ids.runId, ids.step);
+  const { state, failedStep, meta } = await readStep(redis, ids.runId, ids.step);
   if (!meta) return undefined;
   if (state === 'cancelled') throw new UnrecoverableError('workflow cancelled');
+  // The step the run failed at runs again (a retry): the run resumes.
+  if (state === 'failed' && failedStep === ids.step) await resume(redis, ids.runId);
   const input = await stepInput(redis, job, ids.runId, ids.step, meta.input);
   if (task.input && input !== undefined) {
     const parsed = (task.input as z.ZodType).safeParse(input);
@@ -124,9 +126,10 @@ type FanOutData = { run: string; step: string; spawned?: boolean; members?: stri
  */
 async function runFanOut(redis: RedisConnection, registry: TaskRegistry, job: Job, token: string | undefined): Promise<unknown> {
   const data = job.data as FanOutData;
-  const { state, meta } = await readStep(redis, data.run, data.step);
+  const { state, failedStep, meta } = await readStep(redis, data.run, data.step);
   if (!meta || meta.kind === 'task') throw new UnrecoverableError(`Step ${data.step} of run ${data.run} is not a fan-out`);
   if (state === 'cancelled') throw new UnrecoverableError('workflow cancelled');
+  if (state === 'failed' && failedStep === data.step) await resume(redis, data.run);
   if (!data.spawned) {
     await markStarted(redis, data.run, Date.now());
     const members = await spawnMembers(redis, registry, job, data, meta);

@@ -1,0 +1,73 @@
+import type { Job } from 'bullmq';
+import { getRedis } from '../redis';
+import { getQueue } from '../queue/queue-registry';
+import { cancelJob } from '../queue/job-actions';
+import { ConflictError, NotFoundError } from '../errors';
+import { stepJobId } from './flow-build';
+import { readRun, readStepMetas, resume, transition, type StepMeta } from './run-store';
+
+/**
+ * The console's actions on a run: retry a failed step (the run resumes from it)
+ * and cancel the run (running steps are cancelled, nothing more runs).
+ */
+
+/** Retry a step that failed for good: its job runs again, and the run is running again. */
+export async function retryStep(runId: string, step: string): Promise<{ queue: string; id: string }> {
+  const redis = getRedis();
+  const run = await readRun(redis, runId);
+  if (!run) throw new NotFoundError(`Workflow run ${runId} not found`);
+  const meta = (await readStepMetas(redis, runId)).get(step);
+  if (!meta) throw new NotFoundError(`Workflow run ${runId} has no step ${step}`);
+  if (run.state === 'cancelled' || run.state === 'completed') throw new ConflictError(`Workflow run ${runId} is ${run.state}: its steps cannot be retried`);
+  const id = stepJobId(runId, step);
+  const job = await getQueue(meta.queue).getJob(id);
+  if (!job) throw new NotFoundError(`The job of step ${step} (${id}) is no longer in Redis`);
+  const state = await job.getState();
+  if (state !== 'failed') throw new ConflictError(`Step ${step} is ${state}: only a failed step can be retried`);
+  if (run.error?.step === step) await resume(redis, runId);
+  await job.retry('failed', { resetAttemptsMade: true });
+  return { queue: meta.queue, id };
+}
+
+/**
+ * Cancel a run: no step starts any more (the worker hook refuses them), running steps
+ * are cancelled through their worker, and jobs not started yet are removed.
+ */
+export async function cancelRun(runId: string): Promise<{ cancelled: number; removed: number }> {
+  const redis = getRedis();
+  const run = await readRun(redis, runId);
+  if (!run) throw new NotFoundError(`Workflow run ${runId} not found`);
+  const moved = await transition(redis, runId, ['pending', 'running', 'failed'], 'cancelled', { finishedAt: String(Date.now()) });
+  if (!moved) throw new ConflictError(`Workflow run ${runId} is ${run.state}: it cannot be cancelled`);
+  let cancelled = 0;
+  let removed = 0;
+  const metas = await readStepMetas(redis, runId);
+  // Leaves first: removing a parent first would take its children with it while one may be running.
+  const steps = [...metas].filter(([, m]) => !(m.kind === 'task' && m.role === 'onError')).reverse();
+  for (const [step, meta] of steps) {
+    const job = await getQueue(meta.queue).getJob(stepJobId(runId, step));
+    if (!job) continue;
+    const outcome = await stopJob(job, meta);
+    if (outcome === 'cancelled') cancelled++;
+    if (outcome === 'removed') removed++;
+  }
+  return { cancelled, removed };
+}
+
+async function stopJob(job: Job, meta: StepMeta): Promise<'cancelled' | 'removed' | undefined> {
+  const state = await job.getState();
+  if (state === 'active' && meta.kind === 'task') {
+    await cancelJob(meta.queue, job.id!).catch(() => undefined);
+    return 'cancelled';
+  }
+  if (state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') {
+    // A job moved on in between (taken by a worker) is refused by the hook: nothing to do.
+    return (await job.remove({ removeChildren: false }).then(
+      () => true,
+      () => false,
+    ))
+      ? 'removed'
+      : undefined;
+  }
+  return undefined;
+}
