@@ -1,4 +1,3 @@
-import { Fragment } from 'react';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { load } from '@/lib/data/load';
@@ -12,11 +11,10 @@ import { RunTaskForm } from '@/components/tasks/RunTaskForm';
 import { seg } from '@/components/api';
 import { allows } from '@/lib/auth/principal';
 import { currentPrincipal } from '@/app/_auth/current-principal';
-import { describeDedupeSetting } from '@/lib/registry/dedupe-label';
-import { describeTiming } from '@/lib/registry/timing-label';
 import { deadLetterQueue } from '@/lib/queue/dead-letter';
 import { ReplayDeadLetters } from '@/components/tasks/ReplayDeadLetters';
-import { formatDuration } from '@/components/ui/format';
+import { getTaskControls } from '@/lib/limits/task-controls';
+import { TaskControls } from '@/components/tasks/TaskControls';
 
 export const dynamic = 'force-dynamic';
 
@@ -31,6 +29,7 @@ export default async function TaskPage({ params }: { params: Promise<{ name: str
   if (!res.ok && res.reason === 'not_found') notFound();
   if (!res.ok) return <Unavailable />;
   const task = res.data;
+  const controls = await load(() => getTaskControls(name));
   // A viewer gets the read-only note instead of the form (RunTaskForm), so the title must not promise a run.
   const { principal } = await currentPrincipal();
   const canRun = principal !== null && allows(principal, 'write');
@@ -42,14 +41,18 @@ export default async function TaskPage({ params }: { params: Promise<{ name: str
         </Link>
       </PageHeader>
       <div className="grid gap-6 lg:grid-cols-[2fr_1fr]">
-        <Card>
-          {task.workers === 0 && (
-            <div className="mb-4">
-              <Notice title="No live worker runs this task">Jobs will wait in queue “{task.queue}” until a worker for it starts.</Notice>
-            </div>
-          )}
-          <RunTaskForm task={task} />
-        </Card>
+        <div className="space-y-6">
+          <Card>
+            {task.workers === 0 && (
+              <div className="mb-4">
+                <Notice title="No live worker runs this task">Jobs will wait in queue “{task.queue}” until a worker for it starts.</Notice>
+              </div>
+            )}
+            <RunTaskForm task={task} />
+          </Card>
+          {/* Every control in force with its source; an admin changes the live ones here (lib/api/task-controls.ts). */}
+          <Card title="Controls">{controls.ok ? <TaskControls initial={controls.data} /> : <Unavailable />}</Card>
+        </div>
         <div className="space-y-4">
           <Card title="About">
             <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
@@ -61,21 +64,6 @@ export default async function TaskPage({ params }: { params: Promise<{ name: str
               </dd>
               <dt className="text-slate-500 dark:text-slate-400">Live workers</dt>
               <dd>{task.workers}</dd>
-              <dt className="text-slate-500 dark:text-slate-400">Default attempts</dt>
-              <dd>{task.defaults.attempts ?? 1}</dd>
-              {task.dedupe && (
-                <>
-                  <dt className="text-slate-500 dark:text-slate-400">Deduplication</dt>
-                  <dd>{describeDedupeSetting(task.dedupe, formatDuration)}</dd>
-                </>
-              )}
-              {task.timing &&
-                describeTiming(task.timing, formatDuration).map(([label, value]) => (
-                  <Fragment key={label}>
-                    <dt className="text-slate-500 dark:text-slate-400">{label}</dt>
-                    <dd>{value}</dd>
-                  </Fragment>
-                ))}
             </dl>
             {task.timing?.deadLetter && (
               <>
