@@ -191,6 +191,14 @@ describe('bad limits', () => {
     ]);
   });
 
+  it("fail an enqueue whose soft limit outlasts the task's hard one, naming the option", async () => {
+    const t = defineTask({ ...base, name: 'f', timeLimit: 1_000 });
+    const { enqueue } = createClient({ tasks: [t], get: () => t, queues: () => ['default'] });
+    const err = await enqueue('f', {}, { softTimeLimit: 5_000 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ field: 'options.softTimeLimit' });
+    expect((err as Error).message).toMatch(/options\.softTimeLimit: must not be longer than the task's timeLimit \(5000 ms > 1000 ms\)/);
+  });
+
   describe('in the API', () => {
     class Flaky extends Error {}
     const task = defineTask({
@@ -222,6 +230,8 @@ describe('bad limits', () => {
 
     it.each([
       [{ timeLimit: 100, softTimeLimit: 200 }, 'options.softTimeLimit'],
+      // Longer than the task's own hard limit (60 s).
+      [{ softTimeLimit: 90_000 }, 'options.softTimeLimit'],
       [{ timeLimit: -1 }, 'options.timeLimit'],
       [{ expires: 'tomorrow' }, 'options.expires'],
     ])('%j answers 400 naming %s', async (options, field) => {

@@ -143,7 +143,9 @@ function jobPreparer(registry: TaskRegistry) {
     const { idempotencyKey, waitForReplicas, ...jobOptions } = options ?? {};
     const b = baseOf(def);
     const opts =
-      options === undefined ? { ...b.opts } : bullJobOptions({ ...b.defaults, ...parseOrThrow(jobOptionsSchema, jobOptions, `${at}options`) }, def.retention);
+      options === undefined
+        ? { ...b.opts }
+        : bullJobOptions({ ...b.defaults, ...parseOrThrow(jobOptionsSchema, jobOptions, `${at}options`) }, def.retention, def);
     const replicas = waitForReplicas === undefined ? undefined : parseOrThrow(replicaWaitSchema, waitForReplicas, `${at}options.waitForReplicas`);
     if (!def.dedupe && idempotencyKey === undefined) return { queue: def.queue, name: def.name, data, opts, replicas };
     const dedupe = jobDedupe(

@@ -27,10 +27,12 @@ export async function addTaskJob(input: {
   retention?: Retention;
   /** Its deduplication (lib/registry/dedupe.ts): the answer's id is then the existing job's when the key is held. */
   dedupe?: JobDedupe;
+  /** The task's own time limits (its catalogue entry's timing): a call's soft limit may not outlast the task's hard one. */
+  taskLimits?: { timeLimit?: number };
 }): Promise<EnqueuedJob> {
   const defaults = parseOrThrow(jobOptionsSchema, input.defaults ?? {}, 'defaults');
   const options = parseOrThrow(jobOptionsSchema, input.options ?? {}, 'options');
-  const opts = bullJobOptions({ ...defaults, ...options }, input.retention);
+  const opts = bullJobOptions({ ...defaults, ...options }, input.retention, input.taskLimits);
   if (input.jobId) opts.jobId = input.jobId;
   applyDedupe(opts, input.dedupe);
   const job = await getQueue(input.queue).add(input.task, input.args ?? {}, opts);
@@ -38,12 +40,12 @@ export async function addTaskJob(input: {
   return { queue: input.queue, id: job.id };
 }
 
-/** BullMQ's options for a job from validated options and a retention (a new object: BullMQ may keep it). */
-export function bullJobOptions(o: JobOptions, retention?: Retention): JobsOptions {
+/** BullMQ's options for a job from validated options and a retention (a new object: BullMQ may keep it); `task`: its time limits. */
+export function bullJobOptions(o: JobOptions, retention?: Retention, task?: { timeLimit?: number }): JobsOptions {
   const opts: JobsOptions = retentionOptions(retention);
   if (o.delay) opts.delay = o.delay;
   if (o.attempts) opts.attempts = o.attempts;
   if (o.priority) opts.priority = o.priority;
   if (o.backoff) opts.backoff = o.backoff;
-  return applyTimeOptions(opts, o);
+  return applyTimeOptions(opts, o, task);
 }

@@ -75,6 +75,7 @@ export async function runTask(name: string, body: unknown, idempotencyHeader?: s
     defaults: entry.defaults,
     retention: entry.retention,
     dedupe,
+    taskLimits: entry.timing,
   });
   return { ...job, created: wasCreated(dedupe, job.id) };
 }

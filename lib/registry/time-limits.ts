@@ -79,11 +79,22 @@ export const JOB_TIME_KEY = 'celerityTime';
 
 /**
  * Put a call's (validated) time options on its BullMQ options. A soft limit
- * longer than the hard one is an InvalidError naming `options.softTimeLimit`.
+ * longer than the hard one is an InvalidError naming `options.softTimeLimit`,
+ * the hard one being the call's or else the task's (`task`). A call that only
+ * shortens the hard limit below the task's soft one is accepted: its hard
+ * limit comes first.
  */
-export function applyTimeOptions(opts: JobsOptions, o: { timeLimit?: number; softTimeLimit?: number; expires?: number | string }): JobsOptions {
-  const order = limitOrderProblem(o);
-  if (order) throw new InvalidError(`options.softTimeLimit: ${order}`, 'options.softTimeLimit');
+export function applyTimeOptions(
+  opts: JobsOptions,
+  o: { timeLimit?: number; softTimeLimit?: number; expires?: number | string },
+  task: { timeLimit?: number } = {},
+): JobsOptions {
+  const hard = o.timeLimit ?? task.timeLimit;
+  const order = o.softTimeLimit === undefined ? undefined : limitOrderProblem({ softTimeLimit: o.softTimeLimit, timeLimit: hard });
+  if (order) {
+    const whose = o.timeLimit === undefined ? "the task's timeLimit" : 'timeLimit';
+    throw new InvalidError(`options.softTimeLimit: ${order.replace('timeLimit', whose)}`, 'options.softTimeLimit');
+  }
   if (o.timeLimit === undefined && o.softTimeLimit === undefined && o.expires === undefined) return opts;
   const t: JobTimeOptions = {};
   if (o.timeLimit !== undefined) t.timeLimit = o.timeLimit;
