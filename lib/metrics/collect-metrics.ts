@@ -8,6 +8,8 @@ import { readHeartbeats } from '../worker/heartbeat';
 import { MetricsText } from './prometheus';
 import { DURATION_BOUNDS, durationHistograms, scanDurations } from './job-durations';
 import { getPipelineProbe } from './pipeline-probe';
+import { readOldestActiveAt, readMissedSlotCounts } from './alert-figures';
+import { readOldestWaitingAt } from '../queue/queue-counts';
 
 /**
  * Everything /metrics reports, in Prometheus text format:
@@ -19,7 +21,9 @@ import { getPipelineProbe } from './pipeline-probe';
  *   (lib/metrics/job-durations.ts);
  * - `celerity_workers_alive`, `celerity_workers_lost`, and per worker its running jobs and counters;
  * - `celerity_event_pipeline_lag_seconds{queue}`: how long the oldest event the console
- *   has not yet relayed has been waiting (0 when it is caught up).
+ *   has not yet relayed has been waiting (0 when it is caught up);
+ * - for alerting (what the console's alert rules read, lib/alerts/): `celerity_queue_oldest_waiting_seconds{queue}`
+ *   and `celerity_queue_oldest_running_seconds{queue}` (0 when none), `celerity_schedule_missed_slots{schedule}`.
  */
 export async function collectMetrics(redis: RedisConnection): Promise<string> {
   const m = new MetricsText();
@@ -35,19 +39,30 @@ export async function collectMetrics(redis: RedisConnection): Promise<string> {
   m.declare('celerity_queue_paused', 'Whether a queue is paused (1) or not (0).', 'gauge');
   m.declare('celerity_queue_completed_total', 'Jobs completed in a queue, as counted by BullMQ workers with metrics enabled.', 'counter');
   m.declare('celerity_queue_failed_total', 'Jobs failed in a queue, as counted by BullMQ workers with metrics enabled.', 'counter');
+  m.declare('celerity_queue_oldest_waiting_seconds', 'How long the oldest waiting job of a queue has waited (0: none waiting).', 'gauge');
+  m.declare('celerity_queue_oldest_running_seconds', 'How long the longest-running job of a queue has run (0: none running).', 'gauge');
+  const now = Date.now();
+  const age = (at: number | null) => (at === null ? 0 : Math.max(0, now - at) / 1000);
   for (const q of queues) {
     const queue = getQueue(q);
-    const [counts, paused, completed, failed] = await Promise.all([
+    const [counts, paused, completed, failed, oldestWaiting, oldestActive] = await Promise.all([
       getQueueCounts(q),
       queue.isPaused(),
       queue.getMetrics('completed', 0, 0),
       queue.getMetrics('failed', 0, 0),
+      readOldestWaitingAt(redis, q),
+      readOldestActiveAt(redis, q),
     ]);
     for (const [state, n] of Object.entries(counts)) m.gauge('celerity_queue_jobs', '', n, { queue: q, state });
     m.gauge('celerity_queue_paused', '', paused ? 1 : 0, { queue: q });
     m.counter('celerity_queue_completed_total', '', completed.meta.count, { queue: q });
     m.counter('celerity_queue_failed_total', '', failed.meta.count, { queue: q });
+    m.gauge('celerity_queue_oldest_waiting_seconds', '', counts.waiting > 0 ? age(oldestWaiting) : 0, { queue: q });
+    m.gauge('celerity_queue_oldest_running_seconds', '', age(oldestActive), { queue: q });
   }
+
+  m.declare('celerity_schedule_missed_slots', 'Slots of a schedule no worker ran, over the last day (at most 100).', 'gauge');
+  for (const [schedule, n] of await readMissedSlotCounts(redis, now)) m.gauge('celerity_schedule_missed_slots', '', n, { schedule });
 
   await scanDurations(redis, queues, prefix);
   m.declare('celerity_job_duration_seconds', 'Run time of finished jobs (processedOn to finishedOn) since the console started.', 'histogram');
