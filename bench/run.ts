@@ -7,6 +7,7 @@ import { benchWorker } from './worker';
 import { benchPackage } from './package';
 import { benchCluster } from './cluster';
 import { benchConsoles } from './consoles';
+import { benchControls } from './controls';
 import { baselineRef, prepareBaseline, type Baseline } from './baseline';
 
 /**
@@ -25,6 +26,7 @@ const benches: Record<string, (baseline?: Baseline) => Promise<string>> = {
   package: () => benchPackage(),
   cluster: () => benchCluster(),
   consoles: () => benchConsoles(),
+  controls: () => benchControls(),
 };
 const usesBaseline = new Set(['queues', 'live']);
 

@@ -1,0 +1,88 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ADMITTED_FIELD } from '../lib/limits/throttle-gate';
+import { percentile, startTs } from './support';
+import { CHILD, PREFIX, drained, fillPaused } from './controls-throughput';
+
+/**
+ * The controls bench's accuracy runs: a task with `rateLimit: '<limit>/s'` on
+ * three worker processes (concurrency 50 each), `limit × (seconds + 1)` jobs
+ * queued at once, run to the end. Every job's start is its handler's own
+ * Date.now() (its result; one machine, one clock) — what the limit must hold
+ * for — and its admission by the gate (Redis's clock) is read from its hash.
+ */
+
+export const RATE_SECONDS = Number(process.env.BENCH_CONTROLS_RATE_SECONDS ?? 30);
+const WORKERS = 3;
+
+export interface RateRun {
+  limit: number;
+  jobs: number;
+  /** Handler starts per second after the first `limit` (which may all start at once): (jobs − limit) / span. */
+  rate: number;
+  /** The most handler starts in any window of one second, wherever it begins. */
+  maxHandlerStarts: number;
+  /** The same for the gate's admissions. */
+  maxAdmissions: number;
+  /** Handler start − admission, ms: p99 and max. */
+  lagP99: number;
+  lagMax: number;
+  spanMs: number;
+}
+
+/** The most of `times` in any half-open window [t, t + ms). */
+export function maxInWindow(times: number[], ms: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; j < sorted.length; j++) {
+    while (sorted[j]! - sorted[i]! >= ms) i++;
+    best = Math.max(best, j - i + 1);
+  }
+  return best;
+}
+
+/** Every completed job's handler start (its result) and admission (its hash). */
+async function startsOf(redis: Redis, queue: Queue): Promise<{ start: number; admitted: number }[]> {
+  const ids = await redis.zrange(queue.keys.completed!, 0, -1);
+  const pipe = redis.pipeline();
+  for (const id of ids) pipe.hmget(queue.toKey(id), 'returnvalue', ADMITTED_FIELD);
+  const rows = (await pipe.exec())!.map(([, v]) => v as [string, string]);
+  return rows.map(([ret, admitted]) => ({ start: Number(JSON.parse(ret)), admitted: Number(admitted) }));
+}
+
+/** One accuracy run of `limit`/s on its own queue. */
+export async function rateOnce(redis: Redis, url: string, limit: number, name: string): Promise<RateRun> {
+  const jobs = limit * (RATE_SECONDS + 1);
+  const queue = new Queue(name, { connection: redis, prefix: PREFIX });
+  await fillPaused(queue, jobs);
+  const children = Array.from({ length: WORKERS }, () =>
+    startTs(CHILD, { REDIS_URL: url, CELERITY_PREFIX: PREFIX }, /WORKER_READY/, ['celerity-rate', name, `${limit}/s`]),
+  );
+  try {
+    await Promise.all(children.map((c) => c.ready));
+    await queue.resume();
+    await drained(redis, queue, jobs, 200);
+    const runs = await startsOf(redis, queue);
+    if (runs.some((r) => !Number.isFinite(r.start) || !Number.isFinite(r.admitted))) throw new Error(`a job of ${name} has no start or admission`);
+    const starts = runs.map((r) => r.start);
+    const spanMs = Math.max(...starts) - Math.min(...starts);
+    const lag = runs.map((r) => r.start - r.admitted);
+    return {
+      limit,
+      jobs,
+      rate: ((jobs - limit) / spanMs) * 1000,
+      maxHandlerStarts: maxInWindow(starts, 1000),
+      maxAdmissions: maxInWindow(
+        runs.map((r) => r.admitted),
+        1000,
+      ),
+      lagP99: percentile(lag, 99),
+      lagMax: Math.max(...lag),
+      spanMs,
+    };
+  } finally {
+    await Promise.all(children.map((c) => c.stop()));
+    await queue.close();
+    await redis.flushall();
+  }
+}
