@@ -62,6 +62,17 @@ describe('throttle gate', () => {
     expect((await admit(redis, queue, 'b', gateKeys(queue, 't', 'b'), limits)).admitted).toBe(true);
   });
 
+  it('rate: asking again with the late start given back replaces it instead of counting twice', async () => {
+    const queue = uniqueName('gate');
+    const limits = { ...CONC, rate: { limit: 1, windowMs: 60_000 } };
+    await activeJob(queue, 'a');
+    const first = await admit(redis, queue, 'a', gateKeys(queue, 't', 'a'), limits);
+    expect(first.admitted).toBe(true);
+    const again = await admit(redis, queue, 'a', gateKeys(queue, 't', 'a'), limits, (first as { at: number }).at);
+    expect(again.admitted).toBe(true);
+    expect(await redis.zcard(gateKeys(queue, 't', 'a').rateLog)).toBe(1);
+  });
+
   it('rate per key: another key has its own budget', async () => {
     const queue = uniqueName('gate');
     const limits = { ...CONC, rate: { limit: 1, windowMs: 60_000 } };

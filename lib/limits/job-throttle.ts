@@ -55,21 +55,26 @@ export async function enterThrottle(
   const jobId = job.id!;
   const keys = keysFor(queue, job.name, jobId, t, args);
   const limits = { rate: t.rate, global: t.concurrency?.global, perKey: t.concurrency?.perKey, concurrencyRetryMs: CONCURRENCY_RETRY_MS };
+  let giveBack: number | undefined;
   for (let round = 0, late = 0; ; round++) {
     const asked = performance.now();
-    const answer = await admit(redis, queue, jobId, keys, limits);
+    const answer = await admit(redis, queue, jobId, keys, limits, giveBack);
+    giveBack = undefined;
     // The handler starts in this same turn of the event loop (the processor's code up to it is synchronous,
     // but for a schedule's run record), so within START_MARGIN_MS of its admission, as the gate's rate window
     // counts on (throttle-gate.ts); an admission that reached us later (slow reply, busy event loop) is given
     // back and asked for again. Concurrency needs no margin: a handler runs inside its admission and release.
     if (answer.admitted && t.rate && performance.now() - asked > START_MARGIN_MS) {
-      await withdraw(redis, jobId, keys, answer.at);
+      // Asked again at once, the late start given back in the same call; after a few, the job waits a while.
+      giveBack = answer.at;
       if (++late < MAX_LATE_ADMISSIONS) continue;
+      await withdraw(redis, jobId, keys, answer.at);
       await job.moveToDelayed(Date.now() + CONCURRENCY_RETRY_MS, token);
       return { held: true };
     }
     // A failed release is not the job's failure: the slot frees itself once the job's lock is gone.
-    if (answer.admitted) return { held: false, release: () => release(redis, jobId, keys).catch(() => {}) };
+    // A task without concurrency holds no slot: nothing to release (a round trip per job saved).
+    if (answer.admitted) return { held: false, release: t.concurrency ? () => release(redis, jobId, keys).catch(() => {}) : async () => {} };
     if (answer.reason === 'rate' && answer.waitMs <= SHORT_WAIT_MS && round < MAX_SHORT_WAITS) {
       await sleep(answer.waitMs);
       continue;

@@ -72,7 +72,17 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local jobId, rate, windowMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local global, perKey, lockPrefix = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 
+-- Asked again after an admission that reached the worker too late (ARGV[8]: its time): that start is given
+-- back first. Its slots stay the job's unless it is held now (they are set again when it is admitted).
+local again = ARGV[8] ~= ''
+if again then redis.call('ZREM', KEYS[2], jobId .. ':' .. ARGV[8]) end
+
 local function hold(reason, wait)
+  if again then
+    redis.call('ZREM', KEYS[4], jobId)
+    redis.call('ZREM', KEYS[5], jobId)
+    redis.call('HDEL', KEYS[1], '${ADMITTED_FIELD}')
+  end
   redis.call('HSET', KEYS[1], '${HELD_FIELD}', cjson.encode({reason = reason, ['until'] = now + wait}))
   return {0, wait, reason}
 end
@@ -103,8 +113,8 @@ end
 
 if global > 0 and running(KEYS[4]) >= global then return waitInLine(KEYS[6], global) end
 if perKey > 0 and running(KEYS[5]) >= perKey then return waitInLine(KEYS[7], perKey) end
-redis.call('ZREM', KEYS[6], jobId)
-redis.call('ZREM', KEYS[7], jobId)
+if global > 0 then redis.call('ZREM', KEYS[6], jobId) end
+if perKey > 0 then redis.call('ZREM', KEYS[7], jobId) end
 
 if rate > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - windowMs)
@@ -169,8 +179,12 @@ export function gateKeys(queue: string, task: string, jobId: string, rateKey?: s
   };
 }
 
-/** Ask the gate whether the job may start now; if so its start is recorded (rate log, running sets). */
-export async function admit(redis: RedisConnection, queue: string, jobId: string, keys: GateKeys, limits: GateLimits): Promise<GateAnswer> {
+/**
+ * Ask the gate whether the job may start now; if so its start is recorded (rate log, running sets).
+ * `giveBack`: the time of this job's previous admission, which reached the worker too late to start
+ * within the margin: that start is withdrawn in the same call.
+ */
+export async function admit(redis: RedisConnection, queue: string, jobId: string, keys: GateKeys, limits: GateLimits, giveBack?: number): Promise<GateAnswer> {
   const reply = (await ADMIT.run(
     redis,
     [keys.job, keys.rateLog, keys.rateWaiters, keys.running, keys.runningByKey, keys.waiting, keys.waitingByKey],
@@ -182,6 +196,7 @@ export async function admit(redis: RedisConnection, queue: string, jobId: string
       limits.perKey ?? 0,
       queueKeyPrefix(queue),
       limits.concurrencyRetryMs,
+      giveBack ?? '',
     ],
   )) as [number, number, string?];
   if (reply[0] === 1) return { admitted: true, at: Number(reply[1]) };
