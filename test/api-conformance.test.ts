@@ -334,6 +334,48 @@ describe('the API against its own document', () => {
     await check('write', 'POST', '/api/v1/tokens', { name: 'minted', scope: 'write' }, 403);
     await check('admin', 'DELETE', `/api/v1/tokens/${(JSON.parse(token.text) as { record: { id: string } }).record.id}`, undefined, 204);
     await check('admin', 'DELETE', '/api/v1/tokens/no-such-token', undefined, 404);
+
+    // Alerts: rules and channels are an admin's; a write token acknowledges and silences; a viewer reads.
+    await check('read', 'GET', '/api/v1/alerts/rules', undefined, 200);
+    await check('admin', 'POST', '/api/v1/alerts/channels', { id: 'conf-hook', config: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } }, 201);
+    await check('admin', 'POST', '/api/v1/alerts/channels', { id: 'conf-hook', config: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } }, 409);
+    await check('admin', 'POST', '/api/v1/alerts/channels', { id: 'conf-bad', config: { type: 'webhook', url: 'gopher://x' } }, 400);
+    await check('write', 'POST', '/api/v1/alerts/channels', { id: 'conf-w', config: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } }, 403);
+    await check('read', 'GET', '/api/v1/alerts/channels', undefined, 200);
+    await check('read', 'GET', '/api/v1/alerts/channels/conf-hook', undefined, 200);
+    await check('read', 'GET', '/api/v1/alerts/channels/no-such-channel', undefined, 404);
+    await check('admin', 'PUT', '/api/v1/alerts/channels/conf-hook', { config: { type: 'webhook', url: 'http://127.0.0.1:9/other' } }, 200);
+    await check('admin', 'POST', '/api/v1/alerts/channels/conf-hook/test', undefined, 200);
+    // The `fail` job above failed for good: this rule fires at the console's next evaluation.
+    const failedRule = { kind: 'job_failed', name: 'conf-failed', task: 'fail', windowMs: 3_600_000, channels: ['conf-hook'] };
+    await check('admin', 'POST', '/api/v1/alerts/rules', failedRule, 201);
+    await check('admin', 'POST', '/api/v1/alerts/rules', failedRule, 409);
+    await check('admin', 'POST', '/api/v1/alerts/rules', { ...failedRule, name: 'conf-neg', windowMs: -1 }, 400);
+    await check('read', 'POST', '/api/v1/alerts/rules', { ...failedRule, name: 'conf-r' }, 403);
+    await check('read', 'GET', '/api/v1/alerts/rules/conf-failed', undefined, 200);
+    await check('read', 'GET', '/api/v1/alerts/rules/conf-failed/preview', undefined, 200);
+    await check('read', 'GET', `/api/v1/alerts/preview?rule=${encodeURIComponent(JSON.stringify(failedRule))}`, undefined, 200);
+    await check('admin', 'PUT', '/api/v1/alerts/rules/conf-failed', { ...failedRule, cooldownMs: 600_000 }, 200);
+    await check('admin', 'PATCH', '/api/v1/alerts/rules/conf-failed', { description: 'failed for good' }, 200);
+    await check('admin', 'PATCH', '/api/v1/alerts/rules/no-such-rule', { enabled: false }, 404);
+    const incidents = await waitFor(
+      'the console to open an incident',
+      () => send('read', 'GET', '/api/v1/alerts/incidents?status=open'),
+      (a) => a.text.includes('conf-failed'),
+    );
+    await check('read', 'GET', '/api/v1/alerts/incidents', undefined, 200);
+    const incident = (JSON.parse(incidents.text) as { incidents: { id: string }[] }).incidents[0]!.id;
+    await check('read', 'GET', `/api/v1/alerts/incidents/${incident}`, undefined, 200);
+    await check('read', 'GET', '/api/v1/alerts/incidents/no-such-incident', undefined, 404);
+    await check('read', 'POST', `/api/v1/alerts/incidents/${incident}/ack`, undefined, 403);
+    await check('write', 'POST', `/api/v1/alerts/incidents/${incident}/ack`, undefined, 200);
+    await check('write', 'POST', `/api/v1/alerts/incidents/${incident}/silence`, { forMs: 60_000 }, 200);
+    await check('write', 'POST', `/api/v1/alerts/incidents/${incident}/silence`, { forMs: -1 }, 400);
+    await check('read', 'GET', '/api/v1/alerts/deliveries?channel=conf-hook', undefined, 200);
+    await check('admin', 'DELETE', '/api/v1/alerts/channels/conf-hook', undefined, 409);
+    await check('admin', 'DELETE', '/api/v1/alerts/rules/conf-failed', undefined, 204);
+    await check('admin', 'DELETE', '/api/v1/alerts/rules/conf-failed', undefined, 404);
+    await check('admin', 'DELETE', '/api/v1/alerts/channels/conf-hook', undefined, 204);
     await check('nobody', 'GET', '/api/health', undefined, 200);
 
     // Workers: a real one, then an unknown one; the shutdown last (the worker exits).
