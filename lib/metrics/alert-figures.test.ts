@@ -14,7 +14,7 @@ import { collectMetrics } from './collect-metrics';
 
 /**
  * What /metrics gained for alerting, from real queues and schedules: the age
- * of the oldest waiting and of the longest-running job per queue, and the
+ * of the oldest waiting and of the longest-running job per queue, its workers, and the
  * slots each schedule missed — the figures of the README's Prometheus rules.
  */
 const redis = getRedis();
@@ -41,6 +41,7 @@ describe('/metrics for alerting', () => {
     expect(waiting).toBeGreaterThanOrEqual(3);
     expect(waiting).toBeLessThan(30);
     expect(await sample('celerity_queue_oldest_running_seconds', { queue: name })).toBe(0);
+    expect(await sample('celerity_queue_workers', { queue: name })).toBe(0);
 
     const worker = await startTestWorker(createRegistry([{ ...sleep, queue: name }]), { concurrency: 2 });
     closing.push(() => worker.stop());
@@ -57,6 +58,13 @@ describe('/metrics for alerting', () => {
     );
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
     expect(await sample('celerity_queue_oldest_waiting_seconds', { queue: name })).toBe(0);
+    // Counted from the connections (cached for a few seconds): the worker shows once the cache is renewed.
+    await waitFor(
+      'the worker to be counted',
+      () => sample('celerity_queue_workers', { queue: name }),
+      (v) => v === 1,
+      10_000,
+    );
   });
 
   it('missed slots per enabled schedule', async () => {

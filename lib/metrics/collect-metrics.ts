@@ -10,6 +10,7 @@ import { DURATION_BOUNDS, durationHistograms, scanDurations } from './job-durati
 import { getPipelineProbe } from './pipeline-probe';
 import { readOldestActiveAt, readMissedSlotCounts } from './alert-figures';
 import { readOldestWaitingAt } from '../queue/queue-counts';
+import { workerCounts } from '../queue/queue-workers';
 
 /**
  * Everything /metrics reports, in Prometheus text format:
@@ -23,7 +24,8 @@ import { readOldestWaitingAt } from '../queue/queue-counts';
  * - `celerity_event_pipeline_lag_seconds{queue}`: how long the oldest event the console
  *   has not yet relayed has been waiting (0 when it is caught up);
  * - for alerting (what the console's alert rules read, lib/alerts/): `celerity_queue_oldest_waiting_seconds{queue}`
- *   and `celerity_queue_oldest_running_seconds{queue}` (0 when none), `celerity_schedule_missed_slots{schedule}`.
+ *   and `celerity_queue_oldest_running_seconds{queue}` (0 when none), `celerity_queue_workers{queue}` (connected
+ *   workers, Celerity's and plain BullMQ ones, a few seconds old at most), `celerity_schedule_missed_slots{schedule}`.
  */
 export async function collectMetrics(redis: RedisConnection): Promise<string> {
   const m = new MetricsText();
@@ -41,6 +43,8 @@ export async function collectMetrics(redis: RedisConnection): Promise<string> {
   m.declare('celerity_queue_failed_total', 'Jobs failed in a queue, as counted by BullMQ workers with metrics enabled.', 'counter');
   m.declare('celerity_queue_oldest_waiting_seconds', 'How long the oldest waiting job of a queue has waited (0: none waiting).', 'gauge');
   m.declare('celerity_queue_oldest_running_seconds', 'How long the longest-running job of a queue has run (0: none running).', 'gauge');
+  m.declare('celerity_queue_workers', 'Workers connected to a queue (a few seconds old at most).', 'gauge');
+  const workers = await workerCounts(redis);
   const now = Date.now();
   const age = (at: number | null) => (at === null ? 0 : Math.max(0, now - at) / 1000);
   for (const q of queues) {
@@ -59,6 +63,7 @@ export async function collectMetrics(redis: RedisConnection): Promise<string> {
     m.counter('celerity_queue_failed_total', '', failed.meta.count, { queue: q });
     m.gauge('celerity_queue_oldest_waiting_seconds', '', counts.waiting > 0 ? age(oldestWaiting) : 0, { queue: q });
     m.gauge('celerity_queue_oldest_running_seconds', '', age(oldestActive), { queue: q });
+    m.gauge('celerity_queue_workers', '', workers.get(q) ?? 0, { queue: q });
   }
 
   m.declare('celerity_schedule_missed_slots', 'Slots of a schedule no worker ran, over the last day (at most 100).', 'gauge');
