@@ -10,6 +10,7 @@ import { scheduleOperations } from './schedules';
 import { taskOperations } from './tasks';
 import { tokenOperations } from './tokens';
 import { workerOperations } from './workers';
+import { workflowOperations } from './workflows';
 import { defineOperation, jsonAnswer, type Operation } from './operation';
 import { openApiDocument } from './openapi-document';
 import { consoleBasePath } from '../env';
@@ -36,6 +37,7 @@ export const API_OPERATIONS: readonly Operation[] = [
   ...resultOperations,
   ...scheduleOperations,
   ...workerOperations,
+  ...workflowOperations,
   ...dashboardOperations,
   ...tokenOperations,
   ...alertOperations,

@@ -8,6 +8,7 @@ import { checkConfiguredRedis } from '../redis-preflight';
 import { bullQueueName } from '../queue/queue-names';
 import type { TaskRegistry } from '../registry/task-registry';
 import { publishCatalogue } from '../registry/catalogue';
+import { publishWorkflows } from '../workflows/workflow-catalogue';
 import type { Heartbeat } from './heartbeat';
 import type { Logger } from '../logger';
 import type { CodeSchedule } from '../scheduler/define-schedule';
@@ -267,6 +268,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
 
   const off = opts.benchOff ?? {};
   await publishCatalogue(command, me.tasks, id);
+  // wf-core: the workflows whose queue this worker takes jobs from (their start and fan-out jobs run here).
+  await publishWorkflows(command, (opts.registry.workflows ?? []).filter((w) => queues.includes(w.queue)), id);
   // Known before the first job is taken: a paused task's jobs are held from the start.
   await parts.overrides.start();
   if (!off.heartbeat) {

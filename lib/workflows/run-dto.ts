@@ -137,6 +137,8 @@ export const workflowDefinitionSchema = z.object({
   description: z.string(),
   /** JSON Schema of its arguments (input side), as tasks' `argsSchema`. */
   argsSchema: z.record(z.string(), z.unknown()),
+  /** The queue of its own jobs (the start job the console adds). */
+  queue: z.string(),
   publishedAt: z.number(),
   publishedBy: z.string(),
 });
