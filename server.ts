@@ -13,7 +13,7 @@ import { liveFanoutNames, serveRooms, shareLive, type RoomSocket, type SharedRoo
 import { CSRF_COOKIE, csrfCookie, newCsrfToken, readCookie } from '@/lib/http/csrf';
 import { contentSecurityPolicy, newNonce } from '@/lib/http/csp';
 import { closeQueues } from '@/lib/queue/queue-registry';
-import { closeRedis, createRedis, failFastWhileRedisDown, getRedis, isCluster } from '@/lib/redis';
+import { closeRedis, createRedis, createSubscriber, failFastWhileRedisDown, getRedis, isCluster } from '@/lib/redis';
 import { checkConfiguredRedis } from '@/lib/redis-preflight';
 import { loadUsers, UsersConfigError } from '@/lib/auth/users';
 import { gate, type GateDecision } from '@/lib/auth/gate';
@@ -141,7 +141,7 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
   // Pub/sub keeps nothing: a console whose subscriber reconnected tells its pages to re-read (shareLive),
   // and a page re-reads on each reconnection (so no connection-state recovery: no adapter here keeps sessions).
   const fanoutRedis = createRedis('command');
-  const fanoutSub = createRedis('blocking');
+  const fanoutSub = createSubscriber();
   const { channelPrefix } = liveFanoutNames(e.CELERITY_PREFIX);
   const io = new SocketServer<ClientToServer, ServerToClient>(server, {
     adapter: isCluster(fanoutRedis)

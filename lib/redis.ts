@@ -81,6 +81,21 @@ export function createRedis(purpose: 'command' | 'blocking', url = redisUrl(), e
 }
 
 /**
+ * The connection a Socket.IO Redis adapter subscribes on (the consoles' fan-out, server.ts). On a
+ * Cluster, one subscriber connection per master (ioredis `shardedSubscribers`): the sharded adapter
+ * SSUBSCRIBEs one channel per room, each hashed to its own shard, and without that option ioredis
+ * sends every SSUBSCRIBE to a single node, which refuses the other shards' channels (MOVED), so
+ * the other consoles' frames and room announcements never arrived. It emits `subscribersReady`
+ * after re-subscribing on a changed node map (a failover).
+ */
+export function createSubscriber(url = redisUrl()): RedisConnection {
+  if (!isClusterUrl(url)) return createRedis('blocking', url);
+  const client = new Cluster(parseClusterUrl(url).seeds, { ...clusterOptions(true, url, {}), shardedSubscribers: true });
+  client.on('error', () => {});
+  return client;
+}
+
+/**
  * Run `fn` on every master of a cluster (SCAN, CLIENT LIST, INFO, DBSIZE: commands
  * that see one node's keys or clients), or once on a single Redis. Waits for the
  * cluster's slot map first: before it, ioredis knows no master.

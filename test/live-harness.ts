@@ -5,7 +5,9 @@ import { io as connect, type Socket } from 'socket.io-client';
 import { EventRelay, type RelayOptions } from '../lib/events/event-relay';
 import type { ClientToServer, ServerToClient } from '../lib/events/contract';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { createAdapter as createPubSubAdapter } from '@socket.io/redis-adapter';
+import { createAdapter as createPubSubAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import { getRequestListener } from '@hono/node-server';
+import { createApiApp } from '../lib/api/api-app';
 import { env } from '../lib/env';
 import {
   LIVE_FANOUT_OPTIONS,
@@ -19,7 +21,7 @@ import {
 } from '../lib/events/socket-rooms';
 import type { SharedRelay } from '../lib/events/shared-relay';
 import { createLogger } from '../lib/logger';
-import { createRedis, getRedis, type RedisConnection } from '../lib/redis';
+import { createRedis, createSubscriber, getRedis, isCluster, type RedisConnection } from '../lib/redis';
 
 /**
  * The console's live half without Next: an HTTP server with Socket.IO and an
@@ -43,21 +45,24 @@ export interface SharedLiveConsole {
 
 export async function startSharedLiveConsole(
   relayOptions: Partial<Omit<RelayOptions, 'sink' | 'logger'>> = {},
-  lease: { leaseTtlMs?: number; leaseRenewMs?: number; onLeaderChange?(leading: boolean): void; adapter?: 'pubsub' | 'streams' } = {},
+  lease: { leaseTtlMs?: number; leaseRenewMs?: number; onLeaderChange?(leading: boolean): void; adapter?: 'pubsub' | 'streams'; api?: boolean } = {},
   /** The adapter's connection, owned by the caller (one that never answers, say); a new one to the test's Redis by default. */
   fanout?: RedisConnection,
 ): Promise<SharedLiveConsole> {
-  const server = http.createServer((_req, res) => res.writeHead(404).end());
+  // api: the API app (sessions, pages' reads, health) on the same port, as server.ts serves it; else 404.
+  const server = http.createServer(
+    lease.api ? getRequestListener(createApiApp().fetch, { autoCleanupIncoming: false }) : (_req, res) => res.writeHead(404).end(),
+  );
   const adapterRedis = fanout ?? createRedis('command');
   // The adapter's subscriber: a connection of its own (over the caller's proxy too, when one is given).
-  const subRedis = fanout ? fanout.duplicate() : createRedis('blocking');
+  const subRedis = fanout ? fanout.duplicate() : createSubscriber();
   const names = liveFanoutNames(env().CELERITY_PREFIX);
   const io = new SocketServer<ClientToServer, ServerToClient>(server, {
     serveClient: false,
     // As server.ts: pub/sub. The streams adapter (with connection-state recovery, as before) only for the bench's comparison.
     ...(lease.adapter === 'streams'
       ? { connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000 }, adapter: createAdapter(adapterRedis, { ...names, ...LIVE_FANOUT_OPTIONS }) }
-      : { adapter: createPubSubAdapter(adapterRedis, subRedis, { key: names.channelPrefix }) }),
+      : { adapter: pubSubAdapter(adapterRedis, subRedis, names.channelPrefix) }),
   });
   const logger = createLogger('live-console', (process.env.LIVE_LOG_LEVEL as 'info' | undefined) ?? 'error');
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -85,6 +90,11 @@ export async function startSharedLiveConsole(
       await subRedis.quit().catch(() => {});
     },
   };
+}
+
+/** As server.ts: Redis pub/sub, sharded on a Cluster (a channel lives on one shard). */
+function pubSubAdapter(pub: RedisConnection, sub: RedisConnection, channelPrefix: string) {
+  return isCluster(pub) ? createShardedAdapter(pub, sub, { channelPrefix }) : createPubSubAdapter(pub, sub, { key: channelPrefix });
 }
 
 export async function startLiveConsole(relayOptions: Partial<Omit<RelayOptions, 'sink'>> = {}): Promise<LiveConsole> {

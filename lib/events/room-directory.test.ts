@@ -10,7 +10,8 @@ function directory(local: Record<string, number> = {}) {
 describe('RoomDirectory', () => {
   it("announces this console's non-empty live rooms (not sockets' own rooms) and its URL", () => {
     const { dir } = directory({ dashboard: 2, 'queue:a': 0, 'job:a:1': 1, Xy12socketid: 1 });
-    expect(dir.announcement()).toEqual({ console: 'me', rooms: ['dashboard', 'job:a:1'], url: 'http://me:1' });
+    expect(dir.announcement()).toEqual({ console: 'me', rooms: ['dashboard', 'job:a:1'], url: 'http://me:1', seq: 1 });
+    expect(dir.announcement().seq).toBe(2);
   });
 
   it("counts other consoles' rooms until their announcement expires; ignores its own and malformed ones", () => {
@@ -37,5 +38,15 @@ describe('RoomDirectory', () => {
     expect([...dir.rooms(20)]).toEqual(['queue:r']);
     dir.forget('other');
     expect([...dir.rooms(20)]).toEqual([]);
+  });
+
+  it('an announcement that arrives after a newer one from the same console is ignored (a cluster may swap two)', () => {
+    const { dir } = directory();
+    dir.take({ console: 'other', rooms: ['dashboard', 'queue:q', 'job:q:1'], seq: 3 }, 0);
+    dir.take({ console: 'other', rooms: ['dashboard'], seq: 1 }, 1);
+    dir.take({ console: 'other', rooms: ['dashboard', 'queue:q'], seq: 2 }, 2);
+    expect([...dir.rooms(5)].sort()).toEqual(['dashboard', 'job:q:1', 'queue:q']);
+    dir.take({ console: 'other', rooms: ['queue:q'], seq: 4 }, 3);
+    expect([...dir.rooms(5)]).toEqual(['queue:q']);
   });
 });

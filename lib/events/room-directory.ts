@@ -14,6 +14,12 @@ export interface RoomAnnouncement {
   rooms: string[];
   /** The console's public URL (where a page can go when its own console stops). */
   url?: string;
+  /**
+   * The announcement's number, rising with each one a console sends. Announcements sent a moment apart can
+   * arrive swapped (seen on a 3-master cluster: the last of three sent within 4 ms arrived first), and an older
+   * set of rooms taken last would hide a room from the leader until the next announcement, 5 s later.
+   */
+  seq?: number;
 }
 
 export interface RoomDirectoryOptions {
@@ -28,8 +34,9 @@ export interface RoomDirectoryOptions {
 }
 
 export class RoomDirectory {
-  private readonly remote = new Map<string, { rooms: Set<string>; at: number; url?: string }>();
+  private readonly remote = new Map<string, { rooms: Set<string>; at: number; url?: string; seq?: number }>();
   private readonly expireMs: number;
+  private seq = 0;
 
   constructor(private readonly opts: RoomDirectoryOptions) {
     this.expireMs = opts.expireMs ?? 12_000;
@@ -39,15 +46,21 @@ export class RoomDirectory {
   announcement(): RoomAnnouncement {
     const rooms: string[] = [];
     for (const [room, members] of this.opts.local()) if (members.size > 0 && isLiveRoom(room)) rooms.push(room);
-    return { console: this.opts.id, rooms, ...(this.opts.url ? { url: this.opts.url } : {}) };
+    return { console: this.opts.id, rooms, ...(this.opts.url ? { url: this.opts.url } : {}), seq: ++this.seq };
   }
 
   /** Take another console's announcement (unparseable ones are ignored: they come from the network). */
   take(raw: unknown, now = Date.now()): void {
     if (!raw || typeof raw !== 'object') return;
-    const { console: id, rooms, url } = raw as Partial<RoomAnnouncement>;
+    const { console: id, rooms, url, seq } = raw as Partial<RoomAnnouncement>;
     if (typeof id !== 'string' || id === this.opts.id || !Array.isArray(rooms)) return;
-    const entry = { rooms: new Set(rooms.filter((r): r is string => typeof r === 'string' && isLiveRoom(r))), at: now };
+    const known = this.remote.get(id)?.seq;
+    if (typeof seq === 'number' && known !== undefined && seq <= known) return; // an older one that arrived late
+    const entry = {
+      rooms: new Set(rooms.filter((r): r is string => typeof r === 'string' && isLiveRoom(r))),
+      at: now,
+      ...(typeof seq === 'number' ? { seq } : {}),
+    };
     this.remote.set(id, typeof url === 'string' && /^https?:\/\/[^/]+/.test(url) ? { ...entry, url } : entry);
   }
 

@@ -126,8 +126,11 @@ export function shareLive(
     publicUrl?: string;
     /** This console became the relay's leader (true) or stopped being it (false). */
     onLeaderChange?(leading: boolean): void;
-    /** The adapter's subscriber connection: once it reconnects, this console's pages re-read (see below). */
-    fanoutSubscriber?: { on(event: 'ready', listener: () => void): unknown };
+    /**
+     * The adapter's subscriber connection: once it reconnects (`ready`), or a Cluster's per-shard
+     * subscribers were re-made after a node map change (`subscribersReady`: a failover), this console's pages re-read.
+     */
+    fanoutSubscriber?: { on(event: 'ready' | 'subscribersReady', listener: () => void): unknown };
   },
 ): SharedRelay {
   const nsp = io.sockets;
@@ -186,11 +189,14 @@ export function shareLive(
   nsp.on(EV.positions, (ack: never) => (ack as (p: [string, string][] | null) => void)(relay.ownPositions()));
   // Pub/sub keeps nothing: what the leader published while this console's subscriber was reconnecting
   // never arrives here. Its pages re-read then (a page that itself reconnects re-reads anyway).
-  let subscribed = false;
-  opts.fanoutSubscriber?.on('ready', () => {
-    if (subscribed) io.local.emit('resync', { v: 1, reason: 'fanout-reconnected' });
-    subscribed = true;
-  });
+  // Each event's first time is the start, not a reconnection.
+  for (const event of ['ready', 'subscribersReady'] as const) {
+    let subscribed = false;
+    opts.fanoutSubscriber?.on(event, () => {
+      if (subscribed) io.local.emit('resync', { v: 1, reason: 'fanout-reconnected' });
+      subscribed = true;
+    });
+  }
   const timer = setInterval(announce, ANNOUNCE_MS);
   timer.unref();
   relay.peers = () => ({ v: 1, consoles: peers });

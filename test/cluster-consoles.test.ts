@@ -1,0 +1,266 @@
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Queue } from 'bullmq';
+import { io as connect, type Socket } from 'socket.io-client';
+import { env } from '../lib/env';
+import { createLogger } from '../lib/logger';
+import { createRegistry } from '../lib/registry/task-registry';
+import { rooms, type CountsFrame, type JobFrame } from '../lib/events/contract';
+import { liveFanoutNames } from '../lib/events/socket-rooms';
+import { Cluster } from 'ioredis';
+import { isClusterUrl, parseClusterUrl } from '../lib/redis-url';
+import { add } from '../worker/tasks/demo-tasks';
+import { runTs, uniqueName, waitFor, type Proc } from './helpers';
+import { queueStack } from './fixtures/queue-stack';
+import { ADMIN, USERS_ENV } from './security-support';
+
+/**
+ * Two console processes on a real 3-master Redis Cluster (the cluster suite's
+ * REDIS_URL), wired as server.ts wires several consoles: the sharded pub/sub
+ * adapter (a channel per room, each on its own shard), the relay on the lease's
+ * leader only, the API app for sign-in. Clients of both consoles get every frame
+ * the leader publishes, each once; a session made on one console works on the
+ * other; the leader killed (-9), the other console takes over and its clients
+ * keep getting frames. Skipped on a single Redis (test/live-consoles-shared.test.ts there).
+ */
+const onCluster = isClusterUrl(inject('redisUrl'));
+const stack = queueStack();
+const { prefix } = stack;
+const logger = createLogger('cluster-consoles', 'error');
+const TTL_MS = 1_500;
+
+interface Console {
+  proc: Proc;
+  url: string;
+  leading(): boolean;
+}
+
+function startConsole(): Promise<Console> {
+  const proc = runTs('test/fixtures/live-console.ts', [], {
+    REDIS_URL: env().REDIS_URL!,
+    CELERITY_PREFIX: prefix,
+    LIVE_SHARED: '1',
+    LIVE_API: '1',
+    CELERITY_USERS: USERS_ENV,
+    CELERITY_USERS_FILE: '',
+    LEASE_TTL_MS: String(TTL_MS),
+    LEASE_RENEW_MS: '300',
+  });
+  stack.atTeardown(async () => {
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+  });
+  return proc.waitForOutput(/LIVE_READY (\S+)/).then((line) => ({
+    proc,
+    url: line.split(' ')[1]!,
+    leading: () => [...proc.output().matchAll(/^(LEADER|FOLLOWER) \d+$/gm)].at(-1)?.[1] === 'LEADER',
+  }));
+}
+
+interface Client {
+  socket: Socket;
+  frames: { event: string; payload: unknown }[];
+  join(room: string): Promise<void>;
+}
+
+async function client(url: string): Promise<Client> {
+  const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false });
+  stack.atTeardown(() => socket.close());
+  const frames: Client['frames'] = [];
+  socket.onAny((event: string, payload: unknown) => frames.push({ event, payload }));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return {
+    socket,
+    frames,
+    join: (room) =>
+      new Promise<void>((resolve, reject) =>
+        socket.emit('subscribe', room, (r: { ok: boolean; error?: string }) => (r.ok ? resolve() : reject(new Error(r.error ?? 'refused')))),
+      ),
+  };
+}
+
+const countsOf = (c: Client, queue: string) =>
+  c.frames
+    .filter((f) => f.event === 'counts')
+    .map((f) => (f.payload as CountsFrame).queues[queue])
+    .filter(Boolean);
+
+/**
+ * Jobs added to `name` one at a time until every client has the newest in its counts. A console tells the
+ * leader which rooms its clients watch by a message over the adapter; until the leader has it, frames for
+ * rooms only that console watches are not sent there. Returns how many jobs were added.
+ */
+async function untilEveryClientCounts(queue: Queue, name: string, clients: Client[], added = 0): Promise<number> {
+  for (let n = added + 1; ; n++) {
+    await queue.add('add', { a: 0, b: 0 }, { jobId: `probe-${n}` });
+    try {
+      for (const c of clients)
+        await waitFor(
+          `probe ${n} in every client`,
+          () => countsOf(c, name).at(-1)?.waiting,
+          (w) => w === n,
+          2_000,
+        );
+      return n;
+    } catch (err) {
+      if (n >= added + 5) throw err; // a console announces its rooms every 5 s at the latest
+    }
+  }
+}
+
+/** A client's frames that come from the relay (each console sends its own status and peers). */
+const relayed = (c: Client) => c.frames.filter((f) => f.event !== 'status' && f.event !== 'peers').map((f) => JSON.stringify([f.event, f.payload]));
+
+/** Every frame published on the rooms' shard channels (the sharded adapter's dynamic mode: one channel per room). */
+async function listenToRooms(names: string[]): Promise<{ event: string; key: string; uid: string }[]> {
+  const published: { event: string; key: string; uid: string }[] = [];
+  // shardedSubscribers: one subscriber connection per shard (without it ioredis sends every SSUBSCRIBE to one node).
+  const sub = new Cluster(parseClusterUrl(env().REDIS_URL!).seeds, { shardedSubscribers: true });
+  stack.atTeardown(() => sub.disconnect());
+  const channel = (room: string) => `${liveFanoutNames(prefix).channelPrefix}#/#${room}#`;
+  sub.on('smessageBuffer', (_ch: Buffer, msg: Buffer) => {
+    const m = JSON.parse(msg.toString()) as { uid: string; data?: { packet?: { data?: [string, unknown] } } };
+    const data = m.data?.packet?.data;
+    if (data) published.push({ uid: m.uid, event: data[0], key: JSON.stringify(data) });
+  });
+  for (const room of names) await sub.ssubscribe(channel(room));
+  return published;
+}
+
+/** The `name=value` pairs a response set, by name. */
+function cookiesOf(res: Response): Map<string, string> {
+  return new Map(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split(/=(.*)/s).slice(0, 2) as [string, string]));
+}
+
+describe.skipIf(!onCluster)('several consoles on a Redis Cluster', () => {
+  let consoles: Console[] = [];
+  const leader = () =>
+    waitFor(
+      'one leader',
+      () => consoles.filter((c) => c.leading()),
+      (l) => l.length === 1,
+    ).then((l) => l[0]!);
+
+  beforeAll(async () => {
+    consoles = await Promise.all([startConsole(), startConsole()]);
+    await leader();
+  });
+
+  it('one leader relays; every client of both consoles gets each frame once', async () => {
+    const name = uniqueName('cc');
+    const queue = stack.queue(name);
+    const watched = [rooms.dashboard, rooms.queue(name), rooms.job(name, 'j5')];
+    const published = await listenToRooms(watched);
+    const clients: Client[] = [];
+    for (const c of consoles)
+      for (let i = 0; i < 2; i++) {
+        const cl = await client(c.url);
+        for (const room of watched) await cl.join(room);
+        clients.push(cl);
+      }
+    const probes = await untilEveryClientCounts(queue, name, clients);
+    const marks = clients.map((c) => relayed(c).length);
+
+    await stack.worker(createRegistry([{ ...add, queue: name }]), { logger, concurrency: 2 });
+    for (let i = 0; i < 10; i++) await queue.add('add', { a: i, b: 1 }, { jobId: `j${i}` });
+    for (const c of clients) {
+      await waitFor(
+        'the final counts in every client',
+        () => countsOf(c, name).at(-1),
+        (k) => k?.completed === probes + 10 && k.waiting === 0,
+      );
+      const job = await waitFor(
+        'the watched job in every client',
+        () =>
+          c.frames
+            .filter((f) => f.event === 'job')
+            .map((f) => f.payload as JobFrame)
+            .at(-1),
+        (f) => f?.job?.state === 'completed',
+      );
+      expect(job?.job?.result).toBe(6);
+    }
+    // Let the last frames settle. From the first frame every client got after its mark: the same frames in the
+    // same order on every client of either console, and exactly what the leader published on the rooms'
+    // shard channels (a frame delivered twice, or sent by two relays, would differ).
+    await new Promise((r) => setTimeout(r, 500));
+    const anchor = relayed(clients[0]!)
+      .slice(marks[0])
+      .find((k) => clients.every((c, i) => !relayed(c).slice(0, marks[i]).includes(k) && relayed(c).includes(k)));
+    expect(anchor).toBeDefined();
+    const after = (c: Client) => relayed(c).slice(relayed(c).indexOf(anchor!));
+    expect(after(clients[0]!).length).toBeGreaterThanOrEqual(3);
+    for (const c of clients) expect(after(c)).toEqual(after(clients[0]!));
+    const keys = published.map((p) => p.key);
+    expect(keys).toContain(anchor);
+    expect(keys.slice(keys.indexOf(anchor!))).toEqual(after(clients[0]!));
+    expect(new Set(published.slice(keys.indexOf(anchor!)).map((p) => p.uid)).size).toBe(1);
+  });
+
+  it('a session and its CSRF token made on one console work on the other; signing out there ends it on both', async () => {
+    const [a, b] = consoles.map((c) => c.url) as [string, string];
+    const login = await fetch(`${a}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: ADMIN.name, password: ADMIN.password }),
+    });
+    expect(login.status).toBe(200);
+    const jar = cookiesOf(login);
+    const cookie = `celerity_session=${jar.get('celerity_session')}; celerity_csrf=${jar.get('celerity_csrf')}`;
+    const session = (base: string) => fetch(`${base}/api/auth/session`, { headers: { cookie } }).then((r) => r.status);
+    expect(await session(b)).toBe(200);
+    // A browser's state-changing request on B (its page's Origin): refused without A's token, done with it.
+    const logout = (token: string) => fetch(`${b}/api/auth/logout`, { method: 'POST', headers: { cookie, origin: b, 'x-csrf-token': token } });
+    expect((await logout('not-the-token')).status).toBe(403);
+    expect(await session(a)).toBe(200);
+    expect((await logout(jar.get('celerity_csrf')!)).status).toBe(200);
+    expect(await session(b)).toBe(401);
+    expect(await session(a)).toBe(401);
+  });
+
+  it('the leader killed (-9): the other console takes over and its clients keep getting frames; a new console joins as follower', async () => {
+    const name = uniqueName('handover');
+    const queue = stack.queue(name);
+    const watchers = new Map<Console, Client>();
+    const watch = async (c: Console) => {
+      const w = await client(c.url);
+      await w.join(rooms.queue(name));
+      watchers.set(c, w);
+    };
+    for (const c of consoles) await watch(c);
+    let jobs = 0;
+    /** A job added now shows up in the counts of every client of a running console. */
+    const seenEverywhere = async () => {
+      jobs = await untilEveryClientCounts(
+        queue,
+        name,
+        [...consoles].map((c) => watchers.get(c)!),
+        jobs,
+      );
+    };
+    await seenEverywhere();
+    const old = await leader();
+    const survivor = consoles.find((c) => c !== old)!;
+    const resyncs = () => watchers.get(survivor)!.frames.filter((f) => f.event === 'resync').length;
+    const before = resyncs();
+    const t0 = Date.now();
+    old.proc.child.kill('SIGKILL');
+    await old.proc.exited;
+    consoles = [survivor];
+    expect(await leader()).toBe(survivor);
+    const handOverMs = Date.now() - t0;
+    await seenEverywhere();
+    // The new leader asked the pages to re-read (what happened between two leaders was not sent).
+    expect(resyncs()).toBeGreaterThan(before);
+    expect(handOverMs).toBeLessThan(TTL_MS + 3_000);
+
+    const late = await startConsole();
+    consoles.push(late);
+    await watch(late);
+    await seenEverywhere();
+    expect(await leader()).toBe(survivor);
+    console.info(`cluster relay hand-over after kill -9: ${handOverMs} ms`);
+  });
+});
