@@ -34,6 +34,8 @@ export class LiveOverrides {
   private timer: NodeJS.Timeout | undefined;
   private reading: Promise<void> | undefined;
   private again = false;
+  /** Overrides already reported as unusable (each is said once, not every second). */
+  private readonly ignored = new Set<string>();
 
   constructor(private readonly opts: LiveOverridesOptions) {}
 
@@ -88,7 +90,9 @@ export class LiveOverrides {
       try {
         next.set(task, { throttle: effectiveThrottle(this.opts.throttleOf(task), o), paused: o.paused === true });
       } catch (err) {
-        this.opts.logger.warn('task override ignored', { task, error: (err as Error).message });
+        const said = `${task}\n${JSON.stringify(o)}`;
+        if (!this.ignored.has(said)) this.opts.logger.warn('task override ignored', { task, error: (err as Error).message });
+        this.ignored.add(said);
       }
     }
     this.byTask = next;
