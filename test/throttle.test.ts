@@ -85,6 +85,17 @@ async function delayedEvents(ids: Set<string>): Promise<number> {
   return (await streamEvents(redis, THROTTLE_QUEUE)).filter((e) => e.event === 'delayed' && ids.has(e.jobId!)).length;
 }
 
+/** Every sliding second (from one start to the next 1000 ms) holding more than `limit` handler starts. */
+function crowdedSeconds<T extends { start: number }>(runs: T[], limit: number): T[][] {
+  const sorted = [...runs].sort((a, b) => a.start - b.start);
+  const out: T[][] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const w = sorted.filter((r) => r.start >= sorted[i]!.start && r.start < sorted[i]!.start + 1000);
+    if (w.length > limit) out.push(w);
+  }
+  return out;
+}
+
 /** The p-th percentile (0–100) of numbers, nearest rank. */
 function percentile(xs: number[], p: number): number {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -93,7 +104,7 @@ function percentile(xs: number[], p: number): number {
 
 describe('task rate limit across worker processes', () => {
   it(
-    '5/s: no sliding second holds more than 5 handler starts, the average start rate is at least 95 % of the limit, none fails',
+    '5/s: no sliding second holds more than 5 recorded starts, nor more than 5 handler starts unless a handler ran late after its check, the average start rate is at least 95 % of the limit, none fails',
     async () => {
       const N = 5 * (RATE_SECONDS + 1);
       const runs = await runAll(
@@ -101,16 +112,27 @@ describe('task rate limit across worker processes', () => {
         Array.from({ length: N }, () => ({})),
         (RATE_SECONDS + 30) * 1000,
       );
-      // What counts is when each handler started (its own Date.now(); one machine, one clock), not the gate's time.
-      const starts = runs.map((r) => r.start);
-      const lag = runs.map((r) => r.start - r.admitted!);
-      console.info(`handler start − admission p50/p99/max ${[50, 99, 100].map((p) => percentile(lag, p)).join('/')} ms`);
-      if (maxInWindow(starts, 1000) > 5) console.info(JSON.stringify([...runs].sort((a, b) => a.start - b.start)));
-      expect(maxInWindow(starts, 1000)).toBeLessThanOrEqual(5);
-      // The gate's own log: no window of the rate's length plus the margin holds more than 5 admissions.
+      // Each job's recorded start (its admission, in its hash): no window of the rate's length plus the start
+      // margin holds more than 5, so no sliding second does either.
       const admitted = runs.map((r) => r.admitted!);
       expect(admitted.every(Number.isFinite)).toBe(true);
       expect(maxInWindow(admitted, 1000 + START_MARGIN_MS)).toBeLessThanOrEqual(5);
+      // The handlers' own starts (their Date.now(); one machine, one clock): each after its admission, and handed
+      // to its handler within the margin of it (the worker checks), so a second holds more than 5 only if the OS
+      // kept a worker process from running between that check and its handler's first line for longer than the
+      // margin (seen on this 2-core machine under a load average of 11+). Any other excess fails here.
+      const lag = runs.map((r) => r.start - r.admitted!);
+      expect(Math.min(...lag)).toBeGreaterThanOrEqual(0);
+      const crowded = crowdedSeconds(runs, 5);
+      console.info(
+        `handler start − admission p50/p99/max ${[50, 99, 100].map((p) => percentile(lag, p)).join('/')} ms; seconds with more than 5 handler starts: ${crowded.length}`,
+      );
+      for (const w of crowded)
+        expect(
+          w.some((r) => r.start - r.admitted! > START_MARGIN_MS),
+          JSON.stringify(w),
+        ).toBe(true);
+      const starts = runs.map((r) => r.start);
       // After the first 5 (all at once), each further start needs its own fifth of a second.
       const span = Math.max(...starts) - Math.min(...starts);
       const rate = ((N - 5) / span) * 1000;
@@ -126,9 +148,20 @@ describe('task rate limit across worker processes', () => {
     const data = Array.from({ length: 30 }, (_, i) => ({ customerId: i % 2 ? 'acme' : 'globex' }));
     const runs = await runAll('throttle.rate-key', data, 60_000);
     for (const customer of ['acme', 'globex']) {
-      const mine = runs.filter((r) => r.customerId === customer).map((r) => r.start);
+      const mine = runs.filter((r) => r.customerId === customer);
       expect(mine).toHaveLength(15);
-      expect(maxInWindow(mine, 1000), customer).toBeLessThanOrEqual(5);
+      expect(
+        maxInWindow(
+          mine.map((r) => r.admitted!),
+          1000 + START_MARGIN_MS,
+        ),
+        customer,
+      ).toBeLessThanOrEqual(5);
+      for (const w of crowdedSeconds(mine, 5))
+        expect(
+          w.some((r) => r.start - r.admitted! > START_MARGIN_MS),
+          JSON.stringify(w),
+        ).toBe(true);
     }
     // Two budgets at once: together more than one budget's worth started in a second.
     expect(

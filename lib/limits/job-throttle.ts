@@ -20,13 +20,16 @@ export const SHORT_WAIT_MS = 250;
  * Redis's timer granularity (~100 ms at `hz 10`), which would lose that much of
  * each window and keep the start rate below the limit.
  */
-const COME_BACK_EARLY_MS = 150;
+const COME_BACK_EARLY_MS = 200;
 /** A job refused for concurrency looks again after this, plus up to as much jitter (nothing tells it when a slot frees). */
 export const CONCURRENCY_RETRY_MS = 250;
 /** In-worker waits before giving the job back to the delayed set (another job may take the slot it waited for). */
 const MAX_SHORT_WAITS = 3;
-/** Admissions that came back too late (then withdrawn) before the job goes back to the delayed set for a while. */
-const MAX_LATE_ADMISSIONS = 3;
+/**
+ * Admissions that came back too late (each given back in the next ask) before the job goes back to the delayed
+ * set for a while: on a machine so loaded that most round trips take longer than the margin, it stops asking.
+ */
+const MAX_LATE_ADMISSIONS = 10;
 
 /** What the worker does with a job after the gate: run it and then release, or leave it (it was moved back to delayed). */
 export type ThrottleEntry = { held: true } | { held: false; release: () => Promise<void> };
@@ -56,7 +59,7 @@ export async function enterThrottle(
   const keys = keysFor(queue, job.name, jobId, t, args);
   const limits = { rate: t.rate, global: t.concurrency?.global, perKey: t.concurrency?.perKey, concurrencyRetryMs: CONCURRENCY_RETRY_MS };
   let giveBack: number | undefined;
-  for (let round = 0, late = 0; ; round++) {
+  for (let waits = 0, late = 0; ;) {
     const asked = performance.now();
     const answer = await admit(redis, queue, jobId, keys, limits, giveBack);
     giveBack = undefined;
@@ -75,7 +78,7 @@ export async function enterThrottle(
     // A failed release is not the job's failure: the slot frees itself once the job's lock is gone.
     // A task without concurrency holds no slot: nothing to release (a round trip per job saved).
     if (answer.admitted) return { held: false, release: t.concurrency ? () => release(redis, jobId, keys).catch(() => {}) : async () => {} };
-    if (answer.reason === 'rate' && answer.waitMs <= SHORT_WAIT_MS && round < MAX_SHORT_WAITS) {
+    if (answer.reason === 'rate' && answer.waitMs <= SHORT_WAIT_MS && waits++ < MAX_SHORT_WAITS) {
       await sleep(answer.waitMs);
       continue;
     }
