@@ -11,6 +11,10 @@ import { closeResultListeners, resultListener } from './result-listeners';
 import { unknownOutcome } from './enqueue-unavailable';
 import { awaitReplicas, replicaWaitSchema, type ReplicaWait, type ReplicaWaitInput } from './replica-ack';
 import { applyDedupe, DEFAULT_IDEMPOTENCY_TTL_MS, jobDedupe, wasCreated, type JobDedupe } from '../registry/dedupe';
+import type { Sig } from '../workflows/canvas';
+import type { AnyWorkflow } from '../workflows/define-workflow';
+import { runCanvas, startWorkflow, type WorkflowHandle, type WorkflowResult } from '../workflows/start-workflow';
+import { closeFlowProducer } from '../workflows/flow-build';
 
 type TaskOf<T extends AnyTask, N> = Extract<T, { name: N }>;
 type ArgsOf<T extends AnyTask, N> = z.input<TaskOf<T, N>['schema']>;
@@ -77,6 +81,17 @@ export interface CelerityClient<T extends AnyTask> {
    * are added atomically; items for several queues make one addBulk per queue.
    */
   enqueueMany<const I extends readonly EnqueueItem<T>[]>(items: I): Promise<JobHandles<T, I>>;
+  /**
+   * Start a run of a workflow (lib/workflows): its arguments are checked against its schema
+   * and every step against its task (unknown task, arguments, cycle: an InvalidError naming
+   * the step) before anything reaches Redis. Its tasks must be in this client's registry.
+   */
+  startWorkflow<W extends AnyWorkflow>(
+    workflow: W,
+    ...rest: {} extends z.input<W['schema']> ? [args?: z.input<W['schema']>] : [args: z.input<W['schema']>]
+  ): Promise<WorkflowHandle<WorkflowResult<W>>>;
+  /** Run a canvas (`chain(…)`, `chord(…)`…) without a workflow definition; `name` is what the console lists it as. */
+  runCanvas<O>(sig: Sig<unknown, O>, opts?: { name?: string; queue?: string }): Promise<WorkflowHandle<O>>;
   /** Close the connections this client opened (the process's shared ones: queues, result listeners, command connection). */
   close(): Promise<void>;
 }
@@ -111,8 +126,11 @@ export function createClient<T extends AnyTask>(registry: TaskRegistry<T>): Cele
       });
       return (await addBulk(jobs)) as never;
     },
+    startWorkflow: ((workflow: AnyWorkflow, args?: unknown) => startWorkflow(registry, workflow, args as never)) as CelerityClient<T>['startWorkflow'],
+    runCanvas: (sig, opts) => runCanvas(registry, sig, opts),
     async close() {
       closeResultListeners();
+      await closeFlowProducer();
       await closeQueues();
       await closeRedis();
     },

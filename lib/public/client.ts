@@ -14,6 +14,9 @@ export function createClient<T extends AnyTask>(registry: TaskRegistry<T>): Cele
   return {
     enqueue: (async (...args: Parameters<CelerityClient<T>['enqueue']>) => (await client()).enqueue(...args)) as CelerityClient<T>['enqueue'],
     enqueueMany: (async (...args: Parameters<CelerityClient<T>['enqueueMany']>) => (await client()).enqueueMany(...args)) as CelerityClient<T>['enqueueMany'],
+    startWorkflow: (async (...args: Parameters<CelerityClient<T>['startWorkflow']>) =>
+      (await client()).startWorkflow(...args)) as CelerityClient<T>['startWorkflow'],
+    runCanvas: (async (...args: Parameters<CelerityClient<T>['runCanvas']>) => (await client()).runCanvas(...args)) as CelerityClient<T>['runCanvas'],
     async close() {
       if (loaded) await (await loaded).close();
     },

@@ -64,7 +64,7 @@ export async function startPendingRun(redis: RedisConnection, registry: TaskRegi
   } catch (err) {
     const field = err instanceof InvalidError ? err.field : undefined;
     const step = field?.startsWith('steps.') ? /^steps\.([\d.]+?)(?:\.args.*)?$/.exec(field)?.[1] : undefined;
-    const error = JSON.stringify({ ...(step ? { step } : {}), message: (err as Error).message });
+    const error = JSON.stringify({ ...(step ? { step } : {}), message: (err as Error).message, ...(field ? { field } : {}) });
     await transition(redis, id, ['pending'], 'failed', { error, finishedAt: String(Date.now()) });
     return { refused: (err as Error).message };
   }

@@ -68,7 +68,7 @@ export async function requestWorkflowRun(name: string, body: unknown): Promise<W
   const run = await readRun(redis, id);
   if (run?.state === 'failed' && !run.startedAt) {
     const step = run.error?.step;
-    throw new InvalidError(run.error?.message ?? 'The workflow was refused', step ? `steps.${step}` : 'steps');
+    throw new InvalidError(run.error?.message ?? 'The workflow was refused', run.error?.field ?? (step ? `steps.${step}` : 'steps'));
   }
   return { id, workflow: name, state: run?.state ?? 'pending' };
 }

@@ -81,7 +81,12 @@ export const workflowEdgeSchema = z.object({ from: z.string(), to: z.string() })
 export type WorkflowEdgeDTO = z.infer<typeof workflowEdgeSchema>;
 
 /** Why a run failed: the step (absent when the run failed before any step, e.g. its plan was refused) and the message. */
-export const workflowFailureSchema = z.object({ step: z.string().optional(), message: z.string() });
+export const workflowFailureSchema = z.object({
+  step: z.string().optional(),
+  message: z.string(),
+  /** For a plan refused before any step ran: the field it names (`steps.0.1.args.n`), as a 400 answer would. */
+  field: z.string().optional(),
+});
 export type WorkflowFailureDTO = z.infer<typeof workflowFailureSchema>;
 
 /** A run as listed (GET /api/v1/workflow-runs). */

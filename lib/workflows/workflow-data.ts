@@ -98,7 +98,11 @@ function stepOrder(plan: PlanNode | null, metas: Map<string, StepMeta>): string[
   for (const s of plan ? planSteps(plan) : []) {
     out.push(s.id);
     seen.add(s.id);
-    if (s.kind === 'map' && !s.members) for (const m of dynamicMembers(s.id, metas)) (out.push(m), seen.add(m));
+    if (s.kind !== 'map' || s.members) continue;
+    for (const m of dynamicMembers(s.id, metas)) {
+      out.push(m);
+      seen.add(m);
+    }
   }
   for (const id of metas.keys()) if (!seen.has(id)) out.push(id);
   return out.filter((id) => metas.has(id));
