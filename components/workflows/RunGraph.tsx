@@ -5,7 +5,7 @@ import { useRouter } from 'next/navigation';
 import { Controls, ReactFlow, ReactFlowProvider, useReactFlow, type NodeMouseHandler } from '@xyflow/react';
 import type { WorkflowRunDTO } from '@/lib/workflows/run-dto';
 import { seg } from '../api';
-import { layoutInput, type Positions } from './graph-layout';
+import { LARGE_GRAPH, layoutInput, openingView, type Positions } from './graph-layout';
 import { useGraphLayout } from './use-graph-layout';
 import { flowEdges, flowNodes, type NodeCache } from './flow-elements';
 import { StepNode } from './StepNode';
@@ -13,7 +13,7 @@ import { StepNode } from './StepNode';
 const nodeTypes = { step: StepNode };
 
 /** Fit the whole graph into view whenever a new layout arrives (a fan-out added members). */
-function FitOnLayout({ positions }: { positions: Positions }) {
+function FitOnLayout({ positions, view }: { positions: Positions; view: ReturnType<typeof openingView> }) {
   const { fitView } = useReactFlow();
   const first = useRef(true);
   useEffect(() => {
@@ -21,8 +21,8 @@ function FitOnLayout({ positions }: { positions: Positions }) {
       first.current = false; // the initial fit is React Flow's `fitView`
       return;
     }
-    void fitView({ duration: 0 });
-  }, [positions, fitView]);
+    void fitView(view);
+  }, [positions, view, fitView]);
   return null;
 }
 
@@ -46,6 +46,7 @@ export function RunGraph({ run }: { run: Pick<WorkflowRunDTO, 'nodes' | 'edges'>
     // eslint-disable-next-line react-hooks/exhaustive-deps -- edgeKey holds everything flowEdges reads
     [edgeKey],
   );
+  const view = useMemo(() => (positions ? openingView(positions) : {}), [positions]);
   const jobOf = useMemo(() => new Map(run.nodes.map((n) => [n.id, n.jobId ? `/queues/${seg(n.queue)}/jobs/${seg(n.jobId)}` : null])), [run.nodes]);
   const onNodeClick: NodeMouseHandler = (_e, node) => {
     const href = jobOf.get(node.id);
@@ -55,7 +56,9 @@ export function RunGraph({ run }: { run: Pick<WorkflowRunDTO, 'nodes' | 'edges'>
   return (
     <figure aria-labelledby="run-graph-caption" className="space-y-2">
       <figcaption id="run-graph-caption" className="text-sm text-slate-600 dark:text-slate-400">
-        Graph of the {run.nodes.length} steps, in the order they run (left to right). The Steps table below lists the same steps with links to their jobs.
+        Graph of the {run.nodes.length} steps, in the order they run (left to right)
+        {run.nodes.length > LARGE_GRAPH ? ': it opens on the first steps, “Fit view” shows them all' : ''}. The Steps table below lists the same steps with
+        links to their jobs.
       </figcaption>
       <div
         className="h-[28rem] rounded-lg border border-slate-200 bg-slate-50 dark:border-slate-800 dark:bg-slate-950"
@@ -85,12 +88,13 @@ export function RunGraph({ run }: { run: Pick<WorkflowRunDTO, 'nodes' | 'edges'>
               elementsSelectable={false}
               onlyRenderVisibleElements
               fitView
+              fitViewOptions={view}
               minZoom={0.02}
               colorMode="system"
               proOptions={{ hideAttribution: false }}
             >
               <Controls showInteractive={false} />
-              <FitOnLayout positions={positions} />
+              <FitOnLayout positions={positions} view={view} />
             </ReactFlow>
           </ReactFlowProvider>
         )}

@@ -5,6 +5,7 @@ import { formatDuration } from '../ui/format';
 import { cn } from '../ui/cn';
 import { timelineOf, totals, type Segment } from './timeline-bars';
 import { runFinished } from './workflow-states';
+import { useFirstRows } from './ShowAll';
 
 const barClass: Record<Segment['kind'], string> = {
   waiting: 'bg-slate-300 dark:bg-slate-600',
@@ -29,9 +30,12 @@ function describe(s: Segment): string {
   return `${what}: ${formatDuration(s.end - s.start)}`;
 }
 
-/** "Now", ticking each second while the run goes on, so open bars grow between live frames. */
-function useNow(ticking: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
+/**
+ * "Now", ticking each second while the run goes on, so open bars grow between live frames.
+ * Null until mounted: the server's clock and the browser's differ, and the first render must match the server's HTML.
+ */
+function useNow(ticking: boolean): number | null {
+  const [now, setNow] = useState<number | null>(null);
   useEffect(() => {
     setNow(Date.now());
     if (!ticking) return;
@@ -41,6 +45,13 @@ function useNow(ticking: boolean): number {
   return now;
 }
 
+/** The latest time the run's data names: "now" for the first render (see useNow). */
+function latestKnown(run: Pick<WorkflowRunDTO, 'createdAt' | 'finishedAt' | 'nodes'>): number {
+  let t = run.finishedAt ?? run.createdAt;
+  for (const n of run.nodes) for (const a of n.attempts) t = Math.max(t, a.queuedAt ?? 0, a.startedAt ?? 0, a.finishedAt ?? 0);
+  return t;
+}
+
 /**
  * The Gantt chart of a run: per step, how long it waited for its
  * predecessors, sat queued and ran, per attempt. Each row also says it in
@@ -48,7 +59,8 @@ function useNow(ticking: boolean): number {
  */
 export function RunTimeline({ run }: { run: Pick<WorkflowRunDTO, 'createdAt' | 'finishedAt' | 'nodes' | 'state'> }) {
   const now = useNow(!runFinished(run.state));
-  const tl = useMemo(() => timelineOf(run, now), [run, now]);
+  const tl = useMemo(() => timelineOf(run, now ?? latestKnown(run)), [run, now]);
+  const { shown, more } = useFirstRows(tl.rows, 'steps');
   const span = tl.end - tl.start;
   const pct = (t: number) => `${(((t - tl.start) / span) * 100).toFixed(3)}%`;
   return (
@@ -78,7 +90,7 @@ export function RunTimeline({ run }: { run: Pick<WorkflowRunDTO, 'createdAt' | '
         0 to {formatDuration(span)} after the run was created{runFinished(run.state) ? '' : ' (so far)'}.
       </p>
       <ol className="max-h-[32rem] space-y-1 overflow-y-auto rounded-lg border border-slate-200 bg-white p-2 text-xs dark:border-slate-800 dark:bg-slate-900">
-        {tl.rows.map(({ step, segments }) => {
+        {shown.map(({ step, segments }) => {
           const t = totals(segments);
           return (
             <li
@@ -109,6 +121,7 @@ export function RunTimeline({ run }: { run: Pick<WorkflowRunDTO, 'createdAt' | '
           );
         })}
       </ol>
+      {more}
     </section>
   );
 }

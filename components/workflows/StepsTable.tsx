@@ -6,6 +6,7 @@ import { seg } from '../api';
 import { Table, Td, Th } from '../ui/Table';
 import { WorkflowStateBadge } from './WorkflowStateBadge';
 import { stepPercent } from './flow-elements';
+import { useFirstRows } from './ShowAll';
 
 /** One row; its props are plain values, so it re-renders only when the step's shown values change. */
 const StepRow = memo(function StepRow({
@@ -55,33 +56,37 @@ const StepRow = memo(function StepRow({
  * link to its job page (when its job exists).
  */
 export function StepsTable({ steps }: { steps: WorkflowStepDTO[] }) {
+  const { shown, more } = useFirstRows(steps, 'steps');
   return (
-    <Table caption={`Steps of this run (${steps.length}), in workflow order`} showCaption>
-      <thead>
-        <tr>
-          <Th>Step</Th>
-          <Th>Task</Th>
-          <Th>State</Th>
-          <Th numeric>Progress</Th>
-          <Th numeric>Attempts</Th>
-          <Th>Error</Th>
-        </tr>
-      </thead>
-      <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
-        {steps.map((s) => (
-          <StepRow
-            key={s.id}
-            id={s.id}
-            label={s.label}
-            task={s.task}
-            state={s.state}
-            percent={stepPercent(s.progress)}
-            attempts={s.attempts.length}
-            href={s.jobId ? `/queues/${seg(s.queue)}/jobs/${seg(s.jobId)}` : null}
-            error={s.error}
-          />
-        ))}
-      </tbody>
-    </Table>
+    <div className="space-y-2">
+      <Table caption={`Steps of this run (${steps.length}), in workflow order${shown.length < steps.length ? `: the first ${shown.length}` : ''}`} showCaption>
+        <thead>
+          <tr>
+            <Th>Step</Th>
+            <Th>Task</Th>
+            <Th>State</Th>
+            <Th numeric>Progress</Th>
+            <Th numeric>Attempts</Th>
+            <Th>Error</Th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+          {shown.map((s) => (
+            <StepRow
+              key={s.id}
+              id={s.id}
+              label={s.label}
+              task={s.task}
+              state={s.state}
+              percent={stepPercent(s.progress)}
+              attempts={s.attempts.length}
+              href={s.jobId ? `/queues/${seg(s.queue)}/jobs/${seg(s.jobId)}` : null}
+              error={s.error}
+            />
+          ))}
+        </tbody>
+      </Table>
+      {more}
+    </div>
   );
 }

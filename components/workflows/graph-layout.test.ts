@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import ELK from 'elkjs/lib/elk.bundled.js';
-import { elkGraph, layoutGraph, layoutInput, layoutKey, TASK_NODE, FANOUT_NODE, LARGE_GRAPH } from './graph-layout';
+import { elkGraph, layoutGraph, layoutInput, layoutKey, openingView, TASK_NODE, FANOUT_NODE, LARGE_GRAPH } from './graph-layout';
 import { chordRun } from './run-fixture';
 
 describe('graph layout', () => {
@@ -32,5 +32,17 @@ describe('graph layout', () => {
     expect(g.edges).toHaveLength(run.edges.length);
     expect(elkGraph(layoutInput(chordRun(LARGE_GRAPH))).layoutOptions?.['elk.layered.nodePlacement.strategy']).toBe('SIMPLE');
     expect(g.layoutOptions?.['elk.layered.nodePlacement.strategy']).toBeUndefined();
+  });
+});
+
+describe('opening view', () => {
+  it('fits a small graph whole, and a large one on its first steps left to right', async () => {
+    const small = await layoutGraph(new ELK(), layoutInput(chordRun(3)));
+    expect(openingView(small)).toEqual({});
+    const large = await layoutGraph(new ELK(), layoutInput(chordRun(LARGE_GRAPH)));
+    const ids = openingView(large).nodes!.map((n) => n.id);
+    expect(ids).toHaveLength(24);
+    expect(ids.slice(0, 3)).toEqual(['0', '1', '2']);
+    expect(ids).not.toContain('3');
   });
 });

@@ -78,3 +78,17 @@ export interface ElkLayouter {
 export async function layoutGraph(elk: ElkLayouter, input: LayoutInput): Promise<Positions> {
   return positionsOf(await elk.layout(elkGraph(input)));
 }
+
+/** How many steps a large graph opens on (its first ones, left to right): the rest is a zoom-out or "fit view" away. */
+const OPENING_STEPS = 24;
+
+/**
+ * What the first view fits: the whole graph, or for a large one its first steps, so that React Flow
+ * (which draws only what is in view) opens on a few dozen nodes instead of all of them.
+ */
+export function openingView(positions: Positions): { nodes?: { id: string }[] } {
+  const ids = Object.keys(positions);
+  if (ids.length <= LARGE_GRAPH) return {};
+  const byReadingOrder = ids.sort((a, b) => positions[a]!.x - positions[b]!.x || positions[a]!.y - positions[b]!.y);
+  return { nodes: byReadingOrder.slice(0, OPENING_STEPS).map((id) => ({ id })) };
+}

@@ -4,6 +4,20 @@ import { layoutGraph, layoutKey, type LayoutInput, type Positions } from './grap
 
 type Reply = { id: number; positions: Positions } | { id: number; error: string };
 
+/**
+ * The layout worker. Written exactly `new Worker(new URL(…, import.meta.url))`: the form Turbopack
+ * recognises and bundles as a worker (anything else ships the .ts file as a plain asset). Its
+ * bootstrap loads chunks with importScripts, so the worker is a classic one (no `type: 'module'`).
+ */
+function startWorker(): Worker | null {
+  if (typeof Worker === 'undefined') return null;
+  try {
+    return new Worker(new URL('./layout.worker.ts', import.meta.url));
+  } catch {
+    return null;
+  }
+}
+
 /** elk on the main thread: where workers are unavailable, or the worker script failed to load. */
 async function layoutHere(input: LayoutInput): Promise<Positions> {
   const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
@@ -54,13 +68,7 @@ export function useGraphLayout(input: LayoutInput): { positions: Positions | nul
         (e: unknown) => done({ error: String(e) }),
       );
 
-    if (worker.current === undefined) {
-      try {
-        worker.current = typeof Worker === 'undefined' ? null : new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module' });
-      } catch {
-        worker.current = null;
-      }
-    }
+    if (worker.current === undefined) worker.current = startWorker();
     const w = worker.current;
     if (!w) {
       void fallback();
