@@ -5,7 +5,7 @@ import { alertKeys } from './alert-keys';
 import { incidentMessage, type NotificationEvent } from './alert-message';
 import { newDelivery, queueDeliveryCommands } from './deliveries';
 import { FinishedFeed } from './finished-feed';
-import { newIncidentId, openIncidentCommands, timelineCommand, type TimelineEntry } from './incident-store';
+import { newIncidentId, openIncidentCommands, timelineCommand, trimIncidents, type TimelineEntry } from './incident-store';
 import { feedQueues, feedWindowMs, readRule, ReadingContext, type Reading } from './rule-readings';
 import type { AlertRule } from './rule-model';
 import { readRules } from './rule-store';
@@ -54,6 +54,7 @@ export interface AlertEngineOptions {
  */
 export class AlertEngine {
   private readonly feed: FinishedFeed;
+  private lastTrim = 0;
 
   constructor(private readonly opts: AlertEngineOptions) {
     this.feed = new FinishedFeed(opts.redis);
@@ -83,6 +84,11 @@ export class AlertEngine {
         }
       }),
     );
+    // The history stays bounded: once a minute, the oldest resolved incidents beyond the kept number go.
+    if (now - this.lastTrim > 60_000 && this.opts.leading()) {
+      this.lastTrim = now;
+      await trimIncidents(redis);
+    }
   }
 
   private async step(rule: AlertRule, reading: Reading, state: RuleState, rev: number, now: number): Promise<void> {

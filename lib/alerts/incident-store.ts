@@ -186,3 +186,22 @@ export async function silenceIncident(redis: RedisConnection, id: string, forMs:
     .exec();
   return (await readIncident(redis, id))!;
 }
+
+/** Incidents kept (the newest; an open one is never dropped). */
+export const INCIDENTS_KEPT = 1_000;
+
+/** Drop the oldest resolved incidents beyond `keep`, with their timelines. */
+export async function trimIncidents(redis: RedisConnection, keep = INCIDENTS_KEPT): Promise<number> {
+  const k = alertKeys();
+  const old = await redis.zrange(k.incidents, 0, -(keep + 1));
+  if (old.length === 0) return 0;
+  const pipe = redis.pipeline();
+  for (const id of old) pipe.hget(k.incident(id), 'status');
+  const statuses = ((await pipe.exec()) ?? []).map(([, v]) => v as string | null);
+  const done = old.filter((_, i) => statuses[i] !== 'open');
+  if (done.length === 0) return 0;
+  const tx = redis.multi().zrem(k.incidents, ...done);
+  for (const id of done) tx.del(k.incident(id), k.timeline(id));
+  await tx.exec();
+  return done.length;
+}
