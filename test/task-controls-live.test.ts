@@ -136,6 +136,33 @@ describe('live override of a task’s rate limit', () => {
   }, 20_000);
 });
 
+describe('live raise of a task’s rate limit', () => {
+  it('runs at once the jobs a lower limit held for a later slot', async () => {
+    stack.atTeardown(() => call(admin, 'DELETE', 'ctl.free/override'));
+    expect((await call(admin, 'PUT', 'ctl.free/override', { rateLimit: '1/m' })).status).toBe(200);
+    const ids = await add('ctl.free', 3);
+    const held = async () =>
+      Promise.all(ids.map(async (id) => ({ state: await queue.getJobState(id), hold: parseHeld(await redis.hget(bullKey(CONTROL_QUEUE, id), HELD_FIELD)) })));
+    // At most one start a minute: the others wait in delayed for a slot up to a minute away.
+    const before = await waitFor(
+      'the jobs over the limit to be held',
+      held,
+      (s) =>
+        s.filter((x) => x.state === 'delayed' && x.hold?.reason === 'rate').length >= 2 && s.every((x) => x.state === 'completed' || x.state === 'delayed'),
+    );
+    const raisedAt = Date.now();
+    expect(Math.max(...before.map((x) => x.hold?.until ?? 0))).toBeGreaterThan(raisedAt + 5000);
+    expect((await call(admin, 'PUT', 'ctl.free/override', { rateLimit: '100/s' })).status).toBe(200);
+    await waitFor(
+      'the held jobs to run',
+      () => runsOf(ids),
+      (r) => r.length === ids.length,
+      5000,
+    );
+    expect(Date.now() - raisedAt).toBeLessThan(5000);
+  }, 15_000);
+});
+
 describe('live pause of one task', () => {
   it('holds only that task while another on the same queue runs; a resume runs what it held', async () => {
     stack.atTeardown(() => call(admin, 'DELETE', 'ctl.pausable/override'));
