@@ -162,9 +162,11 @@ export function TaskControls({ initial }: { initial: TaskControlsDTO }) {
           </div>
         </form>
       )}
-      <p role="status" aria-label="Controls result" className="text-sm text-slate-600 dark:text-slate-300">
-        {message}
-      </p>
+      {isAdmin && (
+        <p role="status" aria-label="Controls result" className="text-sm text-slate-600 dark:text-slate-300">
+          {message}
+        </p>
+      )}
     </div>
   );
 }
