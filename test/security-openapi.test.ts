@@ -8,6 +8,8 @@ import { closeRedis } from '@/lib/redis';
 import { closeQueues } from '@/lib/queue/queue-registry';
 import { createRegistry } from '@/lib/registry/task-registry';
 import { defineTask } from '@/lib/registry/define-task';
+import { chain, step } from '@/lib/workflows/canvas';
+import { defineWorkflow } from '@/lib/workflows/define-workflow';
 import type { RunningWorker } from '@/lib/worker/start-worker';
 import { startTestWorker, waitFor } from './helpers';
 
@@ -89,7 +91,30 @@ beforeAll(async () => {
     schema: z.object({}),
     handler: (_args, { signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('cancelled')))),
   });
-  worker = await startTestWorker(createRegistry([add, slow]), { heartbeatMs: 200 });
+  // Workflows: a chain whose second step fails the first time it runs (to retry it), and one that waits to be cancelled.
+  const seen = new Set<string>();
+  const once = defineTask({
+    name: 'oa-once',
+    description: 'fails the first time',
+    queue: QUEUE,
+    schema: z.object({}),
+    handler: (_args, { jobId }) => {
+      if (seen.has(jobId)) return 1;
+      seen.add(jobId);
+      throw new Error('first time');
+    },
+  });
+  const workflows = [
+    defineWorkflow({
+      name: 'oa-flow',
+      description: 'add, then once',
+      queue: QUEUE,
+      schema: z.object({}),
+      build: () => chain(step(add, { a: 1, b: 2 }), step(once)),
+    }),
+    defineWorkflow({ name: 'oa-waits', description: 'waits to be cancelled', queue: QUEUE, schema: z.object({}), build: () => chain(step(slow)) }),
+  ];
+  worker = await startTestWorker(createRegistry([add, slow, once], { workflows }), { heartbeatMs: 200 });
 });
 
 afterAll(async () => {
@@ -283,6 +308,30 @@ describe('OpenAPI document: every documented answer is what the route answers', 
     );
     await record('get /schedules', 'get', '/api/v1/schedules');
     await record('get /schedules/{name}', 'get', `/api/v1/schedules/${SCHEDULE}`);
+
+    // Workflows: the published ones; a run that fails at its second step, retried; a run cancelled while its step runs.
+    await record('get /workflows', 'get', '/api/v1/workflows');
+    const flow = await record('post /workflows/{name}/runs', 'post', '/api/v1/workflows/oa-flow/runs', { args: {} });
+    const flowUrl = `/api/v1/workflow-runs/${(flow.json as { id: string }).id}`;
+    const flowIs = (state: string) =>
+      waitFor(
+        `the run to be ${state}`,
+        () => call('get', flowUrl),
+        (r) => (r.json as { state?: string }).state === state,
+      );
+    await flowIs('failed');
+    await record('post /workflow-runs/{id}/steps/{step}/retry', 'post', `${flowUrl}/steps/0.1/retry`);
+    await flowIs('completed');
+    await record('get /workflow-runs/{id}', 'get', flowUrl);
+    await record('get /workflow-runs', 'get', '/api/v1/workflow-runs?workflow=oa-flow');
+    const waits = await call('post', '/api/v1/workflows/oa-waits/runs', {});
+    const waitsUrl = `/api/v1/workflow-runs/${(waits.json as { id: string }).id}`;
+    await waitFor(
+      'its step to run',
+      () => call('get', waitsUrl),
+      (r) => (r.json as { nodes?: { state: string }[] }).nodes?.[0]?.state === 'active',
+    );
+    await record('post /workflow-runs/{id}/cancel', 'post', `${waitsUrl}/cancel`);
 
     const created = await record('post /tokens', 'post', '/api/v1/tokens', { name: 'oa-token', scope: 'read' });
     await record('get /tokens', 'get', '/api/v1/tokens');
@@ -478,6 +527,9 @@ describe('OpenAPI document: the documented requests are the ones the routes pars
         base: { config: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } },
       },
       'get /alerts/deliveries': { url: () => '/api/v1/alerts/deliveries' },
+      // A workflow no worker published: the body is parsed first (400 names the field), a valid one answers 404 at once.
+      'post /workflows/{name}/runs': { url: () => '/api/v1/workflows/oa-no-such-flow/runs' },
+      'get /workflow-runs': { url: () => '/api/v1/workflow-runs' },
       'get /alerts/incidents': { url: () => '/api/v1/alerts/incidents' },
       'post /alerts/incidents/{id}/silence': { url: () => '/api/v1/alerts/incidents/no-such-incident/silence', base: { forMs: 1000 } },
     } satisfies typeof SETUP);

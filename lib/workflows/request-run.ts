@@ -42,9 +42,9 @@ function argsValidator(entry: WorkflowDefinitionDTO): z.ZodType {
  */
 export async function requestWorkflowRun(name: string, body: unknown): Promise<WorkflowRunCreatedDTO> {
   const redis = getRedis();
+  const req = parseOrThrow(workflowRunRequestSchema, body ?? {});
   const entry = await readWorkflowDefinition(redis, name);
   if (!entry) throw new NotFoundError(`Workflow "${name}" not found (no worker has published it)`);
-  const req = parseOrThrow(workflowRunRequestSchema, body ?? {});
   parseOrThrow(argsValidator(entry), req.args, 'args');
   const id = newRunId();
   await createRun(redis, {
