@@ -118,3 +118,17 @@ describe('listenForControl', () => {
     expect(warned).toEqual(['control acknowledgement not written']);
   });
 });
+
+describe('listenForControl: task overrides', () => {
+  it('tells every worker that a task’s override changed (no worker id: all of them re-read)', async () => {
+    const { subscriber, command } = workerConnections();
+    let changed!: (task: string) => void;
+    const got = new Promise<string>((resolve) => (changed = resolve));
+    const obey = async (): Promise<ControlAck> => {
+      throw new Error('not a command');
+    };
+    await listenForControl(subscriber, command, { workerId: 'me', cancel: () => false, obey, overridesChanged: (task) => changed(task) }, logger);
+    await publisher.publish(celerityKeys().control, JSON.stringify({ type: 'overrides', task: 'crm.sync' }));
+    expect(await got).toBe('crm.sync');
+  });
+});
