@@ -10,6 +10,7 @@ const links = [
   { href: '/schedules', label: 'Schedules' },
   { href: '/queues', label: 'Queues' },
   { href: '/results', label: 'Results' },
+  { href: '/workflows', label: 'Workflows' },
   { href: '/workers', label: 'Workers' },
 ];
 

@@ -9,6 +9,8 @@ import { Unavailable } from '@/components/ui/Unavailable';
 import { JobView } from '@/components/jobs/JobView';
 import { seg } from '@/components/api';
 import { decodeSegment } from '@/components/queues/segment';
+import { workflowOfJob } from '@/lib/workflows/workflow-data';
+import { JobWorkflowLink } from '@/components/workflows/JobWorkflowLink';
 
 export const dynamic = 'force-dynamic';
 
@@ -27,12 +29,12 @@ export default async function JobPage({ params }: { params: Params }) {
   const res = await load(async () => {
     const job = await getJobDto(queue, id);
     // The re-run form uses the task's generated fields when the task is in the catalogue (the server validates against the same entry).
-    const entry = await readCatalogueEntry(getRedis(), job.name);
-    return { job, argsSchema: entry?.argsSchema };
+    const [entry, workflow] = await Promise.all([readCatalogueEntry(getRedis(), job.name), workflowOfJob(queue, id)]);
+    return { job, argsSchema: entry?.argsSchema, workflow };
   });
   if (!res.ok && res.reason === 'not_found') notFound();
   if (!res.ok) return <Unavailable />;
-  const { job, argsSchema } = res.data;
+  const { job, argsSchema, workflow } = res.data;
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
@@ -46,6 +48,7 @@ export default async function JobPage({ params }: { params: Params }) {
         / job {id}
       </nav>
       <PageHeader title={`${job.name} · job ${id}`} description={`Queue ${queue}`} />
+      {workflow && <JobWorkflowLink of={workflow} />}
       <JobView initial={job} argsSchema={argsSchema} />
     </>
   );
