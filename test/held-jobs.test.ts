@@ -47,8 +47,9 @@ describe('held jobs', () => {
     const page = await listJobs(name, 'delayed', 1, 25);
     expect(page.jobs).toHaveLength(3);
     for (const j of page.jobs) {
-      expect(j.held).toMatchObject({ reason: 'rate' });
-      expect(j.held!.label).toMatch(/^rate limit/);
+      // The gate's record names the limit in force, the task's budget, and since when (first hold).
+      expect(j.held).toMatchObject({ reason: 'rate', scope: 'task', key: null, limit: '1/m', label: 'rate limit 1/m', holds: 1 });
+      expect(j.held!.since).toBeLessThanOrEqual(Date.now());
       expect(j.held!.until).toBeGreaterThan(Date.now());
       // The gate's send-back was no start.
       expect(j.startedAt).toBeNull();

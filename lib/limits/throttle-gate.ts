@@ -25,13 +25,18 @@ import { luaScript } from '../queue/lua-script';
  *
  * The rate counts starts when the gate admits them (Redis's clock), but what
  * must hold is the handlers' starts, a reply's travel and a busy event loop
- * later. So the log's window is START_MARGIN_MS longer than the rate's, and
- * the worker starts a handler only if the admission reached it within that
- * margin of asking (else it withdraws the start and asks again): every handler
- * starts between its admission and START_MARGIN_MS after it, so no window of
- * the rate's length holds more handler starts than the limit — measured in
- * elapsed time on the worker, with no clock shared between hosts. The cost is
- * the margin's share of the window: 2 % of a per-second rate.
+ * later. So the log's window is START_MARGIN_MS longer than the rate's, and a
+ * worker whose admission reached it within that margin of asking starts the
+ * handler at once: it starts between its admission and START_MARGIN_MS after
+ * it. A later reply (slow network, busy worker) moves the job's entry in the
+ * log to the time Redis gets the worker's word, sent as the handler starts
+ * (RESTAMP, not waited for): until then the admission's entry counts, after
+ * that the new one, so every later admission still counts this start while it
+ * is within a window of it. Either way no window of the rate's length holds
+ * more handler starts than the limit — measured in elapsed time on the worker,
+ * no clock shared between hosts. The cost is the margin's share of the window:
+ * 2 % of a per-second rate. A reply later than half a window, or a connection
+ * not ready to send at once, gives the start back and asks again instead.
  *
  * Every key is under the queue's own key prefix (`bull:{images}:…`): on a Redis
  * Cluster they share the slot of the queue's keys, the job's hash and its lock.
@@ -44,6 +49,8 @@ export const START_MARGIN_MS = 20;
 export const HELD_FIELD = 'cel:held';
 /** When the gate let the job start (ms, Redis's clock): the time the rate limit counts. */
 export const ADMITTED_FIELD = 'cel:admitted';
+/** When Redis got word of a late handler start (ms, Redis's clock): the log counts the start from then on. */
+export const RESTAMPED_FIELD = 'cel:restamped';
 
 export interface GateLimits {
   rate?: { limit: number; windowMs: number };
@@ -62,6 +69,9 @@ export interface GateKeys {
   /** The lines of jobs waiting for a slot of `running` / `runningByKey`. */
   waiting: string;
   waitingByKey: string;
+  /** The job's key values (for the held record the console shows), when its budgets are per key. */
+  rateKey?: string;
+  concKey?: string;
 }
 
 export type GateAnswer = { admitted: true; at: number } | { admitted: false; waitMs: number; reason: 'rate' | 'concurrency' };
@@ -77,13 +87,26 @@ local global, perKey, lockPrefix = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
 local again = ARGV[8] ~= ''
 if again then redis.call('ZREM', KEYS[2], jobId .. ':' .. ARGV[8]) end
 
-local function hold(reason, wait)
+-- The held job's record, for the console (lib/limits/held-record.ts): why (which budget, its limit, the key),
+-- until when, since when and how many holds in a row (kept from the previous record: admission removes it),
+-- and BullMQ's attempts-started count, by which the console knows a record left behind by a later run.
+local function hold(reason, wait, scope, limit, key)
   if again then
     redis.call('ZREM', KEYS[4], jobId)
     redis.call('ZREM', KEYS[5], jobId)
     redis.call('HDEL', KEYS[1], '${ADMITTED_FIELD}')
   end
-  redis.call('HSET', KEYS[1], '${HELD_FIELD}', cjson.encode({reason = reason, ['until'] = now + wait}))
+  local rec = {reason = reason, ['until'] = now + wait, at = now, scope = scope, limit = limit, since = now, holds = 1}
+  rec.ats = tonumber(redis.call('HGET', KEYS[1], 'ats'))
+  if reason == 'rate' then rec.windowMs = tonumber(ARGV[9]) end
+  if scope == 'key' and key ~= '' then rec.key = key end
+  local prev = redis.call('HGET', KEYS[1], '${HELD_FIELD}')
+  local ok, p = pcall(cjson.decode, prev or 'null')
+  if ok and type(p) == 'table' and tonumber(p.since) then
+    rec.since = tonumber(p.since)
+    rec.holds = (tonumber(p.holds) or 1) + 1
+  end
+  redis.call('HSET', KEYS[1], '${HELD_FIELD}', cjson.encode(rec))
   return {0, wait, reason}
 end
 
@@ -102,17 +125,17 @@ end
 -- again after one retry period, each further \`limit\` one period later (at most 20): however many wait,
 -- the looks per second stay bounded, and the first in line look most often. A head of the line whose
 -- job is gone (removed while delayed) is dropped.
-local function waitInLine(key, limit)
+local function waitInLine(key, limit, scope)
   local head = redis.call('ZRANGE', key, 0, 0)[1]
   if head and head ~= jobId and redis.call('EXISTS', lockPrefix .. head) == 0 then redis.call('ZREM', key, head) end
   redis.call('ZADD', key, 'NX', now, jobId)
   redis.call('PEXPIRE', key, 3600000)
   local rank = redis.call('ZRANK', key, jobId)
-  return hold('concurrency', tonumber(ARGV[7]) * math.min(1 + math.floor(rank / limit), 20))
+  return hold('concurrency', tonumber(ARGV[7]) * math.min(1 + math.floor(rank / limit), 20), scope, limit, ARGV[11])
 end
 
-if global > 0 and running(KEYS[4]) >= global then return waitInLine(KEYS[6], global) end
-if perKey > 0 and running(KEYS[5]) >= perKey then return waitInLine(KEYS[7], perKey) end
+if global > 0 and running(KEYS[4]) >= global then return waitInLine(KEYS[6], global, 'task') end
+if perKey > 0 and running(KEYS[5]) >= perKey then return waitInLine(KEYS[7], perKey, 'key') end
 if global > 0 then redis.call('ZREM', KEYS[6], jobId) end
 if perKey > 0 then redis.call('ZREM', KEYS[7], jobId) end
 
@@ -131,7 +154,7 @@ if rate > 0 then
     local at = start + windowMs * (1 + math.floor(j / rate))
     redis.call('ZADD', KEYS[3], at, jobId)
     redis.call('PEXPIRE', KEYS[3], at - now + windowMs)
-    return hold('rate', at - now)
+    return hold('rate', at - now, ARGV[10] ~= '' and 'key' or 'task', rate, ARGV[10])
   end
   redis.call('ZREM', KEYS[3], jobId)
   -- Unique member per start (a job may start again after a retry).
@@ -152,6 +175,17 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('HDEL', KEYS[4], '${ADMITTED_FIELD}')
 return 1
+`);
+
+// A handler started later than the margin after its admission: its log entry moves to now (Redis's clock).
+const RESTAMP = luaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREM', KEYS[1], ARGV[1] .. ':' .. ARGV[2])
+redis.call('ZADD', KEYS[1], now, ARGV[1] .. ':' .. now)
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+redis.call('HSET', KEYS[2], '${RESTAMPED_FIELD}', now)
+return now
 `);
 
 const RELEASE = luaScript(`
@@ -176,6 +210,8 @@ export function gateKeys(queue: string, task: string, jobId: string, rateKey?: s
     runningByKey: `${base}:running-key:${concKey ?? ''}`,
     waiting: `${base}:waiting`,
     waitingByKey: `${base}:waiting-key:${concKey ?? ''}`,
+    ...(rateKey === undefined ? {} : { rateKey }),
+    ...(concKey === undefined ? {} : { concKey }),
   };
 }
 
@@ -197,6 +233,10 @@ export async function admit(redis: RedisConnection, queue: string, jobId: string
       queueKeyPrefix(queue),
       limits.concurrencyRetryMs,
       giveBack ?? '',
+      // For the held record only: the rate's own window and the key values.
+      limits.rate?.windowMs ?? 0,
+      keys.rateKey ?? '',
+      keys.concKey ?? '',
     ],
   )) as [number, number, string?];
   if (reply[0] === 1) return { admitted: true, at: Number(reply[1]) };
@@ -206,6 +246,14 @@ export async function admit(redis: RedisConnection, queue: string, jobId: string
 /** Give back a start admitted at `at` (the admission's reply came too late for the handler to start within the margin). */
 export async function withdraw(redis: RedisConnection, jobId: string, keys: GateKeys, at: number): Promise<void> {
   await WITHDRAW.run(redis, [keys.rateLog, keys.running, keys.runningByKey, keys.job], [jobId, at]);
+}
+
+/**
+ * A job admitted at `at` starts its handler now, later than the margin: its start counts from when Redis gets
+ * this (sent before the handler starts; the caller does not wait for the reply).
+ */
+export function restamp(redis: RedisConnection, jobId: string, keys: GateKeys, at: number, rate: { windowMs: number }): Promise<unknown> {
+  return RESTAMP.run(redis, [keys.rateLog, keys.job], [jobId, at, rate.windowMs + START_MARGIN_MS]);
 }
 
 /** The job no longer runs: its concurrency slots free at once (its lock going away would free them too, later). */
