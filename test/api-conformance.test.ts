@@ -378,6 +378,35 @@ describe('the API against its own document', () => {
     await check('admin', 'DELETE', '/api/v1/alerts/channels/conf-hook', undefined, 204);
     await check('nobody', 'GET', '/api/health', undefined, 200);
 
+    // Workflows (the demo's): the broken pipeline fails at its second step, which is retried; a run is cancelled.
+    await check('read', 'GET', '/api/v1/workflows', undefined, 200);
+    await check('write', 'POST', '/api/v1/workflows/fetch-parse-store/runs', { args: { url: 7 } }, 400);
+    await check('write', 'POST', '/api/v1/workflows/no-such-workflow/runs', { args: {} }, 404);
+    await check('read', 'POST', '/api/v1/workflows/fetch-parse-store/runs', { args: {} }, 403);
+    const runId = (a: Answer) => (JSON.parse(a.text) as { id: string }).id;
+    const runState = async (id: string) => (JSON.parse((await send('read', 'GET', `/api/v1/workflow-runs/${id}`)).text) as { state?: string }).state;
+    const broken = runId(await check('write', 'POST', '/api/v1/workflows/broken-pipeline/runs', { args: {} }, 201));
+    await waitFor(
+      'the broken pipeline to fail',
+      () => runState(broken),
+      (s) => s === 'failed',
+    );
+    await check('write', 'POST', `/api/v1/workflow-runs/${broken}/steps/0.2/retry`, undefined, 409);
+    await check('read', 'POST', `/api/v1/workflow-runs/${broken}/steps/0.1/retry`, undefined, 403);
+    await check('write', 'POST', `/api/v1/workflow-runs/${broken}/steps/0.1/retry`, undefined, 200);
+    await waitFor(
+      'the retried pipeline to complete',
+      () => runState(broken),
+      (s) => s === 'completed',
+    );
+    await check('read', 'GET', `/api/v1/workflow-runs/${broken}`, undefined, 200);
+    await check('read', 'GET', '/api/v1/workflow-runs/no-such-run', undefined, 404);
+    await check('read', 'GET', '/api/v1/workflow-runs?workflow=broken-pipeline&state=completed', undefined, 200);
+    await check('read', 'GET', '/api/v1/workflow-runs?state=sleeping', undefined, 400);
+    const cancelled = runId(await check('write', 'POST', '/api/v1/workflows/fetch-parse-store/runs', { args: {} }, 201));
+    await check('write', 'POST', `/api/v1/workflow-runs/${cancelled}/cancel`, undefined, 200);
+    await check('write', 'POST', `/api/v1/workflow-runs/${cancelled}/cancel`, undefined, 409);
+
     // Workers: a real one, then an unknown one; the shutdown last (the worker exits).
     const workers = await check('read', 'GET', '/api/v1/workers', undefined, 200);
     const w = encodeURIComponent((JSON.parse(workers.text) as { alive: { id: string }[] }).alive[0]!.id);

@@ -36,7 +36,7 @@ const once = defineTask({
   schema: z.object({}),
   handler: (_, ctx) => {
     if (failOnce) throw new Error('first time fails');
-    return ctx.input;
+    return ctx.input as number;
   },
 });
 const stranger = defineTask({ name: 'not-on-any-worker', description: '', queue, schema: z.object({}), handler: () => 1 });
@@ -79,7 +79,7 @@ const cyclic = defineWorkflow({
     const steps: Sig['node'][] = [step(num, { n: 1 }).node];
     const loop = { node: { kind: 'chain' as const, steps } };
     steps.push(loop.node); // a chain that contains itself
-    return loop as Sig<unknown, unknown>;
+    return loop as Sig<undefined, unknown>;
   },
 });
 const registry = createRegistry([num, addTo, once], { workflows: [quick, retried, badArgs, unknownTask, cyclic] });

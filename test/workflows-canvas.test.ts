@@ -56,6 +56,10 @@ export function typeChecks() {
   // @ts-expect-error the arguments are typed by the task's schema
   step(num, { n: 'one' });
   chain(step(range, { n: 3 }), mapEach(addTo, { n: 1 }), step(sum));
+  // A group's input is what every member accepts; a run's first step gets none.
+  chain(step(num, { n: 1 }), group(step(addTo, { n: 1 }), step(echo, { tag: 'any' })));
+  // @ts-expect-error a run's first step gets no input: add-to needs a number
+  void runCanvas(registry, step(addTo, { n: 1 }));
 }
 
 const runStateOf = async (id: string) => (await readRun(getRedis(), id))!;

@@ -91,7 +91,7 @@ export interface CelerityClient<T extends AnyTask> {
     ...rest: {} extends z.input<W['schema']> ? [args?: z.input<W['schema']>] : [args: z.input<W['schema']>]
   ): Promise<WorkflowHandle<WorkflowResult<W>>>;
   /** Run a canvas (`chain(…)`, `chord(…)`…) without a workflow definition; `name` is what the console lists it as. */
-  runCanvas<O>(sig: Sig<unknown, O>, opts?: { name?: string; queue?: string }): Promise<WorkflowHandle<O>>;
+  runCanvas<O>(sig: Sig<undefined, O>, opts?: { name?: string; queue?: string }): Promise<WorkflowHandle<O>>;
   /** Close the connections this client opened (the process's shared ones: queues, result listeners, command connection). */
   close(): Promise<void>;
 }

@@ -39,7 +39,8 @@ type ResultOf<T> = T extends TaskDefinition<string, any, infer R, any> ? Awaited
 type ArgsOf<T> = T extends TaskDefinition<string, infer S, any, any> ? z.input<S> : never;
 type InOf<S> = S extends Sig<infer I, any> ? I : never;
 type OutOf<S> = S extends Sig<any, infer O> ? O : never;
-type Intersect<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+/** What every member accepts: the intersection of their inputs (each boxed, so a member's own union stays a union). */
+type InputsOf<S extends readonly unknown[]> = { [K in keyof S]: (x: InOf<S[K]>) => void }[number] extends (x: infer I) => void ? I : never;
 /** Arguments are optional when the task's schema accepts `{}`. */
 type ArgsParam<T> = {} extends ArgsOf<T> ? [args?: ArgsOf<T>] : [args: ArgsOf<T>];
 
@@ -79,7 +80,7 @@ export function chainOf<T>(steps: readonly Sig<T, T>[]): Sig<T, T> {
 }
 
 /** Steps in parallel, each given the same input; yields their results in order. */
-export function group<const S extends readonly Sig<any, any>[]>(...members: S): Sig<Intersect<InOf<S[number]>>, { -readonly [K in keyof S]: OutOf<S[K]> }> {
+export function group<const S extends readonly Sig<any, any>[]>(...members: S): Sig<InputsOf<S>, { -readonly [K in keyof S]: OutOf<S[K]> }> {
   return { node: { kind: 'group', members: members.map((m) => m.node), continueOnFailure: false } };
 }
 

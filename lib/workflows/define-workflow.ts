@@ -14,7 +14,7 @@ export interface WorkflowDefinition<Name extends string = string, Schema extends
   schema: Schema;
   /** The queue of its own jobs (start, group and map fan-outs): `default` unless set. On a Redis Cluster, in one group with its tasks' queues. */
   queue: string;
-  build: (args: z.output<Schema>) => Sig<unknown, Result>;
+  build: (args: z.output<Schema>) => Sig<undefined, Result>;
   /** A task step run once with the failure as its `ctx.input` when the workflow fails (Celery's `link_error`). */
   onError?: CanvasNode & { kind: 'task' };
 }
@@ -38,7 +38,7 @@ export function defineWorkflow<const Name extends string, Schema extends z.ZodTy
   description: string;
   schema: Schema;
   queue?: string;
-  build: (args: z.output<Schema>) => Sig<unknown, Result>;
+  build: (args: z.output<Schema>) => Sig<undefined, Result>;
   onError?: Sig<WorkflowFailure, unknown> | Sig<unknown, unknown>;
 }): WorkflowDefinition<Name, Schema, Result> {
   if (!def.name.trim() || def.name.length > 200 || def.name.includes(':')) throw new Error(`Invalid workflow name "${def.name}": 1–200 characters, no ':'`);

@@ -19,7 +19,7 @@ export interface WorkflowHandle<Result = unknown> {
   waitForResult(timeoutMs?: number): Promise<Result>;
 }
 
-export type WorkflowResult<W> = W extends { build: (args: never) => Sig<unknown, infer R> } ? R : unknown;
+export type WorkflowResult<W> = W extends { build: (args: never) => Sig<undefined, infer R> } ? R : unknown;
 
 /**
  * Start a run of a workflow in this process: its arguments are checked against its
@@ -37,7 +37,7 @@ export async function startWorkflow<W extends AnyWorkflow>(
 }
 
 /** Run a canvas without a workflow definition (`name` is what the console lists it under). */
-export async function runCanvas<O>(registry: TaskRegistry, sig: Sig<unknown, O>, opts: { name?: string; queue?: string } = {}): Promise<WorkflowHandle<O>> {
+export async function runCanvas<O>(registry: TaskRegistry, sig: Sig<undefined, O>, opts: { name?: string; queue?: string } = {}): Promise<WorkflowHandle<O>> {
   const queue = opts.queue ?? 'default';
   const plan = buildPlan(sig.node, { registry, queue });
   const id = await launchRun(getRedis(), registry, { workflow: opts.name ?? 'canvas', queue, args: null, plan });
