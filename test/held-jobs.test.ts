@@ -6,7 +6,7 @@ import { getJobDto } from '@/lib/data/job-dto';
 import { getHeldSummary } from '@/lib/data/held-summary';
 import { heldLabel, heldOf } from '@/lib/data/held-dto';
 import { findHeldJobs } from '@/lib/queue/held-jobs';
-import { HELD_FIELD } from '@/lib/limits/throttle-gate';
+import { HELD_FIELD, admit, gateKeys } from '@/lib/limits/throttle-gate';
 import { bullKey } from '@/lib/keys';
 import { createLogger } from '@/lib/logger';
 import { FrameCoalescer, type RelaySink } from '@/lib/events/frame-coalescer';
@@ -104,6 +104,35 @@ describe('held jobs', () => {
     expect(heldOf('{"reason":"bored","until":1}', 'delayed', null)).toBeNull();
     expect(heldOf('not json', 'delayed', null)).toBeNull();
     expect(heldLabel({ reason: 'concurrency', scope: 'task', key: null, limit: null })).toBe('concurrency limit');
+  });
+
+  it('the gate’s record names the budget: a key’s rate with its key, the task’s concurrency, a key’s concurrency', async () => {
+    const name = uniqueName('budgets');
+    const q = stack.queue(name);
+    const jobs = await q.addBulk(Array.from({ length: 4 }, () => ({ name: 't', data: {}, opts: { delay: 60_000 } })));
+    const [a, b, c, d] = jobs.map((j) => j.id!);
+    // As BullMQ has them for active jobs: a lock each (a concurrency slot counts only while its job's lock exists).
+    for (const id of [a, b, c, d]) await redis.set(bullKey(name, `${id}:lock`), 'token', 'PX', 30_000);
+    const retry = { concurrencyRetryMs: 250 };
+    const stored = async (id: string) => (await listJobs(name, 'delayed', 1, 25)).jobs.find((j) => j.id === id)!.held;
+
+    const rate = { ...retry, rate: { limit: 2, windowMs: 60_000 } };
+    for (const id of [a, b]) expect((await admit(redis, name, id!, gateKeys(name, 't', id!, 'acme'), rate)).admitted).toBe(true);
+    expect((await admit(redis, name, c!, gateKeys(name, 't', c!, 'acme'), rate)).admitted).toBe(false);
+    expect(await stored(c!)).toMatchObject({ reason: 'rate', scope: 'key', key: 'acme', label: 'rate limit 2/m for key “acme”', holds: 1 });
+    // Held again: the same wait, one more hold.
+    await admit(redis, name, c!, gateKeys(name, 't', c!, 'acme'), rate);
+    expect(await stored(c!)).toMatchObject({ holds: 2 });
+
+    const global = { ...retry, global: 2 };
+    for (const id of [a, b]) await admit(redis, name, id!, gateKeys(name, 'g', id!), global);
+    expect((await admit(redis, name, d!, gateKeys(name, 'g', d!), global)).admitted).toBe(false);
+    expect(await stored(d!)).toMatchObject({ reason: 'concurrency', scope: 'task', key: null, label: 'concurrency limit 2 running' });
+
+    const perKey = { ...retry, perKey: 1 };
+    await admit(redis, name, a!, gateKeys(name, 'p', a!, undefined, 'k1'), perKey);
+    expect((await admit(redis, name, b!, gateKeys(name, 'p', b!, undefined, 'k1'), perKey)).admitted).toBe(false);
+    expect(await stored(b!)).toMatchObject({ reason: 'concurrency', scope: 'key', key: 'k1', label: 'concurrency limit 1 running for key “k1”' });
   });
 
   it('the summary looks at a bounded number of jobs and says when it did not see them all', async () => {

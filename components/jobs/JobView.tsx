@@ -153,7 +153,7 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
               {/* BullMQ counts an attempt once it ends: while active, the running one is attemptsMade + 1. */}
               {job.state === 'active' ? `${job.attemptsMade + 1} of ${job.attempts}, running` : `${job.attemptsMade} of ${job.attempts}`}
             </TimingFact>
-            {job.delayMs > 0 && <TimingFact label="Delay">{formatDuration(job.delayMs)}</TimingFact>}
+            {job.delayMs > 0 && !job.held && <TimingFact label="Delay">{formatDuration(job.delayMs)}</TimingFact>}
             {job.priority > 0 && <TimingFact label="Priority">{job.priority}</TimingFact>}
             {job.processedBy && (
               <TimingFact label="Worker" className="font-mono text-xs break-all">
