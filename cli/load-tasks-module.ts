@@ -4,13 +4,15 @@ import { pathToFileURL } from 'node:url';
 import type { TaskRegistry } from '../lib/registry/task-registry';
 import type { CodeSchedule } from '../lib/scheduler/define-schedule';
 import { validateCodeSchedules } from '../lib/scheduler/code-schedules';
+import type { CodeAlert } from '../lib/alerts/define-alert';
 import { UsageError } from './usage-error';
 
-/** What `-A ./tasks.ts` must export: its registry (default export or `registry`) and optionally `schedules`. */
+/** What `-A ./tasks.ts` must export: its registry (default export or `registry`) and optionally `schedules` and `alerts`. */
 export interface TasksModule {
   file: string;
   registry: TaskRegistry;
   schedules: readonly CodeSchedule[];
+  alerts: readonly CodeAlert[];
 }
 
 const TS_FILE = /\.(c|m)?tsx?$/;
@@ -43,7 +45,14 @@ export async function loadTasksModule(spec: string, cwd = process.cwd()): Promis
   } catch (err) {
     throw new UsageError(`${spec}: ${firstLine(err)}`);
   }
-  return { file, registry, schedules: schedules as CodeSchedule[] };
+  const alerts = mod.alerts ?? [];
+  if (!Array.isArray(alerts) || !alerts.every(isCodeAlert)) throw new UsageError(`${spec}: \`alerts\` must be an array of defineAlert(...)`);
+  return { file, registry, schedules: schedules as CodeSchedule[], alerts };
+}
+
+/** defineAlert's result (checked when declared: a bad rule already threw while the module loaded). */
+function isCodeAlert(v: unknown): v is CodeAlert {
+  return typeof v === 'object' && v !== null && typeof (v as CodeAlert).spec?.name === 'string';
 }
 
 function isRegistry(v: unknown): v is TaskRegistry {

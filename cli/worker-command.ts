@@ -59,6 +59,7 @@ export async function runWorkerCommand(tasks: TasksModule, flags: WorkerFlags): 
   const started: Promise<CelerityWorker> = startWorker({
     registry,
     schedules: tasks.schedules,
+    alerts: tasks.alerts,
     logger,
     concurrency,
     queues,

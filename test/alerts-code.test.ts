@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@/lib/logger';
-import { defineAlert, syncCodeAlerts } from '@/lib/alerts/define-alert';
+import { defineAlert } from '@/lib/alerts/define-alert';
+import { syncCodeAlerts } from '@/lib/alerts/code-alerts';
 import { createRule, patchRule, readRule } from '@/lib/alerts/rule-store';
+import { createRegistry } from '@/lib/registry/task-registry';
+import { add } from '@/worker/tasks/demo-tasks';
 import { uniqueName } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
 
@@ -36,6 +39,13 @@ describe('defineAlert', () => {
       createdAt: '2026-12-01T00:00:00.000Z',
       updatedAt: '2026-12-03T00:00:00.000Z',
     });
+  });
+
+  it('a worker started with code rules stores them', async () => {
+    const name = uniqueName('stuck');
+    const alerts = [defineAlert({ kind: 'long_running', name, task: 'add', maxMs: 60_000, forMs: 5_000 })];
+    await stack.worker(createRegistry([add]), { alerts, logger });
+    expect(await readRule(redis, name)).toMatchObject({ source: 'code', kind: 'long_running', task: 'add', maxMs: 60_000, forMs: 5_000 });
   });
 
   it('a console rule of the same name wins; a name defined twice is refused', async () => {

@@ -1,9 +1,6 @@
-import type { RedisConnection } from '../redis';
-import type { Logger } from '../logger';
 import { InvalidError } from '../errors';
 import { parseOrThrow } from '../validation';
 import { ruleInputSchema, type RuleInput, type RuleSpec } from './rule-model';
-import { readRule, sameSpec, writeRule } from './rule-store';
 
 /** An alert rule declared in code, next to the tasks and schedules. */
 export interface CodeAlert {
@@ -14,7 +11,7 @@ export interface CodeAlert {
  * Declare an alert rule in code:
  *   defineAlert({ name: 'emails-failing', kind: 'failure_rate', task: 'send-email', windowMs: 300_000, percent: 10, minJobs: 20, channels: ['ops'] })
  * Checked at once (a bad rule throws where it is declared, naming the field);
- * stored by syncCodeAlerts when a worker starts, and shown in the console as
+ * stored by syncCodeAlerts (lib/alerts/code-alerts.ts) when a worker starts, and shown in the console as
  * "defined in code". Enabling or disabling it in the console survives restarts.
  */
 export function defineAlert(input: RuleInput): CodeAlert {
@@ -22,28 +19,5 @@ export function defineAlert(input: RuleInput): CodeAlert {
     return { spec: parseOrThrow(ruleInputSchema, input) };
   } catch (err) {
     throw new InvalidError(`alert "${input.name}": ${(err as Error).message}`, (err as InvalidError).field);
-  }
-}
-
-/**
- * Store the code rules: new ones as declared; a changed one is rewritten but
- * keeps its `enabled` flag; an unchanged one is not written. A console rule of
- * the same name wins (logged). Channels are named by id and may be created later
- * in the console (a delivery to a channel that does not exist fails, recorded).
- */
-export async function syncCodeAlerts(redis: RedisConnection, alerts: readonly CodeAlert[], logger: Logger, now = new Date()): Promise<void> {
-  const seen = new Set<string>();
-  for (const { spec } of alerts) {
-    if (seen.has(spec.name)) throw new InvalidError(`alert "${spec.name}" is defined twice`);
-    seen.add(spec.name);
-    const existing = await readRule(redis, spec.name);
-    if (existing && existing.source !== 'code') {
-      logger.warn('an alert rule created in the console has the name of a code rule; keeping the console one', { name: spec.name });
-      continue;
-    }
-    const merged = { ...spec, enabled: existing?.enabled ?? spec.enabled } as RuleSpec;
-    if (existing && sameSpec(existing, merged)) continue;
-    const stamp = now.toISOString();
-    await writeRule(redis, { ...merged, source: 'code', createdAt: existing?.createdAt ?? stamp, updatedAt: stamp });
   }
 }

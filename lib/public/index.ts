@@ -1,5 +1,5 @@
 /**
- * The `celerity` package: define tasks and schedules, enqueue with a typed client.
+ * The `celerity` package: define tasks, schedules and alert rules, enqueue with a typed client.
  *
  *   import { defineTask, createRegistry, createClient, z } from 'celerity';
  *
@@ -10,6 +10,7 @@ export { z } from 'zod';
 export { defineTask, DEFAULT_QUEUE, type TaskDefinition, type TaskContext } from '../registry/define-task';
 export { createRegistry, type TaskRegistry, type AnyTask, type TaskNames, type TaskByName } from '../registry/task-registry';
 export { defineSchedule, type CodeSchedule } from '../scheduler/define-schedule';
+export { defineAlert, type CodeAlert } from '../alerts/define-alert';
 export { step, chain, chainOf, group, chord, map, mapEach, type Sig, type Settled } from '../workflows/canvas';
 export { defineWorkflow, type WorkflowDefinition, type AnyWorkflow, type WorkflowFailure } from '../workflows/define-workflow';
 export type { WorkflowHandle, WorkflowResult } from '../workflows/start-workflow';

@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '../logger';
 import type { TaskRegistry } from '../registry/task-registry';
 import type { CodeSchedule } from '../scheduler/define-schedule';
 import { validateCodeSchedules } from '../scheduler/code-schedules';
+import type { CodeAlert } from '../alerts/define-alert';
 import { closeQueues } from '../queue/queue-registry';
 import { closeRedis } from '../redis';
 import { packageVersion } from '../package-info';
@@ -29,6 +30,8 @@ export interface WorkerOptions {
   registry: TaskRegistry;
   /** Schedules declared in code, upserted when the worker starts (a pause made in the console is kept). */
   schedules?: readonly CodeSchedule[];
+  /** Alert rules declared in code (defineAlert), stored when the worker starts (a pause made in the console is kept). */
+  alerts?: readonly CodeAlert[];
   /** Jobs run at once per queue (CELERITY_CONCURRENCY, 5). */
   concurrency?: number;
   /** Queues to take jobs from (CELERITY_QUEUES; default: every queue the registry's tasks use). */
@@ -82,6 +85,7 @@ export async function startWorker(options: WorkerOptions): Promise<CelerityWorke
   const running = await startEngine({
     registry: options.registry,
     schedules: options.schedules,
+    alerts: options.alerts,
     logger,
     concurrency: options.concurrency ?? e.CELERITY_CONCURRENCY,
     queues: options.queues ?? e.CELERITY_QUEUES,

@@ -29,6 +29,8 @@ import { LOCK_LOST, LockFence } from './lock-fence';
 import { workerConnectionName } from './connection-names';
 import { DeadWorkerRecovery } from './dead-worker-recovery';
 import { LiveOverrides } from '../limits/live-overrides';
+import type { CodeAlert } from '../alerts/define-alert';
+import { syncCodeAlerts } from '../alerts/code-alerts';
 
 // Kept importable from here: the process entry, scripts and tests know them by this module.
 export { stopDeadlineMs, type StopReport } from './shutdown-sequence';
@@ -47,6 +49,8 @@ export interface StartWorkerOptions {
   version: string;
   /** Schedules declared in code (upserted at start; a pause made in the console is kept). */
   schedules?: readonly CodeSchedule[];
+  /** Alert rules declared in code (defineAlert), stored when the worker starts; the consoles evaluate them. */
+  alerts?: readonly CodeAlert[];
   /** How often the schedule watchdog looks for schedules whose next job was lost; 0 turns it off. */
   watchdogMs?: number;
   /** BullMQ's lock duration and stall-check interval (default: BullMQ's, 30 s each). */
@@ -269,7 +273,11 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
   const off = opts.benchOff ?? {};
   await publishCatalogue(command, me.tasks, id);
   // wf-core: the workflows whose queue this worker takes jobs from (their start and fan-out jobs run here).
-  await publishWorkflows(command, (opts.registry.workflows ?? []).filter((w) => queues.includes(w.queue)), id);
+  await publishWorkflows(
+    command,
+    (opts.registry.workflows ?? []).filter((w) => queues.includes(w.queue)),
+    id,
+  );
   // Known before the first job is taken: a paused task's jobs are held from the start.
   await parts.overrides.start();
   if (!off.heartbeat) {
@@ -277,6 +285,8 @@ export async function startWorker(opts: StartWorkerOptions): Promise<RunningWork
     heartbeat.start(opts.heartbeatMs);
   }
   const upkeep = off.schedules ? { stop: () => {} } : await startScheduleUpkeep(command, opts.schedules, opts.watchdogMs ?? 1000, logger);
+  // alerts: code rules stored like code schedules (unchanged ones are not rewritten).
+  if (opts.alerts?.length) await syncCodeAlerts(command, opts.alerts, logger);
   const recovery = startRecovery(parts, opts, prefix);
   const stoppedWhileStarting = opts.stopRequested?.aborted === true;
   if (stoppedWhileStarting) {
