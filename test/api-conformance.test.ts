@@ -346,7 +346,13 @@ describe('the API against its own document', () => {
     await check('read', 'GET', '/api/v1/alerts/channels/no-such-channel', undefined, 404);
     await check('admin', 'PUT', '/api/v1/alerts/channels/conf-hook', { config: { type: 'webhook', url: 'http://127.0.0.1:9/other' } }, 200);
     await check('admin', 'POST', '/api/v1/alerts/channels/conf-hook/test', undefined, 200);
-    // The `fail` job above failed for good: this rule fires at the console's next evaluation.
+    // A job of `fail` fails for good (the ones above were cleaned): this rule fires at the console's next evaluation.
+    const failing = idOf(await check('write', 'POST', '/api/v1/tasks/fail/runs', { args: {} }, 201));
+    await waitFor(
+      'the failing job to fail',
+      () => stateOf(failing),
+      (s) => s === 'failed',
+    );
     const failedRule = { kind: 'job_failed', name: 'conf-failed', task: 'fail', windowMs: 3_600_000, channels: ['conf-hook'] };
     await check('admin', 'POST', '/api/v1/alerts/rules', failedRule, 201);
     await check('admin', 'POST', '/api/v1/alerts/rules', failedRule, 409);
