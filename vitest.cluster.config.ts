@@ -35,8 +35,7 @@ export const CLUSTER_SUBSET = [
   'test/enqueue-wait.test.ts',
   'test/schedules-lifecycle.test.ts',
   'test/schedules-watchdog.test.ts',
-  // Not test/schedules-reconcile.test.ts: its every-second cron restarts lost slots on a heavily loaded
-  // machine (3 of 7 cluster runs at load 13-21, none of 3 on one Redis), which a CI suite cannot afford.
+  'test/schedules-reconcile.test.ts',
   'test/session-lifetime.test.ts',
   'test/cluster-*.test.ts',
   'test/relay-cluster-*.test.ts',

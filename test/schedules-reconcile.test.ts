@@ -84,6 +84,7 @@ describe('restarts with unchanged cron schedules', () => {
     const everySecond = uniqueName('cron-1s');
     const everyTwo = uniqueName('cron-2s');
     const crons = { [everySecond]: '* * * * * *', [everyTwo]: '*/2 * * * * *' };
+    const everyMs: Record<string, number> = { [everySecond]: 1_000, [everyTwo]: 2_000 };
     workers = [await startOne(), await startOne()];
     for (const [name, expression] of Object.entries(crons)) {
       await createSchedule({ name, task: 'hello', trigger: { type: 'cron', expression, tz: 'UTC' } });
@@ -95,9 +96,14 @@ describe('restarts with unchanged cron schedules', () => {
     );
 
     const id = schedulerId(everySecond);
-    for (let round = 0; round < 10; round++) {
+    // Ten dangerous rounds: all workers stopped while the every-second slot is due and still delayed. A round can
+    // find the slot already in `waiting`: the workers' last fetch before they stopped promotes every due job (BullMQ's
+    // fetch moves all due delayed jobs at once) and takes one. Reconcile must keep that one too, but it is not the
+    // dangerous moment, so it does not count (at most four such rounds, or the test fails).
+    let dangerous = 0;
+    for (let round = 0; dangerous < 10; round++) {
+      expect(round).toBeLessThan(14);
       await stopAll();
-      // The dangerous moment: the every-second slot is due and nobody has taken it yet.
       const next = (await queue.getJobScheduler(id))!.next!;
       await waitFor(
         'the next slot to be due',
@@ -105,11 +111,13 @@ describe('restarts with unchanged cron schedules', () => {
         (now) => now > next,
       );
       const dueJob = `repeat:${id}:${next}`;
-      expect(await queue.getJobState(dueJob)).toBe('delayed');
+      const state = await queue.getJobState(dueJob);
+      expect(['delayed', 'waiting']).toContain(state);
+      if (state === 'delayed') dangerous++;
       // Reconcile (as a console start would) and start both workers (each reconciles at start): nothing is re-upserted.
       expect((await reconcileSchedules()).applied).toEqual([]);
       expect((await queue.getJobScheduler(id))?.next).toBe(next);
-      expect(await queue.getJobState(dueJob)).toBe('delayed');
+      expect(await queue.getJobState(dueJob)).toBe(state);
       workers = await Promise.all([startOne(), startOne()]);
       await waitFor(
         `the due slot of round ${round} to run`,
@@ -139,7 +147,9 @@ describe('restarts with unchanged cron schedules', () => {
       const sid = schedulerId(name);
       const jobs = (await queue.getJobs(['completed', 'failed'], 0, -1)).filter((j) => j.id!.startsWith(`repeat:${sid}:`));
       expect(jobs.filter((j) => j.failedReason)).toEqual([]);
-      const slots = jobs.map((j) => Number(j.id!.slice(j.id!.lastIndexOf(':') + 1))).sort((a, b) => a - b);
+      const slotOf = (j: (typeof jobs)[number]) => Number(j.id!.slice(j.id!.lastIndexOf(':') + 1));
+      const bySlot = new Map(jobs.map((j) => [slotOf(j), j]));
+      const slots = [...bySlot.keys()].sort((a, b) => a - b);
       const first = slots[0]!;
       const last = slots.at(-1)!;
       // Every slot the cron defines between the first and the last run, computed by the preview code.
@@ -147,14 +157,27 @@ describe('restarts with unchanged cron schedules', () => {
       const expected = nextRuns(trigger, { schedule: name, from: new Date(first - 1), count: 1000 })
         .map((d) => d.getTime())
         .filter((t) => t <= last);
-      expect({ name, expression, slots }).toEqual({ name, expression, slots: expected });
+      // A slot may be missing only where BullMQ skips one by design: a worker creates the next run when it takes the
+      // current one, for the first slot after that moment, so a run taken more than a period late (a starved machine:
+      // restarts under heavy load) skips the slot it overran. The run after such a gap was created by the take of the
+      // run before it (within a period of its start) and after the missing slot's time. Any other gap is a lost slot.
+      const skipped = expected.filter((t) => !bySlot.has(t));
+      const unexplained = skipped.filter((gap) => {
+        const before = bySlot.get(slots.filter((t) => t < gap).at(-1)!)!;
+        const after = bySlot.get(slots.find((t) => t > gap)!)!;
+        return !(after.timestamp >= gap && after.timestamp - before.processedOn! < everyMs[name]!);
+      });
+      expect({ name, expression, unexplained }).toEqual({ name, expression, unexplained: [] });
+      expect({ name, expression, slots }).toEqual({ name, expression, slots: expected.filter((t) => bySlot.has(t)) });
       expect(last - first).toBeGreaterThanOrEqual(10_000); // the window spans the 10 restarts
       // Each job was taken once (a duplicate would reuse the id: only the event stream shows it).
       for (const j of jobs) expect({ job: j.id, activations: active.get(j.id!) }).toEqual({ job: j.id, activations: 1 });
-      // The history agrees: one completed, on-time record per slot.
+      // The history agrees: one record per slot, completed; or skipped where the run began past its following slot
+      // plus the recorder's 1 s tolerance (the late run of missed slots, not run without catch-up: the same starved machine).
       const runs = (await readRuns(redis, name)).filter((r) => r.kind === 'scheduled');
-      expect(runs.map((r) => r.slot!).sort((a, b) => a - b)).toEqual(expected);
-      expect(runs.every((r) => r.state === 'completed')).toBe(true);
+      expect(runs.map((r) => r.slot!).sort((a, b) => a - b)).toEqual(slots);
+      const notCompleted = runs.filter((r) => r.state !== 'completed' && !(r.state === 'skipped' && r.startedAt > r.slot! + everyMs[name]! + 1_000));
+      expect(notCompleted).toEqual([]);
     }
   }, 60_000);
 });

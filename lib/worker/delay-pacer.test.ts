@@ -100,4 +100,30 @@ describe('delay pacer', () => {
     expect(await queue.getJobState(job.id!)).toBe('delayed');
     await idle.stop();
   });
+
+  it('does not promote a due job once its worker stopped running while it looked the job up', async () => {
+    const own = new Queue(uniqueName('pacer-stopping'), { connection: getRedis(), prefix: env().CELERITY_PREFIX });
+    const job = await own.add('hello', {}, { delay: 20 });
+    await waitFor(
+      'the job to be due',
+      () => Date.now(),
+      (t) => t > job.timestamp + 50,
+    );
+    // Running for the first look (the delayed set), stopping from then on: what a shutdown does to a pacer mid-step.
+    let asked = 0;
+    const stopping = startDelayPacer(own, { redis: getRedis(), isActive: () => asked++ === 0, onError: (e) => errors.push(e) });
+    try {
+      await waitFor(
+        'the pacer to have looked and asked again',
+        () => asked,
+        (n) => n >= 3,
+        5_000,
+      );
+    } finally {
+      await stopping.stop();
+    }
+    expect(await own.getJobState(job.id!)).toBe('delayed');
+    await own.obliterate({ force: true });
+    await own.close();
+  });
 });

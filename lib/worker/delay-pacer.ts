@@ -54,6 +54,7 @@ export function startDelayPacer(
     const [id, score] = await opts.redis.zrange(queue.keys.delayed!, 0, 0, 'WITHSCORES');
     if (id === undefined || score === undefined) return sleep(POLL_MS);
     const due = dueFromScore(Number(score));
+    if (stopped || !opts.isActive()) return;
     const wait = due - Date.now();
     if (wait > POLL_MS) return sleep(POLL_MS);
     if (wait > 0) {
@@ -65,6 +66,9 @@ export function startDelayPacer(
     lastPromoted = id;
     // Another worker may have promoted it, or a fetch moved it already: nothing to do then.
     const job = await queue.getJob(id);
+    // Asked again after every wait on Redis: a worker that began stopping meanwhile fetches no more, and a
+    // job promoted now would sit in `waiting` until some worker starts, instead of staying delayed.
+    if (stopped || !opts.isActive()) return;
     await job?.promote().catch(() => {});
   };
 

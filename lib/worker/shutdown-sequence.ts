@@ -26,6 +26,12 @@ export interface StopReport {
  * waiting for them.
  */
 export const HANDBACK_GRACE_MS = 2000;
+
+/**
+ * Longest wait for the delay pacers before the workers close (see sequence()): one command when Redis
+ * answers, and only then; taken from the 1.5 s margin of {@link stopDeadlineMs}.
+ */
+const PACER_STOP_WAIT_MS = 300;
 /** How long clearing the heartbeat and closing the connections may take before they are cut. */
 export const CLOSE_GRACE_MS = 1000;
 
@@ -145,6 +151,9 @@ export class ShutdownSequence {
     p.stopUpkeep();
     // Not awaited first: a pacer waiting on an unreachable Redis must not hold the workers' close back.
     const pacersStopped = p.stopPacers();
+    // With Redis up, a promotion already sent lands before the workers stop fetching (a short wait: one command),
+    // so the job it moved runs now instead of sitting in `waiting` until a worker starts.
+    if (p.outage.reachable()) await Promise.race([pacersStopped, new Promise((r) => setTimeout(r, PACER_STOP_WAIT_MS).unref())]);
     const closed = this.closeWorkers(p.outage.reachable());
     void p.heartbeat.beat();
     const done = await waitThenHandBack(closed, p.shutdownTimeoutMs, HANDBACK_GRACE_MS, () => {
