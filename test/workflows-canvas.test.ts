@@ -4,10 +4,13 @@ import { defineTask } from '@/lib/registry/define-task';
 import { createRegistry } from '@/lib/registry/task-registry';
 import { chain, chord, group, map, mapEach, step } from '@/lib/workflows/canvas';
 import { runCanvas } from '@/lib/workflows/start-workflow';
+import { defineWorkflow } from '@/lib/workflows/define-workflow';
+import { START_JOB } from '@/lib/workflows/flow-build';
+import { getQueue } from '@/lib/queue/queue-registry';
 import { readRun } from '@/lib/workflows/run-store';
 import { getRedis } from '@/lib/redis';
 import { queueStack } from './fixtures/queue-stack';
-import { uniqueName } from './helpers';
+import { uniqueName, waitFor } from './helpers';
 
 /**
  * Each canvas primitive on real Redis with an in-process worker: what every step
@@ -43,7 +46,14 @@ const sum = defineTask({
   handler: (_, ctx) => ctx.input.reduce((a, b) => a + b, 0),
 });
 const range = defineTask({ name: 'range', description: '0..n-1', queue, schema: z.object({ n: z.number() }), handler: ({ n }) => [...Array(n).keys()] });
-const registry = createRegistry([num, addTo, echo, sum, range]);
+const ranged = defineWorkflow({
+  name: 'sum-of-range',
+  description: 'range, then sum',
+  queue,
+  schema: z.object({ n: z.number() }),
+  build: ({ n }) => chain(step(range, { n }), step(sum)),
+});
+const registry = createRegistry([num, addTo, echo, sum, range], { workflows: [ranged] });
 
 // Compile-time checks (tsc runs over test/): a step whose input does not match the previous result does not compile.
 export function typeChecks() {
@@ -97,5 +107,18 @@ describe('workflow canvas on real Redis', () => {
     // The map's members were added as it ran: 1 range + 4 members counted.
     const rec = await getRedis().scard(`${(await import('@/lib/workflows/run-store')).runKeys.tasks(dynamic.id)}`);
     expect(rec).toBe(5);
+  });
+
+  it('a BullMQ job scheduler that targets a workflow starts one run per slot', async () => {
+    await stack.worker(registry);
+    const { runKeys: keys } = await import('@/lib/workflows/run-store');
+    await getQueue(queue).upsertJobScheduler('every-200ms', { every: 200, limit: 2 }, { name: START_JOB, data: { workflow: 'sum-of-range', args: { n: 4 } } });
+    const done = await waitFor(
+      'two completed runs',
+      () => getRedis().zrange(keys.index({ workflow: 'sum-of-range', state: 'completed' }), 0, -1),
+      (ids) => ids.length === 2,
+    );
+    for (const id of done) expect((await runStateOf(id)).result).toBe(6);
+    await getQueue(queue).removeJobScheduler('every-200ms');
   });
 });

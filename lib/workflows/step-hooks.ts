@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import type { z } from 'zod';
 import type { RedisConnection } from '../redis';
@@ -8,7 +9,7 @@ import { jobOptionsSchema } from '../queue/job-options';
 import type { WorkflowFailure } from './define-workflow';
 import { FANOUT_JOB, START_JOB, flowProducer, memberFlow, parseStepJobId, stepJobId } from './flow-build';
 import { memberRoots, storeInputSteps, type FanOutNode, type PlanNode } from './plan';
-import { addSteps, markDone, markStarted, readInput, readRun, readStep, resume, transition, type StepMeta } from './run-store';
+import { addSteps, createRun, markDone, markStarted, readInput, readRun, readStep, resume, transition, type StepMeta } from './run-store';
 import { startPendingRun } from './launch-run';
 
 /**
@@ -111,11 +112,30 @@ export async function runWorkflowJob(redis: RedisConnection, registry: TaskRegis
   }
 }
 
+/**
+ * A start job: the console's (its run recorded `pending`), or one a BullMQ job scheduler made
+ * (`{ workflow, args }` without a run: a schedule that targets a workflow), whose run is
+ * recorded here under an id made from the job's, so a re-run after a crash finds the same run.
+ */
 async function runStart(redis: RedisConnection, registry: TaskRegistry, job: Job): Promise<unknown> {
-  const { run, workflow, args } = job.data as { run: string; workflow: string; args: unknown };
+  const { run, workflow, args } = job.data as { run?: string; workflow: string; args?: unknown };
   const def = registry.workflow?.(workflow);
   if (!def) throw new UnrecoverableError(`Unknown workflow "${workflow}": no worker on this queue defines it`);
-  return startPendingRun(redis, registry, run, def, args);
+  const id = run ?? createHash('sha256').update(`${job.queueName}/${job.id}`).digest('hex').slice(0, 16);
+  if (!run && !(await readRun(redis, id))) {
+    await createRun(redis, {
+      id,
+      workflow,
+      queue: def.queue,
+      state: 'pending',
+      createdAt: Date.now(),
+      startedAt: null,
+      finishedAt: null,
+      args: args ?? {},
+      plan: null,
+    });
+  }
+  return startPendingRun(redis, registry, id, def, args ?? {});
 }
 
 type FanOutData = { run: string; step: string; spawned?: boolean; members?: string[] };
