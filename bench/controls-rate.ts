@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ADMITTED_FIELD } from '../lib/limits/throttle-gate';
+import { ADMITTED_FIELD, RESTAMPED_FIELD } from '../lib/limits/throttle-gate';
 import { percentile, startTs } from './support';
 import { CHILD, PREFIX, drained, fillPaused } from './controls-throughput';
 
@@ -28,6 +28,8 @@ export interface RateRun {
   lagP99: number;
   lagMax: number;
   spanMs: number;
+  /** Jobs whose admission reached their worker later than the margin: their start moved in the log. */
+  restamped: number;
 }
 
 /** The most of `times` in any half-open window [t, t + ms). */
@@ -42,12 +44,12 @@ export function maxInWindow(times: number[], ms: number): number {
 }
 
 /** Every completed job's handler start (its result) and admission (its hash). */
-async function startsOf(redis: Redis, queue: Queue): Promise<{ start: number; admitted: number }[]> {
+async function startsOf(redis: Redis, queue: Queue): Promise<{ start: number; admitted: number; restamped: boolean }[]> {
   const ids = await redis.zrange(queue.keys.completed!, 0, -1);
   const pipe = redis.pipeline();
-  for (const id of ids) pipe.hmget(queue.toKey(id), 'returnvalue', ADMITTED_FIELD);
-  const rows = (await pipe.exec())!.map(([, v]) => v as [string, string]);
-  return rows.map(([ret, admitted]) => ({ start: Number(JSON.parse(ret)), admitted: Number(admitted) }));
+  for (const id of ids) pipe.hmget(queue.toKey(id), 'returnvalue', ADMITTED_FIELD, RESTAMPED_FIELD);
+  const rows = (await pipe.exec())!.map(([, v]) => v as [string, string, string | null]);
+  return rows.map(([ret, admitted, restamped]) => ({ start: Number(JSON.parse(ret)), admitted: Number(admitted), restamped: restamped !== null }));
 }
 
 /** One accuracy run of `limit`/s on its own queue. */
@@ -79,6 +81,7 @@ export async function rateOnce(redis: Redis, url: string, limit: number, name: s
       lagP99: percentile(lag, 99),
       lagMax: Math.max(...lag),
       spanMs,
+      restamped: runs.filter((r) => r.restamped).length,
     };
   } finally {
     await Promise.all(children.map((c) => c.stop()));

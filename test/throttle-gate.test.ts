@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
 import type { RedisConnection } from '@/lib/redis';
 import { enterThrottle } from '@/lib/limits/job-throttle';
-import { admit, gateKeys, release, withdraw, ADMITTED_FIELD, START_MARGIN_MS } from '@/lib/limits/throttle-gate';
+import { admit, gateKeys, release, withdraw, ADMITTED_FIELD, RESTAMPED_FIELD, START_MARGIN_MS } from '@/lib/limits/throttle-gate';
 import { describeHeld, heldRecord } from '@/lib/limits/held-record';
 import { bullKey } from '@/lib/keys';
-import { uniqueName } from './helpers';
+import { uniqueName, waitFor } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
 
 /**
@@ -76,30 +76,51 @@ describe('throttle gate', () => {
     expect(await redis.zcard(gateKeys(queue, 't', 'a').rateLog)).toBe(1);
   });
 
-  it('worker: an admission whose reply comes later than the margin is given back and asked for again; the start is counted once', async () => {
-    const queue = uniqueName('gate');
-    await activeJob(queue, 'a');
-    // The first reply of the gate reaches the worker 3 margins late (a slow network, a busy event loop).
-    let slowReplies = 1;
-    const slow = new Proxy(redis, {
+  /** `redis` whose first `slow` replies to EVALSHA reach the caller `delayMs` late (a slow network, a busy event loop). */
+  function lateReplies(slow: number, delayMs: number): RedisConnection {
+    return new Proxy(redis, {
       get(target, prop, receiver) {
         if (prop !== 'evalsha') return Reflect.get(target, prop, receiver) as unknown;
         return async (...args: Parameters<typeof redis.evalsha>) => {
           const reply = await target.evalsha(...args);
-          if (slowReplies-- > 0) await new Promise((r) => setTimeout(r, 3 * START_MARGIN_MS));
+          if (slow-- > 0) await new Promise((r) => setTimeout(r, delayMs));
           return reply;
         };
       },
     }) as RedisConnection;
-    const job = { id: 'a', name: 't' } as Job;
+  }
+  const job = { id: 'a', name: 't' } as Job;
+
+  it('worker: an admission whose reply comes later than the margin moves its start in the log to when the handler starts', async () => {
+    const queue = uniqueName('gate');
+    await activeJob(queue, 'a');
+    const entry = await enterThrottle(lateReplies(1, 3 * START_MARGIN_MS), queue, job, 'token', { rate: { limit: 1, windowMs: 60_000, text: '1/m' } }, {});
+    expect(entry.held).toBe(false);
+    const restamped = Number(
+      await waitFor(
+        'the restamp',
+        () => redis.hget(bullKey(queue, 'a'), RESTAMPED_FIELD),
+        (v) => v !== null,
+      ),
+    );
+    const admitted = Number(await redis.hget(bullKey(queue, 'a'), ADMITTED_FIELD));
+    expect(restamped - admitted).toBeGreaterThanOrEqual(3 * START_MARGIN_MS - 2);
+    // One start in the log, at its new time.
+    expect(await redis.zrange(gateKeys(queue, 't', 'a').rateLog, 0, -1, 'WITHSCORES')).toEqual([`a:${restamped}`, String(restamped)]);
+  });
+
+  it('worker: an admission later than half a window is given back and asked for again; the start is counted once', async () => {
+    const queue = uniqueName('gate');
+    await activeJob(queue, 'a');
     const first = Date.now();
-    const entry = await enterThrottle(slow, queue, job, 'token', { rate: { limit: 1, windowMs: 60_000, text: '1/m' } }, {});
+    const rate = { limit: 1, windowMs: 100, text: '10/s' };
+    const entry = await enterThrottle(lateReplies(1, 60), queue, job, 'token', { rate }, {});
     expect(entry.held).toBe(false);
     const log = await redis.zrange(gateKeys(queue, 't', 'a').rateLog, 0, -1, 'WITHSCORES');
-    // One start in the log, the second admission's (the first one's, given back, would be at least 3 margins older).
     expect(log).toHaveLength(2);
-    expect(Number(log[1])).toBeGreaterThanOrEqual(first + 3 * START_MARGIN_MS - 5);
+    expect(Number(log[1])).toBeGreaterThanOrEqual(first + 60 - 2);
     expect(Number(await redis.hget(bullKey(queue, 'a'), ADMITTED_FIELD))).toBe(Number(log[1]));
+    expect(await redis.hget(bullKey(queue, 'a'), RESTAMPED_FIELD)).toBeNull();
   });
 
   it('rate per key: another key has its own budget', async () => {

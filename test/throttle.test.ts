@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { env } from '@/lib/env';
 import { bullKey } from '@/lib/keys';
-import { ADMITTED_FIELD, START_MARGIN_MS } from '@/lib/limits/throttle-gate';
+import { ADMITTED_FIELD, RESTAMPED_FIELD, START_MARGIN_MS } from '@/lib/limits/throttle-gate';
 import { readCatalogueEntry } from '@/lib/registry/catalogue';
 import { maxInWindow, runTs, streamEvents, waitFor, type Proc } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
@@ -45,6 +45,8 @@ interface Ran extends ThrottleRun {
   id: string;
   /** When the gate admitted it (ms, Redis's clock); absent for a task without a throttle. */
   admitted?: number;
+  /** When Redis got word that its handler started late, if it did (the log counts the start from then). */
+  restamped?: number;
 }
 
 /** Add one job of `task` per data item, wait until all of them completed (none may fail), and read each one's run. */
@@ -61,8 +63,9 @@ async function runAll(task: string, data: object[], timeoutMs: number): Promise<
     ids.map(async (id) => {
       const job = (await queue.getJob(id))!;
       expect(job.failedReason, `job ${id} failed`).toBeUndefined();
-      const admitted = await redis.hget(bullKey(THROTTLE_QUEUE, id), ADMITTED_FIELD);
-      return { id, ...(job.returnvalue as ThrottleRun), ...(admitted ? { admitted: Number(admitted) } : {}) };
+      const [admitted, restamped] = await redis.hmget(bullKey(THROTTLE_QUEUE, id), ADMITTED_FIELD, RESTAMPED_FIELD);
+      const stamps = { ...(admitted ? { admitted: Number(admitted) } : {}), ...(restamped ? { restamped: Number(restamped) } : {}) };
+      return { id, ...(job.returnvalue as ThrottleRun), ...stamps };
     }),
   );
 }
@@ -96,6 +99,9 @@ function crowdedSeconds<T extends { start: number }>(runs: T[], limit: number): 
   return out;
 }
 
+/** Its handler started later than the margin after the time the log counts its start from. */
+const ranLate = (r: Ran) => r.start - (r.restamped ?? r.admitted!) > START_MARGIN_MS;
+
 /** The p-th percentile (0–100) of numbers, nearest rank. */
 function percentile(xs: number[], p: number): number {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -118,20 +124,17 @@ describe('task rate limit across worker processes', () => {
       expect(admitted.every(Number.isFinite)).toBe(true);
       expect(maxInWindow(admitted, 1000 + START_MARGIN_MS)).toBeLessThanOrEqual(5);
       // The handlers' own starts (their Date.now(); one machine, one clock): each after its admission, and handed
-      // to its handler within the margin of it (the worker checks), so a second holds more than 5 only if the OS
-      // kept a worker process from running between that check and its handler's first line for longer than the
-      // margin (seen on this 2-core machine under a load average of 11+). Any other excess fails here.
+      // to its handler within the margin of it, or of the time the log moved it to (a late reply), so a second
+      // holds more than 5 only if the OS kept a worker process from running between that check and its handler's
+      // first line for longer than the margin (seen on this 2-core machine under a load average of 11+). Any other
+      // excess fails here.
       const lag = runs.map((r) => r.start - r.admitted!);
       expect(Math.min(...lag)).toBeGreaterThanOrEqual(0);
       const crowded = crowdedSeconds(runs, 5);
       console.info(
-        `handler start − admission p50/p99/max ${[50, 99, 100].map((p) => percentile(lag, p)).join('/')} ms; seconds with more than 5 handler starts: ${crowded.length}`,
+        `handler start − admission p50/p99/max ${[50, 99, 100].map((p) => percentile(lag, p)).join('/')} ms; moved in the log: ${runs.filter((r) => r.restamped).length}; seconds with more than 5 handler starts: ${crowded.length}`,
       );
-      for (const w of crowded)
-        expect(
-          w.some((r) => r.start - r.admitted! > START_MARGIN_MS),
-          JSON.stringify(w),
-        ).toBe(true);
+      for (const w of crowded) expect(w.some(ranLate), JSON.stringify(w)).toBe(true);
       const starts = runs.map((r) => r.start);
       // After the first 5 (all at once), each further start needs its own fifth of a second.
       const span = Math.max(...starts) - Math.min(...starts);
@@ -157,11 +160,7 @@ describe('task rate limit across worker processes', () => {
         ),
         customer,
       ).toBeLessThanOrEqual(5);
-      for (const w of crowdedSeconds(mine, 5))
-        expect(
-          w.some((r) => r.start - r.admitted! > START_MARGIN_MS),
-          JSON.stringify(w),
-        ).toBe(true);
+      for (const w of crowdedSeconds(mine, 5)) expect(w.some(ranLate), JSON.stringify(w)).toBe(true);
     }
     // Two budgets at once: together more than one budget's worth started in a second.
     expect(

@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { RedisConnection } from '../redis';
 import type { Throttle } from '../registry/task-throttle';
 import { throttleKeyOf } from '../registry/task-throttle';
-import { admit, gateKeys, release, withdraw, START_MARGIN_MS, type GateKeys } from './throttle-gate';
+import { admit, gateKeys, release, restamp, withdraw, START_MARGIN_MS, type GateKeys } from './throttle-gate';
 
 /**
  * A throttled task's job on its way to its handler (the worker calls this only
@@ -26,8 +26,8 @@ export const CONCURRENCY_RETRY_MS = 250;
 /** In-worker waits before giving the job back to the delayed set (another job may take the slot it waited for). */
 const MAX_SHORT_WAITS = 3;
 /**
- * Admissions that came back too late (each given back in the next ask) before the job goes back to the delayed
- * set for a while: on a machine so loaded that most round trips take longer than the margin, it stops asking.
+ * Admissions that came back too late to be moved (each given back in the next ask) before the job goes back to
+ * the delayed set for a while: on a machine so loaded that round trips take half a window, it stops asking.
  */
 const MAX_LATE_ADMISSIONS = 10;
 
@@ -64,16 +64,22 @@ export async function enterThrottle(
     const answer = await admit(redis, queue, jobId, keys, limits, giveBack);
     giveBack = undefined;
     // The handler starts in this same turn of the event loop (the processor's code up to it is synchronous,
-    // but for a schedule's run record), so within START_MARGIN_MS of its admission, as the gate's rate window
-    // counts on (throttle-gate.ts); an admission that reached us later (slow reply, busy event loop) is given
-    // back and asked for again. Concurrency needs no margin: a handler runs inside its admission and release.
-    if (answer.admitted && t.rate && performance.now() - asked > START_MARGIN_MS) {
-      // Asked again at once, the late start given back in the same call; after a few, the job waits a while.
-      giveBack = answer.at;
-      if (++late < MAX_LATE_ADMISSIONS) continue;
-      await withdraw(redis, jobId, keys, answer.at);
-      await job.moveToDelayed(Date.now() + CONCURRENCY_RETRY_MS, token);
-      return { held: true };
+    // but for a schedule's run record and a workflow step's input), so within START_MARGIN_MS of its admission,
+    // as the gate's rate window counts on (throttle-gate.ts). An admission that reached us later has its start
+    // moved to now (sent before the handler starts, not waited for); one later than half a window, or with no
+    // connection to send on at once, is given back and asked for again. Concurrency needs no margin: a handler
+    // runs inside its admission and release.
+    const lateBy = performance.now() - asked;
+    if (answer.admitted && t.rate && lateBy > START_MARGIN_MS) {
+      if (lateBy < t.rate.windowMs / 2 && redis.status === 'ready') {
+        void restamp(redis, jobId, keys, answer.at, t.rate).catch(() => {});
+      } else {
+        giveBack = answer.at;
+        if (++late < MAX_LATE_ADMISSIONS) continue;
+        await withdraw(redis, jobId, keys, answer.at);
+        await job.moveToDelayed(Date.now() + CONCURRENCY_RETRY_MS, token);
+        return { held: true };
+      }
     }
     // A failed release is not the job's failure: the slot frees itself once the job's lock is gone.
     // A task without concurrency holds no slot: nothing to release (a round trip per job saved).
