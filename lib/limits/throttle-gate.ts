@@ -163,7 +163,8 @@ if rate > 0 then
 end
 if global > 0 then redis.call('ZADD', KEYS[4], now, jobId) end
 if perKey > 0 then redis.call('ZADD', KEYS[5], now, jobId) end
-redis.call('HDEL', KEYS[1], '${HELD_FIELD}')
+-- A new start: the job's record of a held wait, and of an earlier attempt's moved start, go.
+redis.call('HDEL', KEYS[1], '${HELD_FIELD}', '${RESTAMPED_FIELD}')
 redis.call('HSET', KEYS[1], '${ADMITTED_FIELD}', now)
 return {1, now}
 `);
