@@ -35,7 +35,7 @@ describe('throttle gate', () => {
       answers.push(await admit(redis, queue, id, gateKeys(queue, 't', id), limits));
     }
     expect(answers.map((a) => a.admitted)).toEqual([true, true, false, false, false]);
-    const [c, d, e] = answers.slice(2) as { waitMs: number; reason: string }[];
+    const [c, , e] = answers.slice(2) as { waitMs: number; reason: string }[];
     expect(c).toMatchObject({ reason: 'rate' });
     expect(c!.waitMs).toBeGreaterThan(0);
     // The log's window is the rate's plus the start margin (handlers start up to that much after admission).
@@ -43,7 +43,7 @@ describe('throttle gate', () => {
     expect(c!.waitMs).toBeGreaterThan(START_MARGIN_MS);
     expect(c!.waitMs).toBeLessThanOrEqual(W);
     // Two slots free a window after a and b: c and d get them; e, third in line, a window later.
-    expect(d!.waitMs).toBeGreaterThanOrEqual(c!.waitMs);
+    expect(heldRecord(await fields(queue, 'd'))!.until).toBeGreaterThanOrEqual(heldRecord(await fields(queue, 'c'))!.until);
     expect(e!.waitMs).toBeGreaterThan(W);
     expect(e!.waitMs).toBeLessThanOrEqual(2 * W);
     const held = heldRecord(await fields(queue, 'c'))!;
@@ -119,8 +119,9 @@ describe('throttle gate', () => {
     const log = await redis.zrange(gateKeys(queue, 't', 'a').rateLog, 0, -1, 'WITHSCORES');
     expect(log).toHaveLength(2);
     expect(Number(log[1])).toBeGreaterThanOrEqual(first + 60 - 2);
-    expect(Number(await redis.hget(bullKey(queue, 'a'), ADMITTED_FIELD))).toBe(Number(log[1]));
-    expect(await redis.hget(bullKey(queue, 'a'), RESTAMPED_FIELD)).toBeNull();
+    // The log's start is the second admission's (moved, should that reply have been late too).
+    const [admitted, restamped] = await redis.hmget(bullKey(queue, 'a'), ADMITTED_FIELD, RESTAMPED_FIELD);
+    expect(Number(restamped ?? admitted)).toBe(Number(log[1]));
   });
 
   it('rate per key: another key has its own budget', async () => {
