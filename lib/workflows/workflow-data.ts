@@ -4,7 +4,7 @@ import { NotFoundError } from '../errors';
 import { parseAttempts } from '../queue/attempt-log';
 import { stepJobId, parseStepJobId } from './flow-build';
 import { planSteps, type PlanNode } from './plan';
-import { parseRun, readRun, readStepMetas, runKeys, type RunRecord, type StepMeta } from './run-store';
+import { parseRun, readInput, readRun, readStepMetas, runKeys, type RunRecord, type StepMeta } from './run-store';
 import { readWorkflowDefinitions } from './workflow-catalogue';
 import type {
   WorkflowAttemptDTO,
@@ -68,17 +68,16 @@ export async function getWorkflowRun(id: string): Promise<WorkflowRunDTO> {
   const order = stepOrder(run.plan, metas);
   const graph = edgesOf(run.plan, metas);
   const jobs = await readJobs(id, order, metas);
+  // The onError step hangs off the step whose failure started it (its input), even once that step was retried.
+  const failedAt = metas.has('onerror') ? ((await readInput(redis, id, 'onerror')) as { step?: string } | undefined)?.step : undefined;
+  if (failedAt) graph.push({ from: failedAt, to: 'onerror' });
   const parents = new Map<string, string[]>();
   const children = new Map<string, string[]>();
   for (const e of graph) {
     (parents.get(e.to) ?? parents.set(e.to, []).get(e.to)!).push(e.from);
     (children.get(e.from) ?? children.set(e.from, []).get(e.from)!).push(e.to);
   }
-  if (metas.has('onerror') && run.error?.step) graph.push({ from: run.error.step, to: 'onerror' });
-  const nodes = order.map((stepId, i) => {
-    const extra = stepId === 'onerror' && run.error?.step ? [run.error.step] : [];
-    return stepDto(run, stepId, metas.get(stepId)!, jobs[i]!, [...(parents.get(stepId) ?? []), ...extra], children.get(stepId) ?? []);
-  });
+  const nodes = order.map((stepId, i) => stepDto(run, stepId, metas.get(stepId)!, jobs[i]!, parents.get(stepId) ?? [], children.get(stepId) ?? []));
   readyTimes(nodes);
   return {
     ...summary(run, total, done),
