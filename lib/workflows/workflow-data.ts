@@ -78,7 +78,7 @@ export async function getWorkflowRun(id: string): Promise<WorkflowRunDTO> {
     (children.get(e.from) ?? children.set(e.from, []).get(e.from)!).push(e.to);
   }
   const nodes = order.map((stepId, i) => stepDto(run, stepId, metas.get(stepId)!, jobs[i]!, parents.get(stepId) ?? [], children.get(stepId) ?? []));
-  readyTimes(nodes);
+  readyTimes(nodes, new Map(order.map((stepId, i) => [stepId, Number(jobs[i]!.hash.timestamp) || null])));
   return {
     ...summary(run, total, done),
     args: run.args,
@@ -223,14 +223,16 @@ function attemptsOf(h: Record<string, string>, state: WorkflowStepState): Workfl
 
 /**
  * When each attempt became runnable: the first when the last of its parents finished
- * (or the run was created), each later one when the previous attempt ended.
+ * (a step without parents: when its job was added), each later one when the previous attempt ended.
  */
-function readyTimes(nodes: WorkflowStepDTO[]): void {
+function readyTimes(nodes: WorkflowStepDTO[], addedAt: Map<string, number | null>): void {
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const finishedAt = (n: WorkflowStepDTO | undefined) => n?.attempts.findLast((a) => a.finishedAt !== null)?.finishedAt ?? null;
   for (const n of nodes) {
     const parentEnds = n.parents.map((p) => finishedAt(byId.get(p)));
-    const ready = parentEnds.length && parentEnds.every((t) => t !== null) ? Math.max(...(parentEnds as number[])) : null;
+    // A fan-out's members are added when it runs (it finishes after them): their job's creation is when they became runnable.
+    const parentsDone = parentEnds.length > 0 && parentEnds.every((t) => t !== null);
+    const ready = parentsDone ? Math.max(...(parentEnds as number[])) : n.state === 'waiting' ? null : (addedAt.get(n.id) ?? null);
     n.attempts.forEach((a, i) => (a.queuedAt = i === 0 ? (ready ?? a.startedAt) : (n.attempts[i - 1]!.finishedAt ?? null)));
   }
 }
