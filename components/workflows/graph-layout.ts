@@ -27,11 +27,16 @@ export const TASK_NODE = { width: 200, height: 76 } as const;
 export const FANOUT_NODE = { width: 140, height: 40 } as const;
 
 /**
- * Above this many nodes, the cheaper strategies: measured here on 1,000 nodes (a 1,000-member
- * group, and a chain of 1,000), elk's defaults took 5.5 s and 1.4 s, these 0.8 s and 0.6 s.
+ * Above this many nodes, cheaper strategies: nodes keep their workflow order in each layer (no crossing
+ * minimisation: a canvas's graph is a series-parallel DAG, drawn in its own order without crossings),
+ * longest-path layering, simple placement. Measured here with node on 1,000 nodes (a group of 1,000 and a
+ * chain of 1,000, side by side on a loaded 2-core machine): elk's defaults 5.5 s and 1.4 s; these 0.8 s and 0.7 s.
  */
 export const LARGE_GRAPH = 150;
-const FAST_OPTIONS = {
+const CHEAP_OPTIONS = {
+  'elk.layered.crossingMinimization.strategy': 'NONE',
+  'elk.layered.greedySwitch.type': 'OFF',
+  'elk.layered.layering.strategy': 'LONGEST_PATH',
   'elk.layered.nodePlacement.strategy': 'SIMPLE',
   'elk.layered.thoroughness': '1',
   'elk.edgeRouting': 'POLYLINE',
@@ -56,7 +61,7 @@ export function elkGraph(input: LayoutInput): ElkNode {
       'elk.direction': 'RIGHT',
       'elk.spacing.nodeNode': '24',
       'elk.layered.spacing.nodeNodeBetweenLayers': '48',
-      ...(input.nodes.length > LARGE_GRAPH ? FAST_OPTIONS : {}),
+      ...(input.nodes.length > LARGE_GRAPH ? CHEAP_OPTIONS : {}),
     },
     children: input.nodes.map((n) => ({ id: n.id, ...(n.small ? FANOUT_NODE : TASK_NODE) })),
     // An edge to a step the DTO does not list (yet) would make elk throw: draw what is known.
@@ -83,12 +88,16 @@ export async function layoutGraph(elk: ElkLayouter, input: LayoutInput): Promise
 const OPENING_STEPS = 24;
 
 /**
- * What the first view fits: the whole graph, or for a large one its first steps, so that React Flow
- * (which draws only what is in view) opens on a few dozen nodes instead of all of them.
+ * What the first view fits: the whole graph, or for a large one the first step and the steps nearest to it,
+ * so that React Flow (which draws only what is in view) opens on a few dozen nodes instead of all of them.
  */
 export function openingView(positions: Positions): { nodes?: { id: string }[] } {
-  const ids = Object.keys(positions);
-  if (ids.length <= LARGE_GRAPH) return {};
-  const byReadingOrder = ids.sort((a, b) => positions[a]!.x - positions[b]!.x || positions[a]!.y - positions[b]!.y);
-  return { nodes: byReadingOrder.slice(0, OPENING_STEPS).map((id) => ({ id })) };
+  const placed = Object.entries(positions);
+  if (placed.length <= LARGE_GRAPH) return {};
+  const centre = (p: Placed) => ({ x: p.x + p.width / 2, y: p.y + p.height / 2 });
+  const first = placed.reduce((a, b) => (b[1].x < a[1].x || (b[1].x === a[1].x && b[1].y < a[1].y) ? b : a));
+  const o = centre(first[1]);
+  const distance = (p: Placed) => Math.hypot(centre(p).x - o.x, centre(p).y - o.y);
+  const nearest = placed.map(([id, p]) => ({ id, d: distance(p) })).sort((a, b) => a.d - b.d);
+  return { nodes: nearest.slice(0, OPENING_STEPS).map(({ id }) => ({ id })) };
 }

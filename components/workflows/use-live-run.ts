@@ -4,8 +4,15 @@ import type { WorkflowRunDTO } from '@/lib/workflows/run-dto';
 import { api, seg } from '../api';
 import { runFinished } from './workflow-states';
 
-/** At most one re-read per this many ms while the run goes on (frames arrive up to ~10/s per room). */
-export const RUNNING_REFRESH_MS = 500;
+/**
+ * At most one re-read of a running run per this many ms, by its size: a small run is cheap to read and its
+ * steps may last under a second (each state should be seen); a large one is read less often (frames arrive up to
+ * ~10/s per room whatever the job rate).
+ */
+export function refreshInterval(steps: number, finished: boolean): number {
+  if (finished) return FINISHED_REFRESH_MS;
+  return steps <= 50 ? 150 : steps <= 300 ? 500 : 1000;
+}
 /** A finished run changes only through a retry: slower, as other jobs of its queues keep the rooms busy. */
 export const FINISHED_REFRESH_MS = 2000;
 /** A run with no steps yet has no queue rooms to watch: ask again this often until its steps appear. */
@@ -14,7 +21,7 @@ const PENDING_POLL_MS = 1000;
 /**
  * A run kept current: the page joins the rooms of its steps' queues
  * (QueueRooms), and each change there asks for a re-read of the whole run,
- * coalesced to at most one in flight and one per RUNNING_REFRESH_MS. No
+ * coalesced to at most one in flight and one per refreshInterval. No
  * workflow frames exist: the queue rooms' counts change with every step's
  * job (added, active, completed, failed), which is what the page shows.
  */
@@ -26,10 +33,11 @@ export function useLiveRun(initial: WorkflowRunDTO) {
   const inFlight = useRef(false);
   const again = useRef(false);
   const finished = runFinished(run.state);
-  const finishedRef = useRef(finished);
+  const interval = refreshInterval(run.nodes.length, finished);
+  const intervalRef = useRef(interval);
   useEffect(() => {
-    finishedRef.current = finished;
-  }, [finished]);
+    intervalRef.current = interval;
+  }, [interval]);
 
   const read = useCallback(async () => {
     if (inFlight.current) {
@@ -54,8 +62,7 @@ export function useLiveRun(initial: WorkflowRunDTO) {
   /** A change was seen: read the run soon, at most once per interval. */
   const changed = useCallback(() => {
     if (timer.current) return;
-    const interval = finishedRef.current ? FINISHED_REFRESH_MS : RUNNING_REFRESH_MS;
-    const wait = Math.max(0, interval - (Date.now() - last.current));
+    const wait = Math.max(0, intervalRef.current - (Date.now() - last.current));
     timer.current = setTimeout(() => {
       timer.current = undefined;
       void read();
