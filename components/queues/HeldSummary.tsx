@@ -11,6 +11,13 @@ import { ClockTime } from './ClockTime';
 const HOLDING_STATES = new Set(['delayed', 'waiting', 'prioritized']);
 
 /**
+ * What the table's rows depend on: which tasks hold how many jobs for what. Not the times: a line of jobs
+ * waiting for a concurrency slot looks again every few hundred ms, and re-reading the table each time would
+ * cost a page render a second for nothing the rows would not show after their next change of state.
+ */
+const composition = (h: HeldSummaryDTO) => JSON.stringify([h.total, h.groups.map((g) => [g.task, g.label, g.count])]);
+
+/**
  * "Held back by a limit": how many of the queue's jobs their tasks' limits
  * hold back, by task and reason, kept current by the queue room's frames.
  * When the holds change while a table of waiting jobs is shown, the table is
@@ -19,11 +26,11 @@ const HOLDING_STATES = new Set(['delayed', 'waiting', 'prioritized']);
 export function HeldSummary({ queue, state, initial, delayedHref }: { queue: string; state: string; initial: HeldSummaryDTO; delayedHref: string }) {
   const router = useRouter();
   const [held, setHeld] = useState(initial);
-  const shown = useRef(JSON.stringify(initial));
+  const shown = useRef(composition(initial));
   const lastRefresh = useRef(0);
   const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => {
-    shown.current = JSON.stringify(initial);
+    shown.current = composition(initial);
     setHeld(initial);
   }, [initial]);
   useEffect(() => () => clearTimeout(pending.current), []);
@@ -40,10 +47,10 @@ export function HeldSummary({ queue, state, initial, delayedHref }: { queue: str
 
   const show = useCallback(
     (next: HeldSummaryDTO) => {
-      const text = JSON.stringify(next);
+      setHeld(next);
+      const text = composition(next);
       if (text === shown.current) return;
       shown.current = text;
-      setHeld(next);
       refreshTable();
     },
     [refreshTable],
