@@ -109,14 +109,20 @@ export class GatewayTimeoutError extends CelerityError {
   override name = 'GatewayTimeoutError';
 }
 
-/** True for errors that mean "Redis is not there" (ioredis and BullMQ phrase these differently). */
+/**
+ * True for errors that mean "Redis is not there" (ioredis and BullMQ phrase these differently). On a Redis
+ * Cluster also the answers of a cluster without a master for some slot (CLUSTERDOWN, TRYAGAIN: every
+ * master refuses every key until a replica takes over) and ioredis's giving up on its redirections or node map.
+ */
 export function isConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const msg = err.message;
   return (
     /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection is closed|Stream isn't writeable|enableOfflineQueue|max retries per request|LOADING|Command timed out/i.test(
       msg,
-    ) || (err as { code?: string }).code === 'ECONNREFUSED'
+    ) ||
+    /^(CLUSTERDOWN|TRYAGAIN)\b|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available/.test(msg) ||
+    (err as { code?: string }).code === 'ECONNREFUSED'
   );
 }
 
