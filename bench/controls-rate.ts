@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ADMITTED_FIELD, RESTAMPED_FIELD } from '../lib/limits/throttle-gate';
+import { ADMITTED_FIELD, RESTAMPED_FIELD, START_MARGIN_MS } from '../lib/limits/throttle-gate';
 import { percentile, startTs } from './support';
 import { CHILD, PREFIX, drained, fillPaused } from './controls-throughput';
 
@@ -30,6 +30,34 @@ export interface RateRun {
   spanMs: number;
   /** Jobs whose admission reached their worker later than the margin: their start moved in the log. */
   restamped: number;
+  /** Sliding seconds holding more handler starts than the limit (counted once per first start). */
+  crowded: number;
+  /** Of those, the ones holding no handler that started later than the margin after its start in the log (none is expected). */
+  unexplained: number;
+}
+
+interface Start {
+  start: number;
+  admitted: number;
+  /** When the log moved its start (a late reply), if it did. */
+  restamped?: number;
+}
+
+/** Started later than the margin after the time the log counts its start from: only the OS's scheduling does that. */
+const ranLate = (r: Start) => r.start - (r.restamped ?? r.admitted) > START_MARGIN_MS;
+
+/** Sliding seconds (from each start) holding more than `limit` handler starts, and those with no late handler in them. */
+function crowdedSeconds(runs: Start[], limit: number): { crowded: number; unexplained: number } {
+  const sorted = [...runs].sort((a, b) => a.start - b.start);
+  let crowded = 0;
+  let unexplained = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (j < sorted.length && sorted[j]!.start < sorted[i]!.start + 1000) j++;
+    if (j - i <= limit) continue;
+    crowded++;
+    if (!sorted.slice(i, j).some(ranLate)) unexplained++;
+  }
+  return { crowded, unexplained };
 }
 
 /** The most of `times` in any half-open window [t, t + ms). */
@@ -44,12 +72,16 @@ export function maxInWindow(times: number[], ms: number): number {
 }
 
 /** Every completed job's handler start (its result) and admission (its hash). */
-async function startsOf(redis: Redis, queue: Queue): Promise<{ start: number; admitted: number; restamped: boolean }[]> {
+async function startsOf(redis: Redis, queue: Queue): Promise<Start[]> {
   const ids = await redis.zrange(queue.keys.completed!, 0, -1);
   const pipe = redis.pipeline();
   for (const id of ids) pipe.hmget(queue.toKey(id), 'returnvalue', ADMITTED_FIELD, RESTAMPED_FIELD);
   const rows = (await pipe.exec())!.map(([, v]) => v as [string, string, string | null]);
-  return rows.map(([ret, admitted, restamped]) => ({ start: Number(JSON.parse(ret)), admitted: Number(admitted), restamped: restamped !== null }));
+  return rows.map(([ret, admitted, restamped]) => ({
+    start: Number(JSON.parse(ret)),
+    admitted: Number(admitted),
+    ...(restamped === null ? {} : { restamped: Number(restamped) }),
+  }));
 }
 
 /** One accuracy run of `limit`/s on its own queue. */
@@ -81,7 +113,8 @@ export async function rateOnce(redis: Redis, url: string, limit: number, name: s
       lagP99: percentile(lag, 99),
       lagMax: Math.max(...lag),
       spanMs,
-      restamped: runs.filter((r) => r.restamped).length,
+      restamped: runs.filter((r) => r.restamped !== undefined).length,
+      ...crowdedSeconds(runs, limit),
     };
   } finally {
     await Promise.all(children.map((c) => c.stop()));
