@@ -47,6 +47,7 @@ test('an admin lowers a task’s rate limit on its page: the queue page shows th
   const held = heldRegion(queuePage);
   await expect(held).toContainText(/\d+ jobs? waits? for their task’s limit/);
   await expect(held.getByRole('list', { name: 'Held jobs by task' })).toContainText(`${TASK}: rate limit 1/m`);
+  await expect(held.getByRole('link', { name: `delayed jobs of ${TASK}` })).toHaveAttribute('href', `/queues/${QUEUE}?state=delayed&name=${TASK}`);
   const table = queuePage.getByRole('table', { name: new RegExp(`^Delayed jobs in ${QUEUE}`) });
   const heldRows = table.getByRole('row').filter({ hasText: /Held: rate limit 1\/m — may run at \d\d:\d\d:\d\d/ });
   await expect(heldRows.first()).toBeVisible();

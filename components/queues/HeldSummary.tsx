@@ -17,6 +17,15 @@ const HOLDING_STATES = new Set(['delayed', 'waiting', 'prioritized']);
  */
 const composition = (h: HeldSummaryDTO) => JSON.stringify([h.total, h.groups.map((g) => [g.task, g.label, g.count])]);
 
+/** The delayed list filtered to one task's jobs (the queue page's name filter). */
+function ofTask(delayedHref: string, task: string): string {
+  const [path, query = ''] = delayedHref.split('?');
+  const sp = new URLSearchParams(query);
+  sp.set('name', task);
+  sp.delete('page');
+  return `${path}?${sp.toString()}`;
+}
+
 /**
  * "Held back by a limit": how many of the queue's jobs their tasks' limits
  * hold back, by task and reason, kept current by the queue room's frames.
@@ -99,7 +108,10 @@ export function HeldSummary({ queue, state, initial, delayedHref }: { queue: str
             {held.groups.map((g) => (
               <li key={`${g.task}\u0000${g.label}`}>
                 <span className="font-medium">{g.task}</span>: {g.label} — <span className="tabular-nums">{g.count}</span> {g.count === 1 ? 'job' : 'jobs'}, the
-                first {g.reason === 'rate' ? 'may run at' : 'looks again at'} <ClockTime ms={g.nextAt} />
+                first {g.reason === 'rate' ? 'may run at' : 'looks again at'} <ClockTime ms={g.nextAt} /> ·{' '}
+                <Link href={ofTask(delayedHref, g.task)} className="underline">
+                  delayed jobs of {g.task}
+                </Link>
               </li>
             ))}
           </ul>
