@@ -15,7 +15,7 @@ import { useLiveRun } from './use-live-run';
 
 /** The run page's body, kept current through the rooms of its steps' queues. */
 export function RunView({ initial }: { initial: WorkflowRunDTO }) {
-  const { run, queues, changed, refresh } = useLiveRun(initial);
+  const { run, queues, changed, acted } = useLiveRun(initial);
   return (
     <div className="space-y-6">
       <QueueRooms queues={queues} onChange={changed} />
@@ -45,7 +45,7 @@ export function RunView({ initial }: { initial: WorkflowRunDTO }) {
           <dd className="tabular-nums">{run.startedAt && run.finishedAt ? formatDuration(run.finishedAt - run.startedAt) : '—'}</dd>
         </div>
       </dl>
-      <RunActions run={run} onDone={() => void refresh()} />
+      <RunActions run={run} onDone={acted} />
       <RunOutcome run={run} />
       <RunGraph run={run} />
       <RunTimeline run={run} />

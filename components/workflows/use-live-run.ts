@@ -15,6 +15,8 @@ export function refreshInterval(steps: number, finished: boolean): number {
 }
 /** A finished run changes only through a retry: slower, as other jobs of its queues keep the rooms busy. */
 export const FINISHED_REFRESH_MS = 2000;
+/** How long after an action the page keeps the running pace. */
+const ACTED_PACE_MS = 30_000;
 /** A run with no steps yet has no queue rooms to watch: ask again this often until its steps appear. */
 const PENDING_POLL_MS = 1000;
 
@@ -35,9 +37,14 @@ export function useLiveRun(initial: WorkflowRunDTO) {
   const finished = runFinished(run.state);
   const interval = refreshInterval(run.nodes.length, finished);
   const intervalRef = useRef(interval);
+  const runSize = useRef(run.nodes.length);
   useEffect(() => {
     intervalRef.current = interval;
-  }, [interval]);
+    runSize.current = run.nodes.length;
+  }, [interval, run.nodes.length]);
+
+  /** Until when to re-read at the running pace whatever the last read said: an action was just taken (a retry resumes a failed run). */
+  const actedUntil = useRef(0);
 
   const read = useCallback(async () => {
     if (inFlight.current) {
@@ -62,7 +69,8 @@ export function useLiveRun(initial: WorkflowRunDTO) {
   /** A change was seen: read the run soon, at most once per interval. */
   const changed = useCallback(() => {
     if (timer.current) return;
-    const wait = Math.max(0, intervalRef.current - (Date.now() - last.current));
+    const pace = Date.now() < actedUntil.current ? refreshInterval(runSize.current, false) : intervalRef.current;
+    const wait = Math.max(0, pace - (Date.now() - last.current));
     timer.current = setTimeout(() => {
       timer.current = undefined;
       void read();
@@ -82,5 +90,13 @@ export function useLiveRun(initial: WorkflowRunDTO) {
   const queueKey = useMemo(() => [...new Set(run.nodes.map((n) => n.queue))].sort().join('\n'), [run.nodes]);
   const queues = useMemo(() => (queueKey ? queueKey.split('\n') : []), [queueKey]);
 
-  return { run, queues, changed, refresh: read };
+  /** After an action: read now, and follow the run at the running pace for a while (its state may lag the action). */
+  const acted = useCallback(() => {
+    actedUntil.current = Date.now() + ACTED_PACE_MS;
+    clearTimeout(timer.current); // a re-read planned at the finished run's slow pace
+    timer.current = undefined;
+    void read();
+  }, [read]);
+
+  return { run, queues, changed, acted };
 }
