@@ -30,6 +30,14 @@ const MIN_REGROUP_GAP_MS = 200;
  * new one at its last delivered entry: nothing is skipped, nothing read twice.
  * Entries a killed master had acknowledged but not yet replicated are gone with
  * it; the queues of a lost node are reported missed, so their state is re-read.
+ *
+ * An ASK (the stream's key already migrated, its slot not yet reassigned) is
+ * waited out rather than followed with ASKING: the stream keeps its position on
+ * its old reader, which retries (and re-reads the map at most every 200 ms),
+ * until the reassignment's MOVED hands it to the new node's reader. Reading the
+ * target's copy meanwhile would only move the position twice; the cost is a
+ * delay of the migration's length for that stream, never a lost or repeated
+ * entry (test/relay-cluster-migration.test.ts holds a migration open to show it).
  */
 export class NodeReaders {
   private readonly readers = new Map<string, StreamReader>();
