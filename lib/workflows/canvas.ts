@@ -72,11 +72,11 @@ export function chain(...steps: Sig<any, any>[]): Sig<any, any> {
 }
 
 /**
- * A chain of any length whose steps all take and yield `T` (a pipeline of the same
- * shape; the long chains of the benchmark). The typed `chain` stops at 8 steps.
+ * A chain of any length: `first`, then `rest`, whose steps all take and yield `T` (a
+ * pipeline of one shape; the long chains of the benchmark). The typed `chain` stops at 8 steps.
  */
-export function chainOf<T>(steps: readonly Sig<T, T>[]): Sig<T, T> {
-  return { node: { kind: 'chain', steps: steps.map((s) => s.node) } };
+export function chainOf<I, T>(first: Sig<I, T>, rest: readonly Sig<T, T>[]): Sig<I, T> {
+  return { node: { kind: 'chain', steps: [first.node, ...rest.map((s) => s.node)] } };
 }
 
 /** Steps in parallel, each given the same input; yields their results in order. */
