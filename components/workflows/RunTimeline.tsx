@@ -89,7 +89,12 @@ export function RunTimeline({ run }: { run: Pick<WorkflowRunDTO, 'createdAt' | '
       <p className="text-xs text-slate-600 dark:text-slate-400">
         0 to {formatDuration(span)} after the run was created{runFinished(run.state) ? '' : ' (so far)'}.
       </p>
-      <ol className="max-h-[32rem] space-y-1 overflow-y-auto rounded-lg border border-slate-200 bg-white p-2 text-xs dark:border-slate-800 dark:bg-slate-900">
+      <ol
+        // Scrolls on its own: focusable, so a keyboard can scroll it too.
+        tabIndex={0}
+        aria-labelledby="timeline-title"
+        className="max-h-[32rem] space-y-1 overflow-y-auto rounded-lg border border-slate-200 bg-white p-2 text-xs dark:border-slate-800 dark:bg-slate-900"
+      >
         {shown.map(({ step, segments }) => {
           const t = totals(segments);
           return (
