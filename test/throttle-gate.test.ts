@@ -96,6 +96,9 @@ describe('throttle gate', () => {
     await activeJob(queue, 'a');
     const entry = await enterThrottle(lateReplies(1, 3 * START_MARGIN_MS), queue, job, 'token', { rate: { limit: 1, windowMs: 60_000, text: '1/m' } }, {});
     expect(entry.held).toBe(false);
+    // Not moved until the hand-over (the processor calls this right before the handler).
+    expect(await redis.hget(bullKey(queue, 'a'), RESTAMPED_FIELD)).toBeNull();
+    if (!entry.held) entry.starting();
     const restamped = Number(
       await waitFor(
         'the restamp',

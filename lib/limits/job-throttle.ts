@@ -31,8 +31,12 @@ const MAX_SHORT_WAITS = 3;
  */
 const MAX_LATE_ADMISSIONS = 10;
 
-/** What the worker does with a job after the gate: run it and then release, or leave it (it was moved back to delayed). */
-export type ThrottleEntry = { held: true } | { held: false; release: () => Promise<void> };
+/**
+ * What the worker does with a job after the gate: run it and then release, or leave it (it was moved back to
+ * delayed). `starting` is called on the handler's hand-over, synchronously before it: a start later than the
+ * margin after its admission is moved in the gate's log to then (throttle-gate.ts).
+ */
+export type ThrottleEntry = { held: true } | { held: false; starting: () => void; release: () => Promise<void> };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,27 +67,28 @@ export async function enterThrottle(
     const asked = performance.now();
     const answer = await admit(redis, queue, jobId, keys, limits, giveBack);
     giveBack = undefined;
-    // The handler starts in this same turn of the event loop (the processor's code up to it is synchronous,
-    // but for a schedule's run record and a workflow step's input), so within START_MARGIN_MS of its admission,
-    // as the gate's rate window counts on (throttle-gate.ts). An admission that reached us later has its start
-    // moved to now (sent before the handler starts, not waited for); one later than half a window, or with no
-    // connection to send on at once, is given back and asked for again. Concurrency needs no margin: a handler
-    // runs inside its admission and release.
-    const lateBy = performance.now() - asked;
-    if (answer.admitted && t.rate && lateBy > START_MARGIN_MS) {
-      if (lateBy < t.rate.windowMs / 2 && redis.status === 'ready') {
-        void restamp(redis, jobId, keys, answer.at, t.rate).catch(() => {});
-      } else {
-        giveBack = answer.at;
-        if (++late < MAX_LATE_ADMISSIONS) continue;
-        await withdraw(redis, jobId, keys, answer.at);
-        await job.moveToDelayed(Date.now() + CONCURRENCY_RETRY_MS, token);
-        return { held: true };
-      }
+    // The gate's rate window counts on each handler starting within START_MARGIN_MS of its admission
+    // (throttle-gate.ts). One that starts later has its start moved to then: `starting`, called on the hand-over
+    // (after whatever the processor awaits in between), sends it before the handler starts and does not wait.
+    // An answer later than half a window, or with no connection to send on at once, is given back and asked for
+    // again instead. Concurrency needs no margin: a handler runs inside its admission and release.
+    if (answer.admitted && t.rate && (performance.now() - asked >= t.rate.windowMs / 2 || redis.status !== 'ready')) {
+      giveBack = answer.at;
+      if (++late < MAX_LATE_ADMISSIONS) continue;
+      await withdraw(redis, jobId, keys, answer.at);
+      await job.moveToDelayed(Date.now() + CONCURRENCY_RETRY_MS, token);
+      return { held: true };
     }
-    // A failed release is not the job's failure: the slot frees itself once the job's lock is gone.
-    // A task without concurrency holds no slot: nothing to release (a round trip per job saved).
-    if (answer.admitted) return { held: false, release: t.concurrency ? () => release(redis, jobId, keys).catch(() => {}) : async () => {} };
+    if (answer.admitted) {
+      const { at } = answer;
+      const rate = t.rate;
+      const starting = () => {
+        if (rate && performance.now() - asked > START_MARGIN_MS) void restamp(redis, jobId, keys, at, rate).catch(() => {});
+      };
+      // A failed release is not the job's failure: the slot frees itself once the job's lock is gone.
+      // A task without concurrency holds no slot: nothing to release (a round trip per job saved).
+      return { held: false, starting, release: t.concurrency ? () => release(redis, jobId, keys).catch(() => {}) : async () => {} };
+    }
     if (answer.reason === 'rate' && answer.waitMs <= SHORT_WAIT_MS && waits++ < MAX_SHORT_WAITS) {
       await sleep(answer.waitMs);
       continue;

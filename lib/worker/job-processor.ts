@@ -110,7 +110,7 @@ export class JobProcessor {
       this.deps.logger.info('missed slot skipped (catch-up is off)', { queue, jobId: job.id, schedule: scheduled.name });
       return { skipped: 'missed slot: not run because catch-up is off' };
     }
-    const run = this.runHandler(queue, job, token, task, parsed.data, scheduled);
+    const run = this.runHandler(queue, job, token, task, parsed.data, scheduled, throttled ? throttled.starting : undefined);
     return throttled ? run.finally(throttled.release) : run;
   }
 
@@ -121,6 +121,8 @@ export class JobProcessor {
     task: AnyTask,
     args: unknown,
     scheduled: Scheduled | undefined,
+    /** The throttle's hand-over hook (lib/limits/job-throttle.ts): called synchronously before the handler. */
+    throttleStarting?: () => void,
   ): Promise<unknown> {
     const { tracker, fence } = this.deps;
     const entry = tracker.started(queue, job.id!, task.name);
@@ -131,6 +133,7 @@ export class JobProcessor {
     try {
       // wf-core: a workflow step gets its input (ctx.input), and does not run once its run was cancelled.
       const step = await beforeStep(this.deps.command, job, task, ctx);
+      throttleStarting?.();
       const out = task.isolation === 'process' ? runIsolated(task, args, ctx, deadline) : task.handler(args, ctx);
       // A handler that returned its result has nothing left to abort.
       const result = isThenable(out) ? await raceStop(deadline ? deadline.race(out) : out, entry) : out;
