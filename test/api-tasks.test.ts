@@ -62,7 +62,22 @@ describe('GET /api/v1/tasks', () => {
     const { tasks } = (await res.json()) as {
       tasks: { name: string; description: string; queue: string; argsSchema: Record<string, unknown>; defaults: unknown; workers: number }[];
     };
-    expect(tasks.map((t) => t.name)).toEqual(['add', 'api-call', 'fail', 'flaky', 'hello', 'report', 'sleep']);
+    expect(tasks.map((t) => t.name)).toEqual([
+      'add',
+      'api-call',
+      'fail',
+      'fetch-page',
+      'flaky',
+      'hello',
+      'notify-failure',
+      'parse-page',
+      'report',
+      'sleep',
+      'store-page',
+      'summarize-thumbnails',
+      'thumbnail',
+      'validate-page',
+    ]);
     for (const t of tasks) {
       expect(t.description, t.name).toBe(registry.get(t.name)!.description);
       // The rate-limited demo task has a queue of its own (the task controls' e2e counts its jobs there).
