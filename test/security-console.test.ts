@@ -39,8 +39,11 @@ function samplePath(pattern: string): string {
 }
 
 /** Queries (GET) and bodies (writes) that pass validation, so what answers is the route's need of Redis, not a 400. */
+const RULE = { kind: 'backlog', name: SCHEDULE.name, queue: 'default', maxWaiting: 10 };
+const CHANNEL = { type: 'webhook', url: 'http://127.0.0.1:9/hook' };
 const QUERIES: Record<string, string> = {
   'GET /api/v1/queues/[queue]/jobs/[id]/download': '?part=args',
+  'GET /api/v1/alerts/preview': `?rule=${encodeURIComponent(JSON.stringify(RULE))}`,
   'GET /api/v1/schedules/preview': `?trigger=${encodeURIComponent(JSON.stringify({ type: 'cron', expression: '0 * * * *', tz: 'UTC' }))}`,
 };
 const BODIES: Record<string, unknown> = {
@@ -55,6 +58,11 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/queues/[queue]/obliterate': { confirm: 'default' },
   'POST /api/v1/queues/[queue]/jobs/[id]/priority': { priority: 1 },
   'POST /api/v1/workers/[id]/concurrency': { concurrency: 2 },
+  'POST /api/v1/alerts/rules': RULE,
+  'PUT /api/v1/alerts/rules/[name]': RULE,
+  'POST /api/v1/alerts/channels': { id: 'outage-hook', config: CHANNEL },
+  'PUT /api/v1/alerts/channels/[id]': { config: CHANNEL },
+  'POST /api/v1/alerts/incidents/[id]/silence': { forMs: 60_000 },
 };
 
 /**
