@@ -1,17 +1,17 @@
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Queue } from 'bullmq';
-import { io as connect, type Socket } from 'socket.io-client';
 import { env } from '../lib/env';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/registry/task-registry';
-import { rooms, type CountsFrame, type JobFrame } from '../lib/events/contract';
+import { rooms, type JobFrame } from '../lib/events/contract';
 import { liveFanoutNames } from '../lib/events/socket-rooms';
 import { Cluster } from 'ioredis';
 import { isClusterUrl, parseClusterUrl } from '../lib/redis-url';
 import { add } from '../worker/tasks/demo-tasks';
-import { runTs, uniqueName, waitFor, type Proc } from './helpers';
+import { uniqueName, waitFor } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
-import { ADMIN, USERS_ENV } from './security-support';
+import { USERS_ENV } from './security-support';
+import { cookiesOf, countsOf, frameClient, signIn, startLiveConsole, type FrameClient, type LiveConsole } from './fixtures/console-clients';
 
 /**
  * Two console processes on a real 3-master Redis Cluster (the cluster suite's
@@ -28,64 +28,10 @@ const { prefix } = stack;
 const logger = createLogger('cluster-consoles', 'error');
 const TTL_MS = 1_500;
 
-interface Console {
-  proc: Proc;
-  url: string;
-  leading(): boolean;
-}
-
-function startConsole(): Promise<Console> {
-  const proc = runTs('test/fixtures/live-console.ts', [], {
-    REDIS_URL: env().REDIS_URL!,
-    CELERITY_PREFIX: prefix,
-    LIVE_SHARED: '1',
-    LIVE_API: '1',
-    CELERITY_USERS: USERS_ENV,
-    CELERITY_USERS_FILE: '',
-    LEASE_TTL_MS: String(TTL_MS),
-    LEASE_RENEW_MS: '300',
-  });
-  stack.atTeardown(async () => {
-    proc.child.kill('SIGKILL');
-    await proc.exited;
-  });
-  return proc.waitForOutput(/LIVE_READY (\S+)/).then((line) => ({
-    proc,
-    url: line.split(' ')[1]!,
-    leading: () => [...proc.output().matchAll(/^(LEADER|FOLLOWER) \d+$/gm)].at(-1)?.[1] === 'LEADER',
-  }));
-}
-
-interface Client {
-  socket: Socket;
-  frames: { event: string; payload: unknown }[];
-  join(room: string): Promise<void>;
-}
-
-async function client(url: string): Promise<Client> {
-  const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-  stack.atTeardown(() => socket.close());
-  const frames: Client['frames'] = [];
-  socket.onAny((event: string, payload: unknown) => frames.push({ event, payload }));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return {
-    socket,
-    frames,
-    join: (room) =>
-      new Promise<void>((resolve, reject) =>
-        socket.emit('subscribe', room, (r: { ok: boolean; error?: string }) => (r.ok ? resolve() : reject(new Error(r.error ?? 'refused')))),
-      ),
-  };
-}
-
-const countsOf = (c: Client, queue: string) =>
-  c.frames
-    .filter((f) => f.event === 'counts')
-    .map((f) => (f.payload as CountsFrame).queues[queue])
-    .filter(Boolean);
+type Console = LiveConsole;
+type Client = FrameClient;
+const startConsole = () => startLiveConsole(stack, TTL_MS, { LIVE_API: '1', CELERITY_USERS: USERS_ENV, CELERITY_USERS_FILE: '' });
+const client = (url: string) => frameClient(stack, url);
 
 /**
  * Jobs added to `name` one at a time until every client has the newest in its counts. A console tells the
@@ -127,11 +73,6 @@ async function listenToRooms(names: string[]): Promise<{ event: string; key: str
   });
   for (const room of names) await sub.ssubscribe(channel(room));
   return published;
-}
-
-/** The `name=value` pairs a response set, by name. */
-function cookiesOf(res: Response): Map<string, string> {
-  return new Map(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split(/=(.*)/s).slice(0, 2) as [string, string]));
 }
 
 describe.skipIf(!onCluster)('several consoles on a Redis Cluster', () => {
@@ -201,11 +142,7 @@ describe.skipIf(!onCluster)('several consoles on a Redis Cluster', () => {
 
   it('a session and its CSRF token made on one console work on the other; signing out there ends it on both', async () => {
     const [a, b] = consoles.map((c) => c.url) as [string, string];
-    const login = await fetch(`${a}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: ADMIN.name, password: ADMIN.password }),
-    });
+    const login = await signIn(a);
     expect(login.status).toBe(200);
     const jar = cookiesOf(login);
     const cookie = `celerity_session=${jar.get('celerity_session')}; celerity_csrf=${jar.get('celerity_csrf')}`;

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import msgpack from 'notepack.io';
-import { io as connect, type Socket } from 'socket.io-client';
-import { env } from '../lib/env';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/registry/task-registry';
-import { rooms, type CountsFrame, type JobFrame } from '../lib/events/contract';
+import { rooms, type JobFrame } from '../lib/events/contract';
 import { liveFanoutNames } from '../lib/events/socket-rooms';
 import { createRedis } from '../lib/redis';
 import { add } from '../worker/tasks/demo-tasks';
-import { runTs, uniqueName, waitFor, type Proc } from './helpers';
+import { uniqueName, waitFor } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
 import { startSharedLiveConsole } from './live-harness';
+import { countsOf, frameClient, startLiveConsole, type FrameClient, type LiveConsole } from './fixtures/console-clients';
 
 /**
  * Several consoles sharing the live work (server.ts's wiring): the relay runs
@@ -23,56 +22,10 @@ const { prefix } = stack;
 const logger = createLogger('live-consoles-shared', 'error');
 const TTL_MS = 1_500;
 
-interface Console {
-  proc: Proc;
-  url: string;
-  leading(): boolean;
-}
-
-function startConsole(): Promise<Console> {
-  const proc = runTs('test/fixtures/live-console.ts', [], {
-    REDIS_URL: env().REDIS_URL!,
-    CELERITY_PREFIX: prefix,
-    LIVE_SHARED: '1',
-    LEASE_TTL_MS: String(TTL_MS),
-    LEASE_RENEW_MS: '300',
-  });
-  stack.atTeardown(async () => {
-    proc.child.kill('SIGKILL');
-    await proc.exited;
-  });
-  return proc.waitForOutput(/LIVE_READY (\S+)/).then((line) => ({
-    proc,
-    url: line.split(' ')[1]!,
-    leading: () => [...proc.output().matchAll(/^(LEADER|FOLLOWER) \d+$/gm)].at(-1)?.[1] === 'LEADER',
-  }));
-}
-
-/** A client that records each frame it gets. */
-interface Client {
-  socket: Socket;
-  frames: { event: string; payload: unknown }[];
-  join(room: string): Promise<void>;
-}
-
-async function client(url: string): Promise<Client> {
-  const socket = connect(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-  stack.atTeardown(() => socket.close());
-  const frames: Client['frames'] = [];
-  socket.onAny((event: string, payload: unknown) => frames.push({ event, payload }));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
-  return {
-    socket,
-    frames,
-    join: (room) =>
-      new Promise<void>((resolve, reject) =>
-        socket.emit('subscribe', room, (r: { ok: boolean; error?: string }) => (r.ok ? resolve() : reject(new Error(r.error ?? 'refused')))),
-      ),
-  };
-}
+type Console = LiveConsole;
+type Client = FrameClient;
+const startConsole = () => startLiveConsole(stack, TTL_MS);
+const client = (url: string) => frameClient(stack, url);
 
 /** One broadcast between consoles, as the Redis adapter publishes it. */
 interface Published {
@@ -91,12 +44,6 @@ function decodeBroadcast(msg: Buffer): Published | undefined {
   // Keyed as the clients key what they get (JSON drops what msgpack kept as undefined).
   return { uid, event, key: JSON.stringify([event, JSON.parse(JSON.stringify(payload ?? null))]), rooms: opts?.rooms ?? [] };
 }
-
-const countsOf = (c: Client, queue: string) =>
-  c.frames
-    .filter((f) => f.event === 'counts')
-    .map((f) => (f.payload as CountsFrame).queues[queue])
-    .filter(Boolean);
 
 describe('consoles sharing the live work', () => {
   it('one leader reads; every client on every console gets each frame once', async () => {
