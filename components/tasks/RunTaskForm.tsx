@@ -1,7 +1,8 @@
 'use client';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useRouter } from 'next/navigation';
-import { api, ApiError, seg } from '../api';
+import { api, seg } from '../api';
+import { submitErrors } from '../forms/submit-errors';
 import { Button } from '../ui/Button';
 import { Field, inputClass } from '../ui/Field';
 import { Notice } from '../ui/Notice';
@@ -58,17 +59,9 @@ export function RunTaskForm({ task }: Props) {
       router.push(`/queues/${seg(job.queue)}/jobs/${seg(job.id)}`);
     } catch (err) {
       setBusy(false);
-      if (err instanceof ApiError && err.status === 400 && (err.body.fields || err.body.field)) {
-        const raw = err.body.fields ?? { [err.body.field!]: err.body.message };
-        // zod says "expected number, received undefined" for an empty required field: say it plainly.
-        const fieldErrors = Object.fromEntries(Object.entries(raw).map(([k, m]) => [k, /received undefined$/.test(m) ? 'Required' : m]));
-        setErrors(fieldErrors);
-        const shown = Object.keys(fieldErrors).some((k) => k.startsWith('args.') || k.startsWith('options.'));
-        setFormError(shown ? 'Some fields need attention.' : err.body.message);
-      } else {
-        setErrors({});
-        setFormError(err instanceof Error ? err.message : 'The job could not be created');
-      }
+      const shown = submitErrors(err, ['args.', 'options.'], 'The job could not be created');
+      setErrors(shown.errors);
+      setFormError(shown.formError);
     }
   }
 

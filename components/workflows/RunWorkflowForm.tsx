@@ -2,7 +2,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import type { WorkflowDefinitionDTO, WorkflowRunCreatedDTO } from '@/lib/workflows/run-dto';
-import { api, ApiError, seg } from '../api';
+import { api, seg } from '../api';
+import { submitErrors } from '../forms/submit-errors';
 import { Button } from '../ui/Button';
 import { Notice } from '../ui/Notice';
 import { useCanWrite } from '../auth/SessionProvider';
@@ -44,15 +45,9 @@ export function RunWorkflowForm({ workflow }: { workflow: Pick<WorkflowDefinitio
       router.push(runHref(run.workflow, run.id));
     } catch (err) {
       setBusy(false);
-      if (err instanceof ApiError && err.status === 400 && (err.body.fields || err.body.field)) {
-        const raw = err.body.fields ?? { [err.body.field!]: err.body.message };
-        const fieldErrors = Object.fromEntries(Object.entries(raw).map(([k, m]) => [k, /received undefined$/.test(m) ? 'Required' : m]));
-        setErrors(fieldErrors);
-        setFormError(Object.keys(fieldErrors).some((k) => k.startsWith('args.')) ? 'Some fields need attention.' : err.body.message);
-      } else {
-        setErrors({});
-        setFormError(err instanceof Error ? err.message : 'The run could not be started');
-      }
+      const shown = submitErrors(err, ['args.'], 'The run could not be started');
+      setErrors(shown.errors);
+      setFormError(shown.formError);
     }
   }
 
