@@ -3,7 +3,8 @@ import { io as connect } from 'socket.io-client';
 import { freePort } from '@/scripts/redis-server';
 import { closeRedis } from '@/lib/redis';
 import { ROOT, runTs, type Proc } from './helpers';
-import { ADMIN, ensureConsoleBuild, USERS_ENV } from './security-support';
+import { ensureConsoleBuild, USERS_ENV } from './security-support';
+import { cookiesOf, signIn } from './fixtures/console-clients';
 
 /**
  * Two consoles (server.ts, production build) on one Redis and prefix, as a
@@ -38,20 +39,6 @@ afterAll(async () => {
   }
   await closeRedis();
 });
-
-/** The `name=value` pairs a response set, by name. */
-function cookiesOf(res: Response): Map<string, string> {
-  return new Map(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split(/=(.*)/s).slice(0, 2) as [string, string]));
-}
-
-/** The admin's sign-in on one console. */
-function signIn(base: string): Promise<Response> {
-  return fetch(`${base}/api/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: ADMIN.name, password: ADMIN.password }),
-  });
-}
 
 describe('two consoles', () => {
   it('a session and its CSRF token made on A work on B; signing out on B ends it on A too', async () => {
