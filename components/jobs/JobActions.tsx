@@ -3,6 +3,7 @@ import { useMemo, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import type { JobDTO } from '@/lib/data/job-dto';
 import { api, ApiError, seg } from '../api';
+import { ActionStatus, actionFailed, type ActionMessage } from '../ui/ActionStatus';
 import { Button } from '../ui/Button';
 import { Field, inputClass } from '../ui/Field';
 import { useCanWrite } from '../auth/SessionProvider';
@@ -21,7 +22,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function JobActions({ job, argsSchema }: { job: JobDTO; argsSchema?: Record<string, unknown> }) {
   const router = useRouter();
   const [busy, setBusy] = useState<string | null>(null);
-  const [message, setMessage] = useState<{ tone: 'ok' | 'error'; text: string } | null>(null);
+  const [message, setMessage] = useState<ActionMessage | null>(null);
   const [rerunOpen, setRerunOpen] = useState(false);
   const [rerunArgs, setRerunArgs] = useState('');
   const [rerunError, setRerunError] = useState<string | undefined>();
@@ -46,7 +47,7 @@ export function JobActions({ job, argsSchema }: { job: JobDTO; argsSchema?: Reco
       done?.(r);
       return true;
     } catch (err) {
-      setMessage({ tone: 'error', text: err instanceof Error ? err.message : 'The action failed' });
+      setMessage(actionFailed(err));
       return false;
     } finally {
       setBusy(null);
@@ -213,13 +214,7 @@ export function JobActions({ job, argsSchema }: { job: JobDTO; argsSchema?: Reco
         </form>
       )}
 
-      <p
-        role="status"
-        aria-live="polite"
-        className={message?.tone === 'error' ? 'text-sm text-rose-700 dark:text-rose-300' : 'text-sm text-emerald-700 dark:text-emerald-300'}
-      >
-        {message?.text}
-      </p>
+      <ActionStatus message={message} />
     </section>
   );
 }

@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { api, seg } from '../api';
+import { ActionStatus, actionFailed, type ActionMessage } from '../ui/ActionStatus';
 import { Button } from '../ui/Button';
 import { Field, inputClass } from '../ui/Field';
 import { useCanWrite } from '../auth/SessionProvider';
@@ -10,7 +11,7 @@ import { useCanWrite } from '../auth/SessionProvider';
 export function QueueActions({ queue, paused, failed }: { queue: string; paused: boolean; failed: number }) {
   const router = useRouter();
   const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ tone: 'ok' | 'error'; text: string } | null>(null);
+  const [message, setMessage] = useState<ActionMessage | null>(null);
   const [cleanState, setCleanState] = useState<'completed' | 'failed'>('completed');
   const [cleanAge, setCleanAge] = useState('24');
   const [confirmName, setConfirmName] = useState('');
@@ -27,7 +28,7 @@ export function QueueActions({ queue, paused, failed }: { queue: string; paused:
       router.refresh();
       return true;
     } catch (err) {
-      setMessage({ tone: 'error', text: err instanceof Error ? err.message : 'The action failed' });
+      setMessage(actionFailed(err));
       return false;
     } finally {
       setBusy(false);
@@ -117,13 +118,7 @@ export function QueueActions({ queue, paused, failed }: { queue: string; paused:
         </form>
       )}
 
-      <p
-        role="status"
-        aria-live="polite"
-        className={message?.tone === 'error' ? 'text-sm text-rose-700 dark:text-rose-300' : 'text-sm text-emerald-700 dark:text-emerald-300'}
-      >
-        {message?.text}
-      </p>
+      <ActionStatus message={message} />
     </section>
   );
 }

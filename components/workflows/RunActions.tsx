@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import type { WorkflowRunDTO } from '@/lib/workflows/run-dto';
 import { api, seg } from '../api';
+import { ActionStatus, actionFailed, type ActionMessage } from '../ui/ActionStatus';
 import { Button } from '../ui/Button';
 import { useCanWrite } from '../auth/SessionProvider';
 
@@ -13,7 +14,7 @@ import { useCanWrite } from '../auth/SessionProvider';
 export function RunActions({ run, onDone }: { run: Pick<WorkflowRunDTO, 'id' | 'workflow' | 'actions' | 'nodes'>; onDone: () => void }) {
   const canWrite = useCanWrite();
   const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ tone: 'ok' | 'error'; text: string } | null>(null);
+  const [message, setMessage] = useState<ActionMessage | null>(null);
   const retryable = run.nodes.filter((n) => n.canRetry);
   const base = `/api/v1/workflow-runs/${seg(run.id)}`;
 
@@ -25,7 +26,7 @@ export function RunActions({ run, onDone }: { run: Pick<WorkflowRunDTO, 'id' | '
       setMessage({ tone: 'ok', text: ok });
       onDone();
     } catch (err) {
-      setMessage({ tone: 'error', text: err instanceof Error ? err.message : 'The action failed' });
+      setMessage(actionFailed(err));
     } finally {
       setBusy(false);
     }
@@ -54,13 +55,7 @@ export function RunActions({ run, onDone }: { run: Pick<WorkflowRunDTO, 'id' | '
           </Button>
         )}
       </div>
-      <p
-        role="status"
-        aria-live="polite"
-        className={message?.tone === 'error' ? 'text-sm text-rose-700 dark:text-rose-300' : 'text-sm text-emerald-700 dark:text-emerald-300'}
-      >
-        {message?.text}
-      </p>
+      <ActionStatus message={message} />
     </section>
   );
 }
