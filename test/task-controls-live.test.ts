@@ -6,7 +6,6 @@ vi.hoisted(() => {
     'alice:admin:scrypt$16384$8$1$SX_In1gbmApBI9pOp0YSkw$xjRkETFFPVOv6qNlRSttm_hYMpQ5i4pwZseJEfdeWeM,bob:viewer:scrypt$16384$8$1$MhrpH90QXQhUWgdUuOiu4A$mHu74p1jv61uZQvFSLcZB245vJcc9hXJ0Sp2WXEcQQY';
 });
 
-import { env } from '@/lib/env';
 import { bullKey } from '@/lib/keys';
 import { getRedis } from '@/lib/redis';
 import { login } from '@/lib/auth/login';
@@ -16,11 +15,11 @@ import { readAudit } from '@/lib/auth/audit-log';
 import { ADMITTED_FIELD, HELD_FIELD } from '@/lib/limits/throttle-gate';
 import { parseHeld } from '@/lib/limits/held-record';
 import type { TaskControlsDTO } from '@/lib/data/task-controls-dto';
-import { runTs, waitFor, type Proc } from './helpers';
+import { waitFor, type Proc } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
 import { serveApi } from './api-server';
 import { ADMIN, VIEWER } from './security-support';
-import { DEMO_WORKER_ENTRY } from '../scripts/demo-worker';
+import { taskWorkerProcess } from './fixtures/task-worker-process';
 import { CONTROL_QUEUE, type ControlRun } from './fixtures/control-tasks';
 
 /**
@@ -32,26 +31,14 @@ import { CONTROL_QUEUE, type ControlRun } from './fixtures/control-tasks';
  * each step waits for the jobs' own events.
  */
 const stack = queueStack();
-const { redis, prefix } = stack;
+const { redis } = stack;
 const queue = stack.queue(CONTROL_QUEUE);
 let base: string;
 let admin: Record<string, string>;
 let viewer: Record<string, string>;
 const pids: number[] = [];
 
-function controlWorker(): Proc {
-  const proc = runTs(DEMO_WORKER_ENTRY, ['worker', '-A', 'test/fixtures/control-tasks.ts', '--concurrency', '4'], {
-    REDIS_URL: env().REDIS_URL!,
-    CELERITY_PREFIX: prefix,
-    CELERITY_LOG_LEVEL: 'info',
-  });
-  stack.atTeardown(async () => {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
-    proc.child.kill('SIGKILL');
-    await proc.exited;
-  });
-  return proc;
-}
+const controlWorker = (): Proc => taskWorkerProcess(stack, 'test/fixtures/control-tasks.ts', ['--concurrency', '4']);
 
 async function signIn(user: { name: string; password: string }): Promise<Record<string, string>> {
   const s = await login(getRedis(), { username: user.name, password: user.password }, { ip: 'test', path: '/' });

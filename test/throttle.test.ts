@@ -1,11 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { env } from '@/lib/env';
 import { bullKey } from '@/lib/keys';
 import { ADMITTED_FIELD, RESTAMPED_FIELD, START_MARGIN_MS } from '@/lib/limits/throttle-gate';
 import { readCatalogueEntry } from '@/lib/registry/catalogue';
-import { maxInWindow, runTs, streamEvents, waitFor, type Proc } from './helpers';
+import { maxInWindow, streamEvents, waitFor, type Proc } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
-import { DEMO_WORKER_ENTRY } from '../scripts/demo-worker';
+import { taskWorkerProcess } from './fixtures/task-worker-process';
 import { THROTTLE_QUEUE, type ThrottleRun } from './fixtures/throttle-tasks';
 
 /**
@@ -16,25 +15,13 @@ import { THROTTLE_QUEUE, type ThrottleRun } from './fixtures/throttle-tasks';
  * checked window by window. Nothing sleeps: each test waits for its jobs' completion.
  */
 const stack = queueStack();
-const { redis, prefix } = stack;
+const { redis } = stack;
 const queue = stack.queue(THROTTLE_QUEUE);
 const WORKERS = 3;
 /** How long the 5/s run lasts: 11 s in the suite; THROTTLE_TEST_SECONDS=30 for the issue's long run. */
 const RATE_SECONDS = Number(process.env.THROTTLE_TEST_SECONDS ?? 11);
 
-function throttleWorker(): Proc {
-  const proc = runTs(DEMO_WORKER_ENTRY, ['worker', '-A', 'test/fixtures/throttle-tasks.ts', '--concurrency', '5'], {
-    REDIS_URL: env().REDIS_URL!,
-    CELERITY_PREFIX: prefix,
-    CELERITY_LOG_LEVEL: 'info',
-  });
-  stack.atTeardown(async () => {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
-    proc.child.kill('SIGKILL');
-    await proc.exited;
-  });
-  return proc;
-}
+const throttleWorker = (): Proc => taskWorkerProcess(stack, 'test/fixtures/throttle-tasks.ts', ['--concurrency', '5']);
 
 beforeAll(async () => {
   const procs = Array.from({ length: WORKERS }, throttleWorker);
