@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import { env } from '../lib/env';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/registry/task-registry';
-import { rooms, type JobFrame } from '../lib/events/contract';
+import { rooms } from '../lib/events/contract';
 import { liveFanoutNames } from '../lib/events/socket-rooms';
 import { Cluster } from 'ioredis';
 import { isClusterUrl, parseClusterUrl } from '../lib/redis-url';
@@ -11,7 +11,18 @@ import { add } from '../worker/tasks/demo-tasks';
 import { uniqueName, waitFor } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
 import { USERS_ENV } from './security-support';
-import { cookiesOf, countsOf, frameClient, signIn, startLiveConsole, type FrameClient, type LiveConsole } from './fixtures/console-clients';
+import {
+  cookiesOf,
+  countsOf,
+  firstFrameAfterMarks,
+  frameClient,
+  lastJobFrame,
+  relayedFrames,
+  signIn,
+  startLiveConsole,
+  type FrameClient,
+  type LiveConsole,
+} from './fixtures/console-clients';
 
 /**
  * Two console processes on a real 3-master Redis Cluster (the cluster suite's
@@ -57,7 +68,7 @@ async function untilEveryClientCounts(queue: Queue, name: string, clients: Clien
 }
 
 /** A client's frames that come from the relay (each console sends its own status and peers). */
-const relayed = (c: Client) => c.frames.filter((f) => f.event !== 'status' && f.event !== 'peers').map((f) => JSON.stringify([f.event, f.payload]));
+const relayed = relayedFrames;
 
 /** Every frame published on the rooms' shard channels (the sharded adapter's dynamic mode: one channel per room). */
 async function listenToRooms(names: string[]): Promise<{ event: string; key: string; uid: string }[]> {
@@ -114,11 +125,7 @@ describe.skipIf(!onCluster)('several consoles on a Redis Cluster', () => {
       );
       const job = await waitFor(
         'the watched job in every client',
-        () =>
-          c.frames
-            .filter((f) => f.event === 'job')
-            .map((f) => f.payload as JobFrame)
-            .at(-1),
+        () => lastJobFrame(c),
         (f) => f?.job?.state === 'completed',
       );
       expect(job?.job?.result).toBe(6);
@@ -127,9 +134,7 @@ describe.skipIf(!onCluster)('several consoles on a Redis Cluster', () => {
     // same order on every client of either console, and exactly what the leader published on the rooms'
     // shard channels (a frame delivered twice, or sent by two relays, would differ).
     await new Promise((r) => setTimeout(r, 500));
-    const anchor = relayed(clients[0]!)
-      .slice(marks[0])
-      .find((k) => clients.every((c, i) => !relayed(c).slice(0, marks[i]).includes(k) && relayed(c).includes(k)));
+    const anchor = firstFrameAfterMarks(clients, marks);
     expect(anchor).toBeDefined();
     const after = (c: Client) => relayed(c).slice(relayed(c).indexOf(anchor!));
     expect(after(clients[0]!).length).toBeGreaterThanOrEqual(3);

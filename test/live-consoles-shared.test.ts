@@ -2,14 +2,23 @@ import { describe, expect, it } from 'vitest';
 import msgpack from 'notepack.io';
 import { createLogger } from '../lib/logger';
 import { createRegistry } from '../lib/registry/task-registry';
-import { rooms, type JobFrame } from '../lib/events/contract';
+import { rooms } from '../lib/events/contract';
 import { liveFanoutNames } from '../lib/events/socket-rooms';
 import { createRedis } from '../lib/redis';
 import { add } from '../worker/tasks/demo-tasks';
 import { uniqueName, waitFor } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
 import { startSharedLiveConsole } from './live-harness';
-import { countsOf, frameClient, startLiveConsole, type FrameClient, type LiveConsole } from './fixtures/console-clients';
+import {
+  countsOf,
+  firstFrameAfterMarks,
+  frameClient,
+  lastJobFrame,
+  relayedFrames,
+  startLiveConsole,
+  type FrameClient,
+  type LiveConsole,
+} from './fixtures/console-clients';
 
 /**
  * Several consoles sharing the live work (server.ts's wiring): the relay runs
@@ -82,7 +91,7 @@ describe('consoles sharing the live work', () => {
         (n) => n === 1,
       );
     // Each client's frames from here on (its own status and peers frames aside: each console sends its own).
-    const keyed = (c: Client) => c.frames.filter((f) => f.event !== 'status' && f.event !== 'peers').map((f) => JSON.stringify([f.event, f.payload]));
+    const keyed = relayedFrames;
     const marks = clients.map((c) => keyed(c).length);
     const publishedMark = published.length;
 
@@ -96,11 +105,7 @@ describe('consoles sharing the live work', () => {
       );
       const job = await waitFor(
         'the watched job in every client',
-        () =>
-          c.frames
-            .filter((f) => f.event === 'job')
-            .map((f) => f.payload as JobFrame)
-            .at(-1),
+        () => lastJobFrame(c),
         (f) => f?.job?.state === 'completed',
       );
       expect(job?.job?.result).toBe(6);
@@ -109,9 +114,7 @@ describe('consoles sharing the live work', () => {
     // the same frames, in the same order, on every client of either console (a frame twice on one console would differ).
     await new Promise((r) => setTimeout(r, 500));
     // A frame in flight at the mark reached some clients before it and others after: start at the first frame all got after it.
-    const anchor = keyed(clients[0]!)
-      .slice(marks[0])
-      .find((k) => clients.every((c, i) => !keyed(c).slice(0, marks[i]).includes(k) && keyed(c).includes(k)));
+    const anchor = firstFrameAfterMarks(clients, marks);
     expect(anchor).toBeDefined();
     const after = (c: Client) => keyed(c).slice(keyed(c).indexOf(anchor!));
     // At least the watched job's completion and the final counts (the relay coalesces the rest when jobs run fast).
