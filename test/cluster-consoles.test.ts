@@ -12,13 +12,12 @@ import { uniqueName, waitFor } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
 import { USERS_ENV } from './security-support';
 import {
-  cookiesOf,
   countsOf,
+  expectSessionAcrossConsoles,
   firstFrameAfterMarks,
   frameClient,
   lastJobFrame,
   relayedFrames,
-  signIn,
   startLiveConsole,
   type FrameClient,
   type LiveConsole,
@@ -147,19 +146,7 @@ describe.skipIf(!onCluster)('several consoles on a Redis Cluster', () => {
 
   it('a session and its CSRF token made on one console work on the other; signing out there ends it on both', async () => {
     const [a, b] = consoles.map((c) => c.url) as [string, string];
-    const login = await signIn(a);
-    expect(login.status).toBe(200);
-    const jar = cookiesOf(login);
-    const cookie = `celerity_session=${jar.get('celerity_session')}; celerity_csrf=${jar.get('celerity_csrf')}`;
-    const session = (base: string) => fetch(`${base}/api/auth/session`, { headers: { cookie } }).then((r) => r.status);
-    expect(await session(b)).toBe(200);
-    // A browser's state-changing request on B (its page's Origin): refused without A's token, done with it.
-    const logout = (token: string) => fetch(`${b}/api/auth/logout`, { method: 'POST', headers: { cookie, origin: b, 'x-csrf-token': token } });
-    expect((await logout('not-the-token')).status).toBe(403);
-    expect(await session(a)).toBe(200);
-    expect((await logout(jar.get('celerity_csrf')!)).status).toBe(200);
-    expect(await session(b)).toBe(401);
-    expect(await session(a)).toBe(401);
+    await expectSessionAcrossConsoles(a, b);
   });
 
   it('the leader killed (-9): the other console takes over and its clients keep getting frames; a new console joins as follower', async () => {

@@ -4,7 +4,7 @@ import { freePort } from '@/scripts/redis-server';
 import { closeRedis } from '@/lib/redis';
 import { ROOT, runTs, type Proc } from './helpers';
 import { ensureConsoleBuild, USERS_ENV } from './security-support';
-import { cookiesOf, signIn } from './fixtures/console-clients';
+import { cookiesOf, expectSessionAcrossConsoles, signIn } from './fixtures/console-clients';
 
 /**
  * Two consoles (server.ts, production build) on one Redis and prefix, as a
@@ -43,20 +43,7 @@ afterAll(async () => {
 describe('two consoles', () => {
   it('a session and its CSRF token made on A work on B; signing out on B ends it on A too', async () => {
     const [a, b] = bases as [string, string];
-    const login = await signIn(a);
-    expect(login.status).toBe(200);
-    const jar = cookiesOf(login);
-    const cookie = `celerity_session=${jar.get('celerity_session')}; celerity_csrf=${jar.get('celerity_csrf')}`;
-    const session = (base: string) => fetch(`${base}/api/auth/session`, { headers: { cookie } }).then((r) => r.status);
-    expect(await session(b)).toBe(200);
-    // A browser's state-changing request on B (its page's Origin): refused without A's token…
-    const logout = (token: string) => fetch(`${b}/api/auth/logout`, { method: 'POST', headers: { cookie, origin: b, 'x-csrf-token': token } });
-    expect((await logout('not-the-token')).status).toBe(403);
-    expect(await session(a)).toBe(200);
-    // …and done with it; the session is gone on both consoles.
-    expect((await logout(jar.get('celerity_csrf')!)).status).toBe(200);
-    expect(await session(b)).toBe(401);
-    expect(await session(a)).toBe(401);
+    await expectSessionAcrossConsoles(a, b);
   });
 
   it("a page's live connection on A is told B's URL (where to go if A stops)", async () => {
