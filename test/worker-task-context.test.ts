@@ -11,6 +11,7 @@ import { createClient } from '@/lib/client/create-client';
 import { parseAttempts } from '@/lib/queue/attempt-log';
 import { getJobDto } from '@/lib/data/job-dto';
 import { registry as demoRegistry } from '@/worker/tasks';
+import { workflowTasks } from '@/worker/workflows/demo-workflows';
 import { flaky } from '@/worker/tasks/demo-tasks';
 import { waitFor } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
@@ -165,14 +166,18 @@ describe('the catalogue of the demo tasks', () => {
       flaky: 'Fails its first attempts, then succeeds: shows retries with exponential backoff.',
       fail: 'Always throws an error (with a stack trace).',
       sleep: 'Waits for the given number of milliseconds, then returns.',
+      'api-call':
+        'Calls a pretend third-party API that allows 20 requests a second: its rate limit holds every worker to that together (an admin can change it live on this page).',
     };
+    const workflowSteps = workflowTasks.map((t) => t.name);
     // Every shipped demo task is here (the catalogue also holds this file's other tasks).
-    expect(demoRegistry.tasks.map((t) => t.name).sort()).toEqual(Object.keys(expected).sort());
+    expect(demoRegistry.tasks.map((t) => t.name).sort()).toEqual([...Object.keys(expected), ...workflowSteps].sort());
     for (const [task, description] of Object.entries(expected)) {
       expect(entries.get(task)?.description, task).toBe(description);
-      expect(entries.get(task)?.queue, task).toBe('default');
+      expect(entries.get(task)?.queue, task).toBe(task === 'api-call' ? 'api' : 'default');
       expect(entries.get(task)?.argsSchema, task).toMatchObject({ type: 'object' });
     }
+    for (const task of workflowSteps) expect(entries.get(task)?.description, task).toMatch(/^Workflow demo: /);
     expect(entries.get('flaky')?.defaults).toMatchObject({ attempts: 5, backoff: { type: 'exponential' } });
   });
 });
