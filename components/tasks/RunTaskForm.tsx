@@ -1,8 +1,9 @@
 'use client';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { api, seg } from '../api';
 import { submitErrors } from '../forms/submit-errors';
+import { useFocusFirstInvalid } from '../forms/use-focus-first-invalid';
 import { Button } from '../ui/Button';
 import { Field, inputClass } from '../ui/Field';
 import { Notice } from '../ui/Notice';
@@ -27,13 +28,8 @@ export function RunTaskForm({ task }: Props) {
   const [errors, setErrors] = useState<Errors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
+  const formRef = useFocusFirstInvalid(errors);
   const canWrite = useCanWrite();
-
-  // After a failed submit, take the keyboard to the first field that needs attention.
-  useEffect(() => {
-    if (Object.keys(errors).length) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [errors]);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();

@@ -1,9 +1,10 @@
 'use client';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import type { WorkflowDefinitionDTO, WorkflowRunCreatedDTO } from '@/lib/workflows/run-dto';
 import { api, seg } from '../api';
 import { submitErrors } from '../forms/submit-errors';
+import { useFocusFirstInvalid } from '../forms/use-focus-first-invalid';
 import { Button } from '../ui/Button';
 import { Notice } from '../ui/Notice';
 import { useCanWrite } from '../auth/SessionProvider';
@@ -23,12 +24,8 @@ export function RunWorkflowForm({ workflow }: { workflow: Pick<WorkflowDefinitio
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
+  const formRef = useFocusFirstInvalid(errors);
   const canWrite = useCanWrite();
-
-  useEffect(() => {
-    if (Object.keys(errors).length) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [errors]);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
