@@ -39,6 +39,18 @@ export class IsolatedError extends Error {
   }
 }
 
+/**
+ * How long a child may take to be ready to run its handler: its start-up (Node, the TypeScript loader, the tasks
+ * module) takes from a fraction of a second to several seconds on a loaded machine and is not the handler's time, so
+ * it is not charged to a short hard limit (which would then fail every attempt on a busy host); a child that does
+ * not start at all still ends the attempt.
+ */
+export const CHILD_START_LIMIT_MS = 60_000;
+
+function childStartLimitMs(deadline: AttemptDeadline | undefined): number {
+  return Math.max(CHILD_START_LIMIT_MS, deadline?.hardMs ?? 0);
+}
+
 /** The command line that starts a child, per task: set when the worker loads its tasks module from a file. */
 const childCommand = new WeakMap<AnyTask, { entry: string; file: string }>();
 
@@ -53,8 +65,8 @@ export function rememberTasksModule(tasks: readonly AnyTask[], file: string, ent
  * handler's signal aborts for any reason but the soft limit (cancel, shutdown,
  * lock lost) — the soft limit is passed on to the child's signal. The limits
  * count from the moment the child is ready to run the handler (its start-up
- * may take a second under load); a child that is not ready within the hard
- * limit is killed too.
+ * may take seconds under load); a child not ready within CHILD_START_LIMIT_MS
+ * (or the hard limit, if longer) is killed and the attempt fails saying so.
  */
 export function runIsolated(task: AnyTask, args: unknown, ctx: TaskContext, deadline: AttemptDeadline | undefined): Promise<unknown> {
   const command = childCommand.get(task);
@@ -63,7 +75,12 @@ export function runIsolated(task: AnyTask, args: unknown, ctx: TaskContext, dead
   }
   const child = fork(command.entry, ['__task-child', '-A', command.file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const kill = () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL');
-  const startTimer = deadline?.hardMs === undefined ? undefined : setTimeout(kill, deadline.hardMs);
+  let startTimedOut = false;
+  const startLimitMs = childStartLimitMs(deadline);
+  const startTimer = setTimeout(() => {
+    startTimedOut = true;
+    kill();
+  }, startLimitMs);
   const onAbort = () => forwardAbort(child, ctx.signal.reason, kill);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const ready = () => {
@@ -71,11 +88,16 @@ export function runIsolated(task: AnyTask, args: unknown, ctx: TaskContext, dead
     deadline?.arm();
     send(child, { type: 'run', task: task.name, args, input: ctx.input, job: { id: ctx.jobId, queue: ctx.queue, attempt: ctx.attempt } });
   };
-  return outcome(child, ctx, ready).finally(() => {
-    clearTimeout(startTimer);
-    ctx.signal.removeEventListener('abort', onAbort);
-    kill();
-  });
+  const notStarted = (err: unknown) => {
+    throw startTimedOut ? new Error(`the task's process was not ready to run its handler within ${startLimitMs} ms`) : err;
+  };
+  return outcome(child, ctx, ready)
+    .catch(notStarted)
+    .finally(() => {
+      clearTimeout(startTimer);
+      ctx.signal.removeEventListener('abort', onAbort);
+      kill();
+    });
 }
 
 function send(child: ChildProcess, msg: ToChild): void {
