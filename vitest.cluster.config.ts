@@ -45,5 +45,6 @@ export const CLUSTER_SUBSET = [
 // (the single Redis of test/global-setup.ts is not started here).
 export default defineConfig({
   ...base,
-  test: { ...base.test, include: CLUSTER_SUBSET, globalSetup: ['test/cluster-global-setup.ts'] },
+  // One file at a time: some files stop and restart nodes (of private clusters, but on the same 2 cores).
+  test: { ...base.test, include: CLUSTER_SUBSET, globalSetup: ['test/cluster-global-setup.ts'], maxWorkers: 1 },
 });
