@@ -4,6 +4,7 @@ import { load } from '@/lib/data/load';
 import { listWorkflowDefinitions, listWorkflowRuns } from '@/lib/workflows/workflow-data';
 import { workflowRunStateSchema } from '@/lib/workflows/run-dto';
 import { PageHeader } from '@/components/ui/PageHeader';
+import { PageSizeField, pageSizeSchema } from '@/components/ui/PageSizeField';
 import { Table, Th, Td } from '@/components/ui/Table';
 import { Unavailable } from '@/components/ui/Unavailable';
 import { Notice } from '@/components/ui/Notice';
@@ -17,16 +18,12 @@ import { seg } from '@/components/api';
 export const dynamic = 'force-dynamic';
 export const metadata = { title: 'Workflows' };
 
-const PAGE_SIZES = [10, 25, 50, 100] as const;
 /** The filters from the query string; anything malformed falls back to its default (a page, not an error). */
 const querySchema = z.object({
   workflow: z.string().trim().min(1).max(200).optional().catch(undefined),
   state: workflowRunStateSchema.optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(100_000).catch(1),
-  size: z.coerce
-    .number()
-    .refine((n) => (PAGE_SIZES as readonly number[]).includes(n))
-    .catch(25),
+  size: pageSizeSchema,
 });
 
 type Props = { searchParams: Promise<Record<string, string | string[] | undefined>> };
@@ -139,18 +136,7 @@ export default async function WorkflowsPage({ searchParams }: Props) {
               ))}
             </select>
           </div>
-          <div>
-            <label htmlFor="page-size" className="block text-sm font-medium">
-              Page size
-            </label>
-            <select id="page-size" name="size" defaultValue={String(q.size)} className={inputClass}>
-              {PAGE_SIZES.map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
-            </select>
-          </div>
+          <PageSizeField size={q.size} />
           <button type="submit" className="rounded-md bg-white px-3 py-1.5 text-sm ring-1 ring-slate-300 dark:bg-slate-800 dark:ring-slate-600">
             Apply
           </button>

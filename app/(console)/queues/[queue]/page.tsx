@@ -6,6 +6,7 @@ import { getQueueDetail } from '@/lib/data/queue-dto';
 import { JOB_STATES, type JobStateName } from '@/lib/data/queue-states';
 import { listJobs } from '@/lib/data/job-list';
 import { PageHeader } from '@/components/ui/PageHeader';
+import { PageSizeField, pageSizeSchema } from '@/components/ui/PageSizeField';
 import { Unavailable } from '@/components/ui/Unavailable';
 import { Notice } from '@/components/ui/Notice';
 import { Table, Th, Td } from '@/components/ui/Table';
@@ -25,16 +26,12 @@ import { decodeSegment } from '@/components/queues/segment';
 
 export const dynamic = 'force-dynamic';
 
-const PAGE_SIZES = [10, 25, 50, 100] as const;
 /** States whose jobs wait to be taken: their rows say when one is held back by its task's limits. */
 const HOLDING_STATES: readonly JobStateName[] = ['waiting', 'prioritized', 'delayed'];
 const querySchema = z.object({
   state: z.enum(JOB_STATES).catch('waiting'),
   page: z.coerce.number().int().min(1).catch(1),
-  size: z.coerce
-    .number()
-    .refine((n) => (PAGE_SIZES as readonly number[]).includes(n))
-    .catch(25),
+  size: pageSizeSchema,
   name: z.string().trim().max(200).optional().catch(undefined),
   job: z.string().trim().max(300).optional().catch(undefined),
 });
@@ -107,18 +104,7 @@ export default async function QueuePage({ params, searchParams }: Props) {
             </label>
             <input id="filter-name" name="name" defaultValue={page.name ?? ''} className={inputClass} placeholder="e.g. report" />
           </div>
-          <div>
-            <label htmlFor="page-size" className="block text-sm font-medium">
-              Page size
-            </label>
-            <select id="page-size" name="size" defaultValue={String(q.size)} className={inputClass}>
-              {PAGE_SIZES.map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
-            </select>
-          </div>
+          <PageSizeField size={q.size} />
           <button type="submit" className="rounded-md bg-white px-3 py-1.5 text-sm ring-1 ring-slate-300 dark:bg-slate-800 dark:ring-slate-600">
             Apply
           </button>
