@@ -103,17 +103,19 @@ describe('listenForControl', () => {
       subscriber,
       command,
       {
-        workerId: 'me',
+        // Not 'me': on a cluster, PUBLISH reaches other nodes over the bus a moment later, so the previous test's
+        // command to 'me' can arrive on this subscriber, which a node subscribed to just now.
+        workerId: 'me-lost',
         cancel: () => false,
         obey: async (msg): Promise<ControlAck> => {
           // The acknowledgement's connection goes away after the command was carried out.
           command.disconnect();
-          return { requestId: msg.requestId, workerId: 'me', command: msg.type, ok: true, state: 'paused', concurrency: 2, at: 1 };
+          return { requestId: msg.requestId, workerId: 'me-lost', command: msg.type, ok: true, state: 'paused', concurrency: 2, at: 1 };
         },
       },
       recording,
     );
-    await publisher.publish(celerityKeys().control, JSON.stringify({ type: 'pause', workerId: 'me', requestId: 'r-lost' }));
+    await publisher.publish(celerityKeys().control, JSON.stringify({ type: 'pause', workerId: 'me-lost', requestId: 'r-lost' }));
     await gotWarning;
     expect(warned).toEqual(['control acknowledgement not written']);
   });
