@@ -8,7 +8,7 @@ import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { env, EnvError, nextDistDir } from '@/lib/env';
 import { createLogger } from '@/lib/logger';
 import { bindRefusal } from '@/lib/bind-policy';
-import type { ClientToServer, ServerToClient } from '@/lib/events/contract';
+import { rooms, type ClientToServer, type ServerToClient } from '@/lib/events/contract';
 import { liveFanoutNames, serveRooms, shareLive, type RoomSocket, type SharedRoomServer } from '@/lib/events/socket-rooms';
 import { CSRF_COOKIE, csrfCookie, newCsrfToken, readCookie } from '@/lib/http/csrf';
 import { contentSecurityPolicy, newNonce } from '@/lib/http/csp';
@@ -21,6 +21,7 @@ import { CLIENT_IP_HEADER, resolvePrincipal, type HeaderSource } from '@/lib/aut
 import { isSecureRequest, requestHost } from '@/lib/http/request-origin';
 import { setPipelineProbe } from '@/lib/metrics/pipeline-probe';
 import { AlertEvaluator } from '@/lib/alerts/alert-evaluator';
+import { onIncidentChange } from '@/lib/alerts/incident-feed';
 import { mayCompress } from '@/lib/http/compression-policy';
 import { errorResponse } from '@/lib/http/api-route';
 import { MethodNotAllowedError, toHttpError } from '@/lib/errors';
@@ -277,6 +278,9 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
   // Alerts: every console takes part in the `alerts` lease; its leader evaluates the rules and sends
   // the notifications, whether or not a page is open (a console that dies is replaced within the lease's TTL).
   const alerts = new AlertEvaluator({ redis: getRedis(), logger: log, publicUrl: publicUrl(e.CELERITY_PUBLIC_URL, e.HOST, e.PORT, basePath) });
+  // Incident changes made here (the leader's evaluations, an acknowledgement or silence answered here) go to
+  // the pages showing incidents; through the adapter, every console's pages get them, once.
+  const stopIncidentFeed = onIncidentChange((frame) => void io.to([rooms.alerts, rooms.dashboard]).emit('incident', frame));
 
   relay.start();
   alerts.start();
@@ -300,6 +304,7 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<void> 
     clearInterval(socketAuth);
     await relay.stop();
     await alerts.stop();
+    stopIncidentFeed();
     await new Promise<void>((resolve) => io.close(() => resolve()));
     server.closeAllConnections?.();
     await app.close?.().catch(() => {});

@@ -5,6 +5,7 @@ import { alertKeys } from './alert-keys';
 import { incidentMessage, type NotificationEvent } from './alert-message';
 import { newDelivery, queueDeliveryCommands } from './deliveries';
 import { FinishedFeed } from './finished-feed';
+import { publishTransition } from './incident-feed';
 import { newIncidentId, openIncidentCommands, timelineCommand, trimIncidents, type TimelineEntry } from './incident-store';
 import { feedQueues, feedWindowMs, readRule, ReadingContext, type Reading } from './rule-readings';
 import type { AlertRule } from './rule-model';
@@ -69,7 +70,8 @@ export class AlertEngine {
     ]);
     const ctx = new ReadingContext(redis, this.feed, now);
     const active = rules.filter((r) => r.enabled);
-    await this.feed.update(await feedQueues(active, ctx), feedWindowMs(active), now);
+    // Every figure the rules need, read once for all of them before any rule looks.
+    await Promise.all([this.feed.update(await feedQueues(active, ctx), feedWindowMs(active), now), ctx.prefetch(active)]);
     await Promise.all(
       rules.map(async (rule) => {
         const state = stateHash[rule.name] ? (JSON.parse(stateHash[rule.name]!) as RuleState) : IDLE;
@@ -99,6 +101,8 @@ export class AlertEngine {
     const commands = [['HSET', k.state, rule.name, JSON.stringify(next.state)], ...next.commands];
     const done = Number(await COMMIT.run(this.opts.redis, [k.state], [rule.name, rev, JSON.stringify(commands)]));
     if (done && next.notified) this.opts.onQueued?.();
+    // Pages showing incidents follow at once (lib/alerts/incident-feed.ts); the `for` clock alone is no change to show.
+    if (done) publishTransition(rule.name, state.incident, next.state.incident, now);
   }
 
   /** The rule's next state and the commands that get there; undefined when nothing changes. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { RedisConnection } from '../redis';
 import { ConflictError, NotFoundError } from '../errors';
 import { alertKeys } from './alert-keys';
+import { publishIncidentChange } from './incident-feed';
 
 /**
  * Incidents: one per firing of a rule, from opened to resolved, with a
@@ -116,12 +117,18 @@ export const incidentQuerySchema = z.object({
   status: z.enum(['open', 'resolved']).optional(),
   rule: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** How many matching incidents to skip (the pages after the first). */
+  offset: z.coerce.number().int().min(0).max(10_000).default(0),
 });
 
-/** Incidents, newest first, optionally only open or resolved ones, or one rule's. */
-export async function listIncidents(redis: RedisConnection, q: { status?: 'open' | 'resolved'; rule?: string; limit?: number } = {}): Promise<Incident[]> {
+/** Incidents, newest first, optionally only open or resolved ones, or one rule's; `offset` matching ones skipped. */
+export async function listIncidents(
+  redis: RedisConnection,
+  q: { status?: 'open' | 'resolved'; rule?: string; limit?: number; offset?: number } = {},
+): Promise<Incident[]> {
   const k = alertKeys();
-  const limit = q.limit ?? 50;
+  const offset = q.offset ?? 0;
+  const limit = (q.limit ?? 50) + offset;
   const out: Incident[] = [];
   // Filters read pages further back until the limit is met (bounded by the trimmed index).
   for (let start = 0; out.length < limit; start += 200) {
@@ -138,7 +145,7 @@ export async function listIncidents(redis: RedisConnection, q: { status?: 'open'
     }
     if (ids.length < 200) break;
   }
-  return out;
+  return out.slice(offset);
 }
 
 async function requireOpen(redis: RedisConnection, id: string): Promise<Incident> {
@@ -157,7 +164,9 @@ export async function acknowledgeIncident(redis: RedisConnection, id: string, by
     .hset(k.incident(id), 'ackedAt', String(now), 'ackedBy', by)
     .rpush(k.timeline(id), JSON.stringify({ at: now, type: 'acknowledged', text: `Acknowledged by ${by}`, by } satisfies TimelineEntry))
     .exec();
-  return (await readIncident(redis, id))!;
+  const incident = (await readIncident(redis, id))!;
+  publishIncidentChange(id, incident.rule, 'acknowledged', now);
+  return incident;
 }
 
 export const silenceBodySchema = z
@@ -184,7 +193,9 @@ export async function silenceIncident(redis: RedisConnection, id: string, forMs:
     .hset(k.incident(id), 'silencedUntil', until === null ? '' : String(until), 'silencedBy', until === null ? '' : by)
     .rpush(k.timeline(id), JSON.stringify(entry))
     .exec();
-  return (await readIncident(redis, id))!;
+  const incident = (await readIncident(redis, id))!;
+  publishIncidentChange(id, incident.rule, 'silenced', now);
+  return incident;
 }
 
 /** Incidents kept (the newest; an open one is never dropped). */

@@ -13,7 +13,7 @@ import { heldSummarySchema } from '../data/held-schemas';
  *
  * Rooms: `dashboard` (all queues' counts and the dashboard's live figures),
  * `queue:<name>` (one queue's counts), `job:<queue>:<id>` (one job),
- * `workers` (the worker processes). Each room gets at most one frame per
+ * `workers` (the worker processes), `alerts` (incidents opened, changed, resolved). Each room gets at most one frame per
  * frame interval (~110 ms): ≤ 10 frames per second whatever the job rate.
  */
 export const EVENTS_VERSION = 1 as const;
@@ -112,6 +112,18 @@ export const workersFrameSchema = z.object({
   lost: z.array(lostWorkerSchema),
 });
 
+/**
+ * An alert incident opened, changed (its figure, a reminder, acknowledged, silenced) or resolved:
+ * to the `alerts` and `dashboard` rooms. Pages re-read what they show (the frame only says which one).
+ */
+export const incidentFrameSchema = z.object({
+  v,
+  id: z.string(),
+  rule: z.string(),
+  change: z.enum(['opened', 'updated', 'acknowledged', 'silenced', 'resolved']),
+  at: z.number(),
+});
+
 /** The other consoles of the deployment (their public URLs): where a page goes when its own console stops. */
 export const peersFrameSchema = z.object({ v, consoles: z.array(z.string().regex(/^https?:\/\/[^/]+/)) });
 
@@ -121,6 +133,7 @@ export type JobFrame = z.infer<typeof jobFrameSchema>;
 export type CountsFrame = z.infer<typeof countsFrameSchema>;
 export type ResyncFrame = z.infer<typeof resyncFrameSchema>;
 export type WorkersFrame = z.infer<typeof workersFrameSchema>;
+export type IncidentFrame = z.infer<typeof incidentFrameSchema>;
 
 /** Schema of each server → client event, for the browser to parse frames with. */
 export const serverFrameSchemas = {
@@ -130,6 +143,7 @@ export const serverFrameSchemas = {
   resync: resyncFrameSchema,
   workers: workersFrameSchema,
   peers: peersFrameSchema,
+  incident: incidentFrameSchema,
 } as const;
 
 export interface ServerToClient {
@@ -145,6 +159,8 @@ export interface ServerToClient {
   workers: (p: WorkersFrame) => void;
   /** The other consoles now running (on connect and when they change); none with one console. */
   peers: (p: PeersFrame) => void;
+  /** An alert incident opened, changed or resolved (to the `alerts` and `dashboard` rooms). */
+  incident: (p: IncidentFrame) => void;
 }
 
 export interface ClientToServer {
@@ -152,10 +168,11 @@ export interface ClientToServer {
   unsubscribe: (room: string) => void;
 }
 
-/** Rooms a client may join: the dashboard, the workers view, one queue, one job. */
+/** Rooms a client may join: the dashboard, the workers view, the alerts' incidents, one queue, one job. */
 export const roomSchema = z.union([
   z.literal('dashboard'),
   z.literal('workers'),
+  z.literal('alerts'),
   z.string().regex(/^queue:[^:]{1,200}$/),
   z.string().regex(/^job:[^:]{1,200}:.{1,300}$/),
 ]);
@@ -163,6 +180,7 @@ export const roomSchema = z.union([
 export const rooms = {
   dashboard: 'dashboard',
   workers: 'workers',
+  alerts: 'alerts',
   queue: (name: string) => `queue:${name}`,
   job: (queue: string, id: string) => `job:${queue}:${id}`,
 } as const;
