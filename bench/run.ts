@@ -8,6 +8,7 @@ import { benchPackage } from './package';
 import { benchCluster } from './cluster';
 import { benchConsoles } from './consoles';
 import { benchControls } from './controls';
+import { benchWorkflows } from './workflows';
 import { baselineRef, prepareBaseline, type Baseline } from './baseline';
 
 /**
@@ -27,6 +28,7 @@ const benches: Record<string, (baseline?: Baseline) => Promise<string>> = {
   cluster: () => benchCluster(),
   consoles: () => benchConsoles(),
   controls: () => benchControls(),
+  workflows: () => benchWorkflows(),
 };
 const usesBaseline = new Set(['queues', 'live']);
 
