@@ -16,6 +16,7 @@ import { HistoryChart } from './HistoryChart';
 import { ActiveJobs } from './ActiveJobs';
 import { LatestFailures } from './LatestFailures';
 import { TaskTimings } from './TaskTimings';
+import { OpenIncidents } from './OpenIncidents';
 import { percent, formatRate } from './figures';
 
 function Stat({ label, value, hint }: { label: string; value: React.ReactNode; hint?: React.ReactNode }) {
@@ -102,6 +103,9 @@ export function LiveDashboard({
           <HistoryChart history={history} />
         </Card>
       </div>
+      <Card title="Open incidents">
+        <OpenIncidents />
+      </Card>
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Active jobs">
           <ActiveJobs active={live.active} now={live.now} />

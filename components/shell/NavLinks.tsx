@@ -12,6 +12,7 @@ const links = [
   { href: '/results', label: 'Results' },
   { href: '/workflows', label: 'Workflows' },
   { href: '/workers', label: 'Workers' },
+  { href: '/alerts', label: 'Alerts' },
 ];
 
 /** Pages only admins see (the server refuses everyone else too). */
