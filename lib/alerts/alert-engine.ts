@@ -9,7 +9,7 @@ import { publishTransition } from './incident-feed';
 import { newIncidentId, openIncidentCommands, timelineCommand, trimIncidents, type TimelineEntry } from './incident-store';
 import { feedQueues, feedWindowMs, readRule, ReadingContext, type Reading } from './rule-readings';
 import type { AlertRule } from './rule-model';
-import { readRules } from './rule-store';
+import { RuleCache } from './rule-cache';
 
 /** What the evaluator remembers of a rule between evaluations (in Redis, so a new leader carries on). */
 export interface RuleState {
@@ -55,6 +55,7 @@ export interface AlertEngineOptions {
  */
 export class AlertEngine {
   private readonly feed: FinishedFeed;
+  private readonly rules = new RuleCache();
   private lastTrim = 0;
 
   constructor(private readonly opts: AlertEngineOptions) {
@@ -65,7 +66,7 @@ export class AlertEngine {
     const { redis, logger } = this.opts;
     const k = alertKeys();
     const [rules, stateHash] = await Promise.all([
-      readRules(redis, (name) => logger?.warn('alert rule does not parse; skipped', { rule: name })),
+      this.rules.read(redis, (name) => logger?.warn('alert rule does not parse; skipped', { rule: name })),
       redis.hgetall(k.state),
     ]);
     const ctx = new ReadingContext(redis, this.feed, now);
@@ -112,6 +113,8 @@ export class AlertEngine {
     state: RuleState,
     now: number,
   ): Promise<{ state: RuleState; commands: string[][]; notified: boolean } | undefined> {
+    // Most rules, most of the time: quiet, nothing pending, nothing open. Return before building anything.
+    if (!reading.firing && !state.incident && state.pendingSince === null) return undefined;
     const k = alertKeys();
     if (reading.firing && !state.incident) {
       const pendingSince = state.pendingSince ?? now;

@@ -2,6 +2,7 @@ import type { RedisConnection } from '../redis';
 import { env } from '../env';
 import { bullKey } from '../keys';
 import { luaScript } from '../queue/lua-script';
+import { groupBySlot } from './queue-figures';
 
 /** A job that failed for good (in the failed set: its retries are used up). */
 export interface FinalFailure {
@@ -18,21 +19,34 @@ const PAGE = 2_000;
 /** Finish times are the workers' clocks, written a moment after they are taken: re-read this far back. */
 const OVERLAP_MS = 1_500;
 
-// KEYS[1]: a finished set (scored by finish time). ARGV: the queue's key prefix, from (ms, inclusive), page size, with reasons (1/0), max reason bytes.
+/**
+ * KEYS: finished sets (scored by finish time), of any queues on one slot. ARGV[1]: page size, ARGV[2]: max
+ * reason bytes; then per key: its queue's key prefix, from (ms, inclusive), with reasons (1/0).
+ * Returns per key its rows { id, score, name, reason }.
+ */
 const READ = luaScript(`
-local rows = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
 local out = {}
-for i = 1, #rows, 2 do
-  local f = redis.call('HMGET', ARGV[1] .. rows[i], 'name', 'failedReason')
-  local reason = ''
-  if ARGV[4] == '1' then
-    reason = f[2] or ''
-    if #reason > tonumber(ARGV[5]) then reason = string.sub(reason, 1, tonumber(ARGV[5])) end
+local page, maxReason = tonumber(ARGV[1]), tonumber(ARGV[2])
+for k = 1, #KEYS do
+  local prefix, from, withReason = ARGV[k * 3], ARGV[k * 3 + 1], ARGV[k * 3 + 2]
+  local rows = redis.call('ZRANGEBYSCORE', KEYS[k], from, '+inf', 'WITHSCORES', 'LIMIT', 0, page)
+  local got = {}
+  for i = 1, #rows, 2 do
+    local f = redis.call('HMGET', prefix .. rows[i], 'name', 'failedReason')
+    local reason = ''
+    if withReason == '1' then
+      reason = f[2] or ''
+      if #reason > maxReason then reason = string.sub(reason, 1, maxReason) end
+    end
+    got[#got + 1] = { rows[i], rows[i + 1], f[1] or '', reason }
   end
-  out[#out + 1] = { rows[i], rows[i + 1], f[1] or '', reason }
+  out[k] = got
 end
 return out
 `);
+
+type State = 'completed' | 'failed';
+type Row = [id: string, score: string, task: string, reason: string];
 
 type Counts = [completed: number, failed: number];
 
@@ -53,10 +67,43 @@ export class FinishedFeed {
 
   constructor(private readonly redis: RedisConnection) {}
 
-  /** Read what finished on `queues` since the last update; keep `keepMs` of history. */
+  /**
+   * Read what finished on `queues` since the last update, both sets of every
+   * queue in one script call per group of queues (one call on a single Redis);
+   * keep `keepMs` of history.
+   */
   async update(queues: readonly string[], keepMs: number, now = Date.now()): Promise<void> {
-    await Promise.all(queues.flatMap((q) => [this.readSet(q, 'completed', now - keepMs), this.readSet(q, 'failed', now - keepMs)]));
-    this.prune(now - keepMs);
+    const floor = now - keepMs;
+    let pending = queues.flatMap((q) => [
+      { queue: q, state: 'completed' as State },
+      { queue: q, state: 'failed' as State },
+    ]);
+    const froms = new Map(pending.map((s) => [this.key(s), Math.max(floor, (this.cursors.get(this.key(s)) ?? floor) - OVERLAP_MS)]));
+    while (pending.length) {
+      const more: typeof pending = [];
+      const prefix = env().CELERITY_PREFIX;
+      const groups = groupBySlot(this.redis, (q) => bullKey(q, 'completed', prefix), [...new Set(pending.map((s) => s.queue))]);
+      await Promise.all(
+        groups.map(async (group) => {
+          const sets = pending.filter((s) => group.includes(s.queue));
+          const reply = (await READ.run(
+            this.redis,
+            sets.map((s) => bullKey(s.queue, s.state, prefix)),
+            [PAGE, REASON_MAX_BYTES, ...sets.flatMap((s) => [bullKey(s.queue, '', prefix), froms.get(this.key(s))!, s.state === 'failed' ? '1' : '0'])],
+          )) as Row[][];
+          sets.forEach((s, i) => {
+            const next = this.take(s.queue, s.state, reply[i]!, froms.get(this.key(s))!);
+            if (next !== undefined) {
+              froms.set(this.key(s), next);
+              more.push(s);
+            }
+          });
+        }),
+      );
+      pending = more;
+    }
+    for (const s of queues.flatMap((q) => [`${q}\0completed`, `${q}\0failed`])) if (!this.cursors.has(s)) this.cursors.set(s, floor);
+    this.prune(floor);
   }
 
   /** Completed and failed jobs of a queue (or of one task on it) that finished at or after `from`. */
@@ -78,34 +125,32 @@ export class FinishedFeed {
     return this.failures.filter((f) => f.queue === queue && (task === undefined || f.task === task) && f.at >= from);
   }
 
-  private async readSet(queue: string, state: 'completed' | 'failed', floor: number): Promise<void> {
-    const prefix = env().CELERITY_PREFIX;
+  private key(s: { queue: string; state: State }): string {
+    return `${s.queue}\0${s.state}`;
+  }
+
+  /**
+   * Count a page of a finished set's rows (each job once: the overlap re-reads
+   * some). Returns where to read the next page from when this one was full of
+   * new rows; undefined when the set is read to its end (or a run of equal
+   * scores longer than a page gave nothing new: stop rather than loop).
+   */
+  private take(queue: string, state: State, rows: Row[], from: number): number | undefined {
     const key = `${queue}\0${state}`;
     const seen = this.seen.get(key) ?? new Map<string, number>();
     this.seen.set(key, seen);
-    let from = Math.max(floor, (this.cursors.get(key) ?? floor) - OVERLAP_MS);
-    for (;;) {
-      const rows = (await READ.run(
-        this.redis,
-        [bullKey(queue, state, prefix)],
-        [bullKey(queue, '', prefix), from, PAGE, state === 'failed' ? '1' : '0', REASON_MAX_BYTES],
-      )) as string[][];
-      let fresh = 0;
-      for (const [id, scoreText, task, reason] of rows) {
-        const at = Number(scoreText);
-        if (seen.has(id!)) continue;
-        fresh++;
-        seen.set(id!, at);
-        this.count(queue, task!, at, state);
-        if (state === 'failed') this.failures.push({ queue, id: id!, task: task!, at, reason: reason! });
-        from = Math.max(from, at);
-        this.cursors.set(key, Math.max(this.cursors.get(key) ?? 0, at));
-      }
-      // A full page moves on from its last score (inclusive: ties are deduplicated); a page of
-      // nothing new means a run of equal scores longer than a page — stop rather than loop.
-      if (rows.length < PAGE || fresh === 0) break;
+    let fresh = 0;
+    for (const [id, scoreText, task, reason] of rows) {
+      const at = Number(scoreText);
+      if (seen.has(id)) continue;
+      fresh++;
+      seen.set(id, at);
+      this.count(queue, task, at, state);
+      if (state === 'failed') this.failures.push({ queue, id, task, at, reason });
+      from = Math.max(from, at);
+      this.cursors.set(key, Math.max(this.cursors.get(key) ?? 0, at));
     }
-    if (!this.cursors.has(key)) this.cursors.set(key, floor);
+    return rows.length < PAGE || fresh === 0 ? undefined : from;
   }
 
   private count(queue: string, task: string, at: number, state: 'completed' | 'failed'): void {

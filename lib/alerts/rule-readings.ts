@@ -1,17 +1,13 @@
 import type { RedisConnection } from '../redis';
-import { env } from '../env';
-import { bullKey } from '../keys';
-import { luaScript } from '../queue/lua-script';
-import { readOldestWaitingAt, readQueueCounts } from '../queue/queue-counts';
 import { workerCounts } from '../queue/queue-workers';
 import { readCatalogue, type CatalogueEntry } from '../registry/catalogue';
 import { readHeartbeats, type LostWorker } from '../worker/heartbeat';
 import { readDefinition, readRuns, readState } from '../scheduler/schedule-store';
 import { missedSlots } from '../scheduler/missed-slots';
-import type { QueueCounts } from '../data/queue-states';
 import { formatDuration } from './alert-message';
 import type { FinishedFeed } from './finished-feed';
 import { ruleTask, type RuleSpec } from './rule-model';
+import { addNeeds, readQueueFigures, type LongRunningJob, type QueueFigures, type QueueNeeds } from './queue-figures';
 
 /** What a rule sees at one evaluation. */
 export interface Reading {
@@ -28,27 +24,14 @@ export interface Reading {
 const enc = encodeURIComponent;
 const pct = (x: number) => `${Math.round(x * 10) / 10}%`;
 
-// KEYS[1]: a queue's active list. ARGV: its key prefix, cutoff (ms), most to return. Active jobs that started before the cutoff.
-const LONG_RUNNING = luaScript(`
-local ids = redis.call('LRANGE', KEYS[1], 0, 999)
-local out = {}
-for _, id in ipairs(ids) do
-  local f = redis.call('HMGET', ARGV[1] .. id, 'name', 'processedOn')
-  local started = tonumber(f[2])
-  if started and started < tonumber(ARGV[2]) then
-    out[#out + 1] = { id, f[1] or '', f[2] }
-    if #out >= tonumber(ARGV[3]) then break end
-  end
-end
-return out
-`);
-
 /**
  * The figures of one evaluation, each read at most once however many rules
  * use it (counts of a queue, the catalogue, workers per queue, heartbeats).
  */
 export class ReadingContext {
   private readonly memo = new Map<string, Promise<unknown>>();
+  /** Figures read by prefetch(), per queue: they cover every need of this evaluation's rules. */
+  private readonly prefetched = new Map<string, Promise<QueueFigures>>();
 
   constructor(
     readonly redis: RedisConnection,
@@ -65,24 +48,46 @@ export class ReadingContext {
   catalogue(): Promise<CatalogueEntry[]> {
     return this.once('catalogue', () => readCatalogue(this.redis));
   }
-  counts(queue: string): Promise<QueueCounts> {
-    return this.once(`counts:${queue}`, () => readQueueCounts(this.redis, queue));
-  }
-  oldestWaitingAt(queue: string): Promise<number | null> {
-    return this.once(`oldest:${queue}`, () => readOldestWaitingAt(this.redis, queue));
-  }
   workers(): Promise<Map<string, number>> {
     return this.once('workers', () => workerCounts(this.redis));
   }
   lost(): Promise<LostWorker[]> {
     return this.once('lost', async () => (await readHeartbeats(this.redis)).lost);
   }
-  longRunning(queue: string, maxMs: number): Promise<{ id: string; task: string; startedAt: number }[]> {
-    return this.once(`long:${queue}:${maxMs}`, async () => {
-      const prefix = env().CELERITY_PREFIX;
-      const rows = (await LONG_RUNNING.run(this.redis, [bullKey(queue, 'active', prefix)], [bullKey(queue, '', prefix), this.now - maxMs, 100])) as string[][];
-      return rows.map(([id, task, started]) => ({ id: id!, task: task!, startedAt: Number(started) }));
-    });
+
+  /**
+   * Read, in one go, the queue figures all these rules need (one script call
+   * per group of queues: see readQueueFigures), so that each rule's reading
+   * finds them ready instead of asking Redis itself.
+   */
+  async prefetch(rules: readonly RuleSpec[]): Promise<void> {
+    const needs = new Map<string, QueueNeeds>();
+    for (const r of rules) {
+      const n = ruleNeeds(r);
+      const queue = n && (await this.queueOf(r));
+      if (n && queue) addNeeds(needs, queue, n);
+    }
+    if (needs.size === 0) return;
+    const figures = readQueueFigures(this.redis, needs, this.now);
+    for (const queue of needs.keys())
+      this.prefetched.set(
+        queue,
+        figures.then((m) => m.get(queue)!),
+      );
+  }
+
+  /** A queue's figures: prefetched, or read now for this queue alone (a preview). */
+  private figures(queue: string, need: QueueNeeds): Promise<QueueFigures> {
+    const key = `figures:${queue}:${need.counts}:${need.oldest}:${need.longerThanMs ?? ''}`;
+    const read = async () => (await readQueueFigures(this.redis, new Map([[queue, need]]), this.now)).get(queue)!;
+    return this.prefetched.get(queue) ?? this.once(key, read);
+  }
+  counts(queue: string): Promise<QueueFigures> {
+    return this.figures(queue, { counts: true, oldest: true });
+  }
+  async longRunning(queue: string, maxMs: number): Promise<LongRunningJob[]> {
+    const f = await this.figures(queue, { counts: false, oldest: false, longerThanMs: maxMs });
+    return f.longRunning.filter((j) => j.startedAt < this.now - maxMs);
   }
 
   /** The queue a rule's jobs are on: its own, or its task's (from the catalogue). */
@@ -91,6 +96,15 @@ export class ReadingContext {
     const task = ruleTask(rule);
     return task ? (await this.catalogue()).find((e) => e.name === task)?.queue : undefined;
   }
+}
+
+/** What a rule needs of its queue's figures (undefined: none). */
+function ruleNeeds(r: RuleSpec): Partial<QueueNeeds> | undefined {
+  // The summary of a backlog rule says how old the oldest waiting job is, whichever its limit.
+  if (r.kind === 'backlog') return { counts: true, oldest: true };
+  if (r.kind === 'no_worker') return { counts: true };
+  if (r.kind === 'long_running') return { longerThanMs: r.maxMs };
+  return undefined;
 }
 
 /** The queues whose finished jobs the feed must read for these rules. */
@@ -189,8 +203,8 @@ async function longRunning(r: Of<'long_running'>, queue: string, ctx: ReadingCon
 }
 
 async function backlog(r: Of<'backlog'>, ctx: ReadingContext): Promise<Reading> {
-  const [counts, oldestAt] = await Promise.all([ctx.counts(r.queue), ctx.oldestWaitingAt(r.queue)]);
-  const waiting = counts.waiting;
+  const counts = await ctx.counts(r.queue);
+  const [waiting, oldestAt] = [counts.waiting, counts.oldestWaitingAt];
   const age = waiting > 0 && oldestAt !== null ? ctx.now - oldestAt : 0;
   const tooMany = r.maxWaiting !== undefined && waiting > r.maxWaiting;
   const tooOld = r.maxAgeMs !== undefined && age > r.maxAgeMs;

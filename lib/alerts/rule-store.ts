@@ -22,7 +22,8 @@ export async function readRules(redis: RedisConnection, onCorrupt?: (name: strin
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-function safeParse(json: string): AlertRule | undefined {
+/** A stored rule's JSON as a rule; undefined when it no longer parses. */
+export function safeParse(json: string): AlertRule | undefined {
   try {
     const r = alertRuleSchema.safeParse(JSON.parse(json));
     return r.success ? r.data : undefined;
