@@ -2,7 +2,8 @@ import type { Job } from 'bullmq';
 import type { RedisConnection } from '../redis';
 import type { Throttle } from '../registry/task-throttle';
 import { throttleKeyOf } from '../registry/task-throttle';
-import { admit, gateKeys, release, restamp, withdraw, START_MARGIN_MS, type GateKeys } from './throttle-gate';
+import { gateKeys, release, restamp, withdraw, START_MARGIN_MS, type GateKeys } from './throttle-gate';
+import { askGate } from './gate-batcher';
 
 /**
  * A throttled task's job on its way to its handler (the worker calls this only
@@ -64,8 +65,9 @@ export async function enterThrottle(
   const limits = { rate: t.rate, global: t.concurrency?.global, perKey: t.concurrency?.perKey, concurrencyRetryMs: CONCURRENCY_RETRY_MS };
   let giveBack: number | undefined;
   for (let waits = 0, late = 0; ;) {
-    const asked = performance.now();
-    const answer = await admit(redis, queue, jobId, keys, limits, giveBack);
+    // `asked`: when the call carrying this ask left (lib/limits/gate-batcher.ts: asks of one budget share a call);
+    // the admission came after it, so the margin counted from it is the margin from the admission, or more.
+    const { answer, sent: asked } = await askGate(redis, queue, jobId, keys, limits, giveBack);
     giveBack = undefined;
     // The gate's rate window counts on each handler starting within START_MARGIN_MS of its admission
     // (throttle-gate.ts). One that starts later has its start moved to then: `starting`, called on the hand-over

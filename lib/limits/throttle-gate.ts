@@ -76,97 +76,118 @@ export interface GateKeys {
 
 export type GateAnswer = { admitted: true; at: number } | { admitted: false; waitMs: number; reason: 'rate' | 'concurrency' };
 
+// One call admits a batch of jobs of one budget (the same rate log and running sets; each job its own hash,
+// KEYS[7..]), in order, exactly as as many calls in a row at one instant would: each job's answer counts the
+// admissions before it in the batch. ARGV[1..9] are the budget's, then a (jobId, giveBack) pair per job.
 const ADMIT = luaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local jobId, rate, windowMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local global, perKey, lockPrefix = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local rate, windowMs = tonumber(ARGV[1]), tonumber(ARGV[2])
+local global, perKey, lockPrefix = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local retryMs, recordWindowMs, rateKey, concKey = tonumber(ARGV[6]), ARGV[7], ARGV[8], ARGV[9]
+local LOG, WAITERS, RUNNING, RUNNING_KEY, WAITING, WAITING_KEY = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 
--- Asked again after an admission that reached the worker too late (ARGV[8]: its time): that start is given
--- back first. Its slots stay the job's unless it is held now (they are set again when it is admitted).
-local again = ARGV[8] ~= ''
-if again then redis.call('ZREM', KEYS[2], jobId .. ':' .. ARGV[8]) end
-
--- The held job's record, for the console (lib/limits/held-record.ts): why (which budget, its limit, the key),
--- until when, since when and how many holds in a row (kept from the previous record: admission removes it),
--- and BullMQ's attempts-started count, by which the console knows a record left behind by a later run.
-local function hold(reason, wait, scope, limit, key)
-  if again then
-    redis.call('ZREM', KEYS[4], jobId)
-    redis.call('ZREM', KEYS[5], jobId)
-    redis.call('HDEL', KEYS[1], '${ADMITTED_FIELD}')
-  end
-  local rec = {reason = reason, ['until'] = now + wait, at = now, scope = scope, limit = limit, since = now, holds = 1}
-  rec.ats = tonumber(redis.call('HGET', KEYS[1], 'ats'))
-  if reason == 'rate' then rec.windowMs = tonumber(ARGV[9]) end
-  if scope == 'key' and key ~= '' then rec.key = key end
-  local prev = redis.call('HGET', KEYS[1], '${HELD_FIELD}')
-  local ok, p = pcall(cjson.decode, prev or 'null')
-  if ok and type(p) == 'table' and tonumber(p.since) then
-    rec.since = tonumber(p.since)
-    rec.holds = (tonumber(p.holds) or 1) + 1
-  end
-  redis.call('HSET', KEYS[1], '${HELD_FIELD}', cjson.encode(rec))
-  return {0, wait, reason}
-end
-
--- Running jobs of a set, others than this one; members whose lock is gone have ended (or died): dropped.
-local function running(key)
-  local n = 0
-  for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
-    if id ~= jobId then
-      if redis.call('EXISTS', lockPrefix .. id .. ':lock') == 1 then n = n + 1 else redis.call('ZREM', key, id) end
-    end
-  end
-  return n
-end
-
--- Jobs waiting for a concurrency slot, in the order they first waited: the first \`limit\` of them look
--- again after one retry period, each further \`limit\` one period later (at most 20): however many wait,
--- the looks per second stay bounded, and the first in line look most often. A head of the line whose
--- job is gone (removed while delayed) is dropped.
-local function waitInLine(key, limit, scope)
-  local head = redis.call('ZRANGE', key, 0, 0)[1]
-  if head and head ~= jobId and redis.call('EXISTS', lockPrefix .. head) == 0 then redis.call('ZREM', key, head) end
-  redis.call('ZADD', key, 'NX', now, jobId)
-  redis.call('PEXPIRE', key, 3600000)
-  local rank = redis.call('ZRANK', key, jobId)
-  return hold('concurrency', tonumber(ARGV[7]) * math.min(1 + math.floor(rank / limit), 20), scope, limit, ARGV[11])
-end
-
-if global > 0 and running(KEYS[4]) >= global then return waitInLine(KEYS[6], global, 'task') end
-if perKey > 0 and running(KEYS[5]) >= perKey then return waitInLine(KEYS[7], perKey, 'key') end
-if global > 0 then redis.call('ZREM', KEYS[6], jobId) end
-if perKey > 0 then redis.call('ZREM', KEYS[7], jobId) end
-
+-- The log's starts within the window: trimmed and counted once per batch, then kept up to date here.
+local logged = 0
 if rate > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - windowMs)
-  local n = redis.call('ZCARD', KEYS[2])
-  if n >= rate then
-    -- Waiters queue by their slots; one whose slot passed a window ago without coming back is dropped.
-    -- A job keeps its place in line when it comes back (its rank); a new one joins at the end. The j-th
-    -- in line gets the j-th slot to free: when the (n - rate + j mod rate)-th start of the log leaves
-    -- the window, plus a window for each round of rate waiters ahead of it.
-    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - windowMs)
-    local j = redis.call('ZRANK', KEYS[3], jobId) or redis.call('ZCARD', KEYS[3])
-    local idx = (n - rate) + (j % rate)
-    local start = tonumber(redis.call('ZRANGE', KEYS[2], idx, idx, 'WITHSCORES')[2])
-    local at = start + windowMs * (1 + math.floor(j / rate))
-    redis.call('ZADD', KEYS[3], at, jobId)
-    redis.call('PEXPIRE', KEYS[3], at - now + windowMs)
-    return hold('rate', at - now, ARGV[10] ~= '' and 'key' or 'task', rate, ARGV[10])
-  end
-  redis.call('ZREM', KEYS[3], jobId)
-  -- Unique member per start (a job may start again after a retry).
-  redis.call('ZADD', KEYS[2], now, jobId .. ':' .. now)
-  redis.call('PEXPIRE', KEYS[2], windowMs)
+  redis.call('ZREMRANGEBYSCORE', LOG, '-inf', now - windowMs)
+  logged = redis.call('ZCARD', LOG)
 end
-if global > 0 then redis.call('ZADD', KEYS[4], now, jobId) end
-if perKey > 0 then redis.call('ZADD', KEYS[5], now, jobId) end
--- A new start: the job's record of a held wait, and of an earlier attempt's moved start, go.
-redis.call('HDEL', KEYS[1], '${HELD_FIELD}', '${RESTAMPED_FIELD}')
-redis.call('HSET', KEYS[1], '${ADMITTED_FIELD}', now)
-return {1, now}
+
+local added = false
+
+local function admitOne(jobKey, jobId, giveBack)
+  -- Asked again after an admission that reached the worker too late (giveBack: its time): that start is given
+  -- back first. Its slots stay the job's unless it is held now (they are set again when it is admitted).
+  local again = giveBack ~= ''
+  if again then logged = logged - redis.call('ZREM', LOG, jobId .. ':' .. giveBack) end
+
+  -- The held job's record, for the console (lib/limits/held-record.ts): why (which budget, its limit, the key),
+  -- until when, since when and how many holds in a row (kept from the previous record: admission removes it),
+  -- and BullMQ's attempts-started count, by which the console knows a record left behind by a later run.
+  local function hold(reason, wait, scope, limit, key)
+    if again then
+      redis.call('ZREM', RUNNING, jobId)
+      redis.call('ZREM', RUNNING_KEY, jobId)
+      redis.call('HDEL', jobKey, '${ADMITTED_FIELD}')
+    end
+    local rec = {reason = reason, ['until'] = now + wait, at = now, scope = scope, limit = limit, since = now, holds = 1}
+    rec.ats = tonumber(redis.call('HGET', jobKey, 'ats'))
+    if reason == 'rate' then rec.windowMs = tonumber(recordWindowMs) end
+    if scope == 'key' and key ~= '' then rec.key = key end
+    local prev = redis.call('HGET', jobKey, '${HELD_FIELD}')
+    local ok, p = pcall(cjson.decode, prev or 'null')
+    if ok and type(p) == 'table' and tonumber(p.since) then
+      rec.since = tonumber(p.since)
+      rec.holds = (tonumber(p.holds) or 1) + 1
+    end
+    redis.call('HSET', jobKey, '${HELD_FIELD}', cjson.encode(rec))
+    return {0, wait, reason}
+  end
+
+  -- Running jobs of a set, others than this one; members whose lock is gone have ended (or died): dropped.
+  local function running(key)
+    local n = 0
+    for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+      if id ~= jobId then
+        if redis.call('EXISTS', lockPrefix .. id .. ':lock') == 1 then n = n + 1 else redis.call('ZREM', key, id) end
+      end
+    end
+    return n
+  end
+
+  -- Jobs waiting for a concurrency slot, in the order they first waited: the first \`limit\` of them look
+  -- again after one retry period, each further \`limit\` one period later (at most 20): however many wait,
+  -- the looks per second stay bounded, and the first in line look most often. A head of the line whose
+  -- job is gone (removed while delayed) is dropped.
+  local function waitInLine(key, limit, scope)
+    local head = redis.call('ZRANGE', key, 0, 0)[1]
+    if head and head ~= jobId and redis.call('EXISTS', lockPrefix .. head) == 0 then redis.call('ZREM', key, head) end
+    redis.call('ZADD', key, 'NX', now, jobId)
+    redis.call('PEXPIRE', key, 3600000)
+    local rank = redis.call('ZRANK', key, jobId)
+    return hold('concurrency', retryMs * math.min(1 + math.floor(rank / limit), 20), scope, limit, concKey)
+  end
+
+  if global > 0 and running(RUNNING) >= global then return waitInLine(WAITING, global, 'task') end
+  if perKey > 0 and running(RUNNING_KEY) >= perKey then return waitInLine(WAITING_KEY, perKey, 'key') end
+  if global > 0 then redis.call('ZREM', WAITING, jobId) end
+  if perKey > 0 then redis.call('ZREM', WAITING_KEY, jobId) end
+
+  if rate > 0 then
+    if logged >= rate then
+      -- Waiters queue by their slots; one whose slot passed a window ago without coming back is dropped.
+      -- A job keeps its place in line when it comes back (its rank); a new one joins at the end. The j-th
+      -- in line gets the j-th slot to free: when the (n - rate + j mod rate)-th start of the log leaves
+      -- the window, plus a window for each round of rate waiters ahead of it.
+      redis.call('ZREMRANGEBYSCORE', WAITERS, '-inf', now - windowMs)
+      local j = redis.call('ZRANK', WAITERS, jobId) or redis.call('ZCARD', WAITERS)
+      local idx = (logged - rate) + (j % rate)
+      local start = tonumber(redis.call('ZRANGE', LOG, idx, idx, 'WITHSCORES')[2])
+      local at = start + windowMs * (1 + math.floor(j / rate))
+      redis.call('ZADD', WAITERS, at, jobId)
+      redis.call('PEXPIRE', WAITERS, at - now + windowMs)
+      return hold('rate', at - now, rateKey ~= '' and 'key' or 'task', rate, rateKey)
+    end
+    redis.call('ZREM', WAITERS, jobId)
+    -- Unique member per start (a job may start again after a retry).
+    logged = logged + redis.call('ZADD', LOG, now, jobId .. ':' .. now)
+    added = true
+  end
+  if global > 0 then redis.call('ZADD', RUNNING, now, jobId) end
+  if perKey > 0 then redis.call('ZADD', RUNNING_KEY, now, jobId) end
+  -- A new start: the job's record of a held wait, and of an earlier attempt's moved start, go.
+  redis.call('HDEL', jobKey, '${HELD_FIELD}', '${RESTAMPED_FIELD}')
+  redis.call('HSET', jobKey, '${ADMITTED_FIELD}', now)
+  return {1, now}
+end
+
+local out = {}
+for i = 1, #KEYS - 6 do
+  out[i] = admitOne(KEYS[6 + i], ARGV[8 + 2 * i], ARGV[9 + 2 * i])
+end
+if added then redis.call('PEXPIRE', LOG, windowMs) end
+return out
 `);
 
 // A start the worker gives back (its handler would have started too late): its log entry and slots go, as if never admitted.
@@ -216,32 +237,57 @@ export function gateKeys(queue: string, task: string, jobId: string, rateKey?: s
   };
 }
 
+/** One job's question to the gate: its id, and the time of an earlier admission it gives back (see {@link admit}). */
+export interface GateAsk {
+  jobId: string;
+  /** The job's hash (its GateKeys' `job`). */
+  jobKey: string;
+  giveBack?: number;
+}
+
+/** Most jobs one gate call admits: keeps each script run short (Redis runs nothing else meanwhile). */
+export const MAX_BATCH = 100;
+
+/**
+ * Ask the gate, in one call, whether each of `asks` may start now — jobs of one budget: `keys` are any of
+ * theirs (all but `job` must be the same for each). Answers in the asks' order, each counting the
+ * admissions before it, as the same asks made one after another would be answered.
+ */
+export async function admitMany(redis: RedisConnection, queue: string, keys: GateKeys, limits: GateLimits, asks: readonly GateAsk[]): Promise<GateAnswer[]> {
+  if (asks.length > MAX_BATCH) throw new Error(`admitMany: at most ${MAX_BATCH} asks in one call, got ${asks.length}`);
+  const shared = [
+    limits.rate?.limit ?? 0,
+    limits.rate ? limits.rate.windowMs + START_MARGIN_MS : 0,
+    limits.global ?? 0,
+    limits.perKey ?? 0,
+    queueKeyPrefix(queue),
+    limits.concurrencyRetryMs,
+    // For the held record only: the rate's own window and the key values.
+    limits.rate?.windowMs ?? 0,
+    keys.rateKey ?? '',
+    keys.concKey ?? '',
+  ];
+  const reply = (await ADMIT.run(
+    redis,
+    [keys.rateLog, keys.rateWaiters, keys.running, keys.runningByKey, keys.waiting, keys.waitingByKey, ...asks.map((a) => a.jobKey)],
+    [...shared, ...asks.flatMap((a) => [a.jobId, a.giveBack ?? ''])],
+  )) as [number, number, string?][];
+  return reply.map(toAnswer);
+}
+
+function toAnswer(reply: [number, number, string?]): GateAnswer {
+  if (reply[0] === 1) return { admitted: true, at: Number(reply[1]) };
+  return { admitted: false, waitMs: Number(reply[1]), reason: reply[2] === 'rate' ? 'rate' : 'concurrency' };
+}
+
 /**
  * Ask the gate whether the job may start now; if so its start is recorded (rate log, running sets).
  * `giveBack`: the time of this job's previous admission, which reached the worker too late to start
  * within the margin: that start is withdrawn in the same call.
  */
 export async function admit(redis: RedisConnection, queue: string, jobId: string, keys: GateKeys, limits: GateLimits, giveBack?: number): Promise<GateAnswer> {
-  const reply = (await ADMIT.run(
-    redis,
-    [keys.job, keys.rateLog, keys.rateWaiters, keys.running, keys.runningByKey, keys.waiting, keys.waitingByKey],
-    [
-      jobId,
-      limits.rate?.limit ?? 0,
-      limits.rate ? limits.rate.windowMs + START_MARGIN_MS : 0,
-      limits.global ?? 0,
-      limits.perKey ?? 0,
-      queueKeyPrefix(queue),
-      limits.concurrencyRetryMs,
-      giveBack ?? '',
-      // For the held record only: the rate's own window and the key values.
-      limits.rate?.windowMs ?? 0,
-      keys.rateKey ?? '',
-      keys.concKey ?? '',
-    ],
-  )) as [number, number, string?];
-  if (reply[0] === 1) return { admitted: true, at: Number(reply[1]) };
-  return { admitted: false, waitMs: Number(reply[1]), reason: reply[2] === 'rate' ? 'rate' : 'concurrency' };
+  const [answer] = await admitMany(redis, queue, keys, limits, [{ jobId, jobKey: keys.job, ...(giveBack === undefined ? {} : { giveBack }) }]);
+  return answer!;
 }
 
 /** Give back a start admitted at `at` (the admission's reply came too late for the handler to start within the margin). */

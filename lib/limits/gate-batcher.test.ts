@@ -1,0 +1,107 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { closeRedis, createRedis, type RedisConnection } from '../redis';
+import { bullKey } from '../keys';
+import { askGate, type SentAnswer } from './gate-batcher';
+import { admitMany, gateKeys, ADMITTED_FIELD, type GateLimits } from './throttle-gate';
+
+/**
+ * The worker's micro-batching of gate calls (gate-batcher.ts) on real Redis: how many calls reach Redis
+ * (counted by a proxy on the connection), and that a batch's answers are those of the same asks one by one.
+ */
+const redis = createRedis('command');
+afterAll(async () => {
+  await redis.quit();
+  await closeRedis();
+});
+
+/** A connection of its own (the batcher keeps one queue of asks per connection) that counts, and may delay, its EVALSHA calls. */
+function counting(delayFirstMs = 0): { conn: RedisConnection; calls: () => number } {
+  let calls = 0;
+  const conn = new Proxy(redis, {
+    get(target, prop, receiver) {
+      if (prop !== 'evalsha') return Reflect.get(target, prop, receiver) as unknown;
+      return async (...args: Parameters<typeof redis.evalsha>) => {
+        const first = calls++ === 0;
+        const reply = await target.evalsha(...args);
+        if (first && delayFirstMs) await new Promise((r) => setTimeout(r, delayFirstMs));
+        return reply;
+      };
+    },
+  }) as RedisConnection;
+  return { conn, calls: () => calls };
+}
+
+const RATE_3: GateLimits = { rate: { limit: 3, windowMs: 60_000 }, concurrencyRetryMs: 250 };
+const ask = (conn: RedisConnection, queue: string, id: string, limits = RATE_3, key?: string) =>
+  askGate(conn, queue, id, gateKeys(queue, 't', id, key), limits);
+const admitted = (xs: SentAnswer[]) => xs.filter((x) => x.answer.admitted).length;
+
+describe('gate batcher', () => {
+  it('asks of one budget made together share one gate call, answered in order as one by one', async () => {
+    const queue = `gb-${randomUUID()}`;
+    const { conn, calls } = counting();
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => ask(conn, queue, `j${i}`)));
+    expect(calls()).toBe(1);
+    expect(answers.map((a) => a.answer.admitted)).toEqual([true, true, true, false, false, false, false, false, false, false]);
+    // The held ones are given successive slots, as separate calls would give them.
+    const waits = answers.slice(3).map((a) => (a.answer.admitted ? 0 : a.answer.waitMs));
+    expect(waits).toEqual([...waits].sort((a, b) => a - b));
+    expect(await redis.zcard(gateKeys(queue, 't', 'j0').rateLog)).toBe(3);
+    expect(await redis.hget(bullKey(queue, 'j2'), ADMITTED_FIELD)).not.toBeNull();
+    expect(await redis.hget(bullKey(queue, 'j3'), ADMITTED_FIELD)).toBeNull();
+  });
+
+  it('asks made while a call is on its way go together in the next; each answer says when its own call left', async () => {
+    const queue = `gb-${randomUUID()}`;
+    const { conn, calls } = counting(50);
+    const first = ask(conn, queue, 'a');
+    await new Promise((r) => setTimeout(r, 10)); // the first call has left and waits for its (delayed) reply
+    const later = Array.from({ length: 5 }, (_, i) => ask(conn, queue, `b${i}`));
+    const all = await Promise.all([first, ...later]);
+    expect(calls()).toBe(2);
+    expect(admitted(all)).toBe(3);
+    // The later asks' margin counts from their own call, sent after the first one's reply.
+    expect(all[1]!.sent - all[0]!.sent).toBeGreaterThanOrEqual(50 - 1);
+    expect(new Set(all.slice(1).map((a) => a.sent)).size).toBe(1);
+  });
+
+  it('budgets do not share a call: another key, or other limits, asks on its own', async () => {
+    const queue = `gb-${randomUUID()}`;
+    const { conn, calls } = counting();
+    const answers = await Promise.all([
+      ask(conn, queue, 'a', RATE_3, 'k1'),
+      ask(conn, queue, 'b', RATE_3, 'k2'),
+      ask(conn, queue, 'c', { ...RATE_3, rate: { limit: 1, windowMs: 60_000 } }),
+    ]);
+    expect(calls()).toBe(3);
+    expect(admitted(answers)).toBe(3);
+  });
+
+  it('several workers batching at once never admit more than the limit between them', async () => {
+    const queue = `gb-${randomUUID()}`;
+    const limits: GateLimits = { rate: { limit: 25, windowMs: 60_000 }, concurrencyRetryMs: 250 };
+    const workers = [counting(), counting(), counting()];
+    const answers = await Promise.all(workers.flatMap(({ conn }, w) => Array.from({ length: 40 }, (_, i) => ask(conn, queue, `w${w}-${i}`, limits))));
+    expect(admitted(answers)).toBe(25);
+    expect(await redis.zcard(gateKeys(queue, 't', 'x').rateLog)).toBe(25);
+    for (const { calls } of workers) expect(calls()).toBeLessThanOrEqual(2);
+  });
+
+  it('admitMany: an ask that gives back a late start frees it for the asks after it in the batch', async () => {
+    const queue = `gb-${randomUUID()}`;
+    const limits: GateLimits = { rate: { limit: 1, windowMs: 60_000 }, concurrencyRetryMs: 250 };
+    const keys = (id: string) => gateKeys(queue, 't', id);
+    const [a] = await admitMany(redis, queue, keys('a'), limits, [{ jobId: 'a', jobKey: keys('a').job }]);
+    expect(a!.admitted).toBe(true);
+    const at = (a as { at: number }).at;
+    const [again, b] = await admitMany(redis, queue, keys('a'), limits, [
+      { jobId: 'a', jobKey: keys('a').job, giveBack: at },
+      { jobId: 'b', jobKey: keys('b').job },
+    ]);
+    // a's old start goes and its new one takes the only place: b is held, and the log holds one start.
+    expect(again!.admitted).toBe(true);
+    expect(b).toMatchObject({ admitted: false, reason: 'rate' });
+    expect(await redis.zcard(keys('a').rateLog)).toBe(1);
+  });
+});

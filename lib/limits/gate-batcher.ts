@@ -1,0 +1,102 @@
+import type { RedisConnection } from '../redis';
+import { admitMany, MAX_BATCH, type GateAnswer, type GateKeys, type GateLimits } from './throttle-gate';
+
+/**
+ * The worker's side of the throttle gate: the jobs of one budget (task, key,
+ * limits) that ask while a gate call of theirs is on its way, or within the
+ * same turn of the event loop, share the next call (lib/limits/throttle-gate.ts
+ * admits a batch in order, each job answered as if it had asked alone just
+ * after the ones before it). One call in flight per budget and connection, so
+ * an idle worker asks at once and a busy one asks once per round trip for all
+ * its arrivals: a rate limit far above the load costs a call per round trip,
+ * not per job.
+ *
+ * Why the limits hold unchanged: the script is the same for a batch of one and
+ * of many (one Redis instant, one atomic run: no other worker's admission
+ * between two of a batch), and each answer carries the time its call was SENT,
+ * before Redis admitted it. The start margin is measured from then, as it was
+ * from the ask before batching, so "the handler starts within START_MARGIN_MS
+ * of its admission, or its start is moved in the log" holds for every job of
+ * the batch. A job that waited for an earlier call's reply is not penalised:
+ * its margin starts when its own call leaves.
+ */
+
+/** A gate's answer, and when the call that carried it left this process (performance.now()); the admission came after. */
+export interface SentAnswer {
+  answer: GateAnswer;
+  sent: number;
+}
+
+interface Ask {
+  jobId: string;
+  jobKey: string;
+  giveBack?: number;
+  resolve: (a: SentAnswer) => void;
+  reject: (err: unknown) => void;
+}
+
+/** One budget's queue of asks on one connection. */
+interface Budget {
+  queue: string;
+  keys: GateKeys;
+  limits: GateLimits;
+  asks: Ask[];
+  inFlight: boolean;
+  scheduled: boolean;
+}
+
+const budgets = new WeakMap<RedisConnection, Map<string, Budget>>();
+
+/** The asks that may share a call: same rate log, running sets and limits (they differ only in the job). */
+function budgetId(keys: GateKeys, limits: GateLimits): string {
+  const { rate, global, perKey, concurrencyRetryMs } = limits;
+  return [keys.rateLog, keys.runningByKey, rate?.limit, rate?.windowMs, global, perKey, concurrencyRetryMs].join('\n');
+}
+
+function budgetOf(redis: RedisConnection, queue: string, keys: GateKeys, limits: GateLimits): [Map<string, Budget>, string, Budget] {
+  let map = budgets.get(redis);
+  if (!map) budgets.set(redis, (map = new Map()));
+  const id = budgetId(keys, limits);
+  let budget = map.get(id);
+  if (!budget) map.set(id, (budget = { queue, keys, limits, asks: [], inFlight: false, scheduled: false }));
+  return [map, id, budget];
+}
+
+/**
+ * Ask the gate whether the job may start now (see {@link admitMany}); the ask shares a call with the other
+ * jobs of its budget asking meanwhile on this connection. `giveBack` as in throttle-gate's `admit`.
+ */
+export function askGate(redis: RedisConnection, queue: string, jobId: string, keys: GateKeys, limits: GateLimits, giveBack?: number): Promise<SentAnswer> {
+  const [map, id, budget] = budgetOf(redis, queue, keys, limits);
+  return new Promise<SentAnswer>((resolve, reject) => {
+    budget.asks.push({ jobId, jobKey: keys.job, ...(giveBack === undefined ? {} : { giveBack }), resolve, reject });
+    schedule(redis, map, id, budget);
+  });
+}
+
+/** Send at the end of this turn of the event loop (asks of the same turn go together), unless a call is on its way. */
+function schedule(redis: RedisConnection, map: Map<string, Budget>, id: string, budget: Budget): void {
+  if (budget.inFlight || budget.scheduled) return;
+  budget.scheduled = true;
+  setImmediate(() => {
+    budget.scheduled = false;
+    void send(redis, map, id, budget);
+  });
+}
+
+async function send(redis: RedisConnection, map: Map<string, Budget>, id: string, budget: Budget): Promise<void> {
+  const batch = budget.asks.splice(0, MAX_BATCH);
+  budget.inFlight = true;
+  const sent = performance.now();
+  try {
+    const answers = await admitMany(redis, budget.queue, budget.keys, budget.limits, batch);
+    batch.forEach((ask, i) => ask.resolve({ answer: answers[i]!, sent }));
+  } catch (err) {
+    for (const ask of batch) ask.reject(err);
+  } finally {
+    budget.inFlight = false;
+    // The asks that came meanwhile go next; an idle budget is forgotten (per-key budgets come and go).
+    if (budget.asks.length) schedule(redis, map, id, budget);
+    else map.delete(id);
+  }
+}
