@@ -17,6 +17,8 @@ import { formatDuration } from '../ui/format';
 import { ConfirmDialog } from './ConfirmDialog';
 import { ScheduleStatus, SourceBadge, STATUS_LABEL } from './ScheduleStatus';
 import { ZonedTime } from './ZonedTime';
+import { ScheduleTarget } from './ScheduleTarget';
+import { runHref } from '../workflows/run-href';
 import { useLatest, useThrottled } from './use-throttled';
 import { scheduleZone } from './zones';
 import { useCanWrite } from '../auth/SessionProvider';
@@ -181,11 +183,9 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
       <div className="grid gap-4 lg:grid-cols-3">
         <Card title="Definition" className="lg:col-span-2">
           <dl className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
-            <dt className="text-slate-500 dark:text-slate-400">Task</dt>
+            <dt className="text-slate-500 dark:text-slate-400">{d.workflow !== undefined ? 'Workflow' : 'Task'}</dt>
             <dd>
-              <Link href={`/tasks/${seg(d.task)}`} className="text-indigo-700 hover:underline dark:text-indigo-300">
-                {d.task}
-              </Link>
+              <ScheduleTarget definition={d} />
             </dd>
             <dt className="text-slate-500 dark:text-slate-400">Queue</dt>
             <dd>
@@ -311,6 +311,15 @@ export function ScheduleDetailView({ initial }: { initial: ScheduleDetailDTO }) 
                     >
                       {r.jobId}
                     </Link>
+                    {r.workflowRun && d.workflow !== undefined && (
+                      <Link
+                        href={runHref(d.workflow, r.workflowRun)}
+                        className="block text-xs text-indigo-700 hover:underline dark:text-indigo-300"
+                        aria-label={`Workflow run ${r.workflowRun}`}
+                      >
+                        workflow run <span className="font-mono">{r.workflowRun}</span>
+                      </Link>
+                    )}
                   </Td>
                 </tr>
               ))}

@@ -18,6 +18,8 @@ import { ConfirmDialog } from './ConfirmDialog';
 import { EnabledSwitch } from './EnabledSwitch';
 import { ScheduleStatus, SourceBadge, STATUS_LABEL } from './ScheduleStatus';
 import { ZonedTime } from './ZonedTime';
+import { ScheduleTarget } from './ScheduleTarget';
+import { scheduleTarget } from '@/lib/scheduler/schedule-target';
 import { useLatest, useThrottled } from './use-throttled';
 import { scheduleZone } from './zones';
 import { useCanWrite } from '../auth/SessionProvider';
@@ -67,11 +69,11 @@ export function SchedulesView({ initial }: { initial: ScheduleList }) {
   };
 
   const tasks = useMemo(() => {
-    const names = new Set(data.schedules.map((s) => s.definition.task));
+    const names = new Set(data.schedules.map((s) => scheduleTarget(s.definition).name));
     if (taskFilter) names.add(taskFilter);
     return [...names].sort();
   }, [data.schedules, taskFilter]);
-  const shown = data.schedules.filter((s) => (!taskFilter || s.definition.task === taskFilter) && (!stateFilter || s.status === stateFilter));
+  const shown = data.schedules.filter((s) => (!taskFilter || scheduleTarget(s.definition).name === taskFilter) && (!stateFilter || s.status === stateFilter));
 
   const toggle = useCallback(
     async (s: ScheduleDTO, enabled: boolean) => {
@@ -180,7 +182,7 @@ export function SchedulesView({ initial }: { initial: ScheduleList }) {
           <thead>
             <tr>
               <Th>Name</Th>
-              <Th>Task</Th>
+              <Th>Task or workflow</Th>
               <Th>Trigger</Th>
               <Th>Next run</Th>
               <Th>Last run</Th>
@@ -286,7 +288,9 @@ function ScheduleRow({ s, busy, onToggle }: { s: ScheduleDTO; busy: boolean; onT
         </Link>
         {d.description && <span className="block text-xs font-normal text-slate-500 dark:text-slate-400">{d.description}</span>}
       </Td>
-      <Td>{d.task}</Td>
+      <Td>
+        <ScheduleTarget definition={d} />
+      </Td>
       <Td>{s.words}</Td>
       <Td>
         <ZonedTime ms={s.status === 'active' ? s.nextRun : null} zone={zone} />

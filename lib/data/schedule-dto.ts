@@ -1,6 +1,6 @@
 import { getRedis } from '../redis';
 import { getQueue } from '../queue/queue-registry';
-import { readCatalogue } from '../registry/catalogue';
+import { readTargetQueue, readTargetQueues } from '../scheduler/target-queues';
 import type { ScheduleDefinition } from '../scheduler/schedule-model';
 import { scheduleQueue } from '../scheduler/schedule-apply';
 import { readDefinitions, readRuns, readState, type RunRecord } from '../scheduler/schedule-store';
@@ -62,12 +62,11 @@ async function toDto(def: ScheduleDefinition, taskQueue: string | undefined, run
 /** Every schedule with its state, and the orphan schedulers. */
 export async function listScheduleDtos(): Promise<{ schedules: ScheduleDTO[]; orphans: OrphanDTO[] }> {
   const redis = getRedis();
-  const [defs, catalogue] = await Promise.all([readDefinitions(redis), readCatalogue(redis)]);
-  const taskQueue = new Map(catalogue.map((e) => [e.name, e.queue]));
+  const [defs, targetQueue] = await Promise.all([readDefinitions(redis), readTargetQueues(redis)]);
   const schedules = await Promise.all(
     defs.map(async (d) => {
       // The table shows only the last run: read one, not the history.
-      const { runs: _runs, ...dto } = await toDto(d, taskQueue.get(d.task), 1);
+      const { runs: _runs, ...dto } = await toDto(d, targetQueue(d), 1);
       return dto;
     }),
   );
@@ -78,8 +77,7 @@ export async function listScheduleDtos(): Promise<{ schedules: ScheduleDTO[]; or
 export async function getScheduleDetail(name: string): Promise<ScheduleDetailDTO> {
   const redis = getRedis();
   const def = await requireSchedule(name);
-  const catalogue = await readCatalogue(redis);
-  const dto = await toDto(def, catalogue.find((e) => e.name === def.task)?.queue, 50);
+  const dto = await toDto(def, await readTargetQueue(redis, def), 50);
   const state = await readState(redis, name);
   const now = Date.now();
   return {

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { RedisConnection } from '../redis';
 import type { Logger } from '../logger';
 import { InvalidError } from '../errors';
@@ -16,13 +17,29 @@ export function validateCodeSchedules(schedules: readonly CodeSchedule[], regist
   for (const s of schedules) {
     if (seen.has(s.name)) throw new InvalidError(`schedule "${s.name}" is defined twice`);
     seen.add(s.name);
-    if (!registry.get(s.task)) throw new InvalidError(`schedule "${s.name}": no task "${s.task}" among the worker's tasks`);
+    checkCodeTarget(s, registry);
     try {
-      validateSchedule({ name: s.name, task: s.task, args: s.args ?? {}, description: s.description, trigger: s.trigger, source: 'code' }, { now });
+      validateSchedule({ name: s.name, ...codeTarget(s), args: s.args ?? {}, description: s.description, trigger: s.trigger, source: 'code' }, { now });
     } catch (err) {
       throw new InvalidError(`schedule "${s.name}": ${describe(err)}`);
     }
   }
+}
+
+/** The task (or workflow) must be the worker's own; a workflow's arguments are checked against its schema here. */
+function checkCodeTarget(s: CodeSchedule, registry: TaskRegistry): void {
+  if (s.workflow !== undefined) {
+    const workflow = registry.workflow?.(s.workflow);
+    if (!workflow) throw new InvalidError(`schedule "${s.name}": no workflow "${s.workflow}" among the worker's workflows`);
+    const parsed = (workflow.schema as z.ZodType).safeParse(s.args ?? {});
+    if (!parsed.success)
+      throw new InvalidError(`schedule "${s.name}": ${parsed.error.issues.map((i) => `args.${i.path.map(String).join('.')} ${i.message}`).join('; ')}`);
+  } else if (!s.task || !registry.get(s.task)) throw new InvalidError(`schedule "${s.name}": no task "${s.task ?? ''}" among the worker's tasks`);
+}
+
+/** The target fields of a code schedule as the model stores them. */
+function codeTarget(s: CodeSchedule): { task: string } | { workflow: string } {
+  return s.workflow !== undefined ? { workflow: s.workflow } : { task: s.task ?? '' };
 }
 
 function describe(err: unknown): string {
@@ -35,7 +52,7 @@ function describe(err: unknown): string {
 
 /** Fields that come from code; everything else (enabled, history) belongs to the console. */
 function sameCodeFields(a: ScheduleDefinition, b: ScheduleDefinition): boolean {
-  const pick = (d: ScheduleDefinition) => JSON.stringify([d.task, d.args, d.description ?? null, d.trigger]);
+  const pick = (d: ScheduleDefinition) => JSON.stringify([d.task, d.args, d.description ?? null, d.trigger, d.workflow ?? null]);
   return pick(a) === pick(b);
 }
 
@@ -54,7 +71,7 @@ export async function syncCodeSchedules(redis: RedisConnection, schedules: reado
     const def = validateSchedule(
       {
         name: s.name,
-        task: s.task,
+        ...codeTarget(s),
         args: s.args ?? {},
         description: s.description,
         trigger: s.trigger,

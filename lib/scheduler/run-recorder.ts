@@ -4,6 +4,7 @@ import { displayQueueName } from '../queue/queue-names';
 import { scheduleOfJob, type RunKind } from './schedule-jobs';
 import { readDefinition, recordRun, writeState } from './schedule-store';
 import { nextRuns } from './next-runs';
+import { scheduledRunId } from '../workflows/scheduled-run-id';
 
 /**
  * The worker's side of schedules: it records each run of a schedule (start,
@@ -55,6 +56,7 @@ export async function beginScheduledRun(redis: RedisConnection, job: Job, now = 
     startedAt: now,
     finishedAt: skip ? now : null,
     error: skip ? 'Missed slot: not run (catch-up is off)' : null,
+    ...workflowRunOf(job),
   });
   return { ...run, skip };
 }
@@ -79,8 +81,15 @@ export async function endScheduledRun(
       startedAt: run.startedAt,
       finishedAt: now,
       error: outcome.error ?? null,
+      ...workflowRunOf(job),
     },
     { run: outcome.final, failure: outcome.final && outcome.state === 'failed', scheduled: outcome.final && run.kind === 'scheduled' },
   );
   if (run.kind === 'once' && outcome.final) await writeState(redis, run.name, { doneAt: now });
+}
+
+/** A schedule that targets a workflow: its run records name the workflow run each start job made. */
+function workflowRunOf(job: Job): { workflowRun?: string } {
+  const id = scheduledRunId(job);
+  return id ? { workflowRun: id } : {};
 }

@@ -6,7 +6,9 @@ import { retentionOptions, type Retention } from '../queue/job-options';
 import { JOB_TIME_KEY, type JobTimeOptions } from '../registry/time-limits';
 import { readCatalogueEntry } from '../registry/catalogue';
 import { celerityKeys } from '../keys';
-import type { ScheduleDefinition } from './schedule-model';
+import { scheduleTarget, type ScheduleDefinition } from './schedule-model';
+import { START_JOB } from '../workflows/flow-build';
+import { START_JOB_RETENTION } from '../workflows/request-run';
 import { triggerToRepeat, oneOffJob } from './trigger-to-repeat';
 import { schedulerId } from './schedule-jobs';
 import { readState, writeState } from './schedule-store';
@@ -25,18 +27,33 @@ export function scheduleQueue(def: ScheduleDefinition, taskQueue: string | undef
 
 /** What BullMQ must reflect; a change of any of these means re-applying. */
 export function appliedHash(def: ScheduleDefinition, queue: string): string {
-  const relevant = { queue, task: def.task, args: def.args, options: def.options, trigger: def.trigger, enabled: def.enabled };
+  // `workflow` only when set: the hash of every task schedule stays what it was (a changed hash re-upserts).
+  const relevant = {
+    queue,
+    task: def.task,
+    ...(def.workflow !== undefined ? { workflow: def.workflow } : {}),
+    args: def.args,
+    options: def.options,
+    trigger: def.trigger,
+    enabled: def.enabled,
+  };
   return createHash('sha1').update(JSON.stringify(relevant)).digest('hex');
 }
 
+/**
+ * The job of each run. A workflow's is a start job (`{ workflow, args }`, no run id): the
+ * worker records a run for it and builds the plan, as for the console's Run
+ * (lib/workflows/step-hooks.ts).
+ */
 function template(def: ScheduleDefinition, retention?: Retention) {
   const o = def.options;
+  const workflow = def.workflow;
   return {
-    name: def.task,
-    data: def.args,
+    name: workflow !== undefined ? START_JOB : def.task!,
+    data: workflow !== undefined ? { workflow, args: def.args } : def.args,
     opts: {
-      // The task's own retention (catalogue), like any job of the task.
-      ...retentionOptions(retention),
+      // The task's own retention (catalogue), like any job of the task; a start job's is the console's.
+      ...(workflow !== undefined ? START_JOB_RETENTION : retentionOptions(retention)),
       ...(o.attempts ? { attempts: o.attempts } : {}),
       ...(o.backoff ? { backoff: o.backoff } : {}),
       ...(o.priority ? { priority: o.priority } : {}),
@@ -93,7 +110,8 @@ export async function applySchedule(
     return { action: 'removed' };
   }
   const enabledAt = state.enabledAt ?? Date.now();
-  const retention = (await readCatalogueEntry(redis, def.task))?.retention;
+  const target = scheduleTarget(def);
+  const retention = target.kind === 'task' ? (await readCatalogueEntry(redis, target.name))?.retention : undefined;
 
   if (def.trigger.type === 'once') {
     const { jobId, delayUntil } = oneOffJob(def.name, def.trigger);
@@ -101,7 +119,8 @@ export async function applySchedule(
     const ranAlready = state.doneAt !== null && state.onceJobId === jobId;
     const existing = ranAlready ? undefined : await queue.getJob(jobId);
     if (!ranAlready && !existing) {
-      await queue.add(def.task, def.args, { ...template(def, retention).opts, jobId, delay: Math.max(0, delayUntil - Date.now()) });
+      const job = template(def, retention);
+      await queue.add(job.name, job.data, { ...job.opts, jobId, delay: Math.max(0, delayUntil - Date.now()) });
     }
     await writeState(redis, def.name, { appliedHash: hash, enabledAt, onceJobId: jobId, doneAt: ranAlready ? state.doneAt : null });
     return { action: ranAlready || existing ? 'unchanged' : 'added-one-off' };

@@ -3,10 +3,11 @@ import { jobOptionsSchema } from '../queue/job-options';
 import { parseOrThrow, invalidFromZod } from '../validation';
 import { InvalidError } from '../errors';
 import { cronExpressionProblem, cronFields } from './cron-expression';
+export { scheduleTarget, type ScheduleTarget } from './schedule-target';
 import { canonicalTimeZone, wallTimeToInstant, type WallTime } from './zoned-time';
 
 /**
- * A schedule: which task runs, with what arguments, and when. This is the
+ * A schedule: which task (or workflow) runs, with what arguments, and when. This is the
  * source of truth stored in Redis; BullMQ's job schedulers are derived from it.
  * Stored definitions carry `version` so a later shape can be migrated on read.
  */
@@ -187,9 +188,11 @@ const fieldsShape = {
     // `/schedules/new` is the create form: a schedule called "new" could never be opened.
     .refine((s) => s !== 'new', 'The name "new" is reserved'),
   description: z.string().max(2000).optional(),
-  /** Task name; checked against the catalogue elsewhere. */
-  task: z.string().min(1).max(200),
-  /** Arguments; validated elsewhere against the task's schema. */
+  /** Task name; checked against the catalogue elsewhere. Exactly one of `task` and `workflow`. */
+  task: z.string().min(1).max(200).optional(),
+  /** Workflow name (its runs are started as the console's Run does); checked against the workflow catalogue elsewhere. */
+  workflow: z.string().min(1).max(200).optional(),
+  /** Arguments; validated elsewhere against the task's (or workflow's) schema. */
   args: z.record(z.string(), z.unknown()).default({}),
   /** Queue of the runs; the task's queue when absent. */
   queue: z
@@ -207,6 +210,17 @@ const fieldsShape = {
   trigger: triggerSchema,
 };
 
+/** The checks across fields: one target, a workflow's runs in its own queue, the arguments' size. */
+function checkSchedule(s: { task?: string; workflow?: string; queue?: string; args: unknown }, ctx: z.RefinementCtx): void {
+  if (s.task === undefined && s.workflow === undefined) ctx.addIssue({ code: 'custom', path: ['task'], message: 'Choose a task or a workflow' });
+  if (s.task !== undefined && s.workflow !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['workflow'], message: 'A schedule runs a task or a workflow, not both' });
+  // A workflow's start job must reach a worker that defines it: the one queue its workers publish.
+  if (s.workflow !== undefined && s.queue !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['queue'], message: "A workflow's runs start in the workflow's own queue" });
+  checkArgsSize(s, ctx);
+}
+
 function checkArgsSize(s: { args: unknown }, ctx: z.RefinementCtx): void {
   const bytes = jsonBytes(s.args);
   if (bytes === null) ctx.addIssue({ code: 'custom', path: ['args'], message: 'The arguments must be JSON' });
@@ -220,13 +234,13 @@ function checkArgsSize(s: { args: unknown }, ctx: z.RefinementCtx): void {
  * owns the others (source `ui`, version, timestamps): a body naming them is refused.
  */
 const { source: _consoleOwned, ...clientFields } = fieldsShape;
-export const scheduleBodySchema = z.object(clientFields).strict().superRefine(checkArgsSize);
+export const scheduleBodySchema = z.object(clientFields).strict().superRefine(checkSchedule);
 
 /** Body of PUT /api/v1/schedules/{name}: the same, the name optional (it is the one in the path, and cannot change). */
 export const scheduleReplaceBodySchema = z
   .object({ ...clientFields, name: fieldsShape.name.optional() })
   .strict()
-  .superRefine(checkArgsSize);
+  .superRefine(checkSchedule);
 
 /** What the console or `defineSchedule` sends: timestamps and version are filled in by `validateSchedule`. */
 export const scheduleInputSchema = z
@@ -237,7 +251,7 @@ export const scheduleInputSchema = z
     updatedAt: instantSchema.optional(),
   })
   .strict()
-  .superRefine(checkArgsSize);
+  .superRefine(checkSchedule);
 
 /** A schedule as stored (every field present). */
 export const scheduleDefinitionSchema = z
@@ -248,7 +262,7 @@ export const scheduleDefinitionSchema = z
     updatedAt: instantSchema,
   })
   .strict()
-  .superRefine(checkArgsSize);
+  .superRefine(checkSchedule);
 
 export type ScheduleInput = z.input<typeof scheduleInputSchema>;
 export type ScheduleDefinition = z.output<typeof scheduleDefinitionSchema>;

@@ -2,12 +2,24 @@ import type { RedisConnection } from '../redis';
 import { z } from 'zod';
 import { getRedis } from '../redis';
 import { getQueue, discoverQueues } from '../queue/queue-registry';
-import { readCatalogue, readCatalogueEntry, type CatalogueEntry } from '../registry/catalogue';
+import { readCatalogueEntry, type CatalogueEntry } from '../registry/catalogue';
 import { validateTaskArgs } from '../queue/run-task';
 import { addTaskJob, type EnqueuedJob } from '../queue/add-task-job';
 import { ConflictError, InvalidError, NotFoundError } from '../errors';
 import { parseOrThrow } from '../validation';
-import { validateSchedule, scheduleBodySchema, scheduleReplaceBodySchema, triggerSchema, type ScheduleDefinition } from './schedule-model';
+import {
+  validateSchedule,
+  scheduleBodySchema,
+  scheduleReplaceBodySchema,
+  scheduleTarget,
+  triggerSchema,
+  type ScheduleDefinition,
+  type ScheduleTarget,
+} from './schedule-model';
+import { readTargetQueue, readTargetQueues } from './target-queues';
+import { readWorkflowDefinition } from '../workflows/workflow-catalogue';
+import { START_JOB_RETENTION, validateWorkflowArgs } from '../workflows/request-run';
+import { START_JOB } from '../workflows/flow-build';
 import { applySchedule, scheduleQueue, unapply, withLock } from './schedule-apply';
 import { readDefinition, readDefinitions, removeDefinition, writeDefinition } from './schedule-store';
 import { manualRunJobId, nameFromSchedulerId, schedulerId } from './schedule-jobs';
@@ -16,8 +28,8 @@ import { describeTrigger } from './describe-trigger';
 
 /**
  * What the API and the UI do with schedules: create, replace, patch, delete,
- * run now, preview. Every write validates everything first (shape, task,
- * arguments against the task's schema) and only then touches Redis, so bad
+ * run now, preview. Every write validates everything first (shape, task or
+ * workflow, arguments against its schema) and only then touches Redis, so bad
  * input never changes a running schedule.
  */
 
@@ -27,10 +39,30 @@ async function taskEntry(task: string): Promise<CatalogueEntry> {
   return entry;
 }
 
-/** The task's and the arguments' problems as fields (empty when both are fine). */
-async function taskAndArgsProblems(task: string, args: unknown): Promise<Record<string, string>> {
+/** A schedule's target as the catalogues publish it: its queue, and the check of its arguments. */
+interface TargetEntry {
+  queue: string;
+  checkArgs(args: unknown): void;
+  entry?: CatalogueEntry;
+}
+
+async function targetEntry(target: ScheduleTarget): Promise<TargetEntry> {
+  if (target.kind === 'task') {
+    const entry = await taskEntry(target.name);
+    return { queue: entry.queue, checkArgs: (args) => validateTaskArgs(entry, args), entry };
+  }
+  const wf = await readWorkflowDefinition(getRedis(), target.name);
+  if (!wf) {
+    const message = `Unknown workflow "${target.name}" (no worker has published it)`;
+    throw new InvalidError(`workflow: ${message}`, 'workflow', { workflow: message });
+  }
+  return { queue: wf.queue, checkArgs: (args) => validateWorkflowArgs(wf, args) };
+}
+
+/** The target's and the arguments' problems as fields (empty when both are fine). */
+async function targetAndArgsProblems(target: ScheduleTarget, args: unknown): Promise<Record<string, string>> {
   try {
-    validateTaskArgs(await taskEntry(task), args);
+    (await targetEntry(target)).checkArgs(args);
     return {};
   } catch (err) {
     return err instanceof InvalidError ? (err.fields ?? (err.field ? { [err.field]: err.message } : {})) : {};
@@ -57,14 +89,16 @@ async function validateFull(
     parseOrThrow(body, input);
     def = validateSchedule({ ...(input as object), ...fill }, { now, allowPastOneOff });
   } catch (err) {
-    // Report the task and argument problems in the same 400 as the model's, so a form shows them all at once.
+    // Report the target and argument problems in the same 400 as the model's, so a form shows them all at once.
     if (!(err instanceof InvalidError)) throw err;
-    const raw = (typeof input === 'object' && input !== null ? input : {}) as { task?: unknown; args?: unknown };
-    const extra = typeof raw.task === 'string' ? await taskAndArgsProblems(raw.task, raw.args ?? {}) : {};
+    const raw = (typeof input === 'object' && input !== null ? input : {}) as { task?: unknown; workflow?: unknown; args?: unknown };
+    const target: ScheduleTarget | undefined =
+      typeof raw.workflow === 'string' ? { kind: 'workflow', name: raw.workflow } : typeof raw.task === 'string' ? { kind: 'task', name: raw.task } : undefined;
+    const extra = target ? await targetAndArgsProblems(target, raw.args ?? {}) : {};
     throw new InvalidError(err.message, err.field, { ...extra, ...err.fields });
   }
-  const entry = await taskEntry(def.task);
-  validateTaskArgs(entry, def.args);
+  const entry = await targetEntry(scheduleTarget(def));
+  entry.checkArgs(def.args);
   return { def, queue: scheduleQueue(def, entry.queue) };
 }
 
@@ -96,7 +130,7 @@ export async function replaceSchedule(name: string, input: unknown): Promise<Sch
     fill: { name, source: prev.source, createdAt: prev.createdAt, updatedAt: undefined },
     existing: prev,
   });
-  const prevQueue = scheduleQueue(prev, (await readCatalogueEntry(redis, prev.task))?.queue);
+  const prevQueue = scheduleQueue(prev, await readTargetQueue(redis, prev));
   await writeDefinition(redis, def);
   try {
     await applySchedule(redis, def, queue, { prev, prevQueue });
@@ -127,7 +161,7 @@ export async function patchSchedule(name: string, input: unknown): Promise<Sched
     throw new ConflictError(`"${name}" is defined in code: only pausing and resuming are possible here`);
   }
   const def: ScheduleDefinition = { ...prev, ...patch, updatedAt: new Date().toISOString() };
-  const queue = scheduleQueue(def, (await readCatalogueEntry(redis, def.task))?.queue);
+  const queue = scheduleQueue(def, await readTargetQueue(redis, def));
   await writeDefinition(redis, def);
   await applySchedule(redis, def, queue, { prev, prevQueue: queue });
   return def;
@@ -139,24 +173,31 @@ export async function deleteSchedule(name: string): Promise<void> {
   const def = await requireSchedule(name);
   if (def.source === 'code')
     throw new ConflictError(`"${name}" is defined in code: remove it from the schedules of the worker's tasks module (you can pause it here)`);
-  const queue = scheduleQueue(def, (await readCatalogueEntry(redis, def.task))?.queue);
+  const queue = scheduleQueue(def, await readTargetQueue(redis, def));
   await unapply(def, getQueue(queue));
   await removeDefinition(redis, name);
 }
 
-/** Run a schedule's task now, as a job attributed to the schedule. */
+/** Run a schedule's task (or start its workflow) now, as a job attributed to the schedule. */
 export async function runScheduleNow(name: string): Promise<EnqueuedJob> {
   const def = await requireSchedule(name);
-  const entry = await taskEntry(def.task);
-  validateTaskArgs(entry, def.args);
+  const target = await targetEntry(scheduleTarget(def));
+  target.checkArgs(def.args);
+  const queue = scheduleQueue(def, target.queue);
+  const jobId = manualRunJobId(name, Date.now());
+  if (!target.entry) {
+    // A workflow: its start job, whose run the worker records (lib/workflows/step-hooks.ts).
+    const job = await getQueue(queue).add(START_JOB, { workflow: def.workflow, args: def.args }, { jobId, ...START_JOB_RETENTION });
+    return { queue, id: job.id ?? jobId };
+  }
   return addTaskJob({
-    queue: scheduleQueue(def, entry.queue),
-    task: def.task,
+    queue,
+    task: target.entry.name,
     args: def.args,
     options: def.options,
-    defaults: entry.defaults,
-    retention: entry.retention,
-    jobId: manualRunJobId(name, Date.now()),
+    defaults: target.entry.defaults,
+    retention: target.entry.retention,
+    jobId,
   });
 }
 
@@ -193,12 +234,11 @@ export async function reconcileSchedules(redis: RedisConnection = getRedis()): P
     'reconcile',
     30_000,
     async () => {
-      const [defs, catalogue] = await Promise.all([readDefinitions(redis), readCatalogue(redis)]);
-      const queues = new Map(catalogue.map((e) => [e.name, e.queue]));
+      const [defs, targetQueue] = await Promise.all([readDefinitions(redis), readTargetQueues(redis)]);
       const applied: string[] = [];
       let unchanged = 0;
       for (const def of defs) {
-        const r = await applySchedule(redis, def, scheduleQueue(def, queues.get(def.task)));
+        const r = await applySchedule(redis, def, scheduleQueue(def, targetQueue(def)));
         if (r.action === 'unchanged') unchanged++;
         else applied.push(def.name);
       }
@@ -224,9 +264,8 @@ export interface OrphanDTO {
 export async function listOrphans(defs?: ScheduleDefinition[]): Promise<OrphanDTO[]> {
   const redis = getRedis();
   const all = defs ?? (await readDefinitions(redis));
-  const catalogue = await readCatalogue(redis);
-  const taskQueue = new Map(catalogue.map((e) => [e.name, e.queue]));
-  const expected = new Set(all.filter((d) => d.trigger.type !== 'once').map((d) => `${scheduleQueue(d, taskQueue.get(d.task))}\u0000${schedulerId(d.name)}`));
+  const targetQueue = await readTargetQueues(redis);
+  const expected = new Set(all.filter((d) => d.trigger.type !== 'once').map((d) => `${scheduleQueue(d, targetQueue(d))}\u0000${schedulerId(d.name)}`));
   const out: OrphanDTO[] = [];
   for (const queue of await discoverQueues()) {
     for (const s of await getQueue(queue).getJobSchedulers(0, -1, true)) {

@@ -20,6 +20,8 @@ export const runRecordSchema = z.object({
   startedAt: z.number(),
   finishedAt: z.number().nullable(),
   error: z.string().nullable(),
+  /** The workflow run this run started (a schedule that targets a workflow). */
+  workflowRun: z.string().optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 

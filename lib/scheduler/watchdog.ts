@@ -1,6 +1,6 @@
 import type { RedisConnection } from '../redis';
 import { getQueue } from '../queue/queue-registry';
-import { readCatalogue } from '../registry/catalogue';
+import { readTargetQueues } from './target-queues';
 import { readDefinitions } from './schedule-store';
 import { applySchedule, scheduleQueue, withLock } from './schedule-apply';
 import { schedulerId } from './schedule-jobs';
@@ -49,11 +49,8 @@ async function overdueSchedulerIds(redis: RedisConnection, queueName: string, no
 /** One pass. Returns the names it restored. Only one process runs a pass at a time (lock). */
 export async function watchdogPass(redis: RedisConnection, now = Date.now()): Promise<string[]> {
   const restored = await withLock(redis, 'watchdog', 10_000, async () => {
-    const [defs, catalogue] = await Promise.all([readDefinitions(redis), readCatalogue(redis)]);
-    const taskQueue = new Map(catalogue.map((e) => [e.name, e.queue]));
-    const watched = defs
-      .filter((def) => def.enabled && def.trigger.type !== 'once')
-      .map((def) => ({ def, queueName: scheduleQueue(def, taskQueue.get(def.task)) }));
+    const [defs, targetQueue] = await Promise.all([readDefinitions(redis), readTargetQueues(redis)]);
+    const watched = defs.filter((def) => def.enabled && def.trigger.type !== 'once').map((def) => ({ def, queueName: scheduleQueue(def, targetQueue(def)) }));
     const overdue = new Map<string, Set<string>>();
     for (const queueName of new Set(watched.map((w) => w.queueName))) overdue.set(queueName, await overdueSchedulerIds(redis, queueName, now));
     const out: string[] = [];

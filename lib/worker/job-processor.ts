@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, WaitingChildrenError, WaitingError, type Job } from 'bullmq';
 import type { RedisConnection } from '../redis';
 import type { Logger } from '../logger';
 import type { AnyTask, TaskRegistry } from '../registry/task-registry';
@@ -85,7 +85,7 @@ export class JobProcessor {
       throw new WaitingError();
     }
     // wf-core: a workflow's own job (start, group/map fan-out) runs no task handler.
-    if (isWorkflowJob(job)) return runWorkflowJob(this.deps.command, this.deps.registry, job, token);
+    if (isWorkflowJob(job)) return this.runWorkflowJob(job, token);
     this.deps.tracker.taken(queue, job.id!);
     const task: AnyTask | undefined = this.deps.registry.get(job.name);
     if (!task) throw new UnrecoverableError(`Unknown task "${job.name}": no worker on queue "${queue}" defines it`);
@@ -151,6 +151,27 @@ export class JobProcessor {
       deadline?.clear();
       tracker.ended(queue, job.id!);
       fence?.released(queue, job.id!);
+    }
+  }
+
+  /**
+   * wf-sched: a workflow's own job; a schedule's start of a workflow is recorded in the schedule's
+   * history like a task's run (its record names the workflow run it started).
+   */
+  private async runWorkflowJob(job: Job, token: string | undefined): Promise<unknown> {
+    const scheduled = isScheduleRun(job, this.deps.benchOff)
+      ? await beginScheduledRun(this.deps.command, job).catch((err: Error) => this.warnRun(job, err))
+      : undefined;
+    if (scheduled?.skip) return { skipped: 'missed slot: not run because catch-up is off' };
+    try {
+      const out = await runWorkflowJob(this.deps.command, this.deps.registry, job, token);
+      // A plan the worker refused (the workflow's arguments no longer fit it) failed the run: so did this one.
+      const refused = (out as { refused?: string } | null)?.refused;
+      await this.endRun(job, scheduled, refused ? { state: 'failed', error: refused, final: true } : { state: 'completed', final: true });
+      return out;
+    } catch (err) {
+      if (!(err instanceof WaitingChildrenError)) await this.endRun(job, scheduled, { state: 'failed', error: (err as Error).message, final: true });
+      throw err;
     }
   }
 

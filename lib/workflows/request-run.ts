@@ -13,6 +13,14 @@ import type { WorkflowDefinitionDTO, WorkflowRunCreatedDTO } from './run-dto';
 /** Body of `POST /api/v1/workflows/{name}/runs`. */
 export const workflowRunRequestSchema = z.object({ args: z.record(z.string(), z.unknown()).default({}) }).strict();
 
+/** Start jobs are the workflow's plumbing (its run record holds the history): kept an hour, a day when failed. */
+export const START_JOB_RETENTION = { removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } } as const;
+
+/** Check a workflow's arguments against its published schema: InvalidError naming the field (`args.<name>`). */
+export function validateWorkflowArgs(entry: WorkflowDefinitionDTO, args: unknown): void {
+  parseOrThrow(argsValidator(entry), args, 'args');
+}
+
 /** How long the console waits for a worker to plan the run, so a refused plan answers 400 rather than a run that fails at once. */
 const PLAN_WAIT_MS = 2000;
 
@@ -45,7 +53,7 @@ export async function requestWorkflowRun(name: string, body: unknown): Promise<W
   const req = parseOrThrow(workflowRunRequestSchema, body ?? {});
   const entry = await readWorkflowDefinition(redis, name);
   if (!entry) throw new NotFoundError(`Workflow "${name}" not found (no worker has published it)`);
-  parseOrThrow(argsValidator(entry), req.args, 'args');
+  validateWorkflowArgs(entry, req.args);
   const id = newRunId();
   await createRun(redis, {
     id,
@@ -59,11 +67,7 @@ export async function requestWorkflowRun(name: string, body: unknown): Promise<W
     plan: null,
   });
   const jobId = stepJobId(id, 'start');
-  await getQueue(entry.queue).add(
-    START_JOB,
-    { run: id, workflow: name, args: req.args },
-    { jobId, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } },
-  );
+  await getQueue(entry.queue).add(START_JOB, { run: id, workflow: name, args: req.args }, { jobId, ...START_JOB_RETENTION });
   await resultListener(entry.queue).wait(jobId, AbortSignal.timeout(PLAN_WAIT_MS));
   const run = await readRun(redis, id);
   if (run?.state === 'failed' && !run.startedAt) {

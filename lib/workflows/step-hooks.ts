@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { UnrecoverableError, WaitingChildrenError, type Job } from 'bullmq';
 import type { z } from 'zod';
 import type { RedisConnection } from '../redis';
@@ -11,6 +10,7 @@ import { FANOUT_JOB, START_JOB, flowProducer, memberFlow, parseStepJobId, stepJo
 import { memberRoots, storeInputSteps, type FanOutNode, type PlanNode } from './plan';
 import { addSteps, createRun, markDone, markStarted, readInput, readRun, readStep, resume, transition, type StepMeta } from './run-store';
 import { startPendingRun } from './launch-run';
+import { scheduledRunId } from './scheduled-run-id';
 
 /**
  * What the worker does for workflow jobs (called from lib/worker/job-processor.ts):
@@ -121,7 +121,7 @@ async function runStart(redis: RedisConnection, registry: TaskRegistry, job: Job
   const { run, workflow, args } = job.data as { run?: string; workflow: string; args?: unknown };
   const def = registry.workflow?.(workflow);
   if (!def) throw new UnrecoverableError(`Unknown workflow "${workflow}": no worker on this queue defines it`);
-  const id = run ?? createHash('sha256').update(`${job.queueName}/${job.id}`).digest('hex').slice(0, 16);
+  const id = run ?? scheduledRunId(job)!;
   if (!run && !(await readRun(redis, id))) {
     await createRun(redis, {
       id,
