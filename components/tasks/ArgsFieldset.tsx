@@ -49,17 +49,20 @@ export function ArgsFieldset({
   errors,
   onText,
   onCheck,
+  of = 'task',
 }: {
   fields: FieldSpec[];
   values: ArgValues;
   errors: Record<string, string>;
   onText: (name: string, v: string) => void;
   onCheck: (name: string, v: boolean) => void;
+  /** Whose arguments these are, for the words when there are none. */
+  of?: 'task' | 'workflow';
 }) {
   return (
     <fieldset className="space-y-4">
       <legend className="mb-2 text-base font-semibold">Arguments</legend>
-      {fields.length === 0 && <p className="text-sm text-slate-600 dark:text-slate-400">This task takes no arguments.</p>}
+      {fields.length === 0 && <p className="text-sm text-slate-600 dark:text-slate-400">This {of} takes no arguments.</p>}
       {/* The key to the asterisk, for the eye only: each required input carries `required`, which assistive tech announces. */}
       {fields.some((f) => f.required) && (
         <p aria-hidden="true" className="text-xs text-slate-600 dark:text-slate-400">

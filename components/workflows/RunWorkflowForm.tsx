@@ -51,7 +51,7 @@ export function RunWorkflowForm({ workflow }: { workflow: Pick<WorkflowDefinitio
   if (!canWrite) return <Notice title="Read-only">Your role can look at workflows but not run them.</Notice>;
   return (
     <form ref={formRef} onSubmit={submit} noValidate aria-label={`Run ${workflow.name}`} className="space-y-6">
-      <ArgsFieldset fields={fields} values={values} errors={errors} onText={setText} onCheck={setCheck} />
+      <ArgsFieldset of="workflow" fields={fields} values={values} errors={errors} onText={setText} onCheck={setCheck} />
       {formError && (
         <p role="alert" className="text-sm font-medium text-rose-700 dark:text-rose-300">
           {formError}
