@@ -39,8 +39,12 @@ export interface RunRecord {
   onError?: { task: string; args: unknown };
 }
 
+// celerityKeys() builds every key name of the deployment: read on each step of a workflow, its base is kept per prefix.
+let baseCache: { tasks: string; base: string } | undefined;
 function base(): string {
-  return celerityKeys().tasks.slice(0, -':tasks'.length);
+  const tasks = celerityKeys().tasks;
+  if (baseCache?.tasks !== tasks) baseCache = { tasks, base: tasks.slice(0, -':tasks'.length) };
+  return baseCache.base;
 }
 
 export const runKeys = {
@@ -173,17 +177,29 @@ export async function transition(
   }
 }
 
-/** The run's state (and the step it failed at) and one step's meta: what a worker reads before running a step (one round trip). */
+// What a worker reads before running a step, in one call: the run's state and error, the step's meta and its stored input.
+const READ_STEP = luaScript(`
+return { redis.call('HGET', KEYS[1], 'state'), redis.call('HGET', KEYS[1], 'error'), redis.call('HGET', KEYS[2], ARGV[1]), redis.call('HGET', KEYS[3], ARGV[1]) }
+`);
+
+/**
+ * The run's state (and the step it failed at), one step's meta and the input a fan-out stored for it
+ * (`input` is absent when none was): what a worker reads before running a step, in one round trip
+ * (one script: a MULTI costs the worker more than the commands in it, per step of a 10,000-step group).
+ */
 export async function readStep(
   redis: RedisConnection,
   id: string,
   step: string,
-): Promise<{ state: WorkflowRunState | null; failedStep?: string; meta: StepMeta | null }> {
-  const replies = (await redis.multi().hmget(runKeys.run(id), 'state', 'error').hget(runKeys.steps(id), step).exec()) as [Error | null, unknown][];
-  const [state, error] = replies[0]![1] as [string | null, string | null];
-  const meta = replies[1]![1] as string | null;
+): Promise<{ state: WorkflowRunState | null; failedStep?: string; meta: StepMeta | null; input?: unknown }> {
+  const [state, error, meta, input] = (await READ_STEP.run(redis, [runKeys.run(id), runKeys.steps(id), runKeys.inputs(id)], [step])) as (string | null)[];
   const failedStep = error ? (JSON.parse(error) as WorkflowFailureDTO).step : undefined;
-  return { state: (state as WorkflowRunState | null) ?? null, ...(failedStep ? { failedStep } : {}), meta: meta ? (JSON.parse(meta) as StepMeta) : null };
+  return {
+    state: (state as WorkflowRunState | null) ?? null,
+    ...(failedStep ? { failedStep } : {}),
+    meta: meta ? (JSON.parse(meta) as StepMeta) : null,
+    ...(input ? { input: JSON.parse(input) as unknown } : {}),
+  };
 }
 
 /** A failed run whose failed step runs again (retried from the console or its job page) is running again. */
@@ -197,14 +213,40 @@ export async function readInput(redis: RedisConnection, id: string, step: string
   return json === null ? undefined : (JSON.parse(json) as unknown);
 }
 
+/** Runs this process already saw started (their startedAt is set for good): their next steps write nothing. */
+const startedHere = new Set<string>();
+const STARTED_KEPT = 10_000;
+
 /** A step started: the run's start time is its first step's. */
 export async function markStarted(redis: RedisConnection, id: string, at: number): Promise<void> {
-  await redis.hsetnx(runKeys.run(id), 'startedAt', String(at));
+  const key = runKeys.run(id);
+  if (startedHere.has(key)) return;
+  await redis.hsetnx(key, 'startedAt', String(at));
+  if (startedHere.size >= STARTED_KEPT) startedHere.clear();
+  startedHere.add(key);
 }
 
-/** A task step completed (a set: a second completion after a crash counts once). */
-export async function markDone(redis: RedisConnection, id: string, step: string): Promise<void> {
-  await redis.sadd(runKeys.done(id), step);
+/** Steps of one run completed in the same turn of the event loop, written by one SADD that all of them wait for. */
+const doneBatches = new Map<string, { steps: string[]; written: Promise<unknown> }>();
+
+/**
+ * A task step completed (a set: a second completion after a crash counts once). Resolves once it is
+ * in Redis; the steps of a run completing together (a group's members) share one command.
+ */
+export function markDone(redis: RedisConnection, id: string, step: string): Promise<void> {
+  const key = runKeys.done(id);
+  let batch = doneBatches.get(key);
+  if (!batch) {
+    const steps: string[] = [];
+    const written = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      doneBatches.delete(key);
+      return redis.sadd(key, ...steps);
+    });
+    batch = { steps, written };
+    doneBatches.set(key, batch);
+  }
+  batch.steps.push(step);
+  return batch.written.then(() => undefined);
 }
 
 /** The whole run record, or null. */
