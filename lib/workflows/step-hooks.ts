@@ -40,12 +40,13 @@ export function isWorkflowJob(job: Job): boolean {
 export async function beforeStep(redis: RedisConnection, job: Job, task: AnyTask, ctx: { input: unknown }): Promise<StepRun | undefined> {
   const ids = parseStepJobId(job.id);
   if (!ids) return undefined;
-  const { state, failedStep, meta } = await readStep(redis, ids.runId, ids.step);
+  const read = await readStep(redis, ids.runId, ids.step);
+  const { state, failedStep, meta } = read;
   if (!meta) return undefined;
   if (state === 'cancelled') throw new UnrecoverableError('workflow cancelled');
   // The step the run failed at runs again (a retry): the run resumes.
   if (state === 'failed' && failedStep === ids.step) await resume(redis, ids.runId);
-  const input = await stepInput(redis, job, ids.runId, ids.step, meta.input);
+  const input = await stepInput(redis, job, ids.runId, ids.step, meta.input, read);
   if (task.input && input !== undefined) {
     const parsed = (task.input as z.ZodType).safeParse(input);
     if (!parsed.success)
@@ -56,8 +57,9 @@ export async function beforeStep(redis: RedisConnection, job: Job, task: AnyTask
   return { runId: ids.runId, step: ids.step, meta };
 }
 
-async function stepInput(redis: RedisConnection, job: Job, runId: string, step: string, from: StepMeta['input']): Promise<unknown> {
-  if (from === 'store') return readInput(redis, runId, step);
+/** A step's input: from its fan-out (the stored input, when readStep already read it), or its only child's result. */
+async function stepInput(redis: RedisConnection, job: Job, runId: string, step: string, from: StepMeta['input'], read?: { input?: unknown }): Promise<unknown> {
+  if (from === 'store') return read ? read.input : readInput(redis, runId, step);
   if (from !== 'child') return undefined;
   const values = Object.values(await job.getChildrenValues());
   return values[0];
