@@ -25,7 +25,7 @@ export function ChannelChoice({
   const all = [...options, ...chosen.filter((c) => !options.some((o) => o.id === c)).map((c) => ({ id: c, name: c, type: 'missing' }))];
   const toggle = (c: string, on: boolean) => onChange(on ? [...chosen, c] : chosen.filter((x) => x !== c));
   return (
-    <fieldset aria-describedby={error ? `${id}-error` : undefined} aria-invalid={error ? true : undefined}>
+    <fieldset aria-describedby={error ? `${id}-error` : undefined}>
       <legend className="text-sm font-medium">Channels</legend>
       {all.length === 0 ? (
         <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
@@ -44,6 +44,7 @@ export function ChannelChoice({
                 className="h-4 w-4"
                 checked={chosen.includes(c.id)}
                 aria-invalid={error ? true : undefined}
+                aria-describedby={error ? `${id}-error` : undefined}
                 onChange={(e) => toggle(c.id, e.target.checked)}
               />
               <label htmlFor={`${id}-${c.id}`}>
