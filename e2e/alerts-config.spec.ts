@@ -203,7 +203,6 @@ test('bad input is refused next to its field and nothing is saved: a negative wi
     await expect(url).toHaveAttribute('aria-invalid', 'true');
     await expect(url).toHaveAccessibleDescription(/Must be an http:\/\/ or https:\/\/ URL, not ftp:/);
     expect((await request.get(`/api/v1/alerts/channels/${channel}`)).status()).toBe(404);
-    await expectAccessibleInBothSchemes(page, () => expect(url).toHaveAttribute('aria-invalid', 'true'));
   } finally {
     await cleanUp(request, [rule], [channel]);
   }

@@ -30,7 +30,7 @@ export function ChannelChoice({
       {all.length === 0 ? (
         <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
           No channel yet: the rule opens incidents without notifying anyone.{' '}
-          <Link href="/alerts/channels/new" className="text-indigo-700 hover:underline dark:text-indigo-300">
+          <Link href="/alerts/channels/new" className="text-indigo-700 underline dark:text-indigo-300">
             Add a channel
           </Link>
         </p>
