@@ -4,7 +4,8 @@ import { getQueue } from '../queue/queue-registry';
 import { cancelJob } from '../queue/job-actions';
 import { ConflictError, NotFoundError } from '../errors';
 import { stepJobId } from './flow-build';
-import { readRun, readStepMetas, resume, transition, type StepMeta } from './run-store';
+import { readRun, readStepMetas, transition, type StepMeta } from './run-store';
+import { stepRetried } from './failures';
 
 /**
  * The console's actions on a run: retry a failed step (the run resumes from it)
@@ -24,7 +25,8 @@ export async function retryStep(runId: string, step: string): Promise<{ queue: s
   if (!job) throw new NotFoundError(`The job of step ${step} (${id}) is no longer in Redis`);
   const state = await job.getState();
   if (state !== 'failed') throw new ConflictError(`Step ${step} is ${state}: only a failed step can be retried`);
-  if (run.error?.step === step) await resume(redis, runId);
+  // The run resumes when this was its last failed step (another member of a group may still be failed).
+  await stepRetried(redis, runId, step, { state: run.state, failedStep: run.error?.step });
   await job.retry('failed', { resetAttemptsMade: true });
   return { queue: meta.queue, id };
 }

@@ -15,6 +15,7 @@ import { memberRoots, planSteps, rootStep } from './plan';
  * - `…:wf:run:<id>:steps` hash: step id → {@link StepMeta} (what the worker hooks read per step);
  * - `…:wf:run:<id>:inputs` hash: step id → the input a fan-out gave a member's first step;
  * - `…:wf:run:<id>:tasks` / `:done` sets: task steps known / completed (the list's done/total);
+ * - `…:wf:run:<id>:failed` hash: the steps failed for good and not retried (a run is failed while any is);
  * - `…:wf:runs` sorted sets by creation time: all, and per workflow, per state and both
  *   (the list's filters and pages are ZREVRANGEs, counts are ZCARDs).
  */
@@ -53,6 +54,8 @@ export const runKeys = {
   inputs: (id: string) => `${base()}:wf:run:${id}:inputs`,
   tasks: (id: string) => `${base()}:wf:run:${id}:tasks`,
   done: (id: string) => `${base()}:wf:run:${id}:done`,
+  /** Steps failed for good and not retried yet: step id → failure JSON (lib/workflows/failures.ts). */
+  failed: (id: string) => `${base()}:wf:run:${id}:failed`,
   /** Runs by creation time: all, or of one workflow and/or one state. */
   index: (filter: { workflow?: string; state?: WorkflowRunState } = {}) =>
     `${base()}:wf:runs` + (filter.workflow !== undefined ? `:w:${filter.workflow}` : '') + (filter.state ? `:s:${filter.state}` : ''),

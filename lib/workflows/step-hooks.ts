@@ -8,9 +8,10 @@ import { jobOptionsSchema } from '../queue/job-options';
 import type { WorkflowFailure } from './define-workflow';
 import { FANOUT_JOB, START_JOB, flowProducer, memberFlow, parseStepJobId, stepJobId } from './flow-build';
 import { memberRoots, storeInputSteps, type FanOutNode, type PlanNode } from './plan';
-import { addSteps, createRun, markDone, markStarted, readInput, readRun, readStep, resume, transition, type StepMeta } from './run-store';
+import { addSteps, createRun, markDone, markStarted, readInput, readRun, readStep, transition, type StepMeta } from './run-store';
 import { startPendingRun } from './launch-run';
 import { scheduledRunId } from './scheduled-run-id';
+import { recordStepFailure, stepRetried } from './failures';
 
 /**
  * What the worker does for workflow jobs (called from lib/worker/job-processor.ts):
@@ -44,8 +45,8 @@ export async function beforeStep(redis: RedisConnection, job: Job, task: AnyTask
   const { state, failedStep, meta } = read;
   if (!meta) return undefined;
   if (state === 'cancelled') throw new UnrecoverableError('workflow cancelled');
-  // The step the run failed at runs again (a retry): the run resumes.
-  if (state === 'failed' && failedStep === ids.step) await resume(redis, ids.runId);
+  // A failed step runs again (a retry): the run resumes once none of its steps is failed (lib/workflows/failures.ts).
+  await stepRetried(redis, ids.runId, ids.step, { state, failedStep });
   const input = await stepInput(redis, job, ids.runId, ids.step, meta.input, read);
   if (task.input && input !== undefined) {
     const parsed = (task.input as z.ZodType).safeParse(input);
@@ -82,7 +83,7 @@ export async function stepFailed(redis: RedisConnection, registry: TaskRegistry,
   const { meta } = await readStep(redis, ids.runId, ids.step);
   if (!meta || meta.tolerated || (meta.kind === 'task' && meta.role === 'onError')) return;
   const error = { step: ids.step, message };
-  const moved = await transition(redis, ids.runId, ['running'], 'failed', { error: JSON.stringify(error), finishedAt: String(Date.now()) });
+  const moved = await recordStepFailure(redis, ids.runId, error);
   if (moved) await startOnError(redis, registry, ids.runId, { ...error, task: meta.kind === 'task' ? meta.task : undefined });
 }
 
@@ -151,7 +152,7 @@ async function runFanOut(redis: RedisConnection, registry: TaskRegistry, job: Jo
   const { state, failedStep, meta } = await readStep(redis, data.run, data.step);
   if (!meta || meta.kind === 'task') throw new UnrecoverableError(`Step ${data.step} of run ${data.run} is not a fan-out`);
   if (state === 'cancelled') throw new UnrecoverableError('workflow cancelled');
-  if (state === 'failed' && failedStep === data.step) await resume(redis, data.run);
+  await stepRetried(redis, data.run, data.step, { state, failedStep });
   if (!data.spawned) {
     await markStarted(redis, data.run, Date.now());
     const members = await spawnMembers(redis, registry, job, data, meta);
