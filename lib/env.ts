@@ -104,6 +104,14 @@ const schema = z.object({
     .transform((v) => v === '1' || v === 'true'),
   /** Entries kept in the audit log (a capped Redis stream; approximate trimming). */
   CELERITY_AUDIT_MAXLEN: intFrom(100, 10_000_000).default(10_000),
+  /**
+   * Finished workflow runs (completed, failed, cancelled) are kept this many days after they finished,
+   * and at most {@link CELERITY_WORKFLOW_RUNS_MAX} of them (BullMQ's removeOnComplete/Fail for jobs):
+   * lib/workflows/run-retention.ts. 0 days: pruned as soon as they finish.
+   */
+  CELERITY_WORKFLOW_RUNS_DAYS: intFrom(0, 3650).default(7),
+  /** At most this many finished workflow runs are kept (the oldest finished go first). */
+  CELERITY_WORKFLOW_RUNS_MAX: intFrom(0, 100_000_000).default(10_000),
   /** The path the console is served under (`/admin/jobs`); empty: the root. Read through {@link consoleBasePath}. */
   CELERITY_BASE_PATH: basePathSchema.default(''),
   /**
