@@ -24,11 +24,21 @@ export interface TaskOption {
   defaults: { attempts?: number; priority?: number };
 }
 
+/** A workflow as the picker needs it (a subset of WorkflowDefinitionDTO). */
+export interface WorkflowOption {
+  name: string;
+  description?: string;
+  queue: string;
+  argsSchema: Record<string, unknown>;
+}
+
+type Kind = 'task' | 'workflow';
+
 type Errors = Record<string, string>;
 
 /** Error keys that have a place in the form; any other is listed above the submit button. */
 function isShownKey(key: string, fields: { name: string }[], type: TriggerFields['type']): boolean {
-  if (['name', 'description', 'task', 'args', 'enabled', 'catchUp'].includes(key)) return true;
+  if (['name', 'description', 'task', 'workflow', 'queue', 'args', 'enabled', 'catchUp'].includes(key)) return true;
   if (key.startsWith('args.')) return fields.some((f) => `args.${f.name}` === key);
   if (['options.attempts', 'options.priority', 'options.backoff', 'options.backoff.type', 'options.backoff.delay'].includes(key)) return true;
   if (key === 'trigger' || key === 'trigger.type' || key === 'trigger.tz') return true;
@@ -41,7 +51,7 @@ function isShownKey(key: string, fields: { name: string }[], type: TriggerFields
 }
 
 /**
- * Create, edit or duplicate a schedule: name, task and its generated argument
+ * Create, edit or duplicate a schedule: name, task or workflow and its generated argument
  * fields, the trigger with presets and a live preview of the next runs (from
  * the server, so the preview is what will run), job options and switches.
  * Every error the server names is shown next to its field.
@@ -49,11 +59,13 @@ function isShownKey(key: string, fields: { name: string }[], type: TriggerFields
 export function ScheduleForm({
   mode,
   tasks,
+  workflows = [],
   initial,
   duplicateOf,
 }: {
   mode: 'create' | 'edit';
   tasks: TaskOption[];
+  workflows?: WorkflowOption[];
   /** The schedule being edited, or the one being duplicated. */
   initial?: ScheduleDefinition;
   duplicateOf?: string;
@@ -62,8 +74,13 @@ export function ScheduleForm({
   const formRef = useRef<HTMLFormElement>(null);
   const [name, setName] = useState(() => (mode === 'edit' ? (initial?.name ?? '') : duplicateOf ? `${duplicateOf} copy` : ''));
   const [description, setDescription] = useState(initial?.description ?? '');
-  const [task, setTask] = useState(initial?.task ?? '');
-  const taskOption = tasks.find((t) => t.name === task);
+  const [kind, setKind] = useState<Kind>(initial?.workflow !== undefined ? 'workflow' : 'task');
+  // The name of the task or workflow, as `kind` says.
+  const [task, setTask] = useState(initial?.workflow ?? initial?.task ?? '');
+  const choices: (TaskOption | WorkflowOption)[] = kind === 'task' ? tasks : workflows;
+  const taskOption = choices.find((t) => t.name === task);
+  const initialName = initial?.workflow ?? initial?.task;
+  const what = kind === 'task' ? 'task' : 'workflow';
   const argFields = useMemo(() => fieldsFromSchema(taskOption?.argsSchema), [taskOption]);
   const { values: argValues, setText, setCheck, reset: resetArgs } = useArgValues(argFields, initial?.args);
   const [trigger, setTrigger] = useState<TriggerFields>(() => triggerFields(initial?.trigger));
@@ -111,10 +128,15 @@ export function ScheduleForm({
     setErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !k.startsWith('trigger'))));
   }
 
-  function changeTask(next: string) {
+  function changeTask(next: string, nextKind: Kind = kind) {
     setTask(next);
-    resetArgs(fieldsFromSchema(tasks.find((t) => t.name === next)?.argsSchema));
-    setErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'task' && !k.startsWith('args'))));
+    resetArgs(fieldsFromSchema((nextKind === 'task' ? tasks : workflows).find((t) => t.name === next)?.argsSchema));
+    setErrors((e) => Object.fromEntries(Object.entries(e).filter(([k]) => !['task', 'workflow', 'queue'].includes(k) && !k.startsWith('args'))));
+  }
+
+  function changeKind(next: Kind) {
+    setKind(next);
+    changeTask(next === (initial?.workflow !== undefined ? 'workflow' : 'task') ? (initialName ?? '') : '', next);
   }
 
   function showErrors(raw: Errors, message?: string) {
@@ -132,16 +154,18 @@ export function ScheduleForm({
     const collected = collectArgs(argFields, argValues);
     const argErrors = collected.errors;
     // A task no worker advertises has no fields to fill: keep the schedule's own arguments (the server then says whether the task exists).
-    const args = taskOption ? collected.args : initial && task === initial.task ? initial.args : {};
+    const args = taskOption ? collected.args : initial && task === initialName ? initial.args : {};
     const clientErrors: Errors = { ...argErrors };
-    if (!task) clientErrors.task = 'Choose a task';
+    if (!task) clientErrors[kind] = `Choose a ${what}`;
 
     const options: Record<string, unknown> = {};
     const num = (text: string) => {
       const n = Number(text.trim());
       return Number.isFinite(n) ? n : text;
     };
-    if (attempts.trim()) options.attempts = num(attempts);
+    if (kind === 'workflow') {
+      // A workflow's steps run with their tasks' own options: the schedule sets none (see the note in the form).
+    } else if (attempts.trim()) options.attempts = num(attempts);
     if (priority.trim()) options.priority = num(priority);
     if (backoffType) options.backoff = { type: backoffType, delay: backoffDelay.trim() ? num(backoffDelay) : undefined };
     else if (backoffDelay.trim()) clientErrors['options.backoff.type'] = 'Choose a backoff type for this delay';
@@ -153,11 +177,11 @@ export function ScheduleForm({
     const body = {
       name,
       ...(description.trim() ? { description } : {}),
-      task,
+      ...(kind === 'workflow' ? { workflow: task } : { task }),
       args,
       // Not editable here; kept so an edit or a copy does not move the runs to another queue.
-      ...(initial?.queue ? { queue: initial.queue } : {}),
-      options,
+      ...(initial?.queue && kind === 'task' ? { queue: initial.queue } : {}),
+      options: kind === 'workflow' ? {} : options,
       enabled,
       catchUp,
       trigger: built.trigger,
@@ -210,11 +234,27 @@ export function ScheduleForm({
             />
           )}
         </Field>
-        <Field label="Task" required help={taskOption ? `${sentence(taskOption.description)}Queue: ${taskOption.queue}.` : undefined} error={shownErrors.task}>
+        <fieldset className="sm:col-span-2">
+          <legend className="text-sm font-medium">Runs</legend>
+          <div className="mt-1 flex gap-4 text-sm">
+            {(['task', 'workflow'] as const).map((k) => (
+              <label key={k} className="flex items-center gap-1.5">
+                <input type="radio" name={`${ids}-kind`} value={k} checked={kind === k} onChange={() => changeKind(k)} />
+                {k === 'task' ? 'A task' : 'A workflow'}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+        <Field
+          label={kind === 'task' ? 'Task' : 'Workflow'}
+          required
+          help={taskOption ? `${sentence(taskOption.description)}Queue: ${taskOption.queue}.` : undefined}
+          error={shownErrors[kind] ?? shownErrors.queue}
+        >
           {(p) => (
             <select {...p} className={inputClass} value={task} onChange={(e) => changeTask(e.target.value)}>
-              <option value="">Choose a task</option>
-              {tasks.map((t) => (
+              <option value="">Choose a {what}</option>
+              {choices.map((t) => (
                 <option key={t.name} value={t.name}>
                   {t.name}
                 </option>
@@ -232,15 +272,15 @@ export function ScheduleForm({
 
       {task && !taskOption && (
         <p className="text-sm text-amber-800 dark:text-amber-200">
-          No worker currently advertises the task “{task}”, so its arguments cannot be shown; saving keeps the current ones only if the task comes back.
+          No worker currently advertises the {what} “{task}”, so its arguments cannot be shown; saving keeps the current ones only if the {what} comes back.
         </p>
       )}
       {task ? (
-        <ArgsFieldset fields={argFields} values={argValues} errors={shownErrors} onText={setText} onCheck={setCheck} />
+        <ArgsFieldset of={kind} fields={argFields} values={argValues} errors={shownErrors} onText={setText} onCheck={setCheck} />
       ) : (
         <fieldset>
           <legend className="mb-2 text-base font-semibold">Arguments</legend>
-          <p className="text-sm text-slate-600 dark:text-slate-400">Choose a task to see its arguments.</p>
+          <p className="text-sm text-slate-600 dark:text-slate-400">Choose a {what} to see its arguments.</p>
         </fieldset>
       )}
 
@@ -249,27 +289,37 @@ export function ScheduleForm({
         <TriggerPreview preview={preview} note={previewNote} zone={trigger.tz.trim() || 'UTC'} />
       </div>
 
-      <fieldset className="grid gap-4 sm:grid-cols-4">
-        <legend className="mb-2 text-base font-semibold">Job options</legend>
-        <Field label="Attempts" help={`Tries in all (task default: ${taskOption?.defaults.attempts ?? 1}).`} error={opt('attempts')}>
-          {(p) => <input {...p} inputMode="numeric" className={inputClass} value={attempts} onChange={(e) => setAttempts(e.target.value)} />}
-        </Field>
-        <Field label="Priority" help="1 runs first; empty for none." error={opt('priority')}>
-          {(p) => <input {...p} inputMode="numeric" className={inputClass} value={priority} onChange={(e) => setPriority(e.target.value)} />}
-        </Field>
-        <Field label="Backoff" help="How retries are spaced." error={opt('backoff.type') ?? opt('backoff')}>
-          {(p) => (
-            <select {...p} className={inputClass} value={backoffType} onChange={(e) => setBackoffType(e.target.value)}>
-              <option value="">None</option>
-              <option value="fixed">Fixed</option>
-              <option value="exponential">Exponential</option>
-            </select>
-          )}
-        </Field>
-        <Field label="Backoff delay (ms)" help="Wait before the first retry." error={opt('backoff.delay')}>
-          {(p) => <input {...p} inputMode="numeric" className={inputClass} value={backoffDelay} onChange={(e) => setBackoffDelay(e.target.value)} />}
-        </Field>
-      </fieldset>
+      {kind === 'workflow' ? (
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          Each run starts the workflow as its Run form does; its steps use their tasks’ own job options (attempts, backoff).
+        </p>
+      ) : (
+        <fieldset className="grid gap-4 sm:grid-cols-4">
+          <legend className="mb-2 text-base font-semibold">Job options</legend>
+          <Field
+            label="Attempts"
+            help={`Tries in all (task default: ${(taskOption as TaskOption | undefined)?.defaults.attempts ?? 1}).`}
+            error={opt('attempts')}
+          >
+            {(p) => <input {...p} inputMode="numeric" className={inputClass} value={attempts} onChange={(e) => setAttempts(e.target.value)} />}
+          </Field>
+          <Field label="Priority" help="1 runs first; empty for none." error={opt('priority')}>
+            {(p) => <input {...p} inputMode="numeric" className={inputClass} value={priority} onChange={(e) => setPriority(e.target.value)} />}
+          </Field>
+          <Field label="Backoff" help="How retries are spaced." error={opt('backoff.type') ?? opt('backoff')}>
+            {(p) => (
+              <select {...p} className={inputClass} value={backoffType} onChange={(e) => setBackoffType(e.target.value)}>
+                <option value="">None</option>
+                <option value="fixed">Fixed</option>
+                <option value="exponential">Exponential</option>
+              </select>
+            )}
+          </Field>
+          <Field label="Backoff delay (ms)" help="Wait before the first retry." error={opt('backoff.delay')}>
+            {(p) => <input {...p} inputMode="numeric" className={inputClass} value={backoffDelay} onChange={(e) => setBackoffDelay(e.target.value)} />}
+          </Field>
+        </fieldset>
+      )}
 
       <fieldset className="space-y-3">
         <legend className="mb-2 text-base font-semibold">When it runs</legend>

@@ -6,7 +6,9 @@ import { ArgsFieldset } from './ArgsFieldset';
 /** The words of an empty arguments form name what is being run: a task, or a workflow. */
 describe('ArgsFieldset without fields', () => {
   const render = (of?: 'task' | 'workflow') =>
-    renderToStaticMarkup(createElement(ArgsFieldset, { fields: [], values: {}, errors: {}, onText: () => {}, onCheck: () => {}, ...(of ? { of } : {}) }));
+    renderToStaticMarkup(
+      createElement(ArgsFieldset, { fields: [], values: { texts: {}, checks: {} }, errors: {}, onText: () => {}, onCheck: () => {}, ...(of ? { of } : {}) }),
+    );
 
   it('says "This task takes no arguments" for a task (the default)', () => {
     expect(render()).toContain('This task takes no arguments.');

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { load } from '@/lib/data/load';
 import { listTaskDtos } from '@/lib/data/task-dto';
+import { listWorkflowDefinitions } from '@/lib/workflows/workflow-data';
 import { requireSchedule } from '@/lib/scheduler/schedule-service';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { Card } from '@/components/ui/Card';
@@ -35,8 +36,9 @@ export default async function NewSchedulePage({ searchParams }: { searchParams: 
   const fromParam = (await searchParams).from;
   const from = typeof fromParam === 'string' && fromParam ? fromParam : undefined;
   const tasks = await load(listTaskDtos);
+  const workflows = await load(listWorkflowDefinitions);
   const source = from ? await load(() => requireSchedule(from)) : undefined;
-  if (!tasks.ok || (source && !source.ok && source.reason === 'unavailable')) return <Unavailable />;
+  if (!tasks.ok || !workflows.ok || (source && !source.ok && source.reason === 'unavailable')) return <Unavailable />;
   const original = source?.ok ? source.data : undefined;
   return (
     <>
@@ -55,7 +57,7 @@ export default async function NewSchedulePage({ searchParams }: { searchParams: 
       </nav>
       <PageHeader
         title={original ? `Duplicate ${original.name}` : 'New schedule'}
-        description="Run a task periodically or once. The preview shows the next runs as they will happen."
+        description="Run a task or a workflow periodically or once. The preview shows the next runs as they will happen."
       />
       {from && !original && (
         <div className="mb-4">
@@ -63,7 +65,7 @@ export default async function NewSchedulePage({ searchParams }: { searchParams: 
         </div>
       )}
       <Card>
-        <ScheduleForm mode="create" tasks={tasks.data} initial={original} duplicateOf={original?.name} />
+        <ScheduleForm mode="create" tasks={tasks.data} workflows={workflows.data} initial={original} duplicateOf={original?.name} />
       </Card>
     </>
   );

@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { load } from '@/lib/data/load';
 import { listTaskDtos } from '@/lib/data/task-dto';
+import { listWorkflowDefinitions } from '@/lib/workflows/workflow-data';
 import { requireSchedule } from '@/lib/scheduler/schedule-service';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { Card } from '@/components/ui/Card';
@@ -50,7 +51,8 @@ export default async function EditSchedulePage({ params }: { params: Params }) {
   const def = await load(() => requireSchedule(name));
   if (!def.ok && def.reason === 'not_found') notFound();
   const tasks = await load(listTaskDtos);
-  if (!def.ok || !tasks.ok) return <Unavailable />;
+  const workflows = await load(listWorkflowDefinitions);
+  if (!def.ok || !tasks.ok || !workflows.ok) return <Unavailable />;
   return (
     <>
       {header}
@@ -69,7 +71,7 @@ export default async function EditSchedulePage({ params }: { params: Params }) {
         </Notice>
       ) : (
         <Card>
-          <ScheduleForm mode="edit" tasks={tasks.data} initial={def.data} />
+          <ScheduleForm mode="edit" tasks={tasks.data} workflows={workflows.data} initial={def.data} />
         </Card>
       )}
     </>
