@@ -15,6 +15,9 @@ import { z } from 'zod';
 
 /** A run: `pending` (accepted, its steps not yet added), `running`, then one of the three ends. */
 export const workflowRunStateSchema = z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']);
+
+/** The states a run ends in (a failed run may still resume: a retry of its failed step). */
+export const FINISHED_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
 export type WorkflowRunState = z.infer<typeof workflowRunStateSchema>;
 
 /**

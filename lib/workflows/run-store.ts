@@ -1,7 +1,8 @@
 import type { RedisConnection } from '../redis';
-import { celerityKeys } from '../keys';
+import { indexKeys, runKeys } from './run-keys';
+import { pruneFinishedRuns } from './run-retention';
 import { luaScript } from '../queue/lua-script';
-import type { WorkflowFailureDTO, WorkflowRunState } from './run-dto';
+import { FINISHED_STATES, type WorkflowFailureDTO, type WorkflowRunState } from './run-dto';
 import type { FanOutNode, InputSource, PlanNode } from './plan';
 import { memberRoots, planSteps, rootStep } from './plan';
 
@@ -19,6 +20,8 @@ import { memberRoots, planSteps, rootStep } from './plan';
  * - `…:wf:runs` sorted sets by creation time: all, and per workflow, per state and both
  *   (the list's filters and pages are ZREVRANGEs, counts are ZCARDs).
  */
+
+export { runKeys };
 
 /** What a worker needs to know about one step when its job runs. */
 export type StepMeta =
@@ -39,27 +42,6 @@ export interface RunRecord {
   error?: WorkflowFailureDTO;
   onError?: { task: string; args: unknown };
 }
-
-// celerityKeys() builds every key name of the deployment: read on each step of a workflow, its base is kept per prefix.
-let baseCache: { tasks: string; base: string } | undefined;
-function base(): string {
-  const tasks = celerityKeys().tasks;
-  if (baseCache?.tasks !== tasks) baseCache = { tasks, base: tasks.slice(0, -':tasks'.length) };
-  return baseCache.base;
-}
-
-export const runKeys = {
-  run: (id: string) => `${base()}:wf:run:${id}`,
-  steps: (id: string) => `${base()}:wf:run:${id}:steps`,
-  inputs: (id: string) => `${base()}:wf:run:${id}:inputs`,
-  tasks: (id: string) => `${base()}:wf:run:${id}:tasks`,
-  done: (id: string) => `${base()}:wf:run:${id}:done`,
-  /** Steps failed for good and not retried yet: step id → failure JSON (lib/workflows/failures.ts). */
-  failed: (id: string) => `${base()}:wf:run:${id}:failed`,
-  /** Runs by creation time: all, or of one workflow and/or one state. */
-  index: (filter: { workflow?: string; state?: WorkflowRunState } = {}) =>
-    `${base()}:wf:runs` + (filter.workflow !== undefined ? `:w:${filter.workflow}` : '') + (filter.state ? `:s:${filter.state}` : ''),
-};
 
 /** Every step's meta for a plan: fan-outs carry their node (to add members), the root is marked. */
 export function stepMetas(plan: PlanNode, tolerated = false): Map<string, StepMeta> {
@@ -119,10 +101,6 @@ export async function setPlan(redis: RedisConnection, id: string, plan: PlanNode
   await m.exec();
 }
 
-function indexKeys(workflow: string, state: WorkflowRunState): string[] {
-  return [runKeys.index(), runKeys.index({ workflow }), runKeys.index({ state }), runKeys.index({ workflow, state })];
-}
-
 function serialize(run: RunRecord): Record<string, string> {
   const out: Record<string, string> = {
     id: run.id,
@@ -137,18 +115,20 @@ function serialize(run: RunRecord): Record<string, string> {
 }
 
 // Compare-and-set of the run's state, moving it between the state indexes: KEYS run, old state
-// sets (all, per workflow), new state sets; ARGV expected, new, id, score, then field/value
-// pairs (an empty value deletes the field).
+// sets (all, per workflow), new state sets, the finished runs (by end time); ARGV expected, new,
+// id, score, end time ('' when the new state is not a final one), then field/value pairs (an
+// empty value deletes the field).
 const TRANSITION = luaScript(`
 if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
-for i = 5, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
 redis.call('ZREM', KEYS[2], ARGV[3])
 redis.call('ZREM', KEYS[3], ARGV[3])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
 redis.call('ZADD', KEYS[5], ARGV[4], ARGV[3])
+if ARGV[5] == '' then redis.call('ZREM', KEYS[6], ARGV[3]) else redis.call('ZADD', KEYS[6], ARGV[5], ARGV[3]) end
 return 1
 `);
 
@@ -174,9 +154,14 @@ export async function transition(
       runKeys.index({ workflow, state: old }),
       runKeys.index({ state: to }),
       runKeys.index({ workflow, state: to }),
+      runKeys.finished(),
     ];
-    const args = [old, to, id, createdAt ?? '0', ...Object.entries(fields).flat()];
-    if ((await TRANSITION.run(redis, keys, args)) === 1) return true;
+    const final = FINISHED_STATES.has(to);
+    const args = [old, to, id, createdAt ?? '0', final ? String(Date.now()) : '', ...Object.entries(fields).flat()];
+    if ((await TRANSITION.run(redis, keys, args)) !== 1) continue;
+    // Runs are pruned as they finish (cheap: what is due, by end time), so no pass ever scans them all.
+    if (final) await pruneFinishedRuns(redis).catch(() => undefined); // a failed prune is retried by the next finish
+    return true;
   }
 }
 
