@@ -103,9 +103,19 @@ test('a webhook channel with its key shown once and a test the receiver verifies
     expect(verifySignature(key, got!.body, got!.headers['x-celerity-signature'])).toBe(true);
     await expect(row).toContainText('OK');
 
+    // Its edit form leaves the key empty, and saving it empty keeps the key: a second test still verifies with it.
     await page.goto(`/alerts/channels/${channel}/edit`);
-    await expect(page.getByRole('form', { name: `Edit channel ${channel}` }).getByLabel('Signing key')).toHaveValue('');
+    const edit = page.getByRole('form', { name: `Edit channel ${channel}` });
+    await expect(edit.getByLabel('Signing key')).toHaveValue('');
     expect(await page.content()).not.toContain(key);
+    await edit.getByLabel('Display name').fill('Ops receiver');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page).toHaveURL(/\/alerts\/channels$/);
+    await expect(row).toContainText('Ops receiver');
+    await page.getByRole('button', { name: `Send test through ${channel}` }).click();
+    await expect(page.getByRole('status').filter({ hasText: `Test through ${channel}` })).toContainText('delivered');
+    expect(receiver.received).toHaveLength(2);
+    expect(verifySignature(key, receiver.received[1]!.body, receiver.received[1]!.headers['x-celerity-signature'])).toBe(true);
 
     // The rule, through the form: its current value is read live before saving.
     await page.goto('/alerts/rules/new');
@@ -132,23 +142,52 @@ test('a webhook channel with its key shown once and a test the receiver verifies
     await expect(ruleRow).toContainText('console');
     await expect(ruleRow).toContainText(/% of [1-9]\d* jobs of task fail failed in the last 1h/);
 
+    // The evaluator (the console's leader) opens an incident at once (no "for"): the receiver gets a signed "firing"
+    // notification, and the table says the rule fires.
+    const events = () => receiver.received.map((r) => (JSON.parse(r.body) as { event: string; rule?: { name: string } | null }).event);
+    await expect.poll(events).toContain('firing');
+    const firing = receiver.received.find((r) => r.body.includes('"event":"firing"'))!;
+    expect(JSON.parse(firing.body)).toMatchObject({ rule: { name: rule } });
+    expect(verifySignature(key, firing.body, firing.headers['x-celerity-signature'])).toBe(true);
+    await page.getByRole('button', { name: 'Refresh values' }).click();
+    await expect(ruleRow).toContainText('Firing: incident open');
+
+    // Edited: the form starts from the rule (durations in seconds), the table shows the change.
+    await page.getByRole('link', { name: `Edit rule ${rule}` }).click();
+    const editRule = page.getByRole('form', { name: `Edit rule ${rule}` });
+    await expect(editRule.getByLabel('Window (seconds)')).toHaveValue('3600');
+    await expect(editRule.getByLabel('Task')).toHaveValue('fail');
+    await editRule.getByLabel('Failure rate above (%)').fill('25');
+    await editRule.getByRole('button', { name: 'Save changes' }).click();
+    await expect(ruleRow).toContainText('failure rate above 25% over 1 h 0 min, at least 1 jobs');
     await expectAccessibleInBothSchemes(page, async () => {
       await page.goto('/alerts/rules');
       await expect(ruleRow).toContainText(/% of [1-9]\d* jobs/);
     });
-    await expectAccessibleInBothSchemes(page, async () => {
-      await page.goto('/alerts/channels');
-      await expect(rowOf(page, 'Alert channels', channel)).toContainText('OK');
-    });
 
-    // Disabled with its switch; the API agrees.
-    await page.goto('/alerts/rules');
+    // Disabled with its switch (the API agrees): its incident resolves and the receiver is told.
     await page.getByRole('switch', { name: `Enabled: ${rule}` }).click();
     await expect(page.getByRole('status').filter({ hasText: `Rule ${rule} disabled.` })).toBeVisible();
     expect(((await (await request.get(`/api/v1/alerts/rules/${rule}`)).json()) as { enabled: boolean }).enabled).toBe(false);
+    await expect.poll(events).toContain('resolved');
+
+    // The channel's recent deliveries: both notifications, delivered at the first attempt. (The sender records the
+    // outcome just after the receiver answered: Refresh until it has.)
+    await page.goto('/alerts/channels');
+    const deliveries = page.getByRole('table', { name: `Recent deliveries through ${channel}` });
+    await expect(async () => {
+      await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+      for (const event of ['firing', 'resolved'])
+        await expect(deliveries.getByRole('row').filter({ hasText: event })).toContainText(new RegExp(`${event}\\s*${rule}\\s*Delivered\\s*1`), {
+          timeout: 1_000,
+        });
+    }).toPass();
+    await expectAccessibleInBothSchemes(page, async () => {
+      await page.goto('/alerts/channels');
+      await expect(deliveries.getByRole('row').filter({ hasText: 'resolved' })).toBeVisible();
+    });
 
     // The channel cannot go while the rule uses it: the dialog says which rule.
-    await page.goto('/alerts/channels');
     await page.getByRole('button', { name: `Delete channel ${channel}` }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete channel' }).click();
     await expect(page.getByRole('dialog').getByRole('alert')).toContainText(`used by "${rule}"`);
