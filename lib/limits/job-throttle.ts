@@ -2,8 +2,9 @@ import type { Job } from 'bullmq';
 import type { RedisConnection } from '../redis';
 import type { Throttle } from '../registry/task-throttle';
 import { throttleKeyOf } from '../registry/task-throttle';
-import { gateKeys, release, restamp, withdraw, START_MARGIN_MS, type GateKeys } from './throttle-gate';
+import { gateKeys, release, restamp, withdraw, START_MARGIN_MS, type GateKeys, type GateLimits } from './throttle-gate';
 import { askGate } from './gate-batcher';
+import { wakeWaiters } from './waiter-wake';
 
 /**
  * A throttled task's job on its way to its handler (the worker calls this only
@@ -62,7 +63,7 @@ export async function enterThrottle(
 ): Promise<ThrottleEntry> {
   const jobId = job.id!;
   const keys = keysFor(queue, job.name, jobId, t, args);
-  const limits = { rate: t.rate, global: t.concurrency?.global, perKey: t.concurrency?.perKey, concurrencyRetryMs: CONCURRENCY_RETRY_MS };
+  const limits: GateLimits = { rate: t.rate, global: t.concurrency?.global, perKey: t.concurrency?.perKey, concurrencyRetryMs: CONCURRENCY_RETRY_MS };
   let giveBack: number | undefined;
   for (let waits = 0, late = 0; ;) {
     // `asked`: when the call carrying this ask left (lib/limits/gate-batcher.ts: asks of one budget share a call);
@@ -87,9 +88,8 @@ export async function enterThrottle(
       const starting = () => {
         if (rate && performance.now() - asked > START_MARGIN_MS) void restamp(redis, jobId, keys, at, rate).catch(() => {});
       };
-      // A failed release is not the job's failure: the slot frees itself once the job's lock is gone.
       // A task without concurrency holds no slot: nothing to release (a round trip per job saved).
-      return { held: false, starting, release: t.concurrency ? () => release(redis, jobId, keys).catch(() => {}) : async () => {} };
+      return { held: false, starting, release: t.concurrency ? () => releaseSlot(redis, queue, jobId, keys, limits) : async () => {} };
     }
     if (answer.reason === 'rate' && answer.waitMs <= SHORT_WAIT_MS && waits++ < MAX_SHORT_WAITS) {
       await sleep(answer.waitMs);
@@ -99,4 +99,14 @@ export async function enterThrottle(
     await job.moveToDelayed(Date.now() + Math.max(1, Math.round(wait)), token);
     return { held: true };
   }
+}
+
+/**
+ * Free the job's concurrency slots and wake the jobs waiting for them (lib/limits/waiter-wake.ts; not waited
+ * for: the job's end does not wait on another's promote). A failed release is not the job's failure: the slot
+ * frees itself once the job's lock is gone.
+ */
+async function releaseSlot(redis: RedisConnection, queue: string, jobId: string, keys: GateKeys, limits: GateLimits): Promise<void> {
+  const woken = await release(redis, jobId, keys, limits).catch(() => []);
+  if (woken.length) void wakeWaiters(redis, queue, woken);
 }

@@ -210,10 +210,23 @@ redis.call('HSET', KEYS[2], '${RESTAMPED_FIELD}', now)
 return now
 `);
 
+// A running job's slots free; the jobs at the front of the lines, as many as slots are free now (by the running
+// sets' sizes: a member whose lock is gone still counts until an admission drops it, so this may name fewer),
+// are named to be woken. They are not admitted here: woken, they ask the gate like any job, so a slot taken
+// meanwhile by another job only sends them back to wait; the limit is the gate's alone.
 const RELEASE = luaScript(`
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
-return 1
+local woken = {}
+local function front(running, line, limit)
+  if limit <= 0 then return end
+  local free = limit - redis.call('ZCARD', running)
+  if free <= 0 then return end
+  for _, id in ipairs(redis.call('ZRANGE', line, 0, free - 1)) do woken[#woken + 1] = id end
+end
+front(KEYS[1], KEYS[3], tonumber(ARGV[2]))
+front(KEYS[2], KEYS[4], tonumber(ARGV[3]))
+return woken
 `);
 
 /**
@@ -303,7 +316,15 @@ export function restamp(redis: RedisConnection, jobId: string, keys: GateKeys, a
   return RESTAMP.run(redis, [keys.rateLog, keys.job], [jobId, at, rate.windowMs + START_MARGIN_MS]);
 }
 
-/** The job no longer runs: its concurrency slots free at once (its lock going away would free them too, later). */
-export async function release(redis: RedisConnection, jobId: string, keys: GateKeys): Promise<void> {
-  await RELEASE.run(redis, [keys.running, keys.runningByKey], [jobId]);
+/**
+ * The job no longer runs: its concurrency slots free at once (its lock going away would free them too, later).
+ * Answers the ids of the jobs waiting for those slots that may take them now (at the front of their line).
+ */
+export async function release(redis: RedisConnection, jobId: string, keys: GateKeys, limits: Pick<GateLimits, 'global' | 'perKey'> = {}): Promise<string[]> {
+  const woken = (await RELEASE.run(
+    redis,
+    [keys.running, keys.runningByKey, keys.waiting, keys.waitingByKey],
+    [jobId, limits.global ?? 0, limits.perKey ?? 0],
+  )) as string[];
+  return [...new Set(woken)];
 }
