@@ -23,7 +23,10 @@ export const SHORT_WAIT_MS = 250;
  * each window and keep the start rate below the limit.
  */
 const COME_BACK_EARLY_MS = 200;
-/** A job refused for concurrency looks again after this, plus up to as much jitter (nothing tells it when a slot frees). */
+/**
+ * A job refused for concurrency looks again after this, plus up to as much jitter: a freed slot wakes the first in
+ * line at once (lib/limits/waiter-wake.ts), and this timer is for a wake that is lost (its worker killed meanwhile).
+ */
 export const CONCURRENCY_RETRY_MS = 250;
 /** In-worker waits before giving the job back to the delayed set (another job may take the slot it waited for). */
 const MAX_SHORT_WAITS = 3;

@@ -21,7 +21,14 @@ import { luaScript } from '../queue/lua-script';
  * gives its job back); the lock is the lease, renewed by BullMQ already. Jobs
  * refused a slot queue up in the order they first waited and look again
  * sooner the nearer the front they are, so a long line does not poll Redis
- * at the rate of a short one.
+ * at the rate of a short one; a release names the front of the line, as many
+ * as slots are free, for the worker to wake (lib/limits/waiter-wake.ts).
+ *
+ * Batches: one run admits several jobs of one budget in order (admitMany;
+ * the worker's lib/limits/gate-batcher.ts sends the asks made while a call is
+ * on its way together), each answered as if asked alone right after the ones
+ * before it: one Redis instant, one atomic run, so the guarantees below are
+ * those of single asks.
  *
  * The rate counts starts when the gate admits them (Redis's clock), but what
  * must hold is the handlers' starts, a reply's travel and a busy event loop
