@@ -127,7 +127,7 @@ test('a webhook channel with its key shown once and a test the receiver verifies
     await ruleForm.getByLabel('Window (seconds)').fill('3600');
     await ruleForm.getByLabel('Failure rate above (%)').fill('10');
     await ruleForm.getByLabel('Minimum jobs').fill('1');
-    await ruleForm.getByRole('checkbox', { name: new RegExp(`^${channel}`) }).check();
+    await ruleForm.getByRole('checkbox', { name: `Ops receiver (${channel}, webhook)` }).check();
     const preview = page.getByRole('region', { name: 'Current value' });
     await expect(preview).toContainText(/[1-9]\d*(\.\d)?% of [1-9]\d* jobs of task fail failed in the last 1h \(limit 10%, at least 1 jobs?\)/);
     await expect(preview).toContainText('Condition holds');

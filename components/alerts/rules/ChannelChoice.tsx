@@ -48,7 +48,11 @@ export function ChannelChoice({
                 onChange={(e) => toggle(c.id, e.target.checked)}
               />
               <label htmlFor={`${id}-${c.id}`}>
-                {c.name} <span className="text-slate-600 dark:text-slate-400">({c.type === 'missing' ? 'no longer exists' : c.type})</span>
+                {c.name}{' '}
+                <span className="text-slate-600 dark:text-slate-400">
+                  ({c.name !== c.id ? `${c.id}, ` : ''}
+                  {c.type === 'missing' ? 'no longer exists' : c.type})
+                </span>
               </label>
             </li>
           ))}
