@@ -11,7 +11,7 @@ import { Notice } from '@/components/ui/Notice';
 import { ButtonLink } from '@/components/ui/Button';
 import { inputClass } from '@/components/ui/Field';
 import { IfCanWrite } from '@/components/auth/IfCanWrite';
-import { RunsTable } from '@/components/workflows/RunsTable';
+import { LiveRunsList } from '@/components/workflows/LiveRunsList';
 import { workflowStateLabel } from '@/components/workflows/workflow-states';
 import { seg } from '@/components/api';
 
@@ -46,17 +46,6 @@ export default async function WorkflowsPage({ searchParams }: Props) {
     );
   }
   const { definitions, runs } = res.data;
-  const pages = Math.max(1, Math.ceil(runs.total / runs.pageSize));
-  const href = (page: number) => {
-    const sp = new URLSearchParams();
-    if (q.workflow) sp.set('workflow', q.workflow);
-    if (q.state) sp.set('state', q.state);
-    if (q.size !== 25) sp.set('size', String(q.size));
-    if (page > 1) sp.set('page', String(page));
-    const s = sp.toString();
-    return s ? `/workflows?${s}` : '/workflows';
-  };
-  const filtered = [q.workflow && `of ${q.workflow}`, q.state && `${workflowStateLabel(q.state).toLowerCase()}`].filter(Boolean).join(', ');
   return (
     <>
       <PageHeader
@@ -141,28 +130,8 @@ export default async function WorkflowsPage({ searchParams }: Props) {
             Apply
           </button>
         </form>
-        {runs.runs.length === 0 ? (
-          <Notice title={`No runs${filtered ? ` (${filtered})` : ''}`} />
-        ) : (
-          <RunsTable runs={runs.runs} caption={`Workflow runs${filtered ? ` (${filtered})` : ''}, newest first, page ${runs.page} of ${pages}`} />
-        )}
-        {(runs.page > 1 || runs.more) && (
-          <nav aria-label="Pagination" className="flex items-center gap-3 text-sm">
-            {runs.page > 1 && (
-              <Link href={href(runs.page - 1)} className="underline">
-                Previous page
-              </Link>
-            )}
-            <span>
-              Page {runs.page} of {pages}
-            </span>
-            {runs.more && (
-              <Link href={href(runs.page + 1)} className="underline">
-                Next page
-              </Link>
-            )}
-          </nav>
-        )}
+        {/* Keyed on the filters and page: a new query is a new list, not the last one's state. */}
+        <LiveRunsList key={JSON.stringify(q)} initial={runs} query={q} />
       </section>
     </>
   );
