@@ -9,6 +9,7 @@ import { benchCluster } from './cluster';
 import { benchConsoles } from './consoles';
 import { benchControls } from './controls';
 import { benchWorkflows } from './workflows';
+import { benchAlerts } from './alerts';
 import { baselineRef, prepareBaseline, type Baseline } from './baseline';
 
 /**
@@ -29,6 +30,7 @@ const benches: Record<string, (baseline?: Baseline) => Promise<string>> = {
   consoles: () => benchConsoles(),
   controls: () => benchControls(),
   workflows: () => benchWorkflows(),
+  alerts: () => benchAlerts(),
 };
 const usesBaseline = new Set(['queues', 'live']);
 
