@@ -43,6 +43,22 @@ async function traces(id: string, workflow: string): Promise<number> {
 }
 
 describe('workflow run retention', () => {
+  // First in the file: the back-fill runs once, on the first prune.
+  it('runs that finished before the index existed are back-filled from the state indexes, then pruned', async () => {
+    const legacy = 'abcdabcdabcdabcd';
+    const createdAt = Date.now() - 30 * DAY;
+    await redis().hset(runKeys.run(legacy), { id: legacy, workflow: 'legacy', state: 'completed', queue, createdAt: String(createdAt) });
+    for (const key of [
+      runKeys.index(),
+      runKeys.index({ workflow: 'legacy' }),
+      runKeys.index({ state: 'completed' }),
+      runKeys.index({ workflow: 'legacy', state: 'completed' }),
+    ])
+      await redis().zadd(key, createdAt, legacy);
+    expect(await pruneFinishedRuns(redis(), { days: 7, max: 1000 })).toEqual([legacy]);
+    expect(await traces(legacy, 'legacy')).toBe(0);
+  });
+
   it('keeps at most `max` finished runs and none older than `days`, deleting every trace of the others', async () => {
     await stack.worker(registry);
     const name = uniqueName('kept');

@@ -29,6 +29,7 @@ export function runRetention(): RunRetention {
 /** Delete the finished runs past the retention; resolves to the ids deleted. */
 export async function pruneFinishedRuns(redis: RedisConnection, retention = runRetention(), now = Date.now()): Promise<string[]> {
   const finished = runKeys.finished();
+  await backfillOnce(redis, finished);
   const cutoff = now - retention.days * 86_400_000;
   const [aged, count] = await Promise.all([
     redis.zrangebyscore(finished, '-inf', retention.days === 0 ? '+inf' : `(${cutoff}`, 'LIMIT', 0, PRUNE_BATCH),
@@ -40,6 +41,22 @@ export async function pruneFinishedRuns(redis: RedisConnection, retention = runR
   const ids = [...aged, ...oldest];
   if (ids.length) await deleteRuns(redis, ids);
   return ids;
+}
+
+const backfilled = new Set<string>();
+
+/**
+ * Runs that finished before this index existed are added to it once per deployment (a flag
+ * key), by their creation time, from the state indexes (one ZUNIONSTORE; MAX keeps the end
+ * time of those already indexed) — the state indexes, never a scan of the keyspace.
+ */
+async function backfillOnce(redis: RedisConnection, finished: string): Promise<void> {
+  if (backfilled.has(finished)) return;
+  if ((await redis.set(`${finished}:backfilled`, '1', 'NX')) === 'OK') {
+    const states = (['completed', 'failed', 'cancelled'] as const).map((state) => runKeys.index({ state }));
+    await redis.zunionstore(finished, 4, finished, ...states, 'AGGREGATE', 'MAX');
+  }
+  backfilled.add(finished);
 }
 
 /** Delete runs: every key of each and its place in the indexes. */
