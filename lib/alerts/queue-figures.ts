@@ -35,7 +35,7 @@ export interface QueueFigures {
 /** Queues per script call: bounds how long one call holds Redis. */
 const BATCH = 200;
 const LONG_MAX = 100;
-/** Active jobs looked at per queue for the long-running rules (the head of the list). */
+/** Active jobs looked at per queue for the long-running rules (the tail of the list: the longest-running). */
 const ACTIVE_SCAN = 1000;
 
 /**
@@ -79,7 +79,11 @@ for q = 0, #KEYS / 4 - 1 do
   end
   if oldest == '1' then row[4] = oldestOf(prefix, { wait, paused }) end
   if cutoff > 0 then
-    for _, id in ipairs(redis.call('LRANGE', active, 0, scan - 1)) do
+    -- Jobs enter the active list at its head: from the tail, the longest-running come first, so a
+    -- rule with a longer limit than the cutoff's still finds its jobs among the first longMax.
+    local ids = redis.call('LRANGE', active, -scan, -1)
+    for i = #ids, 1, -1 do
+      local id = ids[i]
       local f = redis.call('HMGET', prefix .. id, 'name', 'processedOn')
       local started = tonumber(f[2])
       if started and started < cutoff then
