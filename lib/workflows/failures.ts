@@ -39,3 +39,8 @@ export async function stepRetried(
   if (left.length === 0) await resume(redis, id);
   else if (run.failedStep === step) await redis.hset(runKeys.run(id), 'error', left[0]!);
 }
+
+/** Whether a step's failure is recorded and not retried yet. */
+export async function isRecordedFailed(redis: RedisConnection, id: string, step: string): Promise<boolean> {
+  return (await redis.hexists(runKeys.failed(id), step)) === 1;
+}

@@ -5,7 +5,7 @@ import { cancelJob } from '../queue/job-actions';
 import { ConflictError, NotFoundError } from '../errors';
 import { stepJobId } from './flow-build';
 import { readRun, readStepMetas, transition, type StepMeta } from './run-store';
-import { stepRetried } from './failures';
+import { isRecordedFailed, stepRetried } from './failures';
 
 /**
  * The console's actions on a run: retry a failed step (the run resumes from it)
@@ -23,12 +23,31 @@ export async function retryStep(runId: string, step: string): Promise<{ queue: s
   const id = stepJobId(runId, step);
   const job = await getQueue(meta.queue).getJob(id);
   if (!job) throw new NotFoundError(`The job of step ${step} (${id}) is no longer in Redis`);
-  const state = await job.getState();
+  const failing = run.state === 'failed' && (run.error?.step === step || (await isRecordedFailed(redis, runId, step)));
+  const state = await settledState(job, failing);
   if (state !== 'failed') throw new ConflictError(`Step ${step} is ${state}: only a failed step can be retried`);
   // The run resumes when this was its last failed step (another member of a group may still be failed).
   await stepRetried(redis, runId, step, { state: run.state, failedStep: run.error?.step });
   await job.retry('failed', { resetAttemptsMade: true });
   return { queue: meta.queue, id };
+}
+
+/** How long a retry waits for a failing step's job to be moved to failed (see {@link settledState}). */
+const FAILING_WAIT_MS = 5000;
+
+/**
+ * The worker records a step's failure in its run just before BullMQ moves the job to
+ * failed, so a retry sent as soon as the run shows failed may find the job still active:
+ * when the run says this step failed, wait for the move (polling its state, up to
+ * {@link FAILING_WAIT_MS}) instead of refusing the retry.
+ */
+async function settledState(job: Job, failing: boolean): Promise<string> {
+  const deadline = Date.now() + FAILING_WAIT_MS;
+  for (;;) {
+    const state = await job.getState();
+    if (state !== 'active' || !failing || Date.now() > deadline) return state;
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 /**
