@@ -154,13 +154,13 @@ export function RulesView({ initial }: { initial: RuleRow[] }) {
                     <RuleState rule={r} reading={reading && !('error' in reading) ? reading : undefined} />
                   </Td>
                   {isAdmin && (
-                    <Td className="whitespace-nowrap">
+                    <Td>
                       {r.source === 'code' ? (
-                        <span className="text-xs text-slate-600 dark:text-slate-400">
+                        <span className="block min-w-48 text-xs text-slate-600 dark:text-slate-400">
                           Defined in code: change it where defineAlert declares it (a worker rewrites it from the code when it starts).
                         </span>
                       ) : (
-                        <span className="flex gap-2">
+                        <span className="flex gap-2 whitespace-nowrap">
                           <ButtonLink variant="secondary" href={`/alerts/rules/${seg(r.name)}/edit`} aria-label={`Edit rule ${r.name}`}>
                             Edit
                           </ButtonLink>
