@@ -27,6 +27,15 @@ describe('graph nodes', () => {
     expect([...cache.keys()]).toEqual(['0']);
   });
 
+  it('gives every node its handles (in at the left middle, out at the right middle), so React Flow need not mount all nodes to measure them', () => {
+    const run = chordRun(2);
+    const [node] = flowNodes(run.nodes, positionsOf(['0']), new Map());
+    expect(node!.handles).toEqual([
+      expect.objectContaining({ type: 'target', position: 'left', x: 0, y: 38 }),
+      expect.objectContaining({ type: 'source', position: 'right', x: 199, y: 38 }),
+    ]);
+  });
+
   it('says state and progress in words, progress as a whole percentage only when numeric', () => {
     expect(stepSummary({ label: 'fetch', state: 'completed', progress: 100 })).toBe('fetch: Completed');
     expect(stepPercent(41.6)).toBe(42);

@@ -1,4 +1,4 @@
-import type { Edge } from '@xyflow/react';
+import { Position, type Edge, type NodeHandle } from '@xyflow/react';
 import type { WorkflowEdgeDTO, WorkflowStepDTO } from '@/lib/workflows/run-dto';
 import type { Positions } from './graph-layout';
 import type { StepFlowNode } from './StepNode';
@@ -18,6 +18,18 @@ function signature(step: WorkflowStepDTO, percent: number | null, x: number, y: 
 export function stepSummary(step: Pick<WorkflowStepDTO, 'label' | 'state' | 'progress'>): string {
   const percent = stepPercent(step.progress);
   return `${step.label}: ${workflowStateLabel(step.state)}${percent !== null && step.state === 'active' ? `, ${percent}%` : ''}`;
+}
+
+/**
+ * Where a node's two handles are (StepNode: in, mid-left; out, mid-right). Known up front, React Flow
+ * need not render every node once to measure them: with onlyRenderVisibleElements it then mounts only
+ * the nodes in view (of 1,000, a few dozen) instead of all of them (a main-thread task of ~1 s).
+ */
+function handlesOf(width: number, height: number): NodeHandle[] {
+  return [
+    { type: 'target', position: Position.Left, x: 0, y: height / 2, width: 1, height: 1 },
+    { type: 'source', position: Position.Right, x: width - 1, y: height / 2, width: 1, height: 1 },
+  ];
 }
 
 export type NodeCache = Map<string, { sig: string; node: StepFlowNode }>;
@@ -48,6 +60,7 @@ export function flowNodes(steps: WorkflowStepDTO[], positions: Positions, cache:
       position: { x: at.x, y: at.y },
       width: at.width,
       height: at.height,
+      handles: handlesOf(at.width, at.height),
       ariaRole: 'group',
       ariaLabel: `Step ${stepSummary(step)}`,
       data: { label: step.label, task: step.task, state: step.state, percent, small: step.kind !== 'task' },

@@ -1,6 +1,7 @@
 'use client';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { layoutGraph, layoutKey, type LayoutInput, type Positions } from './graph-layout';
+import { LARGE_GRAPH, layoutGraph, layoutKey, type LayoutInput, type Positions } from './graph-layout';
+import { layeredLayout } from './layered-layout';
 
 type Reply = { id: number; positions: Positions } | { id: number; error: string };
 
@@ -25,13 +26,25 @@ async function layoutHere(input: LayoutInput): Promise<Positions> {
 }
 
 /**
- * The positions of the graph's nodes, computed in a web worker
- * (layout.worker.ts) and only when the graph's shape changes: live frames that
- * change states and progress keep the layout. While a new shape is laid out,
- * the previous positions stay on screen.
+ * The positions of the graph's nodes, computed only when the graph's shape changes: live frames
+ * that change states and progress keep the layout. A large graph (over LARGE_GRAPH steps) is laid
+ * out at once on the main thread (layered-layout.ts: about a millisecond), so its page draws it
+ * without waiting for elk; a smaller one by elkjs in a web worker (layout.worker.ts). While a new
+ * shape is laid out in the worker, the previous positions stay on screen.
  */
 export function useGraphLayout(input: LayoutInput): { positions: Positions | null; error: string | null; ms: number | null } {
   const key = useMemo(() => layoutKey(input), [input]);
+  const large = input.nodes.length > LARGE_GRAPH;
+  const quick = useMemo(
+    () => {
+      if (!large) return null;
+      const started = performance.now();
+      const positions = layeredLayout(input);
+      return { positions, error: null, ms: Math.round(performance.now() - started) };
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- key holds everything the layout reads
+    [key, large],
+  );
   const latest = useRef(input);
   const [state, setState] = useState<{ key: string | null; positions: Positions | null; error: string | null; ms: number | null }>({
     key: null,
@@ -56,6 +69,7 @@ export function useGraphLayout(input: LayoutInput): { positions: Positions | nul
 
   useEffect(() => {
     const id = ++seq.current;
+    if (large) return; // laid out above
     const started = performance.now();
     const done = (r: { positions: Positions } | { error: string }) => {
       if (id !== seq.current) return; // a newer shape is being laid out
@@ -87,7 +101,7 @@ export function useGraphLayout(input: LayoutInput): { positions: Positions | nul
       w.removeEventListener('message', onMessage);
       w.removeEventListener('error', onError);
     };
-  }, [key]);
+  }, [key, large]);
 
-  return { positions: state.positions, error: state.error, ms: state.ms };
+  return quick ?? { positions: state.positions, error: state.error, ms: state.ms };
 }
