@@ -66,6 +66,19 @@ describe('gate batcher', () => {
     expect(new Set(all.slice(1).map((a) => a.sent)).size).toBe(1);
   });
 
+  it('an ask made alone (a job that waited in its worker for its slot) does not wait for a call on its way', async () => {
+    const queue = `gb-${randomUUID()}`;
+    const { conn, calls } = counting(200);
+    const order: string[] = [];
+    const first = ask(conn, queue, 'a').then(() => order.push('a'));
+    await new Promise((r) => setTimeout(r, 10));
+    const alone = askGate(conn, queue, 'b', gateKeys(queue, 't', 'b'), RATE_3, { alone: true }).then((x) => (order.push('b'), x));
+    const [, b] = await Promise.all([first, alone]);
+    expect(order).toEqual(['b', 'a']);
+    expect(b.answer.admitted).toBe(true);
+    expect(calls()).toBe(2);
+  });
+
   it('budgets do not share a call: another key, or other limits, asks on its own', async () => {
     const queue = `gb-${randomUUID()}`;
     const { conn, calls } = counting();

@@ -1,5 +1,5 @@
 import type { RedisConnection } from '../redis';
-import { admitMany, MAX_BATCH, type GateAnswer, type GateKeys, type GateLimits } from './throttle-gate';
+import { admitMany, MAX_BATCH, type GateAnswer, type GateAsk, type GateKeys, type GateLimits } from './throttle-gate';
 
 /**
  * The worker's side of the throttle gate: the jobs of one budget (task, key,
@@ -64,14 +64,33 @@ function budgetOf(redis: RedisConnection, queue: string, keys: GateKeys, limits:
 
 /**
  * Ask the gate whether the job may start now (see {@link admitMany}); the ask shares a call with the other
- * jobs of its budget asking meanwhile on this connection. `giveBack` as in throttle-gate's `admit`.
+ * jobs of its budget asking meanwhile on this connection, unless `alone`. `giveBack` as in throttle-gate's `admit`.
  */
-export function askGate(redis: RedisConnection, queue: string, jobId: string, keys: GateKeys, limits: GateLimits, giveBack?: number): Promise<SentAnswer> {
+export function askGate(
+  redis: RedisConnection,
+  queue: string,
+  jobId: string,
+  keys: GateKeys,
+  limits: GateLimits,
+  opts: { giveBack?: number; alone?: boolean } = {},
+): Promise<SentAnswer> {
+  const { giveBack, alone } = opts;
+  if (alone) return askAlone(redis, queue, { jobId, jobKey: keys.job, ...(giveBack === undefined ? {} : { giveBack }) }, keys, limits);
   const [map, id, budget] = budgetOf(redis, queue, keys, limits);
   return new Promise<SentAnswer>((resolve, reject) => {
     budget.asks.push({ jobId, jobKey: keys.job, ...(giveBack === undefined ? {} : { giveBack }), resolve, reject });
     schedule(redis, map, id, budget);
   });
+}
+
+/**
+ * A job that waited in its worker for the slot the gate named asks at that moment, in a call of its own: waiting
+ * for a call on its way would start it up to a round trip after its slot, a loss to the limit's use each time.
+ */
+async function askAlone(redis: RedisConnection, queue: string, ask: GateAsk, keys: GateKeys, limits: GateLimits): Promise<SentAnswer> {
+  const sent = performance.now();
+  const [answer] = await admitMany(redis, queue, keys, limits, [ask]);
+  return { answer: answer!, sent };
 }
 
 /** Send at the end of this turn of the event loop (asks of the same turn go together), unless a call is on its way. */

@@ -71,7 +71,8 @@ export async function enterThrottle(
   for (let waits = 0, late = 0; ;) {
     // `asked`: when the call carrying this ask left (lib/limits/gate-batcher.ts: asks of one budget share a call);
     // the admission came after it, so the margin counted from it is the margin from the admission, or more.
-    const { answer, sent: asked } = await askGate(redis, queue, jobId, keys, limits, giveBack);
+    // After a wait in the worker for its slot, the job asks alone, at once (not behind a call on its way).
+    const { answer, sent: asked } = await askGate(redis, queue, jobId, keys, limits, { ...(giveBack === undefined ? {} : { giveBack }), alone: waits > 0 });
     giveBack = undefined;
     // The gate's rate window counts on each handler starting within START_MARGIN_MS of its admission
     // (throttle-gate.ts). One that starts later has its start moved to then: `starting`, called on the hand-over
