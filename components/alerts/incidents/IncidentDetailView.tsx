@@ -7,7 +7,6 @@ import { Card } from '../../ui/Card';
 import { Fact } from '../../ui/Fact';
 import { Table, Td, Th } from '../../ui/Table';
 import { Time } from '../../ui/Time';
-import { StateBadge } from '../../ui/StateBadge';
 import { formatDuration } from '../../ui/format';
 import { IncidentState } from './IncidentState';
 import { IncidentActions } from './IncidentActions';
@@ -24,8 +23,13 @@ const ENTRY: Record<TimelineEntry['type'], string> = {
   resolved: 'Resolved',
 };
 
-/** A delivery's status in the badge colours of job states (delivered is done, failed is failed, pending waits). */
-const DELIVERY_STATE = { delivered: 'completed', failed: 'failed', pending: 'waiting' } as const;
+/** A delivery's status, in the colours of the job states it resembles (delivered is done, failed is failed, pending waits). */
+const DELIVERY_TONE = {
+  delivered: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900/50 dark:text-emerald-200',
+  failed: 'bg-rose-100 text-rose-800 dark:bg-rose-900/50 dark:text-rose-200',
+  pending: 'bg-amber-100 text-amber-800 dark:bg-amber-900/50 dark:text-amber-200',
+} as const;
+const DELIVERY_LABEL = { delivered: 'Delivered', failed: 'Failed', pending: 'Pending' } as const;
 
 function Facts({ incident, now }: { incident: IncidentDetailDTO; now: number }) {
   const fact = (label: string, value: React.ReactNode) => (
@@ -86,8 +90,7 @@ function Deliveries({ deliveries }: { deliveries: IncidentDetailDTO['deliveries'
             <Td>{d.channel}</Td>
             <Td>{d.event}</Td>
             <Td>
-              <StateBadge state={DELIVERY_STATE[d.status]} />
-              <span className="sr-only"> ({d.status})</span>
+              <span className={`inline-block rounded-full px-2 py-0.5 text-xs font-semibold ${DELIVERY_TONE[d.status]}`}>{DELIVERY_LABEL[d.status]}</span>
             </Td>
             <Td numeric>{d.attempts}</Td>
             <Td>
