@@ -1,13 +1,12 @@
 import { z } from 'zod';
+import { listRuleDtos } from '../data/alert-rule-dto';
 import { json } from '../http/api-route';
 import { getRedis } from '../redis';
 import { actorName } from '../auth/principal';
 import type { RouteAuth } from '../http/api-route';
 import { ruleInputSchema, rulePatchSchema } from '../alerts/rule-model';
-import { createRule, deleteRule, patchRule, readRules, replaceRule, requireRule } from '../alerts/rule-store';
+import { createRule, deleteRule, patchRule, replaceRule, requireRule } from '../alerts/rule-store';
 import { previewRule, previewRuleInput } from '../alerts/rule-preview';
-import { alertKeys } from '../alerts/alert-keys';
-import type { RuleState } from '../alerts/alert-engine';
 import { channelInputSchema, channelReplaceSchema } from '../alerts/channel-model';
 import { createChannel, deleteChannel, listChannels, replaceChannel, requireChannel } from '../alerts/channel-store';
 import { channelDto } from '../alerts/channel-model';
@@ -67,18 +66,6 @@ const deliveryQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
-/** Every rule with the evaluator's state of it (open incident, since when its condition holds). */
-async function listRuleDtos() {
-  const redis = getRedis();
-  const [rules, states] = await Promise.all([readRules(redis), redis.hgetall(alertKeys().state)]);
-  return {
-    rules: rules.map((r) => {
-      const s = states[r.name] ? (JSON.parse(states[r.name]!) as RuleState) : null;
-      return { ...r, incident: s?.incident ?? null, pendingSince: s?.pendingSince ?? null };
-    }),
-  };
-}
-
 const ruleOperations = [
   defineOperation({
     method: 'get',
@@ -87,7 +74,7 @@ const ruleOperations = [
     tag: 'alerts',
     access: 'read',
     answers: { 200: jsonAnswer('`{ rules }`') },
-    handler: () => listRuleDtos(),
+    handler: async () => ({ rules: await listRuleDtos(getRedis()) }),
   }),
   defineOperation({
     method: 'post',

@@ -1,8 +1,6 @@
 import { getRedis } from '@/lib/redis';
-import { readRules } from '@/lib/alerts/rule-store';
-import { alertKeys } from '@/lib/alerts/alert-keys';
+import { listRuleDtos } from '@/lib/data/alert-rule-dto';
 import { listChannels } from '@/lib/alerts/channel-store';
-import type { RuleState } from '@/lib/alerts/alert-engine';
 import { listQueueSummaries } from '@/lib/data/queue-dto';
 import { listTaskDtos } from '@/lib/data/task-dto';
 import { readDefinitions } from '@/lib/scheduler/schedule-store';
@@ -11,12 +9,7 @@ import type { RuleTargets } from '@/components/alerts/rules/RuleForm';
 
 /** Every rule with the evaluator's state of it, as GET /api/v1/alerts/rules answers (the table's first render). */
 export async function loadRuleRows(): Promise<RuleRow[]> {
-  const redis = getRedis();
-  const [rules, states] = await Promise.all([readRules(redis), redis.hgetall(alertKeys().state)]);
-  return rules.map((r) => {
-    const s = states[r.name] ? (JSON.parse(states[r.name]!) as RuleState) : null;
-    return { ...r, incident: s?.incident ?? null, pendingSince: s?.pendingSince ?? null };
-  });
+  return listRuleDtos(getRedis());
 }
 
 /** What the rule form's pickers offer: the queues, tasks, schedules and channels the console knows now. */
