@@ -95,10 +95,13 @@ local retryMs, recordWindowMs, rateKey, concKey = tonumber(ARGV[6]), ARGV[7], AR
 local LOG, WAITERS, RUNNING, RUNNING_KEY, WAITING, WAITING_KEY = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 
 -- The log's starts within the window: trimmed and counted once per batch, then kept up to date here.
-local logged = 0
+-- Whether any job waits for the rate: if none did when the batch began, none of its jobs has a place in line to
+-- leave (a job asks once per batch, and the ones held in it are not admitted in it).
+local logged, anyWaiters = 0, false
 if rate > 0 then
   redis.call('ZREMRANGEBYSCORE', LOG, '-inf', now - windowMs)
   logged = redis.call('ZCARD', LOG)
+  anyWaiters = redis.call('EXISTS', WAITERS) == 1
 end
 
 local added = false
@@ -176,7 +179,7 @@ local function admitOne(jobKey, jobId, giveBack)
       redis.call('PEXPIRE', WAITERS, at - now + windowMs)
       return hold('rate', at - now, rateKey ~= '' and 'key' or 'task', rate, rateKey)
     end
-    redis.call('ZREM', WAITERS, jobId)
+    if anyWaiters then redis.call('ZREM', WAITERS, jobId) end
     -- Unique member per start (a job may start again after a retry).
     logged = logged + redis.call('ZADD', LOG, now, jobId .. ':' .. now)
     added = true
