@@ -69,7 +69,8 @@ export async function measureRunPage(context: BrowserContext, url: string, timeo
   try {
     await page.addInitScript(PROBE);
     await page.goto(url, { waitUntil: 'commit' });
-    await page.waitForFunction('window.__wf && window.__wf.drawnAt !== null', null, { timeout: timeoutMs, polling: 100 });
+    // A function, not a string: the page's CSP forbids the eval a string predicate needs (no inner functions: see live-browser.ts).
+    await page.waitForFunction(() => (window as unknown as { __wf?: Probe }).__wf?.drawnAt != null, null, { timeout: timeoutMs, polling: 100 });
     await page.getByRole('status', { name: 'Run state' }).getByText('Completed').waitFor({ timeout: timeoutMs });
     const doneAt = (await page.evaluate('performance.now()')) as number;
     // Let the last long task (the completed run's render) be reported.
