@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@/lib/logger';
-import { acknowledgeIncident, listIncidents, openIncidentCommands, trimIncidents } from '@/lib/alerts/incident-store';
-import { patchRule } from '@/lib/alerts/rule-store';
+import { acknowledgeIncident, getIncident, listIncidents, openIncidentCommands, trimIncidents } from '@/lib/alerts/incident-store';
+import { deleteRule, patchRule } from '@/lib/alerts/rule-store';
 import { alertKeys } from '@/lib/alerts/alert-keys';
 import { uniqueName, waitFor } from './helpers';
 import { queueStack } from './fixtures/queue-stack';
@@ -70,6 +70,20 @@ describe('incidents', () => {
     // Disabled and resolved: later evaluations send nothing, though the job still waits.
     await h.tick();
     expect(h.events()).toEqual(['firing', 'resolved']);
+  });
+
+  it('a rule deleted while firing takes its open incident with it: resolved, in its timeline, not notified', async () => {
+    const { h, queue, name } = await backlog();
+    await queue.add('add', { a: 1, b: 1 });
+    expect(await h.until('the incident to open', 1)).toEqual(['firing']);
+    const [open] = await listIncidents(redis, { rule: name, status: 'open' });
+    await deleteRule(redis, name, 'ops');
+    const { timeline, ...closed } = await getIncident(redis, open!.id);
+    expect(closed).toMatchObject({ status: 'resolved', summary: 'rule deleted' });
+    expect(timeline.at(-1)).toMatchObject({ type: 'resolved', by: 'ops' });
+    // Nothing more is sent for it, though the job still waits.
+    expect(await h.tick()).toEqual(['firing']);
+    expect(await listIncidents(redis, { rule: name, status: 'open' })).toEqual([]);
   });
 
   it('the history keeps the newest resolved incidents and every open one', async () => {

@@ -2,6 +2,8 @@ import type { RedisConnection } from '../redis';
 import { ConflictError, InvalidError, NotFoundError } from '../errors';
 import { parseOrThrow } from '../validation';
 import { alertKeys } from './alert-keys';
+import { publishIncidentChange } from './incident-feed';
+import type { TimelineEntry } from './incident-store';
 import { alertRuleSchema, ruleInputSchema, rulePatchSchema, type AlertRule, type RuleSpec } from './rule-model';
 
 /**
@@ -83,10 +85,29 @@ export async function patchRule(redis: RedisConnection, name: string, raw: unkno
 }
 
 /** Delete a rule and its evaluator state (its incidents stay in the history). */
-export async function deleteRule(redis: RedisConnection, name: string): Promise<void> {
+export async function deleteRule(redis: RedisConnection, name: string, by = 'console', now = Date.now()): Promise<void> {
   await requireRule(redis, name);
   const k = alertKeys();
-  await redis.multi().hdel(k.rules, name).hdel(k.state, name, `${name}:rev`).exec();
+  // Its open incident closes with it (the evaluator, which no longer sees the rule, would leave it open for good);
+  // not notified: whoever deleted the rule knows. Dropping the revision refuses a transition decided before.
+  const incident = await openIncidentOf(redis, name);
+  const tx = redis.multi().hdel(k.rules, name).hdel(k.state, name, `${name}:rev`);
+  if (incident) {
+    tx.hset(k.incident(incident), 'status', 'resolved', 'resolvedAt', String(now), 'summary', 'rule deleted');
+    tx.rpush(
+      k.timeline(incident),
+      JSON.stringify({ at: now, type: 'resolved', text: `Resolved: rule deleted by ${by} (not notified)`, by } satisfies TimelineEntry),
+    );
+  }
+  await tx.exec();
+  if (incident) publishIncidentChange(incident, name, 'resolved', now);
+}
+
+/** The id of the rule's open incident, if it has one (the evaluator's state of the rule names it). */
+async function openIncidentOf(redis: RedisConnection, name: string): Promise<string | null> {
+  const raw = await redis.hget(alertKeys().state, name);
+  const id = raw ? ((JSON.parse(raw) as { incident?: string | null }).incident ?? null) : null;
+  return id && (await redis.hget(alertKeys().incident(id), 'status')) === 'open' ? id : null;
 }
 
 /** Write a rule as given (code rules: lib/alerts/define-alert.ts). */

@@ -145,14 +145,14 @@ const ruleOperations = [
   defineOperation({
     method: 'delete',
     path: '/api/v1/alerts/rules/{name}',
-    summary: 'Delete an alert rule (its incidents stay in the history)',
+    summary: 'Delete an alert rule (its open incident resolves, not notified; its incidents stay in the history)',
     tag: 'alerts',
     access: 'admin',
     audit: { action: 'alert.rule-delete', target: paramTarget('name') },
     answers: { 204: NO_CONTENT },
     errors: [404],
-    handler: async ({ params }) => {
-      await deleteRule(getRedis(), params.name!);
+    handler: async ({ params, auth }) => {
+      await deleteRule(getRedis(), params.name!, actor(auth));
       return new Response(null, { status: 204 });
     },
   }),
