@@ -76,12 +76,13 @@ export class AlertEngine {
     await Promise.all(
       rules.map(async (rule) => {
         const state = stateHash[rule.name] ? (JSON.parse(stateHash[rule.name]!) as RuleState) : IDLE;
-        const rev = Number(stateHash[`${rule.name}:rev`] ?? 0);
         // A disabled rule reads nothing: its open incident (if any) resolves.
         if (!rule.enabled && !state.incident) return;
         try {
           const reading = rule.enabled ? await readRule(rule, ctx) : { firing: false, value: null, summary: 'rule disabled', path: '/alerts', details: {} };
-          await this.step(rule, reading, state, rev, now);
+          // Most rules, most of the time: quiet, nothing pending, nothing open — no transition to decide.
+          if (!reading.firing && !state.incident && state.pendingSince === null) return;
+          await this.step(rule, reading, state, Number(stateHash[`${rule.name}:rev`] ?? 0), now);
         } catch (err) {
           logger?.warn('alert rule evaluation failed', { rule: rule.name, error: (err as Error).message });
         }
@@ -113,8 +114,6 @@ export class AlertEngine {
     state: RuleState,
     now: number,
   ): Promise<{ state: RuleState; commands: string[][]; notified: boolean } | undefined> {
-    // Most rules, most of the time: quiet, nothing pending, nothing open. Return before building anything.
-    if (!reading.firing && !state.incident && state.pendingSince === null) return undefined;
     const k = alertKeys();
     if (reading.firing && !state.incident) {
       const pendingSince = state.pendingSince ?? now;
