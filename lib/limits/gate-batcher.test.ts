@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { closeRedis, createRedis, type RedisConnection } from '../redis';
 import { bullKey } from '../keys';
-import { askGate, type SentAnswer } from './gate-batcher';
+import { askGate, MAX_IN_FLIGHT, type SentAnswer } from './gate-batcher';
 import { admitMany, gateKeys, ADMITTED_FIELD, type GateLimits } from './throttle-gate';
 
 /**
@@ -15,16 +15,16 @@ afterAll(async () => {
   await closeRedis();
 });
 
-/** A connection of its own (the batcher keeps one queue of asks per connection) that counts, and may delay, its EVALSHA calls. */
-function counting(delayFirstMs = 0): { conn: RedisConnection; calls: () => number } {
+/** A connection of its own (the batcher keeps one queue of asks per connection) that counts its EVALSHA calls, and delays the first `delayed` replies. */
+function counting(delayMs = 0, delayed = 1): { conn: RedisConnection; calls: () => number } {
   let calls = 0;
   const conn = new Proxy(redis, {
     get(target, prop, receiver) {
       if (prop !== 'evalsha') return Reflect.get(target, prop, receiver) as unknown;
       return async (...args: Parameters<typeof redis.evalsha>) => {
-        const first = calls++ === 0;
+        const slow = calls++ < delayed;
         const reply = await target.evalsha(...args);
-        if (first && delayFirstMs) await new Promise((r) => setTimeout(r, delayFirstMs));
+        if (slow && delayMs) await new Promise((r) => setTimeout(r, delayMs));
         return reply;
       };
     },
@@ -52,18 +52,21 @@ describe('gate batcher', () => {
     expect(await redis.hget(bullKey(queue, 'j3'), ADMITTED_FIELD)).toBeNull();
   });
 
-  it('asks made while a call is on its way go together in the next; each answer says when its own call left', async () => {
+  it('asks made while MAX_IN_FLIGHT calls are on their way go together in the next; each answer says when its own call left', async () => {
     const queue = `gb-${randomUUID()}`;
-    const { conn, calls } = counting(50);
-    const first = ask(conn, queue, 'a');
-    await new Promise((r) => setTimeout(r, 10)); // the first call has left and waits for its (delayed) reply
+    const { conn, calls } = counting(100, MAX_IN_FLIGHT);
+    const first: Promise<SentAnswer>[] = [];
+    for (let i = 0; i < MAX_IN_FLIGHT; i++) {
+      first.push(ask(conn, queue, `a${i}`));
+      await new Promise((r) => setTimeout(r, 5)); // each in a turn of its own: a call each, all on their way
+    }
     const later = Array.from({ length: 5 }, (_, i) => ask(conn, queue, `b${i}`));
-    const all = await Promise.all([first, ...later]);
-    expect(calls()).toBe(2);
+    const all = await Promise.all([...first, ...later]);
+    expect(calls()).toBe(MAX_IN_FLIGHT + 1);
     expect(admitted(all)).toBe(3);
-    // The later asks' margin counts from their own call, sent after the first one's reply.
-    expect(all[1]!.sent - all[0]!.sent).toBeGreaterThanOrEqual(50 - 1);
-    expect(new Set(all.slice(1).map((a) => a.sent)).size).toBe(1);
+    // The later asks' margin counts from their own call, sent once the first call's (delayed) reply came.
+    expect(all[MAX_IN_FLIGHT]!.sent - all[0]!.sent).toBeGreaterThanOrEqual(100 - 1);
+    expect(new Set(all.slice(MAX_IN_FLIGHT).map((a) => a.sent)).size).toBe(1);
   });
 
   it('an ask made alone (a job that waited in its worker for its slot) does not wait for a call on its way', async () => {

@@ -6,10 +6,10 @@ import { admitMany, MAX_BATCH, type GateAnswer, type GateAsk, type GateKeys, typ
  * limits) that ask while a gate call of theirs is on its way, or within the
  * same turn of the event loop, share the next call (lib/limits/throttle-gate.ts
  * admits a batch in order, each job answered as if it had asked alone just
- * after the ones before it). One call in flight per budget and connection, so
- * an idle worker asks at once and a busy one asks once per round trip for all
- * its arrivals: a rate limit far above the load costs a call per round trip,
- * not per job.
+ * after the ones before it). At most MAX_IN_FLIGHT calls on their way per
+ * budget and connection, so an idle worker asks at once and a busy one asks a
+ * few times per round trip for all its arrivals: a rate limit far above the
+ * load costs a few calls per round trip, not one per job.
  *
  * Why the limits hold unchanged: the script is the same for a batch of one and
  * of many (one Redis instant, one atomic run: no other worker's admission
@@ -41,9 +41,17 @@ interface Budget {
   keys: GateKeys;
   limits: GateLimits;
   asks: Ask[];
-  inFlight: boolean;
+  /** Calls on their way. */
+  inFlight: number;
   scheduled: boolean;
 }
+
+/**
+ * Calls of one budget on their way at once: more asks wait for one of them and go together. With one, a job
+ * waits up to a round trip for the call before its own (seen: far-above-the-load throughput stayed at
+ * 3,000–3,700 jobs/s in rounds where the same worker without the gate ran 6,000+); a few keep that wait short.
+ */
+export const MAX_IN_FLIGHT = 4;
 
 const budgets = new WeakMap<RedisConnection, Map<string, Budget>>();
 
@@ -58,7 +66,7 @@ function budgetOf(redis: RedisConnection, queue: string, keys: GateKeys, limits:
   if (!map) budgets.set(redis, (map = new Map()));
   const id = budgetId(keys, limits);
   let budget = map.get(id);
-  if (!budget) map.set(id, (budget = { queue, keys, limits, asks: [], inFlight: false, scheduled: false }));
+  if (!budget) map.set(id, (budget = { queue, keys, limits, asks: [], inFlight: 0, scheduled: false }));
   return [map, id, budget];
 }
 
@@ -93,9 +101,9 @@ async function askAlone(redis: RedisConnection, queue: string, ask: GateAsk, key
   return { answer: answer!, sent };
 }
 
-/** Send at the end of this turn of the event loop (asks of the same turn go together), unless a call is on its way. */
+/** Send at the end of this turn of the event loop (asks of the same turn go together), unless MAX_IN_FLIGHT calls are on their way. */
 function schedule(redis: RedisConnection, map: Map<string, Budget>, id: string, budget: Budget): void {
-  if (budget.inFlight || budget.scheduled) return;
+  if (budget.inFlight >= MAX_IN_FLIGHT || budget.scheduled) return;
   budget.scheduled = true;
   setImmediate(() => {
     budget.scheduled = false;
@@ -105,7 +113,7 @@ function schedule(redis: RedisConnection, map: Map<string, Budget>, id: string, 
 
 async function send(redis: RedisConnection, map: Map<string, Budget>, id: string, budget: Budget): Promise<void> {
   const batch = budget.asks.splice(0, MAX_BATCH);
-  budget.inFlight = true;
+  budget.inFlight++;
   const sent = performance.now();
   try {
     const answers = await admitMany(redis, budget.queue, budget.keys, budget.limits, batch);
@@ -113,9 +121,9 @@ async function send(redis: RedisConnection, map: Map<string, Budget>, id: string
   } catch (err) {
     for (const ask of batch) ask.reject(err);
   } finally {
-    budget.inFlight = false;
+    budget.inFlight--;
     // The asks that came meanwhile go next; an idle budget is forgotten (per-key budgets come and go).
     if (budget.asks.length) schedule(redis, map, id, budget);
-    else map.delete(id);
+    else if (!budget.inFlight && !budget.scheduled && map.get(id) === budget) map.delete(id);
   }
 }
