@@ -1,10 +1,9 @@
 'use client';
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import Link from 'next/link';
+import { FormFooter } from '../forms/FormFooter';
 import { useRouter } from 'next/navigation';
 import type { ScheduleDefinition } from '@/lib/scheduler/schedule-model';
 import { api, ApiError, seg } from '../api';
-import { Button } from '../ui/Button';
 import { Field, inputClass } from '../ui/Field';
 import { fieldsFromSchema } from '../tasks/json-schema-fields';
 import { ArgsFieldset, collectArgs, useArgValues } from '../tasks/ArgsFieldset';
@@ -341,22 +340,13 @@ export function ScheduleForm({
         />
       </fieldset>
 
-      {formError && (
-        <p role="alert" className="text-sm font-medium text-rose-700 dark:text-rose-300">
-          {formError}
-        </p>
-      )}
-      <div className="flex items-center gap-3">
-        <Button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : mode === 'edit' ? 'Save changes' : 'Create schedule'}
-        </Button>
-        <Link
-          href={mode === 'edit' && initial ? `/schedules/${seg(initial.name)}` : '/schedules'}
-          className="text-sm text-indigo-700 hover:underline dark:text-indigo-300"
-        >
-          Cancel
-        </Link>
-      </div>
+      <FormFooter
+        error={formError}
+        busy={busy}
+        mode={mode}
+        createLabel="Create schedule"
+        cancelHref={mode === 'edit' && initial ? `/schedules/${seg(initial.name)}` : '/schedules'}
+      />
     </form>
   );
 }

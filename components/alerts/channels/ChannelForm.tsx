@@ -1,6 +1,6 @@
 'use client';
 import { useId, useState } from 'react';
-import Link from 'next/link';
+import { FormFooter } from '../../forms/FormFooter';
 import { useRouter } from 'next/navigation';
 import type { ChannelDTO } from '@/lib/alerts/channel-model';
 import { api, ApiError, seg } from '../../api';
@@ -207,19 +207,7 @@ export function ChannelForm({ mode, initial }: { mode: 'create' | 'edit'; initia
         </fieldset>
       )}
 
-      {formError && (
-        <p role="alert" className="text-sm font-medium text-rose-700 dark:text-rose-300">
-          {formError}
-        </p>
-      )}
-      <div className="flex items-center gap-3">
-        <Button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : mode === 'edit' ? 'Save changes' : 'Create channel'}
-        </Button>
-        <Link href="/alerts/channels" className="text-sm text-indigo-700 hover:underline dark:text-indigo-300">
-          Cancel
-        </Link>
-      </div>
+      <FormFooter error={formError} busy={busy} mode={mode} createLabel="Create channel" cancelHref="/alerts/channels" />
     </form>
   );
 }

@@ -1,10 +1,9 @@
 'use client';
 import { useId, useState } from 'react';
-import Link from 'next/link';
+import { FormFooter } from '../../forms/FormFooter';
 import { useRouter } from 'next/navigation';
 import { RULE_KINDS, type AlertRule, type RuleKind } from '@/lib/alerts/rule-model';
 import { api, ApiError, seg } from '../../api';
-import { Button } from '../../ui/Button';
 import { Field, inputClass } from '../../ui/Field';
 import { Notice } from '../../ui/Notice';
 import { submitErrors } from '../../forms/submit-errors';
@@ -252,19 +251,7 @@ export function RuleForm({ mode, initial, targets }: { mode: 'create' | 'edit'; 
         <RulePreview preview={preview} note={note} />
       </div>
 
-      {formError && (
-        <p role="alert" className="text-sm font-medium text-rose-700 dark:text-rose-300">
-          {formError}
-        </p>
-      )}
-      <div className="flex items-center gap-3">
-        <Button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : mode === 'edit' ? 'Save changes' : 'Create rule'}
-        </Button>
-        <Link href="/alerts/rules" className="text-sm text-indigo-700 hover:underline dark:text-indigo-300">
-          Cancel
-        </Link>
-      </div>
+      <FormFooter error={formError} busy={busy} mode={mode} createLabel="Create rule" cancelHref="/alerts/rules" />
     </form>
   );
 }
