@@ -19,6 +19,8 @@ export interface RuleState {
   openedAt: number | null;
   lastNotifiedAt: number | null;
 }
+/** Rules evaluated between two turns of the event loop. */
+const SLICE = 100;
 const IDLE: RuleState = { pendingSince: null, incident: null, openedAt: null, lastNotifiedAt: null };
 
 /**
@@ -73,25 +75,32 @@ export class AlertEngine {
     const active = rules.filter((r) => r.enabled);
     // Every figure the rules need, read once for all of them before any rule looks.
     await Promise.all([this.feed.update(await feedQueues(active, ctx), feedWindowMs(active), now), ctx.prefetch(active)]);
-    await Promise.all(
-      rules.map(async (rule) => {
-        const state = stateHash[rule.name] ? (JSON.parse(stateHash[rule.name]!) as RuleState) : IDLE;
-        // A disabled rule reads nothing: its open incident (if any) resolves.
-        if (!rule.enabled && !state.incident) return;
-        try {
-          const reading = rule.enabled ? await readRule(rule, ctx) : { firing: false, value: null, summary: 'rule disabled', path: '/alerts', details: {} };
-          // Most rules, most of the time: quiet, nothing pending, nothing open — no transition to decide.
-          if (!reading.firing && !state.incident && state.pendingSince === null) return;
-          await this.step(rule, reading, state, Number(stateHash[`${rule.name}:rev`] ?? 0), now);
-        } catch (err) {
-          logger?.warn('alert rule evaluation failed', { rule: rule.name, error: (err as Error).message });
-        }
-      }),
-    );
+    // In slices, letting the event loop run between them: the console's other work (the live relay's
+    // stream reading, requests) is not held up for the whole evaluation of many rules.
+    for (let i = 0; i < rules.length; i += SLICE) {
+      if (i > 0) await new Promise((r) => setImmediate(r));
+      await Promise.all(rules.slice(i, i + SLICE).map((rule) => this.evaluate(rule, stateHash, ctx, now)));
+    }
     // The history stays bounded: once a minute, the oldest resolved incidents beyond the kept number go.
     if (now - this.lastTrim > 60_000 && this.opts.leading()) {
       this.lastTrim = now;
       await trimIncidents(redis);
+    }
+  }
+
+  /** One rule: its reading, then its transition (if any). */
+  private async evaluate(rule: AlertRule, stateHash: Record<string, string>, ctx: ReadingContext, now: number): Promise<void> {
+    const { logger } = this.opts;
+    const state = stateHash[rule.name] ? (JSON.parse(stateHash[rule.name]!) as RuleState) : IDLE;
+    // A disabled rule reads nothing: its open incident (if any) resolves.
+    if (!rule.enabled && !state.incident) return;
+    try {
+      const reading = rule.enabled ? await readRule(rule, ctx) : { firing: false, value: null, summary: 'rule disabled', path: '/alerts', details: {} };
+      // Most rules, most of the time: quiet, nothing pending, nothing open — no transition to decide.
+      if (!reading.firing && !state.incident && state.pendingSince === null) return;
+      await this.step(rule, reading, state, Number(stateHash[`${rule.name}:rev`] ?? 0), now);
+    } catch (err) {
+      logger?.warn('alert rule evaluation failed', { rule: rule.name, error: (err as Error).message });
     }
   }
 
