@@ -147,20 +147,23 @@ export function ChannelsView({ initial }: { initial: ChannelRow[] }) {
       {rows.map((c) => (
         <DeliveriesTable key={c.id} channel={c.id} deliveries={c.deliveries} />
       ))}
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete channel ${deleting?.id ?? ''}?`}
-        confirmLabel="Delete channel"
-        busy={busy !== null}
-        error={deleteError}
-        onConfirm={() => deleting && void remove(deleting)}
-        onCancel={() => {
-          setDeleting(null);
-          setDeleteError(null);
-        }}
-      >
-        Nothing more is sent through it. A channel that a rule still uses cannot be deleted: remove it from those rules first.
-      </ConfirmDialog>
+      {/* Admins only: a closed dialog's buttons are still in the page. */}
+      {isAdmin && (
+        <ConfirmDialog
+          open={deleting !== null}
+          title={`Delete channel ${deleting?.id ?? ''}?`}
+          confirmLabel="Delete channel"
+          busy={busy !== null}
+          error={deleteError}
+          onConfirm={() => deleting && void remove(deleting)}
+          onCancel={() => {
+            setDeleting(null);
+            setDeleteError(null);
+          }}
+        >
+          Nothing more is sent through it. A channel that a rule still uses cannot be deleted: remove it from those rules first.
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

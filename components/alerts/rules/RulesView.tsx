@@ -177,20 +177,24 @@ export function RulesView({ initial }: { initial: RuleRow[] }) {
           </tbody>
         </Table>
       )}
-      <ConfirmDialog
-        open={deleting !== null}
-        title={`Delete rule ${deleting?.name ?? ''}?`}
-        confirmLabel="Delete rule"
-        busy={busy !== null}
-        error={deleteError}
-        onConfirm={() => deleting && void remove(deleting)}
-        onCancel={() => {
-          setDeleting(null);
-          setDeleteError(null);
-        }}
-      >
-        It stops being evaluated and notifies no one again. Its past incidents stay in the history.
-      </ConfirmDialog>
+      {/* Admins only: a closed dialog's buttons are still in the page. */}
+      {isAdmin && (
+        <ConfirmDialog
+          open={deleting !== null}
+          title={`Delete rule ${deleting?.name ?? ''}?`}
+          confirmLabel="Delete rule"
+          busy={busy !== null}
+          error={deleteError}
+          onConfirm={() => deleting && void remove(deleting)}
+          onCancel={() => {
+            setDeleting(null);
+            setDeleteError(null);
+          }}
+        >
+          It stops being evaluated and notifies no one again. Its open incident, if any, is resolved without a notification; its past incidents stay in the
+          history.
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

@@ -1,14 +1,12 @@
-import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { load } from '@/lib/data/load';
 import { getRedis } from '@/lib/redis';
 import { requireChannel } from '@/lib/alerts/channel-store';
 import { channelDto } from '@/lib/alerts/channel-model';
-import { PageHeader } from '@/components/ui/PageHeader';
 import { Card } from '@/components/ui/Card';
 import { Unavailable } from '@/components/ui/Unavailable';
 import { ChannelForm } from '@/components/alerts/channels/ChannelForm';
-import { requireAccess } from '@/app/_auth/require-access';
+import { adminFormPage } from '../../../admin-form-page';
 
 export const dynamic = 'force-dynamic';
 
@@ -21,35 +19,15 @@ export async function generateMetadata({ params }: { params: Params }) {
 
 export default async function EditAlertChannelPage({ params }: { params: Params }) {
   const id = decodeURIComponent((await params).id);
-  const header = (
-    <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
-        <Link href="/alerts/channels" className="hover:underline">
-          Alert channels
-        </Link>{' '}
-        / {id} / edit
-      </nav>
-      <PageHeader title={`Edit channel ${id}`} />
-    </>
-  );
-  const access = await requireAccess('admin');
-  if (!access.allowed)
+  return adminFormPage({ back: { href: '/alerts/channels', label: 'Alert channels' }, trail: `${id} / edit`, title: `Edit channel ${id}` }, async () => {
+    // Only the DTO reaches the form: the secrets stay on the server.
+    const channel = await load(async () => channelDto(await requireChannel(getRedis(), id)));
+    if (!channel.ok && channel.reason === 'not_found') notFound();
+    if (!channel.ok) return <Unavailable />;
     return (
-      <>
-        {header}
-        {access.refusal}
-      </>
-    );
-  // Only the DTO reaches the form: the secrets stay on the server.
-  const channel = await load(async () => channelDto(await requireChannel(getRedis(), id)));
-  if (!channel.ok && channel.reason === 'not_found') notFound();
-  if (!channel.ok) return <Unavailable />;
-  return (
-    <>
-      {header}
       <Card>
         <ChannelForm mode="edit" initial={channel.data} />
       </Card>
-    </>
-  );
+    );
+  });
 }

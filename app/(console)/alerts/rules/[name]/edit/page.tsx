@@ -1,14 +1,12 @@
-import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { load } from '@/lib/data/load';
 import { getRedis } from '@/lib/redis';
 import { requireRule } from '@/lib/alerts/rule-store';
-import { PageHeader } from '@/components/ui/PageHeader';
 import { Card } from '@/components/ui/Card';
 import { Notice } from '@/components/ui/Notice';
 import { Unavailable } from '@/components/ui/Unavailable';
 import { RuleForm } from '@/components/alerts/rules/RuleForm';
-import { requireAccess } from '@/app/_auth/require-access';
+import { adminFormPage } from '../../../admin-form-page';
 import { loadRuleTargets } from '../../load-rules';
 
 export const dynamic = 'force-dynamic';
@@ -22,45 +20,22 @@ export async function generateMetadata({ params }: { params: Params }) {
 
 export default async function EditAlertRulePage({ params }: { params: Params }) {
   const name = decodeURIComponent((await params).name);
-  const header = (
-    <>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
-        <Link href="/alerts/rules" className="hover:underline">
-          Alert rules
-        </Link>{' '}
-        / {name} / edit
-      </nav>
-      <PageHeader title={`Edit rule ${name}`} />
-    </>
-  );
-  const access = await requireAccess('admin');
-  if (!access.allowed)
-    return (
-      <>
-        {header}
-        {access.refusal}
-      </>
-    );
-  const rule = await load(() => requireRule(getRedis(), name));
-  if (!rule.ok && rule.reason === 'not_found') notFound();
-  const targets = await load(loadRuleTargets);
-  if (!rule.ok || !targets.ok) return <Unavailable />;
-  if (rule.data.source === 'code')
-    return (
-      <>
-        {header}
+  return adminFormPage({ back: { href: '/alerts/rules', label: 'Alert rules' }, trail: `${name} / edit`, title: `Edit rule ${name}` }, async () => {
+    const rule = await load(() => requireRule(getRedis(), name));
+    if (!rule.ok && rule.reason === 'not_found') notFound();
+    const targets = await load(loadRuleTargets);
+    if (!rule.ok || !targets.ok) return <Unavailable />;
+    if (rule.data.source === 'code')
+      return (
         <Notice title="Defined in code">
           This rule is declared with defineAlert in the tasks module: a worker writes it again from the code each time it starts, so a change made here would
           not last. Change it in the code; its Enabled switch on the rules page is kept across restarts.
         </Notice>
-      </>
-    );
-  return (
-    <>
-      {header}
+      );
+    return (
       <Card>
         <RuleForm mode="edit" initial={rule.data} targets={targets.data} />
       </Card>
-    </>
-  );
+    );
+  });
 }
