@@ -382,7 +382,14 @@ describe('a running console', () => {
     }
     expect(stuck).toEqual({});
     expect(await (await fetch(`${base}/queues`)).text()).not.toMatch(/Redis unavailable/);
-    // The session survived the outage (it lives in Redis, which kept its data).
+    // The session survived the outage (it lives in Redis, which kept its data): once the second console has
+    // reconnected too (its own connections back off on their own schedule), the same cookie opens the page.
+    await waitFor(
+      'the console with accounts to answer 200 again',
+      () => fetch(`${authBase}/api/health`),
+      (r) => r.status === 200,
+      30_000,
+    );
     expect((await fetch(`${authBase}/queues`, { headers: { cookie } })).status).toBe(200);
     // Nothing crashed: the consoles are the processes they were.
     expect(authConsole.child.exitCode).toBeNull();
