@@ -464,8 +464,17 @@ describe('OpenAPI document: the documented requests are the ones the routes pars
   const BEYOND_SHAPE: Record<string, Record<string, string>> = {
     'post /tasks/{name}/runs': { args: "checked against the task's own schema (GET /tasks/{name} documents it)" },
     'post /queues/{queue}/jobs/{id}/rerun': { args: "checked against the task's own schema" },
-    'post /schedules': { task: 'must name a task in the catalogue', args: "checked against the task's own schema" },
-    'put /schedules/{name}': { task: 'must name a task in the catalogue', args: "checked against the task's own schema", name: 'must be the name in the path' },
+    'post /schedules': {
+      task: 'must name a task in the catalogue',
+      workflow: 'must name a workflow in the catalogue, and a schedule names a task or a workflow, not both',
+      args: "checked against the task's own schema",
+    },
+    'put /schedules/{name}': {
+      task: 'must name a task in the catalogue',
+      workflow: 'must name a workflow in the catalogue, and a schedule names a task or a workflow, not both',
+      args: "checked against the task's own schema",
+      name: 'must be the name in the path',
+    },
     'post /queues/{queue}/obliterate': { confirm: "must repeat the queue's name" },
     'get /results': { from: 'a date-time or ms', to: 'a date-time or ms', cursor: 'an opaque cursor from a previous page' },
     'get /schedules/preview': { trigger: 'JSON text of a trigger (components.schemas.Trigger)' },
