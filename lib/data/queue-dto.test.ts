@@ -46,8 +46,17 @@ describe('queue summaries', () => {
       conns.forEach((c) => c.disconnect());
     });
     await Promise.all(workers.map((w) => w.waitUntilReady()));
-    forgetWorkerCounts();
-    expect((await getQueueDetail(name)).workers).toBe(2);
+    // Ready is not yet named on the queue's node: on a cluster a worker's connection to that master (which
+    // carries its client name) opens with its first blocking fetch, a moment after. Wait for both to show.
+    const counted = await waitFor(
+      'both workers in CLIENT LIST',
+      async () => {
+        forgetWorkerCounts();
+        return (await getQueueDetail(name)).workers;
+      },
+      (n) => n >= 2,
+    );
+    expect(counted).toBe(2);
     // Agrees with BullMQ's own (per-queue) count.
     expect(await q.getWorkersCount()).toBe(2);
     const other = uniqueName('idle');
