@@ -19,6 +19,22 @@ export function openCount(n: number): string {
   return n === 0 ? 'No open incident: every rule’s condition is clear.' : `${n} open incident${n === 1 ? '' : 's'}.`;
 }
 
+/** The first two cells of both tables: the rule (a link to the incident) and what it watches. */
+function RuleAndTarget({ incident: i }: { incident: IncidentRowDTO }) {
+  return (
+    <>
+      <Td>
+        <Link href={detail(i)} className="font-medium underline">
+          {i.rule}
+        </Link>
+      </Td>
+      <Td>
+        <IncidentTarget target={i.target} />
+      </Td>
+    </>
+  );
+}
+
 function OpenIncidents({ incidents, now }: { incidents: IncidentRowDTO[]; now: number }) {
   if (incidents.length === 0) return null;
   return (
@@ -38,14 +54,7 @@ function OpenIncidents({ incidents, now }: { incidents: IncidentRowDTO[]; now: n
       <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
         {incidents.map((i) => (
           <tr key={i.id}>
-            <Td>
-              <Link href={detail(i)} className="font-medium underline">
-                {i.rule}
-              </Link>
-            </Td>
-            <Td>
-              <IncidentTarget target={i.target} />
-            </Td>
+            <RuleAndTarget incident={i} />
             <Td>
               <IncidentState incident={i} now={now} />
             </Td>
@@ -86,14 +95,7 @@ function PastIncidents({ incidents }: { incidents: IncidentRowDTO[] }) {
       <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
         {incidents.map((i) => (
           <tr key={i.id}>
-            <Td>
-              <Link href={detail(i)} className="font-medium underline">
-                {i.rule}
-              </Link>
-            </Td>
-            <Td>
-              <IncidentTarget target={i.target} />
-            </Td>
+            <RuleAndTarget incident={i} />
             <Td>
               <Time ms={i.openedAt} />
             </Td>
