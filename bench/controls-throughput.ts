@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { percentile, startTs, ROOT } from './support';
@@ -25,10 +26,12 @@ export async function fillPaused(queue: Queue, n: number): Promise<void> {
   }
 }
 
-/** Wait until `n` jobs completed (none may fail); the last finishedOn. */
-export async function drained(redis: Redis, queue: Queue, n: number, pollMs = 20): Promise<number> {
+/** Wait until `n` jobs completed (none may fail); the last finishedOn, and the ZCARDs this wait sent (not the worker's). */
+export async function drained(redis: Redis, queue: Queue, n: number, pollMs = 20): Promise<{ lastFinished: number; polls: number }> {
   const deadline = Date.now() + 300_000;
+  let polls = 0;
   for (;;) {
+    polls += 2;
     const [done, failed] = await Promise.all([redis.zcard(queue.keys.completed!), redis.zcard(queue.keys.failed!)]);
     if (failed > 0) throw new Error(`${failed} jobs failed on ${queue.name}`);
     if (done >= n) break;
@@ -36,19 +39,64 @@ export async function drained(redis: Redis, queue: Queue, n: number, pollMs = 20
     await new Promise((r) => setTimeout(r, pollMs));
   }
   const [, score] = await redis.zrange(queue.keys.completed!, -1, -1, 'WITHSCORES');
-  return Number(score);
+  return { lastFinished: Number(score), polls };
 }
 
-/** One run of `variant` on its own queue: jobs per second. */
-export async function throughputOnce(redis: Redis, url: string, variant: string, name: string): Promise<number> {
+/** One throughput run: jobs/s, and what each job cost (steadier than jobs/s on a shared machine). */
+export interface ThroughputRun {
+  jobsPerSec: number;
+  /** Redis commands per job (a script's own calls included; EVALSHA counted too). */
+  commands: number;
+  /** Script calls (EVALSHA) per job. */
+  scripts: number;
+  /** Redis CPU per job, µs (INFO commandstats usec). */
+  redisUs: number;
+  /** The worker process's CPU per job, µs (user + system, /proc). */
+  workerUs: number;
+}
+
+/** The commands Redis ran since the last CONFIG RESETSTAT: name → [calls, usec]. */
+async function commandStats(redis: Redis): Promise<Map<string, [number, number]>> {
+  const out = new Map<string, [number, number]>();
+  for (const line of (await redis.info('commandstats')).split('\n')) {
+    const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim());
+    if (m) out.set(m[1]!, [Number(m[2]), Number(m[3])]);
+  }
+  return out;
+}
+
+/** User + system CPU of a process so far, in µs (clock ticks of 10 ms). */
+function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** One run of `variant` on its own queue: jobs per second and the cost per job. */
+export async function throughputOnce(redis: Redis, url: string, variant: string, name: string): Promise<ThroughputRun> {
   const queue = new Queue(name, { connection: redis, prefix: PREFIX });
   await fillPaused(queue, JOBS);
   const child = startTs(CHILD, { REDIS_URL: url, CELERITY_PREFIX: PREFIX }, /WORKER_READY/, [variant, name, FAR_RATE]);
   try {
     await child.ready;
+    const pid = child.proc.pid!;
+    await redis.config('RESETSTAT');
+    const cpu0 = cpuUs(pid);
     const t0 = Date.now();
     await queue.resume();
-    return (JOBS / ((await drained(redis, queue, JOBS)) - t0)) * 1000;
+    const { lastFinished, polls } = await drained(redis, queue, JOBS);
+    const workerUs = (cpuUs(pid) - cpu0) / JOBS;
+    const stats = await commandStats(redis);
+    // The bench's own commands are not the worker's.
+    stats.set('zcard', [(stats.get('zcard')?.[0] ?? 0) - polls, stats.get('zcard')?.[1] ?? 0]);
+    for (const own of ['config|resetstat', 'info', 'zrange']) stats.delete(own);
+    const total = (i: 0 | 1) => [...stats.values()].reduce((s, v) => s + v[i], 0) / JOBS;
+    return {
+      jobsPerSec: (JOBS / (lastFinished - t0)) * 1000,
+      commands: total(0),
+      scripts: (stats.get('evalsha')?.[0] ?? 0) / JOBS,
+      redisUs: total(1),
+      workerUs,
+    };
   } finally {
     await child.stop();
     await queue.close();

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { fmt, privateRedis, verdict, ROOT } from './support';
 import { roundNoise } from './compare';
-import { FAR_RATE, JOBS, median, throughputOnce } from './controls-throughput';
+import { FAR_RATE, JOBS, median, throughputOnce, type ThroughputRun } from './controls-throughput';
 import { RATE_SECONDS, rateOnce, type RateRun } from './controls-rate';
 import { START_MARGIN_MS } from '../lib/limits/throttle-gate';
 
@@ -28,6 +28,7 @@ const LABELS: Record<(typeof VARIANTS)[number], string> = {
   'celerity-rate': `Celerity worker, the task's rateLimit '${FAR_RATE}'`,
 };
 
+type Runs = Record<(typeof VARIANTS)[number], ThroughputRun[]>;
 type Rates = Record<(typeof VARIANTS)[number], number[]>;
 
 const range = (xs: number[], d = 0) => `${fmt(Math.min(...xs), d)}–${fmt(Math.max(...xs), d)}`;
@@ -35,9 +36,11 @@ const list = (xs: number[], d = 0) => xs.map((x) => fmt(x, d)).join(', ');
 const paired = (a: number[], b: number[]) => a.map((x, i) => x / b[i]!);
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-function throughputReport(r: Rates): string {
+function throughputReport(runs: Runs): string {
+  const r = Object.fromEntries(VARIANTS.map((v) => [v, runs[v].map((x) => x.jobsPerSec)])) as Rates;
+  const cost = (v: (typeof VARIANTS)[number], k: keyof ThroughputRun, d: number) => fmt(median(runs[v].map((x) => x[k])), d);
   const row = (v: (typeof VARIANTS)[number]) =>
-    `| ${LABELS[v]} | ${fmt(median(r[v]), 0)} | ${range(r[v])} | ${list(r[v])} | ${fmt(median(r[v]) / median(r.bullmq), 2)} | ${fmt(median(r[v]) / median(r.celerity), 2)} |`;
+    `| ${LABELS[v]} | ${fmt(median(r[v]), 0)} | ${range(r[v])} | ${list(r[v])} | ${fmt(median(r[v]) / median(r.bullmq), 2)} | ${fmt(median(r[v]) / median(r.celerity), 2)} | ${cost(v, 'commands', 1)} | ${cost(v, 'scripts', 2)} | ${cost(v, 'redisUs', 0)} | ${cost(v, 'workerUs', 0)} |`;
   const a = median(r.celerity) / median(r.bullmq);
   const aRounds = paired(r.celerity, r.bullmq);
   const aNoise = Math.max(roundNoise(r.celerity), roundNoise(r.bullmq));
@@ -46,8 +49,8 @@ function throughputReport(r: Rates): string {
   const b = median(r['celerity-rate']) / median(r.celerity);
   const bRounds = paired(r['celerity-rate'], r.celerity);
   return [
-    '| worker | median jobs/s | min–max | rounds | / bare (medians) | / Celerity without controls (medians) |',
-    '|---|---|---|---|---|---|',
+    '| worker | median jobs/s | min–max | rounds | / bare (medians) | / Celerity without controls (medians) | Redis commands per job | of them script calls | Redis CPU per job (µs) | worker CPU per job (µs) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...VARIANTS.map(row),
     '',
     `- **Unused controls cost nothing** (issue 16): Celerity with no control set / bare BullMQ = **${fmt(a, 2)}** (medians; per round ${list(aRounds, 2)}; this run's noise ±${fmt(aNoise * 100, 0)} %). The same ratio before the controls existed, recorded in the worker section at ${BEFORE.commit}: ${fmt(BEFORE.ratio, 2)} (per round ${range(BEFORE.rounds, 2)}, noise ±${fmt(beforeNoise * 100, 0)} %). ${within ? '**Within noise**' : '**Not met**: outside the noise of both runs'}. (The worker before the controls cannot run side by side here: the comparison is of ratios to a bare BullMQ worker, each from its own run.)`,
@@ -82,14 +85,17 @@ function rateReport(runs: RateRun[]): string {
 export async function benchControls(): Promise<string> {
   const redis = await privateRedis();
   const client = new Redis(redis.url, { maxRetriesPerRequest: null });
-  const rates: Rates = { bullmq: [], celerity: [], 'celerity-rate': [] };
+  const rates: Runs = { bullmq: [], celerity: [], 'celerity-rate': [] };
   const accuracy: RateRun[] = [];
   const loads: number[] = [os.loadavg()[0]!];
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const v of VARIANTS.map((_, i) => VARIANTS[(i + round) % VARIANTS.length]!)) {
         rates[v].push(await throughputOnce(client, redis.url, v, `ct-${round}-${v}`));
-        console.log(`[bench] controls throughput round ${round + 1}/${ROUNDS} ${v}: ${fmt(rates[v].at(-1)!, 0)} jobs/s`);
+        const x = rates[v].at(-1)!;
+        console.log(
+          `[bench] controls throughput round ${round + 1}/${ROUNDS} ${v}: ${fmt(x.jobsPerSec, 0)} jobs/s, ${fmt(x.commands, 1)} cmds/job, Redis ${fmt(x.redisUs, 0)} µs/job, worker ${fmt(x.workerUs, 0)} µs/job`,
+        );
       }
     }
     loads.push(os.loadavg()[0]!);

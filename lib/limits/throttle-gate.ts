@@ -104,85 +104,99 @@ if rate > 0 then
   anyWaiters = redis.call('EXISTS', WAITERS) == 1
 end
 
-local added = false
+-- The batch's admitted starts, not yet in the log: added with one ZADD (the cost of a call per start, at
+-- thousands of starts a second, is the gate's largest), before anything reads the log by rank, and at the end.
+-- \`logged\` already counts them.
+local pending, added = {}, false
+local function flush()
+  if #pending == 0 then return end
+  redis.call('ZADD', LOG, unpack(pending))
+  pending, added = {}, true
+end
+
+-- The held job's record, for the console (lib/limits/held-record.ts): why (which budget, its limit, the key),
+-- until when, since when and how many holds in a row (kept from the previous record: admission removes it),
+-- and BullMQ's attempts-started count, by which the console knows a record left behind by a later run.
+-- \`again\`: the job gave back an earlier admission in this ask; its slots go too.
+local function hold(jobKey, jobId, again, reason, wait, scope, limit, key)
+  if again then
+    redis.call('ZREM', RUNNING, jobId)
+    redis.call('ZREM', RUNNING_KEY, jobId)
+    redis.call('HDEL', jobKey, '${ADMITTED_FIELD}')
+  end
+  local rec = {reason = reason, ['until'] = now + wait, at = now, scope = scope, limit = limit, since = now, holds = 1}
+  rec.ats = tonumber(redis.call('HGET', jobKey, 'ats'))
+  if reason == 'rate' then rec.windowMs = tonumber(recordWindowMs) end
+  if scope == 'key' and key ~= '' then rec.key = key end
+  local prev = redis.call('HGET', jobKey, '${HELD_FIELD}')
+  local ok, p = pcall(cjson.decode, prev or 'null')
+  if ok and type(p) == 'table' and tonumber(p.since) then
+    rec.since = tonumber(p.since)
+    rec.holds = (tonumber(p.holds) or 1) + 1
+  end
+  redis.call('HSET', jobKey, '${HELD_FIELD}', cjson.encode(rec))
+  return {0, wait, reason}
+end
+
+-- Running jobs of a set, others than this one; members whose lock is gone have ended (or died): dropped.
+local function running(key, jobId)
+  local n = 0
+  for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+    if id ~= jobId then
+      if redis.call('EXISTS', lockPrefix .. id .. ':lock') == 1 then n = n + 1 else redis.call('ZREM', key, id) end
+    end
+  end
+  return n
+end
+
+-- Jobs waiting for a concurrency slot, in the order they first waited: the first \`limit\` of them look
+-- again after one retry period, each further \`limit\` one period later (at most 20): however many wait,
+-- the looks per second stay bounded, and the first in line look most often. A head of the line whose
+-- job is gone (removed while delayed) is dropped.
+local function waitInLine(jobKey, jobId, again, key, limit, scope)
+  local head = redis.call('ZRANGE', key, 0, 0)[1]
+  if head and head ~= jobId and redis.call('EXISTS', lockPrefix .. head) == 0 then redis.call('ZREM', key, head) end
+  redis.call('ZADD', key, 'NX', now, jobId)
+  redis.call('PEXPIRE', key, 3600000)
+  local rank = redis.call('ZRANK', key, jobId)
+  return hold(jobKey, jobId, again, 'concurrency', retryMs * math.min(1 + math.floor(rank / limit), 20), scope, limit, concKey)
+end
+
+-- Over the rate: waiters queue by their slots; one whose slot passed a window ago without coming back is
+-- dropped. A job keeps its place in line when it comes back (its rank); a new one joins at the end. The j-th
+-- in line gets the j-th slot to free: when the (n - rate + j mod rate)-th start of the log leaves the window,
+-- plus a window for each round of rate waiters ahead of it.
+local function waitForRate(jobKey, jobId, again)
+  flush()
+  redis.call('ZREMRANGEBYSCORE', WAITERS, '-inf', now - windowMs)
+  local j = redis.call('ZRANK', WAITERS, jobId) or redis.call('ZCARD', WAITERS)
+  local idx = (logged - rate) + (j % rate)
+  local start = tonumber(redis.call('ZRANGE', LOG, idx, idx, 'WITHSCORES')[2])
+  local at = start + windowMs * (1 + math.floor(j / rate))
+  redis.call('ZADD', WAITERS, at, jobId)
+  redis.call('PEXPIRE', WAITERS, at - now + windowMs)
+  return hold(jobKey, jobId, again, 'rate', at - now, rateKey ~= '' and 'key' or 'task', rate, rateKey)
+end
 
 local function admitOne(jobKey, jobId, giveBack)
   -- Asked again after an admission that reached the worker too late (giveBack: its time): that start is given
-  -- back first. Its slots stay the job's unless it is held now (they are set again when it is admitted).
+  -- back first (never one of this batch's: a job asks once per batch). Its slots stay the job's unless it is
+  -- held now (they are set again when it is admitted).
   local again = giveBack ~= ''
   if again then logged = logged - redis.call('ZREM', LOG, jobId .. ':' .. giveBack) end
 
-  -- The held job's record, for the console (lib/limits/held-record.ts): why (which budget, its limit, the key),
-  -- until when, since when and how many holds in a row (kept from the previous record: admission removes it),
-  -- and BullMQ's attempts-started count, by which the console knows a record left behind by a later run.
-  local function hold(reason, wait, scope, limit, key)
-    if again then
-      redis.call('ZREM', RUNNING, jobId)
-      redis.call('ZREM', RUNNING_KEY, jobId)
-      redis.call('HDEL', jobKey, '${ADMITTED_FIELD}')
-    end
-    local rec = {reason = reason, ['until'] = now + wait, at = now, scope = scope, limit = limit, since = now, holds = 1}
-    rec.ats = tonumber(redis.call('HGET', jobKey, 'ats'))
-    if reason == 'rate' then rec.windowMs = tonumber(recordWindowMs) end
-    if scope == 'key' and key ~= '' then rec.key = key end
-    local prev = redis.call('HGET', jobKey, '${HELD_FIELD}')
-    local ok, p = pcall(cjson.decode, prev or 'null')
-    if ok and type(p) == 'table' and tonumber(p.since) then
-      rec.since = tonumber(p.since)
-      rec.holds = (tonumber(p.holds) or 1) + 1
-    end
-    redis.call('HSET', jobKey, '${HELD_FIELD}', cjson.encode(rec))
-    return {0, wait, reason}
-  end
-
-  -- Running jobs of a set, others than this one; members whose lock is gone have ended (or died): dropped.
-  local function running(key)
-    local n = 0
-    for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
-      if id ~= jobId then
-        if redis.call('EXISTS', lockPrefix .. id .. ':lock') == 1 then n = n + 1 else redis.call('ZREM', key, id) end
-      end
-    end
-    return n
-  end
-
-  -- Jobs waiting for a concurrency slot, in the order they first waited: the first \`limit\` of them look
-  -- again after one retry period, each further \`limit\` one period later (at most 20): however many wait,
-  -- the looks per second stay bounded, and the first in line look most often. A head of the line whose
-  -- job is gone (removed while delayed) is dropped.
-  local function waitInLine(key, limit, scope)
-    local head = redis.call('ZRANGE', key, 0, 0)[1]
-    if head and head ~= jobId and redis.call('EXISTS', lockPrefix .. head) == 0 then redis.call('ZREM', key, head) end
-    redis.call('ZADD', key, 'NX', now, jobId)
-    redis.call('PEXPIRE', key, 3600000)
-    local rank = redis.call('ZRANK', key, jobId)
-    return hold('concurrency', retryMs * math.min(1 + math.floor(rank / limit), 20), scope, limit, concKey)
-  end
-
-  if global > 0 and running(RUNNING) >= global then return waitInLine(WAITING, global, 'task') end
-  if perKey > 0 and running(RUNNING_KEY) >= perKey then return waitInLine(WAITING_KEY, perKey, 'key') end
+  if global > 0 and running(RUNNING, jobId) >= global then return waitInLine(jobKey, jobId, again, WAITING, global, 'task') end
+  if perKey > 0 and running(RUNNING_KEY, jobId) >= perKey then return waitInLine(jobKey, jobId, again, WAITING_KEY, perKey, 'key') end
   if global > 0 then redis.call('ZREM', WAITING, jobId) end
   if perKey > 0 then redis.call('ZREM', WAITING_KEY, jobId) end
 
   if rate > 0 then
-    if logged >= rate then
-      -- Waiters queue by their slots; one whose slot passed a window ago without coming back is dropped.
-      -- A job keeps its place in line when it comes back (its rank); a new one joins at the end. The j-th
-      -- in line gets the j-th slot to free: when the (n - rate + j mod rate)-th start of the log leaves
-      -- the window, plus a window for each round of rate waiters ahead of it.
-      redis.call('ZREMRANGEBYSCORE', WAITERS, '-inf', now - windowMs)
-      local j = redis.call('ZRANK', WAITERS, jobId) or redis.call('ZCARD', WAITERS)
-      local idx = (logged - rate) + (j % rate)
-      local start = tonumber(redis.call('ZRANGE', LOG, idx, idx, 'WITHSCORES')[2])
-      local at = start + windowMs * (1 + math.floor(j / rate))
-      redis.call('ZADD', WAITERS, at, jobId)
-      redis.call('PEXPIRE', WAITERS, at - now + windowMs)
-      return hold('rate', at - now, rateKey ~= '' and 'key' or 'task', rate, rateKey)
-    end
+    if logged >= rate then return waitForRate(jobKey, jobId, again) end
     if anyWaiters then redis.call('ZREM', WAITERS, jobId) end
-    -- Unique member per start (a job may start again after a retry).
-    logged = logged + redis.call('ZADD', LOG, now, jobId .. ':' .. now)
-    added = true
+    -- Unique member per start (a job may start again after a retry). Counted now, written with the batch's others.
+    pending[#pending + 1] = now
+    pending[#pending + 1] = jobId .. ':' .. now
+    logged = logged + 1
   end
   if global > 0 then redis.call('ZADD', RUNNING, now, jobId) end
   if perKey > 0 then redis.call('ZADD', RUNNING_KEY, now, jobId) end
@@ -196,6 +210,7 @@ local out = {}
 for i = 1, #KEYS - 6 do
   out[i] = admitOne(KEYS[6 + i], ARGV[8 + 2 * i], ARGV[9 + 2 * i])
 end
+flush()
 if added then redis.call('PEXPIRE', LOG, windowMs) end
 return out
 `);
