@@ -1,6 +1,6 @@
 'use client';
 import { useState } from 'react';
-import type { WorkflowRunDTO } from '@/lib/workflows/run-dto';
+import type { ShownRun } from './shown-run';
 import { api, seg } from '../api';
 import { ActionStatus, actionFailed, type ActionMessage } from '../ui/ActionStatus';
 import { Button } from '../ui/Button';
@@ -11,7 +11,7 @@ import { useCanWrite } from '../auth/SessionProvider';
  * (the server refuses anything else with 409). Callers who may not change
  * state see none. Results and errors are announced in a live region.
  */
-export function RunActions({ run, onDone }: { run: Pick<WorkflowRunDTO, 'id' | 'workflow' | 'actions' | 'nodes'>; onDone: () => void }) {
+export function RunActions({ run, onDone }: { run: Pick<ShownRun, 'id' | 'workflow' | 'actions' | 'nodes'>; onDone: () => void }) {
   const canWrite = useCanWrite();
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<ActionMessage | null>(null);

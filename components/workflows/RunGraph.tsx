@@ -3,7 +3,7 @@ import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo, useRef } from 'react';
 import { useRouter } from 'next/navigation';
 import { Controls, ReactFlow, ReactFlowProvider, useReactFlow, type NodeMouseHandler } from '@xyflow/react';
-import type { WorkflowRunDTO } from '@/lib/workflows/run-dto';
+import type { ShownRun } from './shown-run';
 import { seg } from '../api';
 import { LARGE_GRAPH, layoutInput, openingView, type Positions } from './graph-layout';
 import { useGraphLayout } from './use-graph-layout';
@@ -32,7 +32,7 @@ function FitOnLayout({ positions, view }: { positions: Positions; view: ReturnTy
  * job. The graph is not the only way to this information: the Steps table
  * lists every step with its state and a link, for keyboards and screen readers.
  */
-export function RunGraph({ run }: { run: Pick<WorkflowRunDTO, 'nodes' | 'edges'> }) {
+export function RunGraph({ run }: { run: Pick<ShownRun, 'nodes' | 'edges'> }) {
   const router = useRouter();
   const input = useMemo(() => layoutInput(run), [run]);
   const { positions, error, ms } = useGraphLayout(input);

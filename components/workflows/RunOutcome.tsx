@@ -1,10 +1,10 @@
-import type { WorkflowRunDTO } from '@/lib/workflows/run-dto';
+import type { ShownRun } from './shown-run';
 import { Card } from '../ui/Card';
 import { JsonBlock } from '../ui/JsonBlock';
 import { Notice } from '../ui/Notice';
 
 /** The run's result once completed, its failure (and the step that failed), or that it was cancelled. */
-export function RunOutcome({ run }: { run: Pick<WorkflowRunDTO, 'state' | 'result' | 'error' | 'nodes'> }) {
+export function RunOutcome({ run }: { run: Pick<ShownRun, 'state' | 'result' | 'error' | 'nodes'> }) {
   if (run.state === 'completed') {
     return (
       <Card title="Result">

@@ -1,6 +1,6 @@
 'use client';
 import { useEffect, useMemo, useState } from 'react';
-import type { WorkflowRunDTO } from '@/lib/workflows/run-dto';
+import type { ShownRun } from './shown-run';
 import { formatDuration } from '../ui/format';
 import { cn } from '../ui/cn';
 import { timelineOf, totals, type Segment } from './timeline-bars';
@@ -46,7 +46,7 @@ function useNow(ticking: boolean): number | null {
 }
 
 /** The latest time the run's data names: "now" for the first render (see useNow). */
-function latestKnown(run: Pick<WorkflowRunDTO, 'createdAt' | 'finishedAt' | 'nodes'>): number {
+function latestKnown(run: Pick<ShownRun, 'createdAt' | 'finishedAt' | 'nodes'>): number {
   let t = run.finishedAt ?? run.createdAt;
   for (const n of run.nodes) for (const a of n.attempts) t = Math.max(t, a.queuedAt ?? 0, a.startedAt ?? 0, a.finishedAt ?? 0);
   return t;
@@ -57,7 +57,7 @@ function latestKnown(run: Pick<WorkflowRunDTO, 'createdAt' | 'finishedAt' | 'nod
  * predecessors, sat queued and ran, per attempt. Each row also says it in
  * words (the bars are for the eye; their times are in the row's text).
  */
-export function RunTimeline({ run }: { run: Pick<WorkflowRunDTO, 'createdAt' | 'finishedAt' | 'nodes' | 'state'> }) {
+export function RunTimeline({ run }: { run: Pick<ShownRun, 'createdAt' | 'finishedAt' | 'nodes' | 'state'> }) {
   const now = useNow(!runFinished(run.state));
   const tl = useMemo(() => timelineOf(run, now ?? latestKnown(run)), [run, now]);
   const { shown, more } = useFirstRows(tl.rows, 'steps');

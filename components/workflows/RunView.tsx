@@ -1,5 +1,6 @@
 'use client';
-import type { WorkflowRunDTO } from '@/lib/workflows/run-dto';
+import { Suspense } from 'react';
+import type { ShownRun } from './shown-run';
 import { Card } from '../ui/Card';
 import { JsonBlock } from '../ui/JsonBlock';
 import { Time } from '../ui/Time';
@@ -14,7 +15,7 @@ import { QueueRooms } from './QueueRooms';
 import { useLiveRun } from './use-live-run';
 
 /** The run page's body, kept current through the rooms of its steps' queues. */
-export function RunView({ initial }: { initial: WorkflowRunDTO }) {
+export function RunView({ initial }: { initial: ShownRun }) {
   const { run, queues, changed, acted } = useLiveRun(initial);
   return (
     <div className="space-y-6">
@@ -48,11 +49,34 @@ export function RunView({ initial }: { initial: WorkflowRunDTO }) {
       <RunActions run={run} onDone={acted} />
       <RunOutcome run={run} />
       <RunGraph run={run} />
-      <RunTimeline run={run} />
-      <StepsTable steps={run.nodes} />
-      <Card title="Arguments">
-        <JsonBlock value={run.args} label="Workflow arguments" />
-      </Card>
+      {/*
+        Below the graph, each part in a Suspense boundary of its own: React hydrates such a boundary
+        after the page around it (at offscreen priority, in slices), so the graph of a large run is
+        drawn first and the 100 rows of the timeline and of the table follow without one long task.
+      */}
+      <Suspense>
+        <BelowTheFold>
+          <RunTimeline run={run} />
+        </BelowTheFold>
+      </Suspense>
+      <Suspense>
+        <BelowTheFold>
+          <StepsTable steps={run.nodes} />
+        </BelowTheFold>
+      </Suspense>
+      <Suspense>
+        <Card title="Arguments">
+          <JsonBlock value={run.args} label="Workflow arguments" />
+        </Card>
+      </Suspense>
     </div>
   );
+}
+
+/**
+ * A part the browser lays out only once it nears the viewport (content-visibility: auto): the rows of a large
+ * run's timeline and table would otherwise be laid out with the page's first paint, before the graph is drawn.
+ */
+function BelowTheFold({ children }: { children: React.ReactNode }) {
+  return <div style={{ contentVisibility: 'auto', containIntrinsicSize: 'auto 40rem' }}>{children}</div>;
 }

@@ -1,7 +1,7 @@
 'use client';
 import { memo } from 'react';
 import Link from 'next/link';
-import type { WorkflowStepDTO } from '@/lib/workflows/run-dto';
+import type { ShownStep } from './shown-run';
 import { seg } from '../api';
 import { Table, Td, Th } from '../ui/Table';
 import { WorkflowStateBadge } from './WorkflowStateBadge';
@@ -33,7 +33,8 @@ const StepRow = memo(function StepRow({
       <Td className="font-mono text-xs">{id}</Td>
       <Td>
         {href ? (
-          <Link href={href} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
+          // No prefetch: a large run's table links to a hundred job pages, each visible link would fetch its page.
+          <Link href={href} prefetch={false} className="font-medium text-indigo-700 hover:underline dark:text-indigo-300">
             {label}
           </Link>
         ) : (
@@ -55,7 +56,7 @@ const StepRow = memo(function StepRow({
  * The graph's text alternative: every step with its state, progress and a
  * link to its job page (when its job exists).
  */
-export function StepsTable({ steps }: { steps: WorkflowStepDTO[] }) {
+export function StepsTable({ steps }: { steps: ShownStep[] }) {
   const { shown, more } = useFirstRows(steps, 'steps');
   return (
     <div className="space-y-2">

@@ -1,21 +1,22 @@
 import { Position, type Edge, type NodeHandle } from '@xyflow/react';
-import type { WorkflowEdgeDTO, WorkflowStepDTO } from '@/lib/workflows/run-dto';
+import type { WorkflowEdgeDTO } from '@/lib/workflows/run-dto';
+import type { ShownStep } from './shown-run';
 import type { Positions } from './graph-layout';
 import type { StepFlowNode } from './StepNode';
 import { workflowStateLabel } from './workflow-states';
 
 /** A step's progress as a whole percentage, or null when it reported none or an object. */
-export function stepPercent(progress: WorkflowStepDTO['progress']): number | null {
+export function stepPercent(progress: ShownStep['progress']): number | null {
   return typeof progress === 'number' && Number.isFinite(progress) ? Math.max(0, Math.min(100, Math.round(progress))) : null;
 }
 
 /** What a step's node shows, as one string: equal means the node need not re-render. */
-function signature(step: WorkflowStepDTO, percent: number | null, x: number, y: number): string {
+function signature(step: ShownStep, percent: number | null, x: number, y: number): string {
   return `${step.state}|${percent}|${step.label}|${step.task}|${x},${y}`;
 }
 
 /** "fetch: Active, 40%": the node's accessible name. */
-export function stepSummary(step: Pick<WorkflowStepDTO, 'label' | 'state' | 'progress'>): string {
+export function stepSummary(step: Pick<ShownStep, 'label' | 'state' | 'progress'>): string {
   const percent = stepPercent(step.progress);
   return `${step.label}: ${workflowStateLabel(step.state)}${percent !== null && step.state === 'active' ? `, ${percent}%` : ''}`;
 }
@@ -40,7 +41,7 @@ export type NodeCache = Map<string, { sig: string; node: StepFlowNode }>;
  * step of 1,000 re-renders one node. Steps not laid out yet (a fan-out's new
  * members, while the new layout is computed) wait for it.
  */
-export function flowNodes(steps: WorkflowStepDTO[], positions: Positions, cache: NodeCache): StepFlowNode[] {
+export function flowNodes(steps: ShownStep[], positions: Positions, cache: NodeCache): StepFlowNode[] {
   const out: StepFlowNode[] = [];
   const seen = new Set<string>();
   for (const step of steps) {

@@ -1,5 +1,5 @@
 import type { ElkNode } from 'elkjs/lib/elk-api';
-import type { WorkflowRunDTO } from '@/lib/workflows/run-dto';
+import type { ShownRun } from './shown-run';
 
 /**
  * The graph's layout, computed by elkjs (layered, left to right) from the
@@ -43,7 +43,7 @@ const CHEAP_OPTIONS = {
   'elk.layered.compaction.postCompaction.strategy': 'NONE',
 };
 
-export function layoutInput(run: Pick<WorkflowRunDTO, 'nodes' | 'edges'>): LayoutInput {
+export function layoutInput(run: Pick<ShownRun, 'nodes' | 'edges'>): LayoutInput {
   return { nodes: run.nodes.map((n) => ({ id: n.id, small: n.kind !== 'task' })), edges: run.edges.map(({ from, to }) => ({ from, to })) };
 }
 

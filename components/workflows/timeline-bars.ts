@@ -1,4 +1,4 @@
-import type { WorkflowRunDTO, WorkflowStepDTO } from '@/lib/workflows/run-dto';
+import type { ShownRun, ShownStep } from './shown-run';
 
 /**
  * The timeline's bars, computed from the steps' attempts:
@@ -19,7 +19,7 @@ export interface Segment {
 }
 
 export interface TimelineRow {
-  step: WorkflowStepDTO;
+  step: ShownStep;
   segments: Segment[];
 }
 
@@ -29,7 +29,7 @@ export interface Timeline {
   rows: TimelineRow[];
 }
 
-type Attempt = WorkflowStepDTO['attempts'][number];
+type Attempt = ShownStep['attempts'][number];
 
 function attemptSegments(a: Attempt, stillOpen: boolean, now: number): Segment[] {
   const out: Segment[] = [];
@@ -45,7 +45,7 @@ function attemptSegments(a: Attempt, stillOpen: boolean, now: number): Segment[]
   return out;
 }
 
-function stepSegments(step: WorkflowStepDTO, runStart: number, runEnd: number | null, now: number): Segment[] {
+function stepSegments(step: ShownStep, runStart: number, runEnd: number | null, now: number): Segment[] {
   const attempts = [...step.attempts].sort((x, y) => x.attempt - y.attempt);
   const first = attempts[0];
   const segments: Segment[] = [];
@@ -60,7 +60,7 @@ function stepSegments(step: WorkflowStepDTO, runStart: number, runEnd: number | 
   return segments;
 }
 
-export function timelineOf(run: Pick<WorkflowRunDTO, 'createdAt' | 'finishedAt' | 'nodes'>, now: number): Timeline {
+export function timelineOf(run: Pick<ShownRun, 'createdAt' | 'finishedAt' | 'nodes'>, now: number): Timeline {
   const rows = run.nodes.map((step) => ({ step, segments: stepSegments(step, run.createdAt, run.finishedAt, now) }));
   let end = run.finishedAt ?? now;
   for (const r of rows) for (const s of r.segments) end = Math.max(end, s.end);

@@ -1,6 +1,7 @@
 'use client';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { WorkflowRunDTO } from '@/lib/workflows/run-dto';
+import type { ShownRun } from './shown-run';
 import { api, seg } from '../api';
 import { runFinished } from './workflow-states';
 
@@ -27,9 +28,10 @@ const PENDING_POLL_MS = 1000;
  * workflow frames exist: the queue rooms' counts change with every step's
  * job (added, active, completed, failed), which is what the page shows.
  */
-export function useLiveRun(initial: WorkflowRunDTO) {
+export function useLiveRun(initial: ShownRun) {
   const [run, setRun] = useState(initial);
   const id = initial.id;
+  /** When the shown data was last read: the server's render counts as a read (see the mount effect below). */
   const last = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const inFlight = useRef(false);
@@ -77,7 +79,12 @@ export function useLiveRun(initial: WorkflowRunDTO) {
     }, wait);
   }, [read]);
 
-  useEffect(() => () => clearTimeout(timer.current), []);
+  useEffect(() => {
+    // The page's own data is fresh: the rooms' join (which asks for a re-read) waits one interval for it, so a
+    // large run's page does not read its whole run again while it is still drawing.
+    last.current = Date.now();
+    return () => clearTimeout(timer.current);
+  }, []);
 
   const noSteps = run.nodes.length === 0 && !finished;
   useEffect(() => {

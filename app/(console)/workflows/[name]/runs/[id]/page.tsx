@@ -6,6 +6,7 @@ import { PageHeader } from '@/components/ui/PageHeader';
 import { Unavailable } from '@/components/ui/Unavailable';
 import { RunView } from '@/components/workflows/RunView';
 import { runHref } from '@/components/workflows/run-href';
+import { shownRun } from '@/components/workflows/shown-run';
 import { decodeSegment } from '@/components/queues/segment';
 import { seg } from '@/components/api';
 
@@ -47,7 +48,7 @@ export default async function WorkflowRunPage({ params }: { params: Params }) {
           .replace('T', ' ')
           .replace(/\.\d+Z$/, ' UTC')}`}
       />
-      <RunView initial={run} />
+      <RunView initial={shownRun(run)} />
     </>
   );
 }
