@@ -15,6 +15,7 @@ const { redis } = stack;
 // Each file's tasks on queues of their own, so no other file's worker takes them.
 const queue = uniqueName('wait');
 const idle = uniqueName('wait-idle'); // no worker until a test starts one
+const onceQueue = uniqueName('wait-once');
 const tasks = [
   defineTask({ name: 'hello', description: 'hello world', queue, schema: z.object({}), handler: () => 'hello world' }),
   defineTask({ name: 'add', description: 'a + b', queue, schema: z.object({ a: z.number(), b: z.number() }), handler: ({ a, b }) => a + b }),
@@ -39,6 +40,7 @@ const tasks = [
       return `attempt ${ctx.attempt}`;
     },
   }),
+  defineTask({ name: 'once', description: 'returns once', queue: onceQueue, schema: z.object({}), handler: () => 'once' }),
   defineTask({ name: 'later', description: 'on a queue without a worker', queue: idle, schema: z.object({}), handler: () => 'late' }),
 ] as const;
 const registry = createRegistry(tasks);
@@ -65,6 +67,23 @@ describe('waitForResult', () => {
     expect([h, s]).toEqual(['hello world', 5]);
     const typed: [string, number] = [h, s];
     expect(typed).toHaveLength(2);
+  });
+
+  it('resolves at once for an idempotent enqueue that returns a job finished before the stream was being read (its state is read)', async () => {
+    await stack.worker(registry, { queues: [onceQueue] });
+    const idempotencyKey = uniqueName('key');
+    const first = await client.enqueue('once', {}, { idempotencyKey });
+    await waitFor(
+      'the job to complete, nobody waiting',
+      () => stack.observe(onceQueue).getJobState(first.id),
+      (s) => s === 'completed',
+    );
+    // Another job's waiter starts reading the queue's stream: its cursor is past the first job's end.
+    expect(await (await client.enqueue('once')).waitForResult(10_000)).toBe('once');
+    const again = await client.enqueue('once', {}, { idempotencyKey });
+    expect([again.created, again.id]).toEqual([false, first.id]);
+    // Well within the listener's 2 s fallback: the answer comes from the state read on subscribe.
+    expect(await again.waitForResult(1000)).toBe('once');
   });
 
   it('rejects with the error once the job has failed for good, not at a failed attempt that is retried', async () => {

@@ -5,9 +5,10 @@ import { jobOptionsSchema, type JobOptions, type JobOptionsInput } from '../queu
 import { bullJobOptions, type EnqueuedJob } from '../queue/add-task-job';
 import { getQueue, closeQueues } from '../queue/queue-registry';
 import { closeRedis, getRedis } from '../redis';
-import { parseOrThrow } from '../validation';
+import { invalidFromZod, parseOrThrow } from '../validation';
 import { GatewayTimeoutError, InvalidError, NotFoundError } from '../errors';
-import { closeResultListeners, resultListener } from './result-listeners';
+import { closeResultListeners, resultListener, resultMark } from './result-listeners';
+import type { ReadMark } from './result-listener';
 import { unknownOutcome } from './enqueue-unavailable';
 import { awaitReplicas, replicaWaitSchema, type ReplicaWait, type ReplicaWaitInput } from './replica-ack';
 import { applyDedupe, DEFAULT_IDEMPOTENCY_TTL_MS, jobDedupe, wasCreated, type JobDedupe } from '../registry/dedupe';
@@ -115,15 +116,20 @@ export function createClient<T extends AnyTask>(registry: TaskRegistry<T>): Cele
     async enqueue(task, ...rest) {
       const [args, options] = rest as [unknown, EnqueueOptions | undefined];
       const job = prepare(task, args, options);
+      // Before the add: where the result listener stands (lets waitForResult skip a state read).
+      const mark = resultMark(job.queue);
       const added = await unknownOutcome(getQueue(job.queue).add(job.name, job.data, job.opts));
       if (job.replicas) await unknownOutcome(awaitReplicas(getRedis(), job.queue, job.replicas));
-      return handle(job.queue, added.id, job.dedupe) as never;
+      return handle(job.queue, added.id, job.dedupe, mark) as never;
     },
     async enqueueMany(items) {
-      const jobs = (items as readonly { task: string; args?: unknown; options?: EnqueueOptions }[]).map((item, i) => {
+      const list = items as readonly { task: string; args?: unknown; options?: EnqueueOptions }[];
+      const jobs: PreparedJob[] = new Array(list.length);
+      for (let i = 0; i < list.length; i++) {
+        const item = list[i];
         if (typeof item !== 'object' || item === null) throw new InvalidError(`items.${i}: an object with task, args and options`, `items.${i}`);
-        return prepare(item.task, item.args, item.options, `items.${i}.`);
-      });
+        jobs[i] = prepare(item.task, item.args, item.options, i);
+      }
       return (await addBulk(jobs)) as never;
     },
     startWorkflow: ((workflow: AnyWorkflow, args?: unknown) => startWorkflow(registry, workflow, args as never)) as CelerityClient<T>['startWorkflow'],
@@ -137,10 +143,17 @@ export function createClient<T extends AnyTask>(registry: TaskRegistry<T>): Cele
   };
 }
 
+/** Where an item's fields are named in errors: `items.<index>.` in enqueueMany, nothing in enqueue. */
+const itemAt = (index: number | undefined) => (index === undefined ? '' : `items.${index}.`);
+
 /**
  * Check a job and decide its options. The task's defaults and retention are
  * parsed once per task (they never change), the caller's options only when
  * given: validation stays, its cost on the hot path is the arguments' schema.
+ * A job without options of its own shares its task's options object (frozen:
+ * BullMQ's add and addBulk copy it before adding their own fields), and names
+ * its fields (`items.<index>.`) only in an error: enqueueMany prepares a
+ * thousand jobs a call, and every object made per item is CPU per job.
  */
 function jobPreparer(registry: TaskRegistry) {
   const base = new WeakMap<AnyTask, { defaults: JobOptions; opts: JobsOptions }>();
@@ -148,67 +161,96 @@ function jobPreparer(registry: TaskRegistry) {
     let b = base.get(def);
     if (!b) {
       const defaults = parseOrThrow(jobOptionsSchema, def.defaults ?? {}, 'defaults');
-      base.set(def, (b = { defaults, opts: bullJobOptions(defaults, def.retention) }));
+      base.set(def, (b = { defaults, opts: Object.freeze(bullJobOptions(defaults, def.retention)) }));
     }
     return b;
   };
-  return (task: string, args: unknown, options: EnqueueOptions | undefined, at = ''): PreparedJob => {
+  /** The job's options when the call gives some (parsed, over the task's defaults). */
+  const ownOptions = (def: AnyTask, options: EnqueueOptions, index: number | undefined) => {
+    const { idempotencyKey, waitForReplicas, ...jobOptions } = options;
+    const at = itemAt(index);
+    const opts = bullJobOptions({ ...baseOf(def).defaults, ...parseOrThrow(jobOptionsSchema, jobOptions, `${at}options`) }, def.retention, def);
+    const replicas = waitForReplicas === undefined ? undefined : parseOrThrow(replicaWaitSchema, waitForReplicas, `${at}options.waitForReplicas`);
+    return { opts, replicas, idempotencyKey };
+  };
+  return (task: string, args: unknown, options: EnqueueOptions | undefined, index?: number): PreparedJob => {
     const def = registry.get(task);
-    if (!def) throw new NotFoundError(`Unknown task "${task}"${at ? ` (${at}task)` : ''}`);
+    if (!def) throw new NotFoundError(`Unknown task "${task}"${index === undefined ? '' : ` (${itemAt(index)}task)`}`);
     const data = args ?? {};
     // Validate only: the job keeps the arguments as given, and the worker parses them again.
-    const parsed = parseOrThrow(def.schema, data, `${at}args`);
-    const { idempotencyKey, waitForReplicas, ...jobOptions } = options ?? {};
-    const b = baseOf(def);
-    const opts =
-      options === undefined
-        ? { ...b.opts }
-        : bullJobOptions({ ...b.defaults, ...parseOrThrow(jobOptionsSchema, jobOptions, `${at}options`) }, def.retention, def);
-    const replicas = waitForReplicas === undefined ? undefined : parseOrThrow(replicaWaitSchema, waitForReplicas, `${at}options.waitForReplicas`);
-    if (!def.dedupe && idempotencyKey === undefined) return { queue: def.queue, name: def.name, data, opts, replicas };
+    const checked = def.schema.safeParse(data);
+    if (!checked.success) throw invalidFromZod(checked.error, `${itemAt(index)}args`);
+    const own = options === undefined ? undefined : ownOptions(def, options, index);
+    const opts = own ? own.opts : baseOf(def).opts;
+    if (!def.dedupe && own?.idempotencyKey === undefined) return { queue: def.queue, name: def.name, data, opts, replicas: own?.replicas };
     const dedupe = jobDedupe(
       { task: def.name, dedupe: def.dedupe, idempotencyTtl: def.idempotencyTtl ?? DEFAULT_IDEMPOTENCY_TTL_MS },
       data,
-      parsed,
-      idempotencyKey,
-      `${at}options.idempotencyKey`,
+      checked.data,
+      own?.idempotencyKey,
+      `${itemAt(index)}options.idempotencyKey`,
     );
-    return { queue: def.queue, name: def.name, data, opts: applyDedupe(opts, dedupe), dedupe, replicas };
+    // applyDedupe sets fields: never on the task's shared options.
+    return { queue: def.queue, name: def.name, data, opts: applyDedupe(own ? opts : { ...opts }, dedupe), dedupe, replicas: own?.replicas };
   };
 }
 
 /** One addBulk per queue (BullMQ adds a bulk in one MULTI); handles in the items' order. */
 async function addBulk(jobs: PreparedJob[]): Promise<JobHandle[]> {
+  const queue = jobs[0]?.queue;
+  if (queue === undefined) return [];
+  // Most calls are for one queue: no grouping then.
+  if (jobs.every((j) => j.queue === queue)) return addToQueue(queue, jobs);
   const byQueue = new Map<string, number[]>();
   jobs.forEach((j, i) => (byQueue.get(j.queue) ?? byQueue.set(j.queue, []).get(j.queue)!).push(i));
   const handles: JobHandle[] = new Array(jobs.length);
   await Promise.all(
-    [...byQueue].map(async ([queue, indexes]) => {
-      const added = await unknownOutcome(getQueue(queue).addBulk(indexes.map((i) => jobs[i]!)));
-      const replicas = maxReplicaWait(indexes.map((i) => jobs[i]!.replicas));
-      if (replicas) await unknownOutcome(awaitReplicas(getRedis(), queue, replicas));
-      added.forEach((job, k) => (handles[indexes[k]!] = handle(queue, job.id, jobs[indexes[k]!]!.dedupe)));
+    [...byQueue].map(async ([q, indexes]) => {
+      const added = await addToQueue(
+        q,
+        indexes.map((i) => jobs[i]!),
+      );
+      added.forEach((h, k) => (handles[indexes[k]!] = h));
     }),
   );
   return handles;
 }
 
-/** The strictest wait the items of one queue ask for (one WAIT covers the whole bulk). */
-function maxReplicaWait(waits: (ReplicaWait | undefined)[]): ReplicaWait | undefined {
-  const asked = waits.filter((w): w is ReplicaWait => w !== undefined);
-  if (!asked.length) return undefined;
-  return { replicas: Math.max(...asked.map((w) => w.replicas)), timeoutMs: Math.max(...asked.map((w) => w.timeoutMs)) };
+/** The jobs of one queue in one addBulk, then the replicas' wait if any item asks for one; their handles in order. */
+async function addToQueue(queue: string, jobs: PreparedJob[]): Promise<JobHandle[]> {
+  const mark = resultMark(queue);
+  const added = await unknownOutcome(getQueue(queue).addBulk(jobs));
+  const replicas = maxReplicaWait(jobs);
+  if (replicas) await unknownOutcome(awaitReplicas(getRedis(), queue, replicas));
+  const handles: JobHandle[] = new Array(added.length);
+  for (let k = 0; k < added.length; k++) handles[k] = handle(queue, added[k]!.id, jobs[k]!.dedupe, mark);
+  return handles;
 }
 
-function handle(queue: string, id: string | undefined, dedupe?: JobDedupe): JobHandle {
+/** The strictest wait the items of one queue ask for (one WAIT covers the whole bulk). */
+function maxReplicaWait(jobs: readonly PreparedJob[]): ReplicaWait | undefined {
+  let max: ReplicaWait | undefined;
+  for (const { replicas: w } of jobs) {
+    if (w) max = max ? { replicas: Math.max(max.replicas, w.replicas), timeoutMs: Math.max(max.timeoutMs, w.timeoutMs) } : w;
+  }
+  return max;
+}
+
+/**
+ * A job's handle. `mark`: where the result listener stood before the add; it
+ * counts only for a job the add created with a new id (no deduplication: a
+ * deduplicated add may return a job that ended long before).
+ */
+function handle(queue: string, id: string | undefined, dedupe?: JobDedupe, mark?: ReadMark): JobHandle {
   if (!id) throw new Error('BullMQ returned a job without an id');
-  return { queue, id, created: wasCreated(dedupe, id), waitForResult: (timeoutMs?: number) => waitForResult(queue, id, timeoutMs) };
+  const since = dedupe ? undefined : mark;
+  return { queue, id, created: wasCreated(dedupe, id), waitForResult: (timeoutMs?: number) => waitForResult(queue, id, timeoutMs, since) };
 }
 
 /** Wait for the job's outcome through the queue's shared listener (see ResultListener). */
-async function waitForResult(queue: string, id: string, timeoutMs = 60_000): Promise<unknown> {
+async function waitForResult(queue: string, id: string, timeoutMs = 60_000, since?: ReadMark): Promise<unknown> {
   const timeout = AbortSignal.timeout(timeoutMs);
-  const outcome = await resultListener(queue).wait(id, timeout);
+  const outcome = await resultListener(queue).wait(id, timeout, since);
   if (!outcome) throw new GatewayTimeoutError(`Timed out after ${timeoutMs} ms waiting for job ${id}`);
   if (outcome.state === 'completed') return outcome.value;
   if (outcome.state === 'failed') throw new Error(outcome.reason);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { Queue } from 'bullmq';
 import type { RedisConnection } from '../redis';
 import { createRedis } from '../redis';
 import { defineTask } from '../registry/define-task';
@@ -35,6 +36,20 @@ function listener(queue: string, fallbackMs = NEVER, idleMs?: number): { l: Resu
 }
 
 const within = (ms: number) => AbortSignal.timeout(ms);
+
+/** A listener whose state reads (the read on subscribe, the fallback) are noted: the ids read. */
+function countingListener(queue: string, idleMs?: number): { l: ResultListener; reads: string[] } {
+  const observed = stack.observe(queue);
+  const reads: string[] = [];
+  const counted = {
+    name: observed.name,
+    getJobState: (id: string) => (reads.push(id), observed.getJobState(id)),
+    getJob: (id: string) => observed.getJob(id),
+  } as unknown as Queue;
+  const l = new ResultListener({ queue: counted, streamKey: bullKey(queue, 'events', prefix), connection: createRedis('blocking'), fallbackMs: NEVER, idleMs });
+  stack.atTeardown(() => l.close());
+  return { l, reads };
+}
 
 describe('ResultListener', () => {
   it('answers a job that finished before anyone waited for it (the state read on subscribe), without the poll', async () => {
@@ -104,5 +119,53 @@ describe('ResultListener', () => {
     expect(await l.wait(next.id!, within(5000))).toEqual({ state: 'completed', value: 'hello world' });
     const later = await queue.add('hello', {}, { delay: 300 });
     expect(await l.wait(later.id!, within(5000))).toEqual({ state: 'completed', value: 'hello world' });
+  });
+
+  it('answers a waiter marked before its job was added from the stream alone, with no state read', async () => {
+    const { queue, name } = await stack.workerOnOwnQueue([hello]);
+    const { l, reads } = countingListener(name);
+    const first = await queue.add('hello', {});
+    expect(await l.wait(first.id!, within(5000))).toEqual({ state: 'completed', value: 'hello world' });
+    expect(reads).toEqual([first.id]); // not marked: its state was read on subscribe
+    const mark = l.mark();
+    expect(mark).toBeDefined();
+    const job = await queue.add('hello', {});
+    expect(await l.wait(job.id!, within(5000), mark)).toEqual({ state: 'completed', value: 'hello world' });
+    expect(reads).toEqual([first.id]);
+  });
+
+  it('still reads the state of a marked job whose end was read before its waiter came (no wait for the fallback)', async () => {
+    const { queue, name } = await stack.workerOnOwnQueue([hello]);
+    const { l, reads } = countingListener(name);
+    const first = await queue.add('hello', {});
+    await l.wait(first.id!, within(5000));
+    const mark = l.mark()!;
+    const job = await queue.add('hello', {});
+    await waitFor(
+      "the listener to read the job's end",
+      async () => l.mark()?.finished ?? 0,
+      (n) => n > mark.finished,
+    );
+    expect(await l.wait(job.id!, within(5000), mark)).toEqual({ state: 'completed', value: 'hello world' });
+    expect(reads).toEqual([first.id, job.id]);
+  });
+
+  it('still reads the state of a marked job when reading stopped and started again since the mark (a cursor past its end)', async () => {
+    const { queue, name } = await stack.workerOnOwnQueue([hello]);
+    const { l, reads } = countingListener(name, 200);
+    const first = await queue.add('hello', {});
+    await l.wait(first.id!, within(5000));
+    const mark = l.mark()!;
+    const job = await queue.add('hello', {});
+    await waitFor(
+      'the listener to stop reading',
+      async () => {
+        await queue.add('hello', {});
+        return l.reading();
+      },
+      (reading) => !reading,
+    );
+    expect(await l.wait(job.id!, within(5000), mark)).toEqual({ state: 'completed', value: 'hello world' });
+    expect(reads).toEqual([first.id, job.id]);
   });
 });

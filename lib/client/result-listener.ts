@@ -22,6 +22,18 @@ export interface ResultListenerOptions {
 
 type Settle = (outcome: JobOutcome) => void;
 
+/**
+ * Where reading stood just before a job was added (see {@link ResultListener.mark}):
+ * the reading session, and how many finished jobs it had read by then.
+ */
+export interface ReadMark {
+  session: number;
+  finished: number;
+}
+
+/** Ids of the last finished jobs read, kept so a late waiter of one of them still reads its state. */
+const RECENT_FINISHED = 4096;
+
 /** Longest XREAD BLOCK: a lost connection is noticed at least this often. */
 const BLOCK_MS = 10_000;
 
@@ -41,6 +53,11 @@ export class ResultListener {
   private fallbackTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private named = false;
+  /** Counts the cursors taken: a new session may have started past a job's events. */
+  private session = 0;
+  /** Finished jobs (completed, failed, removed) read so far, and the ids of the last {@link RECENT_FINISHED} of them. */
+  private finished = 0;
+  private readonly recent = new Set<string>();
   /** When the last waiter came or went. */
   private lastWaiterAt = 0;
   private readonly fallbackMs: number;
@@ -64,12 +81,25 @@ export class ResultListener {
   }
 
   /**
+   * Where reading stands, when the stream is being read: taken just before a
+   * job is added, it lets that job's waiter skip the state read on subscribe
+   * (every event of the job comes after the cursor then). Undefined when not reading.
+   */
+  mark(): ReadMark | undefined {
+    return this.started !== undefined && this.cursor !== undefined ? { session: this.session, finished: this.finished } : undefined;
+  }
+
+  /**
    * Wait for one job's outcome. Resolves with it, or with undefined when
    * `signal` aborts first (the caller's timeout). Every event after the
    * listener's cursor reaches the waiter; the state read after subscribing
-   * covers what happened before it.
+   * covers what happened before it. `since`: the {@link mark} taken before the
+   * job was added (by this process, as a new job); when reading has gone on
+   * since then and has not read the job's end yet, that end is still to come
+   * through the stream and the state read is skipped (one Redis call less
+   * while the job runs).
    */
-  async wait(jobId: string, signal: AbortSignal): Promise<JobOutcome | undefined> {
+  async wait(jobId: string, signal: AbortSignal, since?: ReadMark): Promise<JobOutcome | undefined> {
     await this.start();
     return new Promise((resolve, reject) => {
       let done = false;
@@ -89,6 +119,7 @@ export class ResultListener {
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       this.subscribe(jobId, settle);
+      if (this.stillAhead(jobId, since)) return;
       // Not on the critical path: the job is normally still running while this read goes out.
       this.readOutcome(jobId).then(
         (o) => o && settle(o),
@@ -100,6 +131,17 @@ export class ResultListener {
         },
       );
     });
+  }
+
+  /**
+   * Whether the job's end is still ahead of the cursor: the session that was
+   * reading before the job was added still reads, and has not read the job's
+   * end (not among the recent ones, and not so many ends since that the
+   * recent ones may have forgotten it).
+   */
+  private stillAhead(jobId: string, since: ReadMark | undefined): boolean {
+    if (!since || this.started === undefined || since.session !== this.session) return false;
+    return this.finished - since.finished < RECENT_FINISHED && !this.recent.has(jobId);
   }
 
   /** Stop reading: ends the pending XREAD; jobs still waited for are left to their callers' timeouts. */
@@ -121,6 +163,8 @@ export class ResultListener {
       if (!this.named && !isCluster(this.opts.connection)) await this.opts.connection.client('SETNAME', `celerity:results:${this.opts.queue.name}`);
       this.named = true;
       const last = await this.opts.connection.xrevrange(this.opts.streamKey, '+', '-', 'COUNT', 1);
+      this.session++;
+      this.recent.clear();
       this.cursor = last[0]?.[0] ?? '0-0';
       void this.loop();
     })();
@@ -168,18 +212,27 @@ export class ResultListener {
     }
   }
 
-  /** Settle the waiters of the jobs these entries finished; skip the parsing when nobody waits. */
+  /** Settle the waiters of the jobs these entries finished (the outcome is parsed only for a job waited for); note which jobs ended. */
   private take(entries: StreamEntry[]): void {
     this.cursor = entries[entries.length - 1]![0];
-    if (this.waiters.size === 0) return;
     for (const [, fields] of entries) {
+      if (!ENDS.has(fields[1]!)) continue;
       // BullMQ writes `event, <name>, jobId, <id>, …`; the look-up by name is the slow path for anything else.
       const jobId = fields[2] === 'jobId' ? fields[3] : entryField(fields, 'jobId');
-      const set = typeof jobId === 'string' ? this.waiters.get(jobId) : undefined;
-      if (!set) continue;
-      const outcome = outcomeOf(fields);
+      if (typeof jobId !== 'string') continue;
+      this.ended(jobId);
+      const set = this.waiters.get(jobId);
+      const outcome = set && outcomeOf(fields);
       if (outcome) for (const settle of [...set]) settle(outcome);
     }
+  }
+
+  /** A job's end was read: counted, and its id kept among the recent ones. */
+  private ended(jobId: string): void {
+    this.finished++;
+    this.recent.delete(jobId);
+    this.recent.add(jobId);
+    if (this.recent.size > RECENT_FINISHED) this.recent.delete(this.recent.values().next().value!);
   }
 
   /** Re-read the state of every job still waited for (the bounded answer to a missed event). */
@@ -205,6 +258,9 @@ export class ResultListener {
     return state === 'completed' ? { state, value: job.returnvalue } : { state, reason: job.failedReason };
   }
 }
+
+/** The events that end a job (see {@link outcomeOf}). */
+const ENDS = new Set(['completed', 'failed', 'removed']);
 
 /**
  * The outcome an event entry tells, if any. BullMQ writes `completed` (with

@@ -1,7 +1,7 @@
 import { bullKey } from '../keys';
 import { createRedis, redisUrl } from '../redis';
 import { getQueue } from '../queue/queue-registry';
-import { ResultListener } from './result-listener';
+import { ResultListener, type ReadMark } from './result-listener';
 
 /**
  * The process's result listeners, one per queue, shared by every client and
@@ -21,6 +21,14 @@ export function resultListener(queue: string): ResultListener {
     holder.__celerityResultListeners.set(queue, listener);
   }
   return listener;
+}
+
+/**
+ * Where the queue's listener stands, if it is reading (see ResultListener.mark): taken
+ * just before a job is added. Creates nothing: a process that never waits opens no listener.
+ */
+export function resultMark(queue: string): ReadMark | undefined {
+  return holder.__celerityResultListeners?.get(queue)?.mark();
 }
 
 /** The listener's own blocking connection, named so CLIENT LIST tells what it is for (on a Cluster, each node connection). */

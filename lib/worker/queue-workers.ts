@@ -1,4 +1,4 @@
-import { Worker, MetricsTime } from 'bullmq';
+import { Worker, MetricsTime, type Job } from 'bullmq';
 import type { RedisConnection } from '../redis';
 import { bullKey } from '../keys';
 import { bullQueueName } from '../queue/queue-names';
@@ -11,12 +11,47 @@ import type { LockSettings } from './lock-settings';
 import type { LockFence } from './lock-fence';
 
 /**
+ * BullMQ's private fetch state that FencedWorker.moveToActive sets (6.x). Should a later
+ * BullMQ rename it, setting it does nothing: jobs then start as BullMQ alone starts them
+ * (lib/worker/queue-workers.test.ts says so by failing).
+ */
+type BullFetchState = { blockUntil: number };
+
+/**
  * A BullMQ Worker that says when each acknowledged lock renewal was sent:
  * the lock fence counts the lock's life from there (BullMQ's 'locksRenewed'
  * event says which, not when). `extendJobLocks` is BullMQ's public hook for its lock manager.
+ *
+ * It also starts a job that arrives at an idle worker at once. BullMQ's main
+ * loop, with concurrency > 1, fetches the next job (moveToActive, a whole
+ * round trip, empty on an idle queue) before it starts the one it just took
+ * after a blocking wait, unless `blockUntil` is set (delayed jobs ahead), which
+ * makes it start that job first. Setting it to a past instant (1) after such a
+ * fetch does the same: the next fetch goes out as the job starts (the same
+ * commands, in parallel instead of in sequence), and that fetch's answer sets
+ * `blockUntil` again as always (a past instant only means "fetch without
+ * blocking", which it does then anyway). It takes one round trip off every
+ * job that finds the worker idle: the hello round trip of issue 14.
  */
-class FencedWorker extends Worker {
+export class FencedWorker extends Worker {
   onRenewed: ((jobIds: string[], sentAt: number) => void) | undefined;
+  /** A blocking wait for the queue's marker began since the last fetch (BullMQ asks for its timeout just before). */
+  private blocked = false;
+
+  protected override getBlockTimeout(blockUntil: number): number {
+    this.blocked = true;
+    return super.getBlockTimeout(blockUntil);
+  }
+
+  /** A fetch; after a blocking wait, a job taken starts before the next fetch (see the class comment). */
+  protected override async moveToActive(token: string, name?: string): Promise<Job> {
+    const woke = this.blocked;
+    this.blocked = false;
+    const job = await super.moveToActive(token, name);
+    const fetch = this as unknown as BullFetchState;
+    if (job && woke && this.concurrency > 1 && !fetch.blockUntil) fetch.blockUntil = 1;
+    return job;
+  }
 
   override async extendJobLocks(jobIds: string[], tokens: string[], duration: number): Promise<string[]> {
     const sentAt = Date.now();
