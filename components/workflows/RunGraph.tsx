@@ -1,19 +1,19 @@
 'use client';
 import '@xyflow/react/dist/style.css';
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useRouter } from 'next/navigation';
-import { Controls, ReactFlow, ReactFlowProvider, useReactFlow, type NodeMouseHandler } from '@xyflow/react';
+import { Controls, ReactFlow, useReactFlow, type NodeMouseHandler } from '@xyflow/react';
 import type { ShownRun } from './shown-run';
 import { seg } from '../api';
-import { LARGE_GRAPH, layoutInput, openingView, type Positions } from './graph-layout';
+import { anchorFirstStep, LARGE_GRAPH, layoutInput, PANE, type Positions } from './graph-layout';
 import { useGraphLayout } from './use-graph-layout';
-import { flowEdges, flowNodes, type NodeCache } from './flow-elements';
+import { edgesNear, flowEdges, flowNodes, type NodeCache, type View } from './flow-elements';
 import { StepNode } from './StepNode';
 
 const nodeTypes = { step: StepNode };
 
 /** Fit the whole graph into view whenever a new layout arrives (a fan-out added members). */
-function FitOnLayout({ positions, view }: { positions: Positions; view: ReturnType<typeof openingView> }) {
+function FitOnLayout({ positions }: { positions: Positions }) {
   const { fitView } = useReactFlow();
   const first = useRef(true);
   useEffect(() => {
@@ -21,8 +21,8 @@ function FitOnLayout({ positions, view }: { positions: Positions; view: ReturnTy
       first.current = false; // the initial fit is React Flow's `fitView`
       return;
     }
-    void fitView({ ...view, maxZoom: 1 });
-  }, [positions, view, fitView]);
+    void fitView({ maxZoom: 1 });
+  }, [positions, fitView]);
   return null;
 }
 
@@ -35,7 +35,10 @@ function FitOnLayout({ positions, view }: { positions: Positions; view: ReturnTy
 export function RunGraph({ run }: { run: Pick<ShownRun, 'nodes' | 'edges'> }) {
   const router = useRouter();
   const input = useMemo(() => layoutInput(run), [run]);
-  const { positions, error, ms } = useGraphLayout(input);
+  const { positions: laidOut, error, ms } = useGraphLayout(input);
+  // A large graph opens at zoom 1 on its first steps (anchorFirstStep), a smaller one fitted whole (fitView).
+  const large = run.nodes.length > LARGE_GRAPH;
+  const positions = useMemo(() => (laidOut && large ? anchorFirstStep(laidOut) : laidOut), [laidOut, large]);
   const cache = useRef<NodeCache>(new Map());
   const nodes = useMemo(() => (positions ? flowNodes(run.nodes, positions, cache.current) : []), [run.nodes, positions]);
   // Edges change look only when a step completes: rebuild them then, not on every progress frame.
@@ -46,7 +49,9 @@ export function RunGraph({ run }: { run: Pick<ShownRun, 'nodes' | 'edges'> }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- edgeKey holds everything flowEdges reads
     [edgeKey],
   );
-  const view = useMemo(() => (positions ? openingView(positions) : {}), [positions]);
+  // A large graph draws the edges near the view (edgesNear), recomputed when the user stops panning or zooming.
+  const [view, setView] = useState<View>({ x: 0, y: 0, zoom: 1 });
+  const shownEdges = useMemo(() => (large && positions ? edgesNear(edges, positions, view) : edges), [large, positions, edges, view]);
   const jobOf = useMemo(() => new Map(run.nodes.map((n) => [n.id, n.jobId ? `/queues/${seg(n.queue)}/jobs/${seg(n.jobId)}` : null])), [run.nodes]);
   const onNodeClick: NodeMouseHandler = (_e, node) => {
     const href = jobOf.get(node.id);
@@ -75,29 +80,29 @@ export function RunGraph({ run }: { run: Pick<ShownRun, 'nodes' | 'edges'> }) {
             Laying out {run.nodes.length} steps…
           </p>
         ) : (
-          <ReactFlowProvider>
-            <ReactFlow
-              nodes={nodes}
-              edges={edges}
-              nodeTypes={nodeTypes}
-              onNodeClick={onNodeClick}
-              nodesDraggable={false}
-              nodesConnectable={false}
-              nodesFocusable={false}
-              edgesFocusable={false}
-              elementsSelectable={false}
-              onlyRenderVisibleElements
-              fitView
-              fitViewOptions={{ ...view, maxZoom: 1 }}
-              minZoom={0.02}
-              colorMode="system"
-              // Its credit link is grey on grey (2.8:1, below WCAG AA): the credit is in the caption instead.
-              proOptions={{ hideAttribution: true }}
-            >
-              <Controls showInteractive={false} />
-              <FitOnLayout positions={positions} view={view} />
-            </ReactFlow>
-          </ReactFlowProvider>
+          <ReactFlow
+            nodes={nodes}
+            edges={shownEdges}
+            onMoveEnd={large ? (_e, v) => setView(v) : undefined}
+            nodeTypes={nodeTypes}
+            onNodeClick={onNodeClick}
+            nodesDraggable={false}
+            nodesConnectable={false}
+            nodesFocusable={false}
+            edgesFocusable={false}
+            elementsSelectable={false}
+            onlyRenderVisibleElements
+            // A large graph needs no fitting, so the server can draw it: React Flow (its own store, no outer
+            // provider) renders on the server the nodes inside a pane of the size given here; the browser then measures the real one.
+            {...(large ? { width: PANE.width, height: PANE.height } : { fitView: true, fitViewOptions: { maxZoom: 1 } })}
+            minZoom={0.02}
+            colorMode="system"
+            // Its credit link is grey on grey (2.8:1, below WCAG AA): the credit is in the caption instead.
+            proOptions={{ hideAttribution: true }}
+          >
+            <Controls showInteractive={false} />
+            {!large && <FitOnLayout positions={positions} />}
+          </ReactFlow>
         )}
       </div>
     </figure>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flowEdges, flowNodes, stepPercent, stepSummary, type NodeCache } from './flow-elements';
+import { edgesNear, flowEdges, flowNodes, stepPercent, stepSummary, type NodeCache } from './flow-elements';
 import type { Positions } from './graph-layout';
 import { chordRun } from './run-fixture';
 
@@ -53,5 +53,28 @@ describe('graph nodes', () => {
     );
     expect(edges[0]!.style).not.toHaveProperty('strokeDasharray');
     expect(edges[1]!.style).toHaveProperty('strokeDasharray');
+  });
+});
+
+describe('edges near the view', () => {
+  it("draws a fan-out's edges to the members near the pane only, and every edge once zoomed out", () => {
+    const run = chordRun(1000);
+    // The fan-out at the pane's left, half-way down; its members in a column to its right, 100 px apart.
+    const at: Positions = {
+      '0': { x: -500, y: 185, width: 200, height: 76 },
+      '1': { x: -250, y: 185, width: 200, height: 76 },
+      '2': { x: 16, y: 203, width: 140, height: 40 },
+    };
+    run.nodes.filter((n) => n.id.startsWith('2.')).forEach((n, i) => (at[n.id] = { x: 200, y: 185 + (i - 500) * 100, width: 200, height: 76 }));
+    at['3'] = { x: 450, y: 185, width: 200, height: 76 };
+    const edges = flowEdges(run.edges, () => 'waiting');
+    const near = edgesNear(edges, at, { x: 0, y: 0, zoom: 1 });
+    const members = near.filter((e) => e.source === '2').map((e) => Number(e.target.slice(2)));
+    expect(members.length).toBeGreaterThan(5);
+    expect(members.length).toBeLessThan(30);
+    expect(Math.min(...members)).toBeGreaterThan(480);
+    expect(Math.max(...members)).toBeLessThan(520);
+    expect(near.some((e) => e.source === '1' && e.target === '2')).toBe(true);
+    expect(edgesNear(edges, at, { x: 100, y: 223, zoom: 0.004 })).toHaveLength(edges.length);
   });
 });

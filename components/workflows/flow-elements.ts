@@ -1,7 +1,7 @@
 import { Position, type Edge, type NodeHandle } from '@xyflow/react';
 import type { WorkflowEdgeDTO } from '@/lib/workflows/run-dto';
 import type { ShownStep } from './shown-run';
-import type { Positions } from './graph-layout';
+import { PANE, type Positions } from './graph-layout';
 import type { StepFlowNode } from './StepNode';
 import { workflowStateLabel } from './workflow-states';
 
@@ -85,4 +85,34 @@ export function flowEdges(edges: WorkflowEdgeDTO[], stateOf: (id: string) => str
       style: done ? { strokeWidth: 1.5 } : { strokeDasharray: '4 3' },
     };
   });
+}
+
+/** Where the graph's pane looks (React Flow's viewport: the flow's offset in the pane, and the zoom). */
+export interface View {
+  x: number;
+  y: number;
+  zoom: number;
+}
+
+/** The screen width an edge's ends are looked for in (wider than any pane), and the margin around the pane. */
+const NEAR_WIDTH = 2560;
+const NEAR_MARGIN = PANE.height;
+
+/**
+ * The edges of a large graph worth drawing in a view: those whose two steps both lie in the pane or
+ * within a pane's height of it. React Flow draws every edge whose box crosses the view, so a fan-out
+ * in view would draw its 1,000 edges to members far above and below (1,000 SVG paths, in the server's
+ * HTML and in one long task in the browser) to show a few near-vertical lines. Zoomed out ("Fit view"),
+ * every step is in view and so is every edge.
+ */
+export function edgesNear(edges: Edge[], positions: Positions, view: View): Edge[] {
+  const left = (-view.x - NEAR_MARGIN) / view.zoom;
+  const right = (-view.x + NEAR_WIDTH + NEAR_MARGIN) / view.zoom;
+  const top = (-view.y - NEAR_MARGIN) / view.zoom;
+  const bottom = (-view.y + PANE.height + NEAR_MARGIN) / view.zoom;
+  const near = (id: string) => {
+    const p = positions[id];
+    return p !== undefined && p.x < right && p.x + p.width > left && p.y < bottom && p.y + p.height > top;
+  };
+  return edges.filter((e) => near(e.source) && near(e.target));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import ELK from 'elkjs/lib/elk.bundled.js';
-import { elkGraph, layoutGraph, layoutInput, layoutKey, openingView, TASK_NODE, FANOUT_NODE, LARGE_GRAPH } from './graph-layout';
+import { elkGraph, layoutGraph, layoutInput, layoutKey, anchorFirstStep, PANE, TASK_NODE, FANOUT_NODE, LARGE_GRAPH } from './graph-layout';
 import { chordRun } from './run-fixture';
 
 describe('graph layout', () => {
@@ -36,16 +36,22 @@ describe('graph layout', () => {
 });
 
 describe('opening view', () => {
-  it('fits a small graph whole, and a large one on its first step and the steps nearest to it', async () => {
-    const small = await layoutGraph(new ELK(), layoutInput(chordRun(3)));
-    expect(openingView(small)).toEqual({});
+  it("puts a large graph's first step at the left of the pane, half-way down, at zoom 1: the pane opens on the first steps", async () => {
     const large = await layoutGraph(new ELK(), layoutInput(chordRun(LARGE_GRAPH)));
-    const ids = openingView(large).nodes!.map((n) => n.id);
-    expect(ids).toHaveLength(24);
-    // The first step, its neighbours in the chain, and the group's members nearest to them; not the far end.
-    expect(ids.slice(0, 2)).toEqual(['0', '1']);
-    expect(ids).toContain('2');
-    expect(ids).not.toContain('3');
+    const at = anchorFirstStep(large);
+    expect(at['0']!.x).toBe(16);
+    expect(at['0']!.y + at['0']!.height / 2).toBe(PANE.height / 2);
+    // The graph moves as a whole: every step keeps its place relative to the others.
+    for (const id of Object.keys(large))
+      expect([at[id]!.x - at['0']!.x, at[id]!.y - at['0']!.y]).toEqual([large[id]!.x - large['0']!.x, large[id]!.y - large['0']!.y]);
+    // In the pane: the first steps, not the far end.
+    const inPane = Object.keys(at).filter(
+      (id) => at[id]!.x < PANE.width && at[id]!.x + at[id]!.width > 0 && at[id]!.y < PANE.height && at[id]!.y + at[id]!.height > 0,
+    );
+    expect(inPane).toContain('0');
+    expect(inPane).toContain('1');
+    expect(inPane).not.toContain('3');
+    expect(inPane.length).toBeLessThan(30);
   });
 });
 

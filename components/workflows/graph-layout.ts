@@ -84,20 +84,27 @@ export async function layoutGraph(elk: ElkLayouter, input: LayoutInput): Promise
   return positionsOf(await elk.layout(elkGraph(input)));
 }
 
-/** How many steps a large graph opens on (its first ones, left to right): the rest is a zoom-out or "fit view" away. */
-const OPENING_STEPS = 24;
+/**
+ * The graph's pane (RunGraph: 28rem high, less its border) and the width a render assumes before the
+ * browser has measured it (the server's render: the pane's width depends on the window).
+ */
+export const PANE = { width: 1200, height: 446 } as const;
+const PANE_PAD = 16;
 
 /**
- * What the first view fits: the whole graph, or for a large one the first step and the steps nearest to it,
- * so that React Flow (which draws only what is in view) opens on a few dozen nodes instead of all of them.
+ * A large graph's positions moved so that its first step (the leftmost, then topmost) sits at the
+ * pane's left edge, half-way down, at zoom 1 and without any fitting: what the pane shows at once,
+ * in the server's HTML already, is the first steps at a readable size, the rest a zoom-out or "Fit
+ * view" away. Moving the whole graph changes no step's place relative to another, and a new layout
+ * (a fan-out's members appeared) keeps the first step where it was.
  */
-export function openingView(positions: Positions): { nodes?: { id: string }[] } {
-  const placed = Object.entries(positions);
-  if (placed.length <= LARGE_GRAPH) return {};
-  const centre = (p: Placed) => ({ x: p.x + p.width / 2, y: p.y + p.height / 2 });
-  const first = placed.reduce((a, b) => (b[1].x < a[1].x || (b[1].x === a[1].x && b[1].y < a[1].y) ? b : a));
-  const o = centre(first[1]);
-  const distance = (p: Placed) => Math.hypot(centre(p).x - o.x, centre(p).y - o.y);
-  const nearest = placed.map(([id, p]) => ({ id, d: distance(p) })).sort((a, b) => a.d - b.d);
-  return { nodes: nearest.slice(0, OPENING_STEPS).map(({ id }) => ({ id })) };
+export function anchorFirstStep(positions: Positions): Positions {
+  const placed = Object.values(positions);
+  if (placed.length === 0) return positions;
+  const first = placed.reduce((a, b) => (b.x < a.x || (b.x === a.x && b.y < a.y) ? b : a));
+  const dx = PANE_PAD - first.x;
+  const dy = PANE.height / 2 - (first.y + first.height / 2);
+  const out: Positions = {};
+  for (const [id, p] of Object.entries(positions)) out[id] = { ...p, x: p.x + dx, y: p.y + dy };
+  return out;
 }
