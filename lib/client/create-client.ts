@@ -243,12 +243,33 @@ function maxReplicaWait(jobs: readonly PreparedJob[]): ReplicaWait | undefined {
  */
 function handle(queue: string, id: string | undefined, dedupe?: JobDedupe, mark?: ReadMark): JobHandle {
   if (!id) throw new Error('BullMQ returned a job without an id');
-  const since = dedupe ? undefined : mark;
-  return { queue, id, created: wasCreated(dedupe, id), waitForResult: (timeoutMs?: number) => waitForResult(queue, id, timeoutMs, since) };
+  return new Handle(queue, id, wasCreated(dedupe, id), dedupe ? undefined : mark);
+}
+
+/**
+ * A job handle: `waitForResult` is a method, one function for every handle
+ * (enqueueMany makes a thousand handles a call; a closure or bound function
+ * each cost more than the rest of the handle, naming them most of all).
+ */
+class Handle implements JobHandle {
+  readonly #since: ReadMark | undefined;
+
+  constructor(
+    readonly queue: string,
+    readonly id: string,
+    readonly created: boolean,
+    since: ReadMark | undefined,
+  ) {
+    this.#since = since;
+  }
+
+  waitForResult(timeoutMs?: number): Promise<unknown> {
+    return waitForResult(this.queue, this.id, this.#since, timeoutMs);
+  }
 }
 
 /** Wait for the job's outcome through the queue's shared listener (see ResultListener). */
-async function waitForResult(queue: string, id: string, timeoutMs = 60_000, since?: ReadMark): Promise<unknown> {
+async function waitForResult(queue: string, id: string, since: ReadMark | undefined, timeoutMs = 60_000): Promise<unknown> {
   const timeout = AbortSignal.timeout(timeoutMs);
   const outcome = await resultListener(queue).wait(id, timeout, since);
   if (!outcome) throw new GatewayTimeoutError(`Timed out after ${timeoutMs} ms waiting for job ${id}`);
