@@ -1,8 +1,9 @@
+import path from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ADMITTED_FIELD, RESTAMPED_FIELD, START_MARGIN_MS } from '../lib/limits/throttle-gate';
-import { percentile, startTs } from './support';
-import { CHILD, PREFIX, drained, fillPaused } from './controls-throughput';
+import { percentile, startTs, ROOT } from './support';
+import { CHILD_PATH, PREFIX, drained, fillPaused } from './controls-throughput';
 
 /**
  * The controls bench's accuracy runs: a task with `rateLimit: '<limit>/s'` on
@@ -84,13 +85,13 @@ async function startsOf(redis: Redis, queue: Queue): Promise<Start[]> {
   }));
 }
 
-/** One accuracy run of `limit`/s on its own queue. */
-export async function rateOnce(redis: Redis, url: string, limit: number, name: string): Promise<RateRun> {
+/** One accuracy run of `limit`/s on its own queue; `tree`: the checkout whose workers run (another commit's worktree, to compare). */
+export async function rateOnce(redis: Redis, url: string, limit: number, name: string, tree = ROOT): Promise<RateRun> {
   const jobs = limit * (RATE_SECONDS + 1);
   const queue = new Queue(name, { connection: redis, prefix: PREFIX });
   await fillPaused(queue, jobs);
   const children = Array.from({ length: WORKERS }, () =>
-    startTs(CHILD, { REDIS_URL: url, CELERITY_PREFIX: PREFIX }, /WORKER_READY/, ['celerity-rate', name, `${limit}/s`]),
+    startTs(path.join(tree, CHILD_PATH), { REDIS_URL: url, CELERITY_PREFIX: PREFIX }, /WORKER_READY/, ['celerity-rate', name, `${limit}/s`], tree),
   );
   try {
     await Promise.all(children.map((c) => c.ready));

@@ -14,7 +14,8 @@ import { percentile, startTs, ROOT } from './support';
 
 export const JOBS = Number(process.env.BENCH_CONTROLS_JOBS ?? 20_000);
 export const PREFIX = 'bench';
-export const CHILD = path.join(ROOT, 'bench/controls-child.ts');
+/** The worker process, relative to a checkout. */
+export const CHILD_PATH = 'bench/controls-child.ts';
 /** A per-task rate far above what one worker process completes (~10k jobs/s here). */
 export const FAR_RATE = '100000/s';
 
@@ -72,10 +73,11 @@ function cpuUs(pid: number): number {
 }
 
 /** One run of `variant` on its own queue: jobs per second and the cost per job. */
-export async function throughputOnce(redis: Redis, url: string, variant: string, name: string): Promise<ThroughputRun> {
+/** `tree`: the checkout whose worker runs (another commit's worktree, to compare side by side). */
+export async function throughputOnce(redis: Redis, url: string, variant: string, name: string, tree = ROOT): Promise<ThroughputRun> {
   const queue = new Queue(name, { connection: redis, prefix: PREFIX });
   await fillPaused(queue, JOBS);
-  const child = startTs(CHILD, { REDIS_URL: url, CELERITY_PREFIX: PREFIX }, /WORKER_READY/, [variant, name, FAR_RATE]);
+  const child = startTs(path.join(tree, CHILD_PATH), { REDIS_URL: url, CELERITY_PREFIX: PREFIX }, /WORKER_READY/, [variant, name, FAR_RATE], tree);
   try {
     await child.ready;
     const pid = child.proc.pid!;

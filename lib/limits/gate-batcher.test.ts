@@ -1,10 +1,9 @@
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { closeRedis, createRedis, type RedisConnection } from '../redis';
 import { bullKey } from '../keys';
 import { askGate, MAX_IN_FLIGHT, type SentAnswer } from './gate-batcher';
-import { admitMany, gateKeys, restamp, ADMITTED_FIELD, RESTAMPED_FIELD, type GateLimits } from './throttle-gate';
-import { waitFor } from '../../test/helpers';
+import { admitMany, gateKeys, ADMITTED_FIELD, type GateLimits } from './throttle-gate';
 
 /**
  * The worker's micro-batching of gate calls (gate-batcher.ts) on real Redis: how many calls reach Redis
@@ -120,83 +119,5 @@ describe('gate batcher', () => {
     expect(again!.admitted).toBe(true);
     expect(b).toMatchObject({ admitted: false, reason: 'rate' });
     expect(await redis.zcard(keys('a').rateLog)).toBe(1);
-  });
-
-  describe('spare starts', () => {
-    // A spare is taken only soon after its call left (performance.now()): frozen here, so every grant is fresh.
-    afterEach(() => vi.restoreAllMocks());
-    const freeze = () => vi.spyOn(performance, 'now').mockReturnValue(performance.now());
-    const FAR: GateLimits = { rate: { limit: 1000, windowMs: 60_000 }, concurrencyRetryMs: 250 };
-
-    it('far below the limit a call gets spares: later asks take them without a call, each in the log once and recorded', async () => {
-      freeze();
-      const queue = `gb-${randomUUID()}`;
-      const { conn, calls } = counting();
-      const first = await Promise.all(Array.from({ length: 10 }, (_, i) => ask(conn, queue, `a${i}`, FAR)));
-      expect(calls()).toBe(1);
-      expect(first.every((a) => a.answer.admitted && a.answer.owner === undefined)).toBe(true);
-      // 10 admitted and 10 spares (as many as asked since the last call) logged.
-      const log = gateKeys(queue, 't', 'x').rateLog;
-      expect(await redis.zcard(log)).toBe(20);
-      const later = await Promise.all(Array.from({ length: 10 }, (_, i) => ask(conn, queue, `b${i}`, FAR)));
-      const owners = later.map((a) => (a.answer.admitted ? a.answer.owner : undefined));
-      expect(owners.every((o) => o !== undefined)).toBe(true);
-      expect(new Set(owners).size).toBe(10);
-      // Each spare taken is an entry of the log (counted once), and its job gets an admission record with its time.
-      const logged = new Set((await redis.zrange(log, 0, -1)).map((m) => m.slice(0, m.lastIndexOf(':'))));
-      for (const o of owners) expect(logged.has(o!)).toBe(true);
-      await waitFor(
-        'the spare starts recorded',
-        () => redis.hget(bullKey(queue, 'b9'), ADMITTED_FIELD),
-        (v) => v !== null,
-      );
-      for (const [i, a] of later.entries()) expect(Number(await redis.hget(bullKey(queue, `b${i}`), ADMITTED_FIELD))).toBe((a.answer as { at: number }).at);
-      expect(calls()).toBe(2); // the records' call, which also got the next spares
-      expect(await redis.zcard(log)).toBe(30);
-    });
-
-    it('no spares once the window would be more than half full with them: every start is an ask, the log holds only those', async () => {
-      freeze();
-      const queue = `gb-${randomUUID()}`;
-      const { conn, calls } = counting();
-      const limits: GateLimits = { rate: { limit: 10, windowMs: 60_000 }, concurrencyRetryMs: 250 };
-      await Promise.all(Array.from({ length: 4 }, (_, i) => ask(conn, queue, `a${i}`, limits)));
-      expect(await redis.zcard(gateKeys(queue, 't', 'x').rateLog)).toBe(4); // 4 + 4 spares > 10 / 2
-      const next = await ask(conn, queue, 'b', limits);
-      expect(next.answer).toMatchObject({ admitted: true });
-      expect((next.answer as { owner?: string }).owner).toBeUndefined();
-      expect(calls()).toBe(2);
-    });
-
-    it('a budget with a concurrency limit gets no spares (each start takes a slot of its own)', async () => {
-      freeze();
-      const queue = `gb-${randomUUID()}`;
-      const { conn } = counting();
-      await Promise.all(Array.from({ length: 3 }, (_, i) => ask(conn, queue, `a${i}`, { ...FAR, global: 100 })));
-      expect(await redis.zcard(gateKeys(queue, 't', 'x').rateLog)).toBe(3);
-    });
-
-    it("a spare start whose handler starts late moves the spare's entry in the log, not another", async () => {
-      freeze();
-      const queue = `gb-${randomUUID()}`;
-      const { conn } = counting();
-      await Promise.all(Array.from({ length: 2 }, (_, i) => ask(conn, queue, `a${i}`, FAR)));
-      const { answer } = await ask(conn, queue, 'b', FAR);
-      const { at, owner } = answer as { at: number; owner: string };
-      const keys = gateKeys(queue, 't', 'b');
-      expect(await redis.zscore(keys.rateLog, `${owner}:${at}`)).not.toBeNull();
-      const before = await redis.zcard(keys.rateLog);
-      const now = Number(await restamp(redis, 'b', keys, at, FAR.rate!, owner));
-      expect(await redis.zscore(keys.rateLog, `${owner}:${at}`)).toBeNull();
-      expect(Number(await redis.zscore(keys.rateLog, `b:${now}`))).toBe(now);
-      expect(await redis.zcard(keys.rateLog)).toBe(before);
-      // The spare's record, written after the move, keeps the moved start.
-      await waitFor(
-        'the spare start recorded',
-        () => redis.hget(bullKey(queue, 'b'), ADMITTED_FIELD),
-        (v) => v !== null,
-      );
-      expect(Number(await redis.hget(bullKey(queue, 'b'), RESTAMPED_FIELD))).toBe(now);
-    });
   });
 });

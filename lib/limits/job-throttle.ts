@@ -80,18 +80,17 @@ export async function enterThrottle(
     // An answer later than half a window, or with no connection to send on at once, is given back and asked for
     // again instead. Concurrency needs no margin: a handler runs inside its admission and release.
     if (answer.admitted && t.rate && (performance.now() - asked >= t.rate.windowMs / 2 || redis.status !== 'ready')) {
-      // A spare start (lib/limits/gate-batcher.ts) is not the job's to give back: it stays in the log, unused.
-      giveBack = answer.owner === undefined ? answer.at : undefined;
+      giveBack = answer.at;
       if (++late < MAX_LATE_ADMISSIONS) continue;
       await withdraw(redis, jobId, keys, answer.at);
       await job.moveToDelayed(Date.now() + CONCURRENCY_RETRY_MS, token);
       return { held: true };
     }
     if (answer.admitted) {
-      const { at, owner } = answer;
+      const { at } = answer;
       const rate = t.rate;
       const starting = () => {
-        if (rate && performance.now() - asked > START_MARGIN_MS) void restamp(redis, jobId, keys, at, rate, owner).catch(() => {});
+        if (rate && performance.now() - asked > START_MARGIN_MS) void restamp(redis, jobId, keys, at, rate).catch(() => {});
       };
       // A task without concurrency holds no slot: nothing to release (a round trip per job saved).
       return { held: false, starting, release: t.concurrency ? () => releaseSlot(redis, queue, jobId, keys, limits) : async () => {} };

@@ -81,14 +81,11 @@ export interface GateKeys {
   concKey?: string;
 }
 
-/** `owner`: whose entry in the rate log is this start's, when not the job's own (a spare start, see {@link admitBatch}). */
-export type GateAnswer = { admitted: true; at: number; owner?: string } | { admitted: false; waitMs: number; reason: 'rate' | 'concurrency' };
+export type GateAnswer = { admitted: true; at: number } | { admitted: false; waitMs: number; reason: 'rate' | 'concurrency' };
 
 // One call admits a batch of jobs of one budget (the same rate log and running sets; each job its own hash,
 // KEYS[7..]), in order, exactly as as many calls in a row at one instant would: each job's answer counts the
-// admissions before it in the batch. ARGV[1..9] are the budget's, ARGV[10..12] the spare starts' owner and
-// number wanted and the number of asks, then a (jobId, giveBack) pair per ask; after the asks' job keys, those
-// of jobs that started on spares, with their spare's time in ARGV after the pairs.
+// admissions before it in the batch. ARGV[1..9] are the budget's, then a (jobId, giveBack) pair per job.
 const ADMIT = luaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -209,40 +206,10 @@ local function admitOne(jobKey, jobId, giveBack)
   return {1, now}
 end
 
--- A job that started on a spare start (below): its hash gets the record an admission writes. A moved start
--- of this one (RESTAMP, sent when its handler started) may have come first: only an older one is cleared.
-local function recordSpare(jobKey, at)
-  redis.call('HDEL', jobKey, '${HELD_FIELD}')
-  local moved = tonumber(redis.call('HGET', jobKey, '${RESTAMPED_FIELD}'))
-  if moved and moved < tonumber(at) then redis.call('HDEL', jobKey, '${RESTAMPED_FIELD}') end
-  redis.call('HSET', jobKey, '${ADMITTED_FIELD}', at)
-end
-
--- Spare starts: logged now for jobs of this worker that have not asked yet, so they start without a call of
--- their own (the worker gives each to one job, within START_MARGIN_MS of this call leaving it, or moves that
--- start). Granted only to a rate-only budget with no job waiting and the window at most half full with them:
--- far below the limit an unused spare costs nothing anyone needed (it counts as a start for one window);
--- near it, every start goes through an ask, as before.
-local function grantSpares(owner, wanted)
-  if rate <= 0 or global > 0 or perKey > 0 or anyWaiters or wanted <= 0 or logged + wanted > rate / 2 then return 0 end
-  for k = 1, wanted do
-    pending[#pending + 1] = now
-    pending[#pending + 1] = owner .. '.' .. k .. ':' .. now
-  end
-  logged = logged + wanted
-  return wanted
-end
-
-local n = tonumber(ARGV[12])
--- Records first: a job that took a spare and then asks (its start given up) has its ask's record win.
-for r = 1, #KEYS - 6 - n do
-  recordSpare(KEYS[6 + n + r], ARGV[12 + 2 * n + r])
-end
 local out = {}
-for i = 1, n do
-  out[i] = admitOne(KEYS[6 + i], ARGV[11 + 2 * i], ARGV[12 + 2 * i])
+for i = 1, #KEYS - 6 do
+  out[i] = admitOne(KEYS[6 + i], ARGV[8 + 2 * i], ARGV[9 + 2 * i])
 end
-out[n + 1] = {grantSpares(ARGV[10], tonumber(ARGV[11])), now}
 flush()
 if added then redis.call('PEXPIRE', LOG, windowMs) end
 return out
@@ -257,12 +224,11 @@ redis.call('HDEL', KEYS[4], '${ADMITTED_FIELD}')
 return 1
 `);
 
-// A handler started later than the margin after its admission: its log entry (ARGV[4]'s: the job's, or the spare
-// start's it took) moves to now (Redis's clock), as the job's.
+// A handler started later than the margin after its admission: its log entry moves to now (Redis's clock).
 const RESTAMP = luaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREM', KEYS[1], ARGV[4] .. ':' .. ARGV[2])
+redis.call('ZREM', KEYS[1], ARGV[1] .. ':' .. ARGV[2])
 redis.call('ZADD', KEYS[1], now, ARGV[1] .. ':' .. now)
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
 redis.call('HSET', KEYS[2], '${RESTAMPED_FIELD}', now)
@@ -320,35 +286,13 @@ export interface GateAsk {
 /** Most jobs one gate call admits: keeps each script run short (Redis runs nothing else meanwhile). */
 export const MAX_BATCH = 100;
 
-/** A job of this worker that started on a spare start granted at `at`: its hash gets an admission's record. */
-export interface SpareRecord {
-  jobKey: string;
-  at: number;
-}
-
-/** Spare starts a call asks for (`count`, named `owner`.1…`owner`.count in the log), or was granted (with their time). */
-export interface Spares {
-  owner: string;
-  count: number;
-}
-
 /**
  * Ask the gate, in one call, whether each of `asks` may start now — jobs of one budget: `keys` are any of
  * theirs (all but `job` must be the same for each). Answers in the asks' order, each counting the
- * admissions before it, as the same asks made one after another would be answered. The same call records
- * the jobs that started on spare starts (`records`), and asks for `spares`: starts logged now for jobs
- * that have not asked yet, granted only far below the limit (the script's grantSpares says when).
+ * admissions before it, as the same asks made one after another would be answered.
  */
-export async function admitBatch(
-  redis: RedisConnection,
-  queue: string,
-  keys: GateKeys,
-  limits: GateLimits,
-  asks: readonly GateAsk[],
-  records: readonly SpareRecord[] = [],
-  spares: Spares = { owner: '', count: 0 },
-): Promise<{ answers: GateAnswer[]; granted: number; at: number }> {
-  if (asks.length > MAX_BATCH || records.length > MAX_BATCH) throw new Error(`admitBatch: at most ${MAX_BATCH} asks and records in one call`);
+export async function admitMany(redis: RedisConnection, queue: string, keys: GateKeys, limits: GateLimits, asks: readonly GateAsk[]): Promise<GateAnswer[]> {
+  if (asks.length > MAX_BATCH) throw new Error(`admitMany: at most ${MAX_BATCH} asks in one call, got ${asks.length}`);
   const shared = [
     limits.rate?.limit ?? 0,
     limits.rate ? limits.rate.windowMs + START_MARGIN_MS : 0,
@@ -360,23 +304,13 @@ export async function admitBatch(
     limits.rate?.windowMs ?? 0,
     keys.rateKey ?? '',
     keys.concKey ?? '',
-    spares.owner,
-    spares.count,
-    asks.length,
   ];
-  const jobKeys = [...asks.map((a) => a.jobKey), ...records.map((r) => r.jobKey)];
   const reply = (await ADMIT.run(
     redis,
-    [keys.rateLog, keys.rateWaiters, keys.running, keys.runningByKey, keys.waiting, keys.waitingByKey, ...jobKeys],
-    [...shared, ...asks.flatMap((a) => [a.jobId, a.giveBack ?? '']), ...records.map((r) => r.at)],
+    [keys.rateLog, keys.rateWaiters, keys.running, keys.runningByKey, keys.waiting, keys.waitingByKey, ...asks.map((a) => a.jobKey)],
+    [...shared, ...asks.flatMap((a) => [a.jobId, a.giveBack ?? ''])],
   )) as [number, number, string?][];
-  const [granted, at] = reply.pop()!;
-  return { answers: reply.map(toAnswer), granted, at };
-}
-
-/** {@link admitBatch} without spares: the asks' answers. */
-export async function admitMany(redis: RedisConnection, queue: string, keys: GateKeys, limits: GateLimits, asks: readonly GateAsk[]): Promise<GateAnswer[]> {
-  return (await admitBatch(redis, queue, keys, limits, asks)).answers;
+  return reply.map(toAnswer);
 }
 
 function toAnswer(reply: [number, number, string?]): GateAnswer {
@@ -401,11 +335,10 @@ export async function withdraw(redis: RedisConnection, jobId: string, keys: Gate
 
 /**
  * A job admitted at `at` starts its handler now, later than the margin: its start counts from when Redis gets
- * this (sent before the handler starts; the caller does not wait for the reply). `owner`: the log entry's, for
- * a start taken from spares.
+ * this (sent before the handler starts; the caller does not wait for the reply).
  */
-export function restamp(redis: RedisConnection, jobId: string, keys: GateKeys, at: number, rate: { windowMs: number }, owner = jobId): Promise<unknown> {
-  return RESTAMP.run(redis, [keys.rateLog, keys.job], [jobId, at, rate.windowMs + START_MARGIN_MS, owner]);
+export function restamp(redis: RedisConnection, jobId: string, keys: GateKeys, at: number, rate: { windowMs: number }): Promise<unknown> {
+  return RESTAMP.run(redis, [keys.rateLog, keys.job], [jobId, at, rate.windowMs + START_MARGIN_MS]);
 }
 
 /**
