@@ -270,8 +270,7 @@ class Handle implements JobHandle {
 
 /** Wait for the job's outcome through the queue's shared listener (see ResultListener). */
 async function waitForResult(queue: string, id: string, since: ReadMark | undefined, timeoutMs = 60_000): Promise<unknown> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const outcome = await resultListener(queue).wait(id, timeout, since);
+  const outcome = await resultListener(queue).wait(id, timeoutMs, since);
   if (!outcome) throw new GatewayTimeoutError(`Timed out after ${timeoutMs} ms waiting for job ${id}`);
   if (outcome.state === 'completed') return outcome.value;
   if (outcome.state === 'failed') throw new Error(outcome.reason);

@@ -91,7 +91,7 @@ export class ResultListener {
 
   /**
    * Wait for one job's outcome. Resolves with it, or with undefined when
-   * `signal` aborts first (the caller's timeout). Every event after the
+   * `until` (a signal, or a time limit in ms) ends first (the caller's timeout). Every event after the
    * listener's cursor reaches the waiter; the state read after subscribing
    * covers what happened before it. `since`: the {@link mark} taken before the
    * job was added (by this process, as a new job); when reading has gone on
@@ -99,25 +99,32 @@ export class ResultListener {
    * through the stream and the state read is skipped (one Redis call less
    * while the job runs).
    */
-  async wait(jobId: string, signal: AbortSignal, since?: ReadMark): Promise<JobOutcome | undefined> {
+  async wait(jobId: string, until: AbortSignal | number, since?: ReadMark): Promise<JobOutcome | undefined> {
     await this.start();
     return new Promise((resolve, reject) => {
       let done = false;
-      const settle: Settle = (outcome) => {
-        if (done) return;
+      // A time limit in ms is a plain timer: AbortSignal.timeout costs more, on every round trip.
+      let timer: NodeJS.Timeout | undefined;
+      const stopWaiting = () => {
         done = true;
         this.unsubscribe(jobId, settle);
-        signal.removeEventListener('abort', onAbort);
+        if (timer) clearTimeout(timer);
+        else (until as AbortSignal).removeEventListener('abort', onAbort);
+      };
+      const settle: Settle = (outcome) => {
+        if (done) return;
+        stopWaiting();
         resolve(outcome);
       };
       const onAbort = () => {
         if (done) return;
-        done = true;
-        this.unsubscribe(jobId, settle);
+        stopWaiting();
         resolve(undefined);
       };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
+      // Unref'd, as AbortSignal.timeout's: a wait alone does not keep the process up.
+      if (typeof until === 'number') timer = setTimeout(onAbort, until).unref();
+      else if (until.aborted) return onAbort();
+      else until.addEventListener('abort', onAbort, { once: true });
       this.subscribe(jobId, settle);
       if (this.stillAhead(jobId, since)) return;
       // Not on the critical path: the job is normally still running while this read goes out.
@@ -125,8 +132,7 @@ export class ResultListener {
         (o) => o && settle(o),
         (err: unknown) => {
           if (done) return;
-          done = true;
-          this.unsubscribe(jobId, settle);
+          stopWaiting();
           reject(err as Error);
         },
       );
