@@ -19,13 +19,17 @@ import { CHROMIUM_LAUNCH } from '../e2e/support/chromium';
 export interface PageLoad {
   /** Navigation start → graph drawn (ms). */
   drawnMs: number;
+  /** Navigation start → the graph hydrated (clicks, pan and zoom work; `data-interactive` set), ms. */
+  interactiveMs: number;
   /** Step nodes in the DOM at that frame, and the run's steps. */
   rendered: number;
   /** The layout's own time in the worker (data-layout-ms). */
   layoutMs: number;
   /** Long tasks before the graph was drawn: count, total and longest (ms). */
   loading: LongTasks;
-  /** Long tasks from the graph drawn to the run completed, and how long that was (ms). */
+  /** Long tasks from the graph drawn to it being interactive (the hydration of a graph the server drew). */
+  hydrating: LongTasks;
+  /** Long tasks from the graph interactive to the run completed, and how long that was (ms). */
   live: LongTasks & { spanMs: number };
   /** Re-reads of the run (GET /api/v1/workflow-runs/…) during the live part. */
   reads: number;
@@ -39,24 +43,26 @@ export interface LongTasks {
 
 /** Installed before any of the page's scripts (a string: the console's CSP forbids eval, Playwright's init scripts go through DevTools). */
 const PROBE = `(() => {
-  const w = (window.__wf = { longtasks: [], drawnAt: null, rendered: 0 });
+  const w = (window.__wf = { longtasks: [], drawnAt: null, rendered: 0, interactiveAt: null });
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) w.longtasks.push([e.startTime, e.duration]);
   }).observe({ type: 'longtask', buffered: true });
   const check = () => {
     const g = document.querySelector('[data-testid="run-graph"]');
-    const nodes = g && g.dataset.drawn === 'true' ? g.querySelectorAll('.react-flow__node') : [];
-    if (nodes.length > 0 && Array.from(nodes).every((n) => getComputedStyle(n).visibility !== 'hidden')) {
-      w.drawnAt = performance.now();
-      w.rendered = nodes.length;
-      return;
+    if (w.drawnAt === null) {
+      const nodes = g && g.dataset.drawn === 'true' ? g.querySelectorAll('.react-flow__node') : [];
+      if (nodes.length > 0 && Array.from(nodes).every((n) => getComputedStyle(n).visibility !== 'hidden')) {
+        w.drawnAt = performance.now();
+        w.rendered = nodes.length;
+      }
     }
-    requestAnimationFrame(check);
+    if (w.interactiveAt === null && g && g.dataset.interactive === 'true') w.interactiveAt = performance.now();
+    if (w.drawnAt === null || w.interactiveAt === null) requestAnimationFrame(check);
   };
   requestAnimationFrame(check);
 })()`;
 
-type Probe = { longtasks: [number, number][]; drawnAt: number | null; rendered: number };
+type Probe = { longtasks: [number, number][]; drawnAt: number | null; rendered: number; interactiveAt: number | null };
 
 function longTasks(entries: [number, number][]): LongTasks {
   const d = entries.map(([, ms]) => ms);
@@ -70,23 +76,33 @@ export async function measureRunPage(context: BrowserContext, url: string, timeo
     await page.addInitScript(PROBE);
     await page.goto(url, { waitUntil: 'commit' });
     // A function, not a string: the page's CSP forbids the eval a string predicate needs (no inner functions: see live-browser.ts).
-    await page.waitForFunction(() => (window as unknown as { __wf?: Probe }).__wf?.drawnAt != null, null, { timeout: timeoutMs, polling: 100 });
+    await page.waitForFunction(
+      () => {
+        const w = (window as unknown as { __wf?: Probe }).__wf;
+        return w?.drawnAt != null && w.interactiveAt != null;
+      },
+      null,
+      { timeout: timeoutMs, polling: 100 },
+    );
     await page.getByRole('status', { name: 'Run state' }).getByText('Completed').waitFor({ timeout: timeoutMs });
     const doneAt = (await page.evaluate('performance.now()')) as number;
     // Let the last long task (the completed run's render) be reported.
     await page.waitForTimeout(300);
     const probe = (await page.evaluate('window.__wf')) as Probe;
     const drawnAt = probe.drawnAt!;
+    const interactiveAt = Math.max(drawnAt, probe.interactiveAt!);
     const reads = (await page.evaluate(
-      `performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/workflow-runs/') && e.startTime > ${drawnAt}).length`,
+      `performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/workflow-runs/') && e.startTime > ${interactiveAt}).length`,
     )) as number;
     const layoutMs = Number(await page.getByTestId('run-graph').getAttribute('data-layout-ms'));
     return {
       drawnMs: drawnAt,
+      interactiveMs: interactiveAt,
       rendered: probe.rendered,
       layoutMs,
       loading: longTasks(probe.longtasks.filter(([t]) => t < drawnAt)),
-      live: { ...longTasks(probe.longtasks.filter(([t]) => t >= drawnAt && t <= doneAt)), spanMs: doneAt - drawnAt },
+      hydrating: longTasks(probe.longtasks.filter(([t]) => t >= drawnAt && t < interactiveAt)),
+      live: { ...longTasks(probe.longtasks.filter(([t]) => t >= interactiveAt && t <= doneAt)), spanMs: doneAt - interactiveAt },
       reads,
     };
   } finally {

@@ -34,6 +34,9 @@ function FitOnLayout({ positions }: { positions: Positions }) {
  */
 export function RunGraph({ run }: { run: Pick<ShownRun, 'nodes' | 'edges'> }) {
   const router = useRouter();
+  // Set once the graph is hydrated (clicks, pan and zoom work): the server's HTML may show it well before.
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => box.current?.setAttribute('data-interactive', 'true'), []);
   const input = useMemo(() => layoutInput(run), [run]);
   const { positions: laidOut, error, ms } = useGraphLayout(input);
   // A large graph opens at zoom 1 on its first steps (anchorFirstStep), a smaller one fitted whole (fitView).
@@ -70,6 +73,7 @@ export function RunGraph({ run }: { run: Pick<ShownRun, 'nodes' | 'edges'> }) {
         data-testid="run-graph"
         data-layout-ms={ms ?? undefined}
         data-drawn={positions ? 'true' : 'false'}
+        ref={box}
       >
         {error && !positions ? (
           <p role="alert" className="p-4 text-sm text-rose-700 dark:text-rose-300">
