@@ -85,8 +85,28 @@ async function roundTrip(): Promise<unknown> {
   for (let i = 0; i < num('BENCH_RT_WARMUP', 50); i++) for (const v of names) await once(v);
   // One sample per variant in turn (order rotating): the machine's drift hits all alike.
   const samples = await interleave(num('BENCH_RT_SAMPLES', 300), names, once);
+  const calls: Record<string, Record<string, number>> = {};
+  for (const v of names) calls[v] = await callsPerRoundTrip(() => once(v));
   await events.close();
-  return samples;
+  return { samples, calls };
+}
+
+/** Commands that only a process sends (never one of BullMQ's Lua scripts from inside): the round trip's hops. */
+const HOPS = ['evalsha', 'xread', 'bzpopmin'];
+
+/** The calls of each of {@link HOPS} that Redis counted (INFO commandstats). */
+async function hopCalls(): Promise<Record<string, number>> {
+  const info = await connection.info('commandstats');
+  return Object.fromEntries(HOPS.map((c) => [c, Number(new RegExp(`cmdstat_${c}:calls=(\\d+)`).exec(info)?.[1] ?? 0)]));
+}
+
+/** Those calls per round trip over BENCH_RT_CALL_SAMPLES sequential round trips of one variant (every process's: client, worker). */
+async function callsPerRoundTrip(run: () => Promise<unknown>): Promise<Record<string, number>> {
+  const n = num('BENCH_RT_CALL_SAMPLES', 100);
+  const before = await hopCalls();
+  for (let i = 0; i < n; i++) await run();
+  const after = await hopCalls();
+  return Object.fromEntries(HOPS.map((c) => [c, (after[c]! - before[c]!) / n]));
 }
 
 async function enqueue(): Promise<unknown> {

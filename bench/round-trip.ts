@@ -33,13 +33,19 @@ const rounds = (xs: number[], d = 0) => xs.map((x) => fmt(x, d)).join(', ');
 /** Half the relative range of the rounds, as in bench/compare.ts. */
 const spread = (xs: number[]) => `±${fmt(((Math.max(...xs) - Math.min(...xs)) / (2 * median(xs))) * 100, 0)} %`;
 
-function roundTripTable(samples: Record<string, number[]>): { md: string; p50: number; p95: number } {
+/** What the client child measures for the round trip: latency samples, and Redis calls per round trip by command (see HOPS there). */
+type RoundTrips = { samples: Record<string, number[]>; calls: Record<string, Record<string, number>> };
+
+function roundTripTable({ samples, calls }: RoundTrips): { md: string; p50: number; p95: number } {
+  const hops = (v: string) => ['evalsha', 'xread', 'bzpopmin'].map((c) => fmt(calls[v]?.[c] ?? NaN, 1)).join(' / ');
   const rows = Object.entries(samples).map(
-    ([v, xs]) => `| ${v} | ${fmt(percentile(xs, 50), 2)} | ${fmt(percentile(xs, 95), 2)} | ${fmt(percentile(xs, 99), 2)} | ${xs.length} |`,
+    ([v, xs]) => `| ${v} | ${fmt(percentile(xs, 50), 2)} | ${fmt(percentile(xs, 95), 2)} | ${fmt(percentile(xs, 99), 2)} | ${xs.length} | ${hops(v)} |`,
   );
-  const md = ['| round trip (enqueue hello, then wait for its result) | p50 (ms) | p95 (ms) | p99 (ms) | samples |', '|---|---|---|---|---|', ...rows].join(
-    '\n',
-  );
+  const md = [
+    '| round trip (enqueue hello, then wait for its result) | p50 (ms) | p95 (ms) | p99 (ms) | samples | Redis calls per round trip: scripts / stream reads / blocking fetches |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
   return { md, p50: percentile(samples.celerity!, 50), p95: percentile(samples.celerity!, 95) };
 }
 
@@ -69,7 +75,7 @@ export async function benchRoundTrip(): Promise<string> {
   const workers = [startTs(WORKER, env, /WORKER_READY/, ['celerity', 'rt-celerity']), startTs(WORKER, env, /WORKER_READY/, ['bullmq', 'rt-bare'])];
   try {
     await Promise.all(workers.map((w) => w.ready));
-    const rt = roundTripTable(await clientPart<Record<string, number[]>>('round-trip', env));
+    const rt = roundTripTable(await clientPart<RoundTrips>('round-trip', env));
     for (const w of workers) await w.stop();
     // No worker from here: enqueue speed alone, jobs left waiting.
     const enq = rateTable('sequential add, one job at a time', await clientPart<Rates>('enqueue', env), 'queue.add');
@@ -77,7 +83,7 @@ export async function benchRoundTrip(): Promise<string> {
     return [
       '### Round trip and enqueue',
       '',
-      `Command: \`npm run bench -- worker\` (env: BENCH_RT_SAMPLES=${SAMPLES}, BENCH_RT_ROUNDS=${ROUNDS}, BENCH_RT_ENQUEUE_JOBS=${ENQUEUE_JOBS}). One private redis-server. Round trip: ${SAMPLES} sequential \`enqueue('hello')\` + \`waitForResult()\` per variant after 50 warm-up ones, one of each variant in turn (order rotating); Celerity's worker (\`startWorker\`, every feature on) and a bare BullMQ worker (default options), concurrency 10, each in its own process on its own queue; the client in another process. "bullmq" is BullMQ's own round trip: \`queue.add\` then \`job.waitUntilFinished(queueEvents)\`. Enqueue: ${ROUNDS} interleaved rounds of ${ENQUEUE_JOBS} sequential adds (bulk: 10 calls of 1,000 jobs) per variant, no worker running; "with enqueue's job options" adds the retention options (removeOnComplete/removeOnFail) every Celerity job carries. Client CPU per job = the client process's user + system CPU over a round / its jobs (steadier than jobs/s here: the machine is shared with other sessions).`,
+      `Command: \`npm run bench -- worker\` (env: BENCH_RT_SAMPLES=${SAMPLES}, BENCH_RT_ROUNDS=${ROUNDS}, BENCH_RT_ENQUEUE_JOBS=${ENQUEUE_JOBS}). One private redis-server. Round trip: ${SAMPLES} sequential \`enqueue('hello')\` + \`waitForResult()\` per variant after 50 warm-up ones, one of each variant in turn (order rotating); Celerity's worker (\`startWorker\`, every feature on) and a bare BullMQ worker (default options), concurrency 10, each in its own process on its own queue; the client in another process. "bullmq" is BullMQ's own round trip: \`queue.add\` then \`job.waitUntilFinished(queueEvents)\`. Enqueue: ${ROUNDS} interleaved rounds of ${ENQUEUE_JOBS} sequential adds (bulk: 10 calls of 1,000 jobs) per variant, no worker running; "with enqueue's job options" adds the retention options (removeOnComplete/removeOnFail) every Celerity job carries. Client CPU per job = the client process's user + system CPU over a round / its jobs (steadier than jobs/s here: the machine is shared with other sessions). Redis calls per round trip: after the samples, ${process.env.BENCH_RT_CALL_SAMPLES ?? 100} more round trips of each variant alone, counted by Redis (\`INFO commandstats\`, every process's calls: client and worker): EVALSHA (BullMQ's scripts: add, the worker's fetches and completion, the client's state read), XREAD (each wake of a result reader; the bullmq variant's QueueEvents and Celerity's listener both read the bare queue's stream), BZPOPMIN (the worker's blocking waits).`,
       '',
       rt.md,
       '',
