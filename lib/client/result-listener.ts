@@ -207,6 +207,7 @@ export class ResultListener {
         const entries = reply?.[0]?.[1];
         if (entries?.length) this.take(entries);
         if (this.waiters.size === 0 && Date.now() - this.lastWaiterAt >= this.idleMs) {
+          this.session++; // a mark taken while this session read no longer counts (its reading ends here)
           this.started = undefined; // the next waiter starts reading again, from the stream's end
           return;
         }
