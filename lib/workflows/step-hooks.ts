@@ -182,9 +182,16 @@ async function spawnMembers(redis: RedisConnection, registry: TaskRegistry, job:
   }
   await addSteps(redis, data.run, metas, inputs);
   const ctx = { runId: data.run, registry };
-  if (members.length) await flowProducer().addBulk(members.map((m) => memberFlow(m, node, ctx, meta.tolerated === true)));
+  // In slices, each one MULTI: the first members run while the next are built and added (one MULTI of
+  // 10,000 flows kept every member waiting ~2 s for the last). The fan-out waits for its children only
+  // after the last slice, so members that end before then are still counted (moveToWaitingChildren).
+  for (let i = 0; i < members.length; i += SPAWN_SLICE)
+    await flowProducer().addBulk(members.slice(i, i + SPAWN_SLICE).map((m) => memberFlow(m, node, ctx, meta.tolerated === true)));
   return memberRoots({ ...node, members });
 }
+
+/** Members added per MULTI by a fan-out. */
+const SPAWN_SLICE = 200;
 
 /** A map over the previous result: one task step per item (`<map>.<i>`), each item its input. */
 function dynamicMembers(node: FanOutNode, input: unknown): PlanNode[] {
