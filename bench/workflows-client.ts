@@ -10,7 +10,7 @@ import { nap, noop, QUEUE } from './workflows-tasks';
  * - `group <n> <rounds>`: n noop jobs added in bulk (enqueueMany) and their results, against a group of n noop steps;
  * - `page <shape> <n> <ms>`: start a run of n `nap` steps (`chain` or `group`) for the run page, and return its id.
  * Variants alternate in each round, the order rotating. Times are the client's: from the call to the last result
- * (a job's through the queue's result listener, a run's by polling its record every 50 ms, as waitForResult does).
+ * (a job's through the queue's result listener; a run's through the same listener, on its last step's job, with a read of its record every 50 ms for a failure, as waitForResult does).
  * Prints one line `RESULT <json>`.
  */
 const [part, a, b] = process.argv.slice(2) as [string, string, string];
