@@ -1,10 +1,9 @@
 import http from 'node:http';
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { fmt, percentile, privateRedis, ROOT, sleep, startTs, verdict, writeSection, type Child } from './support';
+import { cpuSeconds, fmt, percentile, privateRedis, ROOT, sleep, startTs, verdict, writeSection, type Child } from './support';
 import { countingProxy } from './consoles';
 
 /**
@@ -60,12 +59,6 @@ interface Phase {
   /** Of which the evaluator's connection's (its lease, rules, figures, deliveries). */
   evaluatorCommandsPerSecond: number;
   evaluations: number;
-}
-
-/** Seconds of CPU (user + system) a process has used so far (/proc/<pid>/stat, in clock ticks of 1/100 s on Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** The evaluations the console reported so far (it prints a line after each). */

@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { percentile, startTs, ROOT } from './support';
+import { commandStats, cpuSeconds, percentile, startTs, ROOT } from './support';
 
 /**
  * The controls bench's throughput runs: N no-op jobs added to a paused queue,
@@ -56,21 +55,8 @@ export interface ThroughputRun {
   workerUs: number;
 }
 
-/** The commands Redis ran since the last CONFIG RESETSTAT: name → [calls, usec]. */
-async function commandStats(redis: Redis): Promise<Map<string, [number, number]>> {
-  const out = new Map<string, [number, number]>();
-  for (const line of (await redis.info('commandstats')).split('\n')) {
-    const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim());
-    if (m) out.set(m[1]!, [Number(m[2]), Number(m[3])]);
-  }
-  return out;
-}
-
-/** User + system CPU of a process so far, in µs (clock ticks of 10 ms). */
-function cpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
+/** User + system CPU of a process so far, in µs. */
+const cpuUs = (pid: number) => cpuSeconds(pid) * 1e6;
 
 /** One run of `variant` on its own queue: jobs per second and the cost per job. */
 /** `tree`: the checkout whose worker runs (another commit's worktree, to compare side by side). */

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { percentile, rssMb, sleep, startTs } from './support';
+import { cpuSeconds, percentile, rssMb, sleep, startTs } from './support';
 import type { Dashboard, Rig } from './live-rig';
 import { rooms, type JobFrame } from '../lib/events/contract';
 
@@ -10,7 +9,6 @@ import { rooms, type JobFrame } from '../lib/events/contract';
 export const PREFIX = 'benchl';
 export const QUEUE = 'bench';
 export const RATE = Number(process.env.BENCH_LIVE_RATE ?? 2000);
-const CLK_TCK = 100;
 
 export type FrameStats = { maxPerSecond: number; avgPerSecond: number };
 
@@ -35,13 +33,6 @@ async function totalCommands(redis: Redis): Promise<number> {
 
 async function completedCount(redis: Redis): Promise<number> {
   return Number((await redis.hget(`${PREFIX}:${QUEUE}:metrics:completed`, 'count')) ?? 0);
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
 export async function drain(queue: Queue): Promise<void> {

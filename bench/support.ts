@@ -92,6 +92,24 @@ export async function timeGet(url: string): Promise<number> {
   return performance.now() - t;
 }
 
+/** Seconds of CPU (user + system) a process has used so far (/proc/<pid>/stat, in clock ticks of 1/100 s on Linux). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (in parentheses) may hold spaces: the fields are counted after its closing one.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The commands Redis ran since its last CONFIG RESETSTAT (INFO commandstats): name → [calls, usec]. */
+export async function commandStats(redis: { info(section: string): Promise<string> }): Promise<Map<string, [number, number]>> {
+  const out = new Map<string, [number, number]>();
+  for (const line of (await redis.info('commandstats')).split('\n')) {
+    const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim());
+    if (m) out.set(m[1]!, [Number(m[2]), Number(m[3])]);
+  }
+  return out;
+}
+
 /** A process's resident memory in MB (NaN without a pid). */
 export function rssMb(pid: number | undefined): number {
   if (pid === undefined) return NaN;

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { fmt, percentile, privateRedis, startTs, verdict, ROOT } from './support';
+import { commandStats, cpuSeconds, fmt, percentile, privateRedis, startTs, verdict, ROOT } from './support';
 import { roundNoise } from './compare';
 
 /**
@@ -63,21 +63,8 @@ interface Run {
   workerUs: number;
 }
 
-/** The commands Redis ran since the last CONFIG RESETSTAT: name → [calls, usec]. */
-async function commandStats(redis: Redis): Promise<Map<string, [number, number]>> {
-  const out = new Map<string, [number, number]>();
-  for (const line of (await redis.info('commandstats')).split('\n')) {
-    const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim());
-    if (m) out.set(m[1]!, [Number(m[2]), Number(m[3])]);
-  }
-  return out;
-}
-
-/** User + system CPU of a process so far, in µs (clock ticks of 10 ms). */
-function cpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
+/** User + system CPU of a process so far, in µs. */
+const cpuUs = (pid: number) => cpuSeconds(pid) * 1e6;
 
 async function fill(queue: Queue): Promise<void> {
   await queue.pause();
