@@ -227,11 +227,11 @@ async function memberResults(job: Job, roots: string[], settled: boolean): Promi
  * just the same, and it costs Redis a third less than FlowProducer's addBulk for a group of 10,000.
  */
 async function addMembers(members: PlanNode[], node: FanOutNode, ctx: { runId: string; registry: TaskRegistry }, tolerated: boolean): Promise<void> {
+  const flows = members.map((m) => memberFlow(m, node, ctx, tolerated));
   const queue = members[0]?.kind === 'task' ? members[0].queue : undefined;
   if (queue !== undefined && members.every((m) => m.kind === 'task' && m.queue === queue)) {
-    const jobs = members.map((m) => memberFlow(m, node, ctx, tolerated));
-    await getQueue(queue).addBulk(jobs.map((j) => ({ name: j.name, data: j.data as unknown, opts: j.opts })));
+    await getQueue(queue).addBulk(flows.map((j) => ({ name: j.name, data: j.data as unknown, opts: j.opts })));
     return;
   }
-  await flowProducer().addBulk(members.map((m) => memberFlow(m, node, ctx, tolerated)));
+  await flowProducer().addBulk(flows);
 }
