@@ -132,7 +132,8 @@ export class JobProcessor {
     const ctx = new JobContext(job, queue, entry, this.deps.command, deadline?.signal);
     try {
       // wf-core: a workflow step gets its input (ctx.input), and does not run once its run was cancelled.
-      const step = await beforeStep(this.deps.command, job, task, ctx);
+      const preparing = beforeStep(this.deps.command, job, task, ctx);
+      const step = preparing && (await preparing);
       throttleStarting?.();
       const out = task.isolation === 'process' ? runIsolated(task, args, ctx, deadline) : task.handler(args, ctx);
       // A handler that returned its result has nothing left to abort.

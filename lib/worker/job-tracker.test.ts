@@ -32,8 +32,12 @@ describe('JobTracker', () => {
       { queue: 'q', jobId: '2', task: 'report', startedAt: b.startedAt, progress: undefined },
     ]);
     t.requeueAll('shutdown');
-    expect([a.requeue.signal.aborted, b.requeue.signal.aborted]).toEqual([true, true]);
-    expect(a.requeue.signal.reason).toBe('shutdown');
+    expect([a.signal().aborted, b.signal().aborted]).toEqual([true, true]);
+    expect([a.stopped, b.stopped]).toEqual([
+      { kind: 'requeue', reason: 'shutdown' },
+      { kind: 'requeue', reason: 'shutdown' },
+    ]);
+    expect(a.signal().reason).toBe('shutdown');
   });
 
   it('cancels a job it holds: a running handler at once, one not started yet as it starts; not a job it does not hold', () => {

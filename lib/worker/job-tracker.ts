@@ -17,8 +17,6 @@ export interface Stop {
 export class RunningJob {
   readonly startedAt = Date.now();
   progress?: unknown;
-  /** Aborted when the worker gives up on the job at shutdown: it goes back to the queue. */
-  readonly requeue = new AbortController();
   /** Set once the job is cancelled or handed back (the first of the two wins). */
   stopped?: Stop;
   /** Called when the job is stopped while the processor waits for its handler (set for that wait). */
@@ -42,7 +40,6 @@ export class RunningJob {
   stop(kind: Stop['kind'], reason: unknown): void {
     if (this.stopped) return;
     this.stopped = { kind, reason };
-    if (kind === 'requeue') this.requeue.abort(reason);
     this.controller?.abort(reason);
     this.onStop?.(reason);
   }

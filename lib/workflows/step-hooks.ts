@@ -34,13 +34,23 @@ export function isWorkflowJob(job: Job): boolean {
 }
 
 /**
- * Before a step's handler: undefined for a job that is no workflow's step. Throws an
+ * Before a step's handler: undefined, at once, for a job that is no workflow's step (no
+ * promise for the job path of every plain task to wait on). Rejects with an
  * UnrecoverableError when its run was cancelled (the step must not run) or its input
  * fails the task's `input` schema.
  */
-export async function beforeStep(redis: RedisConnection, job: Job, task: AnyTask, ctx: { input: unknown }): Promise<StepRun | undefined> {
+export function beforeStep(redis: RedisConnection, job: Job, task: AnyTask, ctx: { input: unknown }): Promise<StepRun | undefined> | undefined {
   const ids = parseStepJobId(job.id);
-  if (!ids) return undefined;
+  return ids && prepareStep(redis, job, ids, task, ctx);
+}
+
+async function prepareStep(
+  redis: RedisConnection,
+  job: Job,
+  ids: { runId: string; step: string },
+  task: AnyTask,
+  ctx: { input: unknown },
+): Promise<StepRun | undefined> {
   const read = await readStep(redis, ids.runId, ids.step);
   const { state, failedStep, meta } = read;
   if (!meta) return undefined;
