@@ -16,7 +16,7 @@ const prefix = process.env.CELERITY_PREFIX!;
 const { createClient } = await import('../lib/client/create-client');
 const { createRegistry } = await import('../lib/registry/task-registry');
 const { defineTask } = await import('../lib/registry/define-task');
-const { retentionOptions } = await import('../lib/queue/job-options');
+const { WORKER_RETENTION } = await import('../lib/queue/job-options');
 
 const registry = createRegistry([
   defineTask({ name: 'hello', description: 'hello world', queue: 'rt-celerity', schema: z.object({}), handler: () => 'hello world' }),
@@ -48,22 +48,49 @@ async function interleave(rounds: number, variants: string[], measure: (variant:
 }
 
 /**
- * Time `run(variant)` adding `jobs` jobs: returns jobs/s, and notes this
- * process's CPU per job (µs, user + system) by variant — steadier than
- * throughput on a shared machine, and it is the client's own cost.
+ * Rounds of adds, the variants alternating chunk by chunk within a round (the
+ * order rotating per chunk): each variant's round is the sum of its chunks, so
+ * all variants of a round see the same seconds of a machine whose speed drifts
+ * (rounds varied ±15–30 % when each variant's round ran as one block). Returns
+ * jobs/s per round and this process's CPU per job (µs, user + system) —
+ * steadier than throughput on a shared machine, and it is the client's own cost.
  */
-function timed(jobs: number, run: (variant: string) => Promise<void>): ((variant: string) => Promise<number>) & { cpu: Map<string, number[]> } {
-  const cpu = new Map<string, number[]>();
-  const measure = async (v: string) => {
+async function chunkedRounds(
+  rounds: number,
+  chunks: number,
+  jobsPerChunk: number,
+  runs: Record<string, () => Promise<unknown>>,
+  perChunk: number,
+): Promise<{ rates: Record<string, number[]>; cpu: Record<string, number[]> }> {
+  const variants = Object.keys(runs);
+  const rates: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
+  const chunk = async (v: string) => {
     const c = process.cpuUsage();
     const t = performance.now();
-    await run(v);
-    const ms = performance.now() - t;
+    for (let i = 0; i < perChunk; i++) await runs[v]!();
     const used = process.cpuUsage(c);
-    (cpu.get(v) ?? cpu.set(v, []).get(v)!).push((used.user + used.system) / jobs);
-    return (jobs / ms) * 1000;
+    return { ms: performance.now() - t, us: used.user + used.system };
   };
-  return Object.assign(measure, { cpu });
+  for (const v of variants) await chunk(v); // warm-up, not kept
+  for (let r = 0; r < rounds; r++) {
+    const ms = new Map(variants.map((v) => [v, 0]));
+    const us = new Map(variants.map((v) => [v, 0]));
+    for (let k = 0; k < chunks; k++) {
+      for (let j = 0; j < variants.length; j++) {
+        const v = variants[(j + k + r) % variants.length]!;
+        const t = await chunk(v);
+        ms.set(v, ms.get(v)! + t.ms);
+        us.set(v, us.get(v)! + t.us);
+      }
+    }
+    const jobs = chunks * jobsPerChunk;
+    for (const v of variants) {
+      rates[v]!.push((jobs / ms.get(v)!) * 1000);
+      cpu[v]!.push(us.get(v)! / jobs);
+    }
+  }
+  return { rates, cpu };
 }
 
 async function roundTrip(): Promise<unknown> {
@@ -112,39 +139,29 @@ async function callsPerRoundTrip(run: () => Promise<unknown>): Promise<Record<st
 async function enqueue(): Promise<unknown> {
   const n = num('BENCH_RT_ENQUEUE_JOBS', 2000);
   const [plain, withOptions] = [bareQueue('enq-bare'), bareQueue('enq-bare-options')];
-  const opts = retentionOptions();
+  const opts = WORKER_RETENTION;
   const runs: Record<string, () => Promise<unknown>> = {
     enqueue: () => client.enqueue('enq'),
     'queue.add': () => plain.add('enq', {}),
-    "queue.add with enqueue's job options": () => withOptions.add('enq', {}, { ...opts }),
+    'queue.add with the default retention as job options': () => withOptions.add('enq', {}, { ...opts }),
   };
-  const rate = timed(n, async (v) => {
-    const fn = runs[v]!;
-    for (let i = 0; i < n; i++) await fn();
-  });
-  for (const v of Object.keys(runs)) await rate(v); // warm-up round, not kept
-  rate.cpu.clear();
-  return { rates: await interleave(num('BENCH_RT_ROUNDS', 7), Object.keys(runs), rate), cpu: Object.fromEntries(rate.cpu) };
+  // 2000 sequential adds a round per variant, in chunks of 100.
+  return chunkedRounds(num('BENCH_RT_ROUNDS', 7), n / 100, 100, runs, 100);
 }
 
 async function bulk(): Promise<unknown> {
   const size = num('BENCH_RT_BULK_SIZE', 1000);
   const batches = num('BENCH_RT_BULK_BATCHES', 10);
   const [bare, withOptions] = [bareQueue('bulk-bare'), bareQueue('bulk-bare-options')];
-  const opts = retentionOptions();
+  const opts = WORKER_RETENTION;
   const items = Array.from({ length: size }, (_, i) => ({ task: 'add' as const, args: { a: i, b: 1 } }));
   const runs: Record<string, () => Promise<unknown>> = {
     enqueueMany: () => client.enqueueMany(items),
     addBulk: () => bare.addBulk(items.map((it) => ({ name: 'add', data: it.args }))),
-    "addBulk with enqueueMany's job options": () => withOptions.addBulk(items.map((it) => ({ name: 'add', data: it.args, opts: { ...opts } }))),
+    'addBulk with the default retention as job options': () => withOptions.addBulk(items.map((it) => ({ name: 'add', data: it.args, opts: { ...opts } }))),
   };
-  const rate = timed(size * batches, async (v) => {
-    const fn = runs[v]!;
-    for (let i = 0; i < batches; i++) await fn();
-  });
-  for (const v of Object.keys(runs)) await rate(v); // warm-up round, not kept
-  rate.cpu.clear();
-  return { rates: await interleave(num('BENCH_RT_ROUNDS', 7), Object.keys(runs), rate), cpu: Object.fromEntries(rate.cpu) };
+  // `batches` calls a round per variant, one call of each in turn.
+  return chunkedRounds(num('BENCH_RT_ROUNDS', 7), batches, size, runs, 1);
 }
 
 const parts: Record<string, () => Promise<unknown>> = { 'round-trip': roundTrip, enqueue, bulk };

@@ -127,6 +127,9 @@ const SOURCES: Record<string, string> = {
   evalsha: 'attempt record: a Lua call of its own per job (baseline)',
   exists: 'attempt record: its existence check (baseline)',
   hset: 'attempt record: the field written (baseline)',
+  zrevrangebyscore: "retention: the default retention's trim of the finished set, in the completing Lua call",
+  zrevrange: "retention: the default retention's trim of the finished set, in the completing Lua call",
+  zremrangebyrank: "retention: the default retention's trim of the finished set, in the completing Lua call",
 };
 
 function commandsTable(runs: Map<string, Run[]>, columns: [variant: string, title: string][]): string {

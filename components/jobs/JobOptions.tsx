@@ -1,4 +1,5 @@
 import type { JobDTO } from '@/lib/data/job-dto';
+import type { Retention } from '@/lib/queue/job-options';
 import { describeKeep } from '../queues/RetentionCard';
 import { formatDuration } from '../ui/format';
 import { describeDeduplication } from '@/lib/registry/dedupe-label';
@@ -59,15 +60,28 @@ function show(key: string, v: unknown): string {
   return JSON.stringify(v) ?? String(v);
 }
 
-/** The job's options as BullMQ stored them, known ones in words, any other as JSON. */
-export function JobOptions({ job }: { job: JobDTO }) {
+/**
+ * The job's options as BullMQ stored them, known ones in words, any other as JSON.
+ * `taskRetention`: the retention of the job's task (catalogue), which Celerity's
+ * worker applies to a job that names none (lib/queue/job-options.ts).
+ */
+export function JobOptions({ job, taskRetention }: { job: JobDTO; taskRetention?: Retention }) {
   const entries = Object.entries(job.options).sort(([a], [b]) => {
     const ia = order.indexOf(a);
     const ib = order.indexOf(b);
     return (ia === -1 ? 999 : ia) - (ib === -1 ? 999 : ib) || a.localeCompare(b);
   });
-  const retentionUnset = !('removeOnComplete' in job.options);
-  if (entries.length === 0 && !job.truncated.options)
+  const unset = (['removeOnComplete', 'removeOnFail'] as const).filter((k) => !(k in job.options));
+  // Without a task, a job that names no retention is kept until removed (BullMQ's default): said for completed jobs.
+  const implied = taskRetention
+    ? unset.map((k) => [
+        labels[k]!,
+        `${describeKeep(k === 'removeOnComplete' ? taskRetention.completed : taskRetention.failed)} (its task's, applied by the worker)`,
+      ])
+    : unset.includes('removeOnComplete')
+      ? [[labels.removeOnComplete!, 'kept until removed']]
+      : [];
+  if (entries.length === 0 && implied.length === 0 && !job.truncated.options)
     return <p className="text-sm text-slate-500 dark:text-slate-400">No options: BullMQ&apos;s defaults apply.</p>;
   return (
     <dl aria-label="Options" className="grid grid-cols-[max-content_1fr] gap-x-4 gap-y-1 text-sm">
@@ -77,12 +91,12 @@ export function JobOptions({ job }: { job: JobDTO }) {
           <dd className="font-mono text-xs break-all">{show(k, v)}</dd>
         </div>
       ))}
-      {retentionUnset && (
-        <div className="contents">
-          <dt className="text-slate-500 dark:text-slate-400">Keep when completed</dt>
-          <dd className="font-mono text-xs">kept until removed</dd>
+      {implied.map(([label, text]) => (
+        <div key={label} className="contents">
+          <dt className="text-slate-500 dark:text-slate-400">{label}</dt>
+          <dd className="font-mono text-xs">{text}</dd>
         </div>
-      )}
+      ))}
     </dl>
   );
 }

@@ -2,6 +2,7 @@
 import { useCallback, useState } from 'react';
 import Link from 'next/link';
 import type { JobDTO } from '@/lib/data/job-dto';
+import type { Retention } from '@/lib/queue/job-options';
 import { useRoom } from '../live/LiveProvider';
 import { api, seg } from '../api';
 import { Card } from '../ui/Card';
@@ -36,7 +37,7 @@ function TimingFact({ label, className, children }: { label: string; className?:
  * Socket.IO room. Every value a job holds is shown as text, and values larger
  * than 256 KB arrive as their first 64 KB (the server never sends them whole) with a download.
  */
-export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?: Record<string, unknown> }) {
+export function JobView({ initial, argsSchema, taskRetention }: { initial: JobDTO; argsSchema?: Record<string, unknown>; taskRetention?: Retention }) {
   const [job, setJob] = useState<JobDTO | null>(initial);
   const { queue, id } = initial;
 
@@ -232,7 +233,7 @@ export function JobView({ initial, argsSchema }: { initial: JobDTO; argsSchema?:
           <JobTimeline entries={job.timeline} />
         </Card>
         <Card title="Options">
-          <JobOptions job={job} />
+          <JobOptions job={job} taskRetention={taskRetention} />
         </Card>
       </div>
 

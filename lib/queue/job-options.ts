@@ -98,9 +98,29 @@ export function resolveRetention(input?: RetentionInput): Retention {
   };
 }
 
-/** BullMQ's job options for a retention. */
-export function retentionOptions(r: Retention = DEFAULT_TASK_RETENTION): { removeOnComplete: BullKeepJobs; removeOnFail: BullKeepJobs } {
-  return { removeOnComplete: toBullKeep(r.completed), removeOnFail: toBullKeep(r.failed) };
+/** What every Celerity worker applies to a job whose options name no retention (BullMQ's Worker removeOnComplete/removeOnFail). */
+export const WORKER_RETENTION: { removeOnComplete: BullKeepJobs; removeOnFail: BullKeepJobs } = {
+  removeOnComplete: { ...DEFAULT_RETENTION.removeOnComplete },
+  removeOnFail: { ...DEFAULT_RETENTION.removeOnFail },
+};
+
+const sameKeep = (a: KeepJobs, b: KeepJobs) => a.age === b.age && a.count === b.count;
+
+/**
+ * BullMQ's job options for a retention: only the kinds that differ from the
+ * default. A Celerity worker applies the default to a job that names none
+ * ({@link WORKER_RETENTION}), so most jobs carry no retention at all: it cost
+ * a bulk add an eighth of its time (BullMQ packs the options, and its Lua
+ * unpacks them and stores them as JSON in the job). Every way a job finishes
+ * goes through a worker's completing or failing call (BullMQ 6 fails a job
+ * stalled too often as a worker takes it again), which applies the job's
+ * limits, or else its worker's, to the finished set.
+ */
+export function retentionOptions(r: Retention = DEFAULT_TASK_RETENTION): { removeOnComplete?: BullKeepJobs; removeOnFail?: BullKeepJobs } {
+  const opts: { removeOnComplete?: BullKeepJobs; removeOnFail?: BullKeepJobs } = {};
+  if (!sameKeep(r.completed, DEFAULT_TASK_RETENTION.completed)) opts.removeOnComplete = toBullKeep(r.completed);
+  if (!sameKeep(r.failed, DEFAULT_TASK_RETENTION.failed)) opts.removeOnFail = toBullKeep(r.failed);
+  return opts;
 }
 
 /** BullMQ's KeepJobs type wants at least one of the two set (the schema's refine ensures it). */

@@ -3,6 +3,7 @@ import { notFound } from 'next/navigation';
 import { load } from '@/lib/data/load';
 import { getJobDto } from '@/lib/data/job-dto';
 import { readCatalogueEntry } from '@/lib/registry/catalogue';
+import { DEFAULT_TASK_RETENTION } from '@/lib/queue/job-options';
 import { getRedis } from '@/lib/redis';
 import { PageHeader } from '@/components/ui/PageHeader';
 import { Unavailable } from '@/components/ui/Unavailable';
@@ -30,11 +31,13 @@ export default async function JobPage({ params }: { params: Params }) {
     const job = await getJobDto(queue, id);
     // The re-run form uses the task's generated fields when the task is in the catalogue (the server validates against the same entry).
     const [entry, workflow] = await Promise.all([readCatalogueEntry(getRedis(), job.name), workflowOfJob(queue, id)]);
-    return { job, argsSchema: entry?.argsSchema, workflow };
+    // Its task's retention, which the worker applies when the job names none (lib/queue/job-options.ts).
+    const taskRetention = entry && entry.queue === queue ? (entry.retention ?? DEFAULT_TASK_RETENTION) : undefined;
+    return { job, argsSchema: entry?.argsSchema, workflow, taskRetention };
   });
   if (!res.ok && res.reason === 'not_found') notFound();
   if (!res.ok) return <Unavailable />;
-  const { job, argsSchema, workflow } = res.data;
+  const { job, argsSchema, workflow, taskRetention } = res.data;
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
@@ -49,7 +52,7 @@ export default async function JobPage({ params }: { params: Params }) {
       </nav>
       <PageHeader title={`${job.name} · job ${id}`} description={`Queue ${queue}`} />
       {workflow && <JobWorkflowLink of={workflow} />}
-      <JobView initial={job} argsSchema={argsSchema} />
+      <JobView initial={job} argsSchema={argsSchema} taskRetention={taskRetention} />
     </>
   );
 }
