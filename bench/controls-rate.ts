@@ -3,7 +3,8 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ADMITTED_FIELD, RESTAMPED_FIELD, START_MARGIN_MS } from '../lib/limits/throttle-gate';
 import { percentile, startTs, ROOT } from './support';
-import { CHILD_PATH, PREFIX, drained, fillPaused } from './controls-throughput';
+import { CHILD_PATH, PREFIX } from './controls-throughput';
+import { drained, fillPaused } from './support';
 
 /**
  * The controls bench's accuracy runs: a task with `rateLimit: '<limit>/s'` on

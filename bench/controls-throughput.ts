@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { commandStats, cpuSeconds, percentile, startTs, ROOT } from './support';
+import { commandStats, cpuSeconds, drained, fillPaused, percentile, startTs, ROOT } from './support';
 
 /**
  * The controls bench's throughput runs: N no-op jobs added to a paused queue,
@@ -17,30 +17,6 @@ export const PREFIX = 'bench';
 export const CHILD_PATH = 'bench/controls-child.ts';
 /** A per-task rate far above what one worker process completes (~10k jobs/s here). */
 export const FAR_RATE = '100000/s';
-
-/** Add `n` no-op jobs to `queue`, paused (a worker started on it takes nothing until the resume). */
-export async function fillPaused(queue: Queue, n: number): Promise<void> {
-  await queue.pause();
-  for (let i = 0; i < n; i += 1000) {
-    await queue.addBulk(Array.from({ length: Math.min(1000, n - i) }, () => ({ name: 'hello', data: {} })));
-  }
-}
-
-/** Wait until `n` jobs completed (none may fail); the last finishedOn, and the ZCARDs this wait sent (not the worker's). */
-export async function drained(redis: Redis, queue: Queue, n: number, pollMs = 20): Promise<{ lastFinished: number; polls: number }> {
-  const deadline = Date.now() + 300_000;
-  let polls = 0;
-  for (;;) {
-    polls += 2;
-    const [done, failed] = await Promise.all([redis.zcard(queue.keys.completed!), redis.zcard(queue.keys.failed!)]);
-    if (failed > 0) throw new Error(`${failed} jobs failed on ${queue.name}`);
-    if (done >= n) break;
-    if (Date.now() > deadline) throw new Error(`only ${done} of ${n} jobs completed on ${queue.name}`);
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
-  const [, score] = await redis.zrange(queue.keys.completed!, -1, -1, 'WITHSCORES');
-  return { lastFinished: Number(score), polls };
-}
 
 /** One throughput run: jobs/s, and what each job cost (steadier than jobs/s on a shared machine). */
 export interface ThroughputRun {

@@ -146,7 +146,7 @@ async function enqueue(): Promise<unknown> {
     'queue.add with the default retention as job options': () => withOptions.add('enq', {}, { ...opts }),
   };
   // 2000 sequential adds a round per variant, in chunks of 100.
-  return chunkedRounds(num('BENCH_RT_ROUNDS', 7), n / 100, 100, runs, 100);
+  return chunkedRounds(num('BENCH_RT_ROUNDS', 7), Math.max(1, Math.round(n / 100)), 100, runs, 100);
 }
 
 async function bulk(): Promise<unknown> {

@@ -140,3 +140,45 @@ export function writeSection(name: string, markdown: string): void {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What the throughput benches need of a queue: BullMQ's, on the bench's connection. */
+interface BenchQueue {
+  name: string;
+  keys: Record<string, string>;
+  pause(): Promise<void>;
+  addBulk(jobs: { name: string; data: object; opts?: object }[]): Promise<unknown>;
+}
+
+/**
+ * Add `n` no-op jobs (`hello`) to `queue`, paused: a worker started on it takes nothing until the resume. They
+ * are kept when done (`removeOnComplete: false`): Celerity's worker would otherwise apply its default retention
+ * (lib/queue/job-options.ts) and trim the completed set that {@link drained} counts, which a bare worker never does.
+ */
+export async function fillPaused(queue: BenchQueue, n: number): Promise<void> {
+  await queue.pause();
+  const opts = { removeOnComplete: false, removeOnFail: false };
+  for (let i = 0; i < n; i += 1000) {
+    await queue.addBulk(Array.from({ length: Math.min(1000, n - i) }, () => ({ name: 'hello', data: {}, opts })));
+  }
+}
+
+/** Wait until `n` jobs completed (none may fail); the last finishedOn, and the ZCARDs this wait sent (not the worker's). */
+export async function drained(
+  redis: { zcard(key: string): Promise<number>; zrange(key: string, a: number, b: number, w: 'WITHSCORES'): Promise<string[]> },
+  queue: BenchQueue,
+  n: number,
+  pollMs = 20,
+): Promise<{ lastFinished: number; polls: number }> {
+  const deadline = Date.now() + 300_000;
+  let polls = 0;
+  for (;;) {
+    polls += 2;
+    const [done, failed] = await Promise.all([redis.zcard(queue.keys.completed!), redis.zcard(queue.keys.failed!)]);
+    if (failed > 0) throw new Error(`${failed} jobs failed on ${queue.name}`);
+    if (done >= n) break;
+    if (Date.now() > deadline) throw new Error(`only ${done} of ${n} jobs completed on ${queue.name}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+  const [, score] = await redis.zrange(queue.keys.completed!, -1, -1, 'WITHSCORES');
+  return { lastFinished: Number(score), polls };
+}

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { commandStats, cpuSeconds, fmt, percentile, privateRedis, startTs, verdict, ROOT } from './support';
+import { commandStats, cpuSeconds, drained, fillPaused, fmt, percentile, privateRedis, startTs, verdict, ROOT } from './support';
 import { roundNoise } from './compare';
 
 /**
@@ -66,32 +66,9 @@ interface Run {
 /** User + system CPU of a process so far, in µs. */
 const cpuUs = (pid: number) => cpuSeconds(pid) * 1e6;
 
-async function fill(queue: Queue): Promise<void> {
-  await queue.pause();
-  for (let i = 0; i < JOBS; i += 1000) {
-    await queue.addBulk(Array.from({ length: Math.min(1000, JOBS - i) }, () => ({ name: 'hello', data: {} })));
-  }
-}
-
-/** Wait until every job finished; returns the last finishedOn, and how many ZCARDs the wait sent (not the worker's). */
-async function drained(redis: Redis, queue: Queue): Promise<{ lastFinished: number; polls: number }> {
-  let polls = 0;
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    polls += 2;
-    const [done, failed] = await Promise.all([redis.zcard(queue.keys.completed!), redis.zcard(queue.keys.failed!)]);
-    if (failed > 0) throw new Error(`${failed} jobs failed on ${queue.name}`);
-    if (done >= JOBS) break;
-    if (Date.now() > deadline) throw new Error(`only ${done} of ${JOBS} jobs completed on ${queue.name}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const [, score] = await redis.zrange(queue.keys.completed!, -1, -1, 'WITHSCORES');
-  return { lastFinished: Number(score), polls };
-}
-
 async function runOnce(redis: Redis, url: string, variant: string, name: string, baseline: WorkerBaseline | undefined): Promise<Run> {
   const queue = new Queue(name, { connection: redis, prefix: PREFIX });
-  await fill(queue);
+  await fillPaused(queue, JOBS);
   const lib: Record<string, string> = variant === 'celerity-baseline' && baseline ? { BENCH_WORKER_LIB: baseline.dir } : {};
   const child = startTs(CHILD, { REDIS_URL: url, CELERITY_PREFIX: PREFIX, ...lib }, /WORKER_READY/, [variant.replace('-baseline', ''), name]);
   try {
@@ -101,7 +78,7 @@ async function runOnce(redis: Redis, url: string, variant: string, name: string,
     const cpu0 = cpuUs(pid);
     const t0 = Date.now();
     await queue.resume();
-    const { lastFinished, polls } = await drained(redis, queue);
+    const { lastFinished, polls } = await drained(redis, queue, JOBS);
     const workerUs = (cpuUs(pid) - cpu0) / JOBS;
     const stats = await commandStats(redis);
     // The bench's own commands are not the worker's.
@@ -196,7 +173,7 @@ function report(runs: Map<string, Run[]>, variants: string[], baseline: WorkerBa
   return [
     `### Worker throughput: Celerity's worker against a bare BullMQ worker`,
     '',
-    `Command: \`npm run bench -- worker\` (env: BENCH_WORKER_JOBS=${JOBS}, BENCH_WORKER_ROUNDS=${ROUNDS}${baseline ? `, BENCH_WORKER_BASELINE=${baseline.sha}` : ''}). One private redis-server (no persistence); ${JOBS.toLocaleString('en')} no-op jobs (\`hello\`, no arguments, kept when done) added to a paused queue, then one fresh worker process (concurrency 50) started on it and the queue resumed; throughput = jobs / (last job's finishedOn − resume). ${ROUNDS} rounds, each running every variant once in an order rotating per round. "Bare" = a BullMQ \`Worker\` with default options (no metrics), the processor returning at once. Celerity = \`startWorker()\` with a registry holding the task (bench/worker-throughput-child.ts); "without X" turns one feature off through startWorker's bench-only \`benchOff\` option. Commands per job from Redis's INFO commandstats over the run (the bench's own polling taken out); worker CPU from /proc. The machine is shared with other sessions (2 cores; load average over the last minute ${loads.map((l) => fmt(l, 1)).join(' → ')} from the first round to the last): rounds vary, compare within one run.`,
+    `Command: \`npm run bench -- worker\` (env: BENCH_WORKER_JOBS=${JOBS}, BENCH_WORKER_ROUNDS=${ROUNDS}${baseline ? `, BENCH_WORKER_BASELINE=${baseline.sha}` : ''}). One private redis-server (no persistence); ${JOBS.toLocaleString('en')} no-op jobs (\`hello\`, no arguments, kept when done: they name \`removeOnComplete: false\`, so Celerity's default retention, which a job naming none gets from its worker, does not trim the set whose count times the run) added to a paused queue, then one fresh worker process (concurrency 50) started on it and the queue resumed; throughput = jobs / (last job's finishedOn − resume). ${ROUNDS} rounds, each running every variant once in an order rotating per round. "Bare" = a BullMQ \`Worker\` with default options (no metrics), the processor returning at once. Celerity = \`startWorker()\` with a registry holding the task (bench/worker-throughput-child.ts); "without X" turns one feature off through startWorker's bench-only \`benchOff\` option. Commands per job from Redis's INFO commandstats over the run (the bench's own polling taken out); worker CPU from /proc. The machine is shared with other sessions (2 cores; load average over the last minute ${loads.map((l) => fmt(l, 1)).join(' → ')} from the first round to the last): rounds vary, compare within one run.`,
     '',
     '| worker | median jobs/s | min–max | rounds | / bare (medians) | Redis commands per job | Redis CPU per job (µs) | worker CPU per job (µs) |',
     '|---|---|---|---|---|---|---|---|',

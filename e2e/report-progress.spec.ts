@@ -48,8 +48,8 @@ test('a running report shows its progress and log lines live', async ({ page }) 
   const attempts = page.getByRole('region', { name: 'Timing' }).getByRole('group', { name: 'Attempts', exact: true }).getByRole('definition');
   await expect(attempts).toHaveText('1 of 1, running');
   await expect(page.getByRole('region', { name: 'Options' })).toContainText('1 (no retries)');
-  // The task keeps the default retention: the job names none, and the page says the worker applies the task's.
-  await expect(page.getByRole('region', { name: 'Options' })).toContainText("7 days or the last 10,000 (its task's, applied by the worker)");
+  // The task keeps the default retention: the job names none, and the page says its worker applies Celerity's default.
+  await expect(page.getByRole('region', { name: 'Options' })).toContainText("7 days or the last 10,000 (Celerity's default, applied by its worker)");
   await expect(jobState(page)).toHaveText('Completed', { timeout: 20_000 });
   await expect(attempts).toHaveText('1 of 1');
   await expect(logLines.getByRole('listitem')).toHaveText([

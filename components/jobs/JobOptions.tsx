@@ -62,21 +62,22 @@ function show(key: string, v: unknown): string {
 
 /**
  * The job's options as BullMQ stored them, known ones in words, any other as JSON.
- * `taskRetention`: the retention of the job's task (catalogue), which Celerity's
+ * `workerRetention`: given for a Celerity task's job, the default retention its
  * worker applies to a job that names none (lib/queue/job-options.ts).
  */
-export function JobOptions({ job, taskRetention }: { job: JobDTO; taskRetention?: Retention }) {
+export function JobOptions({ job, workerRetention }: { job: JobDTO; workerRetention?: Retention }) {
   const entries = Object.entries(job.options).sort(([a], [b]) => {
     const ia = order.indexOf(a);
     const ib = order.indexOf(b);
     return (ia === -1 ? 999 : ia) - (ib === -1 ? 999 : ib) || a.localeCompare(b);
   });
-  const unset = (['removeOnComplete', 'removeOnFail'] as const).filter((k) => !(k in job.options));
-  // Without a task, a job that names no retention is kept until removed (BullMQ's default): said for completed jobs.
-  const implied = taskRetention
+  // Options cut short on the page may name a retention that is not shown: nothing is implied then.
+  const unset = job.truncated.options ? [] : (['removeOnComplete', 'removeOnFail'] as const).filter((k) => !(k in job.options));
+  // Without a Celerity task, a job that names no retention is kept until removed (BullMQ's default): said for completed jobs.
+  const implied = workerRetention
     ? unset.map((k) => [
         labels[k]!,
-        `${describeKeep(k === 'removeOnComplete' ? taskRetention.completed : taskRetention.failed)} (its task's, applied by the worker)`,
+        `${describeKeep(k === 'removeOnComplete' ? workerRetention.completed : workerRetention.failed)} (Celerity's default, applied by its worker)`,
       ])
     : unset.includes('removeOnComplete')
       ? [[labels.removeOnComplete!, 'kept until removed']]

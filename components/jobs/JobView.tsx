@@ -37,7 +37,7 @@ function TimingFact({ label, className, children }: { label: string; className?:
  * Socket.IO room. Every value a job holds is shown as text, and values larger
  * than 256 KB arrive as their first 64 KB (the server never sends them whole) with a download.
  */
-export function JobView({ initial, argsSchema, taskRetention }: { initial: JobDTO; argsSchema?: Record<string, unknown>; taskRetention?: Retention }) {
+export function JobView({ initial, argsSchema, workerRetention }: { initial: JobDTO; argsSchema?: Record<string, unknown>; workerRetention?: Retention }) {
   const [job, setJob] = useState<JobDTO | null>(initial);
   const { queue, id } = initial;
 
@@ -233,7 +233,7 @@ export function JobView({ initial, argsSchema, taskRetention }: { initial: JobDT
           <JobTimeline entries={job.timeline} />
         </Card>
         <Card title="Options">
-          <JobOptions job={job} taskRetention={taskRetention} />
+          <JobOptions job={job} workerRetention={workerRetention} />
         </Card>
       </div>
 

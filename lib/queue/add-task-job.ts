@@ -1,6 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import { getQueue } from './queue-registry';
-import { jobOptionsSchema, retentionOptions, type JobOptions, type JobOptionsInput, type Retention } from './job-options';
+import { jobOptionsSchema, retentionOptions, WORKER_RETENTION, type JobOptions, type JobOptionsInput, type Retention } from './job-options';
 import { parseOrThrow } from '../validation';
 import { applyDedupe, type JobDedupe } from '../registry/dedupe';
 import { applyTimeOptions } from '../registry/time-limits';
@@ -23,8 +23,10 @@ export async function addTaskJob(input: {
   defaults?: JobOptionsInput;
   /** A deterministic id (schedule runs); BullMQ ignores a second add with the same id. */
   jobId?: string;
-  /** How long the finished job is kept: the task's retention (catalogue), else the defaults. */
+  /** How long the finished job is kept: the task's retention (catalogue); a kind at the default is left to the worker (lib/queue/job-options.ts). */
   retention?: Retention;
+  /** Name the default retention in the job too: a raw job's queue may be served by plain BullMQ workers, which apply none. */
+  namesRetention?: boolean;
   /** Its deduplication (lib/registry/dedupe.ts): the answer's id is then the existing job's when the key is held. */
   dedupe?: JobDedupe;
   /** The task's own time limits (its catalogue entry's timing): a call's soft limit may not outlast the task's hard one. */
@@ -34,6 +36,7 @@ export async function addTaskJob(input: {
   const options = parseOrThrow(jobOptionsSchema, input.options ?? {}, 'options');
   const opts = bullJobOptions({ ...defaults, ...options }, input.retention, input.taskLimits);
   if (input.jobId) opts.jobId = input.jobId;
+  if (input.namesRetention) Object.assign(opts, { ...WORKER_RETENTION, ...opts });
   applyDedupe(opts, input.dedupe);
   const job = await getQueue(input.queue).add(input.task, input.args ?? {}, opts);
   if (!job.id) throw new Error('BullMQ returned a job without an id');

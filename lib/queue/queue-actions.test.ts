@@ -4,6 +4,7 @@ import { getRedis, closeRedis } from '../redis';
 import { closeQueues } from './queue-registry';
 import { env } from '../env';
 import { InvalidError, NotFoundError } from '../errors';
+import { DEFAULT_RETENTION } from './job-options';
 import { addRawJob, cleanQueue, drainQueue, obliterateQueue, pauseQueue, resumeQueue, retryAllFailed } from './queue-actions';
 import { uniqueName } from '../../test/helpers';
 import { bullQueueName } from './queue-names';
@@ -92,7 +93,10 @@ describe('queue actions', () => {
     const q = producer();
     await q.add('seed', {});
     const job = await addRawJob(q.name, { name: 'foreign', data: { hello: 'world' } });
-    expect((await q.getJob(job.id))?.data).toEqual({ hello: 'world' });
+    const added = await q.getJob(job.id);
+    expect(added?.data).toEqual({ hello: 'world' });
+    // Its queue's workers may be plain BullMQ ones, which apply no retention: the job names Celerity's default.
+    expect(added?.opts).toMatchObject({ removeOnComplete: DEFAULT_RETENTION.removeOnComplete, removeOnFail: DEFAULT_RETENTION.removeOnFail });
     await expect(addRawJob(q.name, { data: {} })).rejects.toBeInstanceOf(InvalidError);
   });
 });

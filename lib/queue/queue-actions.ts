@@ -92,6 +92,6 @@ export async function addRawJob(queue: string, body: unknown, idempotencyHeader?
   const key = requestIdempotencyKey(idempotencyKey, idempotencyHeader);
   const dedupe = key && jobDedupe({ task: name, idempotencyTtl: DEFAULT_IDEMPOTENCY_TTL_MS }, data, data, key.value, key.field);
   await requireQueue(queue);
-  const job = await addTaskJob({ queue, task: name, args: data, options, dedupe });
+  const job = await addTaskJob({ queue, task: name, args: data, options, dedupe, namesRetention: true });
   return { ...job, created: wasCreated(dedupe, job.id) };
 }

@@ -31,13 +31,13 @@ export default async function JobPage({ params }: { params: Params }) {
     const job = await getJobDto(queue, id);
     // The re-run form uses the task's generated fields when the task is in the catalogue (the server validates against the same entry).
     const [entry, workflow] = await Promise.all([readCatalogueEntry(getRedis(), job.name), workflowOfJob(queue, id)]);
-    // Its task's retention, which the worker applies when the job names none (lib/queue/job-options.ts).
-    const taskRetention = entry && entry.queue === queue ? (entry.retention ?? DEFAULT_TASK_RETENTION) : undefined;
-    return { job, argsSchema: entry?.argsSchema, workflow, taskRetention };
+    // A Celerity task's job is run by Celerity's worker, which applies the default retention when the job names none.
+    const workerRetention = entry ? DEFAULT_TASK_RETENTION : undefined;
+    return { job, argsSchema: entry?.argsSchema, workflow, workerRetention };
   });
   if (!res.ok && res.reason === 'not_found') notFound();
   if (!res.ok) return <Unavailable />;
-  const { job, argsSchema, workflow, taskRetention } = res.data;
+  const { job, argsSchema, workflow, workerRetention } = res.data;
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-slate-500 dark:text-slate-400">
@@ -52,7 +52,7 @@ export default async function JobPage({ params }: { params: Params }) {
       </nav>
       <PageHeader title={`${job.name} · job ${id}`} description={`Queue ${queue}`} />
       {workflow && <JobWorkflowLink of={workflow} />}
-      <JobView initial={job} argsSchema={argsSchema} taskRetention={taskRetention} />
+      <JobView initial={job} argsSchema={argsSchema} workerRetention={workerRetention} />
     </>
   );
 }
