@@ -16,7 +16,7 @@ const prefix = process.env.CELERITY_PREFIX!;
 const { createClient } = await import('../lib/client/create-client');
 const { createRegistry } = await import('../lib/registry/task-registry');
 const { defineTask } = await import('../lib/registry/define-task');
-const { WORKER_RETENTION } = await import('../lib/queue/job-options');
+const { DEFAULT_RETENTION } = await import('../lib/queue/job-options');
 
 const registry = createRegistry([
   defineTask({ name: 'hello', description: 'hello world', queue: 'rt-celerity', schema: z.object({}), handler: () => 'hello world' }),
@@ -139,7 +139,7 @@ async function callsPerRoundTrip(run: () => Promise<unknown>): Promise<Record<st
 async function enqueue(): Promise<unknown> {
   const n = num('BENCH_RT_ENQUEUE_JOBS', 2000);
   const [plain, withOptions] = [bareQueue('enq-bare'), bareQueue('enq-bare-options')];
-  const opts = WORKER_RETENTION;
+  const opts = DEFAULT_RETENTION;
   const runs: Record<string, () => Promise<unknown>> = {
     enqueue: () => client.enqueue('enq'),
     'queue.add': () => plain.add('enq', {}),
@@ -153,7 +153,7 @@ async function bulk(): Promise<unknown> {
   const size = num('BENCH_RT_BULK_SIZE', 1000);
   const batches = num('BENCH_RT_BULK_BATCHES', 10);
   const [bare, withOptions] = [bareQueue('bulk-bare'), bareQueue('bulk-bare-options')];
-  const opts = WORKER_RETENTION;
+  const opts = DEFAULT_RETENTION;
   const items = Array.from({ length: size }, (_, i) => ({ task: 'add' as const, args: { a: i, b: 1 } }));
   const runs: Record<string, () => Promise<unknown>> = {
     enqueueMany: () => client.enqueueMany(items),

@@ -1,6 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import { getQueue } from './queue-registry';
-import { jobOptionsSchema, retentionOptions, WORKER_RETENTION, type JobOptions, type JobOptionsInput, type Retention } from './job-options';
+import { jobOptionsSchema, retentionOptions, DEFAULT_RETENTION, type JobOptions, type JobOptionsInput, type Retention } from './job-options';
 import { parseOrThrow } from '../validation';
 import { applyDedupe, type JobDedupe } from '../registry/dedupe';
 import { applyTimeOptions } from '../registry/time-limits';
@@ -36,7 +36,7 @@ export async function addTaskJob(input: {
   const options = parseOrThrow(jobOptionsSchema, input.options ?? {}, 'options');
   const opts = bullJobOptions({ ...defaults, ...options }, input.retention, input.taskLimits);
   if (input.jobId) opts.jobId = input.jobId;
-  if (input.namesRetention) Object.assign(opts, { ...WORKER_RETENTION, ...opts });
+  if (input.namesRetention) Object.assign(opts, { ...DEFAULT_RETENTION, ...opts });
   applyDedupe(opts, input.dedupe);
   const job = await getQueue(input.queue).add(input.task, input.args ?? {}, opts);
   if (!job.id) throw new Error('BullMQ returned a job without an id');

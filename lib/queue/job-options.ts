@@ -37,7 +37,10 @@ export const jobOptionsSchema = z
 export type JobOptionsInput = z.input<typeof jobOptionsSchema>;
 export type JobOptions = z.output<typeof jobOptionsSchema>;
 
-/** How long finished jobs are kept unless a task says otherwise (Redis must not grow without bound). */
+/**
+ * How long finished jobs are kept unless a task says otherwise (Redis must not grow without bound): what
+ * every Celerity worker applies to a job whose options name no retention (BullMQ's worker-level options).
+ */
 export const DEFAULT_RETENTION = {
   removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
   removeOnFail: { age: 30 * 24 * 3600, count: 50_000 },
@@ -98,18 +101,12 @@ export function resolveRetention(input?: RetentionInput): Retention {
   };
 }
 
-/** What every Celerity worker applies to a job whose options name no retention (BullMQ's Worker removeOnComplete/removeOnFail). */
-export const WORKER_RETENTION: { removeOnComplete: BullKeepJobs; removeOnFail: BullKeepJobs } = {
-  removeOnComplete: { ...DEFAULT_RETENTION.removeOnComplete },
-  removeOnFail: { ...DEFAULT_RETENTION.removeOnFail },
-};
-
 const sameKeep = (a: KeepJobs, b: KeepJobs) => a.age === b.age && a.count === b.count;
 
 /**
  * BullMQ's job options for a retention: only the kinds that differ from the
  * default. A Celerity worker applies the default to a job that names none
- * ({@link WORKER_RETENTION}), so most jobs carry no retention at all: it cost
+ * ({@link DEFAULT_RETENTION}), so most jobs carry no retention at all: it cost
  * a bulk add an eighth of its time (BullMQ packs the options, and its Lua
  * unpacks them and stores them as JSON in the job). Every way a job finishes
  * goes through a worker's completing or failing call (BullMQ 6 fails a job

@@ -1,5 +1,5 @@
 import { Worker, MetricsTime, type Job } from 'bullmq';
-import { WORKER_RETENTION } from '../queue/job-options';
+import { DEFAULT_RETENTION } from '../queue/job-options';
 import type { RedisConnection } from '../redis';
 import { bullKey } from '../keys';
 import { bullQueueName } from '../queue/queue-names';
@@ -119,7 +119,7 @@ export class QueueWorkers {
       // Per-minute completed/failed counts for the dashboard's history.
       metrics: this.opts.metrics ? { maxDataPoints: MetricsTime.ONE_WEEK } : undefined,
       // The default retention, for every job that names none (most do not: lib/queue/job-options.ts).
-      ...WORKER_RETENTION,
+      ...DEFAULT_RETENTION,
       autorun: false,
     });
     worker.on('error', (err) => outage.report('worker error', err, { queue }));
