@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Job } from 'bullmq';
 import type { RedisConnection } from '@/lib/redis';
 import { enterThrottle } from '@/lib/limits/job-throttle';
-import { admit, gateKeys, release, withdraw, ADMITTED_FIELD, RESTAMPED_FIELD, START_MARGIN_MS } from '@/lib/limits/throttle-gate';
+import { admit, admitAndLease, gateKeys, release, settleLease, withdraw, ADMITTED_FIELD, RESTAMPED_FIELD, START_MARGIN_MS } from '@/lib/limits/throttle-gate';
 import { describeHeld, heldRecord } from '@/lib/limits/held-record';
 import { bullKey } from '@/lib/keys';
 import { uniqueName, waitFor } from './helpers';
@@ -60,7 +60,7 @@ describe('throttle gate', () => {
     const a = await admit(redis, queue, 'a', gateKeys(queue, 't', 'a'), limits);
     expect(a.admitted).toBe(true);
     expect((await admit(redis, queue, 'b', gateKeys(queue, 't', 'b'), limits)).admitted).toBe(false);
-    await withdraw(redis, 'a', gateKeys(queue, 't', 'a'), (a as { at: number }).at);
+    await withdraw(redis, 'a', gateKeys(queue, 't', 'a'), (a as { member: string }).member);
     expect(await redis.hget(bullKey(queue, 'a'), ADMITTED_FIELD)).toBeNull();
     expect((await admit(redis, queue, 'b', gateKeys(queue, 't', 'b'), limits)).admitted).toBe(true);
   });
@@ -71,7 +71,7 @@ describe('throttle gate', () => {
     await activeJob(queue, 'a');
     const first = await admit(redis, queue, 'a', gateKeys(queue, 't', 'a'), limits);
     expect(first.admitted).toBe(true);
-    const again = await admit(redis, queue, 'a', gateKeys(queue, 't', 'a'), limits, (first as { at: number }).at);
+    const again = await admit(redis, queue, 'a', gateKeys(queue, 't', 'a'), limits, (first as { member: string }).member);
     expect(again.admitted).toBe(true);
     expect(await redis.zcard(gateKeys(queue, 't', 'a').rateLog)).toBe(1);
   });
@@ -125,6 +125,58 @@ describe('throttle gate', () => {
     // The log's start is the second admission's (moved, should that reply have been late too).
     const [admitted, restamped] = await redis.hmget(bullKey(queue, 'a'), ADMITTED_FIELD, RESTAMPED_FIELD);
     expect(Number(restamped ?? admitted)).toBe(Number(log[1]));
+  });
+
+  it('lease: granted with a batch while the log stays within half the limit; its starts are in the log under the names asked for', async () => {
+    const queue = uniqueName('gate');
+    const limits = { ...CONC, rate: { limit: 100, windowMs: 60_000 } };
+    const keys = gateKeys(queue, 't', 'x');
+    const first = await admitAndLease(redis, queue, keys, limits, [], { want: 30, prefix: 'lease:p:1' });
+    expect(first.lease.granted).toBe(30);
+    const log = await redis.zrange(keys.rateLog, 0, -1, 'WITHSCORES');
+    expect(log.filter((_, i) => i % 2 === 0).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `lease:p:1:${i + 1}`).sort());
+    expect(log.filter((_, i) => i % 2 === 1).every((at) => Number(at) === first.lease.at)).toBe(true);
+    // 15 admitted in the batch, then a lease only up to half the limit: 50 − 45.
+    await Promise.all(Array.from({ length: 15 }, (_, i) => activeJob(queue, `j${i}`)));
+    const asks = Array.from({ length: 15 }, (_, i) => ({ jobId: `j${i}`, jobKey: bullKey(queue, `j${i}`) }));
+    const second = await admitAndLease(redis, queue, keys, limits, asks, { want: 30, prefix: 'lease:p:2' });
+    expect(second.answers.every((a) => a.admitted)).toBe(true);
+    expect(second.lease.granted).toBe(5);
+    expect(await redis.zcard(keys.rateLog)).toBe(50);
+    // At half the limit: none.
+    expect((await admitAndLease(redis, queue, keys, limits, [], { want: 10, prefix: 'lease:p:3' })).lease.granted).toBe(0);
+  });
+
+  it('lease: none while a job waits for the rate, nor for a budget with a concurrency limit', async () => {
+    const queue = uniqueName('gate');
+    const limits = { ...CONC, rate: { limit: 4, windowMs: 60_000 } };
+    for (const id of ['a', 'b', 'c']) await activeJob(queue, id);
+    const keys = gateKeys(queue, 't', 'x');
+    // Over a tiny limit: a and b fill it, c waits.
+    for (const id of ['a', 'b']) await admit(redis, queue, id, gateKeys(queue, 't', id), { ...limits, rate: { limit: 2, windowMs: 60_000 } });
+    expect((await admit(redis, queue, 'c', gateKeys(queue, 't', 'c'), { ...limits, rate: { limit: 2, windowMs: 60_000 } })).admitted).toBe(false);
+    expect(
+      (await admitAndLease(redis, queue, keys, { ...limits, rate: { limit: 100, windowMs: 60_000 } }, [], { want: 10, prefix: 'lease:w:1' })).lease.granted,
+    ).toBe(0);
+    const other = uniqueName('gate');
+    const withSlots = { ...CONC, rate: { limit: 100, windowMs: 60_000 }, global: 10 };
+    expect((await admitAndLease(redis, other, gateKeys(other, 't', 'x'), withSlots, [], { want: 10, prefix: 'lease:w:2' })).lease.granted).toBe(0);
+  });
+
+  it('lease: settling gives back the starts not handed out and records the instant as the takers’ admission, not recreating a removed job', async () => {
+    const queue = uniqueName('gate');
+    const limits = { ...CONC, rate: { limit: 100, windowMs: 60_000 } };
+    const keys = gateKeys(queue, 't', 'x');
+    const { lease } = await admitAndLease(redis, queue, keys, limits, [], { want: 5, prefix: 'lease:s:1' });
+    await activeJob(queue, 'a');
+    await settleLease(redis, keys, {
+      at: lease.at,
+      unused: ['lease:s:1:3', 'lease:s:1:4', 'lease:s:1:5'],
+      takers: [bullKey(queue, 'a'), bullKey(queue, 'gone')],
+    });
+    expect((await redis.zrange(keys.rateLog, 0, -1)).sort()).toEqual(['lease:s:1:1', 'lease:s:1:2']);
+    expect(Number(await redis.hget(bullKey(queue, 'a'), ADMITTED_FIELD))).toBe(lease.at);
+    expect(await redis.exists(bullKey(queue, 'gone'))).toBe(0);
   });
 
   it('rate per key: another key has its own budget', async () => {

@@ -36,8 +36,12 @@ interface Ran extends ThrottleRun {
   restamped?: number;
 }
 
-/** Add one job of `task` per data item, wait until all of them completed (none may fail), and read each one's run. */
-async function runAll(task: string, data: object[], timeoutMs: number): Promise<Ran[]> {
+/**
+ * Add one job of `task` per data item, wait until all of them completed (none may fail), and read each one's run.
+ * A throttled task's runs are read once each has its admission recorded (a leased start's comes with its lease's
+ * settling, up to its hand-out time after the start: lib/limits/start-lease.ts).
+ */
+async function runAll(task: string, data: object[], timeoutMs: number, throttled = true): Promise<Ran[]> {
   const jobs = await queue.addBulk(data.map((d) => ({ name: task, data: d })));
   const ids = jobs.map((j) => j.id!);
   await waitFor(
@@ -46,6 +50,13 @@ async function runAll(task: string, data: object[], timeoutMs: number): Promise<
     (done) => done.length === ids.length,
     timeoutMs,
   );
+  if (throttled) {
+    await waitFor(
+      'every admission recorded',
+      () => Promise.all(ids.map((id) => redis.hget(bullKey(THROTTLE_QUEUE, id), ADMITTED_FIELD))),
+      (stamps) => stamps.every((s) => s !== null),
+    );
+  }
   return Promise.all(
     ids.map(async (id) => {
       const job = (await queue.getJob(id))!;
@@ -136,6 +147,35 @@ describe('task rate limit across worker processes', () => {
     (RATE_SECONDS + 60) * 1000,
   );
 
+  it('100/s, where workers lease starts while the log is under half the limit: no window holds more than 100 recorded starts, nor a second more than 100 handler starts unless a handler ran late', async () => {
+    const runs = await runAll(
+      'throttle.rate-fast',
+      Array.from({ length: 250 }, () => ({})),
+      60_000,
+    );
+    expect(
+      maxInWindow(
+        runs.map((r) => r.admitted!),
+        1000 + START_MARGIN_MS,
+      ),
+    ).toBeLessThanOrEqual(100);
+    const lag = runs.map((r) => r.start - r.admitted!);
+    expect(Math.min(...lag)).toBeGreaterThanOrEqual(0);
+    const crowded = crowdedSeconds(runs, 100);
+    console.info(
+      `100/s: handler start − admission p50/p99/max ${[50, 99, 100].map((p) => percentile(lag, p)).join('/')} ms; seconds with more than 100 handler starts: ${crowded.length}`,
+    );
+    for (const w of crowded) expect(w.some(ranLate), JSON.stringify(w.filter(ranLate))).toBe(true);
+    // Three budgets' worth: the limit held them back (the test would pass with no gate otherwise).
+    expect(await delayedEvents(new Set(runs.map((r) => r.id)))).toBeGreaterThan(0);
+    expect(
+      maxInWindow(
+        runs.map((r) => r.start),
+        1000,
+      ),
+    ).toBeGreaterThan(50);
+  }, 90_000);
+
   it('per key: each customer has its own 5/s budget', async () => {
     const data = Array.from({ length: 30 }, (_, i) => ({ customerId: i % 2 ? 'acme' : 'globex' }));
     const runs = await runAll('throttle.rate-key', data, 60_000);
@@ -187,7 +227,7 @@ describe('task concurrency across worker processes', () => {
   });
 
   it('a task without a throttle passes no gate (nothing recorded in its jobs)', async () => {
-    const runs = await runAll('throttle.free', [{}, {}], 30_000);
+    const runs = await runAll('throttle.free', [{}, {}], 30_000, false);
     expect(runs.map((r) => r.admitted)).toEqual([undefined, undefined]);
   }, 60_000);
 });

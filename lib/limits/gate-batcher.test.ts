@@ -1,9 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { closeRedis, createRedis, type RedisConnection } from '../redis';
+import { waitFor } from '../../test/helpers';
 import { bullKey } from '../keys';
 import { askGate, MAX_IN_FLIGHT, type SentAnswer } from './gate-batcher';
 import { admitMany, gateKeys, ADMITTED_FIELD, type GateLimits } from './throttle-gate';
+import { LEASE_HAND_OUT_MS } from './start-lease';
 
 /**
  * The worker's micro-batching of gate calls (gate-batcher.ts) on real Redis: how many calls reach Redis
@@ -110,14 +112,79 @@ describe('gate batcher', () => {
     const keys = (id: string) => gateKeys(queue, 't', id);
     const [a] = await admitMany(redis, queue, keys('a'), limits, [{ jobId: 'a', jobKey: keys('a').job }]);
     expect(a!.admitted).toBe(true);
-    const at = (a as { at: number }).at;
+    const { member } = a as { member: string };
     const [again, b] = await admitMany(redis, queue, keys('a'), limits, [
-      { jobId: 'a', jobKey: keys('a').job, giveBack: at },
+      { jobId: 'a', jobKey: keys('a').job, giveBack: member },
       { jobId: 'b', jobKey: keys('b').job },
     ]);
     // a's old start goes and its new one takes the only place: b is held, and the log holds one start.
     expect(again!.admitted).toBe(true);
     expect(b).toMatchObject({ admitted: false, reason: 'rate' });
     expect(await redis.zcard(keys('a').rateLog)).toBe(1);
+  });
+
+  const FAR: GateLimits = { rate: { limit: 100_000, windowMs: 60_000 }, concurrencyRetryMs: 250 };
+  const askFresh = (conn: RedisConnection, queue: string, id: string, limits = FAR) =>
+    askGate(conn, queue, id, gateKeys(queue, 't', id), limits, { fresh: true });
+  const leased = (xs: SentAnswer[]) => xs.filter((x) => x.answer.admitted && x.answer.member.startsWith('lease:')).length;
+  /** Every admitted job's hash has its admission recorded (a leased one's once its lease is settled). */
+  const recorded = async (queue: string, xs: { id: string; a: SentAnswer }[]) =>
+    (await Promise.all(xs.filter((x) => x.a.answer.admitted).map((x) => redis.hget(bullKey(queue, x.id), ADMITTED_FIELD)))).every((v) => v !== null);
+
+  it('fresh jobs of a far limit asking often take leased starts without a call each; once settled, the log holds exactly the starts handed out', async () => {
+    const queue = `gb-${randomUUID()}`;
+    const { conn, calls } = counting();
+    const all: { id: string; a: SentAnswer }[] = [];
+    let n = 0;
+    const round = async () => {
+      const ids = Array.from({ length: 10 }, () => `j${n++}`);
+      await Promise.all(ids.map((id) => redis.hset(bullKey(queue, id), 'name', 't')));
+      const t0 = performance.now();
+      const answers = await Promise.all(ids.map((id) => askFresh(conn, queue, id)));
+      all.push(...answers.map((a, i) => ({ id: ids[i]!, a })));
+      return { answers, t0 };
+    };
+    // A round right after a call's reply finds its lease (unless the reply took longer than the hand-out time:
+    // a loaded machine; then try again, each round's asks ask for the next).
+    let withLease = 0;
+    for (let r = 0; r < 30 && !withLease; r++) withLease = leased((await round()).answers);
+    expect(withLease).toBeGreaterThan(0);
+    expect(calls()).toBeLessThan(n);
+    expect(all.every((x) => x.a.answer.admitted)).toBe(true);
+    await waitFor(
+      'every lease settled',
+      () => redis.zcard(gateKeys(queue, 't', 'x').rateLog),
+      (c) => c === all.length,
+      2000 + LEASE_HAND_OUT_MS,
+    );
+    expect(await recorded(queue, all)).toBe(true);
+  });
+
+  it('three workers taking leased and batched starts never hand out more than the limit between them; settled, the log holds exactly the starts handed out', async () => {
+    const queue = `gb-${randomUUID()}`;
+    const limits: GateLimits = { rate: { limit: 60, windowMs: 60_000 }, concurrencyRetryMs: 250 };
+    const workers = [counting(), counting(), counting()];
+    const all: { id: string; a: SentAnswer }[] = [];
+    await Promise.all(
+      workers.map(async ({ conn }, w) => {
+        for (let r = 0; r < 12; r++) {
+          const ids = Array.from({ length: 8 }, (_, i) => `w${w}-${r}-${i}`);
+          await Promise.all(ids.map((id) => redis.hset(bullKey(queue, id), 'name', 't')));
+          const answers = await Promise.all(ids.map((id) => askFresh(conn, queue, id, limits)));
+          all.push(...answers.map((a, i) => ({ id: ids[i]!, a })));
+        }
+      }),
+    );
+    const handedOut = admitted(all.map((x) => x.a));
+    expect(handedOut).toBeLessThanOrEqual(60);
+    // 288 asks for 60 starts: the limit is used (a start leased and given back unused may stay unused).
+    expect(handedOut).toBeGreaterThanOrEqual(30);
+    await waitFor(
+      'every lease settled',
+      () => redis.zcard(gateKeys(queue, 't', 'x').rateLog),
+      (c) => c === handedOut,
+      2000 + LEASE_HAND_OUT_MS,
+    );
+    expect(await recorded(queue, all)).toBe(true);
   });
 });

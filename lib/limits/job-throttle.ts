@@ -45,6 +45,17 @@ export type ThrottleEntry = { held: true } | { held: false; starting: () => void
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The gate's limits of a throttle: one object per throttle (a live override brings a new throttle). */
+const gateLimits = new WeakMap<Throttle, GateLimits>();
+function limitsOf(t: Throttle): GateLimits {
+  let limits = gateLimits.get(t);
+  if (!limits) {
+    limits = { rate: t.rate, global: t.concurrency?.global, perKey: t.concurrency?.perKey, concurrencyRetryMs: CONCURRENCY_RETRY_MS };
+    gateLimits.set(t, limits);
+  }
+  return limits;
+}
+
 function keysFor(queue: string, task: string, jobId: string, t: Throttle, args: unknown): GateKeys {
   const rateKey = t.rateKey ? throttleKeyOf(t.rateKey, args) : undefined;
   const concKey = t.concurrency?.key && t.concurrency.perKey ? throttleKeyOf(t.concurrency.key, args) : undefined;
@@ -66,13 +77,19 @@ export async function enterThrottle(
 ): Promise<ThrottleEntry> {
   const jobId = job.id!;
   const keys = keysFor(queue, job.name, jobId, t, args);
-  const limits: GateLimits = { rate: t.rate, global: t.concurrency?.global, perKey: t.concurrency?.perKey, concurrencyRetryMs: CONCURRENCY_RETRY_MS };
-  let giveBack: number | undefined;
+  const limits = limitsOf(t);
+  let giveBack: string | undefined;
   for (let waits = 0, late = 0; ;) {
     // `asked`: when the call carrying this ask left (lib/limits/gate-batcher.ts: asks of one budget share a call);
     // the admission came after it, so the margin counted from it is the margin from the admission, or more.
     // After a wait in the worker for its slot, the job asks alone, at once (not behind a call on its way).
-    const { answer, sent: asked } = await askGate(redis, queue, jobId, keys, limits, { ...(giveBack === undefined ? {} : { giveBack }), alone: waits > 0 });
+    // A first attempt never held may take a leased start (its hash has no earlier wait to clear).
+    const fresh = job.attemptsStarted <= 1 && giveBack === undefined && waits === 0;
+    const { answer, sent: asked } = await askGate(redis, queue, jobId, keys, limits, {
+      ...(giveBack === undefined ? {} : { giveBack }),
+      alone: waits > 0,
+      fresh,
+    });
     giveBack = undefined;
     // The gate's rate window counts on each handler starting within START_MARGIN_MS of its admission
     // (throttle-gate.ts). One that starts later has its start moved to then: `starting`, called on the hand-over
@@ -80,17 +97,17 @@ export async function enterThrottle(
     // An answer later than half a window, or with no connection to send on at once, is given back and asked for
     // again instead. Concurrency needs no margin: a handler runs inside its admission and release.
     if (answer.admitted && t.rate && (performance.now() - asked >= t.rate.windowMs / 2 || redis.status !== 'ready')) {
-      giveBack = answer.at;
+      giveBack = answer.member;
       if (++late < MAX_LATE_ADMISSIONS) continue;
-      await withdraw(redis, jobId, keys, answer.at);
+      await withdraw(redis, jobId, keys, answer.member);
       await job.moveToDelayed(Date.now() + CONCURRENCY_RETRY_MS, token);
       return { held: true };
     }
     if (answer.admitted) {
-      const { at } = answer;
+      const { member } = answer;
       const rate = t.rate;
       const starting = () => {
-        if (rate && performance.now() - asked > START_MARGIN_MS) void restamp(redis, jobId, keys, at, rate).catch(() => {});
+        if (rate && performance.now() - asked > START_MARGIN_MS) void restamp(redis, jobId, keys, member, rate).catch(() => {});
       };
       // A task without concurrency holds no slot: nothing to release (a round trip per job saved).
       return { held: false, starting, release: t.concurrency ? () => releaseSlot(redis, queue, jobId, keys, limits) : async () => {} };

@@ -45,6 +45,19 @@ import { luaScript } from '../queue/lua-script';
  * 2 % of a per-second rate. A reply later than half a window, or a connection
  * not ready to send at once, gives the start back and asks again instead.
  *
+ * Leases: a worker whose jobs of one budget ask often may ask, with a batch, for a lease of
+ * starts: that many entries written in the log at the instant of the batch, under names of
+ * the worker's making, which it hands to its next jobs without a call (lib/limits/start-lease.ts).
+ * Each is a start counted at the lease's instant, like an admission, and the worker hands one
+ * out only within half the start margin of the call's sending, so a handler on a leased start
+ * also starts within START_MARGIN_MS of it or is moved in the log: the guarantee is that of an
+ * admission. Unused entries are given back, and the lease's instant is written as the admission of
+ * each job that took a start (settleLease). A lease is granted only while the log, lease
+ * included, stays within half the limit and nobody waits for the rate, on a budget without
+ * concurrency limits (a slot is a job's, not a count): a limit far above the load is then
+ * passed without a round trip per job, and a limit in use is never leased away from the
+ * workers that wait for it.
+ *
  * Every key is under the queue's own key prefix (`bull:{images}:…`): on a Redis
  * Cluster they share the slot of the queue's keys, the job's hash and its lock.
  */
@@ -81,17 +94,33 @@ export interface GateKeys {
   concKey?: string;
 }
 
-export type GateAnswer = { admitted: true; at: number } | { admitted: false; waitMs: number; reason: 'rate' | 'concurrency' };
+/** An admission names its start's entry in the rate log (`member`): a late start moves it, a start given back removes it. */
+export type GateAnswer = { admitted: true; at: number; member: string } | { admitted: false; waitMs: number; reason: 'rate' | 'concurrency' };
+
+/** A lease asked for with a batch (see Leases above): how many starts, and the prefix of their log entries' names. */
+export interface LeaseAsk {
+  want: number;
+  prefix: string;
+}
+
+/** A lease granted: its entries are `${prefix}:1` … `${prefix}:${granted}`, all at `at` (ms, Redis's clock). */
+export interface LeaseGrant {
+  granted: number;
+  at: number;
+}
 
 // One call admits a batch of jobs of one budget (the same rate log and running sets; each job its own hash,
 // KEYS[7..]), in order, exactly as as many calls in a row at one instant would: each job's answer counts the
-// admissions before it in the batch. ARGV[1..9] are the budget's, then a (jobId, giveBack) pair per job.
+// admissions before it in the batch; then, if asked, a lease of starts. ARGV[1..9] are the budget's, ARGV[10..11]
+// the lease's (how many; the prefix of their names), then a (jobId, giveBack) pair per job; the reply's last
+// element is the lease's {granted, now}.
 const ADMIT = luaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local rate, windowMs = tonumber(ARGV[1]), tonumber(ARGV[2])
 local global, perKey, lockPrefix = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local retryMs, recordWindowMs, rateKey, concKey = tonumber(ARGV[6]), ARGV[7], ARGV[8], ARGV[9]
+local leaseWant, leasePrefix = tonumber(ARGV[10]), ARGV[11]
 local LOG, WAITERS, RUNNING, RUNNING_KEY, WAITING, WAITING_KEY = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 
 -- The log's starts within the window: trimmed and counted once per batch, then kept up to date here.
@@ -183,7 +212,7 @@ local function admitOne(jobKey, jobId, giveBack)
   -- back first (never one of this batch's: a job asks once per batch). Its slots stay the job's unless it is
   -- held now (they are set again when it is admitted).
   local again = giveBack ~= ''
-  if again then logged = logged - redis.call('ZREM', LOG, jobId .. ':' .. giveBack) end
+  if again then logged = logged - redis.call('ZREM', LOG, giveBack) end
 
   if global > 0 and running(RUNNING, jobId) >= global then return waitInLine(jobKey, jobId, again, WAITING, global, 'task') end
   if perKey > 0 and running(RUNNING_KEY, jobId) >= perKey then return waitInLine(jobKey, jobId, again, WAITING_KEY, perKey, 'key') end
@@ -208,16 +237,29 @@ end
 
 local out = {}
 for i = 1, #KEYS - 6 do
-  out[i] = admitOne(KEYS[6 + i], ARGV[8 + 2 * i], ARGV[9 + 2 * i])
+  out[i] = admitOne(KEYS[6 + i], ARGV[10 + 2 * i], ARGV[11 + 2 * i])
+end
+
+-- A lease: only while the log stays within half the limit with it, and nobody waits for the rate (a job held in
+-- this batch means the log is full: no lease). Counted as starts now, like the batch's.
+local leased = 0
+if leaseWant > 0 and rate > 0 and global == 0 and perKey == 0 and not anyWaiters then
+  leased = math.max(0, math.min(leaseWant, math.floor(rate / 2) - logged))
+  for i = 1, leased do
+    pending[#pending + 1] = now
+    pending[#pending + 1] = leasePrefix .. ':' .. i
+  end
+  logged = logged + leased
 end
 flush()
 if added then redis.call('PEXPIRE', LOG, windowMs) end
+out[#out + 1] = {leased, now}
 return out
 `);
 
 // A start the worker gives back (its handler would have started too late): its log entry and slots go, as if never admitted.
 const WITHDRAW = luaScript(`
-redis.call('ZREM', KEYS[1], ARGV[1] .. ':' .. ARGV[2])
+redis.call('ZREM', KEYS[1], ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('HDEL', KEYS[4], '${ADMITTED_FIELD}')
@@ -228,11 +270,21 @@ return 1
 const RESTAMP = luaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREM', KEYS[1], ARGV[1] .. ':' .. ARGV[2])
+redis.call('ZREM', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[1], now, ARGV[1] .. ':' .. now)
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
 redis.call('HSET', KEYS[2], '${RESTAMPED_FIELD}', now)
 return now
+`);
+
+// A lease settled: the entries not handed out (ARGV[2..]) leave the log; each job that took one of the others
+// (KEYS[2..]: its hash, if it still exists) gets the lease's instant (ARGV[1]) as its admission.
+const SETTLE_LEASE = luaScript(`
+if #ARGV > 1 then redis.call('ZREM', KEYS[1], unpack(ARGV, 2)) end
+for i = 2, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('HSET', KEYS[i], '${ADMITTED_FIELD}', ARGV[1]) end
+end
+return 1
 `);
 
 // A running job's slots free; the jobs at the front of the lines, as many as slots are free now (by the running
@@ -254,16 +306,30 @@ front(KEYS[2], KEYS[4], tonumber(ARGV[3]))
 return woken
 `);
 
+/** The keys of a budget (all but the job's hash), by queue, task and key values: the same for every job of it. */
+const budgetKeys = new Map<string, Omit<GateKeys, 'job'>>();
+/** Budgets whose keys are kept: per-key budgets come and go; past this many the cache starts over. */
+const BUDGET_KEYS_KEPT = 1000;
+
 /**
  * The gate's keys for one job of `task` on `queue`: `rateKey`/`concKey` are the
  * job's key values (undefined: the task-wide budget).
  */
 export function gateKeys(queue: string, task: string, jobId: string, rateKey?: string, concKey?: string): GateKeys {
   const prefix = queueKeyPrefix(queue);
+  const id = `${prefix}\n${task}\n${rateKey === undefined ? '' : `r${rateKey}`}\n${concKey === undefined ? '' : `c${concKey}`}`;
+  let shared = budgetKeys.get(id);
+  if (!shared) {
+    if (budgetKeys.size >= BUDGET_KEYS_KEPT) budgetKeys.clear();
+    budgetKeys.set(id, (shared = budgetKeysOf(prefix, task, rateKey, concKey)));
+  }
+  return { ...shared, job: `${prefix}${jobId}` };
+}
+
+function budgetKeysOf(prefix: string, task: string, rateKey?: string, concKey?: string): Omit<GateKeys, 'job'> {
   const base = `${prefix}cel:throttle:${encodeURIComponent(task)}`;
   const rk = rateKey === undefined ? '' : `:${rateKey}`;
   return {
-    job: `${prefix}${jobId}`,
     rateLog: `${base}:rate${rk}`,
     rateWaiters: `${base}:rate-wait${rk}`,
     running: `${base}:running`,
@@ -275,12 +341,12 @@ export function gateKeys(queue: string, task: string, jobId: string, rateKey?: s
   };
 }
 
-/** One job's question to the gate: its id, and the time of an earlier admission it gives back (see {@link admit}). */
+/** One job's question to the gate: its id, and the log entry of an earlier admission it gives back (see {@link admit}). */
 export interface GateAsk {
   jobId: string;
   /** The job's hash (its GateKeys' `job`). */
   jobKey: string;
-  giveBack?: number;
+  giveBack?: string;
 }
 
 /** Most jobs one gate call admits: keeps each script run short (Redis runs nothing else meanwhile). */
@@ -292,6 +358,18 @@ export const MAX_BATCH = 100;
  * admissions before it, as the same asks made one after another would be answered.
  */
 export async function admitMany(redis: RedisConnection, queue: string, keys: GateKeys, limits: GateLimits, asks: readonly GateAsk[]): Promise<GateAnswer[]> {
+  return (await admitAndLease(redis, queue, keys, limits, asks)).answers;
+}
+
+/** {@link admitMany}, and with it a lease of starts when `lease` asks for one (see Leases above; asks may be empty). */
+export async function admitAndLease(
+  redis: RedisConnection,
+  queue: string,
+  keys: GateKeys,
+  limits: GateLimits,
+  asks: readonly GateAsk[],
+  lease?: LeaseAsk,
+): Promise<{ answers: GateAnswer[]; lease: LeaseGrant }> {
   if (asks.length > MAX_BATCH) throw new Error(`admitMany: at most ${MAX_BATCH} asks in one call, got ${asks.length}`);
   const shared = [
     limits.rate?.limit ?? 0,
@@ -304,41 +382,56 @@ export async function admitMany(redis: RedisConnection, queue: string, keys: Gat
     limits.rate?.windowMs ?? 0,
     keys.rateKey ?? '',
     keys.concKey ?? '',
+    lease?.want ?? 0,
+    lease?.prefix ?? '',
   ];
   const reply = (await ADMIT.run(
     redis,
     [keys.rateLog, keys.rateWaiters, keys.running, keys.runningByKey, keys.waiting, keys.waitingByKey, ...asks.map((a) => a.jobKey)],
     [...shared, ...asks.flatMap((a) => [a.jobId, a.giveBack ?? ''])],
   )) as [number, number, string?][];
-  return reply.map(toAnswer);
+  const [granted, at] = reply.pop()!;
+  return { answers: reply.map((r, i) => toAnswer(r, asks[i]!.jobId)), lease: { granted: Number(granted), at: Number(at) } };
 }
 
-function toAnswer(reply: [number, number, string?]): GateAnswer {
-  if (reply[0] === 1) return { admitted: true, at: Number(reply[1]) };
+function toAnswer(reply: [number, number, string?], jobId: string): GateAnswer {
+  if (reply[0] === 1) return { admitted: true, at: Number(reply[1]), member: `${jobId}:${reply[1]}` };
   return { admitted: false, waitMs: Number(reply[1]), reason: reply[2] === 'rate' ? 'rate' : 'concurrency' };
 }
 
 /**
  * Ask the gate whether the job may start now; if so its start is recorded (rate log, running sets).
- * `giveBack`: the time of this job's previous admission, which reached the worker too late to start
+ * `giveBack`: the log entry of this job's previous admission, which reached the worker too late to start
  * within the margin: that start is withdrawn in the same call.
  */
-export async function admit(redis: RedisConnection, queue: string, jobId: string, keys: GateKeys, limits: GateLimits, giveBack?: number): Promise<GateAnswer> {
+export async function admit(redis: RedisConnection, queue: string, jobId: string, keys: GateKeys, limits: GateLimits, giveBack?: string): Promise<GateAnswer> {
   const [answer] = await admitMany(redis, queue, keys, limits, [{ jobId, jobKey: keys.job, ...(giveBack === undefined ? {} : { giveBack }) }]);
   return answer!;
 }
 
-/** Give back a start admitted at `at` (the admission's reply came too late for the handler to start within the margin). */
-export async function withdraw(redis: RedisConnection, jobId: string, keys: GateKeys, at: number): Promise<void> {
-  await WITHDRAW.run(redis, [keys.rateLog, keys.running, keys.runningByKey, keys.job], [jobId, at]);
+/** Give back a start (its log entry `member`: the admission's reply came too late for the handler to start within the margin). */
+export async function withdraw(redis: RedisConnection, jobId: string, keys: GateKeys, member: string): Promise<void> {
+  await WITHDRAW.run(redis, [keys.rateLog, keys.running, keys.runningByKey, keys.job], [jobId, member]);
 }
 
 /**
- * A job admitted at `at` starts its handler now, later than the margin: its start counts from when Redis gets
- * this (sent before the handler starts; the caller does not wait for the reply).
+ * A job whose start is the log's entry `member` starts its handler now, later than the margin: its start counts
+ * from when Redis gets this (sent before the handler starts; the caller does not wait for the reply).
  */
-export function restamp(redis: RedisConnection, jobId: string, keys: GateKeys, at: number, rate: { windowMs: number }): Promise<unknown> {
-  return RESTAMP.run(redis, [keys.rateLog, keys.job], [jobId, at, rate.windowMs + START_MARGIN_MS]);
+export function restamp(redis: RedisConnection, jobId: string, keys: GateKeys, member: string, rate: { windowMs: number }): Promise<unknown> {
+  return RESTAMP.run(redis, [keys.rateLog, keys.job], [jobId, member, rate.windowMs + START_MARGIN_MS]);
+}
+
+/**
+ * Settle a lease: give back its entries not handed out (`unused`: their names in the log), and record its
+ * instant `at` as the admission of the jobs that took the others (`takers`: their hashes).
+ */
+export async function settleLease(
+  redis: RedisConnection,
+  keys: Pick<GateKeys, 'rateLog'>,
+  lease: { at: number; unused: readonly string[]; takers: readonly string[] },
+): Promise<void> {
+  await SETTLE_LEASE.run(redis, [keys.rateLog, ...lease.takers], [lease.at, ...lease.unused]);
 }
 
 /**
