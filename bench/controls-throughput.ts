@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { commandStats, cpuSeconds, drained, fillPaused, percentile, startTs, ROOT } from './support';
+import { commandStats, cpuSeconds, drained, fillPaused, percentile, redisCpuUs, startTs, ROOT } from './support';
 
 /**
  * The controls bench's throughput runs: N no-op jobs added to a paused queue,
@@ -25,7 +25,7 @@ export interface ThroughputRun {
   commands: number;
   /** Script calls (EVALSHA) per job. */
   scripts: number;
-  /** Redis CPU per job, µs (INFO commandstats usec). */
+  /** Redis CPU per job, µs (its process's user + system CPU over the run: INFO cpu). */
   redisUs: number;
   /** The worker process's CPU per job, µs (user + system, /proc). */
   workerUs: number;
@@ -45,20 +45,22 @@ export async function throughputOnce(redis: Redis, url: string, variant: string,
     const pid = child.proc.pid!;
     await redis.config('RESETSTAT');
     const cpu0 = cpuUs(pid);
+    const redis0 = await redisCpuUs(redis);
     const t0 = Date.now();
     await queue.resume();
     const { lastFinished, polls } = await drained(redis, queue, JOBS);
     const workerUs = (cpuUs(pid) - cpu0) / JOBS;
+    const redisUs = ((await redisCpuUs(redis)) - redis0) / JOBS;
     const stats = await commandStats(redis);
     // The bench's own commands are not the worker's.
     stats.set('zcard', [(stats.get('zcard')?.[0] ?? 0) - polls, stats.get('zcard')?.[1] ?? 0]);
     for (const own of ['config|resetstat', 'info', 'zrange']) stats.delete(own);
-    const total = (i: 0 | 1) => [...stats.values()].reduce((s, v) => s + v[i], 0) / JOBS;
+    const calls = [...stats.values()].reduce((s, v) => s + v[0], 0) / JOBS;
     return {
       jobsPerSec: (JOBS / (lastFinished - t0)) * 1000,
-      commands: total(0),
+      commands: calls,
       scripts: (stats.get('evalsha')?.[0] ?? 0) / JOBS,
-      redisUs: total(1),
+      redisUs,
       workerUs,
     };
   } finally {

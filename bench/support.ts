@@ -110,6 +110,17 @@ export async function commandStats(redis: { info(section: string): Promise<strin
   return out;
 }
 
+/**
+ * The CPU Redis's process used so far (INFO cpu: user + system), µs: what a workload costs Redis, network and
+ * event loop included. (INFO commandstats's usec would count a script's own calls twice: in the script's time
+ * and again under their own names.)
+ */
+export async function redisCpuUs(redis: { info(section: string): Promise<string> }): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+}
+
 /** A process's resident memory in MB (NaN without a pid). */
 export function rssMb(pid: number | undefined): number {
   if (pid === undefined) return NaN;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { commandStats, cpuSeconds, drained, fillPaused, fmt, percentile, privateRedis, startTs, verdict, ROOT } from './support';
+import { commandStats, cpuSeconds, drained, fillPaused, fmt, percentile, privateRedis, redisCpuUs, startTs, verdict, ROOT } from './support';
 import { roundNoise } from './compare';
 
 /**
@@ -57,7 +57,7 @@ interface Run {
   jobsPerSec: number;
   /** Redis commands per job (Lua's own calls included), by command. */
   commands: Map<string, number>;
-  /** Redis CPU per job, µs (commandstats usec). */
+  /** Redis CPU per job, µs (its process's user + system CPU over the run: INFO cpu). */
   redisUs: number;
   /** The worker process's CPU per job, µs (user + system). */
   workerUs: number;
@@ -76,16 +76,17 @@ async function runOnce(redis: Redis, url: string, variant: string, name: string,
     const pid = child.proc.pid!;
     await redis.config('RESETSTAT');
     const cpu0 = cpuUs(pid);
+    const redis0 = await redisCpuUs(redis);
     const t0 = Date.now();
     await queue.resume();
     const { lastFinished, polls } = await drained(redis, queue, JOBS);
     const workerUs = (cpuUs(pid) - cpu0) / JOBS;
+    const redisUs = ((await redisCpuUs(redis)) - redis0) / JOBS;
     const stats = await commandStats(redis);
     // The bench's own commands are not the worker's.
     stats.set('zcard', [(stats.get('zcard')?.[0] ?? 0) - polls, stats.get('zcard')?.[1] ?? 0]);
     for (const own of ['config|resetstat', 'info', 'zrange']) stats.delete(own);
     const commands = new Map([...stats].map(([k, [calls]]) => [k, calls / JOBS] as const).filter(([, c]) => c > 0));
-    const redisUs = [...stats.values()].reduce((s, [, us]) => s + us, 0) / JOBS;
     return { jobsPerSec: (JOBS / (lastFinished - t0)) * 1000, commands, redisUs, workerUs };
   } finally {
     await child.stop();
@@ -173,7 +174,7 @@ function report(runs: Map<string, Run[]>, variants: string[], baseline: WorkerBa
   return [
     `### Worker throughput: Celerity's worker against a bare BullMQ worker`,
     '',
-    `Command: \`npm run bench -- worker\` (env: BENCH_WORKER_JOBS=${JOBS}, BENCH_WORKER_ROUNDS=${ROUNDS}${baseline ? `, BENCH_WORKER_BASELINE=${baseline.sha}` : ''}). One private redis-server (no persistence); ${JOBS.toLocaleString('en')} no-op jobs (\`hello\`, no arguments, kept when done: they name \`removeOnComplete: false\`, so Celerity's default retention, which a job naming none gets from its worker, does not trim the set whose count times the run) added to a paused queue, then one fresh worker process (concurrency 50) started on it and the queue resumed; throughput = jobs / (last job's finishedOn − resume). ${ROUNDS} rounds, each running every variant once in an order rotating per round. "Bare" = a BullMQ \`Worker\` with default options (no metrics), the processor returning at once. Celerity = \`startWorker()\` with a registry holding the task (bench/worker-throughput-child.ts); "without X" turns one feature off through startWorker's bench-only \`benchOff\` option. Commands per job from Redis's INFO commandstats over the run (the bench's own polling taken out); worker CPU from /proc. The machine is shared with other sessions (2 cores; load average over the last minute ${loads.map((l) => fmt(l, 1)).join(' → ')} from the first round to the last): rounds vary, compare within one run.`,
+    `Command: \`npm run bench -- worker\` (env: BENCH_WORKER_JOBS=${JOBS}, BENCH_WORKER_ROUNDS=${ROUNDS}${baseline ? `, BENCH_WORKER_BASELINE=${baseline.sha}` : ''}). One private redis-server (no persistence); ${JOBS.toLocaleString('en')} no-op jobs (\`hello\`, no arguments, kept when done: they name \`removeOnComplete: false\`, so Celerity's default retention, which a job naming none gets from its worker, does not trim the set whose count times the run) added to a paused queue, then one fresh worker process (concurrency 50) started on it and the queue resumed; throughput = jobs / (last job's finishedOn − resume). ${ROUNDS} rounds, each running every variant once in an order rotating per round. "Bare" = a BullMQ \`Worker\` with default options (no metrics), the processor returning at once. Celerity = \`startWorker()\` with a registry holding the task (bench/worker-throughput-child.ts); "without X" turns one feature off through startWorker's bench-only \`benchOff\` option. Commands per job from Redis's INFO commandstats over the run (the bench's own polling taken out; a script's own calls counted); Redis CPU per job from its INFO cpu (user + system over the run), worker CPU from /proc. The machine is shared with other sessions (2 cores; load average over the last minute ${loads.map((l) => fmt(l, 1)).join(' → ')} from the first round to the last): rounds vary, compare within one run.`,
     '',
     '| worker | median jobs/s | min–max | rounds | / bare (medians) | Redis commands per job | Redis CPU per job (µs) | worker CPU per job (µs) |',
     '|---|---|---|---|---|---|---|---|',
