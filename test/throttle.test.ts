@@ -18,8 +18,8 @@ const stack = queueStack();
 const { redis } = stack;
 const queue = stack.queue(THROTTLE_QUEUE);
 const WORKERS = 3;
-/** How long the 5/s run lasts: 11 s in the suite; THROTTLE_TEST_SECONDS=30 for the issue's long run. */
-const RATE_SECONDS = Number(process.env.THROTTLE_TEST_SECONDS ?? 11);
+/** How long the 5/s run lasts: 30 s (the issue asks for at least that); THROTTLE_TEST_SECONDS for another span. */
+const RATE_SECONDS = Number(process.env.THROTTLE_TEST_SECONDS ?? 30);
 
 const throttleWorker = (): Proc => taskWorkerProcess(stack, 'test/fixtures/throttle-tasks.ts', ['--concurrency', '5']);
 
