@@ -7,7 +7,7 @@ import { createRedis, type RedisConnection } from '../lib/redis';
 import { queueNamesFor } from '../lib/queue/queue-names';
 import { startRedisCluster } from '../scripts/redis-cluster';
 import { roundNoise } from './compare';
-import { fmt, percentile, privateRedis, startTs, verdict, ROOT } from './support';
+import { fmt, percentile, privateRedis, redisCpuUs, startTs, verdict, ROOT } from './support';
 
 /**
  * The cluster section's throughput part (issue 15): the same no-op work — 6 queues,
@@ -15,7 +15,7 @@ import { fmt, percentile, privateRedis, startTs, verdict, ROOT } from './support
  * one Redis and on a 3-master Redis Cluster, side by side in interleaved rounds.
  * The queues are picked so that each master holds two. Each run fills the paused
  * queues, starts the workers, resumes the queues and times from the resume to the
- * last job's finishedOn. Redis CPU per job is read per master (INFO commandstats):
+ * last job's finishedOn. Redis CPU per job is read per master (its process's CPU, INFO cpu):
  * it is what one master can carry, and so how throughput scales with masters on paper.
  */
 
@@ -59,15 +59,6 @@ async function spreadQueues(cluster: Cluster): Promise<string[]> {
   return [...perPort.values()].flat();
 }
 
-async function commandUsec(node: Redis): Promise<number> {
-  let usec = 0;
-  for (const line of (await node.info('commandstats')).split('\n')) {
-    const m = /usec=(\d+)/.exec(line);
-    if (m) usec += Number(m[1]);
-  }
-  return usec;
-}
-
 async function completedCount(mode: Mode, queues: Queue[]): Promise<number> {
   const counts = await Promise.all(queues.map((q) => mode.conn.zcard(q.keys.completed!)));
   return counts.reduce((a, b) => a + b, 0);
@@ -83,7 +74,7 @@ async function runOnce(mode: Mode, names: string[]): Promise<Run> {
   const children = Array.from({ length: WORKERS }, () => startTs(CHILD, { REDIS_URL: mode.url, CELERITY_PREFIX: PREFIX }, /WORKER_READY/, names));
   try {
     await Promise.all(children.map((c) => c.ready));
-    await Promise.all(mode.masters.map((m) => m.config('RESETSTAT')));
+    const cpu0 = await Promise.all(mode.masters.map((m) => redisCpuUs(m)));
     const t0 = Date.now();
     await Promise.all(queues.map((q) => q.resume()));
     const deadline = Date.now() + 600_000;
@@ -92,7 +83,7 @@ async function runOnce(mode: Mode, names: string[]): Promise<Run> {
       await new Promise((r) => setTimeout(r, 50));
     }
     const last = await Promise.all(queues.map(async (q) => Number((await mode.conn.zrange(q.keys.completed!, -1, -1, 'WITHSCORES'))[1])));
-    const usec = await Promise.all(mode.masters.map(commandUsec));
+    const usec = (await Promise.all(mode.masters.map((m) => redisCpuUs(m)))).map((u, i) => u - cpu0[i]!);
     const jobsPerMaster = mode.masters.map(() => (JOBS * QUEUES) / mode.masters.length);
     return {
       jobsPerSec: ((JOBS * QUEUES) / (Math.max(...last) - t0)) * 1000,
@@ -172,6 +163,6 @@ function report(runs: Map<string, Run[]>, names: string[]): string {
     '',
     `Against the target (issue 15): cluster / one Redis = ${fmt(clu / one, 2)} (≥ 0.8: ${verdict(clu / one >= 0.8)}).`,
     '',
-    `Scaling on paper: Redis CPU per job (INFO commandstats, all commands incl. Lua) is ${fmt(oneUs, 1)} µs on one Redis and ${cluUs.map((u) => fmt(u, 1)).join(' / ')} µs on the three masters. A Redis node runs commands on one thread, so one master carries at most ≈ 1,000,000 / µs-per-job jobs/s of Redis work: ${fmt(1e6 / oneUs, 0)} jobs/s for one Redis, ≈ ${fmt(ceiling, 0)} jobs/s for these ${MASTERS} masters together (per-master figure × masters), growing with masters as long as queues spread evenly over them. What limits it: one queue lives on one slot, so a single queue never goes beyond one master's figure; the workers' own CPU (about as much per job as Redis's, here on the same 2 cores); and an uneven spread of queues over masters (the busiest master sets the pace).`,
+    `Scaling on paper: Redis CPU per job (each master's process CPU over the run, INFO cpu) is ${fmt(oneUs, 1)} µs on one Redis and ${cluUs.map((u) => fmt(u, 1)).join(' / ')} µs on the three masters. A Redis node runs commands on one thread, so one master carries at most ≈ 1,000,000 / µs-per-job jobs/s of Redis work: ${fmt(1e6 / oneUs, 0)} jobs/s for one Redis, ≈ ${fmt(ceiling, 0)} jobs/s for these ${MASTERS} masters together (per-master figure × masters), growing with masters as long as queues spread evenly over them. What limits it: one queue lives on one slot, so a single queue never goes beyond one master's figure; the workers' own CPU (about as much per job as Redis's, here on the same 2 cores); and an uneven spread of queues over masters (the busiest master sets the pace).`,
   ].join('\n');
 }

@@ -121,6 +121,38 @@ export async function redisCpuUs(redis: { info(section: string): Promise<string>
   return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
 }
 
+/** One part of a bench section: its name in the section's PARTS variable, the heading it writes first, how to run it. */
+export interface BenchPart {
+  name: string;
+  heading: string;
+  run: () => Promise<string>;
+}
+
+/**
+ * Run the parts of section `section` that the env variable `partsVar` names (all when unset), in order; a part
+ * not run keeps its text from BENCHMARKS.md as its last run left it (from its heading to the next part's, or to
+ * the section's closing "Run on" line).
+ */
+export async function runParts(section: string, partsVar: string, parts: readonly BenchPart[]): Promise<string[]> {
+  const wanted = process.env[partsVar]?.split(',');
+  const out: string[] = [];
+  for (const part of parts) {
+    const text = !wanted || wanted.includes(part.name) ? await part.run() : previousPart(section, part.heading, parts);
+    if (text) out.push(text);
+  }
+  return out;
+}
+
+function previousPart(section: string, heading: string, parts: readonly BenchPart[]): string | undefined {
+  const text = readFileSync(path.join(ROOT, 'BENCHMARKS.md'), 'utf8');
+  const body = new RegExp(`<!-- bench:${section} -->([\\s\\S]*?)<!-- /bench:${section} -->`).exec(text)?.[1] ?? '';
+  const start = body.indexOf(heading);
+  if (start < 0) return undefined;
+  const rest = body.slice(start);
+  const ends = [...parts.map((p) => p.heading), '\nRun on '].map((h) => rest.indexOf(h, heading.length)).filter((i) => i > 0);
+  return rest.slice(0, Math.min(...ends, rest.length)).trim();
+}
+
 /** A process's resident memory in MB (NaN without a pid). */
 export function rssMb(pid: number | undefined): number {
   if (pid === undefined) return NaN;
