@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { commandStats, cpuSeconds, drained, fillPaused, percentile, redisCpuUs, startTs, ROOT } from './support';
+import { drainRun, fillPaused, percentile, startTs, ROOT } from './support';
 
 /**
  * The controls bench's throughput runs: N no-op jobs added to a paused queue,
@@ -31,9 +31,6 @@ export interface ThroughputRun {
   workerUs: number;
 }
 
-/** User + system CPU of a process so far, in µs. */
-const cpuUs = (pid: number) => cpuSeconds(pid) * 1e6;
-
 /** One run of `variant` on its own queue: jobs per second and the cost per job. */
 /** `tree`: the checkout whose worker runs (another commit's worktree, to compare side by side). */
 export async function throughputOnce(redis: Redis, url: string, variant: string, name: string, tree = ROOT): Promise<ThroughputRun> {
@@ -42,26 +39,13 @@ export async function throughputOnce(redis: Redis, url: string, variant: string,
   const child = startTs(path.join(tree, CHILD_PATH), { REDIS_URL: url, CELERITY_PREFIX: PREFIX }, /WORKER_READY/, [variant, name, FAR_RATE], tree);
   try {
     await child.ready;
-    const pid = child.proc.pid!;
-    await redis.config('RESETSTAT');
-    const cpu0 = cpuUs(pid);
-    const redis0 = await redisCpuUs(redis);
-    const t0 = Date.now();
-    await queue.resume();
-    const { lastFinished, polls } = await drained(redis, queue, JOBS);
-    const workerUs = (cpuUs(pid) - cpu0) / JOBS;
-    const redisUs = ((await redisCpuUs(redis)) - redis0) / JOBS;
-    const stats = await commandStats(redis);
-    // The bench's own commands are not the worker's.
-    stats.set('zcard', [(stats.get('zcard')?.[0] ?? 0) - polls, stats.get('zcard')?.[1] ?? 0]);
-    for (const own of ['config|resetstat', 'info', 'zrange']) stats.delete(own);
-    const calls = [...stats.values()].reduce((s, v) => s + v[0], 0) / JOBS;
+    const run = await drainRun(redis, queue, child.proc.pid!, JOBS);
     return {
-      jobsPerSec: (JOBS / (lastFinished - t0)) * 1000,
-      commands: calls,
-      scripts: (stats.get('evalsha')?.[0] ?? 0) / JOBS,
-      redisUs,
-      workerUs,
+      jobsPerSec: run.jobsPerSec,
+      commands: [...run.commands.values()].reduce((a, b) => a + b, 0),
+      scripts: run.commands.get('evalsha') ?? 0,
+      redisUs: run.redisUs,
+      workerUs: run.workerUs,
     };
   } finally {
     await child.stop();

@@ -225,3 +225,40 @@ export async function drained(
   const [, score] = await redis.zrange(queue.keys.completed!, -1, -1, 'WITHSCORES');
   return { lastFinished: Number(score), polls };
 }
+
+/** What one drain of a paused queue by a worker process cost, per job. */
+export interface DrainRun {
+  jobsPerSec: number;
+  /** Redis commands per job, by command (a script's own calls included), the bench's own taken out. */
+  commands: Map<string, number>;
+  /** Redis CPU per job, µs (its process's user + system CPU over the run: INFO cpu). */
+  redisUs: number;
+  /** The worker process's CPU per job, µs (user + system, /proc). */
+  workerUs: number;
+}
+
+/**
+ * Resume `queue` (filled paused with `n` jobs, its worker process `pid` ready) and time it until drained:
+ * jobs / (last finishedOn − resume), and what the run cost Redis and the worker per job.
+ */
+export async function drainRun(
+  redis: { config(op: 'RESETSTAT'): Promise<unknown>; info(section: string): Promise<string> } & Parameters<typeof drained>[0],
+  queue: BenchQueue & { resume(): Promise<void> },
+  pid: number,
+  n: number,
+): Promise<DrainRun> {
+  const cpuUs = () => cpuSeconds(pid) * 1e6;
+  await redis.config('RESETSTAT');
+  const [worker0, redis0] = [cpuUs(), await redisCpuUs(redis)];
+  const t0 = Date.now();
+  await queue.resume();
+  const { lastFinished, polls } = await drained(redis, queue, n);
+  const workerUs = (cpuUs() - worker0) / n;
+  const redisUs = ((await redisCpuUs(redis)) - redis0) / n;
+  const stats = await commandStats(redis);
+  // The bench's own commands are not the worker's.
+  stats.set('zcard', [(stats.get('zcard')?.[0] ?? 0) - polls, stats.get('zcard')?.[1] ?? 0]);
+  for (const own of ['config|resetstat', 'info', 'zrange']) stats.delete(own);
+  const commands = new Map([...stats].map(([k, [calls]]) => [k, calls / n] as const).filter(([, c]) => c > 0));
+  return { jobsPerSec: (n / (lastFinished - t0)) * 1000, commands, redisUs, workerUs };
+}

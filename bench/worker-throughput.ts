@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { commandStats, cpuSeconds, drained, fillPaused, fmt, percentile, privateRedis, redisCpuUs, startTs, verdict, ROOT } from './support';
+import { drainRun, fillPaused, fmt, percentile, privateRedis, startTs, verdict, ROOT, type DrainRun } from './support';
 import { roundNoise } from './compare';
 
 /**
@@ -53,18 +53,8 @@ function workerBaseline(ref: string | undefined): WorkerBaseline | undefined {
   return { sha, dir };
 }
 
-interface Run {
-  jobsPerSec: number;
-  /** Redis commands per job (Lua's own calls included), by command. */
-  commands: Map<string, number>;
-  /** Redis CPU per job, µs (its process's user + system CPU over the run: INFO cpu). */
-  redisUs: number;
-  /** The worker process's CPU per job, µs (user + system). */
-  workerUs: number;
-}
-
-/** User + system CPU of a process so far, in µs. */
-const cpuUs = (pid: number) => cpuSeconds(pid) * 1e6;
+/** One run: jobs/s and its cost per job. */
+type Run = DrainRun;
 
 async function runOnce(redis: Redis, url: string, variant: string, name: string, baseline: WorkerBaseline | undefined): Promise<Run> {
   const queue = new Queue(name, { connection: redis, prefix: PREFIX });
@@ -73,21 +63,7 @@ async function runOnce(redis: Redis, url: string, variant: string, name: string,
   const child = startTs(CHILD, { REDIS_URL: url, CELERITY_PREFIX: PREFIX, ...lib }, /WORKER_READY/, [variant.replace('-baseline', ''), name]);
   try {
     await child.ready;
-    const pid = child.proc.pid!;
-    await redis.config('RESETSTAT');
-    const cpu0 = cpuUs(pid);
-    const redis0 = await redisCpuUs(redis);
-    const t0 = Date.now();
-    await queue.resume();
-    const { lastFinished, polls } = await drained(redis, queue, JOBS);
-    const workerUs = (cpuUs(pid) - cpu0) / JOBS;
-    const redisUs = ((await redisCpuUs(redis)) - redis0) / JOBS;
-    const stats = await commandStats(redis);
-    // The bench's own commands are not the worker's.
-    stats.set('zcard', [(stats.get('zcard')?.[0] ?? 0) - polls, stats.get('zcard')?.[1] ?? 0]);
-    for (const own of ['config|resetstat', 'info', 'zrange']) stats.delete(own);
-    const commands = new Map([...stats].map(([k, [calls]]) => [k, calls / JOBS] as const).filter(([, c]) => c > 0));
-    return { jobsPerSec: (JOBS / (lastFinished - t0)) * 1000, commands, redisUs, workerUs };
+    return await drainRun(redis, queue, child.proc.pid!, JOBS);
   } finally {
     await child.stop();
     await queue.close();
