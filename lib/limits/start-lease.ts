@@ -47,6 +47,8 @@ export interface SettledLease {
 class Lease {
   private next = 1;
   readonly takers: string[] = [];
+  /** Closes the lease when its hand-out time is up. */
+  timer: NodeJS.Timeout | undefined;
   constructor(
     readonly prefix: string,
     readonly at: number,
@@ -77,7 +79,6 @@ class Lease {
 
 export class StartLeases {
   private readonly leases: Lease[] = [];
-  private readonly timers = new Map<Lease, NodeJS.Timeout>();
   /** Asks in the current hand-out period (from `since`), and in the one before it. */
   private asks = 0;
   private before = 0;
@@ -143,9 +144,8 @@ export class StartLeases {
     if (grant.granted <= 0) return;
     const lease = new Lease(prefix, grant.at, sent, grant.granted);
     this.leases.push(lease);
-    const timer = setTimeout(() => this.close(lease, true), Math.max(0, sent + LEASE_HAND_OUT_MS - performance.now()));
-    timer.unref();
-    this.timers.set(lease, timer);
+    lease.timer = setTimeout(() => this.close(lease, true), Math.max(0, sent + LEASE_HAND_OUT_MS - performance.now()));
+    lease.timer.unref();
   }
 
   get empty(): boolean {
@@ -154,8 +154,7 @@ export class StartLeases {
 
   private close(lease: Lease, timeUp: boolean): void {
     this.leases.splice(this.leases.indexOf(lease), 1);
-    clearTimeout(this.timers.get(lease));
-    this.timers.delete(lease);
+    clearTimeout(lease.timer);
     this.settle(lease.close());
     if (timeUp && this.empty) this.onEmpty();
   }

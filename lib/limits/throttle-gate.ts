@@ -219,12 +219,14 @@ local function admitOne(jobKey, jobId, giveBack)
   if global > 0 then redis.call('ZREM', WAITING, jobId) end
   if perKey > 0 then redis.call('ZREM', WAITING_KEY, jobId) end
 
+  -- Unique member per start (a job may start again after a retry), answered to the worker: its name for the start.
+  local member = jobId .. ':' .. now
   if rate > 0 then
     if logged >= rate then return waitForRate(jobKey, jobId, again) end
     if anyWaiters then redis.call('ZREM', WAITERS, jobId) end
-    -- Unique member per start (a job may start again after a retry). Counted now, written with the batch's others.
+    -- Counted now, written with the batch's others.
     pending[#pending + 1] = now
-    pending[#pending + 1] = jobId .. ':' .. now
+    pending[#pending + 1] = member
     logged = logged + 1
   end
   if global > 0 then redis.call('ZADD', RUNNING, now, jobId) end
@@ -232,7 +234,7 @@ local function admitOne(jobKey, jobId, giveBack)
   -- A new start: the job's record of a held wait, and of an earlier attempt's moved start, go.
   redis.call('HDEL', jobKey, '${HELD_FIELD}', '${RESTAMPED_FIELD}')
   redis.call('HSET', jobKey, '${ADMITTED_FIELD}', now)
-  return {1, now}
+  return {1, now, member}
 end
 
 local out = {}
@@ -391,11 +393,12 @@ export async function admitAndLease(
     [...shared, ...asks.flatMap((a) => [a.jobId, a.giveBack ?? ''])],
   )) as [number, number, string?][];
   const [granted, at] = reply.pop()!;
-  return { answers: reply.map((r, i) => toAnswer(r, asks[i]!.jobId)), lease: { granted: Number(granted), at: Number(at) } };
+  return { answers: reply.map(toAnswer), lease: { granted: Number(granted), at: Number(at) } };
 }
 
-function toAnswer(reply: [number, number, string?], jobId: string): GateAnswer {
-  if (reply[0] === 1) return { admitted: true, at: Number(reply[1]), member: `${jobId}:${reply[1]}` };
+/** A job's answer: {1, at, its start's name in the log} or {0, wait, reason}. */
+function toAnswer(reply: [number, number, string?]): GateAnswer {
+  if (reply[0] === 1) return { admitted: true, at: Number(reply[1]), member: reply[2]! };
   return { admitted: false, waitMs: Number(reply[1]), reason: reply[2] === 'rate' ? 'rate' : 'concurrency' };
 }
 
