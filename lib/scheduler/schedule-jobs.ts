@@ -38,7 +38,8 @@ export function scheduleOfJob(job: Pick<Job, 'id' | 'repeatJobKey'>): { name: st
     const slot = Number(job.id?.slice(job.id.lastIndexOf(':') + 1));
     return name ? { name, kind: 'scheduled', slot: Number.isFinite(slot) ? slot : null } : undefined;
   }
-  const m = job.id ? ID.exec(job.id) : null;
+  // Asked of every job a worker takes: a prefix test first, the pattern only for a schedule's.
+  const m = job.id?.startsWith('schedule-') ? ID.exec(job.id) : null;
   if (!m) return undefined;
   let name: string;
   try {

@@ -77,27 +77,43 @@ export class JobProcessor {
     return (job: Job, token?: string) => this.process(queue, job, token);
   }
 
-  /** Run `job` taken from `queue`; resolves to its result, or throws what BullMQ records as a failure or hand-back. */
-  async process(queue: string, job: Job, token: string | undefined): Promise<unknown> {
-    if (this.deps.status.state === 'paused') {
-      // Fetched in the instant of a remote pause (a blocking fetch already under way): hand it back untouched.
-      await job.moveToWait(token);
-      throw new WaitingError();
+  /**
+   * Run `job` taken from `queue`; resolves to its result, or rejects with what BullMQ records as a failure or
+   * hand-back. Not an async function: a plain task's job (no limit, not a schedule's) goes straight to its
+   * handler, without a promise of its own to settle in between. The rest takes {@link prepare}.
+   */
+  process(queue: string, job: Job, token: string | undefined): Promise<unknown> {
+    try {
+      if (this.deps.status.state === 'paused') return this.handBackPaused(job, token);
+      // wf-core: a workflow's own job (start, group/map fan-out) runs no task handler.
+      if (isWorkflowJob(job)) return this.runWorkflowJob(job, token);
+      this.deps.tracker.taken(queue, job.id!);
+      const task: AnyTask | undefined = this.deps.registry.get(job.name);
+      if (!task) throw new UnrecoverableError(`Unknown task "${job.name}": no worker on queue "${queue}" defines it`);
+      refuseExpired(job, task);
+      const parsed = task.schema.safeParse(job.data ?? {});
+      if (!parsed.success) throw new UnrecoverableError(`Invalid arguments: ${describeIssues(parsed.error.issues)}`);
+      // A live override (lib/limits/live-overrides.ts, in memory) replaces the code's limits, or pauses the task.
+      const live = this.deps.overrides?.get(task.name);
+      if (live?.paused) return this.holdPaused(queue, job, token);
+      const throttle = live ? live.throttle : task.throttle;
+      if (throttle || isScheduleRun(job, this.deps.benchOff)) return this.prepare(queue, job, token, task, parsed.data, throttle);
+      return this.runHandler(queue, job, token, task, parsed.data, undefined);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    // wf-core: a workflow's own job (start, group/map fan-out) runs no task handler.
-    if (isWorkflowJob(job)) return this.runWorkflowJob(job, token);
-    this.deps.tracker.taken(queue, job.id!);
-    const task: AnyTask | undefined = this.deps.registry.get(job.name);
-    if (!task) throw new UnrecoverableError(`Unknown task "${job.name}": no worker on queue "${queue}" defines it`);
-    refuseExpired(job, task);
-    const parsed = task.schema.safeParse(job.data ?? {});
-    if (!parsed.success) throw new UnrecoverableError(`Invalid arguments: ${describeIssues(parsed.error.issues)}`);
-    // A live override (lib/limits/live-overrides.ts, in memory) replaces the code's limits, or pauses the task.
-    const live = this.deps.overrides?.get(task.name);
-    if (live?.paused) return this.holdPaused(queue, job, token);
-    const throttle = live ? live.throttle : task.throttle;
+  }
+
+  /** Fetched in the instant of a remote pause (a blocking fetch already under way): hand it back untouched. */
+  private async handBackPaused(job: Job, token: string | undefined): Promise<never> {
+    await job.moveToWait(token);
+    throw new WaitingError();
+  }
+
+  /** A job with a limit, or a schedule's run: what must be asked or written before its handler may start. */
+  private async prepare(queue: string, job: Job, token: string | undefined, task: AnyTask, args: unknown, throttle: AnyTask['throttle']): Promise<unknown> {
     // Rate limit / concurrency (lib/limits/job-throttle.ts): a job over a limit goes back to delayed. No call without one.
-    const throttled = throttle && (await enterThrottle(this.deps.command, queue, job, token, throttle, parsed.data));
+    const throttled = throttle && (await enterThrottle(this.deps.command, queue, job, token, throttle, args));
     if (throttled && throttled.held) {
       this.deps.tracker.settled(queue, job.id!);
       throw new DelayedError();
@@ -110,7 +126,7 @@ export class JobProcessor {
       this.deps.logger.info('missed slot skipped (catch-up is off)', { queue, jobId: job.id, schedule: scheduled.name });
       return { skipped: 'missed slot: not run because catch-up is off' };
     }
-    const run = this.runHandler(queue, job, token, task, parsed.data, scheduled, throttled ? throttled.starting : undefined);
+    const run = this.runHandler(queue, job, token, task, args, scheduled, throttled ? throttled.starting : undefined);
     return throttled ? run.finally(throttled.release) : run;
   }
 
@@ -126,7 +142,7 @@ export class JobProcessor {
   ): Promise<unknown> {
     const { tracker, fence } = this.deps;
     const entry = tracker.started(queue, job.id!, task.name);
-    fence?.taken(queue, job.id!);
+    fence?.taken(queue, job.id!, entry.startedAt);
     // Only a task or call with a time limit gets timers and a second signal.
     const deadline = startDeadline(job, task);
     const ctx = new JobContext(job, queue, entry, this.deps.command, deadline?.signal);

@@ -1,4 +1,5 @@
 import type { Heartbeat } from './heartbeat';
+import { JobMap } from './job-map';
 
 /**
  * Why a running job's handler must stop: cancelled (from the console), handed
@@ -49,12 +50,12 @@ export class RunningJob {
 export interface HeldJob {
   queue: string;
   jobId: string;
-  /** Cancelled before its handler started: why (the handler is stopped as it starts). */
-  cancelled?: { reason: unknown };
 }
 
-/** Job ids are unique per queue only. */
-const runKey = (queue: string, jobId: string) => `${queue}\u0000${jobId}`;
+/** A held job cancelled before its handler started: why (the handler is stopped as it starts). */
+interface Cancelled {
+  reason: unknown;
+}
 
 /**
  * The jobs this worker holds and what became of them: read by the heartbeat
@@ -64,13 +65,13 @@ const runKey = (queue: string, jobId: string) => `${queue}\u0000${jobId}`;
  */
 export class JobTracker {
   /** Jobs whose handler runs now. */
-  private readonly running = new Map<string, RunningJob>();
+  private readonly running = new JobMap<RunningJob>();
   /**
    * Jobs taken and not yet settled in Redis: from the processor's start until
    * BullMQ has recorded the outcome (it emits 'completed'/'failed' only once
    * written) or the job was handed back.
    */
-  private readonly unsettled = new Map<string, HeldJob>();
+  private readonly unsettled = new JobMap<Cancelled | null>();
   /** Handlers that succeeded. */
   processed = 0;
   /** Handlers that failed (cancelled ones included). */
@@ -78,20 +79,20 @@ export class JobTracker {
 
   /** The processor took a job: it is held until {@link settled}. */
   taken(queue: string, jobId: string): void {
-    this.unsettled.set(runKey(queue, jobId), { queue, jobId });
+    // null: held and not cancelled (no object per job).
+    this.unsettled.set(queue, jobId, null);
   }
 
   /** The job's outcome is in Redis, it was handed back, or it is no longer ours (lock lost). */
   settled(queue: string, jobId: string): void {
-    this.unsettled.delete(runKey(queue, jobId));
+    this.unsettled.delete(queue, jobId);
   }
 
   /** The job's handler starts now; the entry is what the heartbeat shows and the shutdown can abort. */
   started(queue: string, jobId: string, task: string): RunningJob {
-    const key = runKey(queue, jobId);
     const entry = new RunningJob(queue, jobId, task);
-    this.running.set(key, entry);
-    const cancelled = this.unsettled.get(key)?.cancelled;
+    this.running.set(queue, jobId, entry);
+    const cancelled = this.unsettled.get(queue, jobId);
     if (cancelled) entry.stop('cancel', cancelled.reason);
     return entry;
   }
@@ -102,17 +103,15 @@ export class JobTracker {
    * here (every worker hears every cancel; only the holder acts).
    */
   cancel(queue: string, jobId: string, reason: unknown): boolean {
-    const key = runKey(queue, jobId);
-    const held = this.unsettled.get(key);
-    if (!held) return false;
-    held.cancelled ??= { reason };
-    this.running.get(key)?.stop('cancel', reason);
+    if (!this.unsettled.has(queue, jobId)) return false;
+    if (!this.unsettled.get(queue, jobId)) this.unsettled.set(queue, jobId, { reason });
+    this.running.get(queue, jobId)?.stop('cancel', reason);
     return true;
   }
 
   /** The job's handler ended (whatever the outcome). */
   ended(queue: string, jobId: string): void {
-    this.running.delete(runKey(queue, jobId));
+    this.running.delete(queue, jobId);
   }
 
   /** How many handlers run now. */
@@ -127,12 +126,12 @@ export class JobTracker {
 
   /** Whether this worker took the job and Redis has not recorded its outcome yet. */
   holds(queue: string, jobId: string): boolean {
-    return this.unsettled.has(runKey(queue, jobId));
+    return this.unsettled.has(queue, jobId);
   }
 
   /** The job's lock may be another worker's by now: its handler's signal aborts with `reason`. */
   lose(queue: string, jobId: string, reason: string): void {
-    this.running.get(runKey(queue, jobId))?.stop('lost', reason);
+    this.running.get(queue, jobId)?.stop('lost', reason);
   }
 
   /** Give up on every running job: each handler's signal aborts and its job goes back to the queue. */
@@ -142,6 +141,6 @@ export class JobTracker {
 
   /** The jobs whose outcome is not in Redis (at the end of a shutdown: left active for stall detection). */
   unsettledJobs(): HeldJob[] {
-    return [...this.unsettled.values()].map(({ queue, jobId }) => ({ queue, jobId }));
+    return [...this.unsettled.entries()].map(([queue, jobId]) => ({ queue, jobId }));
   }
 }

@@ -1,3 +1,5 @@
+import { JobMap } from './job-map';
+
 /** The reason a handler's signal aborts with when its job may have been taken over. */
 export const LOCK_LOST = 'lock lost';
 
@@ -15,13 +17,6 @@ export interface LockFenceOptions {
   /** Write the heartbeat now; settles when written or failed (the event loop was blocked: see {@link LockFence.check}). */
   beat(): Promise<unknown>;
   now?: () => number;
-}
-
-interface Fenced {
-  queue: string;
-  jobId: string;
-  /** When the last renewal that Redis acknowledged was sent (the lock runs from no earlier than that). */
-  renewedAt: number;
 }
 
 /** How often the fence looks at its jobs. */
@@ -43,8 +38,6 @@ function heartbeatMarginMs(heartbeatMs: number): number {
 /** A tick this much later than due means the event loop was blocked, not that Redis was away. */
 const BLOCKED_MS = 1000;
 
-const keyOf = (queue: string, jobId: string) => `${queue}\u0000${jobId}`;
-
 /**
  * Bounds how long a worker cut off from Redis keeps running a job another
  * worker may take over. A job can change hands in two ways: its lock expires
@@ -62,7 +55,8 @@ const keyOf = (queue: string, jobId: string) => `${queue}\u0000${jobId}`;
  * open, so nobody declared it dead; it gets a heartbeat written before it is judged.
  */
 export class LockFence {
-  private readonly jobs = new Map<string, Fenced>();
+  /** Each job's last acknowledged renewal: when it was sent (the lock runs from no earlier than that). */
+  private readonly jobs = new JobMap<number>();
   private readonly now: () => number;
   private heartbeatAt: number;
   private lastTick: number;
@@ -76,16 +70,16 @@ export class LockFence {
     this.lastTick = this.now();
   }
 
-  /** A job was taken: its lock was set when it was fetched, just before. */
-  taken(queue: string, jobId: string): void {
-    this.jobs.set(keyOf(queue, jobId), { queue, jobId, renewedAt: this.now() });
+  /** A job was taken: its lock was set when it was fetched, just before `at`. */
+  taken(queue: string, jobId: string, at = this.now()): void {
+    this.jobs.set(queue, jobId, at);
   }
 
   /** Redis acknowledged renewals of these jobs' locks, sent at `sentAt`. */
   renewed(queue: string, jobIds: readonly string[], sentAt: number): void {
     for (const jobId of jobIds) {
-      const f = this.jobs.get(keyOf(queue, jobId));
-      if (f && sentAt > f.renewedAt) f.renewedAt = sentAt;
+      const renewedAt = this.jobs.get(queue, jobId);
+      if (renewedAt !== undefined && sentAt > renewedAt) this.jobs.set(queue, jobId, sentAt);
     }
   }
 
@@ -96,19 +90,19 @@ export class LockFence {
 
   /** The job's handler ended, or its lock is gone (then call {@link lost} instead). */
   released(queue: string, jobId: string): void {
-    this.jobs.delete(keyOf(queue, jobId));
+    this.jobs.delete(queue, jobId);
   }
 
   /** BullMQ says the lock is gone (renewal refused): abort now. */
   lost(queue: string, jobId: string): void {
-    if (this.jobs.delete(keyOf(queue, jobId))) this.opts.onLost(queue, jobId);
+    if (this.jobs.delete(queue, jobId)) this.opts.onLost(queue, jobId);
   }
 
-  /** The instant after which `f` may change hands minus the margin: when its handler must have been told. */
-  private deadline(f: Fenced): number {
+  /** The instant after which a job renewed at `renewedAt` may change hands, minus the margin: when its handler must have been told. */
+  private deadline(renewedAt: number): number {
     const { lockDurationMs, heartbeatMs } = this.opts;
     // Less a tick: the deadline is noticed up to a tick late.
-    const byLock = f.renewedAt + (lockDurationMs * 3) / 4 - FENCE_TICK_MS;
+    const byLock = renewedAt + (lockDurationMs * 3) / 4 - FENCE_TICK_MS;
     return heartbeatMs === undefined ? byLock : Math.min(byLock, this.heartbeatAt + lateAfterMs(heartbeatMs) - heartbeatMarginMs(heartbeatMs) - FENCE_TICK_MS);
   }
 
@@ -124,10 +118,10 @@ export class LockFence {
       void this.opts.beat().finally(() => (this.proving = false));
     }
     if (this.proving) return;
-    for (const [key, f] of this.jobs) {
-      if (t < this.deadline(f)) continue;
-      this.jobs.delete(key);
-      this.opts.onLost(f.queue, f.jobId);
+    for (const [queue, jobId, renewedAt] of this.jobs.entries()) {
+      if (t < this.deadline(renewedAt)) continue;
+      this.jobs.delete(queue, jobId);
+      this.opts.onLost(queue, jobId);
     }
   }
 
