@@ -228,7 +228,10 @@ export async function drained(
 
 /** What one drain of a paused queue by a worker process cost, per job. */
 export interface DrainRun {
+  /** Jobs/s over the timed jobs: after the warm-up ones, or from the resume when there are none. */
   jobsPerSec: number;
+  /** Jobs/s over the first jobs from the resume, as many as were timed: the process still cold (JIT, first connections). */
+  fromResumeJobsPerSec: number;
   /** Redis commands per job, by command (a script's own calls included), the bench's own taken out. */
   commands: Map<string, number>;
   /** Redis CPU per job, µs (its process's user + system CPU over the run: INFO cpu). */
@@ -237,28 +240,50 @@ export interface DrainRun {
   workerUs: number;
 }
 
+/** The finishedOn of the `index`-th job to finish (0-based): the completed set is scored by it. */
+async function finishedAt(redis: Parameters<typeof drained>[0], queue: BenchQueue, index: number): Promise<number> {
+  const [, score] = await redis.zrange(queue.keys.completed!, index, index, 'WITHSCORES');
+  return Number(score);
+}
+
 /**
- * Resume `queue` (filled paused with `n` jobs, its worker process `pid` ready) and time it until drained:
- * jobs / (last finishedOn − resume), and what the run cost Redis and the worker per job.
+ * Resume `queue` (filled paused with `warmup` + `n` jobs, its worker process `pid` ready) and time it until
+ * drained. The first `warmup` jobs are not timed: a worker in production has long since compiled its hot
+ * path, and a fresh process spends its first second or so in the interpreter. Timed: the next `n` jobs, from
+ * the finishedOn of the last warm-up job to the last one's (from the resume when `warmup` is 0), and what they
+ * cost Redis and the worker per job (counted from when the warm-up was seen done, over the jobs since).
  */
 export async function drainRun(
   redis: { config(op: 'RESETSTAT'): Promise<unknown>; info(section: string): Promise<string> } & Parameters<typeof drained>[0],
   queue: BenchQueue & { resume(): Promise<void> },
   pid: number,
   n: number,
+  warmup = 0,
 ): Promise<DrainRun> {
   const cpuUs = () => cpuSeconds(pid) * 1e6;
-  await redis.config('RESETSTAT');
-  const [worker0, redis0] = [cpuUs(), await redisCpuUs(redis)];
+  const sample = async () => {
+    await redis.config('RESETSTAT');
+    return { worker: cpuUs(), redis: await redisCpuUs(redis) };
+  };
+  let from = warmup > 0 ? undefined : await sample();
   const t0 = Date.now();
   await queue.resume();
-  const { lastFinished, polls } = await drained(redis, queue, n);
-  const workerUs = (cpuUs() - worker0) / n;
-  const redisUs = ((await redisCpuUs(redis)) - redis0) / n;
+  let seen = 0;
+  if (warmup > 0) {
+    await drained(redis, queue, warmup, 5);
+    from = await sample();
+    seen = await redis.zcard(queue.keys.completed!);
+  }
+  const { lastFinished, polls } = await drained(redis, queue, warmup + n);
+  const counted = warmup + n - seen;
+  const workerUs = (cpuUs() - from!.worker) / counted;
+  const redisUs = ((await redisCpuUs(redis)) - from!.redis) / counted;
   const stats = await commandStats(redis);
   // The bench's own commands are not the worker's.
-  stats.set('zcard', [(stats.get('zcard')?.[0] ?? 0) - polls, stats.get('zcard')?.[1] ?? 0]);
+  stats.set('zcard', [(stats.get('zcard')?.[0] ?? 0) - polls - (warmup > 0 ? 1 : 0), stats.get('zcard')?.[1] ?? 0]);
   for (const own of ['config|resetstat', 'info', 'zrange']) stats.delete(own);
-  const commands = new Map([...stats].map(([k, [calls]]) => [k, calls / n] as const).filter(([, c]) => c > 0));
-  return { jobsPerSec: (n / (lastFinished - t0)) * 1000, commands, redisUs, workerUs };
+  const commands = new Map([...stats].map(([k, [calls]]) => [k, calls / counted] as const).filter(([, c]) => c > 0));
+  const start = warmup > 0 ? await finishedAt(redis, queue, warmup - 1) : t0;
+  const coldEnd = warmup > 0 ? await finishedAt(redis, queue, n - 1) : lastFinished;
+  return { jobsPerSec: (n / (lastFinished - start)) * 1000, fromResumeJobsPerSec: (n / (coldEnd - t0)) * 1000, commands, redisUs, workerUs };
 }
