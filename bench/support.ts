@@ -222,8 +222,7 @@ export async function drained(
     if (Date.now() > deadline) throw new Error(`only ${done} of ${n} jobs completed on ${queue.name}`);
     await new Promise((r) => setTimeout(r, pollMs));
   }
-  const [, score] = await redis.zrange(queue.keys.completed!, -1, -1, 'WITHSCORES');
-  return { lastFinished: Number(score), polls };
+  return { lastFinished: await finishedAt(redis, queue, -1), polls };
 }
 
 /** What one drain of a paused queue by a worker process cost, per job. */
@@ -240,7 +239,7 @@ export interface DrainRun {
   workerUs: number;
 }
 
-/** The finishedOn of the `index`-th job to finish (0-based): the completed set is scored by it. */
+/** The finishedOn of the `index`-th job to finish (0-based; -1: the last): the completed set is scored by it. */
 async function finishedAt(redis: Parameters<typeof drained>[0], queue: BenchQueue, index: number): Promise<number> {
   const [, score] = await redis.zrange(queue.keys.completed!, index, index, 'WITHSCORES');
   return Number(score);
@@ -265,19 +264,20 @@ export async function drainRun(
     await redis.config('RESETSTAT');
     return { worker: cpuUs(), redis: await redisCpuUs(redis) };
   };
-  let from = warmup > 0 ? undefined : await sample();
+  // Counted from the resume when nothing warms up, else from when the warm-up was seen done (`seen` jobs then).
+  const afterWarmup = async () => {
+    await drained(redis, queue, warmup, 5);
+    const from = await sample();
+    return { from, seen: await redis.zcard(queue.keys.completed!) };
+  };
+  const cold = warmup > 0 ? undefined : { from: await sample(), seen: 0 };
   const t0 = Date.now();
   await queue.resume();
-  let seen = 0;
-  if (warmup > 0) {
-    await drained(redis, queue, warmup, 5);
-    from = await sample();
-    seen = await redis.zcard(queue.keys.completed!);
-  }
+  const { from, seen } = cold ?? (await afterWarmup());
   const { lastFinished, polls } = await drained(redis, queue, warmup + n);
   const counted = warmup + n - seen;
-  const workerUs = (cpuUs() - from!.worker) / counted;
-  const redisUs = ((await redisCpuUs(redis)) - from!.redis) / counted;
+  const workerUs = (cpuUs() - from.worker) / counted;
+  const redisUs = ((await redisCpuUs(redis)) - from.redis) / counted;
   const stats = await commandStats(redis);
   // The bench's own commands are not the worker's.
   stats.set('zcard', [(stats.get('zcard')?.[0] ?? 0) - polls - (warmup > 0 ? 1 : 0), stats.get('zcard')?.[1] ?? 0]);

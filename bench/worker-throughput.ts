@@ -146,7 +146,7 @@ function report(runs: Map<string, Run[]>, variants: string[], baseline: WorkerBa
   const row = (v: string) => {
     const rs = runs.get(v) ?? [];
     const r = rates(v);
-    return `| ${label(v)} | ${fmt(med(r), 0)} | ${range(r)} | ${r.map((x) => fmt(x, 0)).join(', ')} | ${fmt(med(r) / bare, 2)} | ${fmt(cold(v), 0)} (${fmt(cold(v) / cold('bullmq'), 2)}) | ${fmt(med(rs.map((x) => [...x.commands.values()].reduce((s, c) => s + c, 0))), 1)} | ${fmt(med(rs.map((x) => x.redisUs)), 1)} | ${fmt(med(rs.map((x) => x.workerUs)), 0)} |`;
+    return `| ${label(v)} | ${fmt(med(r), 0)} | ${range(r)} | ${r.map((x) => fmt(x, 0)).join(', ')} | ${fmt(med(r) / bare, 2)} | ${fmt(cold(v), 0)} (${fmt(cold(v) / cold('bullmq'), 2)}) | ${fmt(med(rs.map((x) => total(x.commands))), 1)} | ${fmt(med(rs.map((x) => x.redisUs)), 1)} | ${fmt(med(rs.map((x) => x.workerUs)), 0)} |`;
   };
   const cpu = (v: string) => med((runs.get(v) ?? []).map((r) => r.workerUs + r.redisUs));
   const costs = FEATURES.filter((f) => variants.includes(`celerity-no-${f}`)).map((f) => featureCost(runs, f));

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LEASE_HAND_OUT_MS, MIN_LEASE, StartLeases, type SettledLease } from './start-lease';
+import { LEASE_HAND_OUT_MS, MIN_LEASE, StartLeases } from './start-lease';
+import type { SettledLease } from './throttle-gate';
 
 /** A budget's leases in one worker (start-lease.ts), on a fake clock: what is handed out, when, and what is settled. */
 describe('start leases', () => {

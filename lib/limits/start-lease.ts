@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { START_MARGIN_MS, MAX_BATCH, type LeaseGrant } from './throttle-gate';
+import { START_MARGIN_MS, MAX_BATCH, type LeaseGrant, type SettledLease } from './throttle-gate';
 
 /**
  * One budget's leases of starts in one worker (the gate's "Leases", lib/limits/throttle-gate.ts): starts the gate
@@ -35,13 +35,6 @@ let sequence = 0;
 /** The prefix of a new lease's entry names (`lease:<process>:<n>`; the gate appends `:1` … `:granted`). */
 export function leasePrefix(): string {
   return `lease:${PROCESS_TAG}:${++sequence}`;
-}
-
-/** A lease settled: its entries not handed out, and the hashes of the jobs that took the others. */
-export interface SettledLease {
-  at: number;
-  unused: string[];
-  takers: string[];
 }
 
 class Lease {

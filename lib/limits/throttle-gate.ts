@@ -109,6 +109,13 @@ export interface LeaseGrant {
   at: number;
 }
 
+/** A lease settled (see {@link settleLease}): its instant, its entries not handed out, and the hashes of the jobs that took the others. */
+export interface SettledLease {
+  at: number;
+  unused: readonly string[];
+  takers: readonly string[];
+}
+
 // One call admits a batch of jobs of one budget (the same rate log and running sets; each job its own hash,
 // KEYS[7..]), in order, exactly as as many calls in a row at one instant would: each job's answer counts the
 // admissions before it in the batch; then, if asked, a lease of starts. ARGV[1..9] are the budget's, ARGV[10..11]
@@ -429,11 +436,7 @@ export function restamp(redis: RedisConnection, jobId: string, keys: GateKeys, m
  * Settle a lease: give back its entries not handed out (`unused`: their names in the log), and record its
  * instant `at` as the admission of the jobs that took the others (`takers`: their hashes).
  */
-export async function settleLease(
-  redis: RedisConnection,
-  keys: Pick<GateKeys, 'rateLog'>,
-  lease: { at: number; unused: readonly string[]; takers: readonly string[] },
-): Promise<void> {
+export async function settleLease(redis: RedisConnection, keys: Pick<GateKeys, 'rateLog'>, lease: SettledLease): Promise<void> {
   await SETTLE_LEASE.run(redis, [keys.rateLog, ...lease.takers], [lease.at, ...lease.unused]);
 }
 
