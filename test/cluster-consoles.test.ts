@@ -141,7 +141,14 @@ describe.skipIf(!onCluster)('several consoles on a Redis Cluster', () => {
       expect(roomOfFrame.get(p.key) ?? p.room, 'a frame published in one room only').toBe(p.room);
       roomOfFrame.set(p.key, p.room);
     }
-    clients.forEach((c, i) => expect(relayed(c).slice(marks[i]).filter((k) => !roomOfFrame.has(k)).map((k) => k.slice(0, 200))).toEqual([]));
+    clients.forEach((c, i) =>
+      expect(
+        relayed(c)
+          .slice(marks[i])
+          .filter((k) => !roomOfFrame.has(k))
+          .map((k) => k.slice(0, 200)),
+      ).toEqual([]),
+    );
     let compared = 0;
     const relays = new Set<string>();
     for (const room of watched) {
@@ -156,7 +163,10 @@ describe.skipIf(!onCluster)('several consoles on a Redis Cluster', () => {
       for (const s of seqs) expect(after(s), room).toEqual(after(seqs[0]!));
       const sent = published.filter((p) => p.room === room);
       const got = after(seqs[0]!);
-      expect(sent.slice(-got.length).map((p) => p.key), room).toEqual(got);
+      expect(
+        sent.slice(-got.length).map((p) => p.key),
+        room,
+      ).toEqual(got);
       for (const p of sent.slice(-got.length)) relays.add(p.uid);
       compared += got.length;
     }
