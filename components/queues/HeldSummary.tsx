@@ -1,11 +1,12 @@
 'use client';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback } from 'react';
 import Link from 'next/link';
-import { useRouter } from 'next/navigation';
 import type { HeldSummaryDTO } from '@/lib/data/held-schemas';
 import { useRoom } from '../live/LiveProvider';
+import { useNewestRead } from '../live/useNewestRead';
 import { api, seg } from '../api';
 import { ClockTime } from './ClockTime';
+import { useTableRefresh } from './useTableRefresh';
 
 /** The states whose table rows show holds: refreshed when the holds change. */
 const HOLDING_STATES = new Set(['delayed', 'waiting', 'prioritized']);
@@ -32,42 +33,35 @@ function ofTask(delayedHref: string, task: string): string {
  * When the holds change while a table of waiting jobs is shown, the table is
  * re-read (at most once a second) so its badges follow.
  */
-export function HeldSummary({ queue, state, initial, delayedHref }: { queue: string; state: string; initial: HeldSummaryDTO; delayedHref: string }) {
-  const router = useRouter();
-  const [held, setHeld] = useState(initial);
-  const shown = useRef(composition(initial));
-  const lastRefresh = useRef(0);
-  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  useEffect(() => {
-    shown.current = composition(initial);
-    setHeld(initial);
-  }, [initial]);
-  useEffect(() => () => clearTimeout(pending.current), []);
+export function HeldSummary({
+  queue,
+  state,
+  initial,
+  initialAt,
+  delayedHref,
+}: {
+  queue: string;
+  state: string;
+  initial: HeldSummaryDTO;
+  /** When the server's reads of `initial` began (QueueDetailDTO's `at`). */
+  initialAt: number;
+  delayedHref: string;
+}) {
+  const [held, offer] = useNewestRead(initial, initialAt);
+  const refreshTable = useTableRefresh();
 
-  const refreshTable = useCallback(() => {
-    if (pending.current || !HOLDING_STATES.has(state)) return;
-    const wait = Math.max(0, 1000 - (Date.now() - lastRefresh.current));
-    pending.current = setTimeout(() => {
-      pending.current = undefined;
-      lastRefresh.current = Date.now();
-      router.refresh();
-    }, wait);
-  }, [router, state]);
-
+  /** Newer holds than those shown: shown, and a table of waiting jobs re-read when their composition changed. */
   const show = useCallback(
-    (next: HeldSummaryDTO) => {
-      setHeld(next);
-      const text = composition(next);
-      if (text === shown.current) return;
-      shown.current = text;
-      refreshTable();
+    (at: number, next: HeldSummaryDTO) => {
+      const done = offer(at, () => next);
+      if (done && HOLDING_STATES.has(state) && composition(done.before) !== composition(done.after)) refreshTable();
     },
-    [refreshTable],
+    [offer, state, refreshTable],
   );
 
   const refetch = useCallback(() => {
-    api<{ held: HeldSummaryDTO }>(`/api/v1/queues/${seg(queue)}`).then(
-      (r) => show(r.held),
+    api<{ held: HeldSummaryDTO; at: number }>(`/api/v1/queues/${seg(queue)}`).then(
+      (r) => show(r.at, r.held),
       () => {},
     );
   }, [queue, show]);
@@ -77,7 +71,7 @@ export function HeldSummary({ queue, state, initial, delayedHref }: { queue: str
     {
       counts: (frame) => {
         const next = frame.held?.[queue];
-        if (next) show(next);
+        if (next) show(frame.at, next);
       },
     },
     refetch,

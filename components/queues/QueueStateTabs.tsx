@@ -1,71 +1,59 @@
 'use client';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback } from 'react';
 import Link from 'next/link';
-import { useRouter } from 'next/navigation';
 import { JOB_STATES, type JobStateName, type QueueCounts } from '@/lib/data/queue-states';
 import { useRoom } from '../live/LiveProvider';
+import { useNewestRead } from '../live/useNewestRead';
 import { api, seg } from '../api';
 import { stateLabel } from '../ui/StateBadge';
 import { cn } from '../ui/cn';
+import { useTableRefresh } from './useTableRefresh';
 
 /**
  * The state tabs of a queue page with live counts (the queue's room). When the
  * count of the state on screen changes, the server-rendered table is refreshed,
- * at most once a second.
+ * at most once a second; the refreshed page's counts are shown only when newer
+ * than the last frame's (useNewestRead).
  */
 export function QueueStateTabs({
   queue,
   current,
   initial,
+  initialAt,
   hrefs,
 }: {
   queue: string;
   current: JobStateName;
   initial: QueueCounts;
+  /** When the server's reads of `initial` began (QueueDetailDTO's `at`). */
+  initialAt: number;
   hrefs: Record<JobStateName, string>;
 }) {
-  const router = useRouter();
-  const [counts, setCounts] = useState(initial);
-  const shown = useRef(initial);
-  const lastRefresh = useRef(0);
-  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const [counts, offer] = useNewestRead(initial, initialAt);
+  const refreshTable = useTableRefresh();
 
-  useEffect(() => {
-    shown.current = initial;
-    setCounts(initial);
-  }, [initial]);
-  useEffect(() => () => clearTimeout(pending.current), []);
-
-  const refreshTable = useCallback(() => {
-    if (pending.current) return;
-    const wait = Math.max(0, 1000 - (Date.now() - lastRefresh.current));
-    pending.current = setTimeout(() => {
-      pending.current = undefined;
-      lastRefresh.current = Date.now();
-      router.refresh();
-    }, wait);
-  }, [router]);
+  /** Newer counts than those shown: shown, and the table re-read when the count of its state changed. */
+  const show = useCallback(
+    (at: number, next: (shown: QueueCounts) => QueueCounts) => {
+      const done = offer(at, next);
+      if (done && done.before[current] !== done.after[current]) refreshTable();
+    },
+    [offer, current, refreshTable],
+  );
 
   const refetch = useCallback(() => {
-    api<{ counts: QueueCounts }>(`/api/v1/queues/${seg(queue)}`).then(
-      (r) => {
-        if (shown.current[current] !== r.counts[current]) refreshTable();
-        shown.current = r.counts;
-        setCounts(r.counts);
-      },
+    api<{ counts: QueueCounts; at: number }>(`/api/v1/queues/${seg(queue)}`).then(
+      (r) => show(r.at, () => r.counts),
       () => {},
     );
-  }, [queue, current, refreshTable]);
+  }, [queue, show]);
 
   useRoom(
     `queue:${queue}`,
     {
       counts: (frame) => {
         const next = frame.queues[queue] as QueueCounts | undefined;
-        if (!next) return;
-        if (shown.current[current] !== next[current]) refreshTable();
-        shown.current = { ...shown.current, ...next };
-        setCounts(shown.current);
+        if (next) show(frame.at, (shown) => ({ ...shown, ...next }));
       },
     },
     refetch,

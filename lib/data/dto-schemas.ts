@@ -51,6 +51,7 @@ export const queueListSchema = z.object({ queues: z.array(queueSummarySchema) })
 export const queueDetailSchema = queueSummarySchema.extend({
   retention: z.array(z.object({ task: z.string(), retention: z.object({ completed: keepJobsSchema, failed: keepJobsSchema }) })),
   held: heldSummarySchema,
+  at: z.number().describe('When its reads began (ms since the epoch): a live page keeps the newest of this and its frames’ `at`'),
 });
 
 const JOB_STATE_VALUES = ['completed', 'failed', 'active', 'delayed', 'prioritized', 'waiting', 'waiting-children'] as const satisfies readonly JobState[];

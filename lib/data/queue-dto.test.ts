@@ -85,9 +85,14 @@ describe('queue summaries', () => {
     const q = producer(name);
     const first = await q.add('a', {}, { timestamp: Date.now() - 60_000 });
     await q.add('b', {});
+    const before = Date.now();
     const s = await getQueueDetail(name);
+    const after = Date.now();
     expect(s.counts.waiting).toBe(2);
     expect(s.oldestWaitingAt).toBe(first.timestamp);
+    // When its reads began: what a live page weighs against its frames' `at`.
+    expect(s.at).toBeGreaterThanOrEqual(before);
+    expect(s.at).toBeLessThanOrEqual(after);
     await q.drain();
     expect((await getQueueDetail(name)).oldestWaitingAt).toBeNull();
   });

@@ -31,6 +31,11 @@ export interface QueueDetailDTO extends QueueSummaryDTO {
   retention: TaskRetentionDTO[];
   /** Jobs held back by their tasks' limits (rate, concurrency, paused task), by task and reason. */
   held: HeldSummaryDTO;
+  /**
+   * When its reads began (ms, the console's clock). A live page keeps the newest of this and its frames' `at`
+   * (when the relay's reads ended): figures read before the last frame it showed must not replace it.
+   */
+  at: number;
 }
 
 /** Job counts per state for one queue (one Lua call); waiting includes a BullMQ 5 `paused` list. */
@@ -52,10 +57,11 @@ export async function listQueueSummaries(): Promise<QueueSummaryDTO[]> {
 
 /** One queue's summary with the retention of the tasks that use it; NotFoundError when it does not exist. */
 export async function getQueueDetail(name: string): Promise<QueueDetailDTO> {
+  const at = Date.now();
   await requireQueue(name);
   const redis = getRedis();
   const [workers, catalogue, held] = await Promise.all([workerCounts(redis), readCatalogue(redis), getHeldSummary(name)]);
   const s = await summary(name, workers);
   const retention = catalogue.filter((e) => e.queue === name).map((e) => ({ task: e.name, retention: e.retention ?? DEFAULT_TASK_RETENTION }));
-  return { ...s, retention, held };
+  return { ...s, retention, held, at };
 }

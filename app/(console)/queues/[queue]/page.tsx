@@ -92,8 +92,8 @@ export default async function QueuePage({ params, searchParams }: Props) {
       <div className="mb-6">
         <AddJobForm queue={queue} tasks={summary.retention.map((r) => r.task)} />
       </div>
-      <QueueStateTabs queue={queue} current={q.state} initial={summary.counts} hrefs={hrefs} />
-      <HeldSummary queue={queue} state={q.state} initial={summary.held} delayedHref={hrefs.delayed} />
+      <QueueStateTabs queue={queue} current={q.state} initial={summary.counts} initialAt={summary.at} hrefs={hrefs} />
+      <HeldSummary queue={queue} state={q.state} initial={summary.held} initialAt={summary.at} delayedHref={hrefs.delayed} />
 
       <div className="mb-4 flex flex-wrap items-end gap-4">
         <form method="get" className="flex items-end gap-2" aria-label="Filter jobs">
